@@ -80,8 +80,8 @@ struct Compare {
   std::string key;
   Target target = kVersion;
   Op op = kEqual;
-  int64_t number = 0;  // for version / create / mod revision / lease
-  std::string value;   // for kValue
+  int64_t number = 0;       // for version / create / mod revision / lease
+  std::string value_text;  // for kValue (not `value`: that name is the builder below)
 
   static Compare value(std::string key, Op op, std::string value);
   static Compare version(std::string key, Op op, int64_t version);
