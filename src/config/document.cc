@@ -1,1 +1,75 @@
-// implementation pending
+// Document-level and cross-object rules: names, the monitor:/alerter: split, references.
+
+#include <fmt/format.h>
+
+#include "config/spec.h"
+#include "config/values.h"
+
+namespace ninevolt::config {
+
+bool validName(std::string_view name) {
+  // Names become etcd key segments and URL path segments: keep them to a safe alphabet.
+  if (name.empty() || name.size() > 128) {
+    return false;
+  }
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
+              || c == '_' || c == '-';
+    if (!ok) {
+      return false;
+    }
+  }
+  // "." and ".." are legal by the alphabet but mean something else in a path.
+  return name != "." && name != "..";
+}
+
+Document splitDocument(const nlohmann::json& root, Problems& problems) {
+  Document doc;
+  if (root.is_null()) {
+    return doc;  // an empty file: nothing to do, nothing wrong
+  }
+  detail::ProblemSink sink("", problems);
+  if (!root.is_object()) {
+    sink.add("", "expected a map with 'monitor' and/or 'alerter' at the top, got "
+                     + detail::describe(root));
+    return doc;
+  }
+  for (const auto& [key, value] : root.items()) {
+    if (key != "monitor" && key != "alerter") {
+      sink.add("", fmt::format("unknown top-level key '{}'{}; expected 'monitor' or 'alerter'", key,
+                               detail::hint(key, {"monitor", "alerter"})));
+      continue;
+    }
+    bool is_monitor = key == "monitor";
+    (is_monitor ? doc.has_monitor : doc.has_alerter) = true;
+    if (value.is_null()) {
+      continue;  // "monitor:" with every entry commented out: present and empty
+    }
+    if (!value.is_object()) {
+      sink.add(key,
+               fmt::format("expected a map of name -> {}, got {}", key, detail::describe(value)));
+      continue;
+    }
+    (is_monitor ? doc.monitors : doc.alerters) = value;
+  }
+  return doc;
+}
+
+Problems checkAlerterReferences(const MonitorSpec& monitor,
+                                const std::set<std::string>& alerter_names) {
+  Problems problems;
+  detail::ProblemSink sink(fmt::format("monitor '{}'", monitor.name), problems);
+  std::vector<std::string_view> candidates(alerter_names.begin(), alerter_names.end());
+  auto check = [&](const std::vector<std::string>& names, const char* field) {
+    for (const auto& n : names) {
+      if (alerter_names.count(n) == 0) {
+        sink.add(field, fmt::format("unknown alerter '{}'{}", n, detail::hint(n, candidates)));
+      }
+    }
+  };
+  check(monitor.warning_alerter, "warning-alerter");
+  check(monitor.critical_alerter, "critical-alerter");
+  return problems;
+}
+
+}  // namespace ninevolt::config

@@ -22,6 +22,8 @@ using common::Nanos;
 
 enum class CheckType { kHttp, kTcp, kDns, kExec };
 std::string_view checkTypeName(CheckType type);
+// "http" -> kHttp; nullopt for anything else (case-sensitive, as configs are).
+std::optional<CheckType> parseCheckType(std::string_view name);
 
 // A monitor (check) with every field of REFERENCE-9volt.md, defaults applied. Built only
 // by parseMonitor(), so a MonitorSpec that exists is valid.

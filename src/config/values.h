@@ -1,0 +1,60 @@
+#pragma once
+
+// Internal to config: typed reads of JSON values that record a Problem instead of failing,
+// so one pass over an object reports everything wrong with it.
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/duration.h"
+#include "config/problems.h"
+
+namespace ninevolt::config::detail {
+
+// Problems about one object ("monitor 'web'"), appended to the caller's list.
+class ProblemSink {
+ public:
+  ProblemSink(std::string object, Problems& out)
+      : object_(std::move(object)), out_(out), start_(out.size()) {}
+
+  void add(std::string field, std::string message) {
+    out_.push_back(Problem{{}, object_, std::move(field), std::move(message)});
+  }
+  // True when nothing was added since construction.
+  bool clean() const { return out_.size() == start_; }
+
+ private:
+  std::string object_;
+  Problems& out_;
+  size_t start_;
+};
+
+// "string \"80\"", "integer 80", "list", "map": what a value is, for "expected X, got Y".
+std::string describe(const nlohmann::json& value);
+
+// "did you mean" suffix: " (did you mean 'x'?)" or "".
+std::string hint(std::string_view word, const std::vector<std::string_view>& candidates);
+
+std::optional<std::string> readString(const nlohmann::json& v, const std::string& field,
+                                      ProblemSink& sink);
+std::optional<bool> readBool(const nlohmann::json& v, const std::string& field, ProblemSink& sink);
+// Integers only (1.5 and "80" are problems), within [min, max].
+std::optional<int64_t> readInt(const nlohmann::json& v, const std::string& field, int64_t min,
+                               int64_t max, ProblemSink& sink);
+// A Go duration string, > 0. A bare number gets a hint to add a unit.
+std::optional<common::Nanos> readDuration(const nlohmann::json& v, const std::string& field,
+                                          ProblemSink& sink);
+std::optional<std::vector<std::string>> readStringList(const nlohmann::json& v,
+                                                       const std::string& field, ProblemSink& sink);
+std::optional<std::map<std::string, std::string>> readStringMap(const nlohmann::json& v,
+                                                                const std::string& field,
+                                                                ProblemSink& sink);
+
+}  // namespace ninevolt::config::detail
