@@ -1,0 +1,237 @@
+#include "app/server_command.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/http_server.h"
+#include "app/cfg_command.h"
+#include "app/data_dir.h"
+#include "cluster/membership.h"
+#include "common/duration.h"
+#include "common/ids.h"
+#include "common/strings.h"
+#include "common/version.h"
+#include "etcd/embedded_etcd.h"
+#include "store/store.h"
+
+namespace ninevolt::app {
+namespace {
+
+constexpr auto kEtcdWaitLimit = std::chrono::seconds(30);
+
+std::string nowRfc3339() {
+  auto now = std::chrono::system_clock::now();
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", std::chrono::floor<std::chrono::seconds>(now));
+}
+
+std::string versionText() { return fmt::format("9volt {} - {}", common::kSemVer, common::kGitSha); }
+
+// Waits until etcd answers, logging while it does not: a cluster's etcd may come up after us.
+Result<etcd::StatusInfo> waitForEtcd(etcd::Client& client) {
+  auto until = std::chrono::steady_clock::now() + kEtcdWaitLimit;
+  while (true) {
+    auto status = client.status();
+    if (status || std::chrono::steady_clock::now() >= until) {
+      return status;
+    }
+    spdlog::warn("etcd not answering yet: {} (retrying for up to {}s)", status.error().message,
+                 kEtcdWaitLimit.count());
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+// member-ttl from the cluster config (whole seconds, >= 1s: etcd leases are in seconds).
+std::chrono::seconds memberTtl(const nlohmann::json& config, const std::string& key) {
+  constexpr std::chrono::seconds kDefault{5};
+  if (!config.is_object() || !config.contains("member-ttl")) {
+    return kDefault;
+  }
+  const auto& v = config["member-ttl"];
+  auto d = v.is_string() ? common::parseDuration(v.get<std::string>())
+                         : Result<common::Nanos>(fail(Errc::kInvalidArgument, "not a string"));
+  if (!d || *d < std::chrono::seconds(1)) {
+    spdlog::warn("{}: member-ttl {} is not a duration of at least 1s; using {}s", key, v.dump(),
+                 kDefault.count());
+    return kDefault;
+  }
+  return std::chrono::ceil<std::chrono::seconds>(*d);
+}
+
+// The current health of this member, as /status/check reports it. Loop thread only.
+struct Health {
+  bool ok = false;
+  std::string message = "starting";
+};
+
+api::Router makeRouter(const std::string& member_id, const Health& health) {
+  api::Router router;
+  router.get("/", [](const api::Request&) {
+    return api::Response::text(
+        200, "9volt: GET /status/check (health), GET /version. See README.md and docs/.\n");
+  });
+  router.get("/version", [](const api::Request&) {
+    return api::Response::json(
+        200, nlohmann::json{{"status", "version"}, {"message", versionText()}}.dump());
+  });
+  router.get("/status/check", [member_id, &health](const api::Request&) {
+    // Original body: {"status": "ok", "message": "MemberID <id>"}; when unhealthy the status
+    // says why.
+    nlohmann::json body{{"status", health.ok ? "ok" : health.message},
+                        {"message", "MemberID " + member_id}};
+    return api::Response::json(health.ok ? 200 : 500, body.dump());
+  });
+  return router;
+}
+
+std::string browsable(const std::string& listen, uint16_t port) {
+  auto hp = api::splitHostPort(listen);
+  std::string host = hp ? hp->first : "127.0.0.1";
+  if (host == "0.0.0.0" || host == "::") {
+    host = "127.0.0.1";
+  }
+  if (host.find(':') != std::string::npos) {
+    host = "[" + host + "]";
+  }
+  return fmt::format("http://{}:{}", host, port);
+}
+
+}  // namespace
+
+int runServer(const ServerOptions& options) {
+  std::unique_ptr<DataDirLock> lock;
+  std::unique_ptr<etcd::EmbeddedEtcd> embedded;
+  std::vector<std::string> endpoints = options.etcd.members;
+  const std::string endpoint_file = embeddedEndpointFile(options.etcd.data_dir);
+  if (!options.etcd.given()) {
+    auto locked = DataDirLock::acquire(options.etcd.data_dir);
+    if (!locked) {
+      spdlog::error("{}", locked.error().message);
+      return 1;
+    }
+    lock = std::move(*locked);
+    etcd::EmbeddedEtcd::Options eo;
+    eo.data_dir = (std::filesystem::path(options.etcd.data_dir) / "etcd").string();
+    eo.log_file = (std::filesystem::path(options.etcd.data_dir) / "etcd.log").string();
+    spdlog::info("no etcd given (-e / NINEV_ETCD_MEMBERS): starting a private etcd in {}",
+                 eo.data_dir);
+    auto started = etcd::EmbeddedEtcd::start(eo);
+    if (!started) {
+      spdlog::error("cannot start the private etcd: {}", started.error().message);
+      return 1;
+    }
+    embedded = std::move(*started);
+    endpoints = {embedded->endpoint()};
+    std::ofstream(endpoint_file) << embedded->endpoint() << "\n";
+    spdlog::info("private etcd running at {} (pid {}, log {}); other members can join with "
+                 "-e {}",
+                 embedded->endpoint(), embedded->pid(), eo.log_file, embedded->endpoint());
+  }
+
+  auto client_options = options.etcd.clientOptions(endpoints);
+  if (!client_options) {
+    spdlog::error("{}", client_options.error().message);
+    return 2;
+  }
+  auto client = etcd::Client::create(*client_options);
+  if (!client) {
+    spdlog::error("etcd client: {}", client.error().message);
+    return 2;
+  }
+  auto status = waitForEtcd(**client);
+  if (!status) {
+    spdlog::error("etcd at {} is not reachable: {}", common::join(endpoints, ","),
+                  status.error().message);
+    return 1;
+  }
+  spdlog::info("connected to etcd {} at {}", status->version, common::join(endpoints, ","));
+
+  auto store = std::make_shared<store::Store>(*client, options.etcd.prefix);
+  auto cluster_config = store->ensureClusterConfig(
+      {{"member-ttl", "5s"}, {"state-dump-interval", "10s"}});
+  if (!cluster_config) {
+    spdlog::error("cluster config {}: {}", store->keys().clusterConfig(),
+                  cluster_config.error().message);
+    return 1;
+  }
+  const auto ttl = memberTtl(*cluster_config, store->keys().clusterConfig());
+
+  if (!options.load.empty()) {
+    auto loaded = loadConfigsInto(options.load, *client, options.etcd.prefix);
+    if (!loaded) {
+      spdlog::error("--load: {}", loaded.error().message);
+      return loaded.error().code == Errc::kInvalidArgument ? 2 : 1;
+    }
+    spdlog::info("--load {}: {} config(s) written, {} already up to date",
+                 common::join(options.load, ","), loaded->written, loaded->unchanged);
+  }
+
+  boost::asio::io_context io;
+  const std::string hostname = common::hostName();
+  store::MemberInfo me;
+  me.id = common::memberId(hostname, options.listen);
+  me.hostname = hostname;
+  me.listen = options.listen;
+  me.tags = options.tags;
+  me.version = versionText();
+  me.started = nowRfc3339();
+
+  Health health;
+  cluster::Membership membership(
+      io, store,
+      {.member = me,
+       .ttl = ttl,
+       .on_change = [&health](bool ok, const std::string& why) {
+         health.ok = ok;
+         health.message = ok ? "ok" : why;
+       }});
+  if (auto r = membership.start(); !r) {
+    spdlog::error("cannot register as a member: {}", r.error().message);
+    return 1;
+  }
+
+  auto http = api::HttpServer::start(io, {.listen = options.listen}, makeRouter(me.id, health));
+  if (!http) {
+    spdlog::error("{}", http.error().message);
+    membership.stop();
+    return 1;
+  }
+  const std::string base = browsable(options.listen, (*http)->port());
+  spdlog::info("9volt server {} up: member {} on {}{}", versionText(), me.id, options.listen,
+               options.tags.empty() ? "" : " tags " + common::join(options.tags, ","));
+  spdlog::info("API:    {}/", base);
+  spdlog::info("health: {}/status/check", base);
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) {
+      return;
+    }
+    spdlog::info("signal {}: leaving the cluster", signo == SIGINT ? "SIGINT" : "SIGTERM");
+    membership.stop();
+    (*http)->stop();
+    io.stop();
+  });
+  io.run();
+
+  http->reset();
+  if (embedded) {
+    spdlog::info("stopping the private etcd (pid {})", embedded->pid());
+    if (auto r = embedded->stop(); !r) {
+      spdlog::warn("private etcd: {}", r.error().message);
+    }
+    std::error_code ignored;
+    std::filesystem::remove(endpoint_file, ignored);
+  }
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace ninevolt::app

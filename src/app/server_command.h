@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "app/etcd_flags.h"
+
+namespace ninevolt::app {
+
+struct ServerOptions {
+  EtcdFlags etcd;
+  std::string listen = "0.0.0.0:8080";
+  std::vector<std::string> tags;
+  std::vector<std::string> access_tokens;
+  bool debug = false;
+  std::vector<std::string> load;  // config dirs applied at start (no deletes)
+};
+
+// `9volt server`: joins the cluster (starting a private etcd first when no -e is given) and
+// serves the HTTP endpoints until SIGINT/SIGTERM. Returns the process exit code.
+int runServer(const ServerOptions& options);
+
+}  // namespace ninevolt::app

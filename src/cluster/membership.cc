@@ -1,0 +1,109 @@
+#include "cluster/membership.h"
+
+#include <boost/asio/post.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace ninevolt::cluster {
+
+Membership::Membership(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
+                       Options options)
+    : io_(io), store_(std::move(store)), options_(std::move(options)), retry_timer_(io) {}
+
+Membership::~Membership() {
+  *alive_ = false;
+  keeper_.reset();
+}
+
+Result<void> Membership::start() { return registerOnce(); }
+
+Result<void> Membership::registerOnce() {
+  keeper_.reset();
+  auto lease = store_->client().grantLease(options_.ttl);
+  if (!lease) {
+    return tl::unexpected(lease.error());
+  }
+  auto put = store_->putMember(options_.member, *lease);
+  if (!put) {
+    (void)store_->client().revokeLease(*lease);
+    return tl::unexpected(put.error());
+  }
+  lease_id_ = *lease;
+  std::weak_ptr<bool> alive = alive_;
+  etcd::LeaseKeeper::Options ko;
+  ko.lease_id = lease_id_;
+  ko.ttl = options_.ttl;
+  ko.on_lost = [this, alive, lease = *lease](const Error& e) {
+    // Keeper thread: hop onto the loop; ignore it there if we moved on meanwhile.
+    boost::asio::post(io_, [this, alive, lease, e] {
+      auto a = alive.lock();
+      if (a && *a && lease == lease_id_) {
+        onLeaseLost(e);
+      }
+    });
+  };
+  keeper_ = std::make_unique<etcd::LeaseKeeper>(store_->sharedClient(), std::move(ko));
+  registered_ = true;
+  backoff_ = std::chrono::milliseconds(250);
+  spdlog::info("member {}: registered at {} on lease {:x} (ttl {}s)", options_.member.id,
+               store_->keys().member(options_.member.id), lease_id_, options_.ttl.count());
+  if (options_.on_change) {
+    options_.on_change(true, "registered");
+  }
+  return {};
+}
+
+void Membership::onLeaseLost(const Error& error) {
+  if (stopped_) {
+    return;
+  }
+  registered_ = false;
+  std::string reason = fmt::format("lost etcd lease {:x}: {}", lease_id_, error.message);
+  spdlog::warn("member {}: {}; registering again", options_.member.id, reason);
+  if (options_.on_change) {
+    options_.on_change(false, reason);
+  }
+  scheduleRetry();
+}
+
+void Membership::scheduleRetry() {
+  retry_timer_.expires_after(backoff_);
+  retry_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](auto ec) {
+    auto a = alive.lock();
+    if (ec || !a || !*a || stopped_) {
+      return;
+    }
+    auto r = registerOnce();
+    if (!r) {
+      spdlog::warn("member {}: registration failed: {} (retrying in {}ms)", options_.member.id,
+                   r.error().message, backoff_.count());
+      if (options_.on_change) {
+        options_.on_change(false, "cannot register with etcd: " + r.error().message);
+      }
+      backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, std::chrono::seconds(5));
+      scheduleRetry();
+    }
+  });
+}
+
+void Membership::stop() {
+  if (stopped_) {
+    return;
+  }
+  stopped_ = true;
+  retry_timer_.cancel();
+  keeper_.reset();
+  if (registered_ && lease_id_ != 0) {
+    auto r = store_->client().revokeLease(lease_id_);
+    if (r) {
+      spdlog::info("member {}: left the cluster (lease {:x} revoked)", options_.member.id,
+                   lease_id_);
+    } else {
+      spdlog::warn("member {}: could not revoke lease {:x}: {} (it expires in {}s)",
+                   options_.member.id, lease_id_, r.error().message, options_.ttl.count());
+    }
+  }
+  registered_ = false;
+}
+
+}  // namespace ninevolt::cluster

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "etcd/lease_keeper.h"
+#include "store/store.h"
+
+namespace ninevolt::cluster {
+
+// This member's presence in the cluster: a lease (TTL member_ttl, kept alive every TTL/3)
+// and the member record /9volt/cluster/members/<id> on it. When the lease is lost (etcd
+// said TTL=0, or it could not be kept alive for a whole TTL) the member registers again
+// on a new lease, retrying with backoff, and reports each change through on_change.
+//
+// Runs on the given io_context (the control loop); every public method must be called
+// from that loop's thread. The keep-alive stream itself runs on its own thread and posts
+// into the loop.
+class Membership {
+ public:
+  struct Options {
+    store::MemberInfo member;
+    std::chrono::seconds ttl{5};
+    // Called on the loop when registration state changes: (registered, reason).
+    std::function<void(bool, const std::string&)> on_change;
+  };
+
+  Membership(boost::asio::io_context& io, std::shared_ptr<store::Store> store, Options options);
+  ~Membership();
+  Membership(const Membership&) = delete;
+  Membership& operator=(const Membership&) = delete;
+
+  // First registration; an error here means etcd refused or could not be reached in time.
+  Result<void> start();
+  // Revokes the lease: the member record vanishes at once (its checks can move now).
+  void stop();
+
+  bool registered() const { return registered_; }
+  int64_t leaseId() const { return lease_id_; }
+
+ private:
+  Result<void> registerOnce();
+  void onLeaseLost(const Error& error);
+  void scheduleRetry();
+
+  boost::asio::io_context& io_;
+  std::shared_ptr<store::Store> store_;
+  Options options_;
+  boost::asio::steady_timer retry_timer_;
+  std::chrono::milliseconds backoff_{250};
+  std::unique_ptr<etcd::LeaseKeeper> keeper_;
+  int64_t lease_id_ = 0;
+  bool registered_ = false;
+  bool stopped_ = false;
+  // Guards against a lost-lease callback posted by a keeper that has since been replaced.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace ninevolt::cluster

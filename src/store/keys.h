@@ -1,0 +1,47 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ninevolt::store {
+
+// 9volt's etcd key layout (DESIGN.md "etcd layout"). Every key string 9volt uses is built
+// here and nowhere else. The prefix is given as the original's `-p 9volt` (slashes
+// optional): "9volt", "/9volt" and "/9volt/" all mean keys under "/9volt/".
+class Keys {
+ public:
+  explicit Keys(std::string_view prefix);
+
+  const std::string& root() const { return root_; }  // "/9volt"
+
+  std::string monitorPrefix() const { return root_ + "/monitor/"; }
+  std::string monitor(std::string_view name) const { return monitorPrefix() + std::string(name); }
+  std::string alerterPrefix() const { return root_ + "/alerter/"; }
+  std::string alerter(std::string_view name) const { return alerterPrefix() + std::string(name); }
+
+  std::string clusterConfig() const { return root_ + "/config"; }
+  std::string membersPrefix() const { return root_ + "/cluster/members/"; }
+  std::string member(std::string_view id) const { return membersPrefix() + std::string(id); }
+  std::string director() const { return root_ + "/cluster/director"; }
+  std::string assignmentsPrefix(std::string_view member_id) const {
+    return root_ + "/cluster/assignments/" + std::string(member_id) + "/";
+  }
+
+  std::string statePrefix() const { return root_ + "/state/"; }
+  std::string state(std::string_view check) const { return statePrefix() + std::string(check); }
+  std::string incidentPrefix() const { return root_ + "/incident/"; }
+  std::string incident(std::string_view check) const {
+    return incidentPrefix() + std::string(check);
+  }
+  std::string eventPrefix() const { return root_ + "/event/"; }
+
+  // The last path element of key if key is directly under prefix ("/9volt/monitor/web" ->
+  // "web"); nullopt for keys elsewhere or deeper.
+  static std::optional<std::string> nameUnder(std::string_view prefix, std::string_view key);
+
+ private:
+  std::string root_;
+};
+
+}  // namespace ninevolt::store

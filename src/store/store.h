@@ -1,0 +1,104 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "etcd/client.h"
+#include "store/keys.h"
+
+namespace ninevolt::store {
+
+// Which kind of user config an object is.
+enum class ConfigKind { kMonitor, kAlerter };
+const char* configKindName(ConfigKind kind);  // "monitor" / "alerter"
+
+// A monitor or alerter as stored in etcd: the raw text, its parsed JSON (null when the
+// value is not JSON, e.g. written by hand with etcdctl) and its revision, for
+// compare-and-swap.
+struct StoredConfig {
+  std::string name;
+  std::string text;
+  nlohmann::json value;  // null if text is not valid JSON
+  int64_t mod_revision = 0;
+};
+
+struct ConfigSnapshot {
+  std::map<std::string, StoredConfig> monitors;
+  std::map<std::string, StoredConfig> alerters;
+  int64_t revision = 0;  // both maps were read at this one revision
+};
+
+// One write to the user config. expected_mod_revision guards against a concurrent change
+// between reading and writing: 0 = the key must not exist; >0 = it must still be at that
+// revision; -1 = no guard.
+struct ConfigChange {
+  enum Action { kPut, kDelete };
+  Action action = kPut;
+  ConfigKind kind = ConfigKind::kMonitor;
+  std::string name;
+  std::string value;  // JSON text for kPut
+  int64_t expected_mod_revision = -1;
+};
+
+struct ApplyReport {
+  size_t applied = 0;         // changes written
+  size_t transactions = 0;    // etcd txns used
+  int64_t revision = 0;       // revision after the last txn
+};
+
+// A member's record at /9volt/cluster/members/<id>, on the member's lease.
+struct MemberInfo {
+  std::string id;
+  std::string hostname;
+  std::string listen;
+  std::vector<std::string> tags;
+  std::string version;
+  std::string started;  // RFC 3339 UTC
+  int64_t checks = 0;   // checks this member runs
+
+  nlohmann::json toJson() const;
+  static Result<MemberInfo> fromJson(const nlohmann::json& j);
+};
+
+// Typed access to 9volt's data in etcd. Thread-safe (the client is).
+class Store {
+ public:
+  Store(std::shared_ptr<etcd::Client> client, std::string_view prefix);
+
+  const Keys& keys() const { return keys_; }
+  etcd::Client& client() { return *client_; }
+  std::shared_ptr<etcd::Client> sharedClient() const { return client_; }
+
+  // All monitors and alerters, read at one revision (one txn).
+  Result<ConfigSnapshot> loadConfigs();
+
+  // Writes the changes atomically when they fit in one txn (etcd allows 128 operations),
+  // else in several, ordered so no monitor ever names a deleted alerter: alerter puts,
+  // monitor puts, monitor deletes, alerter deletes. A failed guard is Errc::kConflict and
+  // the report says how many changes were applied before it.
+  Result<ApplyReport> applyConfigChanges(const std::vector<ConfigChange>& changes,
+                                         ApplyReport* partial = nullptr);
+
+  Result<int64_t> putMember(const MemberInfo& member, int64_t lease);
+  Result<std::vector<MemberInfo>> listMembers();
+
+  // Creates /9volt/config with the given defaults if it does not exist; returns the value
+  // now stored (the existing one if present).
+  Result<nlohmann::json> ensureClusterConfig(const nlohmann::json& defaults);
+
+  static constexpr size_t kMaxTxnOps = 128;
+
+ private:
+  std::string keyFor(ConfigKind kind, const std::string& name) const;
+
+  std::shared_ptr<etcd::Client> client_;
+  Keys keys_;
+};
+
+}  // namespace ninevolt::store

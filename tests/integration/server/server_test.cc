@@ -1,0 +1,163 @@
+// `9volt server` as a real process: embedded etcd, data dir lock, member registration,
+// health endpoints, flags and env, clean shutdown.
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "common/ids.h"
+#include "support/etcd_fixture.h"
+#include "support/process.h"
+
+namespace ninevolt {
+namespace {
+
+using ::testing::HasSubstr;
+using ninevolt::testing::eventually;
+using ninevolt::testing::freePort;
+using ninevolt::testing::httpGet;
+using ninevolt::testing::Process;
+using ninevolt::testing::TempDir;
+
+constexpr auto kStartLimit = std::chrono::seconds(60);
+
+std::unique_ptr<Process> startServer(const TempDir& dir, const std::string& name,
+                                     std::vector<std::string> args,
+                                     std::map<std::string, std::string> env = {}) {
+  std::vector<std::string> argv{NINEVOLT_BINARY, "server"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return std::make_unique<Process>(argv, env, (dir.path() / (name + ".log")).string());
+}
+
+bool healthy(uint16_t port) {
+  auto r = httpGet(port, "/status/check");
+  return r && r->status == 200;
+}
+
+TEST(Server, EmbeddedEtcdHealthVersionAndCleanStop) {
+  TempDir dir;
+  uint16_t port = freePort();
+  std::string listen = "127.0.0.1:" + std::to_string(port);
+  std::string data = (dir.path() / "data").string();
+  auto server = startServer(dir, "a", {"--listen", listen, "--data-dir", data});
+  ASSERT_TRUE(eventually([&] { return healthy(port); }, kStartLimit)) << server->output();
+
+  auto check = httpGet(port, "/status/check");
+  auto body = nlohmann::json::parse(check->body);
+  std::string id = common::memberId(common::hostName(), listen);
+  EXPECT_EQ(body["status"], "ok");
+  EXPECT_EQ(body["message"], "MemberID " + id);
+  auto version = httpGet(port, "/version");
+  ASSERT_TRUE(version);
+  EXPECT_EQ(nlohmann::json::parse(version->body)["status"], "version");
+  EXPECT_THAT(nlohmann::json::parse(version->body)["message"].get<std::string>(),
+              HasSubstr("9volt "));
+  EXPECT_THAT(server->output(), HasSubstr("starting a private etcd"));
+
+  // The member record is in the private etcd, on a lease.
+  std::string endpoint;
+  std::ifstream(data + "/etcd-endpoint") >> endpoint;
+  ASSERT_FALSE(endpoint.empty());
+  auto client = etcd::Client::create({.endpoints = {endpoint}});
+  ASSERT_TRUE(client);
+  auto member = (*client)->range("/9volt/cluster/members/" + id);
+  ASSERT_TRUE(member);
+  ASSERT_EQ(member->kvs.size(), 1U);
+  EXPECT_NE(member->kvs[0].lease, 0);
+  auto record = nlohmann::json::parse(member->kvs[0].value);
+  EXPECT_EQ(record["listen"], listen);
+  EXPECT_EQ(record["id"], id);
+  auto config = (*client)->range("/9volt/config");
+  ASSERT_TRUE(config);
+  EXPECT_EQ(config->kvs.size(), 1U);
+
+  // A second server on the same data dir refuses clearly and touches nothing.
+  uint16_t port2 = freePort();
+  auto second = startServer(dir, "b", {"--listen", "127.0.0.1:" + std::to_string(port2),
+                                       "--data-dir", data});
+  auto rc = second->wait(std::chrono::seconds(30));
+  ASSERT_TRUE(rc.has_value());
+  EXPECT_NE(*rc, 0);
+  EXPECT_THAT(second->output(), HasSubstr("in use by another 9volt server"));
+  EXPECT_TRUE(healthy(port));
+
+  server->signal(SIGTERM);
+  auto code = server->wait(std::chrono::seconds(30));
+  ASSERT_TRUE(code.has_value()) << server->output();
+  EXPECT_EQ(*code, 0) << server->output();
+  EXPECT_THAT(server->output(), HasSubstr("stopping the private etcd"));
+  EXPECT_FALSE(std::filesystem::exists(data + "/etcd-endpoint"));
+  // The private etcd is gone with it.
+  EXPECT_FALSE((*client)->status());
+}
+
+class ServerOnEtcd : public ninevolt::testing::EtcdTest {};
+
+TEST_F(ServerOnEtcd, RegistersUnderPrefixFromEnvAndLeavesAtOnceOnSigterm) {
+  uint16_t port = freePort();
+  std::string listen = "127.0.0.1:" + std::to_string(port);
+  // Env gives members and prefix; the -p flag overrides the env prefix.
+  auto server = startServer(*dir_, "s", {"--listen", listen, "-p", "flagprefix", "-t", "a,b"},
+                            {{"NINEV_ETCD_MEMBERS", etcd_->endpoint()},
+                             {"NINEV_ETCD_PREFIX", "envprefix"}});
+  ASSERT_TRUE(eventually([&] { return healthy(port); }, kStartLimit)) << server->output();
+  std::string key = "/flagprefix/cluster/members/" + common::memberId(common::hostName(), listen);
+  auto member = client_->range(key);
+  ASSERT_TRUE(member);
+  ASSERT_EQ(member->kvs.size(), 1U) << server->output();
+  EXPECT_EQ(nlohmann::json::parse(member->kvs[0].value)["tags"],
+            nlohmann::json::array({"a", "b"}));
+  EXPECT_EQ(client_->range("/envprefix/", {.prefix = true, .count_only = true})->count, 0);
+  EXPECT_THAT(server->output(), Not(HasSubstr("private etcd")));
+
+  server->signal(SIGTERM);
+  // The lease is revoked, not left to expire: gone well before the 5 s TTL.
+  EXPECT_TRUE(eventually([&] { return client_->range(key)->kvs.empty(); },
+                         std::chrono::milliseconds(2500)));
+  auto code = server->wait(std::chrono::seconds(20));
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0);
+}
+
+TEST_F(ServerOnEtcd, LoadsConfigDirsAtStart) {
+  uint16_t port = freePort();
+  auto server = startServer(
+      *dir_, "s",
+      {"-e", etcd_->endpoint(), "--listen", "127.0.0.1:" + std::to_string(port), "--load",
+       NINEVOLT_EXAMPLES});
+  ASSERT_TRUE(eventually([&] { return healthy(port); }, kStartLimit)) << server->output();
+  auto monitors = client_->range("/9volt/monitor/", {.prefix = true, .keys_only = true});
+  ASSERT_TRUE(monitors);
+  EXPECT_GE(monitors->kvs.size(), 3U);
+  EXPECT_EQ(client_->range("/9volt/alerter/local-webhook")->kvs.size(), 1U);
+}
+
+TEST(Server, UnreachableEtcdFailsWithAClearError) {
+  TempDir dir;
+  uint16_t dead = freePort();
+  auto server = startServer(dir, "s",
+                            {"-e", "http://127.0.0.1:" + std::to_string(dead), "--listen",
+                             "127.0.0.1:" + std::to_string(freePort()), "--etcd-timeout", "1s"});
+  auto rc = server->wait(std::chrono::seconds(90));
+  ASSERT_TRUE(rc.has_value());
+  EXPECT_EQ(*rc, 1);
+  EXPECT_THAT(server->output(), HasSubstr("is not reachable"));
+}
+
+TEST(Server, HelpExplainsTheFlags) {
+  TempDir dir;
+  Process help({NINEVOLT_BINARY, "server", "--help"}, {}, (dir.path() / "help.log").string());
+  ASSERT_EQ(help.wait(std::chrono::seconds(10)), 0);
+  for (const char* flag : {"--etcd-members", "NINEV_ETCD_MEMBERS", "--etcd-prefix", "--listen",
+                           "--tags", "--access-tokens", "--debug", "--data-dir",
+                           "--etcd-userpass"}) {
+    EXPECT_THAT(help.output(), HasSubstr(flag));
+  }
+}
+
+}  // namespace
+}  // namespace ninevolt
