@@ -15,6 +15,7 @@
 #include "app/cfg_command.h"
 #include "app/data_dir.h"
 #include "cluster/membership.h"
+#include "common/clock.h"
 #include "common/duration.h"
 #include "common/ids.h"
 #include "common/strings.h"
@@ -26,11 +27,6 @@ namespace ninevolt::app {
 namespace {
 
 constexpr auto kEtcdWaitLimit = std::chrono::seconds(30);
-
-std::string nowRfc3339() {
-  auto now = std::chrono::system_clock::now();
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", std::chrono::floor<std::chrono::seconds>(now));
-}
 
 std::string versionText() { return fmt::format("9volt {} - {}", common::kSemVer, common::kGitSha); }
 
@@ -181,7 +177,7 @@ int runServer(const ServerOptions& options) {
   me.listen = options.listen;
   me.tags = options.tags;
   me.version = versionText();
-  me.started = nowRfc3339();
+  me.started = common::nowRfc3339();
 
   Health health;
   cluster::Membership membership(
