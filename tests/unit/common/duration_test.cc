@@ -87,9 +87,20 @@ TEST(Duration, FormatsAssortedValues) {
 
 TEST(Duration, ParseOfFormatIsIdentity) {
   std::mt19937_64 rng(42);  // fixed seed: the test is deterministic
-  std::vector<int64_t> values{0, 1, -1, 999, 1000, 1001, 999'999, 1'000'000, 1'000'000'001,
-                              59'999'999'999, 60'000'000'000, 3'600'000'000'000,
-                              86'400'000'000'000, std::numeric_limits<int64_t>::max() / 2,
+  std::vector<int64_t> values{0,
+                              1,
+                              -1,
+                              999,
+                              1000,
+                              1001,
+                              999'999,
+                              1'000'000,
+                              1'000'000'001,
+                              59'999'999'999,
+                              60'000'000'000,
+                              3'600'000'000'000,
+                              86'400'000'000'000,
+                              std::numeric_limits<int64_t>::max() / 2,
                               std::numeric_limits<int64_t>::max(),
                               std::numeric_limits<int64_t>::min() + 1};
   for (int i = 0; i < 2000; ++i) {

@@ -60,8 +60,7 @@ TEST(YamlJson, NestedMapsAndLists) {
 TEST(YamlJson, DuplicateKeysAreAnError) {
   auto r = parseYaml("a: 1\nb: 2\na: 3\n");
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("duplicate key \"a\""), std::string::npos)
-      << r.error().message;
+  EXPECT_NE(r.error().message.find("duplicate key \"a\""), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find("line 3"), std::string::npos) << r.error().message;
 
   auto nested = parseYaml("m:\n  x:\n    k: 1\n    k: 2\n");
@@ -74,7 +73,9 @@ TEST(YamlJson, SyntaxErrorsCarryPosition) {
   EXPECT_NE(r.error().message.find("line"), std::string::npos) << r.error().message;
 }
 
-TEST(YamlJson, EmptyDocumentIsNull) { EXPECT_TRUE(yaml("").is_null()); }
+TEST(YamlJson, EmptyDocumentIsNull) {
+  EXPECT_TRUE(yaml("").is_null());
+}
 
 TEST(YamlJson, SameAsJson) {
   auto y = yaml("a: 1\nb: [x, 2.5, false]\nc: {d: \"e\"}\n");
