@@ -38,6 +38,21 @@ Result<MemberInfo> MemberInfo::fromJson(const nlohmann::json& j) {
   return m;
 }
 
+namespace {
+
+StoredConfig toStored(const std::string& name, const etcd::KeyValue& kv) {
+  StoredConfig c;
+  c.name = name;
+  c.text = kv.value;
+  c.mod_revision = kv.mod_revision;
+  if (auto parsed = common::parseJson(kv.value)) {
+    c.value = std::move(*parsed);
+  }
+  return c;
+}
+
+}  // namespace
+
 Store::Store(std::shared_ptr<etcd::Client> client, std::string_view prefix)
     : client_(std::move(client)), keys_(prefix) {}
 
@@ -61,15 +76,7 @@ Result<ConfigSnapshot> Store::loadConfigs() {
       if (!name) {
         continue;  // something deeper under the prefix: not ours
       }
-      StoredConfig c;
-      c.name = *name;
-      c.text = kv.value;
-      c.mod_revision = kv.mod_revision;
-      auto parsed = common::parseJson(kv.value);
-      if (parsed) {
-        c.value = std::move(*parsed);
-      }
-      out.emplace(c.name, std::move(c));
+      out.emplace(*name, toStored(*name, kv));
     }
   };
   if (res->responses.size() != 2) {
@@ -133,6 +140,85 @@ Result<ApplyReport> Store::applyConfigChanges(const std::vector<ConfigChange>& c
     *partial = report;
   }
   return report;
+}
+
+
+Result<std::optional<StoredConfig>> Store::getConfig(ConfigKind kind, const std::string& name) {
+  auto res = client_->range(keyFor(kind, name));
+  if (!res) {
+    return tl::unexpected(res.error());
+  }
+  if (res->kvs.empty()) {
+    return std::optional<StoredConfig>{};
+  }
+  return std::optional<StoredConfig>{toStored(name, res->kvs[0])};
+}
+
+Result<int64_t> Store::putConfig(ConfigKind kind, const std::string& name,
+                                 const std::string& json) {
+  auto res = client_->put(keyFor(kind, name), json);
+  if (!res) {
+    return tl::unexpected(res.error());
+  }
+  return res->revision;
+}
+
+Result<bool> Store::deleteConfig(ConfigKind kind, const std::string& name) {
+  auto res = client_->del(keyFor(kind, name));
+  if (!res) {
+    return tl::unexpected(res.error());
+  }
+  return res->deleted > 0;
+}
+
+std::unique_ptr<etcd::Watcher> Store::watchConfigs(
+    ConfigKind kind, int64_t from_revision,
+    std::function<void(const ConfigWatchUpdate&)> on_update) {
+  std::string prefix = kind == ConfigKind::kMonitor ? keys_.monitorPrefix()
+                                                    : keys_.alerterPrefix();
+  etcd::Watcher::Options o;
+  o.key = prefix;
+  o.prefix = true;
+  o.start_revision = from_revision;
+  o.on_update = [kind, prefix, cb = std::move(on_update)](const etcd::WatchUpdate& u) {
+    ConfigWatchUpdate out;
+    out.revision = u.revision;
+    switch (u.kind) {
+      case etcd::WatchUpdate::kDisconnected:
+        out.disconnected = true;
+        out.error = u.error.message;
+        break;
+      case etcd::WatchUpdate::kReconnected:
+        out.reconnected = true;
+        break;
+      case etcd::WatchUpdate::kResync:
+        out.resync = true;
+        for (const auto& kv : u.snapshot) {
+          if (auto name = Keys::nameUnder(prefix, kv.key)) {
+            out.snapshot.emplace(*name, toStored(*name, kv));
+          }
+        }
+        break;
+      case etcd::WatchUpdate::kEvents:
+        for (const auto& ev : u.events) {
+          auto name = Keys::nameUnder(prefix, ev.kv.key);
+          if (!name) {
+            continue;
+          }
+          ConfigEvent e;
+          e.kind = kind;
+          e.type = ev.type == etcd::WatchEvent::kPut ? ConfigEvent::kPut : ConfigEvent::kDelete;
+          e.config = toStored(*name, ev.kv);
+          out.events.push_back(std::move(e));
+        }
+        if (out.events.empty()) {
+          return;  // nothing of ours changed
+        }
+        break;
+    }
+    cb(out);
+  };
+  return std::make_unique<etcd::Watcher>(client_, std::move(o));
 }
 
 Result<int64_t> Store::putMember(const MemberInfo& member, int64_t lease) {

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +12,7 @@
 
 #include "common/result.h"
 #include "etcd/client.h"
+#include "etcd/watcher.h"
 #include "store/keys.h"
 
 namespace ninevolt::store {
@@ -52,6 +55,27 @@ struct ApplyReport {
   int64_t revision = 0;       // revision after the last txn
 };
 
+// A change to monitors or alerters seen by watchConfigs().
+struct ConfigEvent {
+  enum Type { kPut, kDelete };
+  Type type = kPut;
+  ConfigKind kind = ConfigKind::kMonitor;
+  StoredConfig config;  // for kDelete: name and mod_revision only
+};
+
+struct ConfigWatchUpdate {
+  std::vector<ConfigEvent> events;
+  // Set after etcd compacted the history we were watching from: `snapshot` is the whole
+  // current set of that kind and replaces whatever the receiver knew.
+  bool resync = false;
+  std::map<std::string, StoredConfig> snapshot;
+  int64_t revision = 0;
+  // Connection state changes (events empty): the watch resumes by itself without gaps.
+  bool disconnected = false;
+  bool reconnected = false;
+  std::string error;
+};
+
 // A member's record at /9volt/cluster/members/<id>, on the member's lease.
 struct MemberInfo {
   std::string id;
@@ -84,6 +108,17 @@ class Store {
   // the report says how many changes were applied before it.
   Result<ApplyReport> applyConfigChanges(const std::vector<ConfigChange>& changes,
                                          ApplyReport* partial = nullptr);
+
+  // One monitor or alerter. get: nullopt when absent.
+  Result<std::optional<StoredConfig>> getConfig(ConfigKind kind, const std::string& name);
+  Result<int64_t> putConfig(ConfigKind kind, const std::string& name, const std::string& json);
+  Result<bool> deleteConfig(ConfigKind kind, const std::string& name);  // false: was absent
+
+  // Watches every monitor (or alerter) from from_revision (0 = from now). The callback runs
+  // on the watcher's thread (see etcd::Watcher); destroy the watcher to stop.
+  std::unique_ptr<etcd::Watcher> watchConfigs(
+      ConfigKind kind, int64_t from_revision,
+      std::function<void(const ConfigWatchUpdate&)> on_update);
 
   Result<int64_t> putMember(const MemberInfo& member, int64_t lease);
   Result<std::vector<MemberInfo>> listMembers();
