@@ -152,6 +152,12 @@ class Client {
 
   virtual Result<StatusInfo> status() = 0;
 
+  // Discards history before revision (KV.Compact); watches from an older revision then
+  // resync. Not pure so that test fakes of Client need not implement it.
+  virtual Result<void> compact(int64_t revision, bool physical = false) {
+    return fail(Errc::kInvalidArgument, "compact is not supported by this client");
+  }
+
   const ClientOptions& options() const { return options_; }
 
  protected:
