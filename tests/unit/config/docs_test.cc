@@ -1,0 +1,79 @@
+// docs/configs.md is the user's reference: every complete YAML example in it must be accepted
+// as written, so the page cannot drift from the parser.
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "config/spec.h"
+#include "helpers.h"
+
+namespace ninevolt::config {
+namespace {
+
+std::vector<std::string> yamlBlocks(const std::string& markdown) {
+  std::vector<std::string> blocks;
+  const std::string open = "```yaml\n";
+  size_t pos = 0;
+  while ((pos = markdown.find(open, pos)) != std::string::npos) {
+    pos += open.size();
+    size_t end = markdown.find("```", pos);
+    if (end == std::string::npos) {
+      break;
+    }
+    blocks.push_back(markdown.substr(pos, end - pos));
+    pos = end + 3;
+  }
+  return blocks;
+}
+
+TEST(Docs, EveryExampleIsAccepted) {
+  std::ifstream in(NV_CONFIGS_MD);
+  ASSERT_TRUE(in) << "cannot read " << NV_CONFIGS_MD;
+  std::stringstream text;
+  text << in.rdbuf();
+  auto blocks = yamlBlocks(text.str());
+  ASSERT_GE(blocks.size(), 8u);
+
+  Problems problems;
+  std::set<std::string> alerter_names;
+  std::vector<MonitorSpec> monitors;
+  int checked = 0;
+  for (const auto& block : blocks) {
+    // Schema sketches ("{...}", "<name>") are not meant to parse.
+    if (block.find("...") != std::string::npos || block.find('<') != std::string::npos) {
+      continue;
+    }
+    SCOPED_TRACE(block);
+    Document doc = splitDocument(cfgtest::yaml(block), problems);
+    ASSERT_TRUE(doc.has_monitor || doc.has_alerter);
+    for (const auto& [name, value] : doc.alerters.items()) {
+      if (auto a = parseAlerter(name, value, problems)) {
+        alerter_names.insert(a->name);
+      }
+    }
+    for (const auto& [name, value] : doc.monitors.items()) {
+      if (auto m = parseMonitor(name, value, problems)) {
+        monitors.push_back(*m);
+      }
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 8);
+  EXPECT_THAT(cfgtest::strings(problems), ::testing::IsEmpty());
+  std::set<CheckType> types;
+  for (const auto& m : monitors) {
+    types.insert(m.type);
+    EXPECT_THAT(cfgtest::strings(checkAlerterReferences(m, alerter_names)), ::testing::IsEmpty());
+  }
+  EXPECT_EQ(types.size(), 4u);  // one example per check type
+  EXPECT_EQ(alerter_names.size(), 4u);
+}
+
+}  // namespace
+}  // namespace ninevolt::config
