@@ -238,15 +238,15 @@ Result<Resp> ClientImpl::unary(
 }
 
 Result<Endpoint*> ClientImpl::prepareStream(grpc::ClientContext& ctx, const char* op,
-                                            const std::string& subject, std::string* token_used) {
-  auto deadline = Clock::now() + options_.call_timeout;
+                                            const std::string& subject, Clock::time_point deadline,
+                                            std::string* token_used) {
   auto idx = pickEndpoint(deadline, true);
   if (!idx) {
     return fail(Errc::kUnavailable, "etcd " + std::string(op) + " " + subject + " at " +
-                                        allEndpoints() + ": no endpoint reachable within " +
-                                        formatDuration(options_.call_timeout));
+                                        allEndpoints() + ": no endpoint connected");
   }
-  auto tok = token(deadline);
+  // Authenticating may take up to a call timeout even when the wait above was short.
+  auto tok = token(std::max(deadline, Clock::now() + options_.call_timeout));
   if (!tok) {
     return tl::unexpected(tok.error());
   }

@@ -54,11 +54,12 @@ class ClientImpl final : public Client {
   Result<StatusInfo> status() override;
   Result<void> compact(int64_t revision, bool physical) override;
 
-  // For streams (watch, keep-alive): waits up to the call timeout for a connected endpoint
-  // and puts the auth token into ctx. *token_used receives the token sent ("" = none), so
+  // For streams (watch, keep-alive): waits until deadline for a connected endpoint and
+  // puts the auth token into ctx. *token_used receives the token sent ("" = none), so
   // that a stream refused for an expired token can call invalidateToken() with it.
   Result<Endpoint*> prepareStream(grpc::ClientContext& ctx, const char* op,
-                                  const std::string& subject, std::string* token_used);
+                                  const std::string& subject, Clock::time_point deadline,
+                                  std::string* token_used);
   // Drops token if it is still the current one, so that the next call authenticates again.
   void invalidateToken(const std::string& token);
   std::string allEndpoints() const;

@@ -86,6 +86,9 @@ std::string logTail(const std::string& log_file, off_t offset, size_t lines) {
   std::deque<std::string> tail;
   std::string line;
   while (std::getline(in, line)) {
+    if (line.rfind("Usage:", 0) == 0) {
+      break;  // a flag error: the message came first, then etcd's long usage text
+    }
     tail.push_back(line);
     if (tail.size() > lines) {
       tail.pop_front();

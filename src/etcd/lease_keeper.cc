@@ -150,7 +150,7 @@ Result<int64_t> LeaseKeeper::Impl::keepAliveOnce(Clock::time_point deadline) {
   };
   std::string lease = std::to_string(options.lease_id);
   std::string token;
-  auto ep = grpc_client->prepareStream(ctx, "keep-alive", lease, &token);
+  auto ep = grpc_client->prepareStream(ctx, "keep-alive", lease, deadline, &token);
   if (!ep) {
     unregister();
     return tl::unexpected(ep.error());

@@ -180,7 +180,10 @@ void Watcher::Impl::watchOnce(bool* resync) {
     this->ctx = nullptr;
   };
   std::string token;
-  auto ep = grpc_client->prepareStream(ctx, "watch", options.key, &token);
+  // Wait for a connection in short slices so that the destructor is never held up long;
+  // reportDown() only speaks up once the outage has lasted a call timeout.
+  auto ep = grpc_client->prepareStream(ctx, "watch", options.key,
+                                       Clock::now() + std::chrono::milliseconds(250), &token);
   if (!ep) {
     unregister();
     reportDown(ep.error(), false);

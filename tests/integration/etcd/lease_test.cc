@@ -120,6 +120,27 @@ TEST_F(LeaseTest, KeeperReportsLossWhenEtcdIsGoneForATtl) {
   EXPECT_FALSE(keeper.alive());
 }
 
+TEST_F(LeaseTest, KeeperRidesOutEtcdRestart) {
+  auto lease = client_->grantLease(seconds(3));
+  ASSERT_TRUE(lease);
+  ASSERT_TRUE(client_->put("/keep/restart", "x", {.lease = *lease}));
+  std::atomic<int> lost_calls{0};
+  LeaseKeeper keeper(client_, {.lease_id = *lease,
+                               .ttl = seconds(3),
+                               .on_lost = [&](const Error&) { ++lost_calls; }});
+  ASSERT_TRUE(etcd_->restart());
+  // Beyond the TTL after the restart, the key must still be there.
+  auto until = std::chrono::steady_clock::now() + seconds(4);
+  while (std::chrono::steady_clock::now() < until) {
+    auto got = client_->range("/keep/restart");
+    ASSERT_TRUE(got) << got.error().message;
+    ASSERT_EQ(got->kvs.size(), 1u);
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_TRUE(keeper.alive());
+  EXPECT_EQ(lost_calls.load(), 0);
+}
+
 TEST_F(LeaseTest, KeeperDestroyedWithoutCallback) {
   auto lease = client_->grantLease(seconds(1));
   ASSERT_TRUE(lease);

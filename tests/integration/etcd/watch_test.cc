@@ -116,6 +116,21 @@ TEST_F(WatchTest, ResumesAcrossEtcdRestartWithoutGap) {
   EXPECT_LT(down, up);
 }
 
+TEST_F(WatchTest, StartedWhileEtcdIsDownReportsThenCatchesUp) {
+  auto client = newClient({.call_timeout = milliseconds(500)});
+  ASSERT_TRUE(etcd_->stop());
+  WatchRecorder rec;
+  Watcher watcher(client, {.key = "/down/", .prefix = true, .on_update = rec.callback()});
+  ASSERT_TRUE(rec.waitFor(WatchUpdate::kDisconnected, 1, seconds(5)));
+  EXPECT_FALSE(watcher.waitUntilWatching(milliseconds(10)));
+  ASSERT_TRUE(etcd_->restart());
+  ASSERT_TRUE(watcher.waitUntilWatching(seconds(10)));
+  ASSERT_TRUE(rec.waitFor(WatchUpdate::kReconnected));
+  ASSERT_TRUE(client->put("/down/k", "v"));
+  ASSERT_TRUE(rec.waitForEvents(1));
+  EXPECT_EQ(rec.count(WatchUpdate::kDisconnected), 1u);
+}
+
 TEST_F(WatchTest, CompactedStartRevisionResyncsWithSnapshot) {
   auto first = client_->put("/cp/a", "1");
   ASSERT_TRUE(first);
