@@ -55,7 +55,7 @@ void validateEmail(const Options& o, ProblemSink& sink) {
   }
   if (auto it = o.find("auth"); it != o.end()) {
     if (it->second != "plain" && it->second != "md5") {
-      sink.add("options.auth", fmt::format("must be \"plain\" or \"md5\", got \"{}\"", it->second));
+      sink.add("options.auth", fmt::format(R"(must be "plain" or "md5", got "{}")", it->second));
     } else if (o.count("username") == 0 || o.count("password") == 0) {
       sink.add("options.auth", "needs both username and password");
     }

@@ -21,6 +21,9 @@ template <class... F>
 struct Overloaded : F... {
   using F::operator()...;
 };
+// Clang 14 (clang-tidy) has no aggregate CTAD yet.
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
 
 // Reads one value into the member the table names. False when it was a problem.
 bool readField(const MonitorField& f, const json& v, MonitorSpec& spec, ProblemSink& sink) {

@@ -1,5 +1,7 @@
 #include "config/monitor_fields.h"
 
+#include <array>
+
 namespace ninevolt::config {
 namespace detail {
 namespace {
@@ -11,7 +13,7 @@ constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 
 // Defaults live in MonitorSpec's member initialisers, except the type-dependent ones
 // (port, timeout) which parseMonitor applies after reading.
-const MonitorField kFields[] = {
+const auto kFields = std::to_array<MonitorField>({
     // common
     {"type", kAllBits, kAllBits, std::monostate{}},
     {"description", kAllBits, 0, &M::description},
@@ -55,7 +57,7 @@ const MonitorField kFields[] = {
     {"return-code", kExecBit, 0, &M::return_code, 0, 255},
     {"plugin", kExecBit, 0, &M::plugin},
     {"max-output", kExecBit, 0, &M::max_output, 1, kInt64Max},
-};
+});
 
 }  // namespace
 

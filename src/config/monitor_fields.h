@@ -4,6 +4,7 @@
 // mean", "does not apply to type", required checks and monitorFields() all read it, so a
 // new field is one line here plus a member in MonitorSpec.
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -49,7 +50,7 @@ struct MonitorField {
 std::span<const MonitorField> monitorFieldTable();
 const MonitorField* findMonitorField(std::string_view name);
 
-inline constexpr CheckType kAllCheckTypes[] = {CheckType::kHttp, CheckType::kTcp, CheckType::kDns,
-                                               CheckType::kExec};
+inline constexpr std::array<CheckType, 4> kAllCheckTypes{CheckType::kHttp, CheckType::kTcp,
+                                                         CheckType::kDns, CheckType::kExec};
 
 }  // namespace ninevolt::config::detail

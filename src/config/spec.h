@@ -56,7 +56,7 @@ struct MonitorSpec {
   bool tls_verify = true;
   bool follow_redirects = true;
   std::optional<Nanos> cert_expiry_warning;
-  int64_t max_body = 1 << 20;
+  int64_t max_body = int64_t{1} << 20;
 
   // tcp
   std::string send;
@@ -77,7 +77,7 @@ struct MonitorSpec {
   std::vector<std::string> args;
   int return_code = 0;
   std::string plugin;  // "" or "nagios"
-  int64_t max_output = 64 * 1024;
+  int64_t max_output = int64_t{64} * 1024;
 
   // The object exactly as written (YAML converted to JSON, or the JSON body/etcd value):
   // what is stored in etcd, so defaults can improve without rewriting users' configs.

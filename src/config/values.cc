@@ -83,7 +83,7 @@ std::optional<common::Nanos> readDuration(const nlohmann::json& v, const std::st
     return std::nullopt;
   }
   if (!v.is_string()) {
-    sink.add(field, "expected a duration like \"10s\" or \"1m30s\", got " + describe(v));
+    sink.add(field, R"(expected a duration like "10s" or "1m30s", got )" + describe(v));
     return std::nullopt;
   }
   auto d = common::parseDuration(v.get<std::string>());
