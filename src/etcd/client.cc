@@ -57,8 +57,12 @@ TxnOp TxnOp::put(std::string key, std::string value, int64_t lease) {
   op.lease = lease;
   return op;
 }
-TxnOp TxnOp::del(std::string key, bool prefix) { return makeOp(kDelete, std::move(key), prefix); }
-TxnOp TxnOp::get(std::string key, bool prefix) { return makeOp(kGet, std::move(key), prefix); }
+TxnOp TxnOp::del(std::string key, bool prefix) {
+  return makeOp(kDelete, std::move(key), prefix);
+}
+TxnOp TxnOp::get(std::string key, bool prefix) {
+  return makeOp(kGet, std::move(key), prefix);
+}
 
 namespace detail {
 
@@ -69,9 +73,9 @@ bool isTokenError(const grpc::Status& status) {
   const std::string& msg = status.error_message();
   // etcd: ErrGRPCInvalidAuthToken (Unauthenticated), ErrGRPCAuthOldRevision and
   // ErrGRPCUserEmpty (InvalidArgument; seen when auth was enabled after we connected).
-  return msg.find("invalid auth token") != std::string::npos ||
-         msg.find("revision of auth store is old") != std::string::npos ||
-         msg.find("user name is empty") != std::string::npos;
+  return msg.find("invalid auth token") != std::string::npos
+         || msg.find("revision of auth store is old") != std::string::npos
+         || msg.find("user name is empty") != std::string::npos;
 }
 
 std::shared_ptr<ClientImpl> asImpl(const std::shared_ptr<Client>& client) {
@@ -111,9 +115,8 @@ std::optional<size_t> ClientImpl::pickEndpoint(Clock::time_point deadline, bool 
     // Sleep until the preferred channel changes state or a short tick passes (another
     // endpoint may get ready meanwhile).
     auto& channel = endpoints_[start % n]->channel;
-    channel->WaitForStateChange(
-        channel->GetState(false),
-        toGrpc(std::min(deadline, now + std::chrono::milliseconds(20))));
+    channel->WaitForStateChange(channel->GetState(false),
+                                toGrpc(std::min(deadline, now + std::chrono::milliseconds(20))));
   }
 }
 
@@ -134,9 +137,9 @@ Result<std::string> ClientImpl::token(Clock::time_point deadline) {
       return *token_;
     }
   }
-  Error last(Errc::kUnavailable, "etcd authenticate " + options_.username + " at " +
-                                     allEndpoints() + ": no endpoint reachable within " +
-                                     formatDuration(options_.call_timeout));
+  Error last(Errc::kUnavailable, "etcd authenticate " + options_.username + " at " + allEndpoints()
+                                     + ": no endpoint reachable within "
+                                     + formatDuration(options_.call_timeout));
   for (size_t attempt = 0; attempt < endpoints_.size() * 2; ++attempt) {
     auto idx = pickEndpoint(deadline, false);
     if (!idx) {
@@ -166,8 +169,8 @@ Result<std::string> ClientImpl::token(Clock::time_point deadline) {
     bool connected = ep.channel->GetState(false) == GRPC_CHANNEL_READY;
     last = statusError(st, "authenticate", options_.username, ep.url, options_.call_timeout,
                        connected);
-    if (st.error_code() != grpc::StatusCode::UNAVAILABLE || endpoints_.size() == 1 ||
-        Clock::now() >= deadline) {
+    if (st.error_code() != grpc::StatusCode::UNAVAILABLE || endpoints_.size() == 1
+        || Clock::now() >= deadline) {
       break;
     }
     current_.store((*idx + 1) % endpoints_.size());
@@ -196,9 +199,9 @@ Result<Resp> ClientImpl::unary(
       if (last) {
         return tl::unexpected(*last);
       }
-      return fail(Errc::kUnavailable, "etcd " + std::string(op) + " " + subject + " at " +
-                                          allEndpoints() + ": no endpoint reachable within " +
-                                          formatDuration(options_.call_timeout));
+      return fail(Errc::kUnavailable, "etcd " + std::string(op) + " " + subject + " at "
+                                          + allEndpoints() + ": no endpoint reachable within "
+                                          + formatDuration(options_.call_timeout));
     }
     Endpoint& ep = *endpoints_[*idx];
     auto tok = token(deadline);
@@ -224,10 +227,10 @@ Result<Resp> ClientImpl::unary(
     }
     bool connected = ep.channel->GetState(false) == GRPC_CHANNEL_READY;
     Error error = statusError(st, op, subject, ep.url, options_.call_timeout, connected);
-    bool unreachable = st.error_code() == grpc::StatusCode::UNAVAILABLE ||
-                       (st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && !connected);
-    if (unreachable && endpoints_.size() > 1 && ++failovers < endpoints_.size() * 2 &&
-        Clock::now() < deadline) {
+    bool unreachable = st.error_code() == grpc::StatusCode::UNAVAILABLE
+                       || (st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && !connected);
+    if (unreachable && endpoints_.size() > 1 && ++failovers < endpoints_.size() * 2
+        && Clock::now() < deadline) {
       // Fail over: prefer the next endpoint from now on.
       current_.store((*idx + 1) % endpoints_.size());
       last = error;
@@ -242,8 +245,8 @@ Result<Endpoint*> ClientImpl::prepareStream(grpc::ClientContext& ctx, const char
                                             std::string* token_used) {
   auto idx = pickEndpoint(deadline, true);
   if (!idx) {
-    return fail(Errc::kUnavailable, "etcd " + std::string(op) + " " + subject + " at " +
-                                        allEndpoints() + ": no endpoint connected");
+    return fail(Errc::kUnavailable, "etcd " + std::string(op) + " " + subject + " at "
+                                        + allEndpoints() + ": no endpoint connected");
   }
   // Authenticating may take up to a call timeout even when the wait above was short.
   auto tok = token(std::max(deadline, Clock::now() + options_.call_timeout));
@@ -261,7 +264,7 @@ Result<Endpoint*> ClientImpl::prepareStream(grpc::ClientContext& ctx, const char
 // ---- KV ----
 
 Result<RangeResult> ClientImpl::rangeRequest(const char* op, const std::string& subject,
-                                              const etcdserverpb::RangeRequest& req) {
+                                             const etcdserverpb::RangeRequest& req) {
   using Resp = etcdserverpb::RangeResponse;
   auto resp = unary<Resp>(op, subject, [&](Endpoint& ep, ClientContext* ctx, Resp* out) {
     return ep.kv->Range(ctx, req, out);
@@ -374,8 +377,8 @@ Result<TxnResult> ClientImpl::txn(const std::vector<Compare>& compares,
   for (const auto& op : failure) {
     toProto(op, req.add_failure());
   }
-  std::string subject = compares.empty() ? (success.empty() ? "" : success.front().key)
-                                         : compares.front().key;
+  std::string subject =
+      compares.empty() ? (success.empty() ? "" : success.front().key) : compares.front().key;
   using Resp = etcdserverpb::TxnResponse;
   auto resp = unary<Resp>("txn", subject, [&](Endpoint& ep, ClientContext* ctx, Resp* out) {
     return ep.kv->Txn(ctx, req, out);
@@ -401,10 +404,9 @@ Result<void> ClientImpl::compact(int64_t revision, bool physical) {
   req.set_revision(revision);
   req.set_physical(physical);
   using Resp = etcdserverpb::CompactionResponse;
-  auto resp = unary<Resp>("compact", std::to_string(revision),
-                          [&](Endpoint& ep, ClientContext* ctx, Resp* out) {
-                            return ep.kv->Compact(ctx, req, out);
-                          });
+  auto resp = unary<Resp>(
+      "compact", std::to_string(revision),
+      [&](Endpoint& ep, ClientContext* ctx, Resp* out) { return ep.kv->Compact(ctx, req, out); });
   if (!resp) {
     return tl::unexpected(resp.error());
   }

@@ -43,18 +43,18 @@ struct KeyValue {
 };
 
 struct RangeOptions {
-  bool prefix = false;     // all keys starting with key
-  int64_t limit = 0;       // 0 = no limit
-  int64_t revision = 0;    // 0 = latest
+  bool prefix = false;   // all keys starting with key
+  int64_t limit = 0;     // 0 = no limit
+  int64_t revision = 0;  // 0 = latest
   bool keys_only = false;
   bool count_only = false;
 };
 
 struct RangeResult {
   std::vector<KeyValue> kvs;
-  int64_t count = 0;       // keys in the range (also when limited or count_only)
-  bool more = false;       // limit cut the result
-  int64_t revision = 0;    // store revision the read was served at
+  int64_t count = 0;     // keys in the range (also when limited or count_only)
+  bool more = false;     // limit cut the result
+  int64_t revision = 0;  // store revision the read was served at
 };
 
 struct PutOptions {
@@ -80,7 +80,7 @@ struct Compare {
   std::string key;
   Target target = kVersion;
   Op op = kEqual;
-  int64_t number = 0;       // for version / create / mod revision / lease
+  int64_t number = 0;      // for version / create / mod revision / lease
   std::string value_text;  // for kValue (not `value`: that name is the builder below)
 
   static Compare value(std::string key, Op op, std::string value);

@@ -23,8 +23,8 @@ using Clock = std::chrono::steady_clock;
 
 // gRPC deadlines take system_clock; we measure with steady_clock (immune to clock steps).
 inline std::chrono::system_clock::time_point toGrpc(Clock::time_point deadline) {
-  return std::chrono::system_clock::now() +
-         std::chrono::duration_cast<std::chrono::system_clock::duration>(deadline - Clock::now());
+  return std::chrono::system_clock::now()
+         + std::chrono::duration_cast<std::chrono::system_clock::duration>(deadline - Clock::now());
 }
 
 struct Endpoint {
@@ -67,8 +67,9 @@ class ClientImpl final : public Client {
   // One unary call with a deadline, auth, failover to the next endpoint on UNAVAILABLE and
   // one re-authentication on an invalid/expired token.
   template <typename Resp>
-  Result<Resp> unary(const char* op, const std::string& subject,
-                     const std::function<grpc::Status(Endpoint&, grpc::ClientContext*, Resp*)>& rpc);
+  Result<Resp> unary(
+      const char* op, const std::string& subject,
+      const std::function<grpc::Status(Endpoint&, grpc::ClientContext*, Resp*)>& rpc);
 
  private:
   Result<RangeResult> rangeRequest(const char* op, const std::string& subject,

@@ -42,10 +42,18 @@ void toProto(const Compare& compare, etcdserverpb::Compare* out) {
   using P = etcdserverpb::Compare;
   out->set_key(compare.key);
   switch (compare.op) {
-    case Compare::kEqual: out->set_result(P::EQUAL); break;
-    case Compare::kGreater: out->set_result(P::GREATER); break;
-    case Compare::kLess: out->set_result(P::LESS); break;
-    case Compare::kNotEqual: out->set_result(P::NOT_EQUAL); break;
+    case Compare::kEqual:
+      out->set_result(P::EQUAL);
+      break;
+    case Compare::kGreater:
+      out->set_result(P::GREATER);
+      break;
+    case Compare::kLess:
+      out->set_result(P::LESS);
+      break;
+    case Compare::kNotEqual:
+      out->set_result(P::NOT_EQUAL);
+      break;
   }
   // Each setter selects the target_union oneof case, so 0 counts as set.
   switch (compare.target) {
@@ -111,7 +119,8 @@ bool contains(const std::string& text, std::string_view part) {
 
 Error statusError(const grpc::Status& status, const std::string& op, const std::string& subject,
                   const std::string& endpoint, std::chrono::milliseconds timeout, bool connected) {
-  std::string where = "etcd " + op + (subject.empty() ? "" : " " + subject) + " at " + endpoint + ": ";
+  std::string where =
+      "etcd " + op + (subject.empty() ? "" : " " + subject) + " at " + endpoint + ": ";
   const std::string& msg = status.error_message();
   switch (status.error_code()) {
     case grpc::StatusCode::DEADLINE_EXCEEDED:
@@ -119,7 +128,8 @@ Error statusError(const grpc::Status& status, const std::string& op, const std::
         return {Errc::kUnavailable,
                 where + "not reachable, deadline exceeded after " + formatDuration(timeout)};
       }
-      return {Errc::kDeadlineExceeded, where + "deadline exceeded after " + formatDuration(timeout)};
+      return {Errc::kDeadlineExceeded,
+              where + "deadline exceeded after " + formatDuration(timeout)};
     case grpc::StatusCode::UNAVAILABLE:
       return {Errc::kUnavailable, where + "unavailable: " + msg};
     case grpc::StatusCode::CANCELLED:
@@ -140,14 +150,15 @@ Error statusError(const grpc::Status& status, const std::string& op, const std::
     case grpc::StatusCode::INVALID_ARGUMENT:
     case grpc::StatusCode::FAILED_PRECONDITION:
       // etcd reports a wrong password and a missing user name as InvalidArgument.
-      if (contains(msg, "authentication failed") || contains(msg, "user name is empty") ||
-          contains(msg, "invalid auth token")) {
+      if (contains(msg, "authentication failed") || contains(msg, "user name is empty")
+          || contains(msg, "invalid auth token")) {
         return {Errc::kUnauthenticated, where + "unauthenticated: " + msg};
       }
       return {Errc::kInvalidArgument, where + "invalid argument: " + msg};
     default:
-      return {Errc::kInternal,
-              where + "error " + std::to_string(static_cast<int>(status.error_code())) + ": " + msg};
+      return {
+          Errc::kInternal,
+          where + "error " + std::to_string(static_cast<int>(status.error_code())) + ": " + msg};
   }
 }
 

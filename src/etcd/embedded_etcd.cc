@@ -1,25 +1,23 @@
 #include "etcd/embedded_etcd.h"
 
+#include <cerrno>
+#include <csignal>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <system_error>
+#include <thread>
+
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <arpa/inet.h>
-#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-#include <deque>
-#include <filesystem>
-#include <fstream>
-#include <thread>
-
 #include "etcd/client.h"
-
-extern char** environ;
 
 namespace ninevolt::etcd {
 
@@ -27,12 +25,17 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// strerror() is not thread-safe; the system category's message is.
+std::string errnoText() {
+  return std::system_category().message(errno);
+}
+
 // A free TCP port on host: bind port 0 and read what the kernel chose. Another process may
 // take it before etcd binds it; launch() retries on "address already in use".
 Result<uint16_t> freePort(const std::string& host) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    return fail(Errc::kInternal, std::string("embedded etcd: socket: ") + strerror(errno));
+    return fail(Errc::kInternal, std::string("embedded etcd: socket: ") + errnoText());
   }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -42,9 +45,9 @@ Result<uint16_t> freePort(const std::string& host) {
     return fail(Errc::kInvalidArgument, "embedded etcd: host " + host + " is not an IPv4 address");
   }
   socklen_t len = sizeof(addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    std::string err = strerror(errno);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0
+      || getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    std::string err = errnoText();
     close(fd);
     return fail(Errc::kUnavailable, "embedded etcd: no free port on " + host + ": " + err);
   }
@@ -61,6 +64,7 @@ Result<std::string> findBinary(const std::string& binary) {
     }
     return fail(Errc::kNotFound, "embedded etcd: " + binary + " is not executable");
   }
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): 9volt never calls setenv() after start-up.
   const char* path = getenv("PATH");
   std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
   size_t pos = 0;
@@ -124,7 +128,9 @@ Result<std::unique_ptr<EmbeddedEtcd>> EmbeddedEtcd::start(Options options) {
   return etcd;
 }
 
-EmbeddedEtcd::~EmbeddedEtcd() { (void)stop(); }
+EmbeddedEtcd::~EmbeddedEtcd() {
+  (void)stop();
+}
 
 Result<void> EmbeddedEtcd::launch() {
   auto binary = findBinary(options_.binary);
@@ -159,26 +165,37 @@ Result<void> EmbeddedEtcd::launch() {
       client_url = "https://" + options_.host + ":" + std::to_string(client_port);
     }
     std::vector<std::string> args = {*binary,
-                                     "--name", "default",
-                                     "--data-dir", options_.data_dir,
-                                     "--listen-client-urls", client_url,
-                                     "--advertise-client-urls", client_url,
-                                     "--listen-peer-urls", peer_url,
-                                     "--initial-advertise-peer-urls", peer_url,
-                                     "--initial-cluster", "default=" + peer_url,
-                                     "--auto-compaction-mode", "periodic",
-                                     "--auto-compaction-retention", "1h",
-                                     "--quota-backend-bytes", "2147483648"};
+                                     "--name",
+                                     "default",
+                                     "--data-dir",
+                                     options_.data_dir,
+                                     "--listen-client-urls",
+                                     client_url,
+                                     "--advertise-client-urls",
+                                     client_url,
+                                     "--listen-peer-urls",
+                                     peer_url,
+                                     "--initial-advertise-peer-urls",
+                                     peer_url,
+                                     "--initial-cluster",
+                                     "default=" + peer_url,
+                                     "--auto-compaction-mode",
+                                     "periodic",
+                                     "--auto-compaction-retention",
+                                     "1h",
+                                     "--quota-backend-bytes",
+                                     "2147483648"};
     if (tls) {
-      args.insert(args.end(), {"--cert-file", options_.tls.cert_file, "--key-file",
-                               options_.tls.key_file});
+      args.insert(args.end(),
+                  {"--cert-file", options_.tls.cert_file, "--key-file", options_.tls.key_file});
       if (!options_.tls.trusted_ca_file.empty()) {
-        args.insert(args.end(), {"--trusted-ca-file", options_.tls.trusted_ca_file,
-                                 "--client-cert-auth"});
+        args.insert(args.end(),
+                    {"--trusted-ca-file", options_.tls.trusted_ca_file, "--client-cert-auth"});
       }
     }
     args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args) {
       argv.push_back(a.data());
     }
@@ -187,14 +204,14 @@ Result<void> EmbeddedEtcd::launch() {
     int log_fd = open(options_.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd < 0) {
       return fail(Errc::kInvalidArgument,
-                  "embedded etcd: log file " + options_.log_file + ": " + strerror(errno));
+                  "embedded etcd: log file " + options_.log_file + ": " + errnoText());
     }
     off_t log_start = lseek(log_fd, 0, SEEK_END);
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
       close(log_fd);
-      return fail(Errc::kInternal, std::string("embedded etcd: fork: ") + strerror(errno));
+      return fail(Errc::kInternal, std::string("embedded etcd: fork: ") + errnoText());
     }
     if (pid == 0) {
       // Child: async-signal-safe calls only. PDEATHSIG fires when the forking *thread*
@@ -256,12 +273,13 @@ Result<void> EmbeddedEtcd::waitReady(off_t log_start) {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      std::string how = WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
-                                          : "killed by signal " + std::to_string(WTERMSIG(status));
+      std::string how = WIFEXITED(status)
+                            ? "exited with status " + std::to_string(WEXITSTATUS(status))
+                            : "killed by signal " + std::to_string(WTERMSIG(status));
       std::string tail = logTail(options_.log_file, log_start, 15);
-      return fail(Errc::kUnavailable, "embedded etcd " + endpoint_ + " " + how +
-                                          " during start-up; last lines of " + options_.log_file +
-                                          ":" + tail);
+      return fail(Errc::kUnavailable, "embedded etcd " + endpoint_ + " " + how
+                                          + " during start-up; last lines of " + options_.log_file
+                                          + ":" + tail);
     }
     auto st = (*client)->status();
     if (st) {
@@ -270,11 +288,11 @@ Result<void> EmbeddedEtcd::waitReady(off_t log_start) {
     last = st.error();
     if (Clock::now() >= deadline) {
       (void)stop();
-      return fail(Errc::kDeadlineExceeded,
-                  "embedded etcd " + endpoint_ + " not ready after " +
-                      std::to_string(options_.start_timeout.count()) + "ms (" + last.message +
-                      "); last lines of " + options_.log_file + ":" +
-                      logTail(options_.log_file, log_start, 15));
+      return fail(Errc::kDeadlineExceeded, "embedded etcd " + endpoint_ + " not ready after "
+                                               + std::to_string(options_.start_timeout.count())
+                                               + "ms (" + last.message + "); last lines of "
+                                               + options_.log_file + ":"
+                                               + logTail(options_.log_file, log_start, 15));
     }
     // status() itself waits up to 500 ms for the connection; a short pause avoids spinning
     // when it fails fast.

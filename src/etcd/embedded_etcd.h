@@ -1,11 +1,11 @@
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 #include "common/result.h"
 
@@ -25,7 +25,7 @@ class EmbeddedEtcd {
     std::string log_file;         // empty = data_dir/etcd.log
     std::string binary = "etcd";  // looked up in PATH
     std::string host = "127.0.0.1";
-    uint16_t client_port = 0;     // 0 = pick a free port
+    uint16_t client_port = 0;  // 0 = pick a free port
     std::chrono::milliseconds start_timeout{30000};
     std::vector<std::string> extra_args;  // e.g. auth flags for tests
     // Serve clients over TLS (https:// endpoint) when cert_file is set; with trusted_ca_file
@@ -50,9 +50,9 @@ class EmbeddedEtcd {
   pid_t pid() const { return pid_; }
   const Options& options() const { return options_; }
 
-  Result<void> stop();      // graceful; idempotent
-  void kill9();             // crash it (tests)
-  Result<void> restart();   // same data dir and ports (tests: watch resume across restarts)
+  Result<void> stop();     // graceful; idempotent
+  void kill9();            // crash it (tests)
+  Result<void> restart();  // same data dir and ports (tests: watch resume across restarts)
 
  private:
   explicit EmbeddedEtcd(Options options) : options_(std::move(options)) {}

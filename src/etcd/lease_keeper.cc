@@ -58,7 +58,9 @@ LeaseKeeper::~LeaseKeeper() {
   impl_->thread.join();
 }
 
-bool LeaseKeeper::alive() const { return impl_->alive.load(); }
+bool LeaseKeeper::alive() const {
+  return impl_->alive.load();
+}
 
 void LeaseKeeper::Impl::lost(const Error& error) {
   alive = false;
@@ -97,10 +99,10 @@ void LeaseKeeper::Impl::run() {
     auto now = Clock::now();
     auto left = last_ok + ttl - now;
     if (left <= Clock::duration::zero()) {
-      lost(Error(Errc::kUnavailable, "etcd keep-alive " + lease + ": no keep-alive succeeded for " +
-                                         detail::formatDuration(ttl) +
-                                         " (the lease TTL), it may have expired: " +
-                                         last_error.message));
+      lost(Error(Errc::kUnavailable,
+                 "etcd keep-alive " + lease + ": no keep-alive succeeded for "
+                     + detail::formatDuration(ttl)
+                     + " (the lease TTL), it may have expired: " + last_error.message));
       return;
     }
     auto deadline = now + std::min<Clock::duration>(client->options().call_timeout, left);
@@ -112,8 +114,9 @@ void LeaseKeeper::Impl::run() {
       }
     }
     if (answer && *answer <= 0) {
-      lost(Error(Errc::kNotFound, "etcd keep-alive " + lease +
-                                      ": the lease expired or was revoked (etcd answered TTL=0)"));
+      lost(Error(
+          Errc::kNotFound,
+          "etcd keep-alive " + lease + ": the lease expired or was revoked (etcd answered TTL=0)"));
       return;
     }
     if (answer) {

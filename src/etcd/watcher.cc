@@ -51,7 +51,8 @@ struct Watcher::Impl {
   }
 };
 
-Watcher::Watcher(std::shared_ptr<Client> client, Options options) : impl_(std::make_unique<Impl>()) {
+Watcher::Watcher(std::shared_ptr<Client> client, Options options)
+    : impl_(std::make_unique<Impl>()) {
   impl_->grpc_client = detail::asImpl(client);
   impl_->client = std::move(client);
   impl_->options = std::move(options);
@@ -78,7 +79,9 @@ bool Watcher::waitUntilWatching(std::chrono::milliseconds timeout) {
   return impl_->cv.wait_for(lock, timeout, [&] { return impl_->watching; });
 }
 
-int64_t Watcher::lastRevision() const { return impl_->last_revision.load(); }
+int64_t Watcher::lastRevision() const {
+  return impl_->last_revision.load();
+}
 
 void Watcher::Impl::deliver(const WatchUpdate& update) {
   // Checked before every call; the destructor joins this thread, so none runs after it.
@@ -223,12 +226,12 @@ void Watcher::Impl::watchOnce(bool* resync) {
         if (resp.compact_revision() > 0) {
           *resync = true;
         } else {
-          if (detail::isTokenError(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                                                resp.cancel_reason()))) {
+          if (detail::isTokenError(
+                  grpc::Status(grpc::StatusCode::UNAUTHENTICATED, resp.cancel_reason()))) {
             grpc_client->invalidateToken(token);
           }
-          error = Error(Errc::kUnavailable, "etcd watch " + options.key + " at " + (*ep)->url +
-                                                ": canceled by etcd: " + resp.cancel_reason());
+          error = Error(Errc::kUnavailable, "etcd watch " + options.key + " at " + (*ep)->url
+                                                + ": canceled by etcd: " + resp.cancel_reason());
         }
         break;
       }

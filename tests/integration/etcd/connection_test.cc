@@ -1,12 +1,11 @@
 // Endpoints, failover, deadlines, auth and TLS.
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cstdlib>
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "etcd/client.h"
 #include "etcd/embedded_etcd.h"
@@ -39,8 +38,8 @@ uint16_t deadPort() {
 
 // Runs etcdctl against endpoint; true on exit status 0.
 bool etcdctl(const std::string& endpoint, const std::string& args) {
-  std::string cmd = "ETCDCTL_API=3 etcdctl --dial-timeout=5s --endpoints=" + endpoint + " " +
-                    args + " >/dev/null 2>&1";
+  std::string cmd = "ETCDCTL_API=3 etcdctl --dial-timeout=5s --endpoints=" + endpoint + " " + args
+                    + " >/dev/null 2>&1";
   return std::system(cmd.c_str()) == 0;
 }
 
@@ -80,8 +79,7 @@ TEST_F(ConnectionTest, CallAgainstStoppedEtcdFailsWithinDeadline) {
   auto res = client->put("/9volt/x", "2");
   auto took = std::chrono::steady_clock::now() - started;
   ASSERT_FALSE(res);
-  EXPECT_TRUE(res.error().code == Errc::kUnavailable ||
-              res.error().code == Errc::kDeadlineExceeded)
+  EXPECT_TRUE(res.error().code == Errc::kUnavailable || res.error().code == Errc::kDeadlineExceeded)
       << res.error().message;
   EXPECT_LT(took, milliseconds(3000));
   EXPECT_NE(res.error().message.find("etcd put /9volt/x at " + etcd_->endpoint()),
@@ -111,8 +109,8 @@ TEST_F(ConnectionTest, RecoversQuicklyAfterRestart) {
 
 TEST_F(ConnectionTest, FailsOverFromDeadFirstEndpoint) {
   std::string dead = "http://127.0.0.1:" + std::to_string(deadPort());
-  auto client = newClient({.endpoints = {dead, etcd_->endpoint()},
-                           .call_timeout = milliseconds(3000)});
+  auto client =
+      newClient({.endpoints = {dead, etcd_->endpoint()}, .call_timeout = milliseconds(3000)});
   auto started = std::chrono::steady_clock::now();
   for (int i = 0; i < 20; ++i) {
     auto res = client->put("/fo/" + std::to_string(i), "x");
@@ -208,10 +206,10 @@ TEST(TlsTest, MutualTlsOverHttpsEndpoint) {
   ASSERT_TRUE(etcd) << etcd.error().message;
   EXPECT_EQ((*etcd)->endpoint().rfind("https://", 0), 0u);
 
-  auto client = Client::create({.endpoints = {(*etcd)->endpoint()},
-                                .tls = {.ca_file = d + "ca.pem",
-                                        .cert_file = d + "client.pem",
-                                        .key_file = d + "client.key"}});
+  auto client = Client::create(
+      {.endpoints = {(*etcd)->endpoint()},
+       .tls = {
+           .ca_file = d + "ca.pem", .cert_file = d + "client.pem", .key_file = d + "client.key"}});
   ASSERT_TRUE(client) << client.error().message;
   auto put = (*client)->put("/tls/k", "v");
   ASSERT_TRUE(put) << put.error().message;

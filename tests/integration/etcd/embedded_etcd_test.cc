@@ -1,12 +1,12 @@
-#include <signal.h>
-#include <sys/wait.h>
+#include "etcd/embedded_etcd.h"
 
 #include <cerrno>
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include "etcd/client.h"
-#include "etcd/embedded_etcd.h"
 #include "support/etcd_fixture.h"
 #include "support/temp_dir.h"
 
@@ -17,7 +17,9 @@ using testing::EtcdTest;
 using testing::TempDir;
 
 // The pid is gone (not even a zombie: kill() on a reaped pid fails with ESRCH).
-bool gone(pid_t pid) { return kill(pid, 0) != 0 && errno == ESRCH; }
+bool gone(pid_t pid) {
+  return kill(pid, 0) != 0 && errno == ESRCH;
+}
 
 TEST(EmbeddedEtcdTest, StartStopLeavesNoProcess) {
   TempDir dir;

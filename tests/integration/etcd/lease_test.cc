@@ -80,13 +80,12 @@ TEST_F(LeaseTest, KeeperKeepsKeyAlivePastSeveralTtlsThenReportsRevoke) {
   std::atomic<int> lost_calls{0};
   Error lost_error;
   std::mutex mu;
-  LeaseKeeper keeper(client_, {.lease_id = *lease,
-                               .ttl = seconds(2),
-                               .on_lost = [&](const Error& e) {
-                                 std::lock_guard lock(mu);
-                                 lost_error = e;
-                                 ++lost_calls;
-                               }});
+  LeaseKeeper keeper(client_,
+                     {.lease_id = *lease, .ttl = seconds(2), .on_lost = [&](const Error& e) {
+                        std::lock_guard lock(mu);
+                        lost_error = e;
+                        ++lost_calls;
+                      }});
   // Wait until three TTLs have passed, polling that the key stays.
   auto until = std::chrono::steady_clock::now() + seconds(6);
   while (std::chrono::steady_clock::now() < until) {
@@ -109,9 +108,9 @@ TEST_F(LeaseTest, KeeperReportsLossWhenEtcdIsGoneForATtl) {
   auto lease = client_->grantLease(seconds(2));
   ASSERT_TRUE(lease);
   std::atomic<int> lost_calls{0};
-  LeaseKeeper keeper(client_, {.lease_id = *lease,
-                               .ttl = seconds(2),
-                               .on_lost = [&](const Error&) { ++lost_calls; }});
+  LeaseKeeper keeper(client_, {.lease_id = *lease, .ttl = seconds(2), .on_lost = [&](const Error&) {
+                                 ++lost_calls;
+                               }});
   ASSERT_TRUE(etcd_->stop());
   auto stopped_at = std::chrono::steady_clock::now();
   ASSERT_TRUE(eventually([&] { return lost_calls.load() == 1; }, seconds(6)));
@@ -125,9 +124,9 @@ TEST_F(LeaseTest, KeeperRidesOutEtcdRestart) {
   ASSERT_TRUE(lease);
   ASSERT_TRUE(client_->put("/keep/restart", "x", {.lease = *lease}));
   std::atomic<int> lost_calls{0};
-  LeaseKeeper keeper(client_, {.lease_id = *lease,
-                               .ttl = seconds(3),
-                               .on_lost = [&](const Error&) { ++lost_calls; }});
+  LeaseKeeper keeper(client_, {.lease_id = *lease, .ttl = seconds(3), .on_lost = [&](const Error&) {
+                                 ++lost_calls;
+                               }});
   ASSERT_TRUE(etcd_->restart());
   // Beyond the TTL after the restart, the key must still be there.
   auto until = std::chrono::steady_clock::now() + seconds(4);
@@ -146,9 +145,9 @@ TEST_F(LeaseTest, KeeperDestroyedWithoutCallback) {
   ASSERT_TRUE(lease);
   std::atomic<int> lost_calls{0};
   {
-    LeaseKeeper keeper(client_, {.lease_id = *lease,
-                                 .ttl = seconds(1),
-                                 .on_lost = [&](const Error&) { ++lost_calls; }});
+    LeaseKeeper keeper(
+        client_,
+        {.lease_id = *lease, .ttl = seconds(1), .on_lost = [&](const Error&) { ++lost_calls; }});
     ASSERT_TRUE(eventually([&] {
       auto info = client_->leaseTimeToLive(*lease);
       return info && info->ttl >= 0;

@@ -58,8 +58,8 @@ TEST_F(TxnTest, BranchesAndGetResponses) {
   ASSERT_TRUE(client_->put("/b/1", "one"));
   ASSERT_TRUE(client_->put("/b/2", "two"));
   auto res = client_->txn({Compare::value("/b/1", Compare::kEqual, "one")},
-                          {TxnOp::put("/b/3", "three"), TxnOp::get("/b/", true),
-                           TxnOp::del("/b/1"), TxnOp::get("/b/1")},
+                          {TxnOp::put("/b/3", "three"), TxnOp::get("/b/", true), TxnOp::del("/b/1"),
+                           TxnOp::get("/b/1")},
                           {TxnOp::put("/b/failed", "x")});
   ASSERT_TRUE(res) << res.error().message;
   EXPECT_TRUE(res->succeeded);
@@ -69,9 +69,9 @@ TEST_F(TxnTest, BranchesAndGetResponses) {
   EXPECT_EQ(res->responses[1].kvs[2].value, "three");
   EXPECT_TRUE(res->responses[3].kvs.empty());
 
-  auto failed = client_->txn({Compare::value("/b/1", Compare::kEqual, "one")},
-                             {TxnOp::put("/b/never", "x")},
-                             {TxnOp::get("/b/2"), TxnOp::del("/b/", true)});
+  auto failed =
+      client_->txn({Compare::value("/b/1", Compare::kEqual, "one")}, {TxnOp::put("/b/never", "x")},
+                   {TxnOp::get("/b/2"), TxnOp::del("/b/", true)});
   ASSERT_TRUE(failed);
   EXPECT_FALSE(failed->succeeded);
   ASSERT_EQ(failed->responses.size(), 2u);
@@ -107,10 +107,9 @@ TEST_F(TxnTest, CreateIfAbsentRaceHasExactlyOneWinner) {
       while (!go.load()) {
         std::this_thread::yield();
       }
-      auto res = (*client)->txn(
-          {Compare::createRevision("/race/director", Compare::kEqual, 0)},
-          {TxnOp::put("/race/director", "member-" + std::to_string(i))},
-          {TxnOp::get("/race/director")});
+      auto res = (*client)->txn({Compare::createRevision("/race/director", Compare::kEqual, 0)},
+                                {TxnOp::put("/race/director", "member-" + std::to_string(i))},
+                                {TxnOp::get("/race/director")});
       ASSERT_TRUE(res) << res.error().message;
       if (res->succeeded) {
         ++wins;

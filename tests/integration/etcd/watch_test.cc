@@ -174,12 +174,13 @@ TEST_F(WatchTest, DestroyedWhileEventsFlowCallsBackNoMore) {
   std::atomic<int> after{0};
   std::atomic<int> seen{0};
   auto watcher = std::make_unique<Watcher>(
-      client_, Watcher::Options{.key = "/flow/", .prefix = true, .on_update = [&](const WatchUpdate&) {
-        if (destroyed.load()) {
-          ++after;
-        }
-        ++seen;
-      }});
+      client_,
+      Watcher::Options{.key = "/flow/", .prefix = true, .on_update = [&](const WatchUpdate&) {
+                         if (destroyed.load()) {
+                           ++after;
+                         }
+                         ++seen;
+                       }});
   ASSERT_TRUE(watcher->waitUntilWatching(seconds(5)));
   std::atomic<bool> writing{true};
   std::thread writer([&] {
@@ -212,10 +213,10 @@ TEST_F(WatchTest, ManyWatchersOneClient) {
   std::vector<std::unique_ptr<Watcher>> watchers;
   for (int i = 0; i < 10; ++i) {
     recs.push_back(std::make_unique<WatchRecorder>());
-    watchers.push_back(std::make_unique<Watcher>(
-        client_, Watcher::Options{.key = "/m/" + std::to_string(i) + "/",
-                                  .prefix = true,
-                                  .on_update = recs.back()->callback()}));
+    watchers.push_back(
+        std::make_unique<Watcher>(client_, Watcher::Options{.key = "/m/" + std::to_string(i) + "/",
+                                                            .prefix = true,
+                                                            .on_update = recs.back()->callback()}));
   }
   for (auto& w : watchers) {
     ASSERT_TRUE(w->waitUntilWatching(seconds(5)));
