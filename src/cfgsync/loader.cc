@@ -126,13 +126,24 @@ LoadedSet loadDirs(const std::vector<std::string>& paths) {
   for (const auto& [name, _] : set.alerters) {
     alerter_names.insert(name);
   }
+  // Also for monitors with other problems: the user gets the whole list in one go.
   for (const auto& [name, obj] : set.monitors) {
-    config::Problems ignored;
-    auto spec = config::parseMonitor(name, obj.value, ignored);
-    if (!spec) {
-      continue;  // already reported
-    }
-    for (auto& p : config::checkAlerterReferences(*spec, alerter_names)) {
+    config::MonitorSpec refs;
+    refs.name = name;
+    auto names = [&](const char* field) {
+      std::vector<std::string> out;
+      if (obj.value.is_object() && obj.value.contains(field) && obj.value[field].is_array()) {
+        for (const auto& v : obj.value[field]) {
+          if (v.is_string()) {
+            out.push_back(v.get<std::string>());
+          }
+        }
+      }
+      return out;
+    };
+    refs.warning_alerter = names("warning-alerter");
+    refs.critical_alerter = names("critical-alerter");
+    for (auto& p : config::checkAlerterReferences(refs, alerter_names)) {
       p.source = obj.file;
       set.problems.push_back(std::move(p));
     }
