@@ -200,7 +200,7 @@ int runServer(const ServerOptions& options) {
     return 1;
   }
   const std::string base = browsable(options.listen, (*http)->port());
-  spdlog::info("9volt server {} up: member {} on {}{}", versionText(), me.id, options.listen,
+  spdlog::info("{} up: member {} on {}{}", versionText(), me.id, options.listen,
                options.tags.empty() ? "" : " tags " + common::join(options.tags, ","));
   spdlog::info("API:    {}/", base);
   spdlog::info("health: {}/status/check", base);
