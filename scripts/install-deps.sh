@@ -14,7 +14,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # the real etcd used by `9volt server` with no -e, and by integration tests
-  etcd-server etcd-client
+  etcd-server etcd-client openssl
   # lint
   clang-format clang-tidy
 )
