@@ -79,10 +79,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(kMaxBodyBytes);
     stream_.expires_after(kReadTimeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->onRead(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->onRead(ec); });
   }
 
   void onRead(beast::error_code ec) {
@@ -156,8 +155,8 @@ Response Router::dispatch(const Request& request) const {
   }
   auto m = it->second.find(request.method);
   if (m == it->second.end()) {
-    return Response::error(405, fmt::format("method {} not allowed on {}", request.method,
-                                            request.path));
+    return Response::error(
+        405, fmt::format("method {} not allowed on {}", request.method, request.path));
   }
   return m->second(request);
 }
@@ -200,9 +199,9 @@ Result<std::pair<std::string, uint16_t>> splitHostPort(const std::string& listen
   unsigned port = 0;
   auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (ec != std::errc() || p != port_text.data() + port_text.size() || port > 65535) {
-    return fail(Errc::kInvalidArgument,
-                fmt::format("listen address '{}': port '{}' is not a number 0..65535", listen,
-                            port_text));
+    return fail(
+        Errc::kInvalidArgument,
+        fmt::format("listen address '{}': port '{}' is not a number 0..65535", listen, port_text));
   }
   return std::make_pair(host, static_cast<uint16_t>(port));
 }
@@ -216,9 +215,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io, Opti
   beast::error_code ec;
   auto addr = asio::ip::make_address(hp->first, ec);
   if (ec) {
-    return fail(Errc::kInvalidArgument,
-                fmt::format("listen address '{}': '{}' is not an IP address", options.listen,
-                            hp->first));
+    return fail(
+        Errc::kInvalidArgument,
+        fmt::format("listen address '{}': '{}' is not an IP address", options.listen, hp->first));
   }
   auto impl = std::make_shared<Impl>(io, std::move(router));
   tcp::endpoint ep(addr, hp->second);
@@ -241,9 +240,13 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io, Opti
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
-uint16_t HttpServer::port() const { return impl_->port; }
+uint16_t HttpServer::port() const {
+  return impl_->port;
+}
 
 void HttpServer::stop() {
   // Close on the acceptor's own thread: the pending accept sees operation_aborted.

@@ -73,21 +73,19 @@ int runCfg(const CfgOptions& options) {
     return kCfgEtcdError;
   }
 
-  auto plan = cfgsync::makePlan(local, *stored,
-                                {.sync = !options.nosync, .replace = options.replace});
+  auto plan =
+      cfgsync::makePlan(local, *stored, {.sync = !options.nosync, .replace = options.replace});
   size_t counts[5] = {};
   for (const auto& item : plan) {
     counts[item.action]++;
     std::cout << "  " << item.describe() << "\n";
   }
-  std::cout << fmt::format("plan: {} add, {} update, {} delete, {} unchanged{}{}\n",
-                           counts[cfgsync::PlanItem::kAdd], counts[cfgsync::PlanItem::kUpdate],
-                           counts[cfgsync::PlanItem::kDelete],
-                           counts[cfgsync::PlanItem::kUnchanged],
-                           options.replace
-                               ? fmt::format(", {} rewrite", counts[cfgsync::PlanItem::kRewrite])
-                               : "",
-                           options.nosync ? " (--nosync: nothing deleted)" : "");
+  std::cout << fmt::format(
+      "plan: {} add, {} update, {} delete, {} unchanged{}{}\n", counts[cfgsync::PlanItem::kAdd],
+      counts[cfgsync::PlanItem::kUpdate], counts[cfgsync::PlanItem::kDelete],
+      counts[cfgsync::PlanItem::kUnchanged],
+      options.replace ? fmt::format(", {} rewrite", counts[cfgsync::PlanItem::kRewrite]) : "",
+      options.nosync ? " (--nosync: nothing deleted)" : "");
   auto changes = cfgsync::changesOf(plan);
   if (options.dry_run) {
     std::cout << "dry run: nothing written\n";
@@ -121,8 +119,8 @@ Result<LoadResult> loadConfigsInto(const std::vector<std::string>& paths,
     for (const auto& p : local.problems) {
       all += "\n  " + p.toString();
     }
-    return fail(Errc::kInvalidArgument, fmt::format("invalid configs in {}:{}",
-                                                    common::join(paths, ", "), all));
+    return fail(Errc::kInvalidArgument,
+                fmt::format("invalid configs in {}:{}", common::join(paths, ", "), all));
   }
   store::Store store(std::move(client), prefix);
   auto stored = store.loadConfigs();

@@ -31,7 +31,6 @@ struct LoadResult {
   size_t unchanged = 0;
 };
 Result<LoadResult> loadConfigsInto(const std::vector<std::string>& paths,
-                                   std::shared_ptr<etcd::Client> client,
-                                   const std::string& prefix);
+                                   std::shared_ptr<etcd::Client> client, const std::string& prefix);
 
 }  // namespace ninevolt::app

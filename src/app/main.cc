@@ -17,8 +17,8 @@ int main(int argc, char** argv) {
       "9volt: distributed remote monitoring on etcd. Start `9volt server` on any number of "
       "machines pointed at one etcd; push checks with `9volt cfg DIR`."};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("9volt ") + ninevolt::common::kSemVer + " (" +
-                                        ninevolt::common::kGitSha + ")");
+  app.set_version_flag("--version", std::string("9volt ") + ninevolt::common::kSemVer + " ("
+                                        + ninevolt::common::kGitSha + ")");
 
   ServerOptions server;
   auto* server_cmd = app.add_subcommand(

@@ -1,12 +1,12 @@
 #include "app/server_command.h"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -28,7 +28,9 @@ namespace {
 
 constexpr auto kEtcdWaitLimit = std::chrono::seconds(30);
 
-std::string versionText() { return fmt::format("9volt {} - {}", common::kSemVer, common::kGitSha); }
+std::string versionText() {
+  return fmt::format("9volt {} - {}", common::kSemVer, common::kGitSha);
+}
 
 // Waits until etcd answers, logging while it does not: a cluster's etcd may come up after us.
 Result<etcd::StatusInfo> waitForEtcd(etcd::Client& client) {
@@ -126,9 +128,10 @@ int runServer(const ServerOptions& options) {
     embedded = std::move(*started);
     endpoints = {embedded->endpoint()};
     std::ofstream(endpoint_file) << embedded->endpoint() << "\n";
-    spdlog::info("private etcd running at {} (pid {}, log {}); other members can join with "
-                 "-e {}",
-                 embedded->endpoint(), embedded->pid(), eo.log_file, embedded->endpoint());
+    spdlog::info(
+        "private etcd running at {} (pid {}, log {}); other members can join with "
+        "-e {}",
+        embedded->endpoint(), embedded->pid(), eo.log_file, embedded->endpoint());
   }
 
   auto client_options = options.etcd.clientOptions(endpoints);
@@ -150,8 +153,8 @@ int runServer(const ServerOptions& options) {
   spdlog::info("connected to etcd {} at {}", status->version, common::join(endpoints, ","));
 
   auto store = std::make_shared<store::Store>(*client, options.etcd.prefix);
-  auto cluster_config = store->ensureClusterConfig(
-      {{"member-ttl", "5s"}, {"state-dump-interval", "10s"}});
+  auto cluster_config =
+      store->ensureClusterConfig({{"member-ttl", "5s"}, {"state-dump-interval", "10s"}});
   if (!cluster_config) {
     spdlog::error("cluster config {}: {}", store->keys().clusterConfig(),
                   cluster_config.error().message);
@@ -182,9 +185,7 @@ int runServer(const ServerOptions& options) {
   Health health;
   cluster::Membership membership(
       io, store,
-      {.member = me,
-       .ttl = ttl,
-       .on_change = [&health](bool ok, const std::string& why) {
+      {.member = me, .ttl = ttl, .on_change = [&health](bool ok, const std::string& why) {
          health.ok = ok;
          health.message = ok ? "ok" : why;
        }});

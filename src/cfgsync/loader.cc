@@ -64,9 +64,9 @@ void addSection(const nlohmann::json& section, const std::string& file, const ch
     }
     auto existing = into.find(name);
     if (existing != into.end()) {
-      problems.push_back({file, fmt::format("{} '{}'", kind, name), "",
-                          fmt::format("defined twice: in {} and in {}", existing->second.file,
-                                      file)});
+      problems.push_back(
+          {file, fmt::format("{} '{}'", kind, name), "",
+           fmt::format("defined twice: in {} and in {}", existing->second.file, file)});
       continue;
     }
     into.emplace(name, LoadedObject{name, file, value});

@@ -29,8 +29,7 @@ std::vector<std::string> changedFields(const nlohmann::json& before, const nlohm
       continue;
     }
     // Alerter options: name the option, not just "options".
-    if (k == "options" && in_before && in_after && before[k].is_object() &&
-        after[k].is_object()) {
+    if (k == "options" && in_before && in_after && before[k].is_object() && after[k].is_object()) {
       for (const auto& sub : changedFields(before[k], after[k])) {
         out.push_back("options." + sub);
       }
@@ -42,8 +41,8 @@ std::vector<std::string> changedFields(const nlohmann::json& before, const nlohm
 }
 
 void planKind(store::ConfigKind kind, const std::map<std::string, LoadedObject>& local,
-              const std::map<std::string, store::StoredConfig>& stored,
-              const PlanOptions& options, std::vector<PlanItem>& plan) {
+              const std::map<std::string, store::StoredConfig>& stored, const PlanOptions& options,
+              std::vector<PlanItem>& plan) {
   for (const auto& [name, obj] : local) {
     PlanItem item;
     item.kind = kind;
@@ -87,12 +86,16 @@ void planKind(store::ConfigKind kind, const std::map<std::string, LoadedObject>&
 std::string PlanItem::describe() const {
   const char* what = store::configKindName(kind);
   switch (action) {
-    case kAdd: return fmt::format("add       {} '{}'", what, name);
+    case kAdd:
+      return fmt::format("add       {} '{}'", what, name);
     case kUpdate:
       return fmt::format("update    {} '{}': {}", what, name, common::join(changed_fields, ", "));
-    case kDelete: return fmt::format("delete    {} '{}'", what, name);
-    case kUnchanged: return fmt::format("unchanged {} '{}'", what, name);
-    case kRewrite: return fmt::format("rewrite   {} '{}' (unchanged, --replace)", what, name);
+    case kDelete:
+      return fmt::format("delete    {} '{}'", what, name);
+    case kUnchanged:
+      return fmt::format("unchanged {} '{}'", what, name);
+    case kRewrite:
+      return fmt::format("rewrite   {} '{}' (unchanged, --replace)", what, name);
   }
   return {};
 }
@@ -114,8 +117,8 @@ std::vector<store::ConfigChange> changesOf(const std::vector<PlanItem>& plan) {
     store::ConfigChange c;
     c.kind = item.kind;
     c.name = item.name;
-    c.action = item.action == PlanItem::kDelete ? store::ConfigChange::kDelete
-                                                : store::ConfigChange::kPut;
+    c.action =
+        item.action == PlanItem::kDelete ? store::ConfigChange::kDelete : store::ConfigChange::kPut;
     c.value = item.value;
     c.expected_mod_revision = item.mod_revision;  // 0 for adds: must still be absent
     changes.push_back(std::move(c));

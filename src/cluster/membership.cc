@@ -15,7 +15,9 @@ Membership::~Membership() {
   keeper_.reset();
 }
 
-Result<void> Membership::start() { return registerOnce(); }
+Result<void> Membership::start() {
+  return registerOnce();
+}
 
 Result<void> Membership::registerOnce() {
   keeper_.reset();

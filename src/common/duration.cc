@@ -26,7 +26,9 @@ constexpr std::array<Unit, 8> kUnits{{
     {"h", 3'600'000'000'000},
 }};
 
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 const Unit* matchUnit(std::string_view rest, size_t* len) {
   const Unit* best = nullptr;
@@ -66,9 +68,10 @@ Result<Nanos> parseDuration(std::string_view text) {
     all_digits = all_digits && (isDigit(c) || c == '.');
   }
   if (all_digits) {
-    return fail(Errc::kInvalidArgument,
-                fmt::format("{} has no unit; write it with one, e.g. \"{}s\" (units: ns us ms s m h)",
-                            quoted, s));
+    return fail(
+        Errc::kInvalidArgument,
+        fmt::format("{} has no unit; write it with one, e.g. \"{}s\" (units: ns us ms s m h)",
+                    quoted, s));
   }
   while (!s.empty()) {
     size_t i = 0;

@@ -1,10 +1,9 @@
 #include "common/ids.h"
 
-#include <unistd.h>
-
 #include <array>
 
 #include <openssl/evp.h>
+#include <unistd.h>
 
 namespace ninevolt::common {
 

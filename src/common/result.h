@@ -12,12 +12,12 @@ namespace ninevolt {
 enum class Errc {
   kInvalidArgument,  // the input is wrong; retrying will not help
   kNotFound,
-  kUnavailable,      // a peer (etcd, a target) cannot be reached right now
+  kUnavailable,  // a peer (etcd, a target) cannot be reached right now
   kDeadlineExceeded,
   kUnauthenticated,
   kPermissionDenied,
-  kConflict,         // a compare-and-swap lost (txn compare failed)
-  kCompacted,        // requested revision was compacted
+  kConflict,   // a compare-and-swap lost (txn compare failed)
+  kCompacted,  // requested revision was compacted
   kCancelled,
   kInternal,
 };

@@ -63,13 +63,13 @@ Result<nlohmann::json> convert(const YAML::Node& node) {
       auto out = nlohmann::json::object();
       for (const auto& kv : node) {
         if (!kv.first.IsScalar()) {
-          return fail(Errc::kInvalidArgument,
-                      fmt::format("line {}: map keys must be plain text", kv.first.Mark().line + 1));
+          return fail(Errc::kInvalidArgument, fmt::format("line {}: map keys must be plain text",
+                                                          kv.first.Mark().line + 1));
         }
         const std::string& key = kv.first.Scalar();
         if (out.contains(key)) {
-          return fail(Errc::kInvalidArgument, fmt::format("line {}: duplicate key \"{}\"",
-                                                          kv.first.Mark().line + 1, key));
+          return fail(Errc::kInvalidArgument,
+                      fmt::format("line {}: duplicate key \"{}\"", kv.first.Mark().line + 1, key));
         }
         auto v = convert(kv.second);
         if (!v) {
@@ -85,15 +85,16 @@ Result<nlohmann::json> convert(const YAML::Node& node) {
 
 }  // namespace
 
-Result<nlohmann::json> yamlToJson(const YAML::Node& node) { return convert(node); }
+Result<nlohmann::json> yamlToJson(const YAML::Node& node) {
+  return convert(node);
+}
 
 Result<nlohmann::json> parseYaml(const std::string& text) {
   try {
     return convert(YAML::Load(text));
   } catch (const YAML::Exception& e) {
-    return fail(Errc::kInvalidArgument,
-                fmt::format("YAML error at line {}, column {}: {}", e.mark.line + 1,
-                            e.mark.column + 1, e.msg));
+    return fail(Errc::kInvalidArgument, fmt::format("YAML error at line {}, column {}: {}",
+                                                    e.mark.line + 1, e.mark.column + 1, e.msg));
   }
 }
 
@@ -107,15 +108,23 @@ Result<nlohmann::json> parseJson(std::string_view text) {
 
 const char* jsonTypeName(const nlohmann::json& value) {
   switch (value.type()) {
-    case nlohmann::json::value_t::string: return "string";
+    case nlohmann::json::value_t::string:
+      return "string";
     case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned: return "integer";
-    case nlohmann::json::value_t::number_float: return "number";
-    case nlohmann::json::value_t::boolean: return "boolean";
-    case nlohmann::json::value_t::array: return "list";
-    case nlohmann::json::value_t::object: return "map";
-    case nlohmann::json::value_t::null: return "null";
-    default: return "value";
+    case nlohmann::json::value_t::number_unsigned:
+      return "integer";
+    case nlohmann::json::value_t::number_float:
+      return "number";
+    case nlohmann::json::value_t::boolean:
+      return "boolean";
+    case nlohmann::json::value_t::array:
+      return "list";
+    case nlohmann::json::value_t::object:
+      return "map";
+    case nlohmann::json::value_t::null:
+      return "null";
+    default:
+      return "value";
   }
 }
 

@@ -142,7 +142,6 @@ Result<ApplyReport> Store::applyConfigChanges(const std::vector<ConfigChange>& c
   return report;
 }
 
-
 Result<std::optional<StoredConfig>> Store::getConfig(ConfigKind kind, const std::string& name) {
   auto res = client_->range(keyFor(kind, name));
   if (!res) {
@@ -174,8 +173,7 @@ Result<bool> Store::deleteConfig(ConfigKind kind, const std::string& name) {
 std::unique_ptr<etcd::Watcher> Store::watchConfigs(
     ConfigKind kind, int64_t from_revision,
     std::function<void(const ConfigWatchUpdate&)> on_update) {
-  std::string prefix = kind == ConfigKind::kMonitor ? keys_.monitorPrefix()
-                                                    : keys_.alerterPrefix();
+  std::string prefix = kind == ConfigKind::kMonitor ? keys_.monitorPrefix() : keys_.alerterPrefix();
   etcd::Watcher::Options o;
   o.key = prefix;
   o.prefix = true;

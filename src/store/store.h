@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,9 +50,9 @@ struct ConfigChange {
 };
 
 struct ApplyReport {
-  size_t applied = 0;         // changes written
-  size_t transactions = 0;    // etcd txns used
-  int64_t revision = 0;       // revision after the last txn
+  size_t applied = 0;       // changes written
+  size_t transactions = 0;  // etcd txns used
+  int64_t revision = 0;     // revision after the last txn
 };
 
 // A change to monitors or alerters seen by watchConfigs().

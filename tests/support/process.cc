@@ -1,19 +1,19 @@
 #include "support/process.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
-#include <thread>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace ninevolt::testing {
 
@@ -53,7 +53,9 @@ Process::~Process() {
   }
 }
 
-void Process::signal(int signo) const { kill(pid_, signo); }
+void Process::signal(int signo) const {
+  kill(pid_, signo);
+}
 
 std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
   if (exit_code_) {

@@ -210,9 +210,9 @@ TEST_F(CfgTest, ConcurrentChangeBetweenPlanAndApplyIsAConflict) {
   store::Store store(client_, "9volt");
   auto snap = store.loadConfigs();
   ASSERT_TRUE(snap);
-  std::vector<store::ConfigChange> changes{
-      {store::ConfigChange::kPut, store::ConfigKind::kMonitor, "db", R"({"type":"tcp"})",
-       snap->monitors.at("db").mod_revision}};
+  std::vector<store::ConfigChange> changes{{store::ConfigChange::kPut, store::ConfigKind::kMonitor,
+                                            "db", R"({"type":"tcp"})",
+                                            snap->monitors.at("db").mod_revision}};
   // Someone else edits db after we read it.
   ASSERT_TRUE(client_->put("/9volt/monitor/db", R"({"edited":true})"));
   auto r = store.applyConfigChanges(changes);

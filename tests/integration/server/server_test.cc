@@ -1,13 +1,12 @@
 // `9volt server` as a real process: embedded etcd, data dir lock, member registration,
 // health endpoints, flags and env, clean shutdown.
-#include <signal.h>
-
 #include <filesystem>
 #include <fstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <signal.h>
 
 #include "common/ids.h"
 #include "support/etcd_fixture.h"
@@ -16,12 +15,12 @@
 namespace ninevolt {
 namespace {
 
-using ::testing::HasSubstr;
 using ninevolt::testing::eventually;
 using ninevolt::testing::freePort;
 using ninevolt::testing::httpGet;
 using ninevolt::testing::Process;
 using ninevolt::testing::TempDir;
+using ::testing::HasSubstr;
 
 constexpr auto kStartLimit = std::chrono::seconds(60);
 
@@ -77,8 +76,8 @@ TEST(Server, EmbeddedEtcdHealthVersionAndCleanStop) {
 
   // A second server on the same data dir refuses clearly and touches nothing.
   uint16_t port2 = freePort();
-  auto second = startServer(dir, "b", {"--listen", "127.0.0.1:" + std::to_string(port2),
-                                       "--data-dir", data});
+  auto second =
+      startServer(dir, "b", {"--listen", "127.0.0.1:" + std::to_string(port2), "--data-dir", data});
   auto rc = second->wait(std::chrono::seconds(30));
   ASSERT_TRUE(rc.has_value());
   EXPECT_NE(*rc, 0);
@@ -101,16 +100,15 @@ TEST_F(ServerOnEtcd, RegistersUnderPrefixFromEnvAndLeavesAtOnceOnSigterm) {
   uint16_t port = freePort();
   std::string listen = "127.0.0.1:" + std::to_string(port);
   // Env gives members and prefix; the -p flag overrides the env prefix.
-  auto server = startServer(*dir_, "s", {"--listen", listen, "-p", "flagprefix", "-t", "a,b"},
-                            {{"NINEV_ETCD_MEMBERS", etcd_->endpoint()},
-                             {"NINEV_ETCD_PREFIX", "envprefix"}});
+  auto server =
+      startServer(*dir_, "s", {"--listen", listen, "-p", "flagprefix", "-t", "a,b"},
+                  {{"NINEV_ETCD_MEMBERS", etcd_->endpoint()}, {"NINEV_ETCD_PREFIX", "envprefix"}});
   ASSERT_TRUE(eventually([&] { return healthy(port); }, kStartLimit)) << server->output();
   std::string key = "/flagprefix/cluster/members/" + common::memberId(common::hostName(), listen);
   auto member = client_->range(key);
   ASSERT_TRUE(member);
   ASSERT_EQ(member->kvs.size(), 1U) << server->output();
-  EXPECT_EQ(nlohmann::json::parse(member->kvs[0].value)["tags"],
-            nlohmann::json::array({"a", "b"}));
+  EXPECT_EQ(nlohmann::json::parse(member->kvs[0].value)["tags"], nlohmann::json::array({"a", "b"}));
   EXPECT_EQ(client_->range("/envprefix/", {.prefix = true, .count_only = true})->count, 0);
   EXPECT_THAT(server->output(), Not(HasSubstr("private etcd")));
 
@@ -125,10 +123,9 @@ TEST_F(ServerOnEtcd, RegistersUnderPrefixFromEnvAndLeavesAtOnceOnSigterm) {
 
 TEST_F(ServerOnEtcd, LoadsConfigDirsAtStart) {
   uint16_t port = freePort();
-  auto server = startServer(
-      *dir_, "s",
-      {"-e", etcd_->endpoint(), "--listen", "127.0.0.1:" + std::to_string(port), "--load",
-       NINEVOLT_EXAMPLES});
+  auto server = startServer(*dir_, "s",
+                            {"-e", etcd_->endpoint(), "--listen",
+                             "127.0.0.1:" + std::to_string(port), "--load", NINEVOLT_EXAMPLES});
   ASSERT_TRUE(eventually([&] { return healthy(port); }, kStartLimit)) << server->output();
   auto monitors = client_->range("/9volt/monitor/", {.prefix = true, .keys_only = true});
   ASSERT_TRUE(monitors);
@@ -152,9 +149,9 @@ TEST(Server, HelpExplainsTheFlags) {
   TempDir dir;
   Process help({NINEVOLT_BINARY, "server", "--help"}, {}, (dir.path() / "help.log").string());
   ASSERT_EQ(help.wait(std::chrono::seconds(10)), 0);
-  for (const char* flag : {"--etcd-members", "NINEV_ETCD_MEMBERS", "--etcd-prefix", "--listen",
-                           "--tags", "--access-tokens", "--debug", "--data-dir",
-                           "--etcd-userpass"}) {
+  for (const char* flag :
+       {"--etcd-members", "NINEV_ETCD_MEMBERS", "--etcd-prefix", "--listen", "--tags",
+        "--access-tokens", "--debug", "--data-dir", "--etcd-userpass"}) {
     EXPECT_THAT(help.output(), HasSubstr(flag));
   }
 }

@@ -100,7 +100,9 @@ TEST_F(StoreTest, BatchedApplyNeverLeavesAMonitorNamingADeletedAlerter) {
       }
     }
   };
-  etcd::Watcher watcher(client_, {.key = "/team/9volt/", .prefix = true, .start_revision = 0,
+  etcd::Watcher watcher(client_, {.key = "/team/9volt/",
+                                  .prefix = true,
+                                  .start_revision = 0,
                                   .on_update = [&](const etcd::WatchUpdate& u) {
                                     std::lock_guard lock(mu);
                                     for (const auto& ev : u.events) {
@@ -112,8 +114,8 @@ TEST_F(StoreTest, BatchedApplyNeverLeavesAMonitorNamingADeletedAlerter) {
                                       }
                                       if (m) {
                                         if (put) {
-                                          monitor_alerter[*m] =
-                                              nlohmann::json::parse(ev.kv.value)["critical-alerter"][0];
+                                          monitor_alerter[*m] = nlohmann::json::parse(
+                                              ev.kv.value)["critical-alerter"][0];
                                         } else {
                                           monitor_alerter.erase(*m);
                                         }
@@ -146,8 +148,13 @@ TEST_F(StoreTest, BatchedApplyNeverLeavesAMonitorNamingADeletedAlerter) {
 TEST_F(StoreTest, MembersAndClusterConfig) {
   auto lease = client_->grantLease(std::chrono::seconds(10));
   ASSERT_TRUE(lease);
-  MemberInfo m{.id = "abcd1234", .hostname = "h", .listen = "127.0.0.1:1", .tags = {"x", "y"},
-               .version = "v", .started = "2026-01-01T00:00:00Z", .checks = 3};
+  MemberInfo m{.id = "abcd1234",
+               .hostname = "h",
+               .listen = "127.0.0.1:1",
+               .tags = {"x", "y"},
+               .version = "v",
+               .started = "2026-01-01T00:00:00Z",
+               .checks = 3};
   ASSERT_TRUE(store_->putMember(m, *lease));
   auto members = store_->listMembers();
   ASSERT_TRUE(members);

@@ -8,8 +8,8 @@
 namespace ninevolt::cfgsync {
 namespace {
 
-using ::testing::HasSubstr;
 using ninevolt::testing::TempDir;
+using ::testing::HasSubstr;
 
 constexpr const char* kAlerters = R"(
 alerter:

@@ -25,7 +25,8 @@ store::ConfigSnapshot snapshot() {
   store::ConfigSnapshot s;
   s.monitors["web"] = stored("web", Json{{"type", "http"}, {"interval", "20s"}}, 7);
   s.monitors["old"] = stored("old", Json{{"type", "http"}}, 8);
-  s.alerters["hook"] = stored("hook", Json{{"type", "webhook"}, {"options", {{"url", "http://y/"}}}}, 9);
+  s.alerters["hook"] =
+      stored("hook", Json{{"type", "webhook"}, {"options", {{"url", "http://y/"}}}}, 9);
   return s;
 }
 
