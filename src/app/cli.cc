@@ -1,0 +1,72 @@
+#include "app/cli.h"
+
+#include <iostream>
+
+#include "common/logging.h"
+#include "common/version.h"
+
+namespace ninevolt::app {
+
+Cli::Cli() {
+  app.require_subcommand(1);
+  app.set_version_flag("--version",
+                       std::string("9volt ") + common::kSemVer + " (" + common::kGitSha + ")");
+
+  server_cmd = app.add_subcommand(
+      "server",
+      "Join the cluster and run checks. With no etcd given (-e / NINEV_ETCD_MEMBERS) a "
+      "private etcd is started in --data-dir.");
+  server.etcd.addTo(*server_cmd);
+  server_cmd->add_option("-l,--listen", server.listen, "HTTP listen address host:port")
+      ->envname("NINEV_LISTEN_ADDRESS")
+      ->capture_default_str();
+  server_cmd
+      ->add_option("-t,--tags", server.tags,
+                   "this member's tags, comma separated (checks with a matching member-tag "
+                   "run only on such members)")
+      ->delimiter(',')
+      ->envname("NINEV_MEMBER_TAGS");
+  server_cmd
+      ->add_option("-a,--access-tokens", server.access_tokens,
+                   "API access tokens, comma separated (clients send X-Access-Token)")
+      ->delimiter(',')
+      ->envname("NINEV_ACCESS_TOKENS");
+  server_cmd->add_flag("-d,--debug", server.debug, "debug logging")->envname("NINEV_DEBUG");
+  server_cmd
+      ->add_option("--load", server.load,
+                   "config dirs to apply at start (like `9volt cfg --nosync`); may repeat")
+      ->check(CLI::ExistingPath);
+
+  cfg_cmd = app.add_subcommand(
+      "cfg",
+      "Validate the YAML configs under DIR..., show the plan against etcd and apply it. Exit "
+      "codes: 0 applied or nothing to do, 1 etcd error, 2 invalid input.");
+  cfg_cmd->add_option("dirs", cfg.paths, "directories (or files) with .yaml/.yml configs")
+      ->required();
+  cfg.etcd.addTo(*cfg_cmd);
+  cfg_cmd->add_flag("--nosync", cfg.nosync,
+                    "keep configs in etcd that no local file has (default: delete them)");
+  cfg_cmd->add_flag("--replace", cfg.replace, "rewrite configs even when unchanged");
+  cfg_cmd->add_flag("--dry-run,--dryrun", cfg.dry_run,
+                    "print the plan, write nothing (whatever else is set)");
+
+  version_cmd = app.add_subcommand("version", "Print the version");
+}
+
+int Cli::run() {
+  if (*version_cmd) {
+    std::cout << "9volt " << common::kSemVer << " (" << common::kGitSha << ")\n";
+    return 0;
+  }
+  if (*server_cmd) {
+    common::setupLogging(server.debug);
+    return runServer(server);
+  }
+  if (*cfg_cmd) {
+    common::setupLogging(false);
+    return runCfg(cfg);
+  }
+  return 0;
+}
+
+}  // namespace ninevolt::app
