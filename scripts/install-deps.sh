@@ -11,10 +11,13 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libboost-dev libcurl4-openssl-dev libssl-dev
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libexpected-dev
+  libldns-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # the real etcd used by `9volt server` with no -e, and by integration tests
   etcd-server etcd-client openssl
+  # real local peers for check tests: DNS server
+  dnsmasq-base
   # lint
   clang-format clang-tidy
 )

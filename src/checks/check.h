@@ -1,0 +1,44 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+
+#include "checks/result.h"
+#include "config/spec.h"
+
+namespace ninevolt::checks {
+
+// One configured check, bound to one engine loop (io_context). Everything a check does is
+// non-blocking on that loop: asio sockets, libcurl multi, pidfd. All methods are called on
+// the loop's thread, and `done` is called on it too.
+//
+// Contract:
+// - start() begins one run. `done` is called exactly once per start(), later (never from
+//   inside start()), unless cancel() is called first. The engine never calls start() while
+//   a run is in flight.
+// - The check enforces spec.timeout itself: a run that times out completes with kCritical
+//   and a message naming the phase that timed out ("timed out after 3s while connecting").
+// - cancel() aborts an in-flight run and releases what it holds (sockets closed, processes
+//   killed and reaped); `done` is not called after cancel() returns. Safe when idle.
+// - The destructor cancels.
+class Check {
+ public:
+  using DoneFn = std::function<void(Result)>;
+
+  virtual ~Check() = default;
+  virtual void start(DoneFn done) = 0;
+  virtual void cancel() = 0;
+};
+
+// Makes checks of one type. Factories are stateless or hold only process-wide settings;
+// per-loop shared state (a curl multi handle, say) lives in an asio service of the loop
+// (boost::asio::use_service), so many loops never share it.
+class CheckFactory {
+ public:
+  virtual ~CheckFactory() = default;
+  virtual std::unique_ptr<Check> create(const config::MonitorSpec& spec,
+                                        boost::asio::io_context& io) const = 0;
+};
+
+}  // namespace ninevolt::checks

@@ -1,0 +1,44 @@
+#include "checks/registry.h"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace ninevolt::checks {
+
+std::string_view statusName(Status status) {
+  switch (status) {
+    case Status::kOk: return "ok";
+    case Status::kWarning: return "warning";
+    case Status::kCritical: return "critical";
+    case Status::kUnknown: return "unknown";
+  }
+  return "unknown";
+}
+
+void Registry::add(config::CheckType type, std::unique_ptr<CheckFactory> factory) {
+  if (frozen_) {
+    // A programming error in main(): fail loudly at start-up, never silently.
+    spdlog::critical("checks::Registry::add after freeze()");
+    std::abort();
+  }
+  factories_.at(static_cast<size_t>(type)) = std::move(factory);
+}
+
+const CheckFactory* Registry::find(config::CheckType type) const {
+  return factories_.at(static_cast<size_t>(type)).get();
+}
+
+Result<std::unique_ptr<Check>> Registry::create(const config::MonitorSpec& spec,
+                                                boost::asio::io_context& io) const {
+  const CheckFactory* f = find(spec.type);
+  if (f == nullptr) {
+    return fail(Errc::kInvalidArgument,
+                fmt::format("monitor '{}': no check implementation for type {}", spec.name,
+                            config::checkTypeName(spec.type)));
+  }
+  return f->create(spec, io);
+}
+
+}  // namespace ninevolt::checks
