@@ -24,7 +24,7 @@ namespace ninevolt::checks {
 // - The destructor cancels.
 class Check {
  public:
-  using DoneFn = std::function<void(Result)>;
+  using DoneFn = std::function<void(CheckResult)>;
 
   virtual ~Check() = default;
   virtual void start(DoneFn done) = 0;

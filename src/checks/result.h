@@ -21,7 +21,7 @@ std::string_view statusName(Status status);  // "ok", "warning", "critical", "un
 // The outcome of one run of one check. A target that is down is a Result (kCritical with a
 // message saying what failed), never an error; a failure of 9volt itself (cannot spawn,
 // cannot open a socket) is kUnknown.
-struct Result {
+struct CheckResult {
   Status status = Status::kOk;
   std::string message;
   Nanos duration{0};
@@ -31,10 +31,10 @@ struct Result {
   // Named numeric values (Nagios perfdata, http status, bytes read ...).
   std::map<std::string, double> values;
 
-  static Result ok(std::string message = "ok") { return {Status::kOk, std::move(message)}; }
-  static Result critical(std::string message) { return {Status::kCritical, std::move(message)}; }
-  static Result warning(std::string message) { return {Status::kWarning, std::move(message)}; }
-  static Result unknown(std::string message) { return {Status::kUnknown, std::move(message)}; }
+  static CheckResult ok(std::string message = "ok") { return {Status::kOk, std::move(message)}; }
+  static CheckResult critical(std::string message) { return {Status::kCritical, std::move(message)}; }
+  static CheckResult warning(std::string message) { return {Status::kWarning, std::move(message)}; }
+  static CheckResult unknown(std::string message) { return {Status::kUnknown, std::move(message)}; }
 };
 
 }  // namespace ninevolt::checks
