@@ -1,8 +1,9 @@
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
+
+#include <boost/asio/io_context.hpp>
 
 #include "checks/result.h"
 #include "config/spec.h"
@@ -21,6 +22,8 @@ namespace ninevolt::checks {
 //   and a message naming the phase that timed out ("timed out after 3s while connecting").
 // - cancel() aborts an in-flight run and releases what it holds (sockets closed, processes
 //   killed and reaped); `done` is not called after cancel() returns. Safe when idle.
+// - The check fills status, message, phases and values of the CheckResult; the caller
+//   (engine) stamps time and duration.
 // - The destructor cancels.
 class Check {
  public:

@@ -9,10 +9,14 @@ namespace ninevolt::checks {
 
 std::string_view statusName(Status status) {
   switch (status) {
-    case Status::kOk: return "ok";
-    case Status::kWarning: return "warning";
-    case Status::kCritical: return "critical";
-    case Status::kUnknown: return "unknown";
+    case Status::kOk:
+      return "ok";
+    case Status::kWarning:
+      return "warning";
+    case Status::kCritical:
+      return "critical";
+    case Status::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }

@@ -18,7 +18,7 @@ using common::Nanos;
 enum class Status { kOk = 0, kWarning = 1, kCritical = 2, kUnknown = 3 };
 std::string_view statusName(Status status);  // "ok", "warning", "critical", "unknown"
 
-// The outcome of one run of one check. A target that is down is a Result (kCritical with a
+// The outcome of one run of one check. A target that is down is a CheckResult (kCritical with a
 // message saying what failed), never an error; a failure of 9volt itself (cannot spawn,
 // cannot open a socket) is kUnknown.
 struct CheckResult {
@@ -32,7 +32,9 @@ struct CheckResult {
   std::map<std::string, double> values;
 
   static CheckResult ok(std::string message = "ok") { return {Status::kOk, std::move(message)}; }
-  static CheckResult critical(std::string message) { return {Status::kCritical, std::move(message)}; }
+  static CheckResult critical(std::string message) {
+    return {Status::kCritical, std::move(message)};
+  }
   static CheckResult warning(std::string message) { return {Status::kWarning, std::move(message)}; }
   static CheckResult unknown(std::string message) { return {Status::kUnknown, std::move(message)}; }
 };
