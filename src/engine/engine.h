@@ -1,0 +1,86 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checks/registry.h"
+#include "config/spec.h"
+#include "state/state_machine.h"
+
+namespace ninevolt::engine {
+
+using common::Nanos;
+
+// What one completed run produced. Delivered on the worker thread that ran it.
+struct RunReport {
+  std::string check;
+  checks::CheckResult result;  // time and duration stamped by the engine
+  state::CheckState state = state::CheckState::kOk;
+  int count = 0;                                // consecutive non-OK results
+  std::optional<state::Transition> transition;  // set when the state changed with this run
+  Nanos lag{0};                                 // how late the run started vs its due time
+  uint64_t skipped = 0;                         // due times this check skipped so far (overlap)
+};
+
+struct EngineStats {
+  uint64_t checks = 0;     // configured (enabled) checks
+  uint64_t runs = 0;       // completed runs
+  uint64_t skipped = 0;    // due times skipped because the previous run was still going
+  uint64_t in_flight = 0;  // runs going on right now
+  uint64_t errors = 0;     // checks that could not be created (see the log)
+};
+
+// The check engine: one asio loop per worker thread, checks sharded over the workers by a
+// stable hash of the name, each worker scheduling its checks with one timer (Scheduler) and
+// running them with the non-blocking check implementations. Nothing on the run path takes
+// a lock.
+//
+// upsert/remove may be called from any thread (they post to the owning worker). on_result
+// is called on worker threads, concurrently from different workers: it must be
+// thread-safe and quick (post heavier work elsewhere).
+class Engine {
+ public:
+  struct Options {
+    size_t workers = 0;  // 0 = one per core
+    std::shared_ptr<const checks::Registry> registry;
+    std::function<void(const RunReport&)> on_result;
+  };
+
+  explicit Engine(Options options);
+  ~Engine();  // stops the workers: in-flight runs are cancelled, no callback afterwards
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Adds a check or updates it. An update whose spec is unchanged does nothing; a changed
+  // spec restarts only that check and keeps its state (count, state). `seed` sets the state
+  // of a check new to this engine (ignored for one already running). A disabled spec is
+  // removed.
+  void upsert(config::MonitorSpec spec, std::optional<state::Seed> seed = std::nullopt);
+  // Stops and forgets a check; an in-flight run is cancelled with no callback.
+  void remove(const std::string& name);
+
+  EngineStats stats() const;
+  size_t workers() const;
+  // Waits until every upsert/remove posted so far has been applied (tests, benchmarks).
+  void sync();
+
+ private:
+  class Worker;
+  Worker& workerFor(const std::string& name);
+
+  Options options_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+// Runs each spec once, concurrently on one loop on the calling thread, and returns the
+// results in the same order (`9volt check`). A check that cannot be created gives an
+// UNKNOWN result saying why.
+std::vector<checks::CheckResult> runOnce(const checks::Registry& registry,
+                                         const std::vector<config::MonitorSpec>& specs);
+
+}  // namespace ninevolt::engine

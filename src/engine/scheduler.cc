@@ -1,0 +1,122 @@
+#include "engine/scheduler.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace ninevolt::engine {
+namespace {
+
+bool later(const auto& a, const auto& b) {
+  return a.due_ns > b.due_ns;
+}
+
+}  // namespace
+
+uint64_t stableHash(std::string_view text) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+int64_t Scheduler::firstDue(std::string_view name, Nanos interval, int64_t now_ns) {
+  const int64_t iv = std::max<int64_t>(interval.count(), 1);
+  const auto phase = static_cast<int64_t>(stableHash(name) % static_cast<uint64_t>(iv));
+  // The next t >= now with t mod interval == phase (now is never negative on a monotonic
+  // clock, but keep the arithmetic safe for any value).
+  int64_t into = ((now_ns % iv) + iv) % iv;
+  int64_t wait = ((phase - into) % iv + iv) % iv;
+  return now_ns + wait;
+}
+
+uint32_t Scheduler::add(std::string_view name, Nanos interval, int64_t now_ns) {
+  uint32_t slot = 0;
+  if (!free_.empty()) {
+    slot = free_.back();
+    free_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  Slot& s = slots_[slot];
+  s.generation++;
+  s.live = true;
+  s.in_flight = false;
+  s.skipped = 0;
+  s.interval_ns = std::max<int64_t>(interval.count(), 1);
+  s.due_ns = firstDue(name, interval, now_ns);
+  live_++;
+  push(slot);
+  return slot;
+}
+
+void Scheduler::remove(uint32_t slot) {
+  Slot& s = slots_.at(slot);
+  if (!s.live) {
+    return;
+  }
+  s.live = false;
+  s.in_flight = false;
+  s.generation++;  // its heap entry is now stale
+  live_--;
+  free_.push_back(slot);
+}
+
+void Scheduler::push(uint32_t slot) {
+  heap_.push_back({slots_[slot].due_ns, slot, slots_[slot].generation});
+  std::push_heap(heap_.begin(), heap_.end(), later<HeapItem, HeapItem>);
+}
+
+void Scheduler::popStale() {
+  while (!heap_.empty()) {
+    const HeapItem& top = heap_.front();
+    const Slot& s = slots_[top.slot];
+    if (s.live && s.generation == top.generation) {
+      return;
+    }
+    std::pop_heap(heap_.begin(), heap_.end(), later<HeapItem, HeapItem>);
+    heap_.pop_back();
+  }
+}
+
+std::vector<Scheduler::Due> Scheduler::takeDue(int64_t now_ns) {
+  std::vector<Due> out;
+  while (true) {
+    popStale();
+    if (heap_.empty() || heap_.front().due_ns > now_ns) {
+      break;
+    }
+    HeapItem top = heap_.front();
+    std::pop_heap(heap_.begin(), heap_.end(), later<HeapItem, HeapItem>);
+    heap_.pop_back();
+    Slot& s = slots_[top.slot];
+    const int64_t due = s.due_ns;
+    s.due_ns += s.interval_ns;  // no drift: from the due time, not from now
+    if (s.in_flight) {
+      // Still running from an earlier due time: skip this one, do not double it.
+      s.skipped++;
+      total_skipped_++;
+    } else {
+      s.in_flight = true;
+      out.push_back({top.slot, due});
+    }
+    s.generation++;
+    heap_.push_back({s.due_ns, top.slot, s.generation});
+    std::push_heap(heap_.begin(), heap_.end(), later<HeapItem, HeapItem>);
+  }
+  return out;
+}
+
+void Scheduler::finished(uint32_t slot) {
+  Slot& s = slots_.at(slot);
+  s.in_flight = false;
+}
+
+int64_t Scheduler::nextWakeup() {
+  popStale();
+  return heap_.empty() ? std::numeric_limits<int64_t>::max() : heap_.front().due_ns;
+}
+
+}  // namespace ninevolt::engine

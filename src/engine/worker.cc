@@ -1,0 +1,199 @@
+#include "engine/worker.h"
+
+#include <chrono>
+#include <future>
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+namespace ninevolt::engine {
+
+Engine::Worker::Worker(size_t index, const Engine::Options& options)
+    : index_(index),
+      options_(options),
+      work_(boost::asio::make_work_guard(io_)),
+      timer_(io_),
+      thread_([this] {
+        // Never let an exception from a callback kill the loop: log, count, go on.
+        while (true) {
+          try {
+            io_.run();
+            return;
+          } catch (const std::exception& e) {
+            errors++;
+            spdlog::error("engine worker {}: {}", index_, e.what());
+          }
+        }
+      }) {}
+
+Engine::Worker::~Worker() {
+  stop();
+}
+
+void Engine::Worker::post(std::function<void()> fn) {
+  boost::asio::post(io_, std::move(fn));
+}
+
+int64_t Engine::Worker::nowNs() {
+  // The only place the engine reads the clock (the scheduler works on numbers).
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void Engine::Worker::schedule(Entry& entry) {
+  entry.slot = scheduler_.add(entry.spec.name, entry.spec.interval, nowNs());
+  if (by_slot_.size() <= entry.slot) {
+    by_slot_.resize(entry.slot + 1, nullptr);
+  }
+  by_slot_[entry.slot] = &entry;
+  if (scheduler_.dueOf(entry.slot) < armed_for_) {
+    arm();
+  }
+}
+
+void Engine::Worker::unschedule(Entry& entry) {
+  if (scheduler_.inFlight(entry.slot)) {
+    in_flight--;
+  }
+  entry.check->cancel();  // no callback after this
+  scheduler_.remove(entry.slot);
+  by_slot_[entry.slot] = nullptr;
+}
+
+void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed> seed) {
+  const std::string name = spec.name;
+  if (spec.disable) {
+    remove(name);
+    return;
+  }
+  auto it = entries_.find(name);
+  if (it != entries_.end() && it->second->spec.raw == spec.raw) {
+    return;  // unchanged: keep running undisturbed
+  }
+  auto check = options_.registry->create(spec, io_);
+  if (!check) {
+    errors++;
+    spdlog::error("engine: {}", check.error().message);
+    remove(name);
+    return;
+  }
+  state::Thresholds thresholds{spec.warning_threshold, spec.critical_threshold};
+  if (it != entries_.end()) {
+    // Changed spec: restart this check only, keeping its state.
+    Entry& e = *it->second;
+    unschedule(e);
+    e.spec = std::move(spec);
+    e.check = std::move(*check);
+    e.machine.setThresholds(thresholds);
+    schedule(e);
+    return;
+  }
+  auto entry =
+      std::make_unique<Entry>(Entry{std::move(spec),
+                                    std::move(*check),
+                                    state::StateMachine(thresholds, seed.value_or(state::Seed{})),
+                                    0,
+                                    0,
+                                    {},
+                                    0});
+  Entry& e = *entry;
+  entries_.emplace(name, std::move(entry));
+  checks++;
+  schedule(e);
+}
+
+void Engine::Worker::remove(const std::string& name) {
+  auto it = entries_.find(name);
+  if (it == entries_.end()) {
+    return;
+  }
+  unschedule(*it->second);
+  entries_.erase(it);
+  checks--;
+}
+
+void Engine::Worker::arm() {
+  const int64_t next = scheduler_.nextWakeup();
+  armed_for_ = next;
+  if (next == INT64_MAX) {
+    timer_.cancel();
+    return;
+  }
+  timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(next)));
+  timer_.async_wait([this, next](const boost::system::error_code& ec) {
+    if (ec || next != armed_for_) {
+      return;  // re-armed for an earlier time meanwhile, or stopping
+    }
+    onWake();
+  });
+}
+
+void Engine::Worker::onWake() {
+  const int64_t now = nowNs();
+  const uint64_t skipped_before = scheduler_.totalSkipped();
+  for (const auto& due : scheduler_.takeDue(now)) {
+    Entry* e = by_slot_[due.slot];
+    if (e != nullptr) {
+      startRun(*e, due.due_ns);
+    }
+  }
+  skipped += scheduler_.totalSkipped() - skipped_before;
+  arm();
+}
+
+void Engine::Worker::startRun(Entry& entry, int64_t due_ns) {
+  entry.due_ns = due_ns;
+  entry.started_ns = nowNs();
+  entry.started_wall = std::chrono::system_clock::now();
+  in_flight++;
+  Entry* e = &entry;
+  // The check guarantees no callback after cancel(), and entries are cancelled before they
+  // are changed or freed, so the raw pointer is valid whenever this runs.
+  entry.check->start([this, e](checks::CheckResult result) { onDone(*e, std::move(result)); });
+}
+
+void Engine::Worker::onDone(Entry& entry, checks::CheckResult result) {
+  in_flight--;
+  runs++;
+  scheduler_.finished(entry.slot);
+  result.time = entry.started_wall;
+  result.duration = Nanos(nowNs() - entry.started_ns);
+  RunReport report;
+  report.check = entry.spec.name;
+  report.transition = entry.machine.apply(result);
+  report.state = entry.machine.state();
+  report.count = entry.machine.count();
+  report.lag = Nanos(entry.started_ns - entry.due_ns);
+  report.skipped = scheduler_.skipped(entry.slot);
+  report.result = std::move(result);
+  if (options_.on_result) {
+    try {
+      options_.on_result(report);
+    } catch (const std::exception& ex) {
+      errors++;
+      spdlog::error("engine: result consumer failed for '{}': {}", report.check, ex.what());
+    }
+  }
+}
+
+void Engine::Worker::stop() {
+  if (!thread_.joinable()) {
+    return;
+  }
+  std::promise<void> done;
+  post([this, &done] {
+    for (auto& [name, e] : entries_) {
+      unschedule(*e);
+    }
+    entries_.clear();
+    timer_.cancel();
+    work_.reset();
+    done.set_value();
+  });
+  done.get_future().wait();
+  io_.stop();
+  thread_.join();
+}
+
+}  // namespace ninevolt::engine

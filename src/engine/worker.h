@@ -1,0 +1,67 @@
+#pragma once
+
+#include <thread>
+#include <unordered_map>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "engine/engine.h"
+#include "engine/scheduler.h"
+
+namespace ninevolt::engine {
+
+// One engine loop: an io_context on its own thread, the checks sharded to it, their
+// scheduler and state machines. Everything below runs on that thread only; the public
+// entry points post into it.
+class Engine::Worker {
+ public:
+  Worker(size_t index, const Engine::Options& options);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void post(std::function<void()> fn);
+  void upsert(config::MonitorSpec spec, std::optional<state::Seed> seed);  // loop thread
+  void remove(const std::string& name);                                    // loop thread
+  void stop();  // cancels every check on the loop, then joins the thread
+
+  std::atomic<uint64_t> checks{0};
+  std::atomic<uint64_t> runs{0};
+  std::atomic<uint64_t> skipped{0};
+  std::atomic<uint64_t> in_flight{0};
+  std::atomic<uint64_t> errors{0};
+
+ private:
+  struct Entry {
+    config::MonitorSpec spec;
+    std::unique_ptr<checks::Check> check;
+    state::StateMachine machine;
+    uint32_t slot = 0;
+    int64_t due_ns = 0;  // of the run in flight
+    common::SystemTime started_wall{};
+    int64_t started_ns = 0;
+  };
+
+  static int64_t nowNs();
+  void schedule(Entry& entry);
+  void unschedule(Entry& entry);
+  void arm();
+  void onWake();
+  void startRun(Entry& entry, int64_t due_ns);
+  void onDone(Entry& entry, checks::CheckResult result);
+
+  size_t index_;
+  const Engine::Options& options_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  boost::asio::steady_timer timer_;
+  int64_t armed_for_ = INT64_MAX;
+  Scheduler scheduler_;
+  std::unordered_map<std::string, std::unique_ptr<Entry>> entries_;
+  std::vector<Entry*> by_slot_;
+  std::thread thread_;
+};
+
+}  // namespace ninevolt::engine
