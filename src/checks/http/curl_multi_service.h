@@ -1,0 +1,73 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+#include <boost/asio/execution_context.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <curl/curl.h>
+
+namespace ninevolt::checks::http {
+
+// One libcurl multi handle per io_context, driven by that loop through the socket-action
+// API: curl tells us which sockets to watch (CURLMOPT_SOCKETFUNCTION) and when to wake it
+// (CURLMOPT_TIMERFUNCTION); asio waits and calls curl_multi_socket_action. Obtained with
+// boost::asio::use_service<CurlMultiService>(io), so every engine loop has its own multi and
+// nothing is shared across threads. All methods run on the loop's thread.
+//
+// Curl owns the sockets; we only watch them (asio descriptors released, never closed, when
+// curl says CURL_POLL_REMOVE, which it does before it closes a socket).
+//
+// Easy handles must be removed (or completed) before the io_context is destroyed: a check
+// bound to a loop does not outlive it.
+class CurlMultiService : public boost::asio::execution_context::service {
+ public:
+  using key_type = CurlMultiService;
+  static boost::asio::execution_context::id id;
+
+  // Called once when the transfer ends, on the loop, never from inside add() or a curl
+  // callback; the easy handle has already been removed from the multi.
+  using DoneFn = std::function<void(CURLcode)>;
+
+  explicit CurlMultiService(boost::asio::io_context& io);
+  ~CurlMultiService() override;
+
+  // Starts a transfer. On failure the handle is not added and on_done is never called.
+  CURLMcode add(CURL* easy, DoneFn on_done);
+  // Stops a transfer without calling its on_done. No-op for an unknown handle.
+  void remove(CURL* easy);
+
+  size_t activeTransfers() const { return transfers_.size(); }
+
+ private:
+  struct Watch;
+  struct Transfer {
+    uint64_t id = 0;
+    DoneFn on_done;
+  };
+
+  void shutdown() override;
+
+  static int onSocket(CURL* easy, curl_socket_t fd, int what, void* self, void* socketp);
+  static int onTimer(CURLM* multi, long timeout_ms, void* self);
+  void watchSocket(curl_socket_t fd, int what);
+  void arm(const std::shared_ptr<Watch>& watch);
+  void onReady(const std::shared_ptr<Watch>& watch, int event);
+  void onTimeout();
+  // Runs curl for one event, then completes every finished transfer.
+  void action(curl_socket_t fd, int event);
+  void completeFinished();
+
+  boost::asio::io_context& io_;
+  CURLM* multi_ = nullptr;
+  boost::asio::steady_timer timer_;
+  std::unordered_map<curl_socket_t, std::shared_ptr<Watch>> watches_;
+  std::unordered_map<CURL*, Transfer> transfers_;
+  uint64_t next_id_ = 1;
+  bool shut_down_ = false;
+};
+
+}  // namespace ninevolt::checks::http

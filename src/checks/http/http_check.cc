@@ -1,0 +1,359 @@
+#include "checks/http/http_check.h"
+
+#include <algorithm>
+#include <exception>
+#include <mutex>
+#include <utility>
+
+#include <boost/asio/post.hpp>
+#include <curl/curl.h>
+
+#include "checks/http/curl_multi_service.h"
+#include "checks/http/http_verdict.h"
+#include "common/duration.h"
+
+namespace ninevolt::checks::http {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr long kMaxRedirects = 10;
+
+// One run: the easy handle and everything curl's callbacks write into. Owned by the check;
+// destroying it stops the transfer (removed from the multi) and frees the handle.
+struct Run {
+  CurlMultiService* multi = nullptr;
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+  bool added = false;
+  Check::DoneFn done;
+
+  int64_t max_body = 0;
+  std::string body;  // at most max_body bytes of the final response's body
+  bool capped = false;
+  bool got_bytes = false;
+  bool headers_done = false;
+  std::string callback_error;  // a failure inside our own callbacks (kUnknown)
+  char errbuf[CURL_ERROR_SIZE] = {};
+
+  ~Run() {
+    if (added) {
+      multi->remove(easy);
+    }
+    if (easy != nullptr) {
+      curl_easy_cleanup(easy);
+    }
+    curl_slist_free_all(headers);
+  }
+};
+
+size_t onHeader(char* data, size_t size, size_t count, void* user) {
+  auto* run = static_cast<Run*>(user);
+  std::string_view line(data, size * count);
+  run->got_bytes = true;
+  if (line.substr(0, 5) == "HTTP/") {
+    // A new response (after a redirect or a 100 Continue): only the last one's body counts.
+    run->body.clear();
+    run->capped = false;
+    run->headers_done = false;
+  } else if (line == "\r\n" || line == "\n") {
+    run->headers_done = true;
+  }
+  return size * count;
+}
+
+size_t onBody(char* data, size_t size, size_t count, void* user) {
+  auto* run = static_cast<Run*>(user);
+  const size_t n = size * count;
+  try {
+    const size_t room = static_cast<size_t>(run->max_body) - run->body.size();
+    if (n > room) {
+      // Stop reading at the cap: a short count makes curl end the transfer
+      // (CURLE_WRITE_ERROR), which finish() treats as a complete, capped body.
+      run->body.append(data, room);
+      run->capped = true;
+      return room;
+    }
+    run->body.append(data, n);
+    return n;
+  } catch (const std::exception& e) {
+    run->callback_error = std::string("reading the body: ") + e.what();
+    return 0;
+  }
+}
+
+class HttpCheck final : public Check {
+ public:
+  HttpCheck(const config::MonitorSpec& spec, asio::io_context& io, const HttpOptions& options)
+      : spec_(spec), options_(options), io_(io), multi_(asio::use_service<CurlMultiService>(io)) {
+    std::string host = spec.host;
+    if (host.find(':') != std::string::npos) {
+      host = "[" + host + "]";  // IPv6 literal
+    }
+    // The path is appended exactly as configured: no parsing, no re-encoding.
+    url_ = (spec.ssl ? "https://" : "http://") + host + ":" + std::to_string(spec.port) + spec.url;
+    label_ = spec.method + " " + url_;
+  }
+
+  ~HttpCheck() override { cancel(); }
+
+  void start(DoneFn done) override;
+  void cancel() override { run_.reset(); }
+
+ private:
+  CURLcode configure(Run& run);
+  void finish(CURLcode rc);
+  void failLater(const std::shared_ptr<Run>& run, CheckResult result);
+  CheckResult evaluate(Run& run, CURLcode rc) const;
+  std::optional<CheckResult> certExpiry(Run& run) const;
+
+  config::MonitorSpec spec_;
+  HttpOptions options_;
+  asio::io_context& io_;
+  CurlMultiService& multi_;
+  std::string url_;
+  std::string label_;  // "GET http://host:port/path", the prefix of every message
+  std::shared_ptr<Run> run_;
+};
+
+void HttpCheck::start(DoneFn done) {
+  run_.reset();  // the engine never overlaps runs; if it did, the old one is dropped
+  auto run = std::make_shared<Run>();
+  run->multi = &multi_;
+  run->done = std::move(done);
+  run->max_body = std::max<int64_t>(spec_.max_body, 0);
+  run->easy = curl_easy_init();
+  if (run->easy == nullptr) {
+    failLater(run, CheckResult::unknown(label_ + ": cannot create a curl handle"));
+    return;
+  }
+  if (CURLcode rc = configure(*run); rc != CURLE_OK) {
+    failLater(run, CheckResult::unknown(label_ + ": setting up curl: " + curl_easy_strerror(rc)));
+    return;
+  }
+  if (CURLMcode rc = multi_.add(run->easy, [this](CURLcode result) { finish(result); });
+      rc != CURLM_OK) {
+    failLater(run,
+              CheckResult::unknown(label_ + ": starting the transfer: " + curl_multi_strerror(rc)));
+    return;
+  }
+  run->added = true;
+  run_ = std::move(run);
+}
+
+CURLcode HttpCheck::configure(Run& run) {
+  CURL* e = run.easy;
+  CURLcode rc = CURLE_OK;
+  auto set = [&](CURLoption option, auto value) {
+    if (rc == CURLE_OK) {
+      rc = curl_easy_setopt(e, option, value);
+    }
+  };
+  set(CURLOPT_URL, url_.c_str());
+  set(CURLOPT_PATH_AS_IS, 1L);  // keep "../" and "//" as written
+  set(CURLOPT_PROTOCOLS_STR, "http,https");
+  set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  set(CURLOPT_NOSIGNAL, 1L);
+  set(CURLOPT_FRESH_CONNECT, 1L);  // each run measures a real connect, as a user would see
+  set(CURLOPT_FORBID_REUSE, 1L);
+  set(CURLOPT_TIMEOUT_MS,
+      std::max<long>(
+          1, static_cast<long>(
+                 std::chrono::duration_cast<std::chrono::milliseconds>(spec_.timeout).count())));
+  set(CURLOPT_ERRORBUFFER, run.errbuf);
+  set(CURLOPT_USERAGENT, "9volt");
+  set(CURLOPT_HEADERFUNCTION, &onHeader);
+  set(CURLOPT_HEADERDATA, &run);
+  set(CURLOPT_WRITEFUNCTION, &onBody);
+  set(CURLOPT_WRITEDATA, &run);
+  set(CURLOPT_FOLLOWLOCATION, spec_.follow_redirects ? 1L : 0L);
+  set(CURLOPT_MAXREDIRS, kMaxRedirects);
+
+  const std::string& method = spec_.method;
+  const bool has_body = !spec_.request_body.empty();
+  if (method == "HEAD") {
+    set(CURLOPT_NOBODY, 1L);
+  } else {
+    if (has_body || method == "POST" || method == "PUT" || method == "PATCH") {
+      set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(spec_.request_body.size()));
+      set(CURLOPT_COPYPOSTFIELDS, spec_.request_body.c_str());
+    }
+    if (method != "POST" && (method != "GET" || has_body)) {
+      set(CURLOPT_CUSTOMREQUEST, method.c_str());
+    }
+  }
+
+  // No "Expect: 100-continue" round trip unless the user asks for one.
+  bool user_expect = false;
+  for (const auto& [name, value] : spec_.headers) {
+    user_expect = user_expect || strcasecmp(name.c_str(), "Expect") == 0;
+    // "Name;" is curl's way to send a header with an empty value.
+    std::string line = value.empty() ? name + ";" : name + ": " + value;
+    run.headers = curl_slist_append(run.headers, line.c_str());
+  }
+  if (!user_expect) {
+    run.headers = curl_slist_append(run.headers, "Expect:");
+  }
+  set(CURLOPT_HTTPHEADER, run.headers);
+
+  if (spec_.ssl) {
+    set(CURLOPT_SSL_VERIFYPEER, spec_.tls_verify ? 1L : 0L);
+    set(CURLOPT_SSL_VERIFYHOST, spec_.tls_verify ? 2L : 0L);
+    if (!options_.ca_file.empty()) {
+      set(CURLOPT_CAINFO, options_.ca_file.c_str());
+    }
+    if (spec_.cert_expiry_warning) {
+      set(CURLOPT_CERTINFO, 1L);
+    }
+  }
+  return rc;
+}
+
+void HttpCheck::failLater(const std::shared_ptr<Run>& run, CheckResult result) {
+  run_ = run;
+  // Never call done from inside start(). The weak pointer makes cancel() (or destruction)
+  // before the post runs drop the result.
+  asio::post(io_, [this, weak = std::weak_ptr<Run>(run), result = std::move(result)]() mutable {
+    auto current = weak.lock();
+    if (!current || current != run_) {
+      return;
+    }
+    DoneFn done = std::move(current->done);
+    run_.reset();
+    current.reset();
+    done(std::move(result));
+  });
+}
+
+void HttpCheck::finish(CURLcode rc) {
+  std::shared_ptr<Run> run = run_;
+  if (!run) {
+    return;
+  }
+  run->added = false;  // the service already took it out of the multi
+  CheckResult result;
+  try {
+    result = evaluate(*run, rc);
+  } catch (const std::exception& e) {
+    result = CheckResult::unknown(label_ + ": " + e.what());
+  }
+  DoneFn done = std::move(run->done);
+  run_.reset();
+  run.reset();
+  // Last: done may start the next run or destroy this check.
+  done(std::move(result));
+}
+
+CheckResult HttpCheck::evaluate(Run& run, CURLcode rc) const {
+  CURL* e = run.easy;
+  Timings t;
+  curl_easy_getinfo(e, CURLINFO_NAMELOOKUP_TIME_T, &t.namelookup_us);
+  curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &t.connect_us);
+  curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &t.appconnect_us);
+  curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &t.starttransfer_us);
+  curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &t.total_us);
+  long status = 0;
+  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+
+  CheckResult result;
+  if (!run.callback_error.empty()) {
+    result = CheckResult::unknown(label_ + ": " + run.callback_error);
+  } else if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && run.capped)) {
+    if (status != spec_.status_code) {
+      result = CheckResult::critical(label_ + ": status " + std::to_string(status) + ", want "
+                                     + std::to_string(spec_.status_code));
+    } else if (!spec_.expect.empty() && run.body.find(spec_.expect) == std::string::npos) {
+      std::string where = run.capped
+                              ? "in the first " + std::to_string(run.max_body)
+                                    + " bytes of the body (max-body; the rest was not read)"
+                              : "in the body (" + std::to_string(run.body.size()) + " bytes)";
+      result =
+          CheckResult::critical(label_ + ": expected \"" + spec_.expect + "\" not found " + where);
+    } else if (auto warning = certExpiry(run)) {
+      result = std::move(*warning);
+    } else {
+      result =
+          CheckResult::ok(label_ + ": status " + std::to_string(status) + ", "
+                          + std::to_string(run.body.size()) + (run.capped ? "+ bytes" : " bytes"));
+    }
+    result.values["body_bytes"] = static_cast<double>(run.body.size());
+  } else if (rc == CURLE_OPERATION_TIMEDOUT) {
+    Progress p{spec_.ssl, !isIpLiteral(spec_.host), run.got_bytes, run.headers_done};
+    result =
+        CheckResult::critical(label_ + ": timed out after " + common::formatDuration(spec_.timeout)
+                              + " " + timeoutPhase(t, p));
+  } else {
+    long os_errno = 0;
+    curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
+    result = describeFailure(rc, os_errno, run.errbuf);
+    result.message = label_ + ": " + result.message;
+  }
+  result.phases = phasesOf(t, spec_.ssl);
+  if (status > 0) {
+    result.values["status_code"] = static_cast<double>(status);
+  }
+  return result;
+}
+
+std::optional<CheckResult> HttpCheck::certExpiry(Run& run) const {
+  if (!spec_.ssl || !spec_.cert_expiry_warning) {
+    return std::nullopt;
+  }
+  curl_certinfo* info = nullptr;
+  if (curl_easy_getinfo(run.easy, CURLINFO_CERTINFO, &info) != CURLE_OK || info == nullptr
+      || info->num_of_certs < 1) {
+    return CheckResult::unknown(label_ + ": cert-expiry-warning: the server sent no certificate");
+  }
+  constexpr std::string_view kKey = "Expire date:";
+  std::optional<common::SystemTime> expires;
+  for (curl_slist* item = info->certinfo[0]; item != nullptr; item = item->next) {
+    std::string_view entry(item->data);
+    if (entry.substr(0, kKey.size()) == kKey) {
+      expires = parseCertDate(entry.substr(kKey.size()));
+    }
+  }
+  if (!expires) {
+    return CheckResult::unknown(label_ + ": cannot read the certificate's expiry date");
+  }
+  const auto left = *expires - std::chrono::system_clock::now();
+  if (left >= *spec_.cert_expiry_warning) {
+    return std::nullopt;
+  }
+  const std::string date = common::formatRfc3339(*expires);
+  std::string message =
+      left <= Nanos(0)
+          ? "certificate expired on " + date
+          : "certificate expires on " + date + " (in "
+                + common::formatDuration(std::chrono::duration_cast<std::chrono::seconds>(left))
+                + ", cert-expiry-warning " + common::formatDuration(*spec_.cert_expiry_warning)
+                + ")";
+  auto result = CheckResult::warning(label_ + ": " + message);
+  result.values["cert_expires_in_s"] =
+      static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(left).count());
+  return result;
+}
+
+class HttpCheckFactory final : public CheckFactory {
+ public:
+  explicit HttpCheckFactory(HttpOptions options) : options_(std::move(options)) {}
+  std::unique_ptr<Check> create(const config::MonitorSpec& spec,
+                                asio::io_context& io) const override {
+    return std::make_unique<HttpCheck>(spec, io, options_);
+  }
+
+ private:
+  HttpOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<CheckFactory> makeHttpCheckFactory(HttpOptions options) {
+  // curl_global_init is not safe to race with other curl calls; the factory is made in
+  // main() before any loop runs.
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  return std::make_unique<HttpCheckFactory>(std::move(options));
+}
+
+}  // namespace ninevolt::checks::http

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "checks/check.h"
+
+namespace ninevolt::checks::http {
+
+// Process-wide settings of the http check type (not per monitor).
+struct HttpOptions {
+  // PEM bundle of CAs to trust instead of the system store; "" = system store. Lets tests
+  // (and private deployments) trust their own CA without a config field per monitor.
+  std::string ca_file;
+};
+
+// The factory for `type: http` monitors. Each check runs on the io_context it is created
+// for, through that loop's libcurl multi handle (an asio service, one per loop). Checks must
+// be destroyed before their io_context. Calls curl_global_init once per process.
+std::unique_ptr<CheckFactory> makeHttpCheckFactory(HttpOptions options = {});
+
+}  // namespace ninevolt::checks::http
