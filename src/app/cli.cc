@@ -50,6 +50,15 @@ Cli::Cli() {
   cfg_cmd->add_flag("--dry-run,--dryrun", cfg.dry_run,
                     "print the plan, write nothing (whatever else is set)");
 
+  check_cmd = app.add_subcommand(
+      "check",
+      "Run the monitors of a YAML file once, here, without etcd, and print the results. Exit "
+      "code = the worst result: 0 ok, 1 warning, 2 critical, 3 unknown (or invalid input).");
+  check_cmd->add_option("file", check.file, "YAML file (or directory) with a monitor: section")
+      ->required();
+  check_cmd->add_option("names", check.names, "monitors to run (default: every enabled one)");
+  check_cmd->add_flag("--json", check.json, "print the results as JSON");
+
   version_cmd = app.add_subcommand("version", "Print the version");
 }
 
@@ -61,6 +70,10 @@ int Cli::run() {
   if (*server_cmd) {
     common::setupLogging(server.debug);
     return runServer(server);
+  }
+  if (*check_cmd) {
+    common::setupLogging(false);
+    return runCheck(check);
   }
   if (*cfg_cmd) {
     common::setupLogging(false);

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/cfg_command.h"
+#include "app/check_command.h"
 #include "app/server_command.h"
 
 namespace ninevolt::app {
@@ -17,8 +18,10 @@ struct Cli {
       "machines pointed at one etcd; push checks with `9volt cfg DIR`."};
   ServerOptions server;
   CfgOptions cfg;
+  CheckOptions check;
   CLI::App* server_cmd = nullptr;
   CLI::App* cfg_cmd = nullptr;
+  CLI::App* check_cmd = nullptr;
   CLI::App* version_cmd = nullptr;
 
   Cli();

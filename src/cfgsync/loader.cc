@@ -75,7 +75,7 @@ void addSection(const nlohmann::json& section, const std::string& file, const ch
 
 }  // namespace
 
-LoadedSet loadDirs(const std::vector<std::string>& paths) {
+LoadedSet loadDirs(const std::vector<std::string>& paths, const LoadOptions& options) {
   LoadedSet set;
   std::vector<fs::path> files;
   for (const auto& p : paths) {
@@ -121,6 +121,9 @@ LoadedSet loadDirs(const std::vector<std::string>& paths) {
                });
   }
 
+  if (!options.check_alerter_references) {
+    return set;
+  }
   // References are checked against the local set: it is applied whole (and synced).
   std::set<std::string> alerter_names;
   for (const auto& [name, _] : set.alerters) {

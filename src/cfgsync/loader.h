@@ -31,6 +31,10 @@ struct LoadedSet {
 // `alerter:` map; a file with neither is skipped with a note. Every object is validated
 // (config::parseMonitor/parseAlerter), a name defined in two files is a problem naming both
 // files, and every alerter a monitor names must be in the set (the set is whole).
-LoadedSet loadDirs(const std::vector<std::string>& paths);
+struct LoadOptions {
+  // Off for `9volt check`, which runs monitors locally and sends no alerts.
+  bool check_alerter_references = true;
+};
+LoadedSet loadDirs(const std::vector<std::string>& paths, const LoadOptions& options = {});
 
 }  // namespace ninevolt::cfgsync

@@ -74,6 +74,7 @@ std::vector<checks::CheckResult> runOnce(const checks::Registry& registry,
     auto check = registry.create(specs[i], io);
     if (!check) {
       results[i] = checks::CheckResult::unknown(check.error().message);
+      results[i].time = std::chrono::system_clock::now();
       continue;
     }
     running[i] = std::move(*check);
