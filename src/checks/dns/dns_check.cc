@@ -13,6 +13,10 @@ class DnsCheck final : public Check {
   DnsCheck(const config::MonitorSpec& spec, boost::asio::io_context& io)
       : spec_(std::make_shared<const config::MonitorSpec>(spec)), io_(io) {}
   ~DnsCheck() override { cancel(); }
+  DnsCheck(const DnsCheck&) = delete;
+  DnsCheck& operator=(const DnsCheck&) = delete;
+  DnsCheck(DnsCheck&&) = delete;
+  DnsCheck& operator=(DnsCheck&&) = delete;
 
   void start(DoneFn done) override {
     cancel();  // the engine never overlaps runs; if it did, the old one must stay silent

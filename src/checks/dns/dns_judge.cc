@@ -38,34 +38,34 @@ CheckResult judgeReply(const config::MonitorSpec& spec, uint16_t qtype, const Dn
   CheckResult result;
   result.values["answers"] = static_cast<double>(asked.size());
   result.values["rcode"] = reply.rcode;
-  auto failWith = [&](std::string message) {
+  auto critical = [&](std::string message) {
     result.status = Status::kCritical;
     result.message = std::move(message);
     return result;
   };
 
   if (reply.rcode != 0) {
-    return failWith(
+    return critical(
         fmt::format("{} answered {} for {} {}", server, reply.rcode_name, target, type));
   }
   if (spec.dns_expected_count) {
     // A set count replaces "any answers": dns-expected-count: 0 means "must have none".
     if (asked.size() != static_cast<size_t>(*spec.dns_expected_count)) {
-      return failWith(fmt::format("expected {} for {}, got {}",
+      return critical(fmt::format("expected {} for {}, got {}",
                                   plural(*spec.dns_expected_count, type), target, asked.size()));
     }
   } else if (asked.empty()) {
-    return failWith(fmt::format("no {} records for {}", type, target));
+    return critical(fmt::format("no {} records for {}", type, target));
   }
   if (spec.dns_max_time && elapsed > *spec.dns_max_time) {
-    return failWith(fmt::format("answer took {}, more than dns-max-time {}", shortDuration(elapsed),
+    return critical(fmt::format("answer took {}, more than dns-max-time {}", shortDuration(elapsed),
                                 common::formatDuration(*spec.dns_max_time)));
   }
   // Applied with or without a count (the original 9volt skipped it without one).
   if (spec.expect_regex) {
     for (const DnsAnswer* answer : asked) {
       if (!std::regex_search(answer->text, *spec.expect_regex)) {
-        return failWith(fmt::format("{} record '{}' does not match expect '{}'", type, answer->text,
+        return critical(fmt::format("{} record '{}' does not match expect '{}'", type, answer->text,
                                     spec.expect));
       }
     }

@@ -131,6 +131,14 @@ TEST_F(FakeServerTest, ServerGivenByNameIsResolvedFirst) {
   EXPECT_THAT(r.message, HasSubstr("localhost:"));
 }
 
+TEST_F(FakeServerTest, UnencodableTargetIsUnknownAndNothingIsSent) {
+  FakeDnsServer server(io_, {});
+  auto r = run(server.port(), {{"dns-target", "a..b"}});
+  EXPECT_EQ(r.status, Status::kUnknown);
+  EXPECT_EQ(r.message, "'a..b' is not a valid DNS name");
+  EXPECT_EQ(server.queries(), 0);
+}
+
 TEST_F(FakeServerTest, CancelStopsTheRunWithoutACallback) {
   FakeDnsServer server(io_, {.silent = true});
   auto check = checks::makeDnsCheckFactory()->create(
