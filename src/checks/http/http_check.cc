@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <utility>
 
 #include <boost/asio/post.hpp>
 #include <curl/curl.h>
+#include <openssl/ssl.h>
 
 #include "checks/http/curl_multi_service.h"
 #include "checks/http/http_verdict.h"
@@ -32,6 +34,7 @@ struct Run {
   int64_t max_body = 0;
   std::string body;  // at most max_body bytes of the final response's body
   bool capped = false;
+  std::optional<std::chrono::steady_clock::time_point> tls_started;
   bool got_bytes = false;
   bool headers_done = false;
   std::string callback_error;  // a failure inside our own callbacks (kUnknown)
@@ -81,6 +84,30 @@ size_t onBody(char* data, size_t size, size_t count, void* user) {
     run->callback_error = std::string("reading the body: ") + e.what();
     return 0;
   }
+}
+
+// The SSL_CTX slot where a connection's Run is kept for the OpenSSL info callback.
+int runIndex() {
+  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+void onTlsInfo(const SSL* ssl, int where, int /*ret*/) {
+  if ((where & SSL_CB_HANDSHAKE_START) == 0) {
+    return;
+  }
+  auto* run = static_cast<Run*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), runIndex()));
+  if (run != nullptr && !run->tls_started) {
+    run->tls_started = std::chrono::steady_clock::now();
+  }
+}
+
+// curl 7.88 makes one SSL_CTX per connection and hands it to us before connecting; the
+// handshake start marks the end of the TCP connect, which curl does not report separately.
+CURLcode onSslContext(CURL* /*easy*/, void* ctx, void* user) {
+  SSL_CTX_set_ex_data(static_cast<SSL_CTX*>(ctx), runIndex(), user);
+  SSL_CTX_set_info_callback(static_cast<SSL_CTX*>(ctx), &onTlsInfo);
+  return CURLE_OK;
 }
 
 class HttpCheck final : public Check {
@@ -206,6 +233,9 @@ CURLcode HttpCheck::configure(Run& run) {
     if (spec_.cert_expiry_warning) {
       set(CURLOPT_CERTINFO, 1L);
     }
+    // Only for the phase timings: a curl without the OpenSSL backend refuses, which is fine.
+    curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, &onSslContext);
+    curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, &run);
   }
   return rc;
 }
@@ -253,6 +283,13 @@ CheckResult HttpCheck::evaluate(Run& run, CURLcode rc) const {
   curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &t.appconnect_us);
   curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &t.starttransfer_us);
   curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &t.total_us);
+  if (run.tls_started) {
+    // curl's times count from its start; ours is placed on that scale through the end,
+    // which both clocks saw a moment ago.
+    const auto ago = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - *run.tls_started);
+    t.tls_start_us = std::max<int64_t>(1, t.total_us - ago.count());
+  }
   long status = 0;
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 
@@ -279,7 +316,8 @@ CheckResult HttpCheck::evaluate(Run& run, CURLcode rc) const {
     }
     result.values["body_bytes"] = static_cast<double>(run.body.size());
   } else if (rc == CURLE_OPERATION_TIMEDOUT) {
-    Progress p{spec_.ssl, !isIpLiteral(spec_.host), run.got_bytes, run.headers_done};
+    Progress p{spec_.ssl, !isIpLiteral(spec_.host), run.tls_started.has_value(), run.got_bytes,
+               run.headers_done};
     result =
         CheckResult::critical(label_ + ": timed out after " + common::formatDuration(spec_.timeout)
                               + " " + timeoutPhase(t, p));

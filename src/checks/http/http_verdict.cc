@@ -33,9 +33,10 @@ std::vector<std::pair<std::string, Nanos>> phasesOf(const Timings& t, bool tls) 
     out.emplace_back("dns", micros(t.namelookup_us));
   }
   int64_t reached = t.namelookup_us;
-  if (t.connect_us > 0) {
-    out.emplace_back("connect", micros(t.connect_us - reached));
-    reached = t.connect_us;
+  const int64_t connected = tls && t.tls_start_us > 0 ? t.tls_start_us : t.connect_us;
+  if (connected > 0) {
+    out.emplace_back("connect", micros(connected - reached));
+    reached = connected;
   }
   if (tls && t.appconnect_us > 0) {
     out.emplace_back("tls", micros(t.appconnect_us - reached));
@@ -49,7 +50,8 @@ std::vector<std::pair<std::string, Nanos>> phasesOf(const Timings& t, bool tls) 
 }
 
 std::string timeoutPhase(const Timings& t, const Progress& p) {
-  if (t.connect_us == 0) {
+  const bool connected = p.tls ? p.tls_started || t.appconnect_us > 0 : t.connect_us > 0;
+  if (!connected) {
     return p.host_is_name && t.namelookup_us == 0 ? "while resolving the host name"
                                                   : "while connecting";
   }

@@ -25,12 +25,16 @@ struct Timings {
   int64_t appconnect_us = 0;
   int64_t starttransfer_us = 0;
   int64_t total_us = 0;
+  // When the TLS handshake began (= TCP connected), on the same scale. curl 7.88 stamps
+  // CONNECT_TIME only once the whole chain (TCP + TLS) is up, so we observe this ourselves.
+  int64_t tls_start_us = 0;
 };
 
 // How far the response had come when the run ended.
 struct Progress {
   bool tls = false;           // https
   bool host_is_name = false;  // needs DNS (not an IP literal)
+  bool tls_started = false;   // the TLS handshake began (TCP was connected)
   bool got_bytes = false;     // any response byte (status line) arrived
   bool headers_done = false;  // the blank line after the headers arrived
 };

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string>
+
+#include "support/temp_dir.h"
+
+namespace ninevolt::checks::http::testing {
+
+// Certificates made with the openssl CLI in a temp dir: a CA and server certs it signed.
+struct TestCerts {
+  struct Pair {
+    std::string cert;
+    std::string key;
+  };
+  std::string ca;   // the CA certificate (PEM), for HttpOptions::ca_file
+  Pair valid;       // 127.0.0.1 + localhost, 30 days
+  Pair expired;     // 127.0.0.1 + localhost, expired yesterday
+  Pair soon;        // 127.0.0.1 + localhost, expires in 3 days
+  Pair wrong_host;  // only wrong.example.com
+
+  // Throws std::runtime_error naming the command that failed.
+  static TestCerts make(const ninevolt::testing::TempDir& dir);
+};
+
+}  // namespace ninevolt::checks::http::testing
