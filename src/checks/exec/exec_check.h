@@ -1,0 +1,15 @@
+#pragma once
+
+#include <memory>
+
+#include "checks/check.h"
+
+namespace ninevolt::checks {
+
+// The "exec" check type: runs `command` with `args` (no shell) in its own process group,
+// captures stdout+stderr, kills the group on timeout. With plugin "nagios", the exit code and
+// output follow the Nagios plugin conventions. Registered from main() with
+// registry.add(config::CheckType::kExec, makeExecCheckFactory()).
+std::unique_ptr<CheckFactory> makeExecCheckFactory();
+
+}  // namespace ninevolt::checks
