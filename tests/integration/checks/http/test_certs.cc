@@ -39,6 +39,9 @@ TestCerts TestCerts::make(const ninevolt::testing::TempDir& temp) {
   certs.ca = dir + "/ca.pem";
   run(std::string("openssl req -x509 ") + kNewKey + " -keyout " + dir + "/ca.key -out " + certs.ca
       + " -days 30 -subj /CN=9volt-test-ca");
+  certs.other_ca = dir + "/other-ca.pem";
+  run(std::string("openssl req -x509 ") + kNewKey + " -keyout " + dir + "/other-ca.key -out "
+      + certs.other_ca + " -days 30 -subj /CN=9volt-other-ca");
   const std::string local = "IP:127.0.0.1,DNS:localhost";
   certs.valid = issue(dir, "valid", local, 30);
   certs.expired = issue(dir, "expired", local, -1);

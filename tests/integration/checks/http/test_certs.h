@@ -12,11 +12,12 @@ struct TestCerts {
     std::string cert;
     std::string key;
   };
-  std::string ca;   // the CA certificate (PEM), for HttpOptions::ca_file
-  Pair valid;       // 127.0.0.1 + localhost, 30 days
-  Pair expired;     // 127.0.0.1 + localhost, expired yesterday
-  Pair soon;        // 127.0.0.1 + localhost, expires in 3 days
-  Pair wrong_host;  // only wrong.example.com
+  std::string ca;        // the CA certificate (PEM), for HttpOptions::ca_file
+  std::string other_ca;  // a CA that signed none of these
+  Pair valid;            // 127.0.0.1 + localhost, 30 days
+  Pair expired;          // 127.0.0.1 + localhost, expired yesterday
+  Pair soon;             // 127.0.0.1 + localhost, expires in 3 days
+  Pair wrong_host;       // only wrong.example.com
 
   // Throws std::runtime_error naming the command that failed.
   static TestCerts make(const ninevolt::testing::TempDir& dir);
