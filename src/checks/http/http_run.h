@@ -1,0 +1,54 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <curl/curl.h>
+
+#include "checks/check.h"
+#include "checks/http/curl_multi_service.h"
+
+namespace ninevolt::checks::http {
+
+// One run: the easy handle and everything curl's callbacks write into. Owned by the check;
+// destroying it stops the transfer (removed from the multi) and frees the handle.
+struct Run {
+  Run() = default;
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+
+  CurlMultiService* multi = nullptr;
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+  bool added = false;
+  Check::DoneFn done;
+
+  int64_t max_body = 0;
+  std::string body;  // at most max_body bytes of the final response's body
+  bool capped = false;
+  std::optional<std::chrono::steady_clock::time_point> tls_started;
+  bool got_bytes = false;
+  bool headers_done = false;
+  std::string callback_error;  // a failure inside our own callbacks (kUnknown)
+  char errbuf[CURL_ERROR_SIZE] = {};
+
+  ~Run() {
+    if (added) {
+      multi->remove(easy);
+    }
+    if (easy != nullptr) {
+      curl_easy_cleanup(easy);
+    }
+    curl_slist_free_all(headers);
+  }
+};
+
+// curl callbacks; user data is the Run. They never throw.
+size_t onHeader(char* data, size_t size, size_t count, void* user);  // CURLOPT_HEADERFUNCTION
+size_t onBody(char* data, size_t size, size_t count, void* user);    // CURLOPT_WRITEFUNCTION
+// CURLOPT_SSL_CTX_FUNCTION: records in Run::tls_started when the TLS handshake begins.
+CURLcode onSslContext(CURL* easy, void* ctx, void* user);
+
+}  // namespace ninevolt::checks::http
