@@ -13,12 +13,11 @@ namespace ninevolt::api {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using tcp = asio::ip::tcp;
 
 namespace {
 
 constexpr auto kReadTimeout = std::chrono::seconds(30);
-constexpr size_t kMaxBodyBytes = 8 * 1024 * 1024;
+constexpr size_t kMaxBodyBytes = size_t{8} * 1024 * 1024;
 
 std::string percentDecode(std::string_view s) {
   std::string out;
@@ -69,7 +68,7 @@ Request toRequest(const http::request<http::string_body>& req) {
 // One connection: read a request, answer it, repeat while keep-alive.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<const Router> router)
+  Session(asio::ip::tcp::socket socket, std::shared_ptr<const Router> router)
       : stream_(std::move(socket)), router_(std::move(router)) {}
 
   void run() { read(); }
@@ -113,15 +112,15 @@ class Session : public std::enable_shared_from_this<Session> {
     msg->keep_alive(keep_alive);
     msg->body() = r.body;
     msg->prepare_payload();
-    http::async_write(stream_, *msg,
-                      [self = shared_from_this(), msg, keep_alive](beast::error_code ec, size_t) {
-                        if (!ec && keep_alive) {
-                          self->read();
-                        } else {
-                          beast::error_code ignored;
-                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-                        }
-                      });
+    http::async_write(
+        stream_, *msg, [self = shared_from_this(), msg, keep_alive](beast::error_code ec, size_t) {
+          if (!ec && keep_alive) {
+            self->read();
+          } else {
+            beast::error_code ignored;
+            self->stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+          }
+        });
   }
 
   beast::tcp_stream stream_;
@@ -166,18 +165,19 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       : acceptor(io), router(std::make_shared<const Router>(std::move(r))) {}
 
   void accept() {
-    acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-      if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) {
-        return;
-      }
-      if (!ec) {
-        std::make_shared<Session>(std::move(socket), self->router)->run();
-      }
-      self->accept();
-    });
+    acceptor.async_accept(
+        [self = shared_from_this()](beast::error_code ec, asio::ip::tcp::socket socket) {
+          if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) {
+            return;
+          }
+          if (!ec) {
+            std::make_shared<Session>(std::move(socket), self->router)->run();
+          }
+          self->accept();
+        });
   }
 
-  tcp::acceptor acceptor;
+  asio::ip::tcp::acceptor acceptor;
   std::shared_ptr<const Router> router;
   uint16_t port = 0;
 };
@@ -220,7 +220,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io, Opti
         fmt::format("listen address '{}': '{}' is not an IP address", options.listen, hp->first));
   }
   auto impl = std::make_shared<Impl>(io, std::move(router));
-  tcp::endpoint ep(addr, hp->second);
+  asio::ip::tcp::endpoint ep(addr, hp->second);
   impl->acceptor.open(ep.protocol(), ec);
   if (!ec) {
     impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);

@@ -1,5 +1,6 @@
 #include "app/cfg_command.h"
 
+#include <array>
 #include <fstream>
 #include <iostream>
 
@@ -75,7 +76,7 @@ int runCfg(const CfgOptions& options) {
 
   auto plan =
       cfgsync::makePlan(local, *stored, {.sync = !options.nosync, .replace = options.replace});
-  size_t counts[5] = {};
+  std::array<size_t, 5> counts{};
   for (const auto& item : plan) {
     counts[item.action]++;
     std::cout << "  " << item.describe() << "\n";

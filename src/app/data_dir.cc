@@ -1,9 +1,9 @@
 #include "app/data_dir.h"
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <system_error>
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -23,7 +23,8 @@ Result<std::unique_ptr<DataDirLock>> DataDirLock::acquire(const std::string& dir
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
     return fail(Errc::kInvalidArgument,
-                fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+                fmt::format("cannot open {}: {}", path,
+                            std::error_code(errno, std::generic_category()).message()));
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     std::string holder;

@@ -130,10 +130,11 @@ LoadedSet loadDirs(const std::vector<std::string>& paths, const LoadOptions& opt
     alerter_names.insert(name);
   }
   // Also for monitors with other problems: the user gets the whole list in one go.
-  for (const auto& [name, obj] : set.monitors) {
+  for (const auto& entry : set.monitors) {
+    const LoadedObject& obj = entry.second;
     config::MonitorSpec refs;
-    refs.name = name;
-    auto names = [&](const char* field) {
+    refs.name = entry.first;
+    auto names = [&obj](const char* field) {
       std::vector<std::string> out;
       if (obj.value.is_object() && obj.value.contains(field) && obj.value[field].is_array()) {
         for (const auto& v : obj.value[field]) {
