@@ -4,8 +4,8 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
-#include <cstring>
 #include <string>
+#include <system_error>
 #include <utility>
 
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -35,7 +35,7 @@ std::string signalName(int sig) {
 }
 
 std::string withLine(std::string message, const std::string& line) {
-  return line.empty() ? message : message + ": " + line;
+  return line.empty() ? message : std::move(message) + ": " + line;
 }
 
 // One run: one child process. Pending handlers (output read, pidfd wait, timer) hold the run,
@@ -161,7 +161,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
       // ECHILD: something else in the process reaped it (SIGCHLD set to SIG_IGN, a
       // waitpid(-1)). The pid may be reused already, so never signal it again.
       spdlog::warn("exec check '{}': exit status of pid {} lost: {}", spec_->name, pid_,
-                   std::strerror(errno));
+                   std::system_category().message(errno));
       reaped_ = true;
       status_lost_ = true;
     } else if (info.si_pid == 0) {
@@ -295,7 +295,12 @@ class ExecCheck final : public Check {
  public:
   ExecCheck(const config::MonitorSpec& spec, asio::io_context& io)
       : spec_(std::make_shared<const config::MonitorSpec>(spec)), io_(io) {}
-  ~ExecCheck() override { cancel(); }
+  ~ExecCheck() override {
+    try {
+      cancel();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; nothing to do
+    }
+  }
   ExecCheck(const ExecCheck&) = delete;
   ExecCheck& operator=(const ExecCheck&) = delete;
 

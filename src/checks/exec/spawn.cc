@@ -1,8 +1,9 @@
 #include "checks/exec/spawn.h"
 
+#include <array>
 #include <cerrno>
 #include <csignal>
-#include <cstring>
+#include <system_error>
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -17,7 +18,7 @@ namespace ninevolt::checks::exec {
 namespace {
 
 std::string errnoText(int err) {
-  return std::strerror(err);
+  return std::system_category().message(err);  // strerror is not thread-safe
 }
 
 // glibc 2.36's <sys/pidfd.h> lacks extern "C" (fixed in 2.37), so call the kernel directly.
@@ -44,9 +45,9 @@ struct SpawnSetup {
 }  // namespace
 
 Result<Child> spawnChild(const std::string& command, const std::vector<std::string>& args) {
-  int fds[2];
+  std::array<int, 2> fds{};
   // Close-on-exec: a child spawned concurrently on another loop must not inherit this pipe.
-  if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+  if (::pipe2(fds.data(), O_CLOEXEC | O_NONBLOCK) != 0) {
     return fail(Errc::kInternal, "pipe: " + errnoText(errno));
   }
   int read_end = fds[0];

@@ -12,7 +12,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 #include <fmt/format.h>
 
 #include "checks/tcp/quote.h"
@@ -98,10 +97,10 @@ class TcpRun : public std::enable_shared_from_this<TcpRun> {
     for (const auto& entry : results) {
       endpoints.push_back(entry.endpoint());
     }
-    connect(std::move(endpoints));
+    connect(endpoints);
   }
 
-  void connect(std::vector<tcp::endpoint> endpoints) {
+  void connect(const std::vector<tcp::endpoint>& endpoints) {
     beginPhase(Phase::kConnect);
     auto self = shared_from_this();
     // Tries each address in turn, as a client of a multi-address name should.
@@ -130,27 +129,38 @@ class TcpRun : public std::enable_shared_from_this<TcpRun> {
   void write() {
     beginPhase(Phase::kWrite);
     armPhaseTimer(spec_->write_timeout);
+    writeMore();
+  }
+
+  // write_some in a loop rather than async_write: a timeout message can then say how much
+  // got through.
+  void writeMore() {
     auto self = shared_from_this();
-    asio::async_write(socket_, asio::buffer(spec_->send),
-                      [self](error_code ec, size_t n) { self->onWritten(ec, n); });
+    socket_.async_write_some(
+        asio::buffer(spec_->send.data() + written_, spec_->send.size() - written_),
+        [self](error_code ec, size_t n) { self->onWritten(ec, n); });
   }
 
   void onWritten(error_code ec, size_t n) {
-    written_ = n;
     if (finished_) {
+      return;
+    }
+    written_ += n;
+    if (!ec && written_ < spec_->send.size()) {
+      writeMore();
       return;
     }
     phase_timer_.cancel();
     endPhase("write");
     if (ec) {
       finish(CheckResult::critical(fmt::format("writing to {}: {}, wrote {} of {} bytes", target(),
-                                               describe(ec), n, spec_->send.size())));
+                                               describe(ec), written_, spec_->send.size())));
       return;
     }
     if (!spec_->expect.empty()) {
       read();
     } else {
-      succeed(fmt::format("connected to {}, sent {} bytes", target(), n));
+      succeed(fmt::format("connected to {}, sent {} bytes", target(), written_));
     }
   }
 
@@ -300,7 +310,12 @@ class TcpCheck final : public Check {
  public:
   TcpCheck(const config::MonitorSpec& spec, asio::io_context& io)
       : spec_(std::make_shared<const config::MonitorSpec>(spec)), io_(io) {}
-  ~TcpCheck() override { cancel(); }
+  ~TcpCheck() override {
+    try {
+      cancel();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; nothing to do
+    }
+  }
   TcpCheck(const TcpCheck&) = delete;
   TcpCheck& operator=(const TcpCheck&) = delete;
 

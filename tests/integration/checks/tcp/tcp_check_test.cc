@@ -187,6 +187,20 @@ TEST_F(TcpCheckTest, TotalTimeoutBoundsTheRead) {
   EXPECT_TRUE(runUntil([&] { return server.closed() == 1; }));
 }
 
+// A listener that never accepts: the kernel completes the handshake and buffers some data,
+// then the peer's window closes and the write blocks.
+TEST_F(TcpCheckTest, WriteTimeoutWhenThePeerStopsReading) {
+  asio::ip::tcp::acceptor listener(io_, {asio::ip::make_address("127.0.0.1"), 0});
+  std::string payload(64 << 20, 'x');
+  auto r = run(tcpSpec(listener.local_endpoint().port(),
+                       {{"send", payload}, {"write-timeout", "300ms"}, {"timeout", "5s"}}));
+  EXPECT_EQ(r.status, Status::kCritical);
+  EXPECT_THAT(r.message,
+              StartsWith("timed out after 300ms while writing (write-timeout 300ms), wrote "));
+  EXPECT_THAT(r.message, ::testing::EndsWith(" of 67108864 bytes"));
+  EXPECT_THAT(r.message, ::testing::Not(HasSubstr("wrote 0 of"))) << "the kernel buffers some";
+}
+
 TEST_F(TcpCheckTest, ClosedPortIsRefused) {
   uint16_t port = 0;
   {
