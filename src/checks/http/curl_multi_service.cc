@@ -36,13 +36,13 @@ CurlMultiService::CurlMultiService(asio::io_context& io)
 }
 
 CurlMultiService::~CurlMultiService() {
-  shutdown();
+  stop();
   if (multi_ != nullptr) {
     curl_multi_cleanup(multi_);
   }
 }
 
-void CurlMultiService::shutdown() {
+void CurlMultiService::stop() noexcept try {
   if (shut_down_) {
     return;
   }
@@ -60,6 +60,8 @@ void CurlMultiService::shutdown() {
   }
   watches_.clear();
   timer_.cancel();
+} catch (const std::exception& e) {
+  spdlog::error("http check: stopping the curl multi: {}", e.what());
 }
 
 CURLMcode CurlMultiService::add(CURL* easy, DoneFn on_done) {
@@ -155,12 +157,12 @@ void CurlMultiService::arm(const std::shared_ptr<Watch>& watch) {
   // asio's epoll reactor is edge-triggered and waits are not speculative: data curl left
   // unread (it reads one buffer per call) would raise no new edge. A zero-timeout poll()
   // gives curl the level-triggered readiness it expects.
-  pollfd pfd{watch->fd, static_cast<short>((want_read ? POLLIN : 0) | (want_write ? POLLOUT : 0)),
-             0};
+  pollfd pfd{watch->fd, 0, 0};
+  pfd.events = static_cast<short>((want_read ? POLLIN : 0) | (want_write ? POLLOUT : 0));
   int n = ::poll(&pfd, 1, 0);
-  const short ready = n > 0 ? pfd.revents : 0;
+  const int ready = n > 0 ? pfd.revents : 0;
   const bool failed = (ready & (POLLERR | POLLHUP | POLLNVAL)) != 0;
-  auto start = [&](bool& pending, short flag, int event,
+  auto start = [&](bool& pending, int flag, int event,
                    asio::posix::descriptor_base::wait_type wait) {
     pending = true;
     if (failed || (ready & flag) != 0) {

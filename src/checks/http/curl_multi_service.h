@@ -25,7 +25,6 @@ namespace ninevolt::checks::http {
 // bound to a loop does not outlive it.
 class CurlMultiService : public boost::asio::execution_context::service {
  public:
-  using key_type = CurlMultiService;
   static boost::asio::execution_context::id id;
 
   // Called once when the transfer ends, on the loop, never from inside add() or a curl
@@ -34,6 +33,8 @@ class CurlMultiService : public boost::asio::execution_context::service {
 
   explicit CurlMultiService(boost::asio::io_context& io);
   ~CurlMultiService() override;
+  CurlMultiService(const CurlMultiService&) = delete;
+  CurlMultiService& operator=(const CurlMultiService&) = delete;
 
   // Starts a transfer. On failure the handle is not added and on_done is never called.
   CURLMcode add(CURL* easy, DoneFn on_done);
@@ -49,7 +50,8 @@ class CurlMultiService : public boost::asio::execution_context::service {
     DoneFn on_done;
   };
 
-  void shutdown() override;
+  void shutdown() override { stop(); }
+  void stop() noexcept;
 
   static int onSocket(CURL* easy, curl_socket_t fd, int what, void* self, void* socketp);
   static int onTimer(CURLM* multi, long timeout_ms, void* self);

@@ -8,6 +8,7 @@
 
 #include <boost/asio/post.hpp>
 #include <curl/curl.h>
+#include <strings.h>
 
 #include "checks/http/curl_multi_service.h"
 #include "checks/http/http_run.h"
@@ -24,18 +25,24 @@ constexpr long kMaxRedirects = 10;
 
 class HttpCheck final : public Check {
  public:
-  HttpCheck(const config::MonitorSpec& spec, asio::io_context& io, const HttpOptions& options)
-      : spec_(spec), options_(options), io_(io), multi_(asio::use_service<CurlMultiService>(io)) {
-    std::string host = spec.host;
+  HttpCheck(config::MonitorSpec spec, asio::io_context& io, HttpOptions options)
+      : spec_(std::move(spec)),
+        options_(std::move(options)),
+        io_(io),
+        multi_(asio::use_service<CurlMultiService>(io)) {
+    std::string host = spec_.host;
     if (host.find(':') != std::string::npos) {
       host = "[" + host + "]";  // IPv6 literal
     }
     // The path is appended exactly as configured: no parsing, no re-encoding.
-    url_ = (spec.ssl ? "https://" : "http://") + host + ":" + std::to_string(spec.port) + spec.url;
-    label_ = spec.method + " " + url_;
+    url_ =
+        (spec_.ssl ? "https://" : "http://") + host + ":" + std::to_string(spec_.port) + spec_.url;
+    label_ = spec_.method + " " + url_;
   }
 
   ~HttpCheck() override { cancel(); }
+  HttpCheck(const HttpCheck&) = delete;
+  HttpCheck& operator=(const HttpCheck&) = delete;
 
   void start(DoneFn done) override;
   void cancel() override { run_.reset(); }
@@ -100,7 +107,7 @@ CURLcode HttpCheck::configure(Run& run) {
       std::max<long>(
           1, static_cast<long>(
                  std::chrono::duration_cast<std::chrono::milliseconds>(spec_.timeout).count())));
-  set(CURLOPT_ERRORBUFFER, run.errbuf);
+  set(CURLOPT_ERRORBUFFER, run.errbuf.data());
   set(CURLOPT_USERAGENT, "9volt");
   set(CURLOPT_HEADERFUNCTION, &onHeader);
   set(CURLOPT_HEADERDATA, &run);
@@ -128,7 +135,9 @@ CURLcode HttpCheck::configure(Run& run) {
   for (const auto& [name, value] : spec_.headers) {
     user_expect = user_expect || strcasecmp(name.c_str(), "Expect") == 0;
     // "Name;" is curl's way to send a header with an empty value.
-    std::string line = value.empty() ? name + ";" : name + ": " + value;
+    std::string line = name;
+    line += value.empty() ? ";" : ": ";
+    line += value;
     run.headers = curl_slist_append(run.headers, line.c_str());
   }
   if (!user_expect) {
@@ -236,7 +245,7 @@ CheckResult HttpCheck::evaluate(Run& run, CURLcode rc) const {
   } else {
     long os_errno = 0;
     curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
-    result = describeFailure(rc, os_errno, run.errbuf);
+    result = describeFailure(rc, os_errno, run.errbuf.data());
     result.message = label_ + ": " + result.message;
   }
   result.phases = phasesOf(t, spec_.ssl);

@@ -46,8 +46,8 @@ namespace {
 
 // The SSL_CTX slot where a connection's Run is kept for the OpenSSL info callback.
 int runIndex() {
-  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
-  return index;
+  static const int kIndex = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return kIndex;
 }
 
 void onTlsInfo(const SSL* ssl, int where, int /*ret*/) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -31,8 +32,8 @@ struct Run {
   std::optional<std::chrono::steady_clock::time_point> tls_started;
   bool got_bytes = false;
   bool headers_done = false;
-  std::string callback_error;  // a failure inside our own callbacks (kUnknown)
-  char errbuf[CURL_ERROR_SIZE] = {};
+  std::string callback_error;                  // a failure inside our own callbacks (kUnknown)
+  std::array<char, CURL_ERROR_SIZE> errbuf{};  // CURLOPT_ERRORBUFFER
 
   ~Run() {
     if (added) {

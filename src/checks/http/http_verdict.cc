@@ -4,8 +4,8 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
+#include <system_error>
 
 #include <arpa/inet.h>
 
@@ -79,8 +79,10 @@ CheckResult describeFailure(CURLcode rc, long os_errno, std::string_view errbuf)
         case ENETUNREACH:
           return CheckResult::critical("network unreachable");
         default:
-          return CheckResult::critical(
-              withDetail("cannot connect", os_errno != 0 ? std::strerror(os_errno) : detail));
+          return CheckResult::critical(withDetail(
+              "cannot connect", os_errno != 0
+                                    ? std::system_category().message(static_cast<int>(os_errno))
+                                    : std::string(detail)));
       }
     case CURLE_COULDNT_RESOLVE_HOST:
       return CheckResult::critical(withDetail("DNS lookup failed", detail));
@@ -126,17 +128,18 @@ std::optional<common::SystemTime> parseCertDate(std::string_view text) {
   static constexpr std::array<std::string_view, 12> kMonths = {
       "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   std::string copy(text);
-  char month[4] = {};
+  std::array<char, 4> month{};
   int day = 0;
   int hour = 0;
   int minute = 0;
   int second = 0;
   int year = 0;
-  if (std::sscanf(copy.c_str(), "%3s %d %d:%d:%d %d", month, &day, &hour, &minute, &second, &year)
+  if (std::sscanf(copy.c_str(), "%3s %d %d:%d:%d %d", month.data(), &day, &hour, &minute, &second,
+                  &year)
       != 6) {
     return std::nullopt;
   }
-  auto it = std::find(kMonths.begin(), kMonths.end(), std::string_view(month));
+  auto it = std::find(kMonths.begin(), kMonths.end(), std::string_view(month.data()));
   if (it == kMonths.end()) {
     return std::nullopt;
   }
@@ -156,8 +159,9 @@ std::optional<common::SystemTime> parseCertDate(std::string_view text) {
 
 bool isIpLiteral(std::string_view host) {
   std::string h(host);
-  unsigned char buf[sizeof(in6_addr)];
-  return inet_pton(AF_INET, h.c_str(), buf) == 1 || inet_pton(AF_INET6, h.c_str(), buf) == 1;
+  std::array<unsigned char, sizeof(in6_addr)> buf{};
+  return inet_pton(AF_INET, h.c_str(), buf.data()) == 1
+         || inet_pton(AF_INET6, h.c_str(), buf.data()) == 1;
 }
 
 }  // namespace ninevolt::checks::http
