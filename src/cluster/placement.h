@@ -1,0 +1,53 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ninevolt::cluster {
+
+// What placement needs to know of a member and of a check.
+struct MemberView {
+  std::string id;
+  std::vector<std::string> tags;
+};
+
+struct CheckView {
+  std::string name;
+  std::string member_tag;  // "" = untagged
+  bool disabled = false;
+};
+
+struct Placement {
+  // member id -> names of the checks it owns, sorted.
+  std::map<std::string, std::vector<std::string>> owned;
+  // Checks no member may run (their member-tag is on no member), sorted.
+  std::vector<std::string> orphans;
+};
+
+// Rendezvous (highest-random-weight) hashing of every check over its eligible members.
+// Eligible: the members having the check's member-tag among their tags (a member with
+// several tags is eligible for each); an untagged check goes to the untagged members, or to
+// every member when none is untagged. Disabled checks are placed nowhere (and are not
+// orphans).
+//
+// Deterministic and minimal: the owner of a check depends only on the check's name and the
+// set of eligible members, so a joining member takes only the checks that now score highest
+// on it (~1/(N+1)), a leaving member's checks spread over the rest and nothing else moves,
+// and adding, changing or removing a check moves no other check. Any director computes the
+// same placement.
+Placement place(const std::vector<MemberView>& members, const std::vector<CheckView>& checks);
+
+// The rendezvous weight of (check, member): a 64-bit mix of the two names' hashes.
+uint64_t rendezvousWeight(uint64_t check_hash, uint64_t member_hash);
+uint64_t nameHash(std::string_view name);
+
+// Assignments are stored compactly: each member's checks in kShards shards by name hash,
+// one etcd key per non-empty shard, so a change rewrites only the shards it touches.
+inline constexpr uint32_t kShards = 64;
+uint32_t shardOf(std::string_view check_name);
+std::string shardName(uint32_t shard);  // "00".."3f"
+
+}  // namespace ninevolt::cluster

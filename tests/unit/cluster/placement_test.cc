@@ -1,0 +1,160 @@
+#include "cluster/placement.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace ninevolt::cluster {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+std::vector<MemberView> members(int n, std::vector<std::string> tags = {}) {
+  std::vector<MemberView> out;
+  for (int i = 0; i < n; ++i) {
+    out.push_back({"m" + std::to_string(i), tags});
+  }
+  return out;
+}
+
+std::vector<CheckView> checks(int n, const std::string& tag = "") {
+  std::vector<CheckView> out;
+  for (int i = 0; i < n; ++i) {
+    out.push_back({"check-" + std::to_string(i), tag, false});
+  }
+  return out;
+}
+
+std::map<std::string, std::string> owners(const Placement& p) {
+  std::map<std::string, std::string> out;
+  for (const auto& [member, names] : p.owned) {
+    for (const auto& n : names) {
+      out[n] = member;
+    }
+  }
+  return out;
+}
+
+TEST(Placement, EveryCheckHasExactlyOneOwnerAndTheSpreadIsEven) {
+  auto p = place(members(3), checks(3000));
+  auto o = owners(p);
+  EXPECT_EQ(o.size(), 3000U);
+  size_t total = 0;
+  size_t most = 0;
+  for (const auto& [m, names] : p.owned) {
+    total += names.size();
+    most = std::max(most, names.size());
+  }
+  EXPECT_EQ(total, 3000U);
+  EXPECT_LE(static_cast<double>(most) / (3000.0 / 3), 1.15);
+  EXPECT_THAT(p.orphans, IsEmpty());
+}
+
+TEST(Placement, DeterministicWhateverTheInputOrder) {
+  auto ms = members(5);
+  auto cs = checks(500);
+  auto a = place(ms, cs);
+  std::reverse(ms.begin(), ms.end());
+  std::reverse(cs.begin(), cs.end());
+  EXPECT_EQ(owners(a), owners(place(ms, cs)));
+}
+
+TEST(Placement, JoinMovesOnlyChecksToTheNewMember) {
+  auto cs = checks(10'000);
+  auto before = owners(place(members(4), cs));
+  auto after = owners(place(members(5), cs));
+  size_t moved = 0;
+  for (const auto& [check, owner] : after) {
+    if (before[check] != owner) {
+      moved++;
+      EXPECT_EQ(owner, "m4") << check;  // only ever to the newcomer
+    }
+  }
+  EXPECT_LE(moved, 10'000 * (1.0 / 5 + 0.05));
+  EXPECT_GE(moved, 10'000 * (1.0 / 5 - 0.05));
+}
+
+TEST(Placement, LeaveMovesOnlyTheLeaversChecks) {
+  auto cs = checks(10'000);
+  auto ms = members(5);
+  auto before = owners(place(ms, cs));
+  ms.erase(ms.begin() + 2);  // m2 leaves
+  auto after = owners(place(ms, cs));
+  for (const auto& [check, owner] : after) {
+    if (before[check] != "m2") {
+      EXPECT_EQ(before[check], owner) << check;
+    }
+  }
+}
+
+TEST(Placement, AddingOrRemovingACheckMovesNothingElse) {
+  auto cs = checks(1000);
+  auto before = owners(place(members(4), cs));
+  cs.push_back({"new-check", "", false});
+  cs.erase(cs.begin() + 10);
+  auto after = owners(place(members(4), cs));
+  for (const auto& [check, owner] : after) {
+    if (check != "new-check") {
+      EXPECT_EQ(before[check], owner);
+    }
+  }
+}
+
+TEST(Placement, TagsMultiTagMembersAndOrphans) {
+  std::vector<MemberView> ms{{"east", {"us-east"}}, {"both", {"us-east", "eu"}}, {"plain", {}}};
+  std::vector<CheckView> cs{{"e1", "us-east"}, {"e2", "us-east"}, {"e3", "us-east"},
+                            {"eu1", "eu"},     {"u1", ""},        {"u2", ""},
+                            {"asia", "ap"},    {"off", "", true}};
+  auto p = place(ms, cs);
+  auto o = owners(p);
+  EXPECT_EQ(o["eu1"], "both");  // the multi-tag member takes the eu check
+  for (const char* c : {"e1", "e2", "e3"}) {
+    EXPECT_TRUE(o[c] == "east" || o[c] == "both") << c;
+  }
+  // Untagged checks go to untagged members when there are any.
+  EXPECT_EQ(o["u1"], "plain");
+  EXPECT_EQ(o["u2"], "plain");
+  EXPECT_THAT(p.orphans, ElementsAre("asia"));
+  EXPECT_EQ(o.count("off"), 0U);  // disabled: nowhere, not an orphan
+}
+
+TEST(Placement, UntaggedChecksGoToEveryoneWhenNoMemberIsUntagged) {
+  std::vector<MemberView> ms{{"a", {"x"}}, {"b", {"y"}}};
+  auto p = place(ms, checks(200));
+  ASSERT_EQ(p.owned.size(), 2U);
+  EXPECT_GT(p.owned["a"].size(), 50U);
+  EXPECT_GT(p.owned["b"].size(), 50U);
+}
+
+TEST(Placement, OrphanIsPlacedWhenAMatchingMemberJoins) {
+  std::vector<CheckView> cs{{"needs-gpu", "gpu"}};
+  auto p = place(members(2), cs);
+  EXPECT_THAT(p.orphans, ElementsAre("needs-gpu"));
+  auto ms = members(2);
+  ms.push_back({"g", {"gpu"}});
+  EXPECT_THAT(place(ms, cs).owned["g"], ElementsAre("needs-gpu"));
+}
+
+TEST(Placement, NoMembersMeansEverythingIsOrphaned) {
+  auto p = place({}, checks(3));
+  EXPECT_EQ(p.orphans.size(), 3U);
+}
+
+TEST(Placement, ShardsAreStableAndInRange) {
+  std::set<uint32_t> seen;
+  for (int i = 0; i < 10'000; ++i) {
+    uint32_t s = shardOf("check-" + std::to_string(i));
+    ASSERT_LT(s, kShards);
+    seen.insert(s);
+  }
+  EXPECT_EQ(seen.size(), kShards);
+  EXPECT_EQ(shardOf("web"), shardOf("web"));
+  EXPECT_EQ(shardName(10), "0a");
+}
+
+}  // namespace
+}  // namespace ninevolt::cluster
