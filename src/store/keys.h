@@ -24,9 +24,14 @@ class Keys {
   std::string membersPrefix() const { return root_ + "/cluster/members/"; }
   std::string member(std::string_view id) const { return membersPrefix() + std::string(id); }
   std::string director() const { return root_ + "/cluster/director"; }
+  std::string allAssignmentsPrefix() const { return root_ + "/cluster/assignments/"; }
   std::string assignmentsPrefix(std::string_view member_id) const {
-    return root_ + "/cluster/assignments/" + std::string(member_id) + "/";
+    return allAssignmentsPrefix() + std::string(member_id) + "/";
   }
+  std::string assignmentShard(std::string_view member_id, std::string_view shard) const {
+    return assignmentsPrefix(member_id) + std::string(shard);
+  }
+  std::string digestPrefix() const { return root_ + "/cluster/digest/"; }
 
   std::string statePrefix() const { return root_ + "/state/"; }
   std::string state(std::string_view check) const { return statePrefix() + std::string(check); }

@@ -1,0 +1,399 @@
+#include "cluster/director.h"
+
+#include <boost/asio/post.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/clock.h"
+#include "common/yaml_json.h"
+
+namespace ninevolt::cluster {
+namespace {
+
+constexpr size_t kOpsPerTxn = 120;  // etcd allows 128; leave room
+constexpr auto kRetry = std::chrono::seconds(1);
+
+CheckView checkView(const std::string& name, const nlohmann::json& v) {
+  CheckView c{name, "", false};
+  if (v.is_object()) {
+    if (v.contains("member-tag") && v["member-tag"].is_string()) {
+      c.member_tag = v["member-tag"].get<std::string>();
+    }
+    if (v.contains("disable") && v["disable"].is_boolean()) {
+      c.disabled = v["disable"].get<bool>();
+    }
+  }
+  return c;
+}
+
+std::optional<MemberView> memberView(const std::string& text) {
+  auto j = common::parseJson(text);
+  if (!j) {
+    return std::nullopt;
+  }
+  auto m = store::MemberInfo::fromJson(*j);
+  if (!m) {
+    return std::nullopt;
+  }
+  return MemberView{m->id, m->tags};
+}
+
+}  // namespace
+
+Director::Director(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
+                   Options options)
+    : io_(io), store_(std::move(store)), options_(std::move(options)), debounce_timer_(io) {}
+
+Director::~Director() {
+  *alive_ = false;
+  director_watch_.reset();
+  members_watch_.reset();
+  monitors_watch_.reset();
+}
+
+void Director::start(int64_t lease_id) {
+  lease_id_ = lease_id;
+  stopped_ = false;
+  if (is_director_) {
+    stepDown("lease changed");
+  }
+  campaign();
+}
+
+void Director::campaign() {
+  if (stopped_) {
+    return;
+  }
+  const std::string key = store_->keys().director();
+  my_value_ = nlohmann::json{{"id", options_.member_id}, {"since", common::nowRfc3339()}}.dump();
+  auto res = store_->client().txn({etcd::Compare::createRevision(key, etcd::Compare::kEqual, 0)},
+                                  {etcd::TxnOp::put(key, my_value_, lease_id_)},
+                                  {etcd::TxnOp::get(key)});
+  if (!res) {
+    spdlog::warn("director: campaign failed: {} (retrying)", res.error().message);
+    debounce_timer_.expires_after(kRetry);
+    debounce_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](auto ec) {
+      auto a = alive.lock();
+      if (!ec && a && *a) {
+        campaign();
+      }
+    });
+    return;
+  }
+  if (!director_watch_) {
+    etcd::Watcher::Options wo;
+    wo.key = key;
+    wo.prefix = false;
+    wo.start_revision = res->revision + 1;
+    wo.on_update = [this, alive = std::weak_ptr<bool>(alive_)](const etcd::WatchUpdate& u) {
+      boost::asio::post(io_, [this, alive, u] {
+        auto a = alive.lock();
+        if (a && *a) {
+          onDirectorKey(u);
+        }
+      });
+    };
+    director_watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(wo));
+  }
+  if (res->succeeded) {
+    becomeDirector(res->revision);
+    return;
+  }
+  if (!res->responses.empty() && !res->responses[0].kvs.empty()) {
+    spdlog::info("director: {} is the director", res->responses[0].kvs[0].value);
+  }
+}
+
+void Director::onDirectorKey(const etcd::WatchUpdate& update) {
+  if (stopped_) {
+    return;
+  }
+  bool gone = false;
+  bool taken_by_other = false;
+  switch (update.kind) {
+    case etcd::WatchUpdate::kEvents:
+      for (const auto& ev : update.events) {
+        if (ev.type == etcd::WatchEvent::kDelete) {
+          gone = true;
+          taken_by_other = false;
+        } else {
+          gone = false;
+          taken_by_other = ev.kv.value != my_value_;
+        }
+      }
+      break;
+    case etcd::WatchUpdate::kResync:
+      gone = update.snapshot.empty();
+      taken_by_other = !gone && update.snapshot[0].value != my_value_;
+      break;
+    default:
+      return;  // disconnect/reconnect: the watch resumes without gaps
+  }
+  if (is_director_ && (gone || taken_by_other)) {
+    stepDown(gone ? "director key vanished (lease lost)" : "another member took over");
+  }
+  if (gone) {
+    campaign();
+  }
+}
+
+void Director::becomeDirector(int64_t create_revision) {
+  create_revision_ = create_revision;
+  is_director_ = true;
+  spdlog::info("director: member {} is now the director", options_.member_id);
+  if (options_.on_change) {
+    options_.on_change(true);
+  }
+  if (!loadAll()) {
+    scheduleRecompute();
+    return;
+  }
+  recompute();
+}
+
+void Director::stepDown(const std::string& why) {
+  if (!is_director_) {
+    return;
+  }
+  is_director_ = false;
+  members_watch_.reset();
+  monitors_watch_.reset();
+  members_.clear();
+  checks_.clear();
+  stored_.clear();
+  spdlog::info("director: member {} is no longer the director: {}", options_.member_id, why);
+  if (options_.on_change) {
+    options_.on_change(false);
+  }
+}
+
+void Director::stop() {
+  stopped_ = true;
+  debounce_timer_.cancel();
+  if (is_director_) {
+    // Hand over at once instead of leaving the others to wait for the lease.
+    (void)writeFenced({etcd::TxnOp::del(store_->keys().director())});
+    stepDown("stopping");
+  }
+  director_watch_.reset();
+}
+
+bool Director::loadAll() {
+  const auto& keys = store_->keys();
+  auto res = store_->client().txn({}, {etcd::TxnOp::get(keys.membersPrefix(), true),
+                                       etcd::TxnOp::get(keys.monitorPrefix(), true),
+                                       etcd::TxnOp::get(keys.allAssignmentsPrefix(), true)});
+  if (!res || res->responses.size() != 3) {
+    spdlog::warn("director: cannot read the cluster: {}",
+                 res ? "short txn response" : res.error().message);
+    return false;
+  }
+  members_.clear();
+  checks_.clear();
+  stored_.clear();
+  for (const auto& kv : res->responses[0].kvs) {
+    if (auto m = memberView(kv.value)) {
+      members_[m->id] = *m;
+    }
+  }
+  for (const auto& kv : res->responses[1].kvs) {
+    if (auto name = store::Keys::nameUnder(keys.monitorPrefix(), kv.key)) {
+      auto j = common::parseJson(kv.value);
+      checks_[*name] = checkView(*name, j ? *j : nlohmann::json());
+    }
+  }
+  const std::string ap = keys.allAssignmentsPrefix();
+  for (const auto& kv : res->responses[2].kvs) {
+    std::string rest = kv.key.substr(ap.size());  // "<member>/<shard>"
+    auto slash = rest.find('/');
+    if (slash != std::string::npos) {
+      stored_[rest.substr(0, slash)][rest.substr(slash + 1)] = kv.value;
+    }
+  }
+
+  // Follow changes from exactly the revision read.
+  auto post = [this](std::function<void()> fn) {
+    boost::asio::post(io_, [alive = std::weak_ptr<bool>(alive_), fn = std::move(fn)] {
+      auto a = alive.lock();
+      if (a && *a) {
+        fn();
+      }
+    });
+  };
+  etcd::Watcher::Options mw;
+  mw.key = keys.membersPrefix();
+  mw.start_revision = res->revision + 1;
+  mw.on_update = [this, post](const etcd::WatchUpdate& u) {
+    post([this, u] {
+      if (!is_director_) {
+        return;
+      }
+      if (u.kind == etcd::WatchUpdate::kResync) {
+        members_.clear();
+        for (const auto& kv : u.snapshot) {
+          if (auto m = memberView(kv.value)) {
+            members_[m->id] = *m;
+          }
+        }
+      }
+      for (const auto& ev : u.events) {
+        auto id = store::Keys::nameUnder(store_->keys().membersPrefix(), ev.kv.key);
+        if (!id) {
+          continue;
+        }
+        if (ev.type == etcd::WatchEvent::kDelete) {
+          members_.erase(*id);
+        } else if (auto m = memberView(ev.kv.value)) {
+          members_[*id] = *m;
+        }
+      }
+      scheduleRecompute();
+    });
+  };
+  members_watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(mw));
+  monitors_watch_ = store_->watchConfigs(
+      store::ConfigKind::kMonitor, res->revision + 1,
+      [this, post](const store::ConfigWatchUpdate& u) {
+        post([this, u] {
+          if (!is_director_) {
+            return;
+          }
+          if (u.resync) {
+            checks_.clear();
+            for (const auto& [name, c] : u.snapshot) {
+              checks_[name] = checkView(name, c.value);
+            }
+          }
+          for (const auto& ev : u.events) {
+            if (ev.type == store::ConfigEvent::kDelete) {
+              checks_.erase(ev.config.name);
+            } else {
+              checks_[ev.config.name] = checkView(ev.config.name, ev.config.value);
+            }
+          }
+          scheduleRecompute();
+        });
+      });
+  return true;
+}
+
+void Director::scheduleRecompute() {
+  if (recompute_pending_ || !is_director_) {
+    return;
+  }
+  recompute_pending_ = true;
+  debounce_timer_.expires_after(options_.debounce);
+  debounce_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](auto ec) {
+    auto a = alive.lock();
+    if (!a || !*a) {
+      return;
+    }
+    recompute_pending_ = false;
+    if (!ec && is_director_) {
+      if (members_watch_ == nullptr && !loadAll()) {
+        scheduleRecompute();
+        return;
+      }
+      recompute();
+    }
+  });
+}
+
+void Director::recompute() {
+  std::vector<MemberView> members;
+  members.reserve(members_.size());
+  for (const auto& [id, m] : members_) {
+    members.push_back(m);
+  }
+  std::vector<CheckView> checks;
+  checks.reserve(checks_.size());
+  for (const auto& [name, c] : checks_) {
+    checks.push_back(c);
+  }
+  Placement p = place(members, checks);
+
+  // Desired shard texts.
+  std::map<std::string, std::map<std::string, std::string>> desired;
+  for (const auto& [member, names] : p.owned) {
+    std::map<uint32_t, nlohmann::json> shards;
+    for (const auto& n : names) {
+      auto& arr = shards[shardOf(n)];
+      if (arr.is_null()) {
+        arr = nlohmann::json::array();
+      }
+      arr.push_back(n);
+    }
+    for (auto& [shard, arr] : shards) {
+      desired[member][shardName(shard)] = arr.dump();
+    }
+  }
+  // Diff against what etcd holds.
+  std::vector<etcd::TxnOp> ops;
+  const auto& keys = store_->keys();
+  for (const auto& [member, shards] : desired) {
+    for (const auto& [shard, text] : shards) {
+      auto m = stored_.find(member);
+      if (m == stored_.end() || !m->second.contains(shard) || m->second.at(shard) != text) {
+        ops.push_back(etcd::TxnOp::put(keys.assignmentShard(member, shard), text));
+      }
+    }
+  }
+  for (const auto& [member, shards] : stored_) {
+    for (const auto& [shard, text] : shards) {
+      auto d = desired.find(member);
+      if (d == desired.end() || !d->second.contains(shard)) {
+        ops.push_back(etcd::TxnOp::del(keys.assignmentShard(member, shard)));
+      }
+    }
+  }
+  for (size_t i = 0; i < ops.size(); i += kOpsPerTxn) {
+    std::vector<etcd::TxnOp> batch(ops.begin() + static_cast<ptrdiff_t>(i),
+                                   ops.begin() + static_cast<ptrdiff_t>(
+                                                     std::min(ops.size(), i + kOpsPerTxn)));
+    auto ok = writeFenced(batch);
+    if (!ok) {
+      spdlog::warn("director: writing assignments failed: {} (retrying)", ok.error().message);
+      if (is_director_) {
+        members_watch_.reset();  // re-read everything on the retry
+        monitors_watch_.reset();
+        scheduleRecompute();
+      }
+      return;
+    }
+    if (!*ok) {
+      return;  // fenced out: stepped down
+    }
+  }
+  if (!ops.empty()) {
+    placements_++;
+    size_t total = 0;
+    for (const auto& [m, names] : p.owned) {
+      total += names.size();
+    }
+    spdlog::info("director: placed {} check(s) on {} member(s), {} shard write(s), {} orphan(s)",
+                 total, p.owned.size(), ops.size(), p.orphans.size());
+  }
+  stored_ = std::move(desired);
+  if (options_.on_orphans) {
+    options_.on_orphans(p.orphans);
+  }
+}
+
+Result<bool> Director::writeFenced(const std::vector<etcd::TxnOp>& ops) {
+  const std::string key = store_->keys().director();
+  auto res = store_->client().txn(
+      {etcd::Compare::createRevision(key, etcd::Compare::kEqual, create_revision_),
+       etcd::Compare::value(key, etcd::Compare::kEqual, my_value_)},
+      ops);
+  if (!res) {
+    return tl::unexpected(res.error());
+  }
+  if (!res->succeeded) {
+    stepDown("fenced out: the director key is no longer ours");
+    return false;
+  }
+  return true;
+}
+
+}  // namespace ninevolt::cluster

@@ -1,0 +1,92 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cluster/placement.h"
+#include "etcd/watcher.h"
+#include "store/store.h"
+
+namespace ninevolt::cluster {
+
+// Director election and, while this member is the director, placement.
+//
+// Election: create-if-absent txn (create_revision == 0) on the director key, attached to
+// this member's lease, so the key vanishes with the member. Everyone watches the key and
+// campaigns when it goes. Every write the director makes is fenced: its txn compares the
+// director key's create_revision and value with its own, so a director that lost its lease
+// (or was replaced) cannot write anything.
+//
+// As director: watches members and monitors, computes placement (rendezvous hashing,
+// placement.h) after a short debounce, and rewrites only the assignment shards that differ
+// from what is stored. A new director reads the stored shards first, so it rewrites nothing
+// that is already right.
+//
+// Runs on the given io_context (the cluster loop); public methods are called on it.
+// etcd calls are synchronous with deadlines (this loop does nothing else).
+class Director {
+ public:
+  struct Options {
+    std::string member_id;
+    std::chrono::milliseconds debounce{100};
+    // Called on the loop when this member becomes or stops being the director.
+    std::function<void(bool)> on_change;
+    // Orphans after each placement (tests and the event log).
+    std::function<void(const std::vector<std::string>&)> on_orphans;
+  };
+
+  Director(boost::asio::io_context& io, std::shared_ptr<store::Store> store, Options options);
+  ~Director();
+  Director(const Director&) = delete;
+  Director& operator=(const Director&) = delete;
+
+  // Starts (or restarts after a lease change) campaigning with this lease.
+  void start(int64_t lease_id);
+  // Steps down: if director, deletes the director key (fenced) so another takes over at once.
+  void stop();
+
+  bool isDirector() const { return is_director_; }
+  // Placements written so far (tests, metrics).
+  uint64_t placements() const { return placements_; }
+
+ private:
+  void campaign();
+  void becomeDirector(int64_t create_revision);
+  void stepDown(const std::string& why);
+  void onDirectorKey(const etcd::WatchUpdate& update);
+  void scheduleRecompute();
+  void recompute();
+  bool loadAll();
+  Result<bool> writeFenced(const std::vector<etcd::TxnOp>& ops);
+
+  boost::asio::io_context& io_;
+  std::shared_ptr<store::Store> store_;
+  Options options_;
+  std::string my_value_;
+  int64_t lease_id_ = 0;
+  int64_t create_revision_ = 0;
+  bool is_director_ = false;
+  bool stopped_ = false;
+  uint64_t placements_ = 0;
+
+  std::unique_ptr<etcd::Watcher> director_watch_;
+  std::unique_ptr<etcd::Watcher> members_watch_;
+  std::unique_ptr<etcd::Watcher> monitors_watch_;
+  boost::asio::steady_timer debounce_timer_;
+  bool recompute_pending_ = false;
+
+  // Director state, valid while is_director_.
+  std::map<std::string, MemberView> members_;
+  std::map<std::string, CheckView> checks_;
+  // member -> shard name -> JSON text stored (what etcd holds).
+  std::map<std::string, std::map<std::string, std::string>> stored_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace ninevolt::cluster

@@ -1,0 +1,296 @@
+#include "cluster/manager.h"
+
+#include <boost/asio/post.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/yaml_json.h"
+#include "state/state_machine.h"
+
+namespace ninevolt::cluster {
+namespace {
+
+std::set<std::string> namesOf(const std::string& text) {
+  std::set<std::string> out;
+  auto j = common::parseJson(text);
+  if (j && j->is_array()) {
+    for (const auto& n : *j) {
+      if (n.is_string()) {
+        out.insert(n.get<std::string>());
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Manager::Manager(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
+                 std::shared_ptr<engine::Engine> engine, Options options)
+    : io_(io),
+      store_(std::move(store)),
+      engine_(std::move(engine)),
+      options_(std::move(options)),
+      retry_timer_(io) {}
+
+Manager::~Manager() {
+  *alive_ = false;
+  assignments_watch_.reset();
+  monitors_watch_.reset();
+}
+
+void Manager::start() {
+  running_ = true;
+  if (!load()) {
+    scheduleRetry();
+  }
+}
+
+void Manager::scheduleRetry() {
+  retry_timer_.expires_after(std::chrono::seconds(1));
+  retry_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](auto ec) {
+    auto a = alive.lock();
+    if (!ec && a && *a && running_ && !load()) {
+      scheduleRetry();
+    }
+  });
+}
+
+void Manager::stopAll() {
+  running_ = false;
+  retry_timer_.cancel();
+  assignments_watch_.reset();
+  monitors_watch_.reset();
+  for (const auto& name : owned_) {
+    engine_->remove(name);
+  }
+  if (!owned_.empty()) {
+    spdlog::warn("manager: stopped all {} check(s) of this member", owned_.size());
+  }
+  owned_.clear();
+  shards_.clear();
+  specs_.clear();
+}
+
+bool Manager::load() {
+  const auto& keys = store_->keys();
+  const std::string mine = keys.assignmentsPrefix(options_.member_id);
+  auto res = store_->client().txn(
+      {}, {etcd::TxnOp::get(mine, true), etcd::TxnOp::get(keys.monitorPrefix(), true)});
+  if (!res || res->responses.size() != 2) {
+    spdlog::warn("manager: cannot read assignments: {}",
+                 res ? "short txn response" : res.error().message);
+    return false;
+  }
+  std::set<std::string> previous = owned_;
+  shards_.clear();
+  for (const auto& kv : res->responses[0].kvs) {
+    shards_[kv.key.substr(mine.size())] = namesOf(kv.value);
+  }
+  owned_.clear();
+  for (const auto& [shard, names] : shards_) {
+    owned_.insert(names.begin(), names.end());
+  }
+  specs_.clear();
+  for (const auto& kv : res->responses[1].kvs) {
+    auto name = store::Keys::nameUnder(keys.monitorPrefix(), kv.key);
+    if (name && owned_.contains(*name)) {
+      auto j = common::parseJson(kv.value);
+      specs_[*name] = j ? *j : nlohmann::json();
+    }
+  }
+
+  auto post = [this](std::function<void()> fn) {
+    boost::asio::post(io_, [alive = std::weak_ptr<bool>(alive_), fn = std::move(fn)] {
+      auto a = alive.lock();
+      if (a && *a) {
+        fn();
+      }
+    });
+  };
+  etcd::Watcher::Options aw;
+  aw.key = mine;
+  aw.start_revision = res->revision + 1;
+  aw.on_update = [this, post](const etcd::WatchUpdate& u) {
+    post([this, u] { onAssignments(u); });
+  };
+  assignments_watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(aw));
+  monitors_watch_ = store_->watchConfigs(
+      store::ConfigKind::kMonitor, res->revision + 1,
+      [this, post](const store::ConfigWatchUpdate& u) { post([this, u] { onMonitors(u); }); });
+  std::vector<std::string> arriving;
+  for (const auto& name : owned_) {
+    if (!previous.contains(name)) {
+      arriving.push_back(name);
+    }
+  }
+  prefetch(arriving);
+  reconcile(previous);
+  spdlog::info("manager: member {} owns {} check(s)", options_.member_id, owned_.size());
+  return true;
+}
+
+namespace {
+
+std::optional<state::Seed> seedFrom(const std::string& text) {
+  auto j = common::parseJson(text);
+  if (!j || !j->is_object()) {
+    return std::nullopt;
+  }
+  auto status = (*j)["status"].is_string()
+                    ? state::parseStateName((*j)["status"].get<std::string>())
+                    : std::nullopt;
+  if (!status) {
+    return std::nullopt;
+  }
+  int count = (*j)["count"].is_number_integer() ? (*j)["count"].get<int>() : 0;
+  return state::Seed{*status, count};
+}
+
+}  // namespace
+
+void Manager::prefetch(const std::vector<std::string>& names) {
+  constexpr size_t kOneByOne = 32;
+  const auto& keys = store_->keys();
+  if (names.size() > kOneByOne) {
+    std::set<std::string> wanted(names.begin(), names.end());
+    auto res = store_->client().txn({}, {etcd::TxnOp::get(keys.monitorPrefix(), true),
+                                         etcd::TxnOp::get(keys.statePrefix(), true)});
+    if (res && res->responses.size() == 2) {
+      for (const auto& kv : res->responses[0].kvs) {
+        auto n = store::Keys::nameUnder(keys.monitorPrefix(), kv.key);
+        if (n && wanted.contains(*n)) {
+          auto j = common::parseJson(kv.value);
+          specs_[*n] = j ? *j : nlohmann::json();
+        }
+      }
+      for (const auto& kv : res->responses[1].kvs) {
+        auto n = store::Keys::nameUnder(keys.statePrefix(), kv.key);
+        if (n && wanted.contains(*n)) {
+          if (auto seed = seedFrom(kv.value)) {
+            seeds_[*n] = *seed;
+          }
+        }
+      }
+      return;
+    }
+  }
+  for (const auto& name : names) {
+    if (!specs_.contains(name)) {
+      auto got = store_->getConfig(store::ConfigKind::kMonitor, name);
+      if (got && got->has_value()) {
+        specs_[name] = (*got)->value;
+      }
+    }
+    auto st = store_->client().range(keys.state(name));
+    if (st && !st->kvs.empty()) {
+      if (auto seed = seedFrom(st->kvs[0].value)) {
+        seeds_[name] = *seed;
+      }
+    }
+  }
+}
+
+void Manager::onAssignments(const etcd::WatchUpdate& u) {
+  if (!running_) {
+    return;
+  }
+  const std::string mine = store_->keys().assignmentsPrefix(options_.member_id);
+  if (u.kind == etcd::WatchUpdate::kResync) {
+    shards_.clear();
+    for (const auto& kv : u.snapshot) {
+      shards_[kv.key.substr(mine.size())] = namesOf(kv.value);
+    }
+  } else if (u.kind == etcd::WatchUpdate::kEvents) {
+    for (const auto& ev : u.events) {
+      std::string shard = ev.kv.key.substr(mine.size());
+      if (ev.type == etcd::WatchEvent::kDelete) {
+        shards_.erase(shard);
+      } else {
+        shards_[shard] = namesOf(ev.kv.value);
+      }
+    }
+  } else {
+    return;
+  }
+  std::set<std::string> previous = owned_;
+  owned_.clear();
+  for (const auto& [shard, names] : shards_) {
+    owned_.insert(names.begin(), names.end());
+  }
+  std::vector<std::string> arriving;
+  for (const auto& name : owned_) {
+    if (!previous.contains(name)) {
+      arriving.push_back(name);
+    }
+  }
+  prefetch(arriving);
+  reconcile(previous);
+}
+
+void Manager::onMonitors(const store::ConfigWatchUpdate& u) {
+  if (!running_) {
+    return;
+  }
+  auto apply = [this](const std::string& name, const nlohmann::json& value) {
+    if (!owned_.contains(name)) {
+      return;
+    }
+    specs_[name] = value;
+    run(name, false);
+  };
+  if (u.resync) {
+    for (const auto& [name, c] : u.snapshot) {
+      apply(name, c.value);
+    }
+  }
+  for (const auto& ev : u.events) {
+    if (ev.type == store::ConfigEvent::kPut) {
+      apply(ev.config.name, ev.config.value);
+    }
+    // A deleted monitor leaves through its assignment (the director drops it).
+  }
+}
+
+void Manager::reconcile(const std::set<std::string>& previous) {
+  for (const auto& name : previous) {
+    if (!owned_.contains(name)) {
+      engine_->remove(name);
+      specs_.erase(name);
+    }
+  }
+  for (const auto& name : owned_) {
+    run(name, !previous.contains(name));
+  }
+}
+
+void Manager::run(const std::string& name, bool is_new) {
+  auto it = specs_.find(name);
+  if (it == specs_.end()) {
+    return;  // assigned but not (yet) visible: the monitors watch will bring it
+  }
+  config::Problems problems;
+  auto spec = config::parseMonitor(name, it->second, problems);
+  if (!spec) {
+    std::string all;
+    for (const auto& p : problems) {
+      all += (all.empty() ? "" : "; ") + p.toString();
+    }
+    spdlog::error("manager: rejected: {} (keeping the last good spec, if any)", all);
+    if (options_.on_rejected) {
+      options_.on_rejected(name, all);
+    }
+    return;
+  }
+  std::optional<state::Seed> seed;
+  if (is_new) {
+    // Continue from the state the previous owner left (if any).
+    if (auto s = seeds_.find(name); s != seeds_.end()) {
+      seed = s->second;
+      seeds_.erase(s);
+    }
+  }
+  engine_->upsert(std::move(*spec), seed);
+}
+
+}  // namespace ninevolt::cluster

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "engine/engine.h"
+#include "state/state_machine.h"
+#include "etcd/watcher.h"
+#include "store/store.h"
+
+namespace ninevolt::cluster {
+
+// The member side of placement: watches this member's own assignment shards and the
+// monitors, and keeps the engine running exactly the assigned checks.
+// - A check assigned here is started with the state its previous owner left in
+//   /9volt/state/<check> (status and count), so thresholds and resolves continue.
+// - A monitor edit (cfg, API, etcdctl) reaches the engine within the watch latency; the
+//   engine restarts only a check whose spec changed.
+// - A monitor that no longer validates (written by hand) is rejected with a log line; the
+//   check keeps running its last good spec.
+// - stopAll() (lease lost) stops every check at once: someone else owns them now.
+// Runs on the cluster loop; public methods are called on it.
+class Manager {
+ public:
+  struct Options {
+    std::string member_id;
+    // Reports rejected configs (object name, problems) for the event log.
+    std::function<void(const std::string&, const std::string&)> on_rejected;
+  };
+
+  Manager(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
+          std::shared_ptr<engine::Engine> engine, Options options);
+  ~Manager();
+  Manager(const Manager&) = delete;
+  Manager& operator=(const Manager&) = delete;
+
+  // (Re)reads assignments and monitors and follows them.
+  void start();
+  // Stops every check and the watches (lease lost or shutting down).
+  void stopAll();
+
+  const std::set<std::string>& owned() const { return owned_; }
+
+ private:
+  bool load();
+  void onAssignments(const etcd::WatchUpdate& u);
+  void onMonitors(const store::ConfigWatchUpdate& u);
+  void reconcile(const std::set<std::string>& previous);
+  void run(const std::string& name, bool is_new);
+  void scheduleRetry();
+  // Reads specs and saved states of checks new to this member: one key at a time for a
+  // few, the whole prefixes at once for many (a member joining or a member dying).
+  void prefetch(const std::vector<std::string>& names);
+
+  boost::asio::io_context& io_;
+  std::shared_ptr<store::Store> store_;
+  std::shared_ptr<engine::Engine> engine_;
+  Options options_;
+  std::unique_ptr<etcd::Watcher> assignments_watch_;
+  std::unique_ptr<etcd::Watcher> monitors_watch_;
+  boost::asio::steady_timer retry_timer_;
+  bool running_ = false;
+
+  std::map<std::string, std::set<std::string>> shards_;  // shard -> names
+  std::set<std::string> owned_;
+  std::map<std::string, nlohmann::json> specs_;  // owned checks' stored JSON
+  std::map<std::string, state::Seed> seeds_;     // saved states of arriving checks
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace ninevolt::cluster
