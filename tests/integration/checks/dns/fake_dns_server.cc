@@ -10,16 +10,31 @@ using asio::ip::udp;
 FakeDnsServer::FakeDnsServer(asio::io_context& io, Behaviour behaviour)
     : io_(io),
       behaviour_(behaviour),
-      udp_(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+      udp_(io),
       acceptor_(io) {
-  port_ = udp_.local_endpoint().port();
-  if (behaviour_.truncate) {
-    // The TCP retry goes to the same port number.
+  // The TCP retry goes to the same port number as UDP, and a free UDP port may be taken for
+  // TCP: try pairs until both bind.
+  for (int attempt = 0;; ++attempt) {
+    udp_.open(udp::v4());
+    udp_.bind(udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    port_ = udp_.local_endpoint().port();
+    if (!behaviour_.truncate) {
+      break;
+    }
     const tcp::endpoint where(asio::ip::make_address("127.0.0.1"), port_);
+    boost::system::error_code ec;
     acceptor_.open(where.protocol());
-    acceptor_.bind(where);
-    acceptor_.listen();
-    accept();
+    acceptor_.bind(where, ec);
+    if (!ec) {
+      acceptor_.listen();
+      accept();
+      break;
+    }
+    acceptor_.close();
+    udp_.close();
+    if (attempt == 50) {
+      throw std::runtime_error("no port free for both UDP and TCP");
+    }
   }
   receive();
 }
