@@ -61,22 +61,38 @@ std::optional<std::chrono::nanoseconds> phase(const checks::CheckResult& result,
 
 Dnsmasq::Dnsmasq(const std::string& config, const std::string& probe_name) {
   const auto conf = dir_.write("dnsmasq.conf", config);
-  port_ = freePort();
-  process_ = std::make_unique<Process>(
-      std::vector<std::string>{"/usr/sbin/dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts",
-                               "--port=" + std::to_string(port_), "--listen-address=127.0.0.1",
-                               "--bind-interfaces", "--conf-file=" + conf.string(), "--pid-file=",
-                               "--user=root", "--group=root", "--log-queries", "--log-facility=-"},
-      std::map<std::string, std::string>{}, (dir_.path() / "dnsmasq.log").string());
-  boost::asio::io_context io;
-  const auto probe = dnsSpec(port_, {{"dns-target", probe_name}, {"timeout", "200ms"}});
-  const bool up = eventually([&] {
-    auto r = runCheck(io, probe, std::chrono::seconds(1));
-    return r && r->status == checks::Status::kOk;
-  });
-  if (!up) {
-    throw std::runtime_error("dnsmasq did not answer: " + process_->output());
+  // freePort() is free for TCP; dnsmasq also needs it for UDP. If it cannot bind, it exits:
+  // then try another port.
+  std::string last_output;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    port_ = freePort();
+    process_ = std::make_unique<Process>(
+        std::vector<std::string>{"/usr/sbin/dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts",
+                                 "--port=" + std::to_string(port_), "--listen-address=127.0.0.1",
+                                 "--bind-interfaces", "--conf-file=" + conf.string(),
+                                 "--pid-file=", "--user=root", "--group=root", "--log-queries",
+                                 "--log-facility=-"},
+        std::map<std::string, std::string>{}, (dir_.path() / "dnsmasq.log").string());
+    boost::asio::io_context io;
+    const auto probe = dnsSpec(port_, {{"dns-target", probe_name}, {"timeout", "200ms"}});
+    bool exited = false;
+    const bool up = eventually([&] {
+      if (process_->wait(std::chrono::milliseconds(0)).has_value()) {
+        exited = true;
+        return true;
+      }
+      auto r = runCheck(io, probe, std::chrono::seconds(1));
+      return r && r->status == checks::Status::kOk;
+    });
+    if (up && !exited) {
+      return;
+    }
+    last_output = process_->output();
+    if (!exited) {
+      break;  // running but not answering: a real problem, not a port clash
+    }
   }
+  throw std::runtime_error("dnsmasq did not answer: " + last_output);
 }
 
 }  // namespace ninevolt::testing
