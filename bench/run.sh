@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the engine benchmarks against local targets and prints/writes the figures.
 #
-#   bench/run.sh                 # every scenario: idle small medium large exec
+#   bench/run.sh                 # every scenario: idle small medium large exec exec-over
 #   bench/run.sh idle large      # some of them
 #   DURATION=30 bench/run.sh large
 #
@@ -12,6 +12,7 @@
 #   INTERVAL [10s]        check interval
 #   LARGE_CHECKS [100000] checks in the "large" scenario
 #   EXEC_FACTOR [1.0]     exec scenario: schedule this fraction of the measured spawn ceiling
+#   EXEC_OVER_FACTOR [1.5]  exec-over scenario: schedule more than the ceiling (the engine's max)
 #   EXEC_SIDE_CHECKS [10000]  tcp/http checks running beside the exec load
 #   NGINX_WORKERS [1]     nginx worker processes (they share the 2 cores with 9volt)
 #   BASE_PORT [18080]     first of the ports nginx listens on (see below)
@@ -31,13 +32,14 @@ DURATION="${DURATION:-120}"
 INTERVAL="${INTERVAL:-10s}"
 LARGE_CHECKS="${LARGE_CHECKS:-100000}"
 EXEC_FACTOR="${EXEC_FACTOR:-1.0}"
+EXEC_OVER_FACTOR="${EXEC_OVER_FACTOR:-1.5}"
 EXEC_SIDE_CHECKS="${EXEC_SIDE_CHECKS:-10000}"
 NGINX_WORKERS="${NGINX_WORKERS:-1}"
 BASE_PORT="${BASE_PORT:-18080}"
 ADDRS="${ADDRS:-8}"
 BASELINE_REV="${BASELINE_REV:-}"
 scenarios=("$@")
-if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(idle small medium large exec); fi
+if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(idle small medium large exec exec-over); fi
 
 # --- dependencies (idempotent, like scripts/install-deps.sh) --------------------------------
 need=()
@@ -189,7 +191,11 @@ for s in "${scenarios[@]}"; do
       bench exec --checks "$EXEC_SIDE_CHECKS" --exec-ceiling-factor "$EXEC_FACTOR" \
         --interval "$INTERVAL" --duration "$DURATION" "${targets[@]}"
       ;;
-    *) echo "bench: unknown scenario '$s' (idle small medium large exec)" >&2; exit 2 ;;
+    exec-over)
+      bench exec-over --checks "$EXEC_SIDE_CHECKS" --exec-ceiling-factor "$EXEC_OVER_FACTOR" \
+        --interval "$INTERVAL" --duration "$DURATION" "${targets[@]}"
+      ;;
+    *) echo "bench: unknown scenario '$s' (idle small medium large exec exec-over)" >&2; exit 2 ;;
   esac
 done
 echo
