@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "checks/registry.h"
 
@@ -8,6 +9,7 @@ namespace ninevolt::app {
 
 // The registry with every built-in check type (http, tcp, dns, exec), frozen. Adding a
 // check type = one folder under src/checks + one line in builtin_checks.cc.
-std::shared_ptr<const checks::Registry> builtinChecks();
+// member_id, when set, goes into the http checks' User-Agent: "9volt/<version> (member <id>)".
+std::shared_ptr<const checks::Registry> builtinChecks(const std::string& member_id = "");
 
 }  // namespace ninevolt::app

@@ -31,6 +31,11 @@ Cli::Cli() {
                    "API access tokens, comma separated (clients send X-Access-Token)")
       ->delimiter(',')
       ->envname("NINEV_ACCESS_TOKENS");
+  server_cmd
+      ->add_option("--workers", server.workers,
+                   "check engine threads (one event loop each); 0 = one per core")
+      ->envname("NINEV_WORKERS")
+      ->capture_default_str();
   server_cmd->add_flag("-d,--debug", server.debug, "debug logging")->envname("NINEV_DEBUG");
   server_cmd
       ->add_option("--load", server.load,

@@ -13,6 +13,7 @@
 
 #include "api/http_server.h"
 #include "app/cfg_command.h"
+#include "app/cluster_node.h"
 #include "app/data_dir.h"
 #include "cluster/membership.h"
 #include "common/clock.h"
@@ -183,20 +184,35 @@ int runServer(const ServerOptions& options) {
   me.started = common::nowRfc3339();
 
   Health health;
+  ClusterNode node(store, {.member_id = me.id, .workers = options.workers});
+  cluster::Membership* membership_ptr = nullptr;
   cluster::Membership membership(
       io, store,
-      {.member = me, .ttl = ttl, .on_change = [&health](bool ok, const std::string& why) {
+      {.member = me,
+       .ttl = ttl,
+       .on_change = [&health, &node, &membership_ptr](bool ok, const std::string& why) {
          health.ok = ok;
          health.message = ok ? "ok" : why;
+         if (membership_ptr == nullptr) {
+           return;  // the first registration: started below
+         }
+         if (ok) {
+           node.onRegistered(membership_ptr->leaseId());
+         } else {
+           node.onLeaseLost();
+         }
        }});
   if (auto r = membership.start(); !r) {
     spdlog::error("cannot register as a member: {}", r.error().message);
     return 1;
   }
+  membership_ptr = &membership;
+  node.onRegistered(membership.leaseId());
 
   auto http = api::HttpServer::start(io, {.listen = options.listen}, makeRouter(me.id, health));
   if (!http) {
     spdlog::error("{}", http.error().message);
+    node.stop();
     membership.stop();
     return 1;
   }
@@ -212,6 +228,7 @@ int runServer(const ServerOptions& options) {
       return;
     }
     spdlog::info("signal {}: leaving the cluster", signo == SIGINT ? "SIGINT" : "SIGTERM");
+    node.stop();  // hands over directorship, stops the checks
     membership.stop();
     (*http)->stop();
     io.stop();

@@ -14,6 +14,7 @@ struct ServerOptions {
   std::vector<std::string> access_tokens;
   bool debug = false;
   std::vector<std::string> load;  // config dirs applied at start (no deletes)
+  size_t workers = 0;             // engine threads; 0 = one per core
 };
 
 // `9volt server`: joins the cluster (starting a private etcd first when no -e is given) and

@@ -67,9 +67,9 @@ void Director::campaign() {
   }
   const std::string key = store_->keys().director();
   my_value_ = nlohmann::json{{"id", options_.member_id}, {"since", common::nowRfc3339()}}.dump();
-  auto res = store_->client().txn({etcd::Compare::createRevision(key, etcd::Compare::kEqual, 0)},
-                                  {etcd::TxnOp::put(key, my_value_, lease_id_)},
-                                  {etcd::TxnOp::get(key)});
+  auto res =
+      store_->client().txn({etcd::Compare::createRevision(key, etcd::Compare::kEqual, 0)},
+                           {etcd::TxnOp::put(key, my_value_, lease_id_)}, {etcd::TxnOp::get(key)});
   if (!res) {
     spdlog::warn("director: campaign failed: {} (retrying)", res.error().message);
     debounce_timer_.expires_after(kRetry);
@@ -252,29 +252,29 @@ bool Director::loadAll() {
     });
   };
   members_watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(mw));
-  monitors_watch_ = store_->watchConfigs(
-      store::ConfigKind::kMonitor, res->revision + 1,
-      [this, post](const store::ConfigWatchUpdate& u) {
-        post([this, u] {
-          if (!is_director_) {
-            return;
-          }
-          if (u.resync) {
-            checks_.clear();
-            for (const auto& [name, c] : u.snapshot) {
-              checks_[name] = checkView(name, c.value);
-            }
-          }
-          for (const auto& ev : u.events) {
-            if (ev.type == store::ConfigEvent::kDelete) {
-              checks_.erase(ev.config.name);
-            } else {
-              checks_[ev.config.name] = checkView(ev.config.name, ev.config.value);
-            }
-          }
-          scheduleRecompute();
-        });
-      });
+  monitors_watch_ = store_->watchConfigs(store::ConfigKind::kMonitor, res->revision + 1,
+                                         [this, post](const store::ConfigWatchUpdate& u) {
+                                           post([this, u] {
+                                             if (!is_director_) {
+                                               return;
+                                             }
+                                             if (u.resync) {
+                                               checks_.clear();
+                                               for (const auto& [name, c] : u.snapshot) {
+                                                 checks_[name] = checkView(name, c.value);
+                                               }
+                                             }
+                                             for (const auto& ev : u.events) {
+                                               if (ev.type == store::ConfigEvent::kDelete) {
+                                                 checks_.erase(ev.config.name);
+                                               } else {
+                                                 checks_[ev.config.name] =
+                                                     checkView(ev.config.name, ev.config.value);
+                                               }
+                                             }
+                                             scheduleRecompute();
+                                           });
+                                         });
   return true;
 }
 
@@ -348,9 +348,9 @@ void Director::recompute() {
     }
   }
   for (size_t i = 0; i < ops.size(); i += kOpsPerTxn) {
-    std::vector<etcd::TxnOp> batch(ops.begin() + static_cast<ptrdiff_t>(i),
-                                   ops.begin() + static_cast<ptrdiff_t>(
-                                                     std::min(ops.size(), i + kOpsPerTxn)));
+    std::vector<etcd::TxnOp> batch(
+        ops.begin() + static_cast<ptrdiff_t>(i),
+        ops.begin() + static_cast<ptrdiff_t>(std::min(ops.size(), i + kOpsPerTxn)));
     auto ok = writeFenced(batch);
     if (!ok) {
       spdlog::warn("director: writing assignments failed: {} (retrying)", ok.error().message);

@@ -225,7 +225,15 @@ void Manager::onAssignments(const etcd::WatchUpdate& u) {
     }
   }
   prefetch(arriving);
+  size_t left = 0;
+  for (const auto& name : previous) {
+    left += owned_.contains(name) ? 0 : 1;
+  }
   reconcile(previous);
+  if (!arriving.empty() || left > 0) {
+    spdlog::info("manager: member {} owns {} check(s) (+{} -{})", options_.member_id, owned_.size(),
+                 arriving.size(), left);
+  }
 }
 
 void Manager::onMonitors(const store::ConfigWatchUpdate& u) {

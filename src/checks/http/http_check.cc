@@ -108,7 +108,7 @@ CURLcode HttpCheck::configure(Run& run) {
           1, static_cast<long>(
                  std::chrono::duration_cast<std::chrono::milliseconds>(spec_.timeout).count())));
   set(CURLOPT_ERRORBUFFER, run.errbuf.data());
-  set(CURLOPT_USERAGENT, "9volt");
+  set(CURLOPT_USERAGENT, options_.user_agent.c_str());
   set(CURLOPT_HEADERFUNCTION, &onHeader);
   set(CURLOPT_HEADERDATA, &run);
   set(CURLOPT_WRITEFUNCTION, &onBody);

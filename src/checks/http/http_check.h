@@ -12,6 +12,9 @@ struct HttpOptions {
   // PEM bundle of CAs to trust instead of the system store; "" = system store. Lets tests
   // (and private deployments) trust their own CA without a config field per monitor.
   std::string ca_file;
+  // Sent as User-Agent; the server sets "9volt/<version> (member <id>)" so a target's logs
+  // tell which member ran the check.
+  std::string user_agent = "9volt";
 };
 
 // The factory for `type: http` monitors. Each check runs on the io_context it is created

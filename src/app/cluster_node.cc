@@ -1,0 +1,98 @@
+#include "app/cluster_node.h"
+
+#include <future>
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "app/builtin_checks.h"
+
+namespace ninevolt::app {
+
+ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
+    : options_(std::move(options)),
+      store_(std::move(store)),
+      work_(boost::asio::make_work_guard(io_)) {
+  const std::string id = options_.member_id;
+  engine_ = std::make_shared<engine::Engine>(engine::Engine::Options{
+      .workers = options_.workers,
+      .registry = builtinChecks(id),
+      .on_result = [](const engine::RunReport& r) {
+        if (r.transition) {
+          spdlog::info("check '{}': {} -> {} after {} result(s): {}", r.check,
+                       state::stateName(r.transition->from), state::stateName(r.transition->to),
+                       r.count, r.result.message);
+        }
+      }});
+  director_ =
+      std::make_unique<cluster::Director>(io_, store_, cluster::Director::Options{.member_id = id});
+  manager_ = std::make_unique<cluster::Manager>(io_, store_, engine_,
+                                                cluster::Manager::Options{.member_id = id});
+  thread_ = std::thread([this] {
+    while (true) {
+      try {
+        io_.run();
+        return;
+      } catch (const std::exception& e) {
+        spdlog::error("cluster loop: {}", e.what());
+      }
+    }
+  });
+}
+
+ClusterNode::~ClusterNode() {
+  stop();
+}
+
+void ClusterNode::runOnLoop(std::function<void()> fn) {
+  std::promise<void> done;
+  boost::asio::post(io_, [&] {
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      spdlog::error("cluster loop: {}", e.what());
+    }
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+void ClusterNode::onRegistered(int64_t lease_id) {
+  boost::asio::post(io_, [this, lease_id] {
+    if (stopped_) {
+      return;
+    }
+    director_->start(lease_id);
+    manager_->start();
+  });
+}
+
+void ClusterNode::onLeaseLost() {
+  boost::asio::post(io_, [this] {
+    if (!stopped_) {
+      manager_->stopAll();
+    }
+  });
+}
+
+void ClusterNode::stop() {
+  if (!thread_.joinable()) {
+    return;
+  }
+  runOnLoop([this] {
+    stopped_ = true;
+    director_->stop();
+    manager_->stopAll();
+  });
+  // Destroy on the loop thread's side of the join: watchers join their own threads.
+  runOnLoop([this] {
+    manager_.reset();
+    director_.reset();
+  });
+  work_.reset();
+  io_.stop();
+  thread_.join();
+  engine_.reset();
+}
+
+}  // namespace ninevolt::app

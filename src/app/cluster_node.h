@@ -1,0 +1,55 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "cluster/director.h"
+#include "cluster/manager.h"
+#include "engine/engine.h"
+#include "store/store.h"
+
+namespace ninevolt::app {
+
+// What a member runs besides its membership: the check engine, and on a cluster loop of
+// its own (a thread; its etcd calls block only it) the director election/placement and the
+// manager that keeps the engine running this member's assignments.
+class ClusterNode {
+ public:
+  struct Options {
+    std::string member_id;
+    size_t workers = 0;  // engine threads; 0 = one per core
+  };
+
+  ClusterNode(std::shared_ptr<store::Store> store, Options options);
+  ~ClusterNode();  // stop() if not done
+  ClusterNode(const ClusterNode&) = delete;
+  ClusterNode& operator=(const ClusterNode&) = delete;
+
+  // Registered on a (new) lease: campaign and (re)load this member's assignments.
+  void onRegistered(int64_t lease_id);
+  // Lease lost: stop every check at once; someone else owns them now.
+  void onLeaseLost();
+  // Hands over directorship, stops the checks and the cluster loop. Blocks until done.
+  void stop();
+
+  engine::EngineStats engineStats() const { return engine_->stats(); }
+
+ private:
+  void runOnLoop(std::function<void()> fn);  // posts and waits
+
+  Options options_;
+  std::shared_ptr<store::Store> store_;
+  std::shared_ptr<engine::Engine> engine_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::unique_ptr<cluster::Director> director_;
+  std::unique_ptr<cluster::Manager> manager_;
+  std::thread thread_;
+  bool stopped_ = false;
+};
+
+}  // namespace ninevolt::app
