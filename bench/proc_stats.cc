@@ -33,6 +33,10 @@ ProcSnapshot snapshot() {
       s.rss_kib = std::stoll(line.substr(6));
     } else if (line.rfind("VmHWM:", 0) == 0) {
       s.hwm_kib = std::stoll(line.substr(6));
+    } else if (line.rfind("RssAnon:", 0) == 0) {
+      s.anon_kib = std::stoll(line.substr(8));
+    } else if (line.rfind("RssFile:", 0) == 0) {
+      s.file_kib = std::stoll(line.substr(8));
     }
   }
   s.monotonic_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(

@@ -11,6 +11,8 @@ struct ProcSnapshot {
   double children_s = 0;     // RUSAGE_CHILDREN user+sys (reaped exec children)
   int64_t rss_kib = 0;       // VmRSS now
   int64_t hwm_kib = 0;       // VmHWM: peak RSS
+  int64_t anon_kib = 0;      // RssAnon: heap and stacks, this process's own
+  int64_t file_kib = 0;      // RssFile: the binary and shared libraries (page cache, shared)
   int64_t monotonic_ns = 0;  // when it was taken
   double cpu() const { return user_s + sys_s; }
 };

@@ -17,6 +17,9 @@
 #   NGINX_WORKERS [1]     nginx worker processes (they share the 2 cores with 9volt)
 #   BASE_PORT [18080]     first of the ports nginx listens on (see below)
 #   ADDRS [8]             loopback addresses 127.0.0.2 .. 127.0.0.(1+ADDRS)
+#   PROFILE_CHECKS [100000]  checks in the "profile" scenario (not in the default list): the
+#                         large load under `perf record -e cpu-clock` (software clock: this
+#                         machine has no hardware counters), flat report by symbol
 #   BASELINE_REV []       also build the engine at this git revision and run every scenario
 #                         with both binaries back to back (same machine, same minute)
 #
@@ -195,7 +198,23 @@ for s in "${scenarios[@]}"; do
       bench exec-over --checks "$EXEC_SIDE_CHECKS" --exec-ceiling-factor "$EXEC_OVER_FACTOR" \
         --interval "$INTERVAL" --duration "$DURATION" "${targets[@]}"
       ;;
-    *) echo "bench: unknown scenario '$s' (idle small medium large exec exec-over)" >&2; exit 2 ;;
+    profile)
+      command -v perf >/dev/null 2>&1 || {
+        SUDO=""
+        if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends linux-perf >/dev/null
+      }
+      settle
+      echo
+      echo "\$ perf record -e cpu-clock -F 999 -o $OUT/perf.data -- engine_bench --label profile" \
+        "--checks ${PROFILE_CHECKS:-100000} --interval $INTERVAL --duration $DURATION <targets>"
+      perf record -q -e cpu-clock -F 999 -o "$OUT/perf.data" -- "$BENCH" --label profile \
+        --checks "${PROFILE_CHECKS:-100000}" --interval "$INTERVAL" --duration "$DURATION" \
+        --json-file "$OUT/profile.json" "${targets[@]}"
+      perf report -i "$OUT/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null \
+        | grep -v '^#' | grep -v '^$' | head -40 | tee "$OUT/perf-top.txt"
+      ;;
+    *) echo "bench: unknown scenario '$s' (idle small medium large exec exec-over profile)" >&2; exit 2 ;;
   esac
 done
 echo
