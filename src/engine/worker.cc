@@ -4,6 +4,7 @@
 #include <future>
 
 #include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 namespace ninevolt::engine {
@@ -42,7 +43,7 @@ int64_t Engine::Worker::nowNs() {
 }
 
 void Engine::Worker::schedule(Entry& entry) {
-  entry.slot = scheduler_.add(entry.spec.name, entry.spec.interval, nowNs());
+  entry.slot = scheduler_.add(entry.name, entry.interval, nowNs());
   if (by_slot_.size() <= entry.slot) {
     by_slot_.resize(entry.slot + 1, nullptr);
   }
@@ -68,7 +69,10 @@ void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed>
     return;
   }
   auto it = entries_.find(name);
-  if (it != entries_.end() && it->second->spec.raw == spec.raw) {
+  // CBOR rather than dump(): compact, and it never throws (dump() does on invalid UTF-8).
+  std::string raw;
+  nlohmann::json::to_cbor(spec.raw, raw);
+  if (it != entries_.end() && it->second->raw == raw) {
     return;  // unchanged: keep running undisturbed
   }
   auto check = options_.registry->create(spec, io_);
@@ -83,14 +87,17 @@ void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed>
     // Changed spec: restart this check only, keeping its state.
     Entry& e = *it->second;
     unschedule(e);
-    e.spec = std::move(spec);
+    e.raw = std::move(raw);
+    e.interval = spec.interval;
     e.check = std::move(*check);
     e.machine.setThresholds(thresholds);
     schedule(e);
     return;
   }
   auto entry =
-      std::make_unique<Entry>(Entry{std::move(spec),
+      std::make_unique<Entry>(Entry{name,
+                                    std::move(raw),
+                                    spec.interval,
                                     std::move(*check),
                                     state::StateMachine(thresholds, seed.value_or(state::Seed{})),
                                     0,
@@ -160,7 +167,7 @@ void Engine::Worker::onDone(Entry& entry, checks::CheckResult result) {
   result.time = entry.started_wall;
   result.duration = Nanos(nowNs() - entry.started_ns);
   RunReport report;
-  report.check = entry.spec.name;
+  report.check = entry.name;
   report.transition = entry.machine.apply(result);
   report.state = entry.machine.state();
   report.count = entry.machine.count();
