@@ -14,10 +14,13 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
       store_(std::move(store)),
       work_(boost::asio::make_work_guard(io_)) {
   const std::string id = options_.member_id;
+  publisher_ = std::make_unique<cluster::StatePublisher>(
+      io_, store_, cluster::StatePublisher::Options{.member_id = id});
   engine_ = std::make_shared<engine::Engine>(engine::Engine::Options{
       .workers = options_.workers,
       .registry = builtinChecks(id),
-      .on_result = [](const engine::RunReport& r) {
+      .on_result = [publisher = publisher_.get()](const engine::RunReport& r) {
+        publisher->onResult(r);
         if (r.transition) {
           spdlog::info("check '{}': {} -> {} after {} result(s): {}", r.check,
                        state::stateName(r.transition->from), state::stateName(r.transition->to),
@@ -26,8 +29,12 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
       }});
   director_ =
       std::make_unique<cluster::Director>(io_, store_, cluster::Director::Options{.member_id = id});
-  manager_ = std::make_unique<cluster::Manager>(io_, store_, engine_,
-                                                cluster::Manager::Options{.member_id = id});
+  manager_ = std::make_unique<cluster::Manager>(
+      io_, store_, engine_,
+      cluster::Manager::Options{
+          .member_id = id, .on_removed = [publisher = publisher_.get()](const std::string& name) {
+            publisher->forget(name);
+          }});
   thread_ = std::thread([this] {
     while (true) {
       try {
@@ -64,6 +71,7 @@ void ClusterNode::onRegistered(int64_t lease_id) {
     }
     director_->start(lease_id);
     manager_->start();
+    publisher_->start(lease_id);
   });
 }
 
@@ -83,16 +91,18 @@ void ClusterNode::stop() {
     stopped_ = true;
     director_->stop();
     manager_->stopAll();
+    publisher_->flush();
   });
   // Destroy on the loop thread's side of the join: watchers join their own threads.
   runOnLoop([this] {
     manager_.reset();
     director_.reset();
   });
+  engine_.reset();  // no more results; then the publisher can go
+  runOnLoop([this] { publisher_.reset(); });
   work_.reset();
   io_.stop();
   thread_.join();
-  engine_.reset();
 }
 
 }  // namespace ninevolt::app

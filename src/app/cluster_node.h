@@ -9,6 +9,7 @@
 
 #include "cluster/director.h"
 #include "cluster/manager.h"
+#include "cluster/state_publisher.h"
 #include "engine/engine.h"
 #include "store/store.h"
 
@@ -48,6 +49,7 @@ class ClusterNode {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::unique_ptr<cluster::Director> director_;
   std::unique_ptr<cluster::Manager> manager_;
+  std::unique_ptr<cluster::StatePublisher> publisher_;
   std::thread thread_;
   bool stopped_ = false;
 };

@@ -347,6 +347,11 @@ void Director::recompute() {
       }
     }
   }
+  for (const auto& name : deleted_) {
+    if (!checks_.contains(name)) {
+      ops.push_back(etcd::TxnOp::del(keys.state(name)));
+    }
+  }
   for (size_t i = 0; i < ops.size(); i += kOpsPerTxn) {
     std::vector<etcd::TxnOp> batch(
         ops.begin() + static_cast<ptrdiff_t>(i),
@@ -375,6 +380,7 @@ void Director::recompute() {
                  total, p.owned.size(), ops.size(), p.orphans.size());
   }
   stored_ = std::move(desired);
+  deleted_.clear();
   if (options_.on_orphans) {
     options_.on_orphans(p.orphans);
   }

@@ -1,13 +1,14 @@
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "cluster/placement.h"
 #include "etcd/watcher.h"
@@ -86,6 +87,8 @@ class Director {
   std::map<std::string, CheckView> checks_;
   // member -> shard name -> JSON text stored (what etcd holds).
   std::map<std::string, std::map<std::string, std::string>> stored_;
+  // Monitors deleted since the last placement: their /9volt/state keys go with it.
+  std::set<std::string> deleted_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -63,6 +63,9 @@ void Manager::stopAll() {
   monitors_watch_.reset();
   for (const auto& name : owned_) {
     engine_->remove(name);
+    if (options_.on_removed) {
+      options_.on_removed(name);
+    }
   }
   if (!owned_.empty()) {
     spdlog::warn("manager: stopped all {} check(s) of this member", owned_.size());
@@ -265,6 +268,9 @@ void Manager::reconcile(const std::set<std::string>& previous) {
     if (!owned_.contains(name)) {
       engine_->remove(name);
       specs_.erase(name);
+      if (options_.on_removed) {
+        options_.on_removed(name);
+      }
     }
   }
   for (const auto& name : owned_) {

@@ -1,15 +1,16 @@
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
 #include "engine/engine.h"
-#include "state/state_machine.h"
 #include "etcd/watcher.h"
+#include "state/state_machine.h"
 #include "store/store.h"
 
 namespace ninevolt::cluster {
@@ -30,6 +31,8 @@ class Manager {
     std::string member_id;
     // Reports rejected configs (object name, problems) for the event log.
     std::function<void(const std::string&, const std::string&)> on_rejected;
+    // A check stopped running here (moved away, deleted, or all stopped).
+    std::function<void(const std::string&)> on_removed;
   };
 
   Manager(boost::asio::io_context& io, std::shared_ptr<store::Store> store,

@@ -127,6 +127,23 @@ TEST_F(ClusterTest, EveryCheckRunsOnExactlyOneMemberAndMovesOnlyWhenItsMemberDie
     EXPECT_EQ(*who.begin(), before[check]) << check;
   }
 
+  // Every check's state is in etcd, written by its owner.
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto r = client_->range("/9volt/state/", {.prefix = true});
+        if (!r || r->kvs.size() != 300U) {
+          return false;
+        }
+        for (const auto& kv : r->kvs) {
+          auto j = nlohmann::json::parse(kv.value);
+          if (j["owner"] != before[j["check"].get<std::string>()] || j["status"] != "ok") {
+            return false;
+          }
+        }
+        return true;
+      },
+      10s));
+
   // kill -9 a member that is not the director.
   std::string dir = director();
   ASSERT_FALSE(dir.empty());
@@ -189,6 +206,46 @@ TEST_F(ClusterTest, EveryCheckRunsOnExactlyOneMemberAndMovesOnlyWhenItsMemberDie
       EXPECT_EQ(m.process->wait(20s), 0) << m.process->output();
     }
   }
+}
+
+TEST_F(ClusterTest, AMovedCheckContinuesItsFailureCount) {
+  nlohmann::json spec{{"type", "http"},         {"host", "127.0.0.1"},    {"port", target_.port()},
+                      {"url", "/status/500"},   {"interval", "300ms"},    {"timeout", "200ms"},
+                      {"warning-threshold", 1}, {"critical-threshold", 3}};
+  ASSERT_TRUE(client_->put("/9volt/monitor/bad", spec.dump()));
+  startMember();
+  startMember();
+  auto state = [&]() -> nlohmann::json {
+    auto r = client_->range("/9volt/state/bad");
+    return r && !r->kvs.empty() ? nlohmann::json::parse(r->kvs[0].value) : nlohmann::json();
+  };
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto s = state();
+        return s.is_object() && s["status"] == "critical" && s["count"].get<int>() >= 4;
+      },
+      30s));
+  std::string owner = state()["owner"];
+  int count_before = state()["count"];
+  // Wait until the other member is registered too, then kill the owner.
+  ASSERT_TRUE(eventually([&] {
+    return client_->range("/9volt/cluster/members/", {.prefix = true})->kvs.size() == 2U;
+  }));
+  for (auto& m : members_) {
+    if (m.id == owner) {
+      m.process->signal(SIGKILL);
+    }
+  }
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto s = state();
+        return s.is_object() && s["owner"] != owner;
+      },
+      20s));
+  auto s = state();
+  EXPECT_EQ(s["status"], "critical");
+  // The count went on from the old owner's, instead of starting again at 1.
+  EXPECT_GT(s["count"].get<int>(), count_before);
 }
 
 }  // namespace

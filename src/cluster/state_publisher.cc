@@ -1,0 +1,140 @@
+#include "cluster/state_publisher.h"
+
+#include <boost/asio/post.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cluster/placement.h"
+#include "common/clock.h"
+#include "state/state_machine.h"
+
+namespace ninevolt::cluster {
+namespace {
+constexpr size_t kOpsPerTxn = 120;
+}
+
+StatePublisher::StatePublisher(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
+                               Options options)
+    : io_(io),
+      store_(std::move(store)),
+      options_(std::move(options)),
+      flush_timer_(io),
+      digest_timer_(io) {}
+
+StatePublisher::~StatePublisher() {
+  *alive_ = false;
+}
+
+void StatePublisher::onResult(const engine::RunReport& r) {
+  std::string status(state::stateName(r.state));
+  nlohmann::json value{
+      {"check", r.check},
+      {"owner", options_.member_id},
+      {"status", status},
+      {"result", std::string(checks::statusName(r.result.status))},
+      {"count", r.count},
+      {"message", r.result.message},
+      {"date", common::formatRfc3339(r.result.time)},
+      {"duration_ms", std::chrono::duration<double, std::milli>(r.result.duration).count()}};
+  int64_t run_unix =
+      std::chrono::duration_cast<std::chrono::seconds>(r.result.time.time_since_epoch()).count();
+  boost::asio::post(
+      io_, [this, alive = std::weak_ptr<bool>(alive_), check = r.check, status = std::move(status),
+            count = r.count, message = r.result.message, value = std::move(value), run_unix] {
+        auto a = alive.lock();
+        if (a && *a) {
+          apply(check, status, count, message, value, run_unix);
+        }
+      });
+}
+
+void StatePublisher::apply(const std::string& check, const std::string& status, int count,
+                           const std::string& message, nlohmann::json value, int64_t run_unix) {
+  if (!running_) {
+    return;
+  }
+  last_run_[check] = run_unix;
+  Last& last = written_[check];
+  if (last.status == status && last.count == count && last.message == message) {
+    return;  // nothing an operator would see changed
+  }
+  last = {status, count, message};
+  pending_[check] = std::move(value);
+}
+
+void StatePublisher::start(int64_t lease_id) {
+  lease_id_ = lease_id;
+  if (running_) {
+    return;
+  }
+  running_ = true;
+  scheduleFlush();
+  writeDigest();
+}
+
+void StatePublisher::forget(const std::string& check) {
+  written_.erase(check);
+  pending_.erase(check);
+  last_run_.erase(check);
+}
+
+void StatePublisher::scheduleFlush() {
+  flush_timer_.expires_after(options_.flush_interval);
+  flush_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](auto ec) {
+    auto a = alive.lock();
+    if (ec || !a || !*a) {
+      return;
+    }
+    flush();
+    scheduleFlush();
+  });
+}
+
+void StatePublisher::flush() {
+  while (!pending_.empty()) {
+    std::vector<etcd::TxnOp> ops;
+    std::vector<std::string> names;
+    for (auto it = pending_.begin(); it != pending_.end() && ops.size() < kOpsPerTxn; ++it) {
+      ops.push_back(etcd::TxnOp::put(store_->keys().state(it->first), it->second.dump()));
+      names.push_back(it->first);
+    }
+    auto res = store_->client().txn({}, ops);
+    if (!res) {
+      // Keep them; they go out on a later flush. The written_ marks stay, so a newer
+      // result for the same check simply replaces the pending value.
+      spdlog::warn("state: {} write(s) waiting: {}", pending_.size(), res.error().message);
+      return;
+    }
+    for (const auto& n : names) {
+      pending_.erase(n);
+    }
+    writes_ += names.size();
+  }
+}
+
+void StatePublisher::writeDigest() {
+  if (!last_run_.empty()) {
+    std::map<uint32_t, nlohmann::json> shards;
+    for (const auto& [name, t] : last_run_) {
+      shards[shardOf(name)][name] = t;
+    }
+    std::vector<etcd::TxnOp> ops;
+    const std::string prefix = store_->keys().digestPrefix() + options_.member_id + "/";
+    for (const auto& [shard, j] : shards) {
+      ops.push_back(etcd::TxnOp::put(prefix + shardName(shard), j.dump(), lease_id_));
+    }
+    auto res = store_->client().txn({}, ops);
+    if (!res) {
+      spdlog::warn("state: digest not written: {}", res.error().message);
+    }
+  }
+  digest_timer_.expires_after(options_.digest_interval);
+  digest_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](auto ec) {
+    auto a = alive.lock();
+    if (!ec && a && *a) {
+      writeDigest();
+    }
+  });
+}
+
+}  // namespace ninevolt::cluster

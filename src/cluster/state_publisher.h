@@ -1,0 +1,70 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "engine/engine.h"
+#include "store/store.h"
+
+namespace ninevolt::cluster {
+
+// Publishes what this member's checks are doing to etcd without letting the write rate
+// grow with the number of checks:
+// - /9volt/state/<check> = {check, owner, status, result, count, message, date, duration_ms}
+//   is written only when status, count or message changed, batched (every flush interval,
+//   ~1 s; up to 120 keys per txn);
+// - last-run times of every check go into a per-member digest,
+//   /9volt/cluster/digest/<member>/<shard>, written every digest interval in one txn.
+// While etcd is unreachable the pending writes wait (one entry per check, so the queue is
+// bounded by the number of checks) and go out after reconnect.
+// onResult() may be called from any thread (engine workers); the rest runs on the loop.
+class StatePublisher {
+ public:
+  struct Options {
+    std::string member_id;
+    std::chrono::milliseconds flush_interval{1000};
+    std::chrono::milliseconds digest_interval{10000};
+  };
+
+  StatePublisher(boost::asio::io_context& io, std::shared_ptr<store::Store> store, Options options);
+  ~StatePublisher();
+  StatePublisher(const StatePublisher&) = delete;
+  StatePublisher& operator=(const StatePublisher&) = delete;
+
+  void onResult(const engine::RunReport& report);  // any thread
+  void start(int64_t lease_id);                    // loop; digest keys go on this lease
+  void forget(const std::string& check);           // loop; the check left this member
+  void flush();                                    // loop; write what is pending now
+
+  uint64_t writes() const { return writes_; }  // state keys written (tests, metrics)
+
+ private:
+  struct Last {
+    std::string status;
+    int count = -1;
+    std::string message;
+  };
+  void apply(const std::string& check, const std::string& status, int count,
+             const std::string& message, nlohmann::json value, int64_t run_unix);
+  void scheduleFlush();
+  void writeDigest();
+
+  boost::asio::io_context& io_;
+  std::shared_ptr<store::Store> store_;
+  Options options_;
+  int64_t lease_id_ = 0;
+  boost::asio::steady_timer flush_timer_;
+  boost::asio::steady_timer digest_timer_;
+  std::map<std::string, Last> written_;
+  std::map<std::string, nlohmann::json> pending_;
+  std::map<std::string, int64_t> last_run_;  // check -> unix seconds
+  uint64_t writes_ = 0;
+  bool running_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace ninevolt::cluster
