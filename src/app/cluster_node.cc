@@ -51,6 +51,37 @@ ClusterNode::~ClusterNode() {
   stop();
 }
 
+std::string ClusterNode::etcdProblem() const {
+  std::lock_guard lock(problem_mu_);
+  return etcd_problem_;
+}
+
+void ClusterNode::probeEtcd() {
+  if (stopped_) {
+    return;
+  }
+  auto status = store_->client().status();
+  std::string problem = status ? "" : "etcd unreachable: " + status.error().message;
+  {
+    std::lock_guard lock(problem_mu_);
+    if (problem != etcd_problem_) {
+      if (problem.empty()) {
+        spdlog::info("etcd reachable again");
+      } else {
+        spdlog::warn("{}; running this member's checks while its lease can still be alive",
+                     problem);
+      }
+    }
+    etcd_problem_ = problem;
+  }
+  probe_timer_.expires_after(std::chrono::seconds(1));
+  probe_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) {
+      probeEtcd();
+    }
+  });
+}
+
 void ClusterNode::runOnLoop(std::function<void()> fn) {
   std::promise<void> done;
   boost::asio::post(io_, [&] {
@@ -72,6 +103,10 @@ void ClusterNode::onRegistered(int64_t lease_id) {
     director_->start(lease_id);
     manager_->start();
     publisher_->start(lease_id);
+    if (!probing_) {
+      probing_ = true;
+      probeEtcd();
+    }
   });
 }
 
@@ -89,6 +124,7 @@ void ClusterNode::stop() {
   }
   runOnLoop([this] {
     stopped_ = true;
+    probe_timer_.cancel();
     director_->stop();
     manager_->stopAll();
     publisher_->flush();

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "cluster/director.h"
 #include "cluster/manager.h"
@@ -38,9 +40,12 @@ class ClusterNode {
   void stop();
 
   engine::EngineStats engineStats() const { return engine_->stats(); }
+  // Empty while etcd answers; else why not (probed every second on the cluster loop).
+  std::string etcdProblem() const;
 
  private:
   void runOnLoop(std::function<void()> fn);  // posts and waits
+  void probeEtcd();
 
   Options options_;
   std::shared_ptr<store::Store> store_;
@@ -52,6 +57,10 @@ class ClusterNode {
   std::unique_ptr<cluster::StatePublisher> publisher_;
   std::thread thread_;
   bool stopped_ = false;
+  bool probing_ = false;
+  boost::asio::steady_timer probe_timer_{io_};
+  mutable std::mutex problem_mu_;
+  std::string etcd_problem_;
 };
 
 }  // namespace ninevolt::app

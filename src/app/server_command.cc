@@ -70,7 +70,8 @@ struct Health {
   std::string message = "starting";
 };
 
-api::Router makeRouter(const std::string& member_id, const Health& health) {
+api::Router makeRouter(const std::string& member_id, const Health& health,
+                       const ClusterNode& node) {
   api::Router router;
   router.get("/", [](const api::Request&) {
     return api::Response::text(
@@ -80,12 +81,13 @@ api::Router makeRouter(const std::string& member_id, const Health& health) {
     return api::Response::json(
         200, nlohmann::json{{"status", "version"}, {"message", versionText()}}.dump());
   });
-  router.get("/status/check", [member_id, &health](const api::Request&) {
-    // Original body: {"status": "ok", "message": "MemberID <id>"}; when unhealthy the status
-    // says why.
-    nlohmann::json body{{"status", health.ok ? "ok" : health.message},
+  router.get("/status/check", [member_id, &health, &node](const api::Request&) {
+    // Original body: {"status": "ok", "message": "MemberID <id>"}; when unhealthy (not
+    // registered, or etcd unreachable: degraded) the status says why.
+    std::string problem = health.ok ? node.etcdProblem() : health.message;
+    nlohmann::json body{{"status", problem.empty() ? "ok" : problem},
                         {"message", "MemberID " + member_id}};
-    return api::Response::json(health.ok ? 200 : 500, body.dump());
+    return api::Response::json(problem.empty() ? 200 : 500, body.dump());
   });
   return router;
 }
@@ -209,7 +211,8 @@ int runServer(const ServerOptions& options) {
   membership_ptr = &membership;
   node.onRegistered(membership.leaseId());
 
-  auto http = api::HttpServer::start(io, {.listen = options.listen}, makeRouter(me.id, health));
+  auto http =
+      api::HttpServer::start(io, {.listen = options.listen}, makeRouter(me.id, health, node));
   if (!http) {
     spdlog::error("{}", http.error().message);
     node.stop();

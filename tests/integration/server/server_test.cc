@@ -121,6 +121,26 @@ TEST_F(ServerOnEtcd, RegistersUnderPrefixFromEnvAndLeavesAtOnceOnSigterm) {
   EXPECT_EQ(*code, 0);
 }
 
+TEST_F(ServerOnEtcd, HealthIsDegradedWhileEtcdIsDownAndRecovers) {
+  uint16_t port = freePort();
+  auto server = startServer(*dir_, "s",
+                            {"-e", etcd_->endpoint(), "--listen",
+                             "127.0.0.1:" + std::to_string(port), "--etcd-timeout", "1s"});
+  ASSERT_TRUE(eventually([&] { return healthy(port); }, kStartLimit)) << server->output();
+  ASSERT_TRUE(etcd_->stop());
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto r = httpGet(port, "/status/check");
+        return r && r->status == 500;
+      },
+      std::chrono::seconds(15)))
+      << server->output();
+  EXPECT_THAT(httpGet(port, "/status/check")->body, HasSubstr("etcd"));
+  ASSERT_TRUE(etcd_->restart());
+  EXPECT_TRUE(eventually([&] { return healthy(port); }, std::chrono::seconds(30)))
+      << server->output();
+}
+
 TEST_F(ServerOnEtcd, LoadsConfigDirsAtStart) {
   uint16_t port = freePort();
   auto server = startServer(*dir_, "s",
