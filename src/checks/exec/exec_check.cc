@@ -20,6 +20,7 @@
 #include "checks/exec/nagios.h"
 #include "checks/exec/output.h"
 #include "checks/exec/spawn.h"
+#include "checks/per_run_check.h"
 #include "common/duration.h"
 
 namespace ninevolt::checks {
@@ -291,37 +292,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
   int exit_status_ = 0;
 };
 
-class ExecCheck final : public Check {
- public:
-  ExecCheck(const config::MonitorSpec& spec, asio::io_context& io)
-      : spec_(std::make_shared<const config::MonitorSpec>(spec)), io_(io) {}
-  ~ExecCheck() override {
-    try {
-      cancel();
-    } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; nothing to do
-    }
-  }
-  ExecCheck(const ExecCheck&) = delete;
-  ExecCheck& operator=(const ExecCheck&) = delete;
-
-  void start(DoneFn done) override {
-    cancel();
-    run_ = std::make_shared<ExecRun>(spec_, io_, std::move(done));
-    run_->start();
-  }
-
-  void cancel() override {
-    if (run_) {
-      run_->cancel();
-      run_.reset();
-    }
-  }
-
- private:
-  std::shared_ptr<const config::MonitorSpec> spec_;  // shared with runs that outlive this
-  asio::io_context& io_;
-  std::shared_ptr<ExecRun> run_;
-};
+using ExecCheck = PerRunCheck<ExecRun>;
 
 class ExecCheckFactory final : public CheckFactory {
  public:

@@ -14,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 
+#include "checks/per_run_check.h"
 #include "checks/tcp/quote.h"
 #include "common/duration.h"
 
@@ -306,38 +307,7 @@ class TcpRun : public std::enable_shared_from_this<TcpRun> {
   size_t written_ = 0;
 };
 
-class TcpCheck final : public Check {
- public:
-  TcpCheck(const config::MonitorSpec& spec, asio::io_context& io)
-      : spec_(std::make_shared<const config::MonitorSpec>(spec)), io_(io) {}
-  ~TcpCheck() override {
-    try {
-      cancel();
-    } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; nothing to do
-    }
-  }
-  TcpCheck(const TcpCheck&) = delete;
-  TcpCheck& operator=(const TcpCheck&) = delete;
-
-  void start(DoneFn done) override {
-    cancel();
-    run_ = std::make_shared<TcpRun>(spec_, io_, std::move(done));
-    run_->start();
-  }
-
-  void cancel() override {
-    if (run_) {
-      run_->cancel();
-      run_.reset();
-    }
-  }
-
- private:
-  // Shared with runs, which may outlive this object until asio drops their handlers.
-  std::shared_ptr<const config::MonitorSpec> spec_;
-  asio::io_context& io_;
-  std::shared_ptr<TcpRun> run_;
-};
+using TcpCheck = PerRunCheck<TcpRun>;
 
 class TcpCheckFactory final : public CheckFactory {
  public:

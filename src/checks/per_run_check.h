@@ -1,0 +1,50 @@
+#pragma once
+
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+
+#include "checks/check.h"
+
+namespace ninevolt::checks {
+
+// A Check whose every start() creates one Run object holding that run's resources
+// (sockets, processes, timers). The Run is shared with its pending asio handlers, so it may
+// outlive cancel() until asio drops them; cancel() must make it release everything and
+// never call `done` afterwards. Run needs:
+//   Run(std::shared_ptr<const config::MonitorSpec>, boost::asio::io_context&, Check::DoneFn)
+//   void start();  void cancel();
+template <typename Run>
+class PerRunCheck final : public Check {
+ public:
+  PerRunCheck(const config::MonitorSpec& spec, boost::asio::io_context& io)
+      : spec_(std::make_shared<const config::MonitorSpec>(spec)), io_(io) {}
+  ~PerRunCheck() override {
+    try {
+      cancel();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; nothing to do
+    }
+  }
+  PerRunCheck(const PerRunCheck&) = delete;
+  PerRunCheck& operator=(const PerRunCheck&) = delete;
+
+  void start(DoneFn done) override {
+    cancel();
+    run_ = std::make_shared<Run>(spec_, io_, std::move(done));
+    run_->start();
+  }
+
+  void cancel() override {
+    if (run_) {
+      run_->cancel();
+      run_.reset();
+    }
+  }
+
+ private:
+  std::shared_ptr<const config::MonitorSpec> spec_;  // shared with runs that outlive this
+  boost::asio::io_context& io_;
+  std::shared_ptr<Run> run_;
+};
+
+}  // namespace ninevolt::checks
