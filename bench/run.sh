@@ -211,8 +211,11 @@ for s in "${scenarios[@]}"; do
       perf record -q -e cpu-clock -F 999 -o "$OUT/perf.data" -- "$BENCH" --label profile \
         --checks "${PROFILE_CHECKS:-100000}" --interval "$INTERVAL" --duration "$DURATION" \
         --json-file "$OUT/profile.json" "${targets[@]}"
-      perf report -i "$OUT/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null \
-        | grep -v '^#' | grep -v '^$' | head -40 | tee "$OUT/perf-top.txt"
+      # Into a file first: `head` closing the pipe early would fail the script (pipefail).
+      perf report -i "$OUT/perf.data" --no-children --sort dso,symbol --stdio \
+        >"$OUT/perf-report.txt" 2>/dev/null || true
+      grep -v '^#' "$OUT/perf-report.txt" | grep -v '^$' | sed -n 1,40p >"$OUT/perf-top.txt" || true
+      cat "$OUT/perf-top.txt"
       ;;
     *) echo "bench: unknown scenario '$s' (idle small medium large exec exec-over profile)" >&2; exit 2 ;;
   esac
