@@ -54,8 +54,12 @@ void Engine::Worker::schedule(Entry& entry) {
 }
 
 void Engine::Worker::unschedule(Entry& entry) {
-  if (scheduler_.inFlight(entry.slot)) {
+  if (entry.running) {
     in_flight--;
+    entry.running = false;
+  }
+  if (!ready_.empty()) {
+    std::erase_if(ready_, [&](const Ready& r) { return r.entry == &entry; });
   }
   entry.check->cancel();  // no callback after this
   scheduler_.remove(entry.slot);
@@ -142,17 +146,35 @@ void Engine::Worker::onWake() {
   for (const auto& due : scheduler_.takeDue(now)) {
     Entry* e = by_slot_[due.slot];
     if (e != nullptr) {
-      startRun(*e, due.due_ns);
+      ready_.push_back({e, due.due_ns});
     }
   }
   skipped += scheduler_.totalSkipped() - skipped_before;
+  startReady();
   arm();
+}
+
+void Engine::Worker::startReady() {
+  for (size_t n = 0; n < kStartsPerTurn && !ready_.empty(); ++n) {
+    Ready r = ready_.front();
+    ready_.pop_front();
+    startRun(*r.entry, r.due_ns);
+  }
+  if (!ready_.empty() && !start_posted_) {
+    // More are due: continue after whatever else the loop has queued (completions, I/O).
+    start_posted_ = true;
+    boost::asio::post(io_, [this] {
+      start_posted_ = false;
+      startReady();
+    });
+  }
 }
 
 void Engine::Worker::startRun(Entry& entry, int64_t due_ns) {
   entry.due_ns = due_ns;
   entry.started_ns = nowNs();
   entry.started_wall = std::chrono::system_clock::now();
+  entry.running = true;
   in_flight++;
   Entry* e = &entry;
   // The check guarantees no callback after cancel(), and entries are cancelled before they
@@ -161,6 +183,7 @@ void Engine::Worker::startRun(Entry& entry, int64_t due_ns) {
 }
 
 void Engine::Worker::onDone(Entry& entry, checks::CheckResult result) {
+  entry.running = false;
   in_flight--;
   runs++;
   scheduler_.finished(entry.slot);

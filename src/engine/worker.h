@@ -1,5 +1,6 @@
 #pragma once
 
+#include <deque>
 #include <thread>
 #include <unordered_map>
 
@@ -47,13 +48,23 @@ class Engine::Worker {
     int64_t due_ns = 0;  // of the run in flight
     common::SystemTime started_wall{};
     int64_t started_ns = 0;
+    bool running = false;  // started and not yet done (vs merely due, waiting in ready_)
   };
+  struct Ready {
+    Entry* entry;
+    int64_t due_ns;
+  };
+  // How many runs one turn of the loop starts before letting completions and I/O through:
+  // starting a run can be expensive (an exec spawn takes ~0.7 ms), and a wake-up with
+  // thousands due must not starve the rest of the loop.
+  static constexpr size_t kStartsPerTurn = 32;
 
   static int64_t nowNs();
   void schedule(Entry& entry);
   void unschedule(Entry& entry);
   void arm();
   void onWake();
+  void startReady();
   void startRun(Entry& entry, int64_t due_ns);
   void onDone(Entry& entry, checks::CheckResult result);
 
@@ -66,6 +77,8 @@ class Engine::Worker {
   Scheduler scheduler_;
   std::unordered_map<std::string, std::unique_ptr<Entry>> entries_;
   std::vector<Entry*> by_slot_;
+  std::deque<Ready> ready_;  // due, not yet started (in start order)
+  bool start_posted_ = false;
   std::thread thread_;
 };
 

@@ -48,9 +48,13 @@ class FakeCheck : public checks::Check {
       world_->max_running[name_] = std::max(world_->max_running[name_], r);
     }
     busy_ = true;
+    // A timer that already fired cannot be cancelled: its handler may still be queued when
+    // the check is cancelled or destroyed. The token tells it to do nothing then.
+    token_ = std::make_shared<bool>(true);
     timer_.expires_after(t);
-    timer_.async_wait([this, done = std::move(done), status](const boost::system::error_code& ec) {
-      if (ec) {
+    timer_.async_wait([this, done = std::move(done), status,
+                       token = std::weak_ptr<bool>(token_)](const boost::system::error_code& ec) {
+      if (ec || token.expired()) {
         return;
       }
       finish();
@@ -59,6 +63,7 @@ class FakeCheck : public checks::Check {
   }
 
   void cancel() override {
+    token_.reset();
     if (busy_) {
       timer_.cancel();
       finish();
@@ -77,6 +82,7 @@ class FakeCheck : public checks::Check {
   boost::asio::steady_timer timer_;
   std::shared_ptr<FakeWorld> world_;
   bool busy_ = false;
+  std::shared_ptr<bool> token_;
 };
 
 class FakeFactory : public checks::CheckFactory {
@@ -118,6 +124,9 @@ class EngineTest : public ::testing::Test {
           reports_[r.check].push_back(r);
         }});
   }
+
+  // The engine reports into reports_ until it is stopped: stop it before members go.
+  void TearDown() override { engine_.reset(); }
 
   size_t runsOf(const std::string& name) {
     std::lock_guard lock(mu_);
@@ -241,6 +250,32 @@ TEST_F(EngineTest, DisabledSpecIsRemoved) {
   engine_->upsert(spec("d", "10ms", {{"disable", true}}));
   engine_->sync();
   EXPECT_EQ(engine_->stats().checks, 0U);
+}
+
+TEST_F(EngineTest, ManyDueTogetherAreStartedInTurnsAndAllRun) {
+  // 2,000 checks at 2 ms: far more due per wake-up than one turn starts.
+  for (int i = 0; i < 2000; ++i) {
+    engine_->upsert(spec("m" + std::to_string(i), "2ms"));
+  }
+  ASSERT_TRUE(eventually(
+      [&] {
+        for (int i = 0; i < 2000; i += 97) {
+          if (runsOf("m" + std::to_string(i)) < 3) {
+            return false;
+          }
+        }
+        return true;
+      },
+      std::chrono::seconds(20)));
+  // Removing checks that are running or waiting to start keeps the books straight.
+  for (int i = 0; i < 2000; i += 2) {
+    engine_->remove("m" + std::to_string(i));
+  }
+  engine_->sync();
+  auto s = engine_->stats();
+  EXPECT_EQ(s.checks, 1000U);
+  EXPECT_LE(s.in_flight, 1000U);  // an underflow would wrap to a huge number
+  EXPECT_EQ(s.errors, 0U);
 }
 
 TEST(RunOnce, RunsEachSpecOnceAndReportsMissingTypes) {
