@@ -46,7 +46,6 @@ Director::Director(boost::asio::io_context& io, std::shared_ptr<store::Store> st
     : io_(io), store_(std::move(store)), options_(std::move(options)), debounce_timer_(io) {}
 
 Director::~Director() {
-  *alive_ = false;
   director_watch_.reset();
   members_watch_.reset();
   monitors_watch_.reset();
@@ -73,12 +72,11 @@ void Director::campaign() {
   if (!res) {
     spdlog::warn("director: campaign failed: {} (retrying)", res.error().message);
     debounce_timer_.expires_after(kRetry);
-    debounce_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](auto ec) {
-      auto a = alive.lock();
-      if (!ec && a && *a) {
+    debounce_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
+      if (!ec) {
         campaign();
       }
-    });
+    }));
     return;
   }
   if (!director_watch_) {
@@ -86,13 +84,8 @@ void Director::campaign() {
     wo.key = key;
     wo.prefix = false;
     wo.start_revision = res->revision + 1;
-    wo.on_update = [this, alive = std::weak_ptr<bool>(alive_)](const etcd::WatchUpdate& u) {
-      boost::asio::post(io_, [this, alive, u] {
-        auto a = alive.lock();
-        if (a && *a) {
-          onDirectorKey(u);
-        }
-      });
+    wo.on_update = [this](const etcd::WatchUpdate& u) {
+      lifetime_.post(io_, [this, u] { onDirectorKey(u); });
     };
     director_watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(wo));
   }
@@ -213,14 +206,7 @@ bool Director::loadAll() {
   }
 
   // Follow changes from exactly the revision read.
-  auto post = [this](std::function<void()> fn) {
-    boost::asio::post(io_, [alive = std::weak_ptr<bool>(alive_), fn = std::move(fn)] {
-      auto a = alive.lock();
-      if (a && *a) {
-        fn();
-      }
-    });
-  };
+  auto post = [this](std::function<void()> fn) { lifetime_.post(io_, std::move(fn)); };
   etcd::Watcher::Options mw;
   mw.key = keys.membersPrefix();
   mw.start_revision = res->revision + 1;
@@ -284,11 +270,7 @@ void Director::scheduleRecompute() {
   }
   recompute_pending_ = true;
   debounce_timer_.expires_after(options_.debounce);
-  debounce_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](auto ec) {
-    auto a = alive.lock();
-    if (!a || !*a) {
-      return;
-    }
+  debounce_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
     recompute_pending_ = false;
     if (!ec && is_director_) {
       if (members_watch_ == nullptr && !loadAll()) {
@@ -297,7 +279,7 @@ void Director::scheduleRecompute() {
       }
       recompute();
     }
-  });
+  }));
 }
 
 void Director::recompute() {

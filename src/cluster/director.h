@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "cluster/lifetime.h"
 #include "cluster/placement.h"
 #include "etcd/watcher.h"
 #include "store/store.h"
@@ -89,7 +90,7 @@ class Director {
   std::map<std::string, std::map<std::string, std::string>> stored_;
   // Monitors deleted since the last placement: their /9volt/state keys go with it.
   std::set<std::string> deleted_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Lifetime lifetime_;  // last: ends first
 };
 
 }  // namespace ninevolt::cluster

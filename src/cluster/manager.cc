@@ -34,7 +34,6 @@ Manager::Manager(boost::asio::io_context& io, std::shared_ptr<store::Store> stor
       retry_timer_(io) {}
 
 Manager::~Manager() {
-  *alive_ = false;
   assignments_watch_.reset();
   monitors_watch_.reset();
 }
@@ -48,12 +47,11 @@ void Manager::start() {
 
 void Manager::scheduleRetry() {
   retry_timer_.expires_after(std::chrono::seconds(1));
-  retry_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](auto ec) {
-    auto a = alive.lock();
-    if (!ec && a && *a && running_ && !load()) {
+  retry_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
+    if (!ec && running_ && !load()) {
       scheduleRetry();
     }
-  });
+  }));
 }
 
 void Manager::stopAll() {
@@ -103,14 +101,7 @@ bool Manager::load() {
     }
   }
 
-  auto post = [this](std::function<void()> fn) {
-    boost::asio::post(io_, [alive = std::weak_ptr<bool>(alive_), fn = std::move(fn)] {
-      auto a = alive.lock();
-      if (a && *a) {
-        fn();
-      }
-    });
-  };
+  auto post = [this](std::function<void()> fn) { lifetime_.post(io_, std::move(fn)); };
   etcd::Watcher::Options aw;
   aw.key = mine;
   aw.start_revision = res->revision + 1;

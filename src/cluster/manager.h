@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "cluster/lifetime.h"
 #include "engine/engine.h"
 #include "etcd/watcher.h"
 #include "state/state_machine.h"
@@ -72,7 +73,7 @@ class Manager {
   std::set<std::string> owned_;
   std::map<std::string, nlohmann::json> specs_;  // owned checks' stored JSON
   std::map<std::string, state::Seed> seeds_;     // saved states of arriving checks
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Lifetime lifetime_;                            // last: ends first
 };
 
 }  // namespace ninevolt::cluster

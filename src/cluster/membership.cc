@@ -11,7 +11,6 @@ Membership::Membership(boost::asio::io_context& io, std::shared_ptr<store::Store
     : io_(io), store_(std::move(store)), options_(std::move(options)), retry_timer_(io) {}
 
 Membership::~Membership() {
-  *alive_ = false;
   keeper_.reset();
 }
 
@@ -31,15 +30,13 @@ Result<void> Membership::registerOnce() {
     return tl::unexpected(put.error());
   }
   lease_id_ = *lease;
-  std::weak_ptr<bool> alive = alive_;
   etcd::LeaseKeeper::Options ko;
   ko.lease_id = lease_id_;
   ko.ttl = options_.ttl;
-  ko.on_lost = [this, alive, lease = *lease](const Error& e) {
+  ko.on_lost = [this, lease = *lease](const Error& e) {
     // Keeper thread: hop onto the loop; ignore it there if we moved on meanwhile.
-    boost::asio::post(io_, [this, alive, lease, e] {
-      auto a = alive.lock();
-      if (a && *a && lease == lease_id_) {
+    lifetime_.post(io_, [this, lease, e] {
+      if (lease == lease_id_) {
         onLeaseLost(e);
       }
     });
@@ -70,9 +67,8 @@ void Membership::onLeaseLost(const Error& error) {
 
 void Membership::scheduleRetry() {
   retry_timer_.expires_after(backoff_);
-  retry_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](auto ec) {
-    auto a = alive.lock();
-    if (ec || !a || !*a || stopped_) {
+  retry_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) {
       return;
     }
     auto r = registerOnce();
@@ -85,7 +81,7 @@ void Membership::scheduleRetry() {
       backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, std::chrono::seconds(5));
       scheduleRetry();
     }
-  });
+  }));
 }
 
 void Membership::stop() {

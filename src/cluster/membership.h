@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "cluster/lifetime.h"
 #include "etcd/lease_keeper.h"
 #include "store/store.h"
 
@@ -59,7 +60,7 @@ class Membership {
   bool registered_ = false;
   bool stopped_ = false;
   // Guards against a lost-lease callback posted by a keeper that has since been replaced.
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Lifetime lifetime_;  // last: ends first
 };
 
 }  // namespace ninevolt::cluster

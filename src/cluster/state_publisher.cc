@@ -21,10 +21,6 @@ StatePublisher::StatePublisher(boost::asio::io_context& io, std::shared_ptr<stor
       flush_timer_(io),
       digest_timer_(io) {}
 
-StatePublisher::~StatePublisher() {
-  *alive_ = false;
-}
-
 void StatePublisher::onResult(const engine::RunReport& r) {
   std::string status(state::stateName(r.state));
   nlohmann::json value{
@@ -38,14 +34,9 @@ void StatePublisher::onResult(const engine::RunReport& r) {
       {"duration_ms", std::chrono::duration<double, std::milli>(r.result.duration).count()}};
   int64_t run_unix =
       std::chrono::duration_cast<std::chrono::seconds>(r.result.time.time_since_epoch()).count();
-  boost::asio::post(
-      io_, [this, alive = std::weak_ptr<bool>(alive_), check = r.check, status = std::move(status),
-            count = r.count, message = r.result.message, value = std::move(value), run_unix] {
-        auto a = alive.lock();
-        if (a && *a) {
-          apply(check, status, count, message, value, run_unix);
-        }
-      });
+  lifetime_.post(io_, [this, check = r.check, status = std::move(status), count = r.count,
+                       message = r.result.message, value = std::move(value),
+                       run_unix] { apply(check, status, count, message, value, run_unix); });
 }
 
 void StatePublisher::apply(const std::string& check, const std::string& status, int count,
@@ -80,14 +71,12 @@ void StatePublisher::forget(const std::string& check) {
 
 void StatePublisher::scheduleFlush() {
   flush_timer_.expires_after(options_.flush_interval);
-  flush_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](auto ec) {
-    auto a = alive.lock();
-    if (ec || !a || !*a) {
-      return;
+  flush_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
+    if (!ec) {
+      flush();
+      scheduleFlush();
     }
-    flush();
-    scheduleFlush();
-  });
+  }));
 }
 
 void StatePublisher::flush() {
@@ -129,12 +118,11 @@ void StatePublisher::writeDigest() {
     }
   }
   digest_timer_.expires_after(options_.digest_interval);
-  digest_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](auto ec) {
-    auto a = alive.lock();
-    if (!ec && a && *a) {
+  digest_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
+    if (!ec) {
       writeDigest();
     }
-  });
+  }));
 }
 
 }  // namespace ninevolt::cluster

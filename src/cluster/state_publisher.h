@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "cluster/lifetime.h"
 #include "engine/engine.h"
 #include "store/store.h"
 
@@ -31,7 +32,6 @@ class StatePublisher {
   };
 
   StatePublisher(boost::asio::io_context& io, std::shared_ptr<store::Store> store, Options options);
-  ~StatePublisher();
   StatePublisher(const StatePublisher&) = delete;
   StatePublisher& operator=(const StatePublisher&) = delete;
 
@@ -64,7 +64,7 @@ class StatePublisher {
   std::map<std::string, int64_t> last_run_;  // check -> unix seconds
   uint64_t writes_ = 0;
   bool running_ = false;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Lifetime lifetime_;  // last: ends first
 };
 
 }  // namespace ninevolt::cluster
