@@ -73,33 +73,30 @@ void Manager::stopAll() {
   specs_.clear();
 }
 
+std::set<std::string> Manager::ownedFromShards() const {
+  std::set<std::string> out;
+  for (const auto& [shard, names] : shards_) {
+    out.insert(names.begin(), names.end());
+  }
+  return out;
+}
+
 bool Manager::load() {
   const auto& keys = store_->keys();
   const std::string mine = keys.assignmentsPrefix(options_.member_id);
-  auto res = store_->client().txn(
-      {}, {etcd::TxnOp::get(mine, true), etcd::TxnOp::get(keys.monitorPrefix(), true)});
-  if (!res || res->responses.size() != 2) {
-    spdlog::warn("manager: cannot read assignments: {}",
-                 res ? "short txn response" : res.error().message);
+  // Only the assignments here: prefetch() reads the specs and saved states of the checks,
+  // once, however many there are.
+  auto res = store_->client().range(mine, {.prefix = true});
+  if (!res) {
+    spdlog::warn("manager: cannot read assignments: {}", res.error().message);
     return false;
   }
   std::set<std::string> previous = owned_;
   shards_.clear();
-  for (const auto& kv : res->responses[0].kvs) {
+  for (const auto& kv : res->kvs) {
     shards_[kv.key.substr(mine.size())] = namesOf(kv.value);
   }
-  owned_.clear();
-  for (const auto& [shard, names] : shards_) {
-    owned_.insert(names.begin(), names.end());
-  }
-  specs_.clear();
-  for (const auto& kv : res->responses[1].kvs) {
-    auto name = store::Keys::nameUnder(keys.monitorPrefix(), kv.key);
-    if (name && owned_.contains(*name)) {
-      auto j = common::parseJson(kv.value);
-      specs_[*name] = j ? *j : nlohmann::json();
-    }
-  }
+  owned_ = ownedFromShards();
 
   auto post = [this](std::function<void()> fn) { lifetime_.post(io_, std::move(fn)); };
   etcd::Watcher::Options aw;
@@ -208,10 +205,7 @@ void Manager::onAssignments(const etcd::WatchUpdate& u) {
     return;
   }
   std::set<std::string> previous = owned_;
-  owned_.clear();
-  for (const auto& [shard, names] : shards_) {
-    owned_.insert(names.begin(), names.end());
-  }
+  owned_ = ownedFromShards();
   std::vector<std::string> arriving;
   for (const auto& name : owned_) {
     if (!previous.contains(name)) {

@@ -51,6 +51,7 @@ class Manager {
 
  private:
   bool load();
+  std::set<std::string> ownedFromShards() const;
   void onAssignments(const etcd::WatchUpdate& u);
   void onMonitors(const store::ConfigWatchUpdate& u);
   void reconcile(const std::set<std::string>& previous);
