@@ -22,35 +22,38 @@ StatePublisher::StatePublisher(boost::asio::io_context& io, std::shared_ptr<stor
       digest_timer_(io) {}
 
 void StatePublisher::onResult(const engine::RunReport& r) {
-  std::string status(state::stateName(r.state));
-  nlohmann::json value{
-      {"check", r.check},
-      {"owner", options_.member_id},
-      {"status", status},
-      {"result", std::string(checks::statusName(r.result.status))},
-      {"count", r.count},
-      {"message", r.result.message},
-      {"date", common::formatRfc3339(r.result.time)},
-      {"duration_ms", std::chrono::duration<double, std::milli>(r.result.duration).count()}};
-  int64_t run_unix =
-      std::chrono::duration_cast<std::chrono::seconds>(r.result.time.time_since_epoch()).count();
-  lifetime_.post(io_, [this, check = r.check, status = std::move(status), count = r.count,
-                       message = r.result.message, value = std::move(value),
-                       run_unix] { apply(check, status, count, message, value, run_unix); });
+  // Engine worker thread, every run: copy only what apply() needs; the JSON is built there,
+  // and only for the few runs that change something.
+  lifetime_.post(io_,
+                 [this, check = r.check, state = r.state, result = r.result.status, count = r.count,
+                  message = r.result.message, time = r.result.time, duration = r.result.duration] {
+                   apply(check, state, result, count, message, time, duration);
+                 });
 }
 
-void StatePublisher::apply(const std::string& check, const std::string& status, int count,
-                           const std::string& message, nlohmann::json value, int64_t run_unix) {
+void StatePublisher::apply(const std::string& check, state::CheckState state, checks::Status result,
+                           int count, const std::string& message, common::SystemTime time,
+                           common::Nanos duration) {
   if (!running_) {
     return;
   }
-  last_run_[check] = run_unix;
+  last_run_[check] =
+      std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
+  const std::string status(state::stateName(state));
   Last& last = written_[check];
   if (last.status == status && last.count == count && last.message == message) {
     return;  // nothing an operator would see changed
   }
   last = {status, count, message};
-  pending_[check] = std::move(value);
+  pending_[check] =
+      nlohmann::json{{"check", check},
+                     {"owner", options_.member_id},
+                     {"status", status},
+                     {"result", std::string(checks::statusName(result))},
+                     {"count", count},
+                     {"message", message},
+                     {"date", common::formatRfc3339(time)},
+                     {"duration_ms", std::chrono::duration<double, std::milli>(duration).count()}};
 }
 
 void StatePublisher::start(int64_t lease_id) {

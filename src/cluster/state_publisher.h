@@ -48,8 +48,8 @@ class StatePublisher {
     int count = -1;
     std::string message;
   };
-  void apply(const std::string& check, const std::string& status, int count,
-             const std::string& message, nlohmann::json value, int64_t run_unix);
+  void apply(const std::string& check, state::CheckState state, checks::Status result, int count,
+             const std::string& message, common::SystemTime time, common::Nanos duration);
   void scheduleFlush();
   void writeDigest();
 
