@@ -11,7 +11,9 @@ namespace ninevolt::checks {
 // A Check whose every start() creates one Run object holding that run's resources
 // (sockets, processes, timers). The Run is shared with its pending asio handlers, so it may
 // outlive cancel() until asio drops them; cancel() must make it release everything and
-// never call `done` afterwards. Run needs:
+// never call `done` afterwards. A finished run is released as it reports, so an idle check
+// holds only its spec (an exec run's 64 KiB read buffer, a tcp run's sockets and timers
+// would otherwise stay until the next start). Run needs:
 //   Run(std::shared_ptr<const config::MonitorSpec>, boost::asio::io_context&, Check::DoneFn)
 //   void start();  void cancel();
 template <typename Run>
@@ -30,7 +32,14 @@ class PerRunCheck final : public Check {
 
   void start(DoneFn done) override {
     cancel();
-    run_ = std::make_shared<Run>(spec_, io_, std::move(done));
+    // Every Run calls `done` from a handler that holds its own reference to the Run, so
+    // dropping ours inside the callback is safe. Dropped before `done` runs: `done` may
+    // start the next run, or destroy this check.
+    run_ = std::make_shared<Run>(spec_, io_, [this, done = std::move(done)](CheckResult r) mutable {
+      DoneFn report = std::move(done);
+      run_.reset();
+      report(std::move(r));
+    });
     run_->start();
   }
 

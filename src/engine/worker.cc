@@ -79,6 +79,9 @@ void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed>
   if (it != entries_.end() && it->second->raw == raw) {
     return;  // unchanged: keep running undisturbed
   }
+  // The check keeps its own copy of the spec; the JSON tree (~0.5 KiB per check) is only
+  // needed for the comparison above.
+  spec.raw = nullptr;
   auto check = options_.registry->create(spec, io_);
   if (!check) {
     errors++;

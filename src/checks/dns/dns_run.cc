@@ -86,7 +86,7 @@ void DnsRun::start() {
                           });
 }
 
-void DnsRun::abort() {
+void DnsRun::cancel() {
   finished_ = true;
   done_ = nullptr;
   ErrorCode ignored;
@@ -296,7 +296,7 @@ void DnsRun::finish(CheckResult result) {
   phases_.emplace_back("total", std::chrono::duration_cast<Nanos>(Clock::now() - started_));
   result.phases = std::move(phases_);
   auto done = std::move(done_);
-  abort();  // closes sockets and the deadline before anyone hears about the result
+  cancel();  // closes sockets and the deadline before anyone hears about the result
   if (!done) {
     return;
   }

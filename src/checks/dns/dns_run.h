@@ -20,7 +20,7 @@ namespace ninevolt::checks::dns {
 
 // One run of a dns check: resolve the server if it is a name, query over UDP, retry over
 // TCP on a truncated answer, judge. Lives in a shared_ptr that every pending handler holds,
-// so a handler that fires after abort() (or after the Check is gone) finds live memory and
+// so a handler that fires after cancel() (or after the Check is gone) finds live memory and
 // returns without doing anything. Loop thread only.
 class DnsRun : public std::enable_shared_from_this<DnsRun> {
  public:
@@ -30,7 +30,7 @@ class DnsRun : public std::enable_shared_from_this<DnsRun> {
   // Starts the I/O; `done` is called later, from a handler, never from here.
   void start();
   // Closes everything; `done` is never called after this returns.
-  void abort();
+  void cancel();
 
  private:
   using Clock = std::chrono::steady_clock;
