@@ -44,6 +44,21 @@ BASELINE_REV="${BASELINE_REV:-}"
 scenarios=("$@")
 if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(idle small medium large exec exec-over); fi
 
+# The cluster scenarios (placement) live in bench/cluster.sh: run them
+# there first, then the engine scenarios, if any, here.
+cluster_scenarios=() engine_scenarios=()
+for s in "${scenarios[@]}"; do
+  case "$s" in
+    placement) cluster_scenarios+=("$s") ;;
+    *) engine_scenarios+=("$s") ;;
+  esac
+done
+if [ ${#cluster_scenarios[@]} -gt 0 ]; then
+  BUILD="$BUILD" bash "$ROOT/bench/cluster.sh" "${cluster_scenarios[@]}"
+  [ ${#engine_scenarios[@]} -gt 0 ] || exit 0
+fi
+scenarios=("${engine_scenarios[@]}")
+
 # --- dependencies (idempotent, like scripts/install-deps.sh) --------------------------------
 need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
