@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "checks/exec/exec_check.h"
 #include "checks/http/http_check.h"
@@ -48,6 +49,7 @@ struct Flags {
   std::string exec_command = "/bin/true";
   double spawn_ceiling_s = -1;  // -1: 5 s when exec checks run, else skip
   bool idle = false;
+  double hold_s = 0;  // wait this long after the idle snapshot (to read /proc/PID/smaps)
   bool json_out = false;
   std::string json_file;
   double late_ms = 100;
@@ -122,9 +124,11 @@ void printHuman(const json& r) {
   std::printf("\n");
   std::printf(
       "idle RSS split: %.1f MiB anonymous (heap, stacks) + %.1f MiB file-backed "
-      "(binary and shared libraries); %.1f MiB before the engine was created\n",
+      "(binary and shared libraries); %.1f MiB before the engine was created\n"
+      "idle PSS %.1f MiB (shared pages divided by their sharers), USS %.1f MiB (private)\n",
       mem["idle_anon_mib"].get<double>(), mem["idle_file_mib"].get<double>(),
-      mem["start_rss_mib"].get<double>());
+      mem["start_rss_mib"].get<double>(), mem["idle_pss_mib"].get<double>(),
+      mem["idle_uss_mib"].get<double>());
   if (r.contains("load")) {
     std::printf("load: %.2f s to upsert+sync\n", r["load"]["seconds"].get<double>());
   }
@@ -249,10 +253,14 @@ int run(const Flags& flags) {
                       {"duration_s", flags.duration_s},
                       {"tcp_targets", tcp_targets->size()},
                       {"http_targets", http_targets->size()}};
-  report["memory"] = {{"start_rss_mib", mib(start.rss_kib)},
-                      {"idle_rss_mib", mib(idle.rss_kib)},
-                      {"idle_anon_mib", mib(idle.anon_kib)},
-                      {"idle_file_mib", mib(idle.file_kib)}};
+  report["memory"] = {{"start_rss_mib", mib(start.rss_kib)}, {"idle_rss_mib", mib(idle.rss_kib)},
+                      {"idle_anon_mib", mib(idle.anon_kib)}, {"idle_file_mib", mib(idle.file_kib)},
+                      {"idle_pss_mib", mib(idle.pss_kib)},   {"idle_uss_mib", mib(idle.uss_kib)}};
+  if (flags.hold_s > 0) {
+    std::cerr << "engine_bench: pid " << getpid() << " holds for " << flags.hold_s
+              << " s (bench/rss_breakdown.py " << getpid() << ")\n";
+    std::this_thread::sleep_for(std::chrono::duration<double>(flags.hold_s));
+  }
 
   // Load: specs are built one at a time and moved into the engine, so the harness keeps no
   // copy and the RSS growth is the engine's.
@@ -459,6 +467,8 @@ int main(int argc, char** argv) {
   app.add_option("--spawn-ceiling-seconds", f.spawn_ceiling_s,
                  "how long to measure posix_spawn+waitpid (default 5 when exec checks run)");
   app.add_flag("--idle", f.idle, "0 checks: report idle RSS only");
+  app.add_option("--hold", f.hold_s,
+                 "seconds to wait after the idle snapshot (inspect with bench/rss_breakdown.py)");
   app.add_flag("--json", f.json_out, "one JSON object on stdout (instead of text)");
   app.add_option("--json-file", f.json_file, "also write the JSON report to this file");
   app.add_option("--late-ms", f.late_ms, "a run is late above this lag")->capture_default_str();

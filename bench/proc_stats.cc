@@ -39,6 +39,18 @@ ProcSnapshot snapshot() {
       s.file_kib = std::stoll(line.substr(8));
     }
   }
+  // PSS and USS say what an operator pays: library pages in the page cache are shared with
+  // every other process mapping them, RSS counts them in full anyway.
+  std::ifstream rollup("/proc/self/smaps_rollup");
+  while (std::getline(rollup, line)) {
+    if (line.rfind("Pss:", 0) == 0) {
+      s.pss_kib = std::stoll(line.substr(4));
+    } else if (line.rfind("Private_Clean:", 0) == 0) {
+      s.uss_kib += std::stoll(line.substr(14));
+    } else if (line.rfind("Private_Dirty:", 0) == 0) {
+      s.uss_kib += std::stoll(line.substr(14));
+    }
+  }
   s.monotonic_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                        std::chrono::steady_clock::now().time_since_epoch())
                        .count();

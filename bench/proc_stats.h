@@ -13,6 +13,8 @@ struct ProcSnapshot {
   int64_t hwm_kib = 0;       // VmHWM: peak RSS
   int64_t anon_kib = 0;      // RssAnon: heap and stacks, this process's own
   int64_t file_kib = 0;      // RssFile: the binary and shared libraries (page cache, shared)
+  int64_t pss_kib = 0;       // smaps_rollup Pss: shared pages divided by their sharers
+  int64_t uss_kib = 0;       // smaps_rollup Private_Clean + Private_Dirty: freed on exit
   int64_t monotonic_ns = 0;  // when it was taken
   double cpu() const { return user_s + sys_s; }
 };
