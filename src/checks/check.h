@@ -32,6 +32,10 @@ class Check {
   virtual ~Check() = default;
   virtual void start(DoneFn done) = 0;
   virtual void cancel() = 0;
+  // True when a run starts a process (exec). Starting one blocks the loop for a spawn
+  // (~0.7 ms here) and a running one holds a process and three descriptors, so the engine
+  // limits how many start per loop turn and how many run at once.
+  virtual bool startsProcess() const { return false; }
 };
 
 // Makes checks of one type. Factories are stateless or hold only process-wide settings;

@@ -15,7 +15,7 @@ namespace ninevolt::checks {
 // holds only its spec (an exec run's 64 KiB read buffer, a tcp run's sockets and timers
 // would otherwise stay until the next start). Run needs:
 //   Run(std::shared_ptr<const config::MonitorSpec>, boost::asio::io_context&, Check::DoneFn)
-//   void start();  void cancel();
+//   void start();  void cancel();  static constexpr bool kStartsProcess;
 template <typename Run>
 class PerRunCheck final : public Check {
  public:
@@ -42,6 +42,8 @@ class PerRunCheck final : public Check {
     });
     run_->start();
   }
+
+  bool startsProcess() const override { return Run::kStartsProcess; }
 
   void cancel() override {
     if (run_) {

@@ -15,6 +15,7 @@ Engine::Engine(Options options) : options_(std::move(options)) {
   if (n == 0) {
     n = std::max(1U, std::thread::hardware_concurrency());
   }
+  options_.workers = n;  // the workers split per-engine limits by it
   workers_.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     workers_.push_back(std::make_unique<Worker>(i, options_));
@@ -48,6 +49,7 @@ EngineStats Engine::stats() const {
     s.runs += w->runs.load(std::memory_order_relaxed);
     s.skipped += w->skipped.load(std::memory_order_relaxed);
     s.in_flight += w->in_flight.load(std::memory_order_relaxed);
+    s.waiting += w->waiting.load(std::memory_order_relaxed);
     s.errors += w->errors.load(std::memory_order_relaxed);
   }
   return s;

@@ -32,6 +32,7 @@ struct EngineStats {
   uint64_t runs = 0;       // completed runs
   uint64_t skipped = 0;    // due times skipped because the previous run was still going
   uint64_t in_flight = 0;  // runs going on right now
+  uint64_t waiting = 0;    // due and not started yet (a busy loop, or max_processes reached)
   uint64_t errors = 0;     // checks that could not be created (see the log)
 };
 
@@ -47,6 +48,11 @@ class Engine {
  public:
   struct Options {
     size_t workers = 0;  // 0 = one per core
+    // Runs that start a process (exec) in flight at once, engine-wide (split evenly over
+    // the workers, at least one each). Beyond it they wait, late, and a wait past their
+    // next due time counts as skipped: a slow plugin or a spawn storm cannot exhaust the
+    // process table or the descriptors, nor hold up the other checks.
+    size_t max_processes = 256;
     std::shared_ptr<const checks::Registry> registry;
     std::function<void(const RunReport&)> on_result;
   };

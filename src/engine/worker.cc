@@ -12,6 +12,8 @@ namespace ninevolt::engine {
 Engine::Worker::Worker(size_t index, const Engine::Options& options)
     : index_(index),
       options_(options),
+      max_processes_(
+          std::max<size_t>(1, options.max_processes / std::max<size_t>(1, options.workers))),
       work_(boost::asio::make_work_guard(io_)),
       timer_(io_),
       thread_([this] {
@@ -57,10 +59,12 @@ void Engine::Worker::unschedule(Entry& entry) {
   if (entry.running) {
     in_flight--;
     entry.running = false;
+    if (entry.starts_process) {
+      processes_--;
+    }
   }
-  if (!ready_.empty()) {
-    std::erase_if(ready_, [&](const Ready& r) { return r.entry == &entry; });
-  }
+  auto& queue = entry.starts_process ? ready_processes_ : ready_;
+  waiting -= std::erase_if(queue, [&](const Ready& r) { return r.entry == &entry; });
   entry.check->cancel();  // no callback after this
   scheduler_.remove(entry.slot);
   by_slot_[entry.slot] = nullptr;
@@ -97,6 +101,7 @@ void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed>
     e.raw = std::move(raw);
     e.interval = spec.interval;
     e.check = std::move(*check);
+    e.starts_process = e.check->startsProcess();
     e.machine.setThresholds(thresholds);
     schedule(e);
     return;
@@ -112,6 +117,7 @@ void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed>
                                     {},
                                     0});
   Entry& e = *entry;
+  e.starts_process = e.check->startsProcess();
   entries_.emplace(name, std::move(entry));
   checks++;
   schedule(e);
@@ -149,7 +155,8 @@ void Engine::Worker::onWake() {
   for (const auto& due : scheduler_.takeDue(now)) {
     Entry* e = by_slot_[due.slot];
     if (e != nullptr) {
-      ready_.push_back({e, due.due_ns});
+      (e->starts_process ? ready_processes_ : ready_).push_back({e, due.due_ns});
+      waiting++;
     }
   }
   skipped += scheduler_.totalSkipped() - skipped_before;
@@ -158,19 +165,38 @@ void Engine::Worker::onWake() {
 }
 
 void Engine::Worker::startReady() {
-  for (size_t n = 0; n < kStartsPerTurn && !ready_.empty(); ++n) {
-    Ready r = ready_.front();
-    ready_.pop_front();
+  size_t started = 0;
+  for (;
+       started < kProcessStartsPerTurn && !ready_processes_.empty() && processes_ < max_processes_;
+       ++started) {
+    Ready r = ready_processes_.front();
+    ready_processes_.pop_front();
+    waiting--;
+    processes_++;
     startRun(*r.entry, r.due_ns);
   }
-  if (!ready_.empty() && !start_posted_) {
-    // More are due: continue after whatever else the loop has queued (completions, I/O).
-    start_posted_ = true;
-    boost::asio::post(io_, [this] {
-      start_posted_ = false;
-      startReady();
-    });
+  for (; started < kStartsPerTurn && !ready_.empty(); ++started) {
+    Ready r = ready_.front();
+    ready_.pop_front();
+    waiting--;
+    startRun(*r.entry, r.due_ns);
   }
+  // More are due: continue after whatever else the loop has queued (completions, I/O).
+  // Process runs held back by max_processes continue from onDone instead.
+  if (!ready_.empty() || (!ready_processes_.empty() && processes_ < max_processes_)) {
+    continueLater();
+  }
+}
+
+void Engine::Worker::continueLater() {
+  if (start_posted_) {
+    return;
+  }
+  start_posted_ = true;
+  boost::asio::post(io_, [this] {
+    start_posted_ = false;
+    startReady();
+  });
 }
 
 void Engine::Worker::startRun(Entry& entry, int64_t due_ns) {
@@ -188,6 +214,12 @@ void Engine::Worker::startRun(Entry& entry, int64_t due_ns) {
 void Engine::Worker::onDone(Entry& entry, checks::CheckResult result) {
   entry.running = false;
   in_flight--;
+  if (entry.starts_process) {
+    processes_--;
+    if (!ready_processes_.empty()) {
+      continueLater();
+    }
+  }
   runs++;
   scheduler_.finished(entry.slot);
   result.time = entry.started_wall;

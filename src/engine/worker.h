@@ -32,6 +32,7 @@ class Engine::Worker {
   std::atomic<uint64_t> runs{0};
   std::atomic<uint64_t> skipped{0};
   std::atomic<uint64_t> in_flight{0};
+  std::atomic<uint64_t> waiting{0};
   std::atomic<uint64_t> errors{0};
 
  private:
@@ -48,7 +49,8 @@ class Engine::Worker {
     int64_t due_ns = 0;  // of the run in flight
     common::SystemTime started_wall{};
     int64_t started_ns = 0;
-    bool running = false;  // started and not yet done (vs merely due, waiting in ready_)
+    bool running = false;         // started and not yet done (vs merely due, waiting in ready_)
+    bool starts_process = false;  // check->startsProcess(), kept for the hot path
   };
   struct Ready {
     Entry* entry;
@@ -58,6 +60,9 @@ class Engine::Worker {
   // starting a run can be expensive (an exec spawn takes ~0.7 ms), and a wake-up with
   // thousands due must not starve the rest of the loop.
   static constexpr size_t kStartsPerTurn = 32;
+  // Of which at most this many spawn a process (~3 ms of loop time), so a backlog of exec
+  // runs delays the other checks of the loop by no more than that per turn.
+  static constexpr size_t kProcessStartsPerTurn = 4;
 
   static int64_t nowNs();
   void schedule(Entry& entry);
@@ -65,11 +70,13 @@ class Engine::Worker {
   void arm();
   void onWake();
   void startReady();
+  void continueLater();  // another startReady() after what the loop has queued
   void startRun(Entry& entry, int64_t due_ns);
   void onDone(Entry& entry, checks::CheckResult result);
 
   size_t index_;
   const Engine::Options& options_;
+  size_t max_processes_;  // this worker's share of Options::max_processes
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   boost::asio::steady_timer timer_;
@@ -77,7 +84,9 @@ class Engine::Worker {
   Scheduler scheduler_;
   std::unordered_map<std::string, std::unique_ptr<Entry>> entries_;
   std::vector<Entry*> by_slot_;
-  std::deque<Ready> ready_;  // due, not yet started (in start order)
+  std::deque<Ready> ready_;            // due, not yet started (in start order)
+  std::deque<Ready> ready_processes_;  // the same for checks that start a process
+  size_t processes_ = 0;               // process runs in flight
   bool start_posted_ = false;
   std::thread thread_;
 };

@@ -24,6 +24,7 @@ namespace ninevolt::checks::dns {
 // returns without doing anything. Loop thread only.
 class DnsRun : public std::enable_shared_from_this<DnsRun> {
  public:
+  static constexpr bool kStartsProcess = false;
   DnsRun(std::shared_ptr<const config::MonitorSpec> spec, boost::asio::io_context& io,
          Check::DoneFn done);
 

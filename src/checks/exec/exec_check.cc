@@ -49,6 +49,7 @@ std::string withLine(std::string message, const std::string& line) {
 // with the exit status and the output read so far.
 class ExecRun : public std::enable_shared_from_this<ExecRun> {
  public:
+  static constexpr bool kStartsProcess = true;
   ExecRun(std::shared_ptr<const config::MonitorSpec> spec, asio::io_context& io, Check::DoneFn done)
       : spec_(std::move(spec)),
         io_(io),

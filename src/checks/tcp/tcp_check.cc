@@ -40,6 +40,7 @@ std::string describe(const error_code& ec) {
 // `finished_` makes every late completion a no-op, so `done` is called at most once.
 class TcpRun : public std::enable_shared_from_this<TcpRun> {
  public:
+  static constexpr bool kStartsProcess = false;
   TcpRun(std::shared_ptr<const config::MonitorSpec> spec, asio::io_context& io, Check::DoneFn done)
       : spec_(std::move(spec)),
         socket_(io),

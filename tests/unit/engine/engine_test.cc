@@ -4,6 +4,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 
 #include <boost/asio/steady_timer.hpp>
 #include <gmock/gmock.h>
@@ -23,13 +24,19 @@ struct FakeWorld {
   std::map<std::string, std::chrono::milliseconds> run_time;    // default 1 ms
   std::map<std::string, std::vector<checks::Status>> outcomes;  // cycled; default ok
   std::map<std::string, int> created, started, cancelled, running, max_running;
+  std::set<std::string> processes;  // checks that say they start a process
+  int processes_running = 0, max_processes_running = 0;
 };
 
 class FakeCheck : public checks::Check {
  public:
   FakeCheck(std::string name, boost::asio::io_context& io, std::shared_ptr<FakeWorld> world)
-      : name_(std::move(name)), timer_(io), world_(std::move(world)) {}
+      : name_(std::move(name)), timer_(io), world_(std::move(world)) {
+    std::lock_guard lock(world_->mu);
+    process_ = world_->processes.contains(name_);
+  }
   ~FakeCheck() override { cancel(); }
+  bool startsProcess() const override { return process_; }
 
   void start(DoneFn done) override {
     std::chrono::milliseconds t = 1ms;
@@ -46,6 +53,10 @@ class FakeCheck : public checks::Check {
       }
       int r = ++world_->running[name_];
       world_->max_running[name_] = std::max(world_->max_running[name_], r);
+      if (process_) {
+        world_->max_processes_running =
+            std::max(world_->max_processes_running, ++world_->processes_running);
+      }
     }
     busy_ = true;
     // A timer that already fired cannot be cancelled: its handler may still be queued when
@@ -77,11 +88,15 @@ class FakeCheck : public checks::Check {
     busy_ = false;
     std::lock_guard lock(world_->mu);
     world_->running[name_]--;
+    if (process_) {
+      world_->processes_running--;
+    }
   }
   std::string name_;
   boost::asio::steady_timer timer_;
   std::shared_ptr<FakeWorld> world_;
   bool busy_ = false;
+  bool process_ = false;
   std::shared_ptr<bool> token_;
 };
 
@@ -118,11 +133,19 @@ class EngineTest : public ::testing::Test {
     auto registry = std::make_shared<checks::Registry>();
     registry->add(config::CheckType::kExec, std::make_unique<FakeFactory>(world_));
     registry->freeze();
-    engine_ = std::make_unique<Engine>(Engine::Options{
-        .workers = 2, .registry = registry, .on_result = [this](const RunReport& r) {
-          std::lock_guard lock(mu_);
-          reports_[r.check].push_back(r);
-        }});
+    registry_ = registry;
+    startEngine(256);
+  }
+
+  void startEngine(size_t max_processes) {
+    engine_.reset();
+    engine_ = std::make_unique<Engine>(Engine::Options{.workers = 2,
+                                                       .max_processes = max_processes,
+                                                       .registry = registry_,
+                                                       .on_result = [this](const RunReport& r) {
+                                                         std::lock_guard lock(mu_);
+                                                         reports_[r.check].push_back(r);
+                                                       }});
   }
 
   // The engine reports into reports_ until it is stopped: stop it before members go.
@@ -142,6 +165,7 @@ class EngineTest : public ::testing::Test {
   }
 
   std::shared_ptr<FakeWorld> world_;
+  std::shared_ptr<const checks::Registry> registry_;
   std::unique_ptr<Engine> engine_;
   std::mutex mu_;
   std::map<std::string, std::vector<RunReport>> reports_;
@@ -167,6 +191,35 @@ TEST_F(EngineTest, RunsEveryCheckRepeatedlyOnTime) {
     EXPECT_GE(r.lag.count(), 0);
     EXPECT_EQ(r.result.status, checks::Status::kOk);
     EXPECT_GT(r.result.duration.count(), 0);
+  }
+}
+
+TEST_F(EngineTest, ProcessRunsAreCappedWhileOtherChecksKeepTheirSchedule) {
+  startEngine(4);  // 2 workers: 2 process runs each at most
+  for (int i = 0; i < 12; ++i) {
+    std::string name = "p" + std::to_string(i);
+    world_->processes.insert(name);
+    world_->run_time[name] = 40ms;
+    // 12 runs of 40 ms every 50 ms want ~10 at once: more than the cap.
+    engine_->upsert(spec(name, "50ms"));
+  }
+  engine_->upsert(spec("t", "25ms"));
+  ASSERT_TRUE(eventually([&] {
+    for (int i = 0; i < 12; ++i) {
+      if (runsOf("p" + std::to_string(i)) < 3) {
+        return false;
+      }
+    }
+    return runsOf("t") >= 12;
+  }));
+  {
+    std::lock_guard lock(world_->mu);
+    EXPECT_LE(world_->max_processes_running, 4);
+    EXPECT_GE(world_->max_processes_running, 2);  // they did run side by side
+  }
+  EXPECT_GT(engine_->stats().skipped, 0U);  // overload shows as skipped process runs
+  for (const auto& r : reportsOf("t")) {
+    EXPECT_EQ(r.skipped, 0U);  // the cheap check was never held up behind them
   }
 }
 
