@@ -111,6 +111,11 @@ void ClusterNode::onRegistered(int64_t lease_id) {
 }
 
 void ClusterNode::onLeaseLost() {
+  // Stop the checks now: the cluster loop may be waiting in an etcd call for seconds, and
+  // the checks must not run past the lease (someone else may own them already).
+  if (manager_) {
+    manager_->halt();
+  }
   boost::asio::post(io_, [this] {
     if (!stopped_) {
       manager_->stopAll();

@@ -60,13 +60,17 @@ void Manager::stopAll() {
   assignments_watch_.reset();
   monitors_watch_.reset();
   for (const auto& name : owned_) {
-    engine_->remove(name);
+    removeFromEngine(name);
     if (options_.on_removed) {
       options_.on_removed(name);
     }
   }
   if (!owned_.empty()) {
     spdlog::warn("manager: stopped all {} check(s) of this member", owned_.size());
+  }
+  {
+    std::lock_guard lock(engine_mu_);
+    halted_ = false;  // the engine holds none of ours now; start() may run them again
   }
   owned_.clear();
   shards_.clear();
@@ -251,7 +255,7 @@ void Manager::onMonitors(const store::ConfigWatchUpdate& u) {
 void Manager::reconcile(const std::set<std::string>& previous) {
   for (const auto& name : previous) {
     if (!owned_.contains(name)) {
-      engine_->remove(name);
+      removeFromEngine(name);
       specs_.erase(name);
       if (options_.on_removed) {
         options_.on_removed(name);
@@ -289,7 +293,30 @@ void Manager::run(const std::string& name, bool is_new) {
       seeds_.erase(s);
     }
   }
+  std::lock_guard lock(engine_mu_);
+  if (halted_) {
+    return;  // lease lost: stopAll() is on its way
+  }
+  in_engine_.insert(name);
   engine_->upsert(std::move(*spec), seed);
+}
+
+void Manager::removeFromEngine(const std::string& name) {
+  std::lock_guard lock(engine_mu_);
+  in_engine_.erase(name);
+  engine_->remove(name);
+}
+
+void Manager::halt() {
+  std::lock_guard lock(engine_mu_);
+  halted_ = true;
+  for (const auto& name : in_engine_) {
+    engine_->remove(name);
+  }
+  if (!in_engine_.empty()) {
+    spdlog::warn("manager: lease lost: {} check(s) stopped at once", in_engine_.size());
+  }
+  in_engine_.clear();
 }
 
 }  // namespace ninevolt::cluster

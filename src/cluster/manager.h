@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 
@@ -46,6 +47,11 @@ class Manager {
   void start();
   // Stops every check and the watches (lease lost or shutting down).
   void stopAll();
+  // Any thread: takes every check out of the engine now, without waiting for the cluster
+  // loop, which may sit in an etcd call for a whole call timeout while etcd is unreachable.
+  // For a lost lease: the checks must not outlive it. Nothing starts again until the loop
+  // has run stopAll() (which follows).
+  void halt();
 
   const std::set<std::string>& owned() const { return owned_; }
 
@@ -56,6 +62,7 @@ class Manager {
   void onMonitors(const store::ConfigWatchUpdate& u);
   void reconcile(const std::set<std::string>& previous);
   void run(const std::string& name, bool is_new);
+  void removeFromEngine(const std::string& name);
   void scheduleRetry();
   // Reads specs and saved states of checks new to this member: one key at a time for a
   // few, the whole prefixes at once for many (a member joining or a member dying).
@@ -74,7 +81,12 @@ class Manager {
   std::set<std::string> owned_;
   std::map<std::string, nlohmann::json> specs_;  // owned checks' stored JSON
   std::map<std::string, state::Seed> seeds_;     // saved states of arriving checks
-  Lifetime lifetime_;                            // last: ends first
+  // What this manager put into the engine, and whether halt() froze it; halt() runs on any
+  // thread, so these two are guarded (everything else is loop-only).
+  std::mutex engine_mu_;
+  std::set<std::string> in_engine_;
+  bool halted_ = false;
+  Lifetime lifetime_;  // last: ends first
 };
 
 }  // namespace ninevolt::cluster
