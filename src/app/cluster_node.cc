@@ -1,5 +1,6 @@
 #include "app/cluster_node.h"
 
+#include <algorithm>
 #include <future>
 
 #include <boost/asio/post.hpp>
@@ -35,6 +36,11 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
           .member_id = id, .on_removed = [publisher = publisher_.get()](const std::string& name) {
             publisher->forget(name);
           }});
+  etcd::ClientOptions probe_options = store_->client().options();
+  probe_options.call_timeout = std::min(probe_options.call_timeout, kProbeTimeout);
+  if (auto c = etcd::Client::create(probe_options)) {
+    probe_client_ = *c;
+  }
   thread_ = std::thread([this] {
     while (true) {
       try {
@@ -60,7 +66,7 @@ void ClusterNode::probeEtcd() {
   if (stopped_) {
     return;
   }
-  auto status = store_->client().status();
+  auto status = probe_client_ ? probe_client_->status() : store_->client().status();
   std::string problem = status ? "" : "etcd unreachable: " + status.error().message;
   {
     std::lock_guard lock(problem_mu_);

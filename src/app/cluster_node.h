@@ -61,6 +61,10 @@ class ClusterNode {
   boost::asio::steady_timer probe_timer_{io_};
   mutable std::mutex problem_mu_;
   std::string etcd_problem_;
+  // The probe's own client, with a short deadline: etcd gone shows within ~1-2 s, and the
+  // probe never holds the cluster loop for a whole call timeout.
+  std::shared_ptr<etcd::Client> probe_client_;
+  static constexpr std::chrono::milliseconds kProbeTimeout{1000};
 };
 
 }  // namespace ninevolt::app
