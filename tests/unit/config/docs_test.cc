@@ -42,6 +42,7 @@ TEST(Docs, EveryExampleIsAccepted) {
 
   Problems problems;
   std::set<std::string> alerter_names;
+  std::set<std::string> alerter_types;
   std::vector<MonitorSpec> monitors;
   int checked = 0;
   for (const auto& block : blocks) {
@@ -55,6 +56,7 @@ TEST(Docs, EveryExampleIsAccepted) {
     for (const auto& [name, value] : doc.alerters.items()) {
       if (auto a = parseAlerter(name, value, problems)) {
         alerter_names.insert(a->name);
+        alerter_types.insert(a->type);
       }
     }
     for (const auto& [name, value] : doc.monitors.items()) {
@@ -72,7 +74,7 @@ TEST(Docs, EveryExampleIsAccepted) {
     EXPECT_THAT(cfgtest::strings(checkAlerterReferences(m, alerter_names)), ::testing::IsEmpty());
   }
   EXPECT_EQ(types.size(), 4u);  // one example per check type
-  EXPECT_EQ(alerter_names.size(), 4u);
+  EXPECT_EQ(alerter_types.size(), 4u);  // one example (at least) per alerter type
 }
 
 }  // namespace
