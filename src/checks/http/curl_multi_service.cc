@@ -26,19 +26,26 @@ struct CurlMultiService::Watch {
 };
 
 CurlMultiService::CurlMultiService(asio::io_context& io)
-    : asio::execution_context::service(io), io_(io), multi_(curl_multi_init()), timer_(io) {
+    : asio::execution_context::service(io), io_(io), timer_(io) {
+  const auto& lib = curlLibrary();
+  if (!lib) {
+    load_error_ = lib.error().message;
+    return;
+  }
+  curl_ = &*lib;
+  multi_ = curl_->multi_init();
   if (multi_ != nullptr) {
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMultiService::onSocket);
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMultiService::onTimer);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+    curl_->multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMultiService::onSocket);
+    curl_->multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl_->multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMultiService::onTimer);
+    curl_->multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
   }
 }
 
 CurlMultiService::~CurlMultiService() {
   stop();
   if (multi_ != nullptr) {
-    curl_multi_cleanup(multi_);
+    curl_->multi_cleanup(multi_);
   }
 }
 
@@ -52,7 +59,7 @@ void CurlMultiService::stop() noexcept try {
   auto transfers = std::move(transfers_);
   transfers_.clear();
   for (auto& [easy, transfer] : transfers) {
-    curl_multi_remove_handle(multi_, easy);
+    curl_->multi_remove_handle(multi_, easy);
   }
   for (auto& [fd, watch] : watches_) {
     watch->alive = false;
@@ -69,7 +76,7 @@ CURLMcode CurlMultiService::add(CURL* easy, DoneFn on_done) {
     return CURLM_BAD_HANDLE;
   }
   transfers_[easy] = Transfer{next_id_++, std::move(on_done)};
-  CURLMcode rc = curl_multi_add_handle(multi_, easy);
+  CURLMcode rc = curl_->multi_add_handle(multi_, easy);
   if (rc != CURLM_OK) {
     transfers_.erase(easy);
   }
@@ -82,7 +89,7 @@ void CurlMultiService::remove(CURL* easy) {
     return;
   }
   transfers_.erase(it);
-  curl_multi_remove_handle(multi_, easy);
+  curl_->multi_remove_handle(multi_, easy);
 }
 
 int CurlMultiService::onSocket(CURL* /*easy*/, curl_socket_t fd, int what, void* self,
@@ -205,9 +212,9 @@ void CurlMultiService::onTimeout() {
 
 void CurlMultiService::action(curl_socket_t fd, int event) {
   int running = 0;
-  CURLMcode rc = curl_multi_socket_action(multi_, fd, event, &running);
+  CURLMcode rc = curl_->multi_socket_action(multi_, fd, event, &running);
   if (rc != CURLM_OK) {
-    spdlog::error("http check: curl_multi_socket_action: {}", curl_multi_strerror(rc));
+    spdlog::error("http check: curl_multi_socket_action: {}", curl_->multi_strerror(rc));
   }
   completeFinished();
 }
@@ -222,7 +229,7 @@ void CurlMultiService::completeFinished() {
   // message queue. The id guards against a handle freed and reallocated meanwhile.
   std::vector<Finished> finished;
   int left = 0;
-  while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+  while (CURLMsg* msg = curl_->multi_info_read(multi_, &left)) {
     if (msg->msg != CURLMSG_DONE) {
       continue;
     }
@@ -238,7 +245,7 @@ void CurlMultiService::completeFinished() {
     }
     DoneFn on_done = std::move(it->second.on_done);
     transfers_.erase(it);
-    curl_multi_remove_handle(multi_, f.easy);
+    curl_->multi_remove_handle(multi_, f.easy);
     try {
       on_done(f.rc);
     } catch (const std::exception& e) {

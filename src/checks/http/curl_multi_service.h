@@ -3,12 +3,15 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <unordered_map>
 
 #include <boost/asio/execution_context.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <curl/curl.h>
+
+#include "checks/http/curl_library.h"
 
 namespace ninevolt::checks::http {
 
@@ -23,6 +26,9 @@ namespace ninevolt::checks::http {
 //
 // Easy handles must be removed (or completed) before the io_context is destroyed: a check
 // bound to a loop does not outlive it.
+//
+// The first service made in the process loads libcurl (curlLibrary()); when that fails,
+// curl() is null, loadError() says why and add() refuses every transfer.
 class CurlMultiService : public boost::asio::execution_context::service {
  public:
   static boost::asio::execution_context::id id;
@@ -42,6 +48,9 @@ class CurlMultiService : public boost::asio::execution_context::service {
   void remove(CURL* easy);
 
   size_t activeTransfers() const { return transfers_.size(); }
+  // The loaded library (every curl call goes through it), or null when it failed to load.
+  const CurlLibrary* curl() const { return curl_; }
+  const std::string& loadError() const { return load_error_; }
 
  private:
   struct Watch;
@@ -64,6 +73,8 @@ class CurlMultiService : public boost::asio::execution_context::service {
   void completeFinished();
 
   boost::asio::io_context& io_;
+  const CurlLibrary* curl_ = nullptr;
+  std::string load_error_;
   CURLM* multi_ = nullptr;
   boost::asio::steady_timer timer_;
   std::unordered_map<curl_socket_t, std::shared_ptr<Watch>> watches_;

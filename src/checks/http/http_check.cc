@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <exception>
-#include <mutex>
 #include <optional>
 #include <utility>
 
@@ -53,6 +52,8 @@ class HttpCheck final : public Check {
   void failLater(const std::shared_ptr<Run>& run, CheckResult result);
   CheckResult evaluate(Run& run, CURLcode rc) const;
   std::optional<CheckResult> certExpiry(Run& run) const;
+  // Only valid once start() has seen that the library is loaded.
+  const CurlLibrary& curl() const { return *multi_.curl(); }
 
   config::MonitorSpec spec_;
   HttpOptions options_;
@@ -69,19 +70,23 @@ void HttpCheck::start(DoneFn done) {
   run->multi = &multi_;
   run->done = std::move(done);
   run->max_body = std::max<int64_t>(spec_.max_body, 0);
-  run->easy = curl_easy_init();
+  if (multi_.curl() == nullptr) {
+    failLater(run, CheckResult::unknown(label_ + ": " + multi_.loadError()));
+    return;
+  }
+  run->easy = curl().easy_init();
   if (run->easy == nullptr) {
     failLater(run, CheckResult::unknown(label_ + ": cannot create a curl handle"));
     return;
   }
   if (CURLcode rc = configure(*run); rc != CURLE_OK) {
-    failLater(run, CheckResult::unknown(label_ + ": setting up curl: " + curl_easy_strerror(rc)));
+    failLater(run, CheckResult::unknown(label_ + ": setting up curl: " + curl().easy_strerror(rc)));
     return;
   }
   if (CURLMcode rc = multi_.add(run->easy, [this](CURLcode result) { finish(result); });
       rc != CURLM_OK) {
-    failLater(run,
-              CheckResult::unknown(label_ + ": starting the transfer: " + curl_multi_strerror(rc)));
+    failLater(run, CheckResult::unknown(label_
+                                        + ": starting the transfer: " + curl().multi_strerror(rc)));
     return;
   }
   run->added = true;
@@ -93,7 +98,7 @@ CURLcode HttpCheck::configure(Run& run) {
   CURLcode rc = CURLE_OK;
   auto set = [&](CURLoption option, auto value) {
     if (rc == CURLE_OK) {
-      rc = curl_easy_setopt(e, option, value);
+      rc = curl().easy_setopt(e, option, value);
     }
   };
   set(CURLOPT_URL, url_.c_str());
@@ -138,10 +143,10 @@ CURLcode HttpCheck::configure(Run& run) {
     std::string line = name;
     line += value.empty() ? ";" : ": ";
     line += value;
-    run.headers = curl_slist_append(run.headers, line.c_str());
+    run.headers = curl().slist_append(run.headers, line.c_str());
   }
   if (!user_expect) {
-    run.headers = curl_slist_append(run.headers, "Expect:");
+    run.headers = curl().slist_append(run.headers, "Expect:");
   }
   set(CURLOPT_HTTPHEADER, run.headers);
 
@@ -155,8 +160,8 @@ CURLcode HttpCheck::configure(Run& run) {
       set(CURLOPT_CERTINFO, 1L);
     }
     // Only for the phase timings: a curl without the OpenSSL backend refuses, which is fine.
-    curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, &onSslContext);
-    curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, &run);
+    curl().easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, &onSslContext);
+    curl().easy_setopt(e, CURLOPT_SSL_CTX_DATA, &run);
   }
   return rc;
 }
@@ -199,11 +204,11 @@ void HttpCheck::finish(CURLcode rc) {
 CheckResult HttpCheck::evaluate(Run& run, CURLcode rc) const {
   CURL* e = run.easy;
   Timings t;
-  curl_easy_getinfo(e, CURLINFO_NAMELOOKUP_TIME_T, &t.namelookup_us);
-  curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &t.connect_us);
-  curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &t.appconnect_us);
-  curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &t.starttransfer_us);
-  curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &t.total_us);
+  curl().easy_getinfo(e, CURLINFO_NAMELOOKUP_TIME_T, &t.namelookup_us);
+  curl().easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &t.connect_us);
+  curl().easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &t.appconnect_us);
+  curl().easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &t.starttransfer_us);
+  curl().easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &t.total_us);
   if (run.tls_started) {
     // curl's times count from its start; ours is placed on that scale through the end,
     // which both clocks saw a moment ago.
@@ -212,7 +217,7 @@ CheckResult HttpCheck::evaluate(Run& run, CURLcode rc) const {
     t.tls_start_us = std::max<int64_t>(1, t.total_us - ago.count());
   }
   long status = 0;
-  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+  curl().easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 
   CheckResult result;
   if (!run.callback_error.empty()) {
@@ -244,8 +249,10 @@ CheckResult HttpCheck::evaluate(Run& run, CURLcode rc) const {
                               + " " + timeoutPhase(t, p));
   } else {
     long os_errno = 0;
-    curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
-    result = describeFailure(rc, os_errno, run.errbuf.data());
+    curl().easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
+    const std::string_view detail =
+        run.errbuf[0] != '\0' ? run.errbuf.data() : curl().easy_strerror(rc);
+    result = describeFailure(rc, os_errno, detail);
     result.message = label_ + ": " + result.message;
   }
   result.phases = phasesOf(t, spec_.ssl);
@@ -260,7 +267,7 @@ std::optional<CheckResult> HttpCheck::certExpiry(Run& run) const {
     return std::nullopt;
   }
   curl_certinfo* info = nullptr;
-  if (curl_easy_getinfo(run.easy, CURLINFO_CERTINFO, &info) != CURLE_OK || info == nullptr
+  if (curl().easy_getinfo(run.easy, CURLINFO_CERTINFO, &info) != CURLE_OK || info == nullptr
       || info->num_of_certs < 1) {
     return CheckResult::unknown(label_ + ": cert-expiry-warning: the server sent no certificate");
   }
@@ -308,10 +315,8 @@ class HttpCheckFactory final : public CheckFactory {
 }  // namespace
 
 std::unique_ptr<CheckFactory> makeHttpCheckFactory(HttpOptions options) {
-  // curl_global_init is not safe to race with other curl calls; the factory is made in
-  // main() before any loop runs.
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  // libcurl is not loaded here but by the first check (CurlMultiService, curlLibrary()): a
+  // process without http checks never maps it.
   return std::make_unique<HttpCheckFactory>(std::move(options));
 }
 

@@ -19,7 +19,8 @@ struct HttpOptions {
 
 // The factory for `type: http` monitors. Each check runs on the io_context it is created
 // for, through that loop's libcurl multi handle (an asio service, one per loop). Checks must
-// be destroyed before their io_context. Calls curl_global_init once per process.
+// be destroyed before their io_context. The first check created loads libcurl.so.4 (dlopen)
+// and calls curl_global_init (see curl_library.h); the factory itself loads nothing.
 std::unique_ptr<CheckFactory> makeHttpCheckFactory(HttpOptions options = {});
 
 }  // namespace ninevolt::checks::http

@@ -5,6 +5,8 @@
 
 #include <openssl/ssl.h>
 
+#include "checks/http/curl_library.h"
+
 namespace ninevolt::checks::http {
 
 size_t onHeader(char* data, size_t size, size_t count, void* user) {
@@ -44,17 +46,26 @@ size_t onBody(char* data, size_t size, size_t count, void* user) {
 
 namespace {
 
+// The OpenSSL functions of the libssl that libcurl uses. These callbacks only run inside a
+// transfer, so the library is loaded.
+const CurlLibrary& ssl() {
+  return *curlLibrary();
+}
+
 // The SSL_CTX slot where a connection's Run is kept for the OpenSSL info callback.
 int runIndex() {
-  static const int kIndex = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  // What the SSL_CTX_get_ex_new_index macro expands to.
+  static const int kIndex =
+      ssl().crypto_get_ex_new_index(CRYPTO_EX_INDEX_SSL_CTX, 0, nullptr, nullptr, nullptr, nullptr);
   return kIndex;
 }
 
-void onTlsInfo(const SSL* ssl, int where, int /*ret*/) {
+void onTlsInfo(const SSL* ssl_connection, int where, int /*ret*/) {
   if ((where & SSL_CB_HANDSHAKE_START) == 0) {
     return;
   }
-  auto* run = static_cast<Run*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), runIndex()));
+  auto* run = static_cast<Run*>(
+      ssl().ssl_ctx_get_ex_data(ssl().ssl_get_ssl_ctx(ssl_connection), runIndex()));
   if (run != nullptr && !run->tls_started) {
     run->tls_started = std::chrono::steady_clock::now();
   }
@@ -65,8 +76,8 @@ void onTlsInfo(const SSL* ssl, int where, int /*ret*/) {
 // curl 7.88 makes one SSL_CTX per connection and hands it to us before connecting; the
 // handshake start marks the end of the TCP connect, which curl does not report separately.
 CURLcode onSslContext(CURL* /*easy*/, void* ctx, void* user) {
-  SSL_CTX_set_ex_data(static_cast<SSL_CTX*>(ctx), runIndex(), user);
-  SSL_CTX_set_info_callback(static_cast<SSL_CTX*>(ctx), &onTlsInfo);
+  ssl().ssl_ctx_set_ex_data(static_cast<SSL_CTX*>(ctx), runIndex(), user);
+  ssl().ssl_ctx_set_info_callback(static_cast<SSL_CTX*>(ctx), &onTlsInfo);
   return CURLE_OK;
 }
 

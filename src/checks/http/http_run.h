@@ -39,10 +39,13 @@ struct Run {
     if (added) {
       multi->remove(easy);
     }
+    // easy and headers are only ever set through a loaded library.
     if (easy != nullptr) {
-      curl_easy_cleanup(easy);
+      multi->curl()->easy_cleanup(easy);
     }
-    curl_slist_free_all(headers);
+    if (headers != nullptr) {
+      multi->curl()->slist_free_all(headers);
+    }
   }
 };
 

@@ -67,8 +67,7 @@ std::string timeoutPhase(const Timings& t, const Progress& p) {
   return "while reading the body";
 }
 
-CheckResult describeFailure(CURLcode rc, long os_errno, std::string_view errbuf) {
-  std::string_view detail = errbuf.empty() ? std::string_view(curl_easy_strerror(rc)) : errbuf;
+CheckResult describeFailure(CURLcode rc, long os_errno, std::string_view detail) {
   switch (rc) {
     case CURLE_COULDNT_CONNECT:
       switch (os_errno) {

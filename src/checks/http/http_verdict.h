@@ -49,7 +49,8 @@ std::string timeoutPhase(const Timings& t, const Progress& p);
 // A failed transfer (not a timeout) in plain words: "connection refused",
 // "TLS certificate verification failed: certificate has expired". Status is kCritical for
 // anything the target did and kUnknown for failures of 9volt itself (bad CA file, no memory).
-CheckResult describeFailure(CURLcode rc, long os_errno, std::string_view errbuf);
+// `detail` is curl's error buffer, or curl_easy_strerror(rc) when that is empty.
+CheckResult describeFailure(CURLcode rc, long os_errno, std::string_view detail);
 
 // Parses curl's CERTINFO "Expire date" (OpenSSL's ASN1_TIME_print): "Nov 24 01:32:43 2026 GMT".
 std::optional<common::SystemTime> parseCertDate(std::string_view text);

@@ -1,0 +1,64 @@
+// libcurl is opened by the first http check, not by linking (curl_library.h): a process with
+// no http check never maps it. Its own binary, so no other test has loaded libcurl before.
+#include "checks/http/curl_library.h"
+
+#include <dlfcn.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "checks/http/http_check.h"
+#include "config/spec.h"
+
+namespace ninevolt::checks::http {
+namespace {
+
+using ::testing::HasSubstr;
+
+// True when the library is already in the process (RTLD_NOLOAD never loads it).
+bool mapped(const char* soname) {
+  void* handle = dlopen(soname, RTLD_LAZY | RTLD_NOLOAD);
+  if (handle == nullptr) {
+    return false;
+  }
+  dlclose(handle);
+  return true;
+}
+
+config::MonitorSpec httpSpec() {
+  config::Problems problems;
+  auto spec = config::parseMonitor(
+      "web", {{"type", "http"}, {"host", "127.0.0.1"}, {"port", 9}, {"interval", "30s"}}, problems);
+  EXPECT_TRUE(spec) << (problems.empty() ? "" : problems.front().toString());
+  return spec.value_or(config::MonitorSpec{});
+}
+
+// One test, in this order: the factory maps nothing, the first check maps libcurl.
+TEST(CurlLibraryTest, LoadedByTheFirstCheckNotByTheFactory) {
+  ASSERT_FALSE(mapped("libcurl.so.4")) << "this test binary links libcurl";
+  auto factory = makeHttpCheckFactory();
+  EXPECT_FALSE(mapped("libcurl.so.4"));
+  EXPECT_FALSE(mapped("libssl.so.3"));
+
+  boost::asio::io_context io;
+  auto check = factory->create(httpSpec(), io);
+  EXPECT_TRUE(mapped("libcurl.so.4"));
+  const auto& lib = curlLibrary();
+  ASSERT_TRUE(lib) << lib.error().message;
+  EXPECT_STREQ(lib->easy_strerror(CURLE_COULDNT_CONNECT), "Couldn't connect to server");
+}
+
+TEST(CurlLibraryTest, MissingLibraryIsAnErrorNamingIt) {
+  auto lib = openCurlLibrary("libcurl-not-installed.so.4");
+  ASSERT_FALSE(lib);
+  EXPECT_THAT(lib.error().message, HasSubstr("cannot load libcurl-not-installed.so.4"));
+}
+
+TEST(CurlLibraryTest, LibraryWithoutCurlIsRefusedWhole) {
+  auto lib = openCurlLibrary("libc.so.6");
+  ASSERT_FALSE(lib);
+  EXPECT_THAT(lib.error().message, HasSubstr("libc.so.6 lacks curl_global_init"));
+}
+
+}  // namespace
+}  // namespace ninevolt::checks::http
