@@ -1,0 +1,79 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "config/spec.h"
+
+namespace ninevolt::alerts {
+
+// What a notification says: the state a check entered, or its recovery.
+enum class NotificationKind { kWarning, kCritical, kResolve };
+const char* notificationKindName(NotificationKind kind);  // "warning" | "critical" | "resolve"
+
+// One message to one alerter about one state change of one check. Everything an alerter
+// type needs to format its request; built by the dispatcher, never by the alerter.
+struct Notification {
+  NotificationKind kind = NotificationKind::kCritical;
+  // Unique per transition of a check ("<check>/<transition id>"): the same transition
+  // delivered again (retry, new owner) carries the same id, so receivers can dedupe.
+  std::string transition_id;
+  std::string check;            // monitor name
+  std::string check_type;       // http | tcp | dns | exec
+  std::string description;      // the monitor's description ("" if none)
+  std::string target;           // what is checked, e.g. "GET https://host:443/path", "host:port"
+  std::string status;           // state entered: "ok" | "warning" | "critical"
+  std::string previous_status;  // state left
+  int count = 0;                // consecutive failed runs (for a resolve: when it recovered)
+  // As the original: "<TYPE> check '<name>' failure" / "... recovery"; "Check has entered
+  // into <state> state after N checks" / "Check has recovered from <state> after N checks".
+  std::string title;
+  std::string text;
+  std::string error;          // the failing result's message (for a resolve: the last failure's)
+  std::string member_id;      // member that ran the check
+  common::SystemTime time{};  // of the transition
+  std::optional<common::SystemTime> failing_since;  // first failure of this incident
+  std::string link;  // --external-url + the check's UI page; "" when not configured
+};
+
+// One configured alerter (an AlerterSpec made ready to send). deliver() makes ONE attempt
+// and blocks the calling delivery thread for at most `timeout` (every network call has
+// it); the dispatcher owns queuing, retries, backoff and ordering. Thread-safe: deliver()
+// may be called concurrently from several delivery threads.
+class Alerter {
+ public:
+  virtual ~Alerter() = default;
+  // Ok when the receiver accepted it. Errors say what happened without secrets:
+  // Errc::kInvalidArgument = retrying cannot help (4xx other than 408/429, Slack
+  // invalid_auth/channel_not_found...), anything else = worth retrying.
+  virtual Result<void> deliver(const Notification& n, std::chrono::milliseconds timeout) const = 0;
+};
+
+// Makes alerters of one type from a validated AlerterSpec (config::parseAlerter already
+// checked options and applied defaults). Stateless or process-wide settings only.
+class AlerterFactory {
+ public:
+  virtual ~AlerterFactory() = default;
+  virtual Result<std::unique_ptr<Alerter>> create(const config::AlerterSpec& spec) const = 0;
+};
+
+// type name -> factory; filled from main (app), frozen before use.
+class AlerterRegistry {
+ public:
+  void add(std::string type, std::unique_ptr<AlerterFactory> factory);
+  void freeze() { frozen_ = true; }
+  // Errc::kInvalidArgument naming the alerter and its type when the type is unknown.
+  Result<std::unique_ptr<Alerter>> create(const config::AlerterSpec& spec) const;
+
+ private:
+  std::map<std::string, std::unique_ptr<AlerterFactory>> factories_;
+  bool frozen_ = false;
+};
+
+}  // namespace ninevolt::alerts

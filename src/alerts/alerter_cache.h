@@ -1,0 +1,45 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "alerts/alerter.h"
+#include "etcd/watcher.h"
+#include "store/store.h"
+
+namespace ninevolt::alerts {
+
+// The configured alerters, kept from an etcd watch (never read per alert). An alerter
+// whose spec is invalid is left out (logged once per revision). Thread-safe.
+class AlerterCache {
+ public:
+  struct Entry {
+    std::string type;
+    std::shared_ptr<const Alerter> alerter;
+  };
+
+  AlerterCache(std::shared_ptr<store::Store> store,
+               std::shared_ptr<const AlerterRegistry> registry);
+  ~AlerterCache();
+
+  // Reads every alerter, then watches for changes from that revision.
+  Result<void> start();
+  void stop();
+  std::optional<Entry> get(const std::string& name) const;
+  size_t size() const;
+
+  // For tests and for configs applied before start(): builds one from its stored JSON.
+  void set(const std::string& name, const nlohmann::json& value);
+  void erase(const std::string& name);
+
+ private:
+  std::shared_ptr<store::Store> store_;
+  std::shared_ptr<const AlerterRegistry> registry_;
+  mutable std::mutex mu_;
+  std::map<std::string, Entry> alerters_;
+  std::unique_ptr<etcd::Watcher> watch_;
+};
+
+}  // namespace ninevolt::alerts

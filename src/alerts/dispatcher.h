@@ -1,0 +1,139 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "alerts/alerter_cache.h"
+#include "alerts/incident_store.h"
+#include "alerts/notification.h"
+#include "state/state_machine.h"
+
+namespace ninevolt::alerts {
+
+struct DispatcherStats {
+  struct PerType {
+    uint64_t sent = 0, failed = 0, retried = 0;
+  };
+  std::map<std::string, PerType> by_type;  // alerter type -> counters
+  uint64_t queued = 0;                     // deliveries waiting or in flight
+  uint64_t dropped = 0;                    // refused because the queue was full
+};
+
+// Turns state changes of the checks this member runs into notifications, exactly once
+// per change and alerter:
+//  1. read the monitor (alerter lists, description) and /9volt/incident/<check>;
+//  2. apply the change to the incident (incident.h) and write it with compare-and-swap
+//     BEFORE sending, so a new owner knows what was sent;
+//  3. deliver on a pool of delivery threads, one lane per (check, alerter): in order (a
+//     resolve never overtakes its trigger), retried with backoff and jitter for
+//     `retry_for`, then given up with an error event;
+//  4. record each outcome in the incident; delete it once every resolve is settled.
+// A check arriving from another member is adopted: what its incident has unsettled is sent
+// again under the same transition ids (after a grace period while the old owner may still
+// be sending). Nothing here blocks an engine loop: changes are posted to the dispatcher's
+// own loop thread, whose etcd calls block only it.
+class Dispatcher {
+ public:
+  struct Options {
+    std::string member_id;
+    std::string external_url;  // links in messages; "" = none
+    size_t delivery_threads = 4;
+    std::chrono::milliseconds timeout{10'000};  // one delivery attempt
+    std::chrono::milliseconds retry_for{15 * 60'000};
+    std::chrono::milliseconds first_backoff{1'000};
+    std::chrono::milliseconds max_backoff{60'000};
+    // A new owner waits this long before re-sending what a still-live old owner left
+    // unsettled (it may be sending it right now). Default: timeout + 2 s.
+    std::chrono::milliseconds adopt_grace{-1};
+    size_t max_queued = 10'000;
+    // Error/warning events (unknown alerter, given up, queue full): type, check, message.
+    std::function<void(const std::string&, const std::string&, const std::string&)> on_event;
+  };
+
+  Dispatcher(std::shared_ptr<store::Store> store, std::shared_ptr<const AlerterRegistry> registry,
+             Options options);
+  ~Dispatcher();  // stop()
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Loads the alerters and watches them. Retries in the background when etcd is down.
+  void start();
+  // Stops delivering: queued deliveries stay unsettled in their incidents (a next owner or
+  // this member's next start sends them). Blocks until in-flight attempts return.
+  void stop();
+
+  // A check of this member changed state (any thread; cheap).
+  void onTransition(const std::string& check, const state::Transition& transition);
+  // Checks that arrived at this member: send what their incidents left unsettled.
+  void adopt(std::vector<std::string> checks);
+  // A check left this member: drop its queued deliveries (an attempt in flight finishes).
+  void release(const std::string& check);
+
+  DispatcherStats stats() const;
+  // Waits until everything posted so far has been processed by the dispatcher loop (tests).
+  void sync();
+
+ private:
+  struct Job {
+    Notification notification;  // built when queued, from the incident as written
+    std::string alerter;
+    int attempts = 0;
+    std::chrono::steady_clock::time_point first_try{};
+    bool in_flight = false;    // an attempt is running on the pool
+    bool backing_off = false;  // waiting for its retry timer
+  };
+  using LaneKey = std::pair<std::string, std::string>;  // check, alerter
+
+  void handleChange(const ChangeOfState& change, int tries);
+  void handleAdopt(const std::vector<std::string>& checks);
+  void enqueue(const CheckInfo& check, const Incident& incident,
+               const std::vector<Delivery>& deliveries);
+  void pump(const LaneKey& key);
+  void attempt(const LaneKey& key);
+  void onAttempt(const LaneKey& key, std::string transition_id, Result<void> outcome,
+                 std::string type);
+  void settle(const std::string& check, const std::string& alerter,
+              const std::string& transition_id, bool delivered, int tries = 0);
+  void loadAlerters();
+  size_t queued() const;
+  std::optional<CheckInfo> checkInfo(const std::string& check);
+  void event(const std::string& type, const std::string& check, const std::string& message);
+  void retryLater(std::function<void()> fn, std::chrono::milliseconds delay);
+
+  std::shared_ptr<store::Store> store_;
+  Options options_;
+  AlerterCache alerters_;
+  IncidentStore incidents_;
+
+  boost::asio::io_context io_;  // the dispatcher loop: incidents, lanes, timers
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  boost::asio::thread_pool pool_;  // delivery attempts (blocking, with a timeout each)
+  std::thread thread_;
+  std::atomic<bool> stopped_{false};
+
+  // Dispatcher loop only:
+  std::map<LaneKey, std::deque<Job>> lanes_;
+  std::set<std::pair<std::string, std::string>> unknown_reported_;  // check, alerter
+  std::mt19937_64 rng_{std::random_device{}()};
+  bool alerters_loaded_ = false;
+  std::atomic<uint64_t> queued_{0};  // jobs in lanes_, for stats()
+
+  mutable std::mutex stats_mu_;
+  DispatcherStats stats_;
+};
+
+}  // namespace ninevolt::alerts

@@ -1,0 +1,90 @@
+#include "alerts/incident_store.h"
+
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "common/yaml_json.h"
+
+namespace ninevolt::alerts {
+
+StoredIncident IncidentStore::decode(const std::string& check, const etcd::KeyValue& kv) const {
+  StoredIncident out;
+  out.mod_revision = kv.mod_revision;
+  auto j = common::parseJson(kv.value);
+  if (!j) {
+    spdlog::error("alerts: incident of '{}' is not JSON; treating it as absent", check);
+    return out;
+  }
+  auto inc = Incident::fromJson(*j);
+  if (!inc) {
+    spdlog::error("alerts: incident of '{}': {}; treating it as absent", check,
+                  inc.error().message);
+    return out;
+  }
+  out.incident = std::move(*inc);
+  return out;
+}
+
+Result<StoredIncident> IncidentStore::load(const std::string& check) {
+  auto r = store_->client().range(store_->keys().incident(check));
+  if (!r) {
+    return tl::unexpected(r.error());
+  }
+  if (r->kvs.empty()) {
+    return StoredIncident{};
+  }
+  return decode(check, r->kvs[0]);
+}
+
+Result<std::map<std::string, StoredIncident>> IncidentStore::loadMany(
+    const std::vector<std::string>& checks) {
+  constexpr size_t kOneByOne = 16;
+  std::map<std::string, StoredIncident> out;
+  if (checks.size() <= kOneByOne) {
+    for (const auto& c : checks) {
+      auto one = load(c);
+      if (!one) {
+        return tl::unexpected(one.error());
+      }
+      out[c] = std::move(*one);
+    }
+    return out;
+  }
+  const std::string prefix = store_->keys().incidentPrefix();
+  auto r = store_->client().listPrefix(prefix);
+  if (!r) {
+    return tl::unexpected(r.error());
+  }
+  std::set<std::string> wanted(checks.begin(), checks.end());
+  for (const auto& c : checks) {
+    out[c] = StoredIncident{};
+  }
+  for (const auto& kv : r->kvs) {
+    auto name = store::Keys::nameUnder(prefix, kv.key);
+    if (name && wanted.contains(*name)) {
+      out[*name] = decode(*name, kv);
+    }
+  }
+  return out;
+}
+
+Result<int64_t> IncidentStore::save(const std::string& check,
+                                    const std::optional<Incident>& incident, int64_t expected) {
+  const std::string key = store_->keys().incident(check);
+  std::vector<etcd::Compare> guard{
+      expected == 0 ? etcd::Compare::createRevision(key, etcd::Compare::kEqual, 0)
+                    : etcd::Compare::modRevision(key, etcd::Compare::kEqual, expected)};
+  std::vector<etcd::TxnOp> ops{incident ? etcd::TxnOp::put(key, incident->toJson().dump())
+                                        : etcd::TxnOp::del(key)};
+  auto r = store_->client().txn(guard, ops);
+  if (!r) {
+    return tl::unexpected(r.error());
+  }
+  if (!r->succeeded) {
+    return fail(Errc::kConflict, "incident of '" + check + "' changed meanwhile");
+  }
+  return incident ? r->revision : 0;
+}
+
+}  // namespace ninevolt::alerts

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alerts/incident.h"
+#include "store/store.h"
+
+namespace ninevolt::alerts {
+
+// An incident as read from etcd, with the revision a write must compare against.
+struct StoredIncident {
+  std::optional<Incident> incident;  // nullopt: no key (or an unreadable value, logged)
+  int64_t mod_revision = 0;          // 0 = absent
+};
+
+// Reads and writes /9volt/incident/<check> with compare-and-swap, so two writers (an old
+// and a new owner, or a late delivery outcome) never overwrite each other blindly.
+class IncidentStore {
+ public:
+  explicit IncidentStore(std::shared_ptr<store::Store> store) : store_(std::move(store)) {}
+
+  Result<StoredIncident> load(const std::string& check);
+  // Several at once: one prefix read when many are asked (incidents are few: only
+  // checks that are failing or have resolves in flight have one).
+  Result<std::map<std::string, StoredIncident>> loadMany(const std::vector<std::string>& checks);
+  // Writes `incident` (nullopt: deletes the key) if the key is still at `expected`
+  // (0 = must be absent). Errc::kConflict when someone else wrote meanwhile.
+  Result<int64_t> save(const std::string& check, const std::optional<Incident>& incident,
+                       int64_t expected);
+
+ private:
+  StoredIncident decode(const std::string& check, const etcd::KeyValue& kv) const;
+  std::shared_ptr<store::Store> store_;
+};
+
+}  // namespace ninevolt::alerts

@@ -1,0 +1,40 @@
+#include <cstdlib>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "alerts/alerter.h"
+
+namespace ninevolt::alerts {
+
+const char* notificationKindName(NotificationKind kind) {
+  switch (kind) {
+    case NotificationKind::kWarning:
+      return "warning";
+    case NotificationKind::kCritical:
+      return "critical";
+    case NotificationKind::kResolve:
+      return "resolve";
+  }
+  return "critical";
+}
+
+void AlerterRegistry::add(std::string type, std::unique_ptr<AlerterFactory> factory) {
+  if (frozen_) {
+    // A programming error in main(): fail loudly at start-up, never silently.
+    spdlog::critical("alerts::AlerterRegistry::add after freeze()");
+    std::abort();
+  }
+  factories_[std::move(type)] = std::move(factory);
+}
+
+Result<std::unique_ptr<Alerter>> AlerterRegistry::create(const config::AlerterSpec& spec) const {
+  auto it = factories_.find(spec.type);
+  if (it == factories_.end()) {
+    return fail(Errc::kInvalidArgument,
+                fmt::format("alerter '{}': no implementation for type '{}'", spec.name, spec.type));
+  }
+  return it->second->create(spec);
+}
+
+}  // namespace ninevolt::alerts
