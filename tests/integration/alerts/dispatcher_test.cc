@@ -1,0 +1,316 @@
+// The dispatcher with a real etcd: incidents written before sending, retries, give-ups,
+// unknown alerters, ordering, and a second member adopting what the first left unsettled.
+#include "alerts/dispatcher.h"
+
+#include <mutex>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "support/etcd_fixture.h"
+
+namespace ninevolt::alerts {
+namespace {
+
+using namespace std::chrono_literals;
+using ninevolt::testing::eventually;
+
+struct Sent {
+  std::string alerter;
+  Notification n;
+  bool recorded_before = false;  // the incident in etcd already named this transition
+};
+
+// Shared by the scripted alerters of a test: what they answer, what they received.
+struct World {
+  std::mutex mu;
+  std::vector<Sent> sent;                           // accepted deliveries
+  std::map<std::string, std::vector<Errc>> script;  // alerter -> errors to answer first
+  std::map<std::string, int> attempts;
+  std::map<std::string, std::chrono::milliseconds> delay;
+  std::shared_ptr<store::Store> store;
+
+  size_t count(const std::string& alerter, NotificationKind kind) {
+    std::lock_guard lock(mu);
+    return std::count_if(sent.begin(), sent.end(),
+                         [&](const Sent& s) { return s.alerter == alerter && s.n.kind == kind; });
+  }
+};
+
+class ScriptedAlerter : public Alerter {
+ public:
+  ScriptedAlerter(std::string name, std::shared_ptr<World> world)
+      : name_(std::move(name)), world_(std::move(world)) {}
+  Result<void> deliver(const Notification& n, std::chrono::milliseconds) const override {
+    std::chrono::milliseconds delay{0};
+    {
+      std::lock_guard lock(world_->mu);
+      world_->attempts[name_]++;
+      delay = world_->delay[name_];
+    }
+    std::this_thread::sleep_for(delay);
+    std::lock_guard lock(world_->mu);
+    auto& errs = world_->script[name_];
+    if (!errs.empty()) {
+      Errc e = errs.front();
+      errs.erase(errs.begin());
+      return fail(e, "scripted failure");
+    }
+    // Was the incident written before this send? Read it from etcd like a new owner would.
+    bool recorded = false;
+    auto r = world_->store->client().range(world_->store->keys().incident(n.check));
+    if (r && !r->kvs.empty()) {
+      auto inc = Incident::fromJson(nlohmann::json::parse(r->kvs[0].value));
+      recorded = inc && inc->alerters.contains(name_)
+                 && inc->alerters.at(name_).transition_id == n.transition_id;
+    }
+    world_->sent.push_back({name_, n, recorded});
+    return {};
+  }
+
+ private:
+  std::string name_;
+  std::shared_ptr<World> world_;
+};
+
+class ScriptedFactory : public AlerterFactory {
+ public:
+  explicit ScriptedFactory(std::shared_ptr<World> world) : world_(std::move(world)) {}
+  Result<std::unique_ptr<Alerter>> create(const config::AlerterSpec& spec) const override {
+    return std::make_unique<ScriptedAlerter>(spec.name, world_);
+  }
+
+ private:
+  std::shared_ptr<World> world_;
+};
+
+class DispatcherTest : public ninevolt::testing::EtcdTest {
+ protected:
+  void SetUp() override {
+    EtcdTest::SetUp();
+    store_ = std::make_shared<store::Store>(client_, "/9volt");
+    world_ = std::make_shared<World>();
+    world_->store = store_;
+    auto registry = std::make_shared<AlerterRegistry>();
+    registry->add("webhook", std::make_unique<ScriptedFactory>(world_));
+    registry->freeze();
+    registry_ = registry;
+    for (const char* a : {"chat", "pager"}) {
+      putJson(store_->keys().alerter(a),
+              {{"type", "webhook"}, {"options", {{"url", "http://127.0.0.1:1/"}}}});
+    }
+    putJson(store_->keys().monitor("web"), {{"type", "http"},
+                                            {"host", "127.0.0.1"},
+                                            {"interval", "10s"},
+                                            {"warning-alerter", {"chat"}},
+                                            {"critical-alerter", {"chat", "pager"}}});
+  }
+  void TearDown() override {
+    for (auto& d : dispatchers_) {
+      d->stop();
+    }
+    EtcdTest::TearDown();
+  }
+
+  void putJson(const std::string& key, const nlohmann::json& j) {
+    ASSERT_TRUE(client_->put(key, j.dump()));
+  }
+
+  Dispatcher& start(const std::string& member, Dispatcher::Options o = {}) {
+    o.member_id = member;
+    o.first_backoff = 20ms;
+    o.max_backoff = 100ms;
+    o.timeout = 1s;
+    if (o.adopt_grace.count() < 0) {
+      o.adopt_grace = 0ms;
+    }
+    o.on_event = [this](const std::string& type, const std::string& check,
+                        const std::string& message) {
+      std::lock_guard lock(events_mu_);
+      events_.push_back(type + " " + check + ": " + message);
+    };
+    dispatchers_.push_back(std::make_unique<Dispatcher>(store_, registry_, o));
+    dispatchers_.back()->start();
+    return *dispatchers_.back();
+  }
+
+  static state::Transition change(state::CheckState from, state::CheckState to, int count) {
+    state::Transition t;
+    t.from = from;
+    t.to = to;
+    t.count = count;
+    t.result = checks::CheckResult{
+        to == state::CheckState::kOk ? checks::Status::kOk : checks::Status::kCritical,
+        to == state::CheckState::kOk ? "fine" : "connection refused"};
+    t.result.time = std::chrono::system_clock::now();
+    return t;
+  }
+
+  bool incidentExists(const std::string& check) {
+    auto r = client_->range(store_->keys().incident(check));
+    return r && !r->kvs.empty();
+  }
+  std::vector<std::string> events() {
+    std::lock_guard lock(events_mu_);
+    return events_;
+  }
+
+  std::shared_ptr<store::Store> store_;
+  std::shared_ptr<World> world_;
+  std::shared_ptr<const AlerterRegistry> registry_;
+  std::vector<std::unique_ptr<Dispatcher>> dispatchers_;
+  std::mutex events_mu_;
+  std::vector<std::string> events_;
+};
+
+using state::CheckState;
+
+TEST_F(DispatcherTest, TriggerThenResolveOncePerAlerterRecordedBeforeSending) {
+  auto& d = start("m1");
+  d.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 3));
+  ASSERT_TRUE(eventually([&] {
+    return world_->count("chat", NotificationKind::kCritical) == 1
+           && world_->count("pager", NotificationKind::kCritical) == 1;
+  }));
+  d.onTransition("web", change(CheckState::kCritical, CheckState::kOk, 0));
+  ASSERT_TRUE(eventually([&] {
+    return world_->count("chat", NotificationKind::kResolve) == 1
+           && world_->count("pager", NotificationKind::kResolve) == 1;
+  }));
+  ASSERT_TRUE(eventually([&] { return !incidentExists("web"); }));  // finished: deleted
+  d.sync();
+  std::lock_guard lock(world_->mu);
+  ASSERT_EQ(world_->sent.size(), 4U);
+  for (const auto& s : world_->sent) {
+    EXPECT_TRUE(s.recorded_before) << s.alerter << " " << s.n.transition_id;
+    EXPECT_EQ(s.n.member_id, "m1");
+    EXPECT_EQ(s.n.check_type, "http");
+  }
+  EXPECT_EQ(world_->sent[0].n.title, "HTTP check 'web' failure");
+  EXPECT_EQ(world_->sent[0].n.error, "connection refused");
+  EXPECT_EQ(d.stats().by_type["webhook"].sent, 4U);
+}
+
+TEST_F(DispatcherTest, FailuresAreRetriedAndDeliveredOnce) {
+  world_->script["pager"] = {Errc::kUnavailable, Errc::kDeadlineExceeded};
+  auto& d = start("m1");
+  d.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 1));
+  ASSERT_TRUE(eventually([&] { return world_->count("pager", NotificationKind::kCritical) == 1; }));
+  d.sync();
+  std::lock_guard lock(world_->mu);
+  EXPECT_EQ(world_->attempts["pager"], 3);
+  EXPECT_EQ(world_->attempts["chat"], 1);
+  EXPECT_EQ(d.stats().by_type["webhook"].retried, 2U);
+}
+
+TEST_F(DispatcherTest, ANonRetryableFailureIsGivenUpWithAnErrorEvent) {
+  world_->script["pager"] = {Errc::kInvalidArgument};
+  auto& d = start("m1");
+  d.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 1));
+  ASSERT_TRUE(eventually([&] {
+    auto r = client_->range(store_->keys().incident("web"));
+    if (!r || r->kvs.empty()) {
+      return false;
+    }
+    auto j = nlohmann::json::parse(r->kvs[0].value);
+    return j["alerters"]["pager"]["failed"] == true && j["alerters"]["chat"]["delivered"] == true;
+  }));
+  EXPECT_THAT(events(), ::testing::Contains(::testing::HasSubstr("given up after 1 attempt")));
+  EXPECT_EQ(world_->count("chat", NotificationKind::kCritical), 1U);
+}
+
+TEST_F(DispatcherTest, GivesUpAfterRetryFor) {
+  world_->script["pager"] = std::vector<Errc>(1000, Errc::kUnavailable);
+  auto& d = start("m1", {.retry_for = 300ms});
+  d.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 1));
+  ASSERT_TRUE(eventually([&] {
+    auto evs = events();
+    return std::any_of(evs.begin(), evs.end(), [](const std::string& e) {
+      return e.find("given up") != std::string::npos;
+    });
+  }));
+  std::lock_guard lock(world_->mu);
+  EXPECT_GE(world_->attempts["pager"], 2);
+  EXPECT_LT(world_->attempts["pager"], 30);
+}
+
+TEST_F(DispatcherTest, UnknownAlerterIsAnErrorEventOnceAndTheOthersStillGetIt) {
+  putJson(store_->keys().monitor("web"), {{"type", "http"},
+                                          {"host", "127.0.0.1"},
+                                          {"interval", "10s"},
+                                          {"critical-alerter", {"nosuch", "pager"}}});
+  auto& d = start("m1");
+  d.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 1));
+  ASSERT_TRUE(eventually([&] { return world_->count("pager", NotificationKind::kCritical) == 1; }));
+  d.onTransition("web", change(CheckState::kCritical, CheckState::kOk, 0));
+  ASSERT_TRUE(eventually([&] { return world_->count("pager", NotificationKind::kResolve) == 1; }));
+  d.sync();
+  auto evs = events();
+  EXPECT_EQ(std::count_if(evs.begin(), evs.end(),
+                          [](const std::string& e) {
+                            return e.find("'nosuch', which does not exist") != std::string::npos;
+                          }),
+            1);
+}
+
+TEST_F(DispatcherTest, AResolveNeverOvertakesItsTrigger) {
+  world_->delay["pager"] = 200ms;
+  world_->script["pager"] = {Errc::kUnavailable};
+  auto& d = start("m1");
+  d.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 1));
+  d.onTransition("web", change(CheckState::kCritical, CheckState::kOk, 0));
+  ASSERT_TRUE(eventually([&] { return world_->count("pager", NotificationKind::kResolve) == 1; }));
+  std::lock_guard lock(world_->mu);
+  std::vector<NotificationKind> pager;
+  for (const auto& s : world_->sent) {
+    if (s.alerter == "pager") {
+      pager.push_back(s.n.kind);
+    }
+  }
+  EXPECT_THAT(pager,
+              ::testing::ElementsAre(NotificationKind::kCritical, NotificationKind::kResolve));
+}
+
+TEST_F(DispatcherTest, ANewOwnerSendsWhatTheOldOneLeftUnsettledAndResolvesIt) {
+  // m1 alerts; pager is down, so its critical stays unsettled when m1 goes away.
+  world_->script["pager"] = std::vector<Errc>(1000, Errc::kUnavailable);
+  auto& m1 = start("m1");
+  m1.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 3));
+  ASSERT_TRUE(eventually([&] { return world_->count("chat", NotificationKind::kCritical) == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(world_->mu);
+    return world_->attempts["pager"] >= 1;
+  }));
+  m1.stop();
+  std::string tid;
+  {
+    std::lock_guard lock(world_->mu);
+    world_->script["pager"].clear();  // pager is back
+    tid = world_->sent[0].n.transition_id;
+  }
+  // m2 adopts the check: it sends pager's critical (same transition id), not chat's again.
+  auto& m2 = start("m2");
+  m2.adopt({"web"});
+  ASSERT_TRUE(eventually([&] { return world_->count("pager", NotificationKind::kCritical) == 1; }));
+  // The check fails on at m2 (its seed was stale: it enters CRITICAL again): nothing new.
+  m2.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 3));
+  m2.onTransition("web", change(CheckState::kCritical, CheckState::kOk, 0));
+  ASSERT_TRUE(eventually([&] {
+    return world_->count("chat", NotificationKind::kResolve) == 1
+           && world_->count("pager", NotificationKind::kResolve) == 1;
+  }));
+  ASSERT_TRUE(eventually([&] { return !incidentExists("web"); }));
+  m2.sync();
+  std::lock_guard lock(world_->mu);
+  EXPECT_EQ(world_->sent.size(), 4U);  // chat crit, pager crit, chat resolve, pager resolve
+  for (const auto& s : world_->sent) {
+    if (s.n.kind == NotificationKind::kCritical) {
+      EXPECT_EQ(s.n.transition_id, tid);
+    } else {
+      EXPECT_EQ(s.n.member_id, "m2");
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ninevolt::alerts
