@@ -60,6 +60,11 @@ TxnOp TxnOp::put(std::string key, std::string value, int64_t lease) {
 TxnOp TxnOp::del(std::string key, bool prefix) {
   return makeOp(kDelete, std::move(key), prefix);
 }
+TxnOp TxnOp::delRange(std::string key, std::string range_end) {
+  TxnOp op = makeOp(kDelete, std::move(key), false);
+  op.range_end = std::move(range_end);
+  return op;
+}
 TxnOp TxnOp::get(std::string key, bool prefix) {
   return makeOp(kGet, std::move(key), prefix);
 }
@@ -277,8 +282,12 @@ Result<RangeResult> ClientImpl::rangeRequest(const char* op, const std::string& 
 
 Result<RangeResult> ClientImpl::range(const std::string& key, const RangeOptions& options) {
   etcdserverpb::RangeRequest req;
-  fillRange(key, options.prefix, req.mutable_key(), req.mutable_range_end());
+  fillRange(key, options.prefix, req.mutable_key(), req.mutable_range_end(), options.range_end);
   req.set_limit(options.limit);
+  if (options.descending) {
+    req.set_sort_order(etcdserverpb::RangeRequest::DESCEND);
+    req.set_sort_target(etcdserverpb::RangeRequest::KEY);
+  }
   req.set_revision(options.revision);
   req.set_keys_only(options.keys_only);
   req.set_count_only(options.count_only);

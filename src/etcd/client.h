@@ -48,6 +48,10 @@ struct RangeOptions {
   int64_t revision = 0;  // 0 = latest
   bool keys_only = false;
   bool count_only = false;
+  // Non-empty: read the keys in [key, range_end) (prefix is then ignored).
+  std::string range_end;
+  // Keys highest first; with limit, the last keys of the range (newest-first listings).
+  bool descending = false;
 };
 
 struct RangeResult {
@@ -95,12 +99,14 @@ struct TxnOp {
   enum Kind { kPut, kDelete, kGet };
   Kind kind = kGet;
   std::string key;
-  std::string value;    // kPut
-  int64_t lease = 0;    // kPut
-  bool prefix = false;  // kDelete / kGet over a prefix
+  std::string value;      // kPut
+  int64_t lease = 0;      // kPut
+  bool prefix = false;    // kDelete / kGet over a prefix
+  std::string range_end;  // kDelete / kGet over [key, range_end) (prefix then ignored)
 
   static TxnOp put(std::string key, std::string value, int64_t lease = 0);
   static TxnOp del(std::string key, bool prefix = false);
+  static TxnOp delRange(std::string key, std::string range_end);
   static TxnOp get(std::string key, bool prefix = false);
 };
 

@@ -27,9 +27,12 @@ RangeResult fromProto(const etcdserverpb::RangeResponse& response) {
   return out;
 }
 
-void fillRange(const std::string& key, bool prefix, std::string* out_key, std::string* range_end) {
+void fillRange(const std::string& key, bool prefix, std::string* out_key, std::string* range_end,
+               const std::string& explicit_end) {
   *out_key = key;
-  if (prefix) {
+  if (!explicit_end.empty()) {
+    *range_end = explicit_end;
+  } else if (prefix) {
     // etcd treats key "\0" with range_end "\0" as "every key"; an empty prefix means that.
     if (key.empty()) {
       *out_key = std::string(1, '\0');
@@ -91,12 +94,12 @@ void toProto(const TxnOp& op, etcdserverpb::RequestOp* out) {
     }
     case TxnOp::kDelete: {
       auto* del = out->mutable_request_delete_range();
-      fillRange(op.key, op.prefix, del->mutable_key(), del->mutable_range_end());
+      fillRange(op.key, op.prefix, del->mutable_key(), del->mutable_range_end(), op.range_end);
       break;
     }
     case TxnOp::kGet: {
       auto* get = out->mutable_request_range();
-      fillRange(op.key, op.prefix, get->mutable_key(), get->mutable_range_end());
+      fillRange(op.key, op.prefix, get->mutable_key(), get->mutable_range_end(), op.range_end);
       break;
     }
   }

@@ -19,7 +19,9 @@ KeyValue fromProto(const mvccpb::KeyValue& kv);
 RangeResult fromProto(const etcdserverpb::RangeResponse& response);
 void toProto(const Compare& compare, etcdserverpb::Compare* out);
 void toProto(const TxnOp& op, etcdserverpb::RequestOp* out);
-void fillRange(const std::string& key, bool prefix, std::string* out_key, std::string* range_end);
+// explicit_end non-empty: the range [key, explicit_end) whatever prefix says.
+void fillRange(const std::string& key, bool prefix, std::string* out_key, std::string* range_end,
+               const std::string& explicit_end = {});
 
 // "5s", "1500ms"
 std::string formatDuration(std::chrono::milliseconds d);

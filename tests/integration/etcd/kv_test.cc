@@ -153,6 +153,31 @@ TEST_F(KvTest, ListPrefixPagesAtOnePinnedRevision) {
   EXPECT_FALSE(client_->listPrefix("/big/", 0));
 }
 
+TEST_F(KvTest, ExplicitRangeEndDescendingAndRangeDelete) {
+  for (const char* k : {"/r/a", "/r/b", "/r/c", "/r/d", "/r0"}) {
+    ASSERT_TRUE(client_->put(k, k));
+  }
+  // [b, d): b and c; descending with a limit: the highest keys of the range.
+  auto mid = client_->range("/r/b", {.range_end = "/r/d"});
+  ASSERT_TRUE(mid) << mid.error().message;
+  ASSERT_EQ(mid->kvs.size(), 2u);
+  EXPECT_EQ(mid->kvs[0].key, "/r/b");
+  auto top = client_->range("/r/", {.prefix = true, .limit = 2, .descending = true});
+  ASSERT_TRUE(top) << top.error().message;
+  ASSERT_EQ(top->kvs.size(), 2u);
+  EXPECT_EQ(top->kvs[0].key, "/r/d");
+  EXPECT_EQ(top->kvs[1].key, "/r/c");
+  EXPECT_TRUE(top->more);
+
+  auto del = client_->txn({}, {TxnOp::delRange("/r/", "/r/c")});
+  ASSERT_TRUE(del) << del.error().message;
+  auto left = client_->range("/r", {.prefix = true, .keys_only = true});
+  ASSERT_TRUE(left);
+  ASSERT_EQ(left->kvs.size(), 3u);
+  EXPECT_EQ(left->kvs[0].key, "/r/c");
+  EXPECT_EQ(left->kvs[2].key, "/r0");
+}
+
 TEST_F(KvTest, DeleteKeyAndPrefix) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(client_->put("/d/" + std::to_string(i), "x"));
