@@ -1,5 +1,8 @@
 #include "store/keys.h"
 
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
 namespace ninevolt::store {
 
 Keys::Keys(std::string_view prefix) {
@@ -10,6 +13,20 @@ Keys::Keys(std::string_view prefix) {
     prefix.remove_suffix(1);
   }
   root_ = "/" + std::string(prefix.empty() ? "9volt" : prefix);
+}
+
+std::string Keys::eventTime(common::SystemTime time) {
+  auto secs = std::chrono::floor<std::chrono::seconds>(time);
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(time - secs).count();
+  return fmt::format("{:%Y%m%dT%H%M%S}.{:06d}Z", secs, micros);
+}
+
+std::string Keys::event(common::SystemTime time, std::string_view member_id, uint64_t seq) const {
+  return fmt::format("{}{}-{}-{:06d}", eventPrefix(), eventTime(time), member_id, seq);
+}
+
+std::string Keys::eventsFrom(common::SystemTime since) const {
+  return eventPrefix() + eventTime(since);
 }
 
 std::optional<std::string> Keys::nameUnder(std::string_view prefix, std::string_view key) {

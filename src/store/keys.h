@@ -1,8 +1,11 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "common/clock.h"
 
 namespace ninevolt::store {
 
@@ -40,6 +43,15 @@ class Keys {
     return incidentPrefix() + std::string(check);
   }
   std::string eventPrefix() const { return root_ + "/event/"; }
+  // "/9volt/event/20250102T030405.123456Z-<member>-000042": keys sort by time (UTC,
+  // microseconds, fixed width), then member, then the recorder's per-process sequence.
+  std::string event(common::SystemTime time, std::string_view member_id, uint64_t seq) const;
+  // The first key an event recorded at or after `since` can have (a range start).
+  std::string eventsFrom(common::SystemTime since) const;
+  // The cluster's shared event retention lease: {"id", "ttl", "granted"} (no lease itself).
+  std::string eventLease() const { return root_ + "/cluster/event-lease"; }
+  // The time part of an event key: "20250102T030405.123456Z".
+  static std::string eventTime(common::SystemTime time);
 
   // The last path element of key if key is directly under prefix ("/9volt/monitor/web" ->
   // "web"); nullopt for keys elsewhere or deeper.

@@ -13,6 +13,7 @@
 #include "common/result.h"
 #include "etcd/client.h"
 #include "etcd/watcher.h"
+#include "store/event.h"
 #include "store/keys.h"
 
 namespace ninevolt::store {
@@ -127,7 +128,26 @@ class Store {
   // now stored (the existing one if present).
   Result<nlohmann::json> ensureClusterConfig(const nlohmann::json& defaults);
 
+  // --- The event log (store_events.cc; events::EventLog is the writer) ---
+  // Creates the events in one txn, each only if its key does not exist yet, all on `lease`:
+  // true = all written; false = some key existed already and nothing was written. At most
+  // kMaxEventsPerTxn events per call.
+  Result<bool> createEvents(const std::vector<StoredEvent>& events, int64_t lease);
+  // See EventFilter: newest first, read in pages at one revision, stopping at `limit`.
+  // Values that are not events (written by hand) are skipped.
+  Result<std::vector<StoredEvent>> listEvents(const EventFilter& filter);
+  Result<int64_t> countEvents();
+  // Deletes the oldest events so that at most `keep` remain (one range delete); returns how
+  // many went.
+  Result<int64_t> trimEvents(int64_t keep);
+  // The shared retention lease record (nullopt when there is none yet).
+  Result<std::optional<EventLeaseRecord>> getEventLease();
+  // Stores `record` if the stored one is still at expected_mod_revision (0 = still absent);
+  // false when another member replaced it first.
+  Result<bool> replaceEventLease(const EventLeaseRecord& record, int64_t expected_mod_revision);
+
   static constexpr size_t kMaxTxnOps = 128;
+  static constexpr size_t kMaxEventsPerTxn = kMaxTxnOps / 2;  // a compare and a put each
 
  private:
   std::string keyFor(ConfigKind kind, const std::string& name) const;
