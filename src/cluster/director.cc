@@ -1,5 +1,7 @@
 #include "cluster/director.h"
 
+#include <utility>
+
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -95,6 +97,7 @@ void Director::campaign() {
   }
   if (!res->responses.empty() && !res->responses[0].kvs.empty()) {
     spdlog::info("director: {} is the director", res->responses[0].kvs[0].value);
+    noteDirector(res->responses[0].kvs[0].value);
   }
 }
 
@@ -113,12 +116,16 @@ void Director::onDirectorKey(const etcd::WatchUpdate& update) {
         } else {
           gone = false;
           taken_by_other = ev.kv.value != my_value_;
+          noteDirector(ev.kv.value);
         }
       }
       break;
     case etcd::WatchUpdate::kResync:
       gone = update.snapshot.empty();
       taken_by_other = !gone && update.snapshot[0].value != my_value_;
+      if (!gone) {
+        noteDirector(update.snapshot[0].value);
+      }
       break;
     default:
       return;  // disconnect/reconnect: the watch resumes without gaps
@@ -135,6 +142,13 @@ void Director::becomeDirector(int64_t create_revision) {
   create_revision_ = create_revision;
   is_director_ = true;
   spdlog::info("director: member {} is now the director", options_.member_id);
+  orphans_.clear();
+  std::string previous = std::exchange(last_director_, options_.member_id);
+  emit(store::kEventInfo, store::event_kind::kDirectorChanged,
+       previous.empty() || previous == options_.member_id
+           ? fmt::format("member {} is now the director", options_.member_id)
+           : fmt::format("member {} is now the director, after {}", options_.member_id, previous),
+       {}, options_.member_id);
   if (options_.on_change) {
     options_.on_change(true);
   }
@@ -142,6 +156,7 @@ void Director::becomeDirector(int64_t create_revision) {
     scheduleRecompute();
     return;
   }
+  reportPreviousDirectorGone(previous);
   recompute();
 }
 
@@ -215,6 +230,10 @@ bool Director::loadAll() {
       if (!is_director_) {
         return;
       }
+      std::set<std::string> before;
+      for (const auto& [id, m] : members_) {
+        before.insert(id);
+      }
       if (u.kind == etcd::WatchUpdate::kResync) {
         members_.clear();
         for (const auto& kv : u.snapshot) {
@@ -234,6 +253,7 @@ bool Director::loadAll() {
           members_[*id] = *m;
         }
       }
+      reportMembers(before);
       scheduleRecompute();
     });
   };
@@ -363,6 +383,7 @@ void Director::recompute() {
   }
   stored_ = std::move(desired);
   deleted_.clear();
+  reportOrphans(p);
   if (options_.on_orphans) {
     options_.on_orphans(p.orphans);
   }

@@ -41,6 +41,10 @@ class Director {
     std::function<void(bool)> on_change;
     // Orphans after each placement (tests and the event log).
     std::function<void(const std::vector<std::string>&)> on_orphans;
+    // Cluster events seen by the director, on the loop: member joined/left, director
+    // changed, check orphaned/placed (on change only; a new director reports the orphans it
+    // finds once). For the event log; must not block.
+    std::function<void(store::Event)> on_event;
   };
 
   Director(boost::asio::io_context& io, std::shared_ptr<store::Store> store, Options options);
@@ -66,6 +70,14 @@ class Director {
   void recompute();
   bool loadAll();
   Result<bool> writeFenced(const std::vector<etcd::TxnOp>& ops);
+  void emit(const char* type, const char* kind, std::string message, std::string check = {},
+            std::string member = {});
+  void reportMembers(const std::set<std::string>& before);
+  // A director killed outright takes its member record with it (same lease): the member
+  // watch of its successor never sees it go, so the successor reports it.
+  void reportPreviousDirectorGone(const std::string& previous);
+  void noteDirector(const std::string& director_value);
+  void reportOrphans(const Placement& placement);
 
   boost::asio::io_context& io_;
   std::shared_ptr<store::Store> store_;
@@ -90,6 +102,9 @@ class Director {
   std::map<std::string, std::map<std::string, std::string>> stored_;
   // Monitors deleted since the last placement: their /9volt/state keys go with it.
   std::set<std::string> deleted_;
+  std::string last_director_;  // id of the last director seen (events)
+  // Orphans as of the last placement written (events are sent on change only).
+  std::set<std::string> orphans_;
   Lifetime lifetime_;  // last: ends first
 };
 

@@ -75,6 +75,7 @@ void Manager::stopAll() {
   owned_.clear();
   shards_.clear();
   specs_.clear();
+  rejected_.clear();
 }
 
 std::set<std::string> Manager::ownedFromShards() const {
@@ -257,6 +258,7 @@ void Manager::reconcile(const std::set<std::string>& previous) {
     if (!owned_.contains(name)) {
       removeFromEngine(name);
       specs_.erase(name);
+      rejected_.erase(name);
       if (options_.on_removed) {
         options_.on_removed(name);
       }
@@ -279,12 +281,17 @@ void Manager::run(const std::string& name, bool is_new) {
     for (const auto& p : problems) {
       all += (all.empty() ? "" : "; ") + p.toString();
     }
+    if (auto r = rejected_.find(name); r != rejected_.end() && r->second == all) {
+      return;  // reported already (reconcile runs every owned check again)
+    }
+    rejected_[name] = all;
     spdlog::error("manager: rejected: {} (keeping the last good spec, if any)", all);
     if (options_.on_rejected) {
       options_.on_rejected(name, all);
     }
     return;
   }
+  rejected_.erase(name);
   std::optional<state::Seed> seed;
   if (is_new) {
     // Continue from the state the previous owner left (if any).

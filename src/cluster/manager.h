@@ -31,7 +31,8 @@ class Manager {
  public:
   struct Options {
     std::string member_id;
-    // Reports rejected configs (object name, problems) for the event log.
+    // Reports rejected configs (object name, problems) for the event log: once per bad
+    // version of a check's spec while this member owns it.
     std::function<void(const std::string&, const std::string&)> on_rejected;
     // A check stopped running here (moved away, deleted, or all stopped).
     std::function<void(const std::string&)> on_removed;
@@ -86,7 +87,8 @@ class Manager {
   std::mutex engine_mu_;
   std::set<std::string> in_engine_;
   bool halted_ = false;
-  Lifetime lifetime_;  // last: ends first
+  std::map<std::string, std::string> rejected_;  // owned checks with a bad spec -> problems
+  Lifetime lifetime_;                            // last: ends first
 };
 
 }  // namespace ninevolt::cluster
