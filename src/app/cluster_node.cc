@@ -4,17 +4,35 @@
 #include <future>
 
 #include <boost/asio/post.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "app/builtin_checks.h"
 
 namespace ninevolt::app {
+namespace {
+
+constexpr auto kEventFlushLimit = std::chrono::seconds(2);
+
+// How long one shared event lease is used before the next: events live between retention
+// and retention + this; a day's retention expires an hour's worth at a time.
+std::chrono::seconds eventLeaseRotation(std::chrono::seconds retention) {
+  return std::clamp<std::chrono::seconds>(retention / 24, std::chrono::seconds(1),
+                                          std::chrono::hours(1));
+}
+
+}  // namespace
 
 ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
     : options_(std::move(options)),
       store_(std::move(store)),
       work_(boost::asio::make_work_guard(io_)) {
   const std::string id = options_.member_id;
+  events_ = std::make_unique<events::EventLog>(
+      store_, events::EventLog::Options{.member_id = id,
+                                        .retention = options_.event_retention,
+                                        .rotation = eventLeaseRotation(options_.event_retention),
+                                        .max_events = options_.event_max_count});
   publisher_ = std::make_unique<cluster::StatePublisher>(
       io_, store_, cluster::StatePublisher::Options{.member_id = id});
   engine_ = std::make_shared<engine::Engine>(engine::Engine::Options{
@@ -28,14 +46,23 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
                        r.count, r.result.message);
         }
       }});
-  director_ =
-      std::make_unique<cluster::Director>(io_, store_, cluster::Director::Options{.member_id = id});
+  auto* log = events_.get();
+  director_ = std::make_unique<cluster::Director>(
+      io_, store_,
+      cluster::Director::Options{.member_id = id,
+                                 .on_change = [log](bool director) { log->setTrimming(director); },
+                                 .on_event = [log](store::Event e) { log->record(std::move(e)); }});
   manager_ = std::make_unique<cluster::Manager>(
       io_, store_, engine_,
       cluster::Manager::Options{
-          .member_id = id, .on_removed = [publisher = publisher_.get()](const std::string& name) {
-            publisher->forget(name);
-          }});
+          .member_id = id,
+          .on_rejected =
+              [log](const std::string& name, const std::string& problems) {
+                log->record(store::kEventError, store::event_kind::kConfigRejected,
+                            problems + " (the check keeps its last good spec, if any)", name);
+              },
+          .on_removed = [publisher = publisher_.get()](
+                            const std::string& name) { publisher->forget(name); }});
   etcd::ClientOptions probe_options = store_->client().options();
   probe_options.call_timeout = std::min(probe_options.call_timeout, kProbeTimeout);
   if (auto c = etcd::Client::create(probe_options)) {
@@ -72,10 +99,19 @@ void ClusterNode::probeEtcd() {
     std::lock_guard lock(problem_mu_);
     if (problem != etcd_problem_) {
       if (problem.empty()) {
+        auto down = std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::steady_clock::now() - etcd_lost_at_);
         spdlog::info("etcd reachable again");
+        events_->record(store::kEventInfo, store::event_kind::kEtcdRestored,
+                        fmt::format("etcd reachable again after about {}s", down.count()));
       } else {
         spdlog::warn("{}; running this member's checks while its lease can still be alive",
                      problem);
+        if (etcd_problem_.empty()) {
+          // Queued: written once etcd is back, dated now.
+          etcd_lost_at_ = std::chrono::steady_clock::now();
+          events_->record(store::kEventError, store::event_kind::kEtcdLost, problem);
+        }
       }
     }
     etcd_problem_ = problem;
@@ -147,6 +183,11 @@ void ClusterNode::stop() {
   });
   engine_.reset();  // no more results; then the publisher can go
   runOnLoop([this] { publisher_.reset(); });
+  // What the cluster loop recorded last (e.g. a config rejected) reaches etcd if it can.
+  if (!events_->flush(kEventFlushLimit)) {
+    spdlog::warn("event log: not everything written within {}s", kEventFlushLimit.count());
+  }
+  events_.reset();
   work_.reset();
   io_.stop();
   thread_.join();

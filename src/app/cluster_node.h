@@ -13,6 +13,7 @@
 #include "cluster/manager.h"
 #include "cluster/state_publisher.h"
 #include "engine/engine.h"
+#include "events/event_log.h"
 #include "store/store.h"
 
 namespace ninevolt::app {
@@ -25,6 +26,9 @@ class ClusterNode {
   struct Options {
     std::string member_id;
     size_t workers = 0;  // engine threads; 0 = one per core
+    // Event log (cluster config `event-retention`, `event-max-count`).
+    std::chrono::seconds event_retention{std::chrono::hours(24)};
+    size_t event_max_count = 10000;
   };
 
   ClusterNode(std::shared_ptr<store::Store> store, Options options);
@@ -42,6 +46,7 @@ class ClusterNode {
   engine::EngineStats engineStats() const { return engine_->stats(); }
   // Empty while etcd answers; else why not (probed every second on the cluster loop).
   std::string etcdProblem() const;
+  events::EventLog& events() { return *events_; }
 
  private:
   void runOnLoop(std::function<void()> fn);  // posts and waits
@@ -50,6 +55,7 @@ class ClusterNode {
   Options options_;
   std::shared_ptr<store::Store> store_;
   std::shared_ptr<engine::Engine> engine_;
+  std::unique_ptr<events::EventLog> events_;  // before the director and manager: they use it
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::unique_ptr<cluster::Director> director_;
@@ -65,6 +71,7 @@ class ClusterNode {
   // probe never holds the cluster loop for a whole call timeout.
   std::shared_ptr<etcd::Client> probe_client_;
   static constexpr std::chrono::milliseconds kProbeTimeout{1000};
+  std::chrono::steady_clock::time_point etcd_lost_at_;  // cluster loop only
 };
 
 }  // namespace ninevolt::app

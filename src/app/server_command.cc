@@ -64,6 +64,34 @@ std::chrono::seconds memberTtl(const nlohmann::json& config, const std::string& 
   return std::chrono::ceil<std::chrono::seconds>(*d);
 }
 
+// event-retention and event-max-count from the cluster config (defaults when absent or bad).
+void eventSettings(const nlohmann::json& config, const std::string& key,
+                   ClusterNode::Options& out) {
+  if (!config.is_object()) {
+    return;
+  }
+  if (config.contains("event-retention")) {
+    const auto& v = config["event-retention"];
+    auto d = v.is_string() ? common::parseDuration(v.get<std::string>())
+                           : Result<common::Nanos>(fail(Errc::kInvalidArgument, "not a string"));
+    if (d && *d >= std::chrono::seconds(1)) {
+      out.event_retention = std::chrono::ceil<std::chrono::seconds>(*d);
+    } else {
+      spdlog::warn("{}: event-retention {} is not a duration of at least 1s; using {}s", key,
+                   v.dump(), out.event_retention.count());
+    }
+  }
+  if (config.contains("event-max-count")) {
+    const auto& v = config["event-max-count"];
+    if (v.is_number_integer() && v.get<int64_t>() >= 1) {
+      out.event_max_count = v.get<size_t>();
+    } else {
+      spdlog::warn("{}: event-max-count {} is not a positive integer; using {}", key, v.dump(),
+                   out.event_max_count);
+    }
+  }
+}
+
 // The current health of this member, as /status/check reports it. Loop thread only.
 struct Health {
   bool ok = false;
@@ -156,8 +184,10 @@ int runServer(const ServerOptions& options) {
   spdlog::info("connected to etcd {} at {}", status->version, common::join(endpoints, ","));
 
   auto store = std::make_shared<store::Store>(*client, options.etcd.prefix);
-  auto cluster_config =
-      store->ensureClusterConfig({{"member-ttl", "5s"}, {"state-dump-interval", "10s"}});
+  auto cluster_config = store->ensureClusterConfig({{"member-ttl", "5s"},
+                                                    {"state-dump-interval", "10s"},
+                                                    {"event-retention", "24h"},
+                                                    {"event-max-count", 10000}});
   if (!cluster_config) {
     spdlog::error("cluster config {}: {}", store->keys().clusterConfig(),
                   cluster_config.error().message);
@@ -186,7 +216,9 @@ int runServer(const ServerOptions& options) {
   me.started = common::nowRfc3339();
 
   Health health;
-  ClusterNode node(store, {.member_id = me.id, .workers = options.workers});
+  ClusterNode::Options node_options{.member_id = me.id, .workers = options.workers};
+  eventSettings(*cluster_config, store->keys().clusterConfig(), node_options);
+  ClusterNode node(store, node_options);
   cluster::Membership* membership_ptr = nullptr;
   cluster::Membership membership(
       io, store,
