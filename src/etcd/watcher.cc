@@ -146,6 +146,8 @@ void Watcher::Impl::run() {
         continue;
       }
       resync = false;
+      spdlog::info("etcd watch {}: re-listed {} key(s) at revision {}; watching on from there",
+                   options.key, snap->kvs.size(), snap->revision);
       WatchUpdate update;
       update.kind = WatchUpdate::kResync;
       update.revision = snap->revision;
@@ -225,6 +227,8 @@ void Watcher::Impl::watchOnce(bool* resync) {
         // NOTES pitfall 4: compaction = canceled with compact_revision and no reason.
         if (resp.compact_revision() > 0) {
           *resync = true;
+          spdlog::info("etcd watch {}: revision {} is compacted (etcd keeps {} on); re-listing",
+                       options.key, next_revision, resp.compact_revision());
         } else {
           if (detail::isTokenError(
                   grpc::Status(grpc::StatusCode::UNAUTHENTICATED, resp.cancel_reason()))) {
