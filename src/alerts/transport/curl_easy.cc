@@ -1,66 +1,52 @@
 #include "alerts/transport/curl_easy.h"
 
-#include <mutex>
+#include <algorithm>
 
 #include <fmt/format.h>
 
 namespace ninevolt::alerts::transport::detail {
 
-EasyHandle newEasy(std::chrono::milliseconds timeout, const char* protocols,
+Result<const CurlLibrary*> curl() {
+  const auto& loaded = checks::http::curlLibrary();
+  if (!loaded) {
+    return fail(Errc::kUnavailable, "libcurl: " + loaded.error().message);
+  }
+  return &*loaded;
+}
+
+void Slist::append(const std::string& item) {
+  if (curl_slist* grown = lib_->slist_append(list_, item.c_str())) {
+    list_ = grown;
+  }
+}
+
+EasyHandle newEasy(const CurlLibrary& lib, std::chrono::milliseconds timeout, const char* protocols,
                    char (&error_buffer)[CURL_ERROR_SIZE]) {
-  // Before any handle exists and once per process: curl_global_init is not safe to race
-  // with other curl calls in every libcurl build.
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  EasyHandle h(curl_easy_init());
+  EasyHandle h(lib.easy_init(), EasyDeleter{&lib});
   if (!h) {
     return h;
   }
   error_buffer[0] = '\0';
   const long ms = static_cast<long>(std::max<int64_t>(1, timeout.count()));
-  curl_easy_setopt(h.get(), CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(h.get(), CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h.get(), CURLOPT_TIMEOUT_MS, ms);
-  curl_easy_setopt(h.get(), CURLOPT_CONNECTTIMEOUT_MS, ms);
-  curl_easy_setopt(h.get(), CURLOPT_PROTOCOLS_STR, protocols);
-  curl_easy_setopt(h.get(), CURLOPT_FOLLOWLOCATION, 0L);
+  CURL* c = h.get();
+  lib.easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer);
+  lib.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  lib.easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
+  lib.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ms);
+  lib.easy_setopt(c, CURLOPT_PROTOCOLS_STR, protocols);
+  lib.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
   return h;
 }
 
-void append(Slist& list, const std::string& item) {
-  curl_slist* grown = curl_slist_append(list.get(), item.c_str());
-  if (grown != nullptr) {
-    list.release();
-    list.reset(grown);
-  }
-}
-
-std::string originOf(std::string_view url) {
-  size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) {
-    return "(url)";
-  }
-  size_t authority = scheme_end + 3;
-  size_t end = url.find_first_of("/?#", authority);
-  std::string_view host_port =
-      url.substr(authority, end == std::string_view::npos ? std::string_view::npos
-                                                          : end - authority);
-  if (size_t at = host_port.rfind('@'); at != std::string_view::npos) {
-    host_port = host_port.substr(at + 1);
-  }
-  return std::string(url.substr(0, authority)) + std::string(host_port);
-}
-
-Error transportError(CURLcode code, const char* error_buffer, std::string_view origin,
-                     std::chrono::milliseconds timeout) {
+Error transportError(const CurlLibrary& lib, CURLcode code, const char* error_buffer,
+                     std::string_view origin, std::chrono::milliseconds timeout) {
   std::string detail = error_buffer != nullptr && error_buffer[0] != '\0'
                            ? std::string(error_buffer)
-                           : std::string(curl_easy_strerror(code));
+                           : std::string(lib.easy_strerror(code));
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
-      return {Errc::kDeadlineExceeded,
-              fmt::format("{}: no complete answer within {} ms ({})", origin, timeout.count(),
-                          detail)};
+      return {Errc::kDeadlineExceeded, fmt::format("{}: no complete answer within {} ms ({})",
+                                                   origin, timeout.count(), detail)};
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
       return {Errc::kInvalidArgument, fmt::format("{}: unusable URL ({})", origin, detail)};

@@ -2,44 +2,59 @@
 
 // Internal to alerts/transport: one libcurl easy handle per attempt and what both
 // clients set on it. Not for other components (use http_client.h / smtp_client.h).
+//
+// libcurl is not linked: every call goes through the table of checks/http/curl_library.h,
+// loaded with dlopen on first use (Debian's libcurl brings 33 libraries and ~6 MiB of RSS a
+// process with no http check and no alert sent would pay for nothing).
 
 #include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
 
-#include <curl/curl.h>
-
+#include "checks/http/curl_library.h"
 #include "common/result.h"
 
 namespace ninevolt::alerts::transport::detail {
 
+using checks::http::CurlLibrary;
+
+// The process's libcurl (loaded and curl_global_init'ed once, on the first call from any
+// thread), or kUnavailable saying why it cannot be loaded.
+Result<const CurlLibrary*> curl();
+
 struct EasyDeleter {
-  void operator()(CURL* h) const { curl_easy_cleanup(h); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  const CurlLibrary* lib = nullptr;
+  void operator()(CURL* h) const { lib->easy_cleanup(h); }
 };
 using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
-using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 
-// A fresh handle (curl_global_init done once, thread-safe) with what every attempt needs:
-// no signals (delivery threads), the whole attempt and the connect bounded by `timeout`,
-// only `protocols` ("http,https" / "smtp,smtps"), and `error_buffer` for curl's details.
-// nullptr only when libcurl cannot allocate.
-EasyHandle newEasy(std::chrono::milliseconds timeout, const char* protocols,
+// A curl_slist owned with its library.
+class Slist {
+ public:
+  explicit Slist(const CurlLibrary& lib) : lib_(&lib) {}
+  ~Slist() { lib_->slist_free_all(list_); }
+  Slist(const Slist&) = delete;
+  Slist& operator=(const Slist&) = delete;
+
+  void append(const std::string& item);  // the list keeps a copy
+  curl_slist* get() const { return list_; }
+
+ private:
+  const CurlLibrary* lib_;
+  curl_slist* list_ = nullptr;
+};
+
+// A fresh handle with what every attempt needs: no signals (delivery threads), the whole
+// attempt and the connect bounded by `timeout`, only `protocols` ("http,https" /
+// "smtp,smtps"), no redirects, and `error_buffer` for curl's details. nullptr only when
+// libcurl cannot allocate.
+EasyHandle newEasy(const CurlLibrary& lib, std::chrono::milliseconds timeout, const char* protocols,
                    char (&error_buffer)[CURL_ERROR_SIZE]);
-
-// Appends one string to a list (the list takes a copy).
-void append(Slist& list, const std::string& item);
-
-// "scheme://host:port" of a URL: what error text may name (paths and queries carry webhook
-// tokens; user:password@ is dropped too).
-std::string originOf(std::string_view url);
 
 // A transport failure (no complete answer) as an Error: kDeadlineExceeded on timeout,
 // kInvalidArgument for a URL or protocol curl refuses, kUnavailable otherwise.
-Error transportError(CURLcode code, const char* error_buffer, std::string_view origin,
-                     std::chrono::milliseconds timeout);
+Error transportError(const CurlLibrary& lib, CURLcode code, const char* error_buffer,
+                     std::string_view origin, std::chrono::milliseconds timeout);
 
 }  // namespace ninevolt::alerts::transport::detail

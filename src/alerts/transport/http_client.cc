@@ -44,40 +44,60 @@ size_t onHeader(char* data, size_t size, size_t count, void* user) {
 
 }  // namespace
 
+std::string originOf(std::string_view url) {
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) {
+    return "(url)";
+  }
+  size_t authority = scheme_end + 3;
+  size_t end = url.find_first_of("/?#", authority);
+  std::string_view host_port = url.substr(
+      authority, end == std::string_view::npos ? std::string_view::npos : end - authority);
+  if (size_t at = host_port.rfind('@'); at != std::string_view::npos) {
+    host_port = host_port.substr(at + 1);
+  }
+  return std::string(url.substr(0, authority)) + std::string(host_port);
+}
+
 Result<HttpResponse> performHttp(const HttpRequest& request, std::chrono::milliseconds timeout) {
+  const std::string origin = originOf(request.url);
+  auto loaded = detail::curl();
+  if (!loaded) {
+    return tl::unexpected(loaded.error());
+  }
+  const detail::CurlLibrary& lib = **loaded;
   char error_buffer[CURL_ERROR_SIZE];
-  detail::EasyHandle h = detail::newEasy(timeout, "http,https", error_buffer);
-  const std::string origin = detail::originOf(request.url);
+  detail::EasyHandle h = detail::newEasy(lib, timeout, "http,https", error_buffer);
   if (!h) {
     return fail(Errc::kInternal, origin + ": curl_easy_init failed");
   }
   HttpResponse response;
-  detail::Slist headers;
+  detail::Slist headers(lib);
   for (const auto& header : request.headers) {
-    detail::append(headers, header);
+    headers.append(header);
   }
   // No "Expect: 100-continue": curl would wait up to a second for a go-ahead on bodies over
   // 1 KiB, which some receivers never send.
-  detail::append(headers, "Expect:");
+  headers.append("Expect:");
   CURL* c = h.get();
-  curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
+  lib.easy_setopt(c, CURLOPT_URL, request.url.c_str());
   if (request.method != "POST") {
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    lib.easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
-  curl_easy_setopt(c, CURLOPT_POST, 1L);
-  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(c, CURLOPT_USERAGENT, request.user_agent.c_str());
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, onBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, onHeader);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &response);
-  CURLcode code = curl_easy_perform(c);
+  lib.easy_setopt(c, CURLOPT_POST, 1L);
+  lib.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  lib.easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
+  lib.easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  lib.easy_setopt(c, CURLOPT_USERAGENT, request.user_agent.c_str());
+  lib.easy_setopt(c, CURLOPT_WRITEFUNCTION, onBody);
+  lib.easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
+  lib.easy_setopt(c, CURLOPT_HEADERFUNCTION, onHeader);
+  lib.easy_setopt(c, CURLOPT_HEADERDATA, &response);
+  CURLcode code = lib.easy_perform(c);
   if (code != CURLE_OK) {
-    return tl::unexpected(detail::transportError(code, error_buffer, origin, timeout));
+    return tl::unexpected(detail::transportError(lib, code, error_buffer, origin, timeout));
   }
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
+  lib.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
 }
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -36,5 +37,9 @@ struct HttpResponse {
 // (refused, reset, DNS, TLS). Error messages name the URL's origin only (scheme://host:port),
 // never its path or query, where webhook URLs carry their secret. Thread-safe.
 Result<HttpResponse> performHttp(const HttpRequest& request, std::chrono::milliseconds timeout);
+
+// "scheme://host:port" of a URL: all of it error text may name (paths and queries carry
+// webhook tokens; a user:password@ part is dropped too).
+std::string originOf(std::string_view url);
 
 }  // namespace ninevolt::alerts::transport

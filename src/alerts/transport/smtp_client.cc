@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "alerts/transport/curl_easy.h"
+#include "alerts/transport/http_client.h"
 
 namespace ninevolt::alerts::transport {
 namespace {
@@ -25,71 +26,76 @@ size_t onRead(char* buffer, size_t size, size_t count, void* user) {
 }  // namespace
 
 Result<void> sendMail(const MailRequest& request, std::chrono::milliseconds timeout) {
-  char error_buffer[CURL_ERROR_SIZE];
-  detail::EasyHandle h = detail::newEasy(timeout, "smtp,smtps", error_buffer);
   const bool implicit = request.tls == SmtpTls::kImplicit;
   const std::string url = (implicit ? "smtps://" : "smtp://") + request.host_port;
+  auto loaded = detail::curl();
+  if (!loaded) {
+    return tl::unexpected(loaded.error());
+  }
+  const detail::CurlLibrary& lib = **loaded;
+  char error_buffer[CURL_ERROR_SIZE];
+  detail::EasyHandle h = detail::newEasy(lib, timeout, "smtp,smtps", error_buffer);
   if (!h) {
-    return fail(Errc::kInternal, url + ": curl_easy_init failed");
+    return fail(Errc::kInternal, originOf(url) + ": curl_easy_init failed");
   }
   CURL* c = h.get();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  lib.easy_setopt(c, CURLOPT_URL, url.c_str());
   switch (request.tls) {
     case SmtpTls::kNone:
-      curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_NONE));
+      lib.easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_NONE));
       break;
     case SmtpTls::kStartTlsTry:
-      curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY));
+      lib.easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY));
       break;
     case SmtpTls::kStartTls:
     case SmtpTls::kImplicit:
-      curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+      lib.easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
       break;
   }
   if (!request.ca_file.empty()) {
-    curl_easy_setopt(c, CURLOPT_CAINFO, request.ca_file.c_str());
+    lib.easy_setopt(c, CURLOPT_CAINFO, request.ca_file.c_str());
   }
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, request.tls_verify ? 1L : 0L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, request.tls_verify ? 2L : 0L);
+  lib.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, request.tls_verify ? 1L : 0L);
+  lib.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, request.tls_verify ? 2L : 0L);
   std::string login_options;
   if (!request.username.empty()) {
-    curl_easy_setopt(c, CURLOPT_USERNAME, request.username.c_str());
-    curl_easy_setopt(c, CURLOPT_PASSWORD, request.password.c_str());
+    lib.easy_setopt(c, CURLOPT_USERNAME, request.username.c_str());
+    lib.easy_setopt(c, CURLOPT_PASSWORD, request.password.c_str());
     if (!request.mechanism.empty()) {
       login_options = "AUTH=" + request.mechanism;
-      curl_easy_setopt(c, CURLOPT_LOGIN_OPTIONS, login_options.c_str());
+      lib.easy_setopt(c, CURLOPT_LOGIN_OPTIONS, login_options.c_str());
     }
   }
   const std::string from = "<" + request.mail_from + ">";
-  curl_easy_setopt(c, CURLOPT_MAIL_FROM, from.c_str());
-  detail::Slist recipients;
+  lib.easy_setopt(c, CURLOPT_MAIL_FROM, from.c_str());
+  detail::Slist recipients(lib);
   for (const auto& r : request.recipients) {
-    detail::append(recipients, "<" + r + ">");
+    recipients.append("<" + r + ">");
   }
-  curl_easy_setopt(c, CURLOPT_MAIL_RCPT, recipients.get());
+  lib.easy_setopt(c, CURLOPT_MAIL_RCPT, recipients.get());
   Upload upload{&request.message};
-  curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(c, CURLOPT_READFUNCTION, onRead);
-  curl_easy_setopt(c, CURLOPT_READDATA, &upload);
-  curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.message.size()));
+  lib.easy_setopt(c, CURLOPT_UPLOAD, 1L);
+  lib.easy_setopt(c, CURLOPT_READFUNCTION, onRead);
+  lib.easy_setopt(c, CURLOPT_READDATA, &upload);
+  lib.easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.message.size()));
 
-  CURLcode code = curl_easy_perform(c);
+  CURLcode code = lib.easy_perform(c);
   if (code == CURLE_OK) {
     return {};
   }
   long reply = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
-  const std::string origin = detail::originOf(url);
-  const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+  lib.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
+  const std::string origin = originOf(url);
+  const std::string what = error_buffer[0] != '\0' ? error_buffer : lib.easy_strerror(code);
   switch (code) {
     case CURLE_LOGIN_DENIED:
       return fail(Errc::kInvalidArgument,
-                  fmt::format("{}: authentication refused (reply {}): {}", origin, reply, detail));
+                  fmt::format("{}: authentication refused (reply {}): {}", origin, reply, what));
     case CURLE_USE_SSL_FAILED:
       return fail(Errc::kInvalidArgument,
                   fmt::format("{}: the server does not offer STARTTLS, which is required when "
                               "credentials are set: {}",
-                              origin, detail));
+                              origin, what));
     case CURLE_OPERATION_TIMEDOUT:
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -100,15 +106,14 @@ Result<void> sendMail(const MailRequest& request, std::chrono::milliseconds time
       // whether the server means it (5xx) or asks to come back later (4xx).
       if (reply >= 500 && reply < 600) {
         return fail(Errc::kInvalidArgument,
-                    fmt::format("{}: refused with reply {}: {}", origin, reply, detail));
+                    fmt::format("{}: refused with reply {}: {}", origin, reply, what));
       }
       if (reply >= 400 && reply < 500) {
         return fail(Errc::kUnavailable,
-                    fmt::format("{}: temporarily refused with reply {}: {}", origin, reply,
-                                detail));
+                    fmt::format("{}: temporarily refused with reply {}: {}", origin, reply, what));
       }
   }
-  return tl::unexpected(detail::transportError(code, error_buffer, origin, timeout));
+  return tl::unexpected(detail::transportError(lib, code, error_buffer, origin, timeout));
 }
 
 }  // namespace ninevolt::alerts::transport

@@ -42,6 +42,7 @@ Result<CurlLibrary> openCurlLibrary(const char* soname) {
   resolve(lib.easy_setopt, "curl_easy_setopt");
   resolve(lib.easy_getinfo, "curl_easy_getinfo");
   resolve(lib.easy_strerror, "curl_easy_strerror");
+  resolve(lib.easy_perform, "curl_easy_perform");
   resolve(lib.multi_init, "curl_multi_init");
   resolve(lib.multi_cleanup, "curl_multi_cleanup");
   resolve(lib.multi_setopt, "curl_multi_setopt");

@@ -25,6 +25,7 @@ struct CurlLibrary {
   decltype(&::curl_easy_setopt) easy_setopt = nullptr;
   decltype(&::curl_easy_getinfo) easy_getinfo = nullptr;
   decltype(&::curl_easy_strerror) easy_strerror = nullptr;
+  decltype(&::curl_easy_perform) easy_perform = nullptr;  // alerts/transport (blocking)
   decltype(&::curl_multi_init) multi_init = nullptr;
   decltype(&::curl_multi_cleanup) multi_cleanup = nullptr;
   decltype(&::curl_multi_setopt) multi_setopt = nullptr;

@@ -1,0 +1,61 @@
+#include "alerts/transport/notification_format.h"
+
+#include <fmt/format.h>
+
+#include "common/clock.h"
+
+namespace ninevolt::alerts::transport {
+
+nlohmann::json notificationJson(const Notification& n) {
+  using nlohmann::json;
+  return json{
+      {"version", 1},
+      {"kind", notificationKindName(n.kind)},
+      {"transition_id", n.transition_id},
+      {"check", n.check},
+      {"check_type", n.check_type},
+      {"description", n.description},
+      {"target", n.target},
+      {"status", n.status},
+      {"previous_status", n.previous_status},
+      {"count", n.count},
+      {"title", n.title},
+      {"text", n.text},
+      {"error", n.error},
+      {"member_id", n.member_id},
+      {"time", common::formatRfc3339(n.time)},
+      {"failing_since", n.failing_since ? json(common::formatRfc3339(*n.failing_since)) : json()},
+      {"link", n.link.empty() ? json() : json(n.link)},
+  };
+}
+
+std::string dumpJson(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string notificationText(const Notification& n) {
+  std::string out = n.title + "\n" + n.text + "\n\n";
+  auto line = [&out](std::string_view name, std::string_view value) {
+    if (!value.empty()) {
+      out += fmt::format("{:<14} {}\n", fmt::format("{}:", name), value);
+    }
+  };
+  line("Check", n.check_type.empty() ? n.check : fmt::format("{} ({})", n.check, n.check_type));
+  line("Description", n.description);
+  line("Target", n.target);
+  line("Status", n.previous_status.empty()
+                     ? n.status
+                     : fmt::format("{} (was {})", n.status, n.previous_status));
+  line("Count", std::to_string(n.count));
+  line("Error", n.error);
+  line("Member", n.member_id);
+  line("Time", common::formatRfc3339(n.time));
+  if (n.failing_since) {
+    line("Failing since", common::formatRfc3339(*n.failing_since));
+  }
+  line("Link", n.link);
+  line("Transition", n.transition_id);
+  return out;
+}
+
+}  // namespace ninevolt::alerts::transport
