@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +18,11 @@ nlohmann::json notificationJson(const Notification& n);
 
 // The same fields as aligned "Name: value" lines (email body, Slack fallback), LF line ends.
 std::string notificationText(const Notification& n);
+
+// At most `max_bytes` of `text`, cut at a UTF-8 character boundary, with "…" appended when
+// cut: services refuse over-long fields (Slack msg_too_long, PagerDuty's 1024-character
+// summary), and an exec check's error may carry 64 KiB of plugin output.
+std::string truncateUtf8(std::string_view text, size_t max_bytes);
 
 // JSON text for a request body; invalid UTF-8 (a check's error may quote raw bytes) becomes
 // U+FFFD instead of an exception.
