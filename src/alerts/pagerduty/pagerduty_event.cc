@@ -1,0 +1,70 @@
+#include "alerts/pagerduty/pagerduty_event.h"
+
+#include <fmt/format.h>
+
+#include "alerts/transport/notification_format.h"
+#include "alerts/transport/outcome.h"
+#include "common/clock.h"
+
+namespace ninevolt::alerts::pagerduty {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxSummary = 1024;  // Events API v2: payload.summary
+constexpr size_t kMaxDedupKey = 255;  // Events API v2: dedup_key
+
+}  // namespace
+
+std::string dedupKey(std::string_view prefix, std::string_view check) {
+  while (!prefix.empty() && prefix.front() == '/') {
+    prefix.remove_prefix(1);
+  }
+  while (!prefix.empty() && prefix.back() == '/') {
+    prefix.remove_suffix(1);
+  }
+  std::string key = fmt::format("{}/{}", prefix.empty() ? "9volt" : prefix, check);
+  if (key.size() > kMaxDedupKey) {
+    key.resize(kMaxDedupKey);  // check names are ASCII ([A-Za-z0-9._-]), prefixes too
+  }
+  return key;
+}
+
+json pagerDutyEvent(const Notification& n, const std::string& routing_key,
+                    const std::string& dedup_key) {
+  if (n.kind == NotificationKind::kResolve) {
+    return json{
+        {"routing_key", routing_key}, {"event_action", "resolve"}, {"dedup_key", dedup_key}};
+  }
+  std::string summary = n.title + ": " + n.text;
+  if (!n.error.empty()) {
+    summary += " \u2014 " + n.error;
+  }
+  json event{
+      {"routing_key", routing_key},
+      {"event_action", "trigger"},
+      {"dedup_key", dedup_key},
+      {"payload",
+       {
+           {"summary", transport::truncateUtf8(summary, kMaxSummary)},
+           {"source", n.target.empty() ? n.check : n.target},
+           {"severity", n.kind == NotificationKind::kWarning ? "warning" : "critical"},
+           {"timestamp", common::formatRfc3339(n.time)},
+           {"component", n.check},
+           {"class", n.check_type},
+           {"custom_details", transport::notificationJson(n)},
+       }},
+      {"client", "9volt"},
+  };
+  if (!n.link.empty()) {
+    event["client_url"] = n.link;
+    event["links"] = json::array({json{{"href", n.link}, {"text", "9volt: " + n.check}}});
+  }
+  return event;
+}
+
+Result<void> judgeEnqueueReply(const transport::HttpResponse& response) {
+  return transport::judgeHttpStatus(response, "pagerduty enqueue");
+}
+
+}  // namespace ninevolt::alerts::pagerduty
