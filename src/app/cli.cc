@@ -36,6 +36,14 @@ Cli::Cli() {
                    "check engine threads (one event loop each); 0 = one per core")
       ->envname("NINEV_WORKERS")
       ->capture_default_str();
+  server_cmd
+      ->add_option("--max-exec", server.max_exec,
+                   "exec checks running at once, across the engine threads; more wait (late, "
+                   "and skipped if still waiting when due again) so slow plugins cannot "
+                   "exhaust processes or file descriptors")
+      ->envname("NINEV_MAX_EXEC")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   server_cmd->add_flag("-d,--debug", server.debug, "debug logging")->envname("NINEV_DEBUG");
   server_cmd
       ->add_option("--load", server.load,

@@ -37,6 +37,7 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
       io_, store_, cluster::StatePublisher::Options{.member_id = id});
   engine_ = std::make_shared<engine::Engine>(engine::Engine::Options{
       .workers = options_.workers,
+      .max_processes = options_.max_exec,
       .registry = builtinChecks(id),
       .on_result = [publisher = publisher_.get()](const engine::RunReport& r) {
         publisher->onResult(r);

@@ -25,7 +25,8 @@ class ClusterNode {
  public:
   struct Options {
     std::string member_id;
-    size_t workers = 0;  // engine threads; 0 = one per core
+    size_t workers = 0;     // engine threads; 0 = one per core
+    size_t max_exec = 256;  // exec runs at once (engine::Engine::Options::max_processes)
     // Event log (cluster config `event-retention`, `event-max-count`).
     std::chrono::seconds event_retention{std::chrono::hours(24)};
     size_t event_max_count = 10000;

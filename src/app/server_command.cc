@@ -216,7 +216,8 @@ int runServer(const ServerOptions& options) {
   me.started = common::nowRfc3339();
 
   Health health;
-  ClusterNode::Options node_options{.member_id = me.id, .workers = options.workers};
+  ClusterNode::Options node_options{
+      .member_id = me.id, .workers = options.workers, .max_exec = options.max_exec};
   eventSettings(*cluster_config, store->keys().clusterConfig(), node_options);
   ClusterNode node(store, node_options);
   cluster::Membership* membership_ptr = nullptr;
