@@ -122,6 +122,7 @@ bool Manager::load() {
   }
   prefetch(arriving);
   reconcile(previous);
+  arrived(arriving);
   spdlog::info("manager: member {} owns {} check(s)", options_.member_id, owned_.size());
   return true;
 }
@@ -143,16 +144,43 @@ std::optional<state::Seed> seedFrom(const std::string& text) {
   return state::Seed{*status, count};
 }
 
+// An open incident (/9volt/incident/<check>, written by the alert dispatcher before it sends
+// anything) can be fresher than the state key, which is written up to ~1 s late: a check
+// that alerted just before its owner died must continue as failing, or its recovery would
+// never be resolved.
+std::optional<state::Seed> seedFromIncident(const std::string& text) {
+  auto j = common::parseJson(text);
+  if (!j || !j->is_object() || (*j)["resolved"] == true) {
+    return std::nullopt;
+  }
+  return seedFrom(text);
+}
+
+// Whichever says "worse": the higher state, then the longer failure.
+void keepStronger(std::map<std::string, state::Seed>& seeds, const std::string& name,
+                  const state::Seed& seed) {
+  auto [it, added] = seeds.emplace(name, seed);
+  if (!added
+      && (seed.state > it->second.state
+          || (seed.state == it->second.state && seed.count > it->second.count))) {
+    it->second = seed;
+  }
+}
+
 }  // namespace
 
 void Manager::prefetch(const std::vector<std::string>& names) {
   constexpr size_t kOneByOne = 32;
   const auto& keys = store_->keys();
+  for (const auto& n : names) {
+    seeds_.erase(n);  // a left-over seed from an earlier arrival must not win the merge
+  }
   if (names.size() > kOneByOne) {
     std::set<std::string> wanted(names.begin(), names.end());
     auto res = store_->client().txn({}, {etcd::TxnOp::get(keys.monitorPrefix(), true),
-                                         etcd::TxnOp::get(keys.statePrefix(), true)});
-    if (res && res->responses.size() == 2) {
+                                         etcd::TxnOp::get(keys.statePrefix(), true),
+                                         etcd::TxnOp::get(keys.incidentPrefix(), true)});
+    if (res && res->responses.size() == 3) {
       for (const auto& kv : res->responses[0].kvs) {
         auto n = store::Keys::nameUnder(keys.monitorPrefix(), kv.key);
         if (n && wanted.contains(*n)) {
@@ -164,7 +192,15 @@ void Manager::prefetch(const std::vector<std::string>& names) {
         auto n = store::Keys::nameUnder(keys.statePrefix(), kv.key);
         if (n && wanted.contains(*n)) {
           if (auto seed = seedFrom(kv.value)) {
-            seeds_[*n] = *seed;
+            keepStronger(seeds_, *n, *seed);
+          }
+        }
+      }
+      for (const auto& kv : res->responses[2].kvs) {
+        auto n = store::Keys::nameUnder(keys.incidentPrefix(), kv.key);
+        if (n && wanted.contains(*n)) {
+          if (auto seed = seedFromIncident(kv.value)) {
+            keepStronger(seeds_, *n, *seed);
           }
         }
       }
@@ -181,7 +217,13 @@ void Manager::prefetch(const std::vector<std::string>& names) {
     auto st = store_->client().range(keys.state(name));
     if (st && !st->kvs.empty()) {
       if (auto seed = seedFrom(st->kvs[0].value)) {
-        seeds_[name] = *seed;
+        keepStronger(seeds_, name, *seed);
+      }
+    }
+    auto inc = store_->client().range(keys.incident(name));
+    if (inc && !inc->kvs.empty()) {
+      if (auto seed = seedFromIncident(inc->kvs[0].value)) {
+        keepStronger(seeds_, name, *seed);
       }
     }
   }
@@ -223,6 +265,7 @@ void Manager::onAssignments(const etcd::WatchUpdate& u) {
     left += owned_.contains(name) ? 0 : 1;
   }
   reconcile(previous);
+  arrived(arriving);
   if (!arriving.empty() || left > 0) {
     spdlog::info("manager: member {} owns {} check(s) (+{} -{})", options_.member_id, owned_.size(),
                  arriving.size(), left);
@@ -250,6 +293,12 @@ void Manager::onMonitors(const store::ConfigWatchUpdate& u) {
       apply(ev.config.name, ev.config.value);
     }
     // A deleted monitor leaves through its assignment (the director drops it).
+  }
+}
+
+void Manager::arrived(const std::vector<std::string>& names) {
+  if (options_.on_arrived && !names.empty()) {
+    options_.on_arrived(names);
   }
 }
 

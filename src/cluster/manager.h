@@ -20,7 +20,8 @@ namespace ninevolt::cluster {
 // The member side of placement: watches this member's own assignment shards and the
 // monitors, and keeps the engine running exactly the assigned checks.
 // - A check assigned here is started with the state its previous owner left in
-//   /9volt/state/<check> (status and count), so thresholds and resolves continue.
+//   /9volt/state/<check> (status and count), or its open incident in
+//   /9volt/incident/<check> when that says worse, so thresholds and resolves continue.
 // - A monitor edit (cfg, API, etcdctl) reaches the engine within the watch latency; the
 //   engine restarts only a check whose spec changed.
 // - A monitor that no longer validates (written by hand) is rejected with a log line; the
@@ -36,6 +37,9 @@ class Manager {
     std::function<void(const std::string&, const std::string&)> on_rejected;
     // A check stopped running here (moved away, deleted, or all stopped).
     std::function<void(const std::string&)> on_removed;
+    // Checks newly assigned here, after they were handed to the engine (the alert
+    // dispatcher adopts their incidents).
+    std::function<void(const std::vector<std::string>&)> on_arrived;
   };
 
   Manager(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
@@ -58,6 +62,7 @@ class Manager {
 
  private:
   bool load();
+  void arrived(const std::vector<std::string>& names);
   std::set<std::string> ownedFromShards() const;
   void onAssignments(const etcd::WatchUpdate& u);
   void onMonitors(const store::ConfigWatchUpdate& u);
