@@ -1,22 +1,22 @@
 #include "common/ids.h"
 
 #include <array>
+#include <cstdint>
 
-#include <openssl/evp.h>
 #include <unistd.h>
+
+#include "common/md5.h"
 
 namespace ninevolt::common {
 
 std::string md5Hex(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest.data(), &len, EVP_md5(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
+  const auto digest = md5(data);
+  constexpr std::string_view kHex = "0123456789abcdef";
   std::string out;
-  out.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0xf];
+  out.reserve(digest.size() * 2);
+  for (uint8_t byte : digest) {
+    out += kHex[byte >> 4];
+    out += kHex[byte & 0xf];
   }
   return out;
 }
@@ -33,7 +33,7 @@ std::string hostName() {
   if (gethostname(buf.data(), buf.size() - 1) != 0 || buf[0] == '\0') {
     return "localhost";
   }
-  return std::string(buf.data());
+  return {buf.data()};
 }
 
 }  // namespace ninevolt::common
