@@ -16,8 +16,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # the real etcd used by `9volt server` with no -e, and by integration tests
   etcd-server etcd-client openssl
-  # real local peers for check tests: DNS server
-  dnsmasq-base
+  # real local peers for check tests: DNS server; for alerter tests: SMTP server
+  # (tests/support/smtp_server.py runs on Debian's /usr/bin/python3)
+  dnsmasq-base python3-aiosmtpd
   # lint
   clang-format clang-tidy
 )
