@@ -39,9 +39,9 @@ struct Given {
 struct OptionDesc {
   std::string_view name;
   bool required = false;
-  bool non_empty = false;               // when present, "" is a problem (required implies it)
-  std::string_view default_value = "";  // applied when absent; "" = none
-  bool secret = false;                  // never shown (redactedAlerter, error text)
+  bool non_empty = false;          // when present, "" is a problem (required implies it)
+  std::string_view default_value;  // applied when absent; "" = none
+  bool secret = false;             // never shown (redactedAlerter, error text)
 };
 
 struct AlerterType {
@@ -141,7 +141,7 @@ void validateEmail(const Given& o, ProblemSink& sink) {
     if (!plausibleAddress(address) || from.find_first_of("\r\n") != std::string_view::npos
         || (lt != std::string_view::npos && from.back() != '>')) {
       sink.add("options.from",
-               fmt::format("must be an email address (or \"Name <address>\"), got \"{}\"", from));
+               fmt::format(R"(must be an email address (or "Name <address>"), got "{}")", from));
     }
   }
   const std::string tls = o.find("tls") != nullptr ? *o.find("tls") : "starttls";

@@ -13,7 +13,8 @@ namespace {
 
 using transport::SmtpTls;
 
-std::string option(const config::AlerterSpec& spec, const char* name, std::string fallback = "") {
+std::string option(const config::AlerterSpec& spec, const char* name,
+                   const std::string& fallback = "") {
   auto it = spec.options.find(name);
   return it == spec.options.end() ? fallback : it->second;
 }

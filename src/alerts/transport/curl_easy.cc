@@ -21,7 +21,7 @@ void Slist::append(const std::string& item) {
 }
 
 EasyHandle newEasy(const CurlLibrary& lib, std::chrono::milliseconds timeout, const char* protocols,
-                   char (&error_buffer)[CURL_ERROR_SIZE]) {
+                   ErrorBuffer& error_buffer) {
   EasyHandle h(lib.easy_init(), EasyDeleter{&lib});
   if (!h) {
     return h;
@@ -29,7 +29,7 @@ EasyHandle newEasy(const CurlLibrary& lib, std::chrono::milliseconds timeout, co
   error_buffer[0] = '\0';
   const long ms = static_cast<long>(std::max<int64_t>(1, timeout.count()));
   CURL* c = h.get();
-  lib.easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer);
+  lib.easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer.data());
   lib.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   lib.easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
   lib.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ms);
@@ -38,11 +38,10 @@ EasyHandle newEasy(const CurlLibrary& lib, std::chrono::milliseconds timeout, co
   return h;
 }
 
-Error transportError(const CurlLibrary& lib, CURLcode code, const char* error_buffer,
+Error transportError(const CurlLibrary& lib, CURLcode code, const ErrorBuffer& error_buffer,
                      std::string_view origin, std::chrono::milliseconds timeout) {
-  std::string detail = error_buffer != nullptr && error_buffer[0] != '\0'
-                           ? std::string(error_buffer)
-                           : std::string(lib.easy_strerror(code));
+  std::string detail = error_buffer[0] != '\0' ? std::string(error_buffer.data())
+                                               : std::string(lib.easy_strerror(code));
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
       return {Errc::kDeadlineExceeded, fmt::format("{}: no complete answer within {} ms ({})",

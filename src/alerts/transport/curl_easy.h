@@ -7,6 +7,7 @@
 // loaded with dlopen on first use (Debian's libcurl brings 33 libraries and ~6 MiB of RSS a
 // process with no http check and no alert sent would pay for nothing).
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -45,16 +46,18 @@ class Slist {
   curl_slist* list_ = nullptr;
 };
 
+using ErrorBuffer = std::array<char, CURL_ERROR_SIZE>;
+
 // A fresh handle with what every attempt needs: no signals (delivery threads), the whole
 // attempt and the connect bounded by `timeout`, only `protocols` ("http,https" /
 // "smtp,smtps"), no redirects, and `error_buffer` for curl's details. nullptr only when
 // libcurl cannot allocate.
 EasyHandle newEasy(const CurlLibrary& lib, std::chrono::milliseconds timeout, const char* protocols,
-                   char (&error_buffer)[CURL_ERROR_SIZE]);
+                   ErrorBuffer& error_buffer);
 
 // A transport failure (no complete answer) as an Error: kDeadlineExceeded on timeout,
 // kInvalidArgument for a URL or protocol curl refuses, kUnavailable otherwise.
-Error transportError(const CurlLibrary& lib, CURLcode code, const char* error_buffer,
+Error transportError(const CurlLibrary& lib, CURLcode code, const ErrorBuffer& error_buffer,
                      std::string_view origin, std::chrono::milliseconds timeout);
 
 }  // namespace ninevolt::alerts::transport::detail

@@ -8,7 +8,7 @@
 namespace ninevolt::alerts::transport {
 namespace {
 
-constexpr size_t kMaxBody = 64 * 1024;
+constexpr size_t kMaxBody = size_t{64} * 1024;
 
 size_t onBody(char* data, size_t size, size_t count, void* user) {
   auto* body = static_cast<std::string*>(user);
@@ -66,7 +66,7 @@ Result<HttpResponse> performHttp(const HttpRequest& request, std::chrono::millis
     return tl::unexpected(loaded.error());
   }
   const detail::CurlLibrary& lib = **loaded;
-  char error_buffer[CURL_ERROR_SIZE];
+  detail::ErrorBuffer error_buffer{};
   detail::EasyHandle h = detail::newEasy(lib, timeout, "http,https", error_buffer);
   if (!h) {
     return fail(Errc::kInternal, origin + ": curl_easy_init failed");

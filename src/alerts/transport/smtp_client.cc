@@ -1,6 +1,6 @@
 #include "alerts/transport/smtp_client.h"
 
-#include <cstring>
+#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -18,7 +18,7 @@ struct Upload {
 size_t onRead(char* buffer, size_t size, size_t count, void* user) {
   auto* upload = static_cast<Upload*>(user);
   size_t n = std::min(size * count, upload->data->size() - upload->offset);
-  std::memcpy(buffer, upload->data->data() + upload->offset, n);
+  std::copy_n(upload->data->data() + upload->offset, n, buffer);
   upload->offset += n;
   return n;
 }
@@ -33,7 +33,7 @@ Result<void> sendMail(const MailRequest& request, std::chrono::milliseconds time
     return tl::unexpected(loaded.error());
   }
   const detail::CurlLibrary& lib = **loaded;
-  char error_buffer[CURL_ERROR_SIZE];
+  detail::ErrorBuffer error_buffer{};
   detail::EasyHandle h = detail::newEasy(lib, timeout, "smtp,smtps", error_buffer);
   if (!h) {
     return fail(Errc::kInternal, originOf(url) + ": curl_easy_init failed");
@@ -86,7 +86,7 @@ Result<void> sendMail(const MailRequest& request, std::chrono::milliseconds time
   long reply = 0;
   lib.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
   const std::string origin = originOf(url);
-  const std::string what = error_buffer[0] != '\0' ? error_buffer : lib.easy_strerror(code);
+  const std::string what = error_buffer[0] != '\0' ? error_buffer.data() : lib.easy_strerror(code);
   switch (code) {
     case CURLE_LOGIN_DENIED:
       return fail(Errc::kInvalidArgument,

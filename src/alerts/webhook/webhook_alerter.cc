@@ -86,7 +86,7 @@ class WebhookFactory final : public AlerterFactory {
                                                         spec.name, parsed.error().message));
       }
       for (const auto& [name, value] : *parsed) {
-        headers.push_back(name + ": " + value);
+        headers.push_back(fmt::format("{}: {}", name, value));
       }
     }
     return std::make_unique<WebhookAlerter>(spec, std::move(headers), options_);
