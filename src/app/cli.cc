@@ -44,6 +44,11 @@ Cli::Cli() {
       ->envname("NINEV_MAX_EXEC")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  server_cmd
+      ->add_option("--external-url", server.external_url,
+                   "this cluster's URL as operators reach it (e.g. behind a load balancer); "
+                   "alerts link to the check's page under it")
+      ->envname("NINEV_EXTERNAL_URL");
   server_cmd->add_flag("-d,--debug", server.debug, "debug logging")->envname("NINEV_DEBUG");
   server_cmd
       ->add_option("--load", server.load,

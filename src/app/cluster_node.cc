@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "app/builtin_alerters.h"
 #include "app/builtin_checks.h"
 
 namespace ninevolt::app {
@@ -35,13 +36,25 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
                                         .max_events = options_.event_max_count});
   publisher_ = std::make_unique<cluster::StatePublisher>(
       io_, store_, cluster::StatePublisher::Options{.member_id = id});
+  dispatcher_ = std::make_unique<alerts::Dispatcher>(
+      store_, builtinAlerters(id, store_->keys().root()),
+      alerts::Dispatcher::Options{
+          .member_id = id,
+          .external_url = options_.external_url,
+          .on_event = [log = events_.get()](const std::string& type, const std::string& check,
+                                            const std::string& message) {
+            log->record(type == "error" ? store::kEventError : store::kEventWarning,
+                        store::event_kind::kAlert, message, check);
+          }});
   engine_ = std::make_shared<engine::Engine>(engine::Engine::Options{
       .workers = options_.workers,
       .max_processes = options_.max_exec,
       .registry = builtinChecks(id),
-      .on_result = [publisher = publisher_.get()](const engine::RunReport& r) {
+      .on_result = [publisher = publisher_.get(),
+                    dispatcher = dispatcher_.get()](const engine::RunReport& r) {
         publisher->onResult(r);
         if (r.transition) {
+          dispatcher->onTransition(r.check, *r.transition);
           spdlog::info("check '{}': {} -> {} after {} result(s): {}", r.check,
                        state::stateName(r.transition->from), state::stateName(r.transition->to),
                        r.count, r.result.message);
@@ -62,8 +75,14 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
                 log->record(store::kEventError, store::event_kind::kConfigRejected,
                             problems + " (the check keeps its last good spec, if any)", name);
               },
-          .on_removed = [publisher = publisher_.get()](
-                            const std::string& name) { publisher->forget(name); }});
+          .on_removed =
+              [publisher = publisher_.get(),
+               dispatcher = dispatcher_.get()](const std::string& name) {
+                publisher->forget(name);
+                dispatcher->release(name);
+              },
+          .on_arrived = [dispatcher = dispatcher_.get()](
+                            const std::vector<std::string>& names) { dispatcher->adopt(names); }});
   etcd::ClientOptions probe_options = store_->client().options();
   probe_options.call_timeout = std::min(probe_options.call_timeout, kProbeTimeout);
   if (auto c = etcd::Client::create(probe_options)) {
@@ -144,6 +163,10 @@ void ClusterNode::onRegistered(int64_t lease_id) {
       return;
     }
     director_->start(lease_id);
+    if (!alerts_started_) {
+      alerts_started_ = true;
+      dispatcher_->start();  // before the manager: arrivals are adopted in order
+    }
     manager_->start();
     publisher_->start(lease_id);
     if (!probing_) {
@@ -183,6 +206,9 @@ void ClusterNode::stop() {
     director_.reset();
   });
   engine_.reset();  // no more results; then the publisher can go
+  // Attempts in flight finish (each within its timeout); queued alerts stay unsettled in
+  // their incidents, for the next owner.
+  dispatcher_->stop();
   runOnLoop([this] { publisher_.reset(); });
   // What the cluster loop recorded last (e.g. a config rejected) reaches etcd if it can.
   if (!events_->flush(kEventFlushLimit)) {

@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "alerts/dispatcher.h"
 #include "cluster/director.h"
 #include "cluster/manager.h"
 #include "cluster/state_publisher.h"
@@ -30,6 +31,8 @@ class ClusterNode {
     // Event log (cluster config `event-retention`, `event-max-count`).
     std::chrono::seconds event_retention{std::chrono::hours(24)};
     size_t event_max_count = 10000;
+    // Alerts: links in messages point here (--external-url); "" = no links.
+    std::string external_url;
   };
 
   ClusterNode(std::shared_ptr<store::Store> store, Options options);
@@ -39,7 +42,8 @@ class ClusterNode {
 
   // Registered on a (new) lease: campaign and (re)load this member's assignments.
   void onRegistered(int64_t lease_id);
-  // Lease lost: stop every check at once; someone else owns them now.
+  // Lease lost: stop every check at once; someone else owns them now. (Their alerts in
+  // flight finish; what is queued stays unsettled in the incidents for the next owner.)
   void onLeaseLost();
   // Hands over directorship, stops the checks and the cluster loop. Blocks until done.
   void stop();
@@ -56,7 +60,8 @@ class ClusterNode {
   Options options_;
   std::shared_ptr<store::Store> store_;
   std::shared_ptr<engine::Engine> engine_;
-  std::unique_ptr<events::EventLog> events_;  // before the director and manager: they use it
+  std::unique_ptr<events::EventLog> events_;        // before the director and manager: they use it
+  std::unique_ptr<alerts::Dispatcher> dispatcher_;  // before the engine: it reports to it
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::unique_ptr<cluster::Director> director_;
@@ -65,6 +70,7 @@ class ClusterNode {
   std::thread thread_;
   bool stopped_ = false;
   bool probing_ = false;
+  bool alerts_started_ = false;
   boost::asio::steady_timer probe_timer_{io_};
   mutable std::mutex problem_mu_;
   std::string etcd_problem_;

@@ -218,6 +218,7 @@ int runServer(const ServerOptions& options) {
   Health health;
   ClusterNode::Options node_options{
       .member_id = me.id, .workers = options.workers, .max_exec = options.max_exec};
+  node_options.external_url = options.external_url;
   eventSettings(*cluster_config, store->keys().clusterConfig(), node_options);
   ClusterNode node(store, node_options);
   cluster::Membership* membership_ptr = nullptr;

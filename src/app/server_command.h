@@ -16,6 +16,7 @@ struct ServerOptions {
   std::vector<std::string> load;  // config dirs applied at start (no deletes)
   size_t workers = 0;             // engine threads; 0 = one per core
   size_t max_exec = 256;          // exec checks running at once
+  std::string external_url;       // links in alerts; "" = none
 };
 
 // `9volt server`: joins the cluster (starting a private etcd first when no -e is given) and

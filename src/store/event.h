@@ -28,6 +28,7 @@ inline constexpr const char* kCheckPlaced = "check-placed";
 inline constexpr const char* kConfigRejected = "config-rejected";
 inline constexpr const char* kEtcdLost = "etcd-lost";
 inline constexpr const char* kEtcdRestored = "etcd-restored";
+inline constexpr const char* kAlert = "alert";  // an alert given up, unknown alerter, ...
 }  // namespace event_kind
 
 // One entry of the cluster event log, /9volt/event/<time>-<member>-<seq>. JSON:
