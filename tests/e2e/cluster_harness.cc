@@ -86,6 +86,25 @@ void ClusterTest::addChecks(int n, const std::string& interval, const std::strin
   }
 }
 
+void ClusterTest::addHeldChecks(int n, const std::string& prefix) {
+  for (int i = 0; i < n; ++i) {
+    std::string name = prefix + std::to_string(i);
+    auto spec = checkSpec(name, "2s", "/hold/1500");
+    spec["timeout"] = "1900ms";
+    putMonitor(name, spec);
+  }
+}
+
+std::vector<Hit> ClusterTest::abortedSince(int64_t at_ms) const {
+  std::vector<Hit> out;
+  for (const auto& h : target_.hitsSince(at_ms)) {
+    if (h.aborted) {
+      out.push_back(h);
+    }
+  }
+  return out;
+}
+
 std::map<std::string, std::string> ClusterTest::assignments() {
   std::map<std::string, std::string> out;
   const std::string prefix = "/9volt/cluster/assignments/";

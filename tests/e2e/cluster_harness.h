@@ -62,6 +62,12 @@ class ClusterTest : public testing::EtcdTest {
   // c0..c<n-1> (with the given prefix), written in batches.
   void addChecks(int n, const std::string& interval, const std::string& prefix = "c");
 
+  // <prefix>0..<prefix><n-1>: every 2 s, the target holds each answer 1.5 s, so most of
+  // them have a run in flight at any moment. A check restarted or removed while its run is
+  // in flight shows up as an aborted Hit: that is how tests see restarts from outside.
+  void addHeldChecks(int n, const std::string& prefix = "hold");
+  std::vector<Hit> abortedSince(int64_t at_ms) const;
+
   // From etcd: check -> owner (assignment shards), registered members, the director.
   std::map<std::string, std::string> assignments();
   std::set<std::string> registeredMembers();

@@ -20,31 +20,11 @@ class ConfigTest : public ClusterTest {
  protected:
   static constexpr int kHeld = 20;
 
-  // hold0..hold19: every 2 s, the answer held 1.5 s (in flight 75% of the time).
-  void addHeldChecks() {
-    for (int i = 0; i < kHeld; ++i) {
-      std::string name = "hold" + std::to_string(i);
-      auto spec = checkSpec(name, "2s", "/hold/1500");
-      spec["timeout"] = "1900ms";
-      putMonitor(name, spec);
-    }
-  }
-
   // The fast check that gets edited: every 500 ms, answer held 300 ms.
   nlohmann::json editSpec(const std::string& version) {
     auto spec = checkSpec("edit", "500ms", "/hold/300?v=" + version);
     spec["timeout"] = "450ms";
     return spec;
-  }
-
-  std::vector<Hit> abortedSince(int64_t at_ms) {
-    std::vector<Hit> out;
-    for (const auto& h : target_.hitsSince(at_ms)) {
-      if (h.aborted) {
-        out.push_back(h);
-      }
-    }
-    return out;
   }
 
   // When the first request of `check` whose path contains `text` arrived after at_ms; -1.
@@ -76,7 +56,7 @@ class ConfigTest : public ClusterTest {
 };
 
 TEST_F(ConfigTest, AnEditReachesItsCheckWithinASecondAndRestartsOnlyThatCheck) {
-  addHeldChecks();
+  addHeldChecks(kHeld);
   putMonitor("edit", editSpec("1"));
   startMember();
   startMember();
@@ -117,7 +97,7 @@ TEST_F(ConfigTest, AnEditReachesItsCheckWithinASecondAndRestartsOnlyThatCheck) {
 // history is compacted past what the member saw, so its watches cannot resume: they re-list
 // (resync). Only the changed check may restart.
 TEST_F(ConfigTest, ResyncAfterCompactionRestartsOnlyTheChangedCheck) {
-  addHeldChecks();
+  addHeldChecks(kHeld);
   putMonitor("edit", editSpec("1"));
   const std::string url = etcd_->endpoint();
   TcpProxy proxy("127.0.0.1", static_cast<uint16_t>(std::stoi(url.substr(url.rfind(':') + 1))));

@@ -14,12 +14,12 @@ using testing::eventually;
 
 class FailoverTest : public ClusterTest {
  protected:
-  // The checks of `owner` in an assignment map.
+  // The 1 s checks (c<n>) of `owner` in an assignment map: the ones timed.
   static std::set<std::string> checksOf(const std::map<std::string, std::string>& a,
                                         const std::string& owner) {
     std::set<std::string> out;
     for (const auto& [c, m] : a) {
-      if (m == owner) {
+      if (m == owner && c.rfind("c", 0) == 0) {
         out.insert(c);
       }
     }
@@ -77,11 +77,13 @@ class FailoverTest : public ClusterTest {
 
 TEST_F(FailoverTest, DirectorKilledThenNewDirectorStoppedGracefully) {
   constexpr int kChecks = 300;  // every second
+  constexpr int kHeld = 30;     // and these, to see restarts (see addHeldChecks)
   addChecks(kChecks, "1s");
+  addHeldChecks(kHeld);
   for (int i = 0; i < 3; ++i) {
     startMember();
   }
-  ASSERT_TRUE(waitPlaced(kChecks, 3)) << logs();
+  ASSERT_TRUE(waitPlaced(kChecks + kHeld, 3)) << logs();
   auto before = assignments();
   expectRunByOwnersOnly(collect(target_.nowMs(), keysOf(before), 2s), before);
 
@@ -143,6 +145,12 @@ TEST_F(FailoverTest, DirectorKilledThenNewDirectorStoppedGracefully) {
   auto last = assignments();
   expectOnlyItsChecksMoved(after, last, second);
   expectRunByOwnersOnly(collect(second_moved, keysOf(last), 2s), last);
+  // Across both director changes no surviving member restarted a check: the only runs cut
+  // short are those of the members that went away.
+  for (const auto& h : abortedSince(killed_at - 2000)) {
+    EXPECT_TRUE(h.member == old_director || h.member == second)
+        << h.check << " restarted on " << h.member;
+  }
 }
 
 TEST_F(FailoverTest, AFourthMemberTakesAQuarterAndNothingRunsTwiceForLong) {
@@ -150,22 +158,24 @@ TEST_F(FailoverTest, AFourthMemberTakesAQuarterAndNothingRunsTwiceForLong) {
   // spread (1,000 checks: 25% +- 1.4%).
   constexpr int kChecks = 1000;
   addChecks(kChecks, "2s");
+  addHeldChecks(40);  // to see restarts (see addHeldChecks); not counted in the fraction
   for (int i = 0; i < 3; ++i) {
     startMember();
   }
-  ASSERT_TRUE(waitPlaced(kChecks, 3)) << logs();
+  ASSERT_TRUE(waitPlaced(kChecks + 40, 3)) << logs();
   auto before = assignments();
   expectRunByOwnersOnly(collect(target_.nowMs(), keysOf(before), 1s), before);
 
   const int64_t join_at = target_.nowMs();
   Member& fourth = startMember();
-  ASSERT_TRUE(waitPlaced(kChecks, 4)) << logs();
+  ASSERT_TRUE(waitPlaced(kChecks + 40, 4)) << logs();
   figure("4th member: placement settled after its start", (target_.nowMs() - join_at) / 1e3, "s");
   auto after = assignments();
   std::set<std::string> moved;
+  std::set<std::string> moved_held;
   for (const auto& [c, m] : before) {
     if (after.at(c) != m) {
-      moved.insert(c);
+      (c.rfind("hold", 0) == 0 ? moved_held : moved).insert(c);
       EXPECT_EQ(after.at(c), fourth.id) << c << " moved between two old members";
     }
   }
@@ -207,6 +217,12 @@ TEST_F(FailoverTest, AFourthMemberTakesAQuarterAndNothingRunsTwiceForLong) {
   EXPECT_LE(worst, std::chrono::milliseconds(kTtl).count());
   // Settled: every check on exactly its owner.
   expectRunByOwnersOnly(target_.hitsSince(target_.nowMs() - 2000), after);
+  // Checks that stayed were not restarted; only a moved one may have lost its run in flight
+  // on its old owner.
+  for (const auto& h : abortedSince(join_at - 2000)) {
+    EXPECT_TRUE(moved_held.contains(h.check) && h.member == before.at(h.check))
+        << h.check << " restarted on " << h.member;
+  }
 }
 
 }  // namespace
