@@ -58,7 +58,9 @@ Notification makeNotification(const CheckInfo& check, const Incident& incident,
   n.description = check.description;
   n.target = check.target;
   const std::string failing(state::stateName(incident.last_failing));
-  n.title = fmt::format("{} check '{}' failure", upper(check.type), check.name);
+  // The original titled its resolves "... failure" too; a resolve says what it is.
+  n.title = fmt::format("{} check '{}' {}", upper(check.type), check.name,
+                        delivery.kind == NotificationKind::kResolve ? "recovery" : "failure");
   if (delivery.kind == NotificationKind::kResolve) {
     n.status = "ok";
     n.text =

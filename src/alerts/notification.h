@@ -23,7 +23,7 @@ CheckInfo checkInfoOf(const config::MonitorSpec& spec);
 
 // The message for one delivery of an incident, with the original's title and texts:
 // "HTTP check 'web' failure"; "Check has entered into critical state after 3 checks";
-// "Check has recovered from critical state after 3 checks".
+// "Check has recovered from critical state after 3 checks" (titled "... recovery").
 Notification makeNotification(const CheckInfo& check, const Incident& incident,
                               const Delivery& delivery, const std::string& member_id,
                               const std::string& external_url);

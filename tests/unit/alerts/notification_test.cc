@@ -43,7 +43,7 @@ TEST(Notification, TitlesTextsAndFieldsAsTheOriginal) {
                        {}, {"pager"}, "m2", "unused");
   auto rn = makeNotification(info, *r.incident, r.deliveries[0], "m2", "");
   EXPECT_EQ(rn.kind, NotificationKind::kResolve);
-  EXPECT_EQ(rn.title, "HTTP check 'web' failure");
+  EXPECT_EQ(rn.title, "HTTP check 'web' recovery");
   EXPECT_EQ(rn.text, "Check has recovered from critical state after 3 checks");
   EXPECT_EQ(rn.status, "ok");
   EXPECT_EQ(rn.previous_status, "critical");

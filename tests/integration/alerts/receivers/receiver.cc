@@ -98,9 +98,9 @@ struct Receiver::Impl {
   }
 };
 
-Receiver::Receiver(Handler handler)
+Receiver::Receiver(Handler handler, uint16_t port)
     : handler_(std::move(handler)),
-      acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+      acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port)) {
   port_ = acceptor_.local_endpoint().port();
   asio::co_spawn(io_, Impl::accept(*this), asio::detached);
   thread_ = std::thread([this] { io_.run(); });

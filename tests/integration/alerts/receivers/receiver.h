@@ -39,7 +39,8 @@ class Receiver {
   };
   using Handler = std::function<Reply(const Request&)>;
 
-  explicit Receiver(Handler handler);
+  // port 0 = a free one; a given port lets a test bring a receiver "back" where it was.
+  explicit Receiver(Handler handler, uint16_t port = 0);
   ~Receiver();
   Receiver(const Receiver&) = delete;
   Receiver& operator=(const Receiver&) = delete;
