@@ -1,13 +1,30 @@
 #!/usr/bin/env bash
-# Cluster benchmarks (issue 4, section 7).
+# Cluster benchmarks (issue 4, section 7): placement alone, and real 9volt clusters on one etcd.
 #
 #   bench/cluster.sh placement           # place() of 1,000,000 checks over 100 members (CPU, movement)
+#   bench/cluster.sh cluster             # 10 members, 100,000 checks: settle, steady etcd rate, kill -9, RSS
+#   bench/cluster.sh write-rate          # steady etcd revision rate with 1,000 and 10,000 checks
+#   bench/cluster.sh placement cluster write-rate
 # (bench/run.sh passes these scenario names on to this script.)
 #
 # Environment (defaults in brackets):
 #   BUILD [build-bench]        build directory (configured and built here, Release)
-#   OUT [$BUILD/bench-results/cluster]  where the JSON reports go
+#   OUT [$BUILD/bench-results/cluster]  where the JSON reports and member logs go
 #   PLACE_CHECKS [1000000] PLACE_MEMBERS [100]   placement scenario size
+#   MEMBERS [10]               9volt server processes
+#   CHECKS [100000]            checks in the "cluster" scenario
+#   RATE_CHECKS [1000 10000]   check counts of the "write-rate" scenario (one cluster each)
+#   INTERVAL [60s]             check interval (http checks against the harness's own target)
+#   STEADY [60]                seconds over which etcd's revision rate is sampled
+#   WORKERS [1]                engine threads per member (10 members share 2 cores)
+#   KILL [member]              what the cluster scenario kills with -9: member | director
+#   REV []                     build the 9volt binary at this git revision (git archive into a
+#                              temp dir, built in $BUILD-rev) instead of the work tree: other
+#                              people's half-done edits stay out of the measurement
+#
+# Everything runs on 127.0.0.0/8: etcd (Debian's etcd-server) on free loopback ports in a temp
+# dir, the http target inside cluster_bench, the members on free ports. cluster_bench starts
+# and stops every process itself, by pid; nothing system-wide is changed.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,17 +32,61 @@ BUILD="${BUILD:-$ROOT/build-bench}"
 OUT="${OUT:-$BUILD/bench-results/cluster}"
 PLACE_CHECKS="${PLACE_CHECKS:-1000000}"
 PLACE_MEMBERS="${PLACE_MEMBERS:-100}"
+MEMBERS="${MEMBERS:-10}"
+CHECKS="${CHECKS:-100000}"
+RATE_CHECKS="${RATE_CHECKS:-1000 10000}"
+INTERVAL="${INTERVAL:-60s}"
+STEADY="${STEADY:-60}"
+WORKERS="${WORKERS:-1}"
+KILL="${KILL:-member}"
+REV="${REV:-}"
 scenarios=("$@")
-if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(placement); fi
+if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(placement cluster write-rate); fi
 
-if ! command -v cmake >/dev/null 2>&1 || ! command -v ninja >/dev/null 2>&1; then
+# --- dependencies: etcd-server and the build tools (scripts/install-deps.sh is idempotent) -----
+needs_cluster=0
+for s in "${scenarios[@]}"; do
+  case "$s" in cluster | write-rate) needs_cluster=1 ;; esac
+done
+if [ "$needs_cluster" = 1 ] || ! command -v cmake >/dev/null 2>&1; then
   bash "$ROOT/scripts/install-deps.sh"
 fi
+
+# --- build -------------------------------------------------------------------------------------
 if [ ! -f "$BUILD/build.ninja" ]; then
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
-ninja -C "$BUILD" placement_bench >/dev/null
+targets=(placement_bench)
+if [ "$needs_cluster" = 1 ]; then
+  targets+=(cluster_bench)
+  [ -n "$REV" ] || targets+=(9volt)
+fi
+ninja -C "$BUILD" "${targets[@]}" >/dev/null
+NINEVOLT="$BUILD/9volt"
+what="$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src || echo ' + uncommitted changes in src/')"
+if [ "$needs_cluster" = 1 ] && [ -n "$REV" ]; then
+  # The tree at REV goes to a stable directory, $BUILD-rev-src; only files whose content
+  # differs are replaced there, so the next build of another revision is incremental.
+  REV_SRC="$BUILD-rev-src"
+  EXPORT="$(mktemp -d /tmp/9volt-cluster-src.XXXXXX)"
+  trap 'rm -rf "$EXPORT"' EXIT
+  git -C "$ROOT" archive "$REV" | tar -x -C "$EXPORT"
+  mkdir -p "$REV_SRC"
+  (cd "$EXPORT" && find . -type f) | while read -r f; do
+    if ! cmp -s "$EXPORT/$f" "$REV_SRC/$f"; then
+      mkdir -p "$(dirname "$REV_SRC/$f")"
+      cp "$EXPORT/$f" "$REV_SRC/$f"
+    fi
+  done
+  echo "cluster bench: building 9volt at $REV ($REV_SRC) in $BUILD-rev"
+  cmake -S "$REV_SRC" -B "$BUILD-rev" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
+    -DNINEVOLT_BUILD_BENCH=OFF >/dev/null
+  ninja -C "$BUILD-rev" 9volt >/dev/null
+  NINEVOLT="$BUILD-rev/9volt"
+  what="$(git -C "$ROOT" rev-parse --short "$REV")"
+fi
 mkdir -p "$OUT"
+echo "cluster bench: 9volt at $what, $(nproc) cores, results in $OUT"
 
 for s in "${scenarios[@]}"; do
   echo
@@ -35,7 +96,22 @@ for s in "${scenarios[@]}"; do
       "$BUILD/placement_bench" --checks "$PLACE_CHECKS" --members "$PLACE_MEMBERS" \
         --json-file "$OUT/placement.json"
       ;;
-    *) echo "cluster bench: unknown scenario '$s' (placement)" >&2; exit 2 ;;
+    cluster)
+      echo "\$ cluster_bench --members $MEMBERS --checks $CHECKS --interval $INTERVAL --steady $STEADY --kill $KILL"
+      "$BUILD/cluster_bench" --binary "$NINEVOLT" --members "$MEMBERS" --checks "$CHECKS" \
+        --interval "$INTERVAL" --steady "$STEADY" --workers "$WORKERS" --kill "$KILL" \
+        --out "$OUT" --label "cluster-$CHECKS"
+      ;;
+    write-rate)
+      for n in $RATE_CHECKS; do
+        echo "\$ cluster_bench --members $MEMBERS --checks $n --interval $INTERVAL --steady $STEADY --kill none"
+        "$BUILD/cluster_bench" --binary "$NINEVOLT" --members "$MEMBERS" --checks "$n" \
+          --interval "$INTERVAL" --steady "$STEADY" --workers "$WORKERS" --kill none \
+          --out "$OUT" --label "rate-$n"
+        echo
+      done
+      ;;
+    *) echo "cluster bench: unknown scenario '$s' (placement cluster write-rate)" >&2; exit 2 ;;
   esac
 done
 echo

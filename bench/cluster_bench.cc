@@ -1,0 +1,760 @@
+// cluster_bench: a real 9volt cluster on one machine. Starts etcd (Debian's etcd-server, free
+// loopback ports, temp dir), an http target that logs which member ran which check, loads N
+// http checks into etcd, starts M `9volt server` processes and measures: time to settle at
+// start, etcd's revision rate at steady state, per-member CPU and RSS, and what a kill -9 of
+// a member (or the director) costs. Every process is started here and stopped by pid.
+// See README.md ("Cluster").
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+
+#include "check_target.h"
+#include "common/ids.h"
+#include "common/yaml_json.h"
+#include "etcd/client.h"
+#include "etcd/embedded_etcd.h"
+#include "etcd/watcher.h"
+#include "member_log.h"
+#include "pid_stats.h"
+#include "run_analysis.h"
+#include "store/keys.h"
+#include "support/process.h"
+
+namespace ninevolt::bench {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+struct Flags {
+  std::string binary;
+  std::string etcd_binary = "etcd";
+  size_t members = 10;
+  size_t checks = 100000;
+  std::string interval = "60s";
+  double steady_s = 60;
+  size_t workers = 1;
+  std::string kill = "member";  // member | director | none
+  size_t target_ports = 8;
+  double settle_timeout_s = 900;
+  std::string out = ".";
+  std::string label = "cluster";
+};
+
+int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+double secondsBetween(int64_t from_ms, int64_t to_ms) {
+  return to_ms == 0 ? -1.0 : static_cast<double>(to_ms - from_ms) / 1000.0;
+}
+
+void sleepMs(int ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
+
+// Polls cond every `step` ms until it holds or the deadline passes.
+bool waitFor(const std::function<bool()>& cond, double timeout_s, int step = 100) {
+  const int64_t until = nowMs() + static_cast<int64_t>(timeout_s * 1000);
+  while (!cond()) {
+    if (nowMs() >= until) {
+      return false;
+    }
+    sleepMs(step);
+  }
+  return true;
+}
+
+// The assignment shards in etcd, followed by a watch: who is assigned what right now.
+class AssignmentView {
+ public:
+  AssignmentView(std::shared_ptr<etcd::Client> client, const store::Keys& keys)
+      : prefix_(keys.allAssignmentsPrefix()) {
+    auto now = client->range(prefix_, {.count_only = true});
+    etcd::Watcher::Options o;
+    o.key = prefix_;
+    o.start_revision = now ? now->revision + 1 : 0;
+    o.on_update = [this](const etcd::WatchUpdate& u) { onUpdate(u); };
+    watch_ = std::make_unique<etcd::Watcher>(std::move(client), std::move(o));
+    watch_->waitUntilWatching(std::chrono::seconds(10));
+  }
+
+  struct State {
+    size_t total = 0;     // names over all shards (a name twice counts twice)
+    size_t distinct = 0;  // different names
+    std::map<std::string, size_t> per_member;
+  };
+  State state() const {
+    std::lock_guard lock(mu_);
+    State s;
+    std::unordered_set<std::string> names;
+    for (const auto& [key, list] : shards_) {
+      const std::string member = key.substr(0, key.find('/'));
+      s.total += list.size();
+      s.per_member[member] += list.size();
+      names.insert(list.begin(), list.end());
+    }
+    s.distinct = names.size();
+    return s;
+  }
+
+ private:
+  void onUpdate(const etcd::WatchUpdate& u) {
+    std::lock_guard lock(mu_);
+    if (u.kind == etcd::WatchUpdate::kResync) {
+      shards_.clear();
+      for (const auto& kv : u.snapshot) {
+        put(kv);
+      }
+    }
+    for (const auto& ev : u.events) {
+      if (ev.type == etcd::WatchEvent::kDelete) {
+        shards_.erase(ev.kv.key.substr(prefix_.size()));
+      } else {
+        put(ev.kv);
+      }
+    }
+  }
+  void put(const etcd::KeyValue& kv) {
+    auto j = common::parseJson(kv.value);
+    std::vector<std::string> names;
+    if (j && j->is_array()) {
+      for (const auto& n : *j) {
+        names.push_back(n.get<std::string>());
+      }
+    }
+    shards_[kv.key.substr(prefix_.size())] = std::move(names);
+  }
+
+  std::string prefix_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::vector<std::string>> shards_;  // "<member>/<shard>" -> names
+  std::unique_ptr<etcd::Watcher> watch_;
+};
+
+struct Member {
+  std::string id;
+  std::string listen;
+  std::string log_file;
+  std::unique_ptr<testing::Process> process;
+  std::unique_ptr<MemberLog> log;
+  bool alive = true;
+};
+
+// etcd's own counters, from its /metrics (served on the client port).
+struct EtcdCounters {
+  int64_t revision = 0;
+  int64_t db_size = 0;
+  double puts = 0;
+  double txns = 0;
+  double proposals = 0;
+  double client_bytes_in = 0;
+};
+
+EtcdCounters readCounters(etcd::Client& client, uint16_t port) {
+  EtcdCounters c;
+  if (auto s = client.status()) {
+    c.revision = s->revision;
+    c.db_size = s->db_size;
+  }
+  auto metrics = testing::httpGet(port, "/metrics");
+  if (metrics && metrics->status == 200) {
+    std::istringstream in(metrics->body);
+    std::string line;
+    auto take = [&line](std::string_view name, double& out) {
+      if (line.size() > name.size() && line.compare(0, name.size(), name) == 0
+          && line[name.size()] == ' ') {
+        out = std::stod(line.substr(name.size() + 1));
+      }
+    };
+    while (std::getline(in, line)) {
+      take("etcd_mvcc_put_total", c.puts);
+      take("etcd_debugging_mvcc_txn_total", c.txns);
+      take("etcd_server_proposals_committed_total", c.proposals);
+      take("etcd_network_client_grpc_received_bytes_total", c.client_bytes_in);
+    }
+  }
+  return c;
+}
+
+json monitorSpec(size_t i, const std::vector<uint16_t>& ports, const std::string& interval) {
+  return {{"type", "http"},
+          {"host", "127.0.0.1"},
+          {"port", ports[i % ports.size()]},
+          {"url", fmt::format("/c{:06d}", i)},
+          {"interval", interval},
+          {"timeout", "5s"}};
+}
+
+std::string checkName(size_t i) {
+  return fmt::format("c{:06d}", i);
+}
+
+// Writes the monitors straight into etcd, 120 per txn (etcd allows 128 operations).
+bool loadMonitors(etcd::Client& client, const store::Keys& keys, const Flags& f,
+                  const std::vector<uint16_t>& ports) {
+  std::vector<etcd::TxnOp> ops;
+  for (size_t i = 0; i < f.checks; ++i) {
+    ops.push_back(
+        etcd::TxnOp::put(keys.monitor(checkName(i)), monitorSpec(i, ports, f.interval).dump()));
+    if (ops.size() == 120 || i + 1 == f.checks) {
+      auto r = client.txn({}, ops);
+      if (!r) {
+        std::cerr << "cluster_bench: loading monitors: " << r.error().message << "\n";
+        return false;
+      }
+      ops.clear();
+    }
+  }
+  return true;
+}
+
+int64_t parseIntervalMs(const std::string& s) {
+  size_t unit = s.find_first_not_of("0123456789");
+  int64_t n = std::stoll(s.substr(0, unit));
+  std::string u = unit == std::string::npos ? "s" : s.substr(unit);
+  return u == "ms" ? n : u == "m" ? n * 60000 : u == "h" ? n * 3600000 : n * 1000;
+}
+
+class Bench {
+ public:
+  explicit Bench(Flags f) : f_(std::move(f)), keys_("/9volt") {}
+
+  int run();
+
+ private:
+  bool startEtcd();
+  bool startMembers();
+  void pollLogs();
+  // A member exited that was not killed here (a crash): the run is void.
+  bool someoneDied();
+  // All checks assigned (each once) to live members, and every live member's manager
+  // says it runs what it was assigned.
+  bool assigned(const AssignmentView::State& s) const;
+  bool loaded(const AssignmentView::State& s) const;
+  int64_t lastOwnedChangeMs(int64_t after_ms) const;
+  json settle();
+  json steady();
+  json killOne();
+  json memory();
+  void stopAll();
+  std::optional<std::string> directorId();
+
+  Flags f_;
+  store::Keys keys_;
+  int64_t interval_ms_ = 60000;
+  fs::path dir_;   // results and member logs
+  fs::path work_;  // etcd data (temp)
+  std::unique_ptr<etcd::EmbeddedEtcd> etcd_;
+  uint16_t etcd_port_ = 0;
+  std::shared_ptr<etcd::Client> client_;
+  std::unique_ptr<CheckTarget> target_;
+  std::unique_ptr<AssignmentView> assignments_;
+  std::vector<Member> members_;
+  int64_t start_ms_ = 0;
+  int64_t ran_ms_ = 0;
+};
+
+bool Bench::startEtcd() {
+  etcd::EmbeddedEtcd::Options o;
+  o.data_dir = (work_ / "etcd").string();
+  o.log_file = (dir_ / "etcd.log").string();
+  o.binary = f_.etcd_binary;
+  auto e = etcd::EmbeddedEtcd::start(o);
+  if (!e) {
+    std::cerr << "cluster_bench: etcd: " << e.error().message << "\n";
+    return false;
+  }
+  etcd_ = std::move(*e);
+  etcd_port_ =
+      static_cast<uint16_t>(std::stoi(etcd_->endpoint().substr(etcd_->endpoint().rfind(':') + 1)));
+  auto c = etcd::Client::create(
+      {.endpoints = {etcd_->endpoint()}, .call_timeout = std::chrono::seconds(20)});
+  if (!c) {
+    std::cerr << "cluster_bench: etcd client: " << c.error().message << "\n";
+    return false;
+  }
+  client_ = *c;
+  std::printf("  etcd %s pid %d (data in %s)\n", etcd_->endpoint().c_str(), etcd_->pid(),
+              o.data_dir.c_str());
+  return true;
+}
+
+bool Bench::startMembers() {
+  const std::string host = common::hostName();
+  for (size_t i = 0; i < f_.members; ++i) {
+    Member m;
+    m.listen = fmt::format("127.0.0.1:{}", testing::freePort());
+    m.id = common::memberId(host, m.listen);
+    m.log_file = (dir_ / fmt::format("member-{}.log", i)).string();
+    m.process = std::make_unique<testing::Process>(
+        std::vector<std::string>{f_.binary, "server", "--listen", m.listen, "-e", etcd_->endpoint(),
+                                 "--workers", std::to_string(f_.workers)},
+        std::map<std::string, std::string>{}, m.log_file);
+    m.log = std::make_unique<MemberLog>(m.log_file);
+    members_.push_back(std::move(m));
+  }
+  return true;
+}
+
+void Bench::pollLogs() {
+  for (auto& m : members_) {
+    m.log->poll();
+  }
+}
+
+bool Bench::someoneDied() {
+  for (auto& m : members_) {
+    if (m.alive && m.process->wait(std::chrono::milliseconds(0))) {
+      m.log->poll();
+      std::printf("  member %s exited on its own (log %s, last line: %s)\n", m.id.c_str(),
+                  m.log_file.c_str(), m.log->lastLine().c_str());
+      m.alive = false;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Bench::assigned(const AssignmentView::State& s) const {
+  if (s.total != f_.checks || s.distinct != f_.checks) {
+    return false;
+  }
+  // Every live member has its share (members join one after another at start: the checks
+  // are all assigned long before they are spread over everyone), no dead one has any.
+  for (const auto& m : members_) {
+    if (m.alive != s.per_member.contains(m.id)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Bench::loaded(const AssignmentView::State& s) const {
+  for (const auto& m : members_) {
+    if (!m.alive) {
+      continue;
+    }
+    auto it = s.per_member.find(m.id);
+    const int64_t want = it == s.per_member.end() ? 0 : static_cast<int64_t>(it->second);
+    if (m.log->owned() != want && !(want == 0 && m.log->owned() < 0)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+int64_t Bench::lastOwnedChangeMs(int64_t after_ms) const {
+  int64_t t = 0;
+  for (const auto& m : members_) {
+    if (m.alive && m.log->ownedAtMs() >= after_ms) {
+      t = std::max(t, m.log->ownedAtMs());
+    }
+  }
+  return t;
+}
+
+std::optional<std::string> Bench::directorId() {
+  auto r = client_->range(keys_.director());
+  if (!r || r->kvs.empty()) {
+    return std::nullopt;
+  }
+  auto j = common::parseJson(r->kvs[0].value);
+  if (!j || !j->contains("id")) {
+    return std::nullopt;
+  }
+  return (*j)["id"].get<std::string>();
+}
+
+// From the members' start until every check is assigned, loaded and has run once.
+json Bench::settle() {
+  json out;
+  int64_t assigned_ms = 0;
+  bool died = false;
+  bool ok = waitFor(
+      [&] {
+        pollLogs();
+        if (someoneDied()) {
+          died = true;
+          return true;
+        }
+        auto s = assignments_->state();
+        if (assigned_ms == 0 && assigned(s)) {
+          assigned_ms = nowMs();
+        }
+        return assigned_ms != 0 && loaded(s);
+      },
+      f_.settle_timeout_s);
+  ok = ok && !died;
+  const int64_t loaded_ms = lastOwnedChangeMs(start_ms_);
+  out["assigned_s"] = secondsBetween(start_ms_, assigned_ms);
+  out["loaded_s"] = ok ? secondsBetween(start_ms_, loaded_ms) : -1.0;
+  std::printf(
+      "  settle: all %zu checks assigned after %.1f s, loaded by every member after %.1f s\n",
+      f_.checks, out["assigned_s"].get<double>(), out["loaded_s"].get<double>());
+  if (!ok) {
+    std::printf("  settle: NOT loaded within %.0f s\n", f_.settle_timeout_s);
+    return out;
+  }
+  // Each check's first run comes at its phase within one interval of being loaded.
+  Coverage cov;
+  waitFor(
+      [&] {
+        cov = firstRuns(target_->log(), f_.checks, start_ms_);
+        return cov.all_seen_ms != 0;
+      },
+      static_cast<double>(interval_ms_) / 1000.0 + 60, 1000);
+  ran_ms_ = cov.all_seen_ms;
+  out["all_ran_once_s"] = secondsBetween(start_ms_, ran_ms_);
+  out["ran_once"] = cov.seen;
+  std::printf("  settle: every check ran once after %.1f s (%zu of %zu seen)\n",
+              out["all_ran_once_s"].get<double>(), cov.seen, f_.checks);
+  int director = -1;
+  for (size_t i = 0; i < members_.size(); ++i) {
+    if (members_[i].log->directorSinceMs() != 0) {
+      director = static_cast<int>(i);
+    }
+  }
+  out["director_member"] = director;
+  return out;
+}
+
+// etcd's counters over steady_s seconds with no status change (every check answers 200).
+json Bench::steady() {
+  json out;
+  // Let the first-run state writes (one per check) and a digest round pass first.
+  sleepMs(15000);
+  std::map<std::string, double> cpu0;
+  for (const auto& m : members_) {
+    cpu0[m.id] = readPidStats(m.process->pid()).cpu_s;
+  }
+  const double etcd_cpu0 = readPidStats(etcd_->pid()).cpu_s;
+  const int64_t t0 = nowMs();
+  const EtcdCounters c0 = readCounters(*client_, etcd_port_);
+  std::vector<int64_t> per_second;
+  int64_t last_rev = c0.revision;
+  const int samples = static_cast<int>(std::max(f_.steady_s, 1.0));
+  for (int i = 1; i <= samples; ++i) {
+    const int64_t due = t0 + i * 1000;
+    sleepMs(static_cast<int>(std::max<int64_t>(0, due - nowMs())));
+    auto r = client_->status();
+    if (r) {
+      per_second.push_back(r->revision - last_rev);
+      last_rev = r->revision;
+    }
+  }
+  const EtcdCounters c1 = readCounters(*client_, etcd_port_);
+  const int64_t t1 = nowMs();
+  const double secs = static_cast<double>(t1 - t0) / 1000.0;
+  double members_cpu = 0;
+  json per_member = json::array();
+  for (const auto& m : members_) {
+    const double cpu = readPidStats(m.process->pid()).cpu_s - cpu0[m.id];
+    members_cpu += cpu;
+    per_member.push_back(cpu / secs);
+  }
+  const double rev_rate = static_cast<double>(c1.revision - c0.revision) / secs;
+  std::sort(per_second.begin(), per_second.end());
+  out = {{"seconds", secs},
+         {"revisions", c1.revision - c0.revision},
+         {"revisions_per_s", rev_rate},
+         {"revisions_per_s_samples_min_median_max",
+          per_second.empty() ? json::array()
+                             : json::array({per_second.front(), per_second[per_second.size() / 2],
+                                            per_second.back()})},
+         {"keys_put_per_s", (c1.puts - c0.puts) / secs},
+         {"txns_per_s", (c1.txns - c0.txns) / secs},
+         {"raft_proposals_per_s", (c1.proposals - c0.proposals) / secs},
+         {"client_bytes_in_per_s", (c1.client_bytes_in - c0.client_bytes_in) / secs},
+         {"db_size_bytes", c1.db_size},
+         {"etcd_cpu_cores", (readPidStats(etcd_->pid()).cpu_s - etcd_cpu0) / secs},
+         {"members_cpu_cores", members_cpu / secs},
+         {"member_cpu_cores", per_member}};
+  std::printf(
+      "  steady (%.0f s): %.2f revisions/s (per second: min %lld, max %lld), %.1f keys "
+      "put/s, %.0f client bytes in/s; etcd %.3f cores, members %.3f cores; db %.1f MiB\n",
+      secs, rev_rate, per_second.empty() ? 0LL : static_cast<long long>(per_second.front()),
+      per_second.empty() ? 0LL : static_cast<long long>(per_second.back()),
+      out["keys_put_per_s"].get<double>(), out["client_bytes_in_per_s"].get<double>(),
+      out["etcd_cpu_cores"].get<double>(), out["members_cpu_cores"].get<double>(),
+      static_cast<double>(c1.db_size) / 1048576.0);
+
+  // Exactly once: over one interval (or the sampled window, if longer) every check runs, and
+  // on exactly one member.
+  const int64_t wend = std::max(t1, t0 + interval_ms_);
+  sleepMs(static_cast<int>(std::max<int64_t>(0, wend - nowMs()) + 2000));
+  WindowStats w = window(target_->log(), f_.checks, t0, wend);
+  out["window"] = {{"seconds", w.seconds},
+                   {"runs", w.runs},
+                   {"runs_per_s", static_cast<double>(w.runs) / w.seconds},
+                   {"never_ran", w.never_ran},
+                   {"run_by_several_members", w.several_members},
+                   {"runs_without_member", w.unknown_member}};
+  std::printf(
+      "  steady window (%.0f s): %.1f runs/s, %zu check(s) never ran, %zu ran on more "
+      "than one member\n",
+      w.seconds, static_cast<double>(w.runs) / w.seconds, w.never_ran, w.several_members);
+  return out;
+}
+
+json Bench::memory() {
+  json out = json::array();
+  double sum = 0;
+  for (const auto& m : members_) {
+    if (!m.alive) {
+      continue;
+    }
+    PidStats s = readPidStats(m.process->pid());
+    sum += static_cast<double>(s.rss_kib);
+    out.push_back({{"member", m.id},
+                   {"rss_mib", static_cast<double>(s.rss_kib) / 1024.0},
+                   {"anon_mib", static_cast<double>(s.anon_kib) / 1024.0},
+                   {"file_mib", static_cast<double>(s.file_kib) / 1024.0},
+                   {"peak_mib", static_cast<double>(s.hwm_kib) / 1024.0},
+                   {"owns", m.log->owned()}});
+  }
+  return out;
+}
+
+json Bench::killOne() {
+  json out;
+  auto director = directorId();
+  int victim = -1;
+  for (int i = static_cast<int>(members_.size()) - 1; i >= 0; --i) {
+    const bool is_director = director && members_[i].id == *director;
+    if ((f_.kill == "director") == is_director) {
+      victim = i;
+      break;
+    }
+  }
+  if (victim < 0) {
+    std::printf("  kill: no %s to kill\n", f_.kill.c_str());
+    return out;
+  }
+  Member& v = members_[static_cast<size_t>(victim)];
+  const auto names = target_->members();
+  uint16_t victim_index = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == v.id) {
+      victim_index = static_cast<uint16_t>(i);
+    }
+  }
+  const int64_t owned = v.log->owned();
+  const int64_t kill_ms = nowMs();
+  v.process->signal(SIGKILL);
+  v.process->wait(std::chrono::seconds(5));
+  v.alive = false;
+  out["victim"] = {{"id", v.id}, {"was_director", f_.kill == "director"}, {"owned", owned}};
+  std::printf("  kill -9 of %s %s (%lld checks)\n", f_.kill.c_str(), v.id.c_str(),
+              static_cast<long long>(owned));
+
+  int64_t gone_ms = 0;
+  int64_t new_director_ms = 0;
+  int64_t assigned_ms = 0;
+  bool ok = waitFor(
+      [&] {
+        pollLogs();
+        if (gone_ms == 0) {
+          auto r = client_->range(keys_.member(v.id), {.count_only = true});
+          if (r && r->count == 0) {
+            gone_ms = nowMs();
+          }
+        }
+        if (f_.kill == "director" && new_director_ms == 0) {
+          auto d = directorId();
+          if (d && *d != v.id) {
+            new_director_ms = nowMs();
+          }
+        }
+        auto s = assignments_->state();
+        if (assigned_ms == 0 && assigned(s)) {
+          assigned_ms = nowMs();
+        }
+        return assigned_ms != 0 && loaded(s);
+      },
+      120, 20);
+  const int64_t loaded_ms = lastOwnedChangeMs(kill_ms);
+  out["member_key_gone_s"] = secondsBetween(kill_ms, gone_ms);
+  if (f_.kill == "director") {
+    out["new_director_s"] = secondsBetween(kill_ms, new_director_ms);
+  }
+  out["assigned_s"] = secondsBetween(kill_ms, assigned_ms);
+  out["loaded_s"] = ok ? secondsBetween(kill_ms, loaded_ms) : -1.0;
+  std::printf(
+      "  kill: member key gone after %.2f s, its checks reassigned after %.2f s, loaded "
+      "by the survivors after %.2f s\n",
+      out["member_key_gone_s"].get<double>(), out["assigned_s"].get<double>(),
+      out["loaded_s"].get<double>());
+  if (f_.kill == "director") {
+    std::printf("  kill: new director after %.2f s\n", out["new_director_s"].get<double>());
+  }
+  // The moved checks run at their own phase: within one interval of being loaded.
+  KillStats k;
+  waitFor(
+      [&] {
+        k = afterKill(target_->log(), f_.checks, victim_index, kill_ms, nowMs(), interval_ms_);
+        return k.victim_checks > 0 && k.resumed == k.victim_checks;
+      },
+      static_cast<double>(interval_ms_) / 1000.0 + 60, 1000);
+  // Once more, a full interval after the last move, so "others moved" sees every check run.
+  const int64_t until = std::max(nowMs(), (ok ? loaded_ms : kill_ms) + interval_ms_ + 2000);
+  sleepMs(static_cast<int>(until - nowMs()));
+  k = afterKill(target_->log(), f_.checks, victim_index, kill_ms, until, interval_ms_);
+  out["victim_checks_seen"] = k.victim_checks;
+  out["resumed"] = k.resumed;
+  out["all_resumed_s"] = secondsBetween(kill_ms, k.all_resumed_ms);
+  out["max_gap_s"] = static_cast<double>(k.max_gap_ms) / 1000.0;
+  out["missed_a_run"] = k.missed_a_run;
+  out["other_checks_moved"] = k.others_moved;
+  out["victim_checks_on_several_survivors"] = k.several_new_owners;
+  std::printf(
+      "  kill: %zu of its %zu checks ran on a survivor, the last %.1f s after the kill; "
+      "longest gap between two runs %.1f s (interval %.0f s), %zu missed a run; %zu "
+      "other check(s) changed member\n",
+      k.resumed, k.victim_checks, out["all_resumed_s"].get<double>(),
+      out["max_gap_s"].get<double>(), static_cast<double>(interval_ms_) / 1000.0, k.missed_a_run,
+      k.others_moved);
+  return out;
+}
+
+void Bench::stopAll() {
+  for (auto& m : members_) {
+    if (m.alive) {
+      m.process->signal(SIGTERM);
+    }
+  }
+  for (auto& m : members_) {
+    if (m.alive && !m.process->wait(std::chrono::seconds(15))) {
+      std::printf("  member %s did not stop within 15 s of SIGTERM; killed\n", m.id.c_str());
+    }
+    m.process.reset();  // SIGKILL + reap if still there
+  }
+  assignments_.reset();
+  target_.reset();
+  if (etcd_) {
+    (void)etcd_->stop();
+  }
+}
+
+int Bench::run() {
+  interval_ms_ = parseIntervalMs(f_.interval);
+  dir_ = fs::path(f_.out) / f_.label;
+  fs::create_directories(dir_);
+  char tmpl[] = "/tmp/9volt-cluster-bench.XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) {
+    std::cerr << "cluster_bench: mkdtemp failed\n";
+    return 1;
+  }
+  work_ = tmpl;
+  json report{{"label", f_.label},
+              {"members", f_.members},
+              {"checks", f_.checks},
+              {"interval", f_.interval},
+              {"workers_per_member", f_.workers},
+              {"check", "http GET to the harness's target, 200"}};
+  std::printf(
+      "cluster_bench %s: %zu members, %zu http checks every %s, %zu engine worker(s) "
+      "each\n",
+      f_.label.c_str(), f_.members, f_.checks, f_.interval.c_str(), f_.workers);
+  int rc = 1;
+  if (startEtcd()) {
+    target_ = std::make_unique<CheckTarget>(f_.target_ports);
+    const int64_t l0 = nowMs();
+    if (loadMonitors(*client_, keys_, f_, target_->ports())) {
+      report["load_monitors_s"] = secondsBetween(l0, nowMs());
+      std::printf("  %zu monitors written to etcd in %.1f s\n", f_.checks,
+                  report["load_monitors_s"].get<double>());
+      assignments_ = std::make_unique<AssignmentView>(client_, keys_);
+      start_ms_ = nowMs();
+      startMembers();
+      report["settle"] = settle();
+      if (report["settle"]["loaded_s"].get<double>() >= 0) {
+        report["steady"] = steady();
+        report["memory"] = memory();
+        double sum = 0;
+        for (const auto& m : report["memory"]) {
+          sum += m["rss_mib"].get<double>();
+        }
+        std::printf("  RSS per member: %.1f MiB mean (%s)\n",
+                    sum / static_cast<double>(report["memory"].size()),
+                    [&] {
+                      std::string s;
+                      for (const auto& m : report["memory"]) {
+                        s += fmt::format("{}{:.0f}", s.empty() ? "" : " ",
+                                         m["rss_mib"].get<double>());
+                      }
+                      return s;
+                    }()
+                        .c_str());
+        if (f_.kill != "none") {
+          report["kill"] = killOne();
+        }
+        rc = 0;
+      }
+    }
+  }
+  json warnings = json::object();
+  for (const auto& m : members_) {
+    m.log->poll();
+    warnings[m.id] = {{"count", m.log->warnings()}, {"last", m.log->lastWarning()}};
+  }
+  report["member_log_warnings"] = warnings;
+  report["target_bad_requests"] = target_ ? target_->badRequests() : 0;
+  stopAll();
+  std::error_code ec;
+  fs::remove_all(work_, ec);
+  const fs::path json_file = fs::path(f_.out) / (f_.label + ".json");
+  std::ofstream(json_file) << report.dump(2) << "\n";
+  std::printf("  report: %s (member logs in %s)\n", json_file.c_str(), dir_.c_str());
+  return rc;
+}
+
+}  // namespace
+}  // namespace ninevolt::bench
+
+int main(int argc, char** argv) {
+  ninevolt::bench::Flags f;
+  CLI::App app{"cluster_bench: a real 9volt cluster on one etcd; settle, etcd write rate, kill -9"};
+  app.add_option("--binary", f.binary, "the 9volt binary")->required();
+  app.add_option("--etcd", f.etcd_binary, "the etcd binary")->capture_default_str();
+  app.add_option("--members", f.members, "9volt server processes")->capture_default_str();
+  app.add_option("--checks", f.checks, "http checks")->capture_default_str();
+  app.add_option("--interval", f.interval, "check interval (Go duration: 60s, 5m)")
+      ->capture_default_str();
+  app.add_option("--steady", f.steady_s, "seconds over which etcd's revision rate is sampled")
+      ->capture_default_str();
+  app.add_option("--workers", f.workers, "engine threads per member")->capture_default_str();
+  app.add_option("--kill", f.kill, "kill -9 after the steady phase: member | director | none")
+      ->check(CLI::IsMember({"member", "director", "none"}))
+      ->capture_default_str();
+  app.add_option("--target-ports", f.target_ports, "ports the http target listens on")
+      ->capture_default_str();
+  app.add_option("--settle-timeout", f.settle_timeout_s, "give up settling after this (s)")
+      ->capture_default_str();
+  app.add_option("--out", f.out, "directory for <label>.json and <label>/ (member logs)")
+      ->capture_default_str();
+  app.add_option("--label", f.label, "name of this run")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  signal(SIGPIPE, SIG_IGN);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines show up at once through a pipe
+  return ninevolt::bench::Bench(f).run();
+}
