@@ -105,6 +105,7 @@ if [ -n "$BASELINE_REV" ]; then
   rm -rf "$WORK/baseline-src/bench"
   cp -r "$ROOT/bench" "$WORK/baseline-src/bench"
   cp "$ROOT/CMakeLists.txt" "$WORK/baseline-src/CMakeLists.txt"
+  cp -r "$ROOT/cmake/." "$WORK/baseline-src/cmake/"  # what today's CMakeLists.txt includes
   BASE_BUILD="${BASE_BUILD:-$BUILD-baseline}"
   echo "bench: building the baseline $BASELINE_REV in $BASE_BUILD"
   cmake -S "$WORK/baseline-src" -B "$BASE_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
