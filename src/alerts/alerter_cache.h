@@ -23,6 +23,8 @@ class AlerterCache {
   AlerterCache(std::shared_ptr<store::Store> store,
                std::shared_ptr<const AlerterRegistry> registry);
   ~AlerterCache();
+  AlerterCache(const AlerterCache&) = delete;
+  AlerterCache& operator=(const AlerterCache&) = delete;
 
   // Reads every alerter, then watches for changes from that revision.
   Result<void> start();

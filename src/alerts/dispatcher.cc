@@ -20,7 +20,7 @@ constexpr milliseconds kEtcdRetry{1000};  // etcd unreachable: try again after
 
 }  // namespace
 
-Dispatcher::Dispatcher(std::shared_ptr<store::Store> store,
+Dispatcher::Dispatcher(const std::shared_ptr<store::Store>& store,
                        std::shared_ptr<const AlerterRegistry> registry, Options options)
     : store_(store),
       options_(std::move(options)),
@@ -284,8 +284,8 @@ void Dispatcher::attempt(const LaneKey& key) {
              });
 }
 
-void Dispatcher::onAttempt(const LaneKey& key, std::string transition_id, Result<void> outcome,
-                           std::string type) {
+void Dispatcher::onAttempt(const LaneKey& key, const std::string& transition_id,
+                           const Result<void>& outcome, const std::string& type) {
   const auto& [check, alerter] = key;
   auto it = lanes_.find(key);
   if (it == lanes_.end() || it->second.empty()

@@ -64,8 +64,8 @@ class Dispatcher {
     std::function<void(const std::string&, const std::string&, const std::string&)> on_event;
   };
 
-  Dispatcher(std::shared_ptr<store::Store> store, std::shared_ptr<const AlerterRegistry> registry,
-             Options options);
+  Dispatcher(const std::shared_ptr<store::Store>& store,
+             std::shared_ptr<const AlerterRegistry> registry, Options options);
   ~Dispatcher();  // stop()
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -104,8 +104,8 @@ class Dispatcher {
                const std::vector<Delivery>& deliveries);
   void pump(const LaneKey& key);
   void attempt(const LaneKey& key);
-  void onAttempt(const LaneKey& key, std::string transition_id, Result<void> outcome,
-                 std::string type);
+  void onAttempt(const LaneKey& key, const std::string& transition_id, const Result<void>& outcome,
+                 const std::string& type);
   void settle(const std::string& check, const std::string& alerter,
               const std::string& transition_id, bool delivered, int tries = 0);
   void loadAlerters();
