@@ -170,6 +170,7 @@ void Director::stepDown(const std::string& why) {
   members_.clear();
   checks_.clear();
   stored_.clear();
+  deleted_.clear();
   spdlog::info("director: member {} is no longer the director: {}", options_.member_id, why);
   if (options_.on_change) {
     options_.on_change(false);
@@ -220,6 +221,12 @@ bool Director::loadAll() {
     }
   }
 
+  // State keys left by monitors deleted before this director (or while nobody was).
+  deleted_.clear();
+  if (!findStaleState(res->revision)) {
+    return false;
+  }
+
   // Follow changes from exactly the revision read.
   auto post = [this](std::function<void()> fn) { lifetime_.post(io_, std::move(fn)); };
   etcd::Watcher::Options mw;
@@ -258,29 +265,62 @@ bool Director::loadAll() {
     });
   };
   members_watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(mw));
-  monitors_watch_ = store_->watchConfigs(store::ConfigKind::kMonitor, res->revision + 1,
-                                         [this, post](const store::ConfigWatchUpdate& u) {
-                                           post([this, u] {
-                                             if (!is_director_) {
-                                               return;
-                                             }
-                                             if (u.resync) {
-                                               checks_.clear();
-                                               for (const auto& [name, c] : u.snapshot) {
-                                                 checks_[name] = checkView(name, c.value);
-                                               }
-                                             }
-                                             for (const auto& ev : u.events) {
-                                               if (ev.type == store::ConfigEvent::kDelete) {
-                                                 checks_.erase(ev.config.name);
-                                               } else {
-                                                 checks_[ev.config.name] =
-                                                     checkView(ev.config.name, ev.config.value);
-                                               }
-                                             }
-                                             scheduleRecompute();
-                                           });
-                                         });
+  monitors_watch_ = store_->watchConfigs(
+      store::ConfigKind::kMonitor, res->revision + 1,
+      [post, this](const store::ConfigWatchUpdate& u) { post([this, u] { onMonitors(u); }); });
+  return true;
+}
+
+void Director::onMonitors(const store::ConfigWatchUpdate& u) {
+  if (!is_director_) {
+    return;
+  }
+  if (u.resync) {
+    // History was compacted: deletes may have gone unseen. Whatever vanished since the last
+    // listing is deleted; state keys of monitors gone longer are found by a keys-only read
+    // at the snapshot's revision (if that fails, the difference still covers what this
+    // director knew).
+    for (const auto& [name, c] : checks_) {
+      if (!u.snapshot.contains(name)) {
+        deleted_.insert(name);
+      }
+    }
+    checks_.clear();
+    for (const auto& [name, c] : u.snapshot) {
+      checks_[name] = checkView(name, c.value);
+    }
+    (void)findStaleState(u.revision);
+  }
+  for (const auto& ev : u.events) {
+    if (ev.type == store::ConfigEvent::kDelete) {
+      checks_.erase(ev.config.name);
+      deleted_.insert(ev.config.name);
+    } else {
+      checks_[ev.config.name] = checkView(ev.config.name, ev.config.value);
+    }
+  }
+  scheduleRecompute();
+}
+
+bool Director::findStaleState(int64_t revision) {
+  const std::string prefix = store_->keys().statePrefix();
+  auto res =
+      store_->client().range(prefix, {.prefix = true, .revision = revision, .keys_only = true});
+  if (!res) {
+    spdlog::warn("director: cannot list {} at revision {}: {}", prefix, revision,
+                 res.error().message);
+    return false;
+  }
+  size_t found = 0;
+  for (const auto& kv : res->kvs) {
+    auto name = store::Keys::nameUnder(prefix, kv.key);
+    if (name && !checks_.contains(*name) && deleted_.insert(*name).second) {
+      found++;
+    }
+  }
+  if (found > 0) {
+    spdlog::info("director: {} state key(s) without a monitor; deleting them", found);
+  }
   return true;
 }
 
@@ -349,8 +389,9 @@ void Director::recompute() {
       }
     }
   }
+  const size_t shard_ops = ops.size();
   for (const auto& name : deleted_) {
-    if (!checks_.contains(name)) {
+    if (!checks_.contains(name)) {  // not created again meanwhile
       ops.push_back(etcd::TxnOp::del(keys.state(name)));
     }
   }
@@ -378,8 +419,10 @@ void Director::recompute() {
     for (const auto& [m, names] : p.owned) {
       total += names.size();
     }
-    spdlog::info("director: placed {} check(s) on {} member(s), {} shard write(s), {} orphan(s)",
-                 total, p.owned.size(), ops.size(), p.orphans.size());
+    spdlog::info(
+        "director: placed {} check(s) on {} member(s), {} shard write(s), {} orphan(s), {} "
+        "state key(s) of removed checks deleted",
+        total, p.owned.size(), shard_ops, p.orphans.size(), ops.size() - shard_ops);
   }
   stored_ = std::move(desired);
   deleted_.clear();

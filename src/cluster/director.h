@@ -30,6 +30,13 @@ namespace ninevolt::cluster {
 // from what is stored. A new director reads the stored shards first, so it rewrites nothing
 // that is already right.
 //
+// State of removed checks: /9volt/state/<check> of a monitor that no longer exists is
+// deleted with the next placement write (same fenced, batched txns): a monitor deleted
+// while this member is director, and, when it takes over or re-lists after a compaction,
+// every state key whose monitor is gone (a keys-only read at the revision of the monitors
+// it read). Incidents (/9volt/incident/<check>) are left alone: the alert dispatcher owns
+// them.
+//
 // Runs on the given io_context (the cluster loop); public methods are called on it.
 // etcd calls are synchronous with deadlines (this loop does nothing else).
 class Director {
@@ -69,6 +76,10 @@ class Director {
   void scheduleRecompute();
   void recompute();
   bool loadAll();
+  // Adds to deleted_ every state key whose monitor is not in checks_, read at `revision`
+  // (the revision checks_ was read at). False when etcd could not answer.
+  bool findStaleState(int64_t revision);
+  void onMonitors(const store::ConfigWatchUpdate& update);
   Result<bool> writeFenced(const std::vector<etcd::TxnOp>& ops);
   void emit(const char* type, const char* kind, std::string message, std::string check = {},
             std::string member = {});
@@ -100,7 +111,8 @@ class Director {
   std::map<std::string, CheckView> checks_;
   // member -> shard name -> JSON text stored (what etcd holds).
   std::map<std::string, std::map<std::string, std::string>> stored_;
-  // Monitors deleted since the last placement: their /9volt/state keys go with it.
+  // Checks whose /9volt/state key goes with the next placement write: monitors deleted since
+  // the last one, and state keys found without a monitor.
   std::set<std::string> deleted_;
   std::string last_director_;  // id of the last director seen (events)
   // Orphans as of the last placement written (events are sent on change only).

@@ -83,19 +83,41 @@ void StatePublisher::scheduleFlush() {
 }
 
 void StatePublisher::flush() {
+  const auto& keys = store_->keys();
   while (!pending_.empty()) {
+    // Each put only while its monitor exists: a result that was pending when the monitor
+    // was deleted must not bring back the state key the director just deleted. If a
+    // compare fails, the other branch reads those monitors and the gone ones are dropped.
+    std::vector<etcd::Compare> exists;
     std::vector<etcd::TxnOp> ops;
+    std::vector<etcd::TxnOp> reads;
     std::vector<std::string> names;
     for (auto it = pending_.begin(); it != pending_.end() && ops.size() < kOpsPerTxn; ++it) {
-      ops.push_back(etcd::TxnOp::put(store_->keys().state(it->first), it->second.dump()));
+      exists.push_back(etcd::Compare::version(keys.monitor(it->first), etcd::Compare::kGreater, 0));
+      ops.push_back(etcd::TxnOp::put(keys.state(it->first), it->second.dump()));
+      reads.push_back(etcd::TxnOp::get(keys.monitor(it->first)));
       names.push_back(it->first);
     }
-    auto res = store_->client().txn({}, ops);
+    auto res = store_->client().txn(exists, ops, reads);
     if (!res) {
       // Keep them; they go out on a later flush. The written_ marks stay, so a newer
       // result for the same check simply replaces the pending value.
       spdlog::warn("state: {} write(s) waiting: {}", pending_.size(), res.error().message);
       return;
+    }
+    if (!res->succeeded) {
+      size_t dropped = 0;
+      for (size_t i = 0; i < names.size() && i < res->responses.size(); ++i) {
+        if (res->responses[i].kvs.empty()) {
+          spdlog::info("state: not writing the state of '{}': its monitor was deleted", names[i]);
+          forget(names[i]);
+          dropped++;
+        }
+      }
+      if (dropped == 0) {
+        return;  // a short answer (the reads see the compares' revision): next flush
+      }
+      continue;  // the rest of the batch again
     }
     for (const auto& n : names) {
       pending_.erase(n);
@@ -111,6 +133,7 @@ void StatePublisher::writeDigest() {
       shards[shardOf(name)][name] = t;
     }
     std::vector<etcd::TxnOp> ops;
+    ops.reserve(shards.size());
     const std::string prefix = store_->keys().digestPrefix() + options_.member_id + "/";
     for (const auto& [shard, j] : shards) {
       ops.push_back(etcd::TxnOp::put(prefix + shardName(shard), j.dump(), lease_id_));

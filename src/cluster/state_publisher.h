@@ -17,7 +17,8 @@ namespace ninevolt::cluster {
 // grow with the number of checks:
 // - /9volt/state/<check> = {check, owner, status, result, count, message, date, duration_ms}
 //   is written only when status, count or message changed, batched (every flush interval,
-//   ~1 s; up to 120 keys per txn);
+//   ~1 s; up to 120 keys per txn), and only while the check's monitor exists (the director
+//   deletes the state of deleted monitors; a late write must not bring it back);
 // - last-run times of every check go into a per-member digest,
 //   /9volt/cluster/digest/<member>/<shard>, written every digest interval in one txn.
 // While etcd is unreachable the pending writes wait (one entry per check, so the queue is
@@ -32,6 +33,7 @@ class StatePublisher {
   };
 
   StatePublisher(boost::asio::io_context& io, std::shared_ptr<store::Store> store, Options options);
+  ~StatePublisher() = default;
   StatePublisher(const StatePublisher&) = delete;
   StatePublisher& operator=(const StatePublisher&) = delete;
 

@@ -1,0 +1,164 @@
+// State of removed checks: the director deletes /9volt/state/<check> of a monitor deleted
+// while it directs, and when it takes over every state key whose monitor is gone; it
+// touches no other state key and no incident. The state publisher does not write a
+// deleted monitor's state back. Real etcd, the director on a loop thread as in the server.
+#include <future>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <gtest/gtest.h>
+
+#include "cluster/director.h"
+#include "cluster/state_publisher.h"
+#include "support/etcd_fixture.h"
+
+namespace ninevolt::cluster {
+namespace {
+
+using namespace std::chrono_literals;
+using ninevolt::testing::eventually;
+
+constexpr const char* kMonitor = R"({"type":"tcp","host":"127.0.0.1","port":1,"interval":"10s"})";
+
+class StateCleanupTest : public ninevolt::testing::EtcdTest {
+ protected:
+  void SetUp() override {
+    EtcdTest::SetUp();
+    store_ = std::make_shared<store::Store>(client_, "9volt");
+    loop_ = std::thread([this] { io_.run(); });
+    auto lease = client_->grantLease(30s);
+    ASSERT_TRUE(lease);
+    lease_ = *lease;
+    ASSERT_TRUE(store_->putMember(store::MemberInfo{.id = "m1"}, lease_));
+  }
+
+  void TearDown() override {
+    onLoop([this] {
+      if (director_) {
+        director_->stop();
+        director_.reset();
+      }
+      publisher_.reset();
+    });
+    work_.reset();
+    loop_.join();
+    EtcdTest::TearDown();
+  }
+
+  void onLoop(const std::function<void()>& fn) {
+    std::promise<void> done;
+    boost::asio::post(io_, [&] {
+      fn();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+
+  void startDirector() {
+    onLoop([this] {
+      director_ = std::make_unique<Director>(
+          io_, store_, Director::Options{.member_id = "m1", .debounce = 10ms});
+      director_->start(lease_);
+    });
+  }
+
+  uint64_t placements() {
+    uint64_t n = 0;
+    onLoop([&] { n = director_->placements(); });
+    return n;
+  }
+
+  // mod_revision of the key, 0 when absent.
+  int64_t modRevision(const std::string& key) {
+    auto r = client_->range(key);
+    EXPECT_TRUE(r);
+    return r && !r->kvs.empty() ? r->kvs[0].mod_revision : 0;
+  }
+
+  int64_t stateKeys() {
+    auto r = client_->range("/9volt/state/", {.prefix = true, .count_only = true});
+    EXPECT_TRUE(r);
+    return r ? r->count : -1;
+  }
+
+  static std::string state(const std::string& check) {
+    return R"({"check":")" + check + R"(","status":"critical","count":3})";
+  }
+
+  std::shared_ptr<store::Store> store_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
+      boost::asio::make_work_guard(io_)};
+  std::thread loop_;
+  int64_t lease_ = 0;
+  std::unique_ptr<Director> director_;
+  std::unique_ptr<StatePublisher> publisher_;
+};
+
+TEST_F(StateCleanupTest, AMonitorDeletedWhileDirectingTakesOnlyItsStateWithIt) {
+  for (const char* name : {"web", "db"}) {
+    ASSERT_TRUE(client_->put(std::string("/9volt/monitor/") + name, kMonitor));
+    ASSERT_TRUE(client_->put(std::string("/9volt/state/") + name, state(name)));
+  }
+  ASSERT_TRUE(client_->put("/9volt/incident/web", R"({"check":"web","resolved":false})"));
+  startDirector();
+  ASSERT_TRUE(eventually([&] { return placements() >= 1; }));
+  const int64_t db_state = modRevision("/9volt/state/db");
+  const int64_t web_incident = modRevision("/9volt/incident/web");
+  ASSERT_NE(db_state, 0);
+
+  ASSERT_TRUE(client_->del("/9volt/monitor/web"));
+  ASSERT_TRUE(eventually([&] { return modRevision("/9volt/state/web") == 0; }));
+  EXPECT_EQ(modRevision("/9volt/state/db"), db_state);          // not rewritten
+  EXPECT_EQ(modRevision("/9volt/incident/web"), web_incident);  // the dispatcher's
+}
+
+TEST_F(StateCleanupTest, ANewDirectorDeletesStateWhoseMonitorIsGoneInBatches) {
+  ASSERT_TRUE(client_->put("/9volt/monitor/kept", kMonitor));
+  ASSERT_TRUE(client_->put("/9volt/state/kept", state("kept")));
+  // More than one fenced txn holds (120 operations each).
+  constexpr int kStale = 250;
+  for (int i = 0; i < kStale; ++i) {
+    std::string name = "gone-" + std::to_string(i);
+    ASSERT_TRUE(client_->put("/9volt/state/" + name, state(name)));
+  }
+  ASSERT_TRUE(client_->put("/9volt/incident/gone-7", R"({"check":"gone-7","resolved":false})"));
+  const int64_t kept = modRevision("/9volt/state/kept");
+  const int64_t incident = modRevision("/9volt/incident/gone-7");
+
+  startDirector();
+  ASSERT_TRUE(eventually([&] { return stateKeys() == 1; })) << stateKeys();
+  EXPECT_EQ(modRevision("/9volt/state/kept"), kept);
+  EXPECT_EQ(modRevision("/9volt/incident/gone-7"), incident);
+}
+
+TEST_F(StateCleanupTest, AResultPendingForADeletedMonitorIsNotWrittenBack) {
+  ASSERT_TRUE(client_->put("/9volt/monitor/kept", kMonitor));
+  onLoop([this] {
+    publisher_ = std::make_unique<StatePublisher>(
+        io_, store_,
+        StatePublisher::Options{
+            .member_id = "m1", .flush_interval = std::chrono::hours(1), .digest_interval = 1h});
+    publisher_->start(lease_);
+  });
+  for (const char* name : {"kept", "deleted"}) {
+    engine::RunReport r{.check = name, .result = checks::CheckResult::critical("refused")};
+    r.result.time = std::chrono::system_clock::now();
+    r.state = state::CheckState::kCritical;
+    r.count = 3;
+    publisher_->onResult(r);  // posted to the loop, before the flush below
+  }
+  uint64_t writes = 0;
+  onLoop([&] {
+    publisher_->flush();
+    writes = publisher_->writes();
+  });
+  EXPECT_EQ(writes, 1U);
+  EXPECT_NE(modRevision("/9volt/state/kept"), 0);
+  EXPECT_EQ(modRevision("/9volt/state/deleted"), 0);
+}
+
+}  // namespace
+}  // namespace ninevolt::cluster
