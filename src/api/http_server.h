@@ -1,65 +1,43 @@
 #pragma once
 
-#include <functional>
-#include <map>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <boost/asio/io_context.hpp>
 
+#include "api/request.h"
+#include "api/router.h"
 #include "common/result.h"
 
 namespace ninevolt::api {
 
-struct Request {
-  std::string method;  // "GET"
-  std::string path;    // "/status/check" (no query)
-  std::map<std::string, std::string> query;
-  std::map<std::string, std::string> headers;  // names lower-cased
-  std::string body;
-};
-
-struct Response {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-
-  static Response json(int status, const std::string& body);
-  static Response text(int status, const std::string& body);
-  // The original's error body: {"status":"error","message":"..."}
-  static Response error(int status, const std::string& message);
-};
-
-using Handler = std::function<Response(const Request&)>;
-
-// A small router: exact method + path matches (the REST API issue adds patterns).
-class Router {
- public:
-  void get(const std::string& path, Handler handler) { add("GET", path, std::move(handler)); }
-  void add(const std::string& method, const std::string& path, Handler handler);
-  Response dispatch(const Request& request) const;
-
- private:
-  std::map<std::string, std::map<std::string, Handler>> routes_;  // path -> method -> handler
-};
-
-// HTTP/1.1 server (Boost.Beast) on the caller's io_context: handlers run on the thread that
-// runs that context, one request at a time per connection. Every connection has a read
-// deadline (a slow or idle client cannot hold it open) and a cap on request size.
+// HTTP/1.1 server (Boost.Beast) on the caller's io_context, plain or TLS. Connections are
+// read and written on the thread that runs that context; handlers of routes marked
+// `blocking` (those that call etcd) run on a small worker pool of the server's own, so a
+// slow etcd never stalls the loop (membership, /status/check). Every connection has a read
+// deadline (a slow or idle client cannot hold it open) and a body cap (413 beyond it).
 class HttpServer {
  public:
   struct Options {
     std::string listen = "0.0.0.0:8080";  // host:port; port 0 = pick a free one
+    // Both set: HTTPS only (PEM files; the cert file may hold the chain).
+    std::string tls_cert;
+    std::string tls_key;
+    size_t worker_threads = 2;  // for blocking handlers
+    size_t max_body_bytes = size_t{1} << 20;
   };
 
   static Result<std::unique_ptr<HttpServer>> start(boost::asio::io_context& io, Options options,
                                                    Router router);
-  ~HttpServer();
+  ~HttpServer();  // stops, and waits for running blocking handlers
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
   uint16_t port() const;  // the bound port (useful with port 0)
-  void stop();            // stops accepting; open connections finish their request
+  bool tls() const;
+  void stop();  // stops accepting; open connections finish their request
 
  private:
   struct Impl;

@@ -1,0 +1,113 @@
+#include "api/request.h"
+
+#include <charconv>
+
+#include <nlohmann/json.hpp>
+
+#include "common/strings.h"
+
+namespace ninevolt::api {
+
+const std::string* Request::header(const std::string& name) const {
+  auto it = headers.find(name);
+  return it == headers.end() ? nullptr : &it->second;
+}
+
+std::optional<std::string> Request::queryValue(const std::string& key) const {
+  auto it = query.find(key);
+  if (it == query.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+std::string Request::param(const std::string& name) const {
+  auto it = params.find(name);
+  return it == params.end() ? std::string() : it->second;
+}
+
+Response Response::json(int status, const std::string& body) {
+  return Response{status, "application/json", body, {}};
+}
+
+Response Response::text(int status, const std::string& body) {
+  return Response{status, "text/plain; charset=utf-8", body, {}};
+}
+
+Response Response::error(int status, const std::string& message) {
+  return json(status, nlohmann::json{{"status", "error"}, {"message", message}}.dump());
+}
+
+Response Response::problems(int status, const config::Problems& problems) {
+  std::string message;
+  auto list = nlohmann::json::array();
+  for (const auto& p : problems) {
+    if (!message.empty()) {
+      message += "; ";
+    }
+    message += p.toString();
+    list.push_back({{"object", p.object}, {"field", p.field}, {"message", p.message}});
+  }
+  nlohmann::json body{{"status", "error"}, {"message", message}, {"problems", list}};
+  return json(status, body.dump());
+}
+
+std::string percentDecode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int v = 0;
+      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+      if (ec == std::errc() && p == s.data() + i + 3) {
+        out += static_cast<char>(v);
+        i += 2;
+        continue;
+      }
+    }
+    out += (plus_is_space && s[i] == '+') ? ' ' : s[i];
+  }
+  return out;
+}
+
+void parseTarget(std::string_view target, Request& into) {
+  auto q = target.find('?');
+  into.raw_path = std::string(target.substr(0, q));
+  into.path = percentDecode(into.raw_path, false);
+  if (q == std::string_view::npos) {
+    return;
+  }
+  std::string_view rest = target.substr(q + 1);
+  auto hash = rest.find('#');
+  rest = rest.substr(0, hash);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    if (!pair.empty()) {
+      auto eq = pair.find('=');
+      std::string key = percentDecode(pair.substr(0, eq), true);
+      std::string value =
+          eq == std::string_view::npos ? "" : percentDecode(pair.substr(eq + 1), true);
+      into.query[key] = value;
+    }
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+  }
+}
+
+std::vector<std::string> splitList(std::string_view text) {
+  std::vector<std::string> out;
+  while (true) {
+    auto comma = text.find(',');
+    std::string item(common::trim(text.substr(0, comma)));
+    if (!item.empty()) {
+      out.push_back(std::move(item));
+    }
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    text = text.substr(comma + 1);
+  }
+  return out;
+}
+
+}  // namespace ninevolt::api

@@ -1,0 +1,59 @@
+#include "api/request.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace ninevolt::api {
+namespace {
+
+TEST(PercentDecode, DecodesEscapesAndPlusOnlyInQueries) {
+  EXPECT_EQ(percentDecode("a%20b%2Fc", false), "a b/c");
+  EXPECT_EQ(percentDecode("a+b", false), "a+b");
+  EXPECT_EQ(percentDecode("a+b", true), "a b");
+  EXPECT_EQ(percentDecode("%7e%7E", false), "~~");
+}
+
+TEST(PercentDecode, KeepsBrokenEscapes) {
+  EXPECT_EQ(percentDecode("100%", false), "100%");
+  EXPECT_EQ(percentDecode("%zz", false), "%zz");
+  EXPECT_EQ(percentDecode("%4", false), "%4");
+}
+
+TEST(ParseTarget, SplitsPathAndQuery) {
+  Request r;
+  parseTarget("/api/v1/state?tags=a%2Cb&name=we+b&limit=10&flag&=x", r);
+  EXPECT_EQ(r.path, "/api/v1/state");
+  EXPECT_EQ(r.raw_path, "/api/v1/state");
+  EXPECT_EQ(r.query["tags"], "a,b");
+  EXPECT_EQ(r.query["name"], "we b");
+  EXPECT_EQ(r.query["limit"], "10");
+  EXPECT_EQ(r.query.count("flag"), 1U);
+  EXPECT_EQ(r.query["flag"], "");
+}
+
+TEST(ParseTarget, DecodesPathButKeepsRaw) {
+  Request r;
+  parseTarget("/api/v1/monitor/a%2Fb", r);
+  EXPECT_EQ(r.path, "/api/v1/monitor/a/b");
+  EXPECT_EQ(r.raw_path, "/api/v1/monitor/a%2Fb");
+}
+
+TEST(SplitList, TrimsAndDropsEmpty) {
+  EXPECT_EQ(splitList(" a, b,,c "), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_TRUE(splitList("").empty());
+}
+
+TEST(Response, ProblemsListsEveryOne) {
+  auto r = Response::problems(400, {{"", "monitor 'web'", "interval", "is required"},
+                                    {"", "monitor 'web'", "port", "must be 1..65535"}});
+  EXPECT_EQ(r.status, 400);
+  auto j = nlohmann::json::parse(r.body);
+  EXPECT_EQ(j["status"], "error");
+  EXPECT_EQ(j["message"],
+            "monitor 'web': interval: is required; monitor 'web': port: must be 1..65535");
+  ASSERT_EQ(j["problems"].size(), 2U);
+  EXPECT_EQ(j["problems"][1]["field"], "port");
+}
+
+}  // namespace
+}  // namespace ninevolt::api
