@@ -28,9 +28,35 @@ Cli::Cli() {
       ->envname("NINEV_MEMBER_TAGS");
   server_cmd
       ->add_option("-a,--access-tokens", server.access_tokens,
-                   "API access tokens, comma separated (clients send X-Access-Token)")
+                   "API read-write tokens, comma separated (clients send X-Access-Token or "
+                   "Authorization: Bearer); with no token at all the API is open")
       ->delimiter(',')
       ->envname("NINEV_ACCESS_TOKENS");
+  server_cmd
+      ->add_option("--read-tokens", server.read_tokens,
+                   "API read-only tokens, comma separated (GET only; writes answer 403)")
+      ->delimiter(',')
+      ->envname("NINEV_READ_TOKENS");
+  server_cmd
+      ->add_flag("--metrics-auth", server.metrics_auth,
+                 "require a token on /metrics too (default: open, like /status/check)")
+      ->envname("NINEV_METRICS_AUTH");
+  server_cmd
+      ->add_flag("--api-allow-exec", server.api_allow_exec,
+                 "allow exec monitors to be created or changed through the API (they run "
+                 "commands on every member; default: only `9volt cfg` may)")
+      ->envname("NINEV_API_ALLOW_EXEC");
+  auto* tls_cert = server_cmd
+                       ->add_option("--tls-cert", server.tls_cert,
+                                    "PEM certificate (chain) for HTTPS on --listen")
+                       ->envname("NINEV_TLS_CERT")
+                       ->check(CLI::ExistingFile);
+  auto* tls_key =
+      server_cmd->add_option("--tls-key", server.tls_key, "PEM private key for --tls-cert")
+          ->envname("NINEV_TLS_KEY")
+          ->check(CLI::ExistingFile);
+  tls_cert->needs(tls_key);
+  tls_key->needs(tls_cert);
   server_cmd
       ->add_option("--workers", server.workers,
                    "check engine threads (one event loop each); 0 = one per core")

@@ -11,13 +11,15 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "api/auth.h"
 #include "api/http_server.h"
+#include "api/v1/routes.h"
 #include "app/cfg_command.h"
 #include "app/cluster_node.h"
 #include "app/data_dir.h"
 #include "cluster/membership.h"
+#include "cluster/settings.h"
 #include "common/clock.h"
-#include "common/duration.h"
 #include "common/ids.h"
 #include "common/strings.h"
 #include "common/version.h"
@@ -47,80 +49,57 @@ Result<etcd::StatusInfo> waitForEtcd(etcd::Client& client) {
   }
 }
 
-// member-ttl from the cluster config (whole seconds, >= 1s: etcd leases are in seconds).
-std::chrono::seconds memberTtl(const nlohmann::json& config, const std::string& key) {
-  constexpr std::chrono::seconds kDefault{5};
-  if (!config.is_object() || !config.contains("member-ttl")) {
-    return kDefault;
-  }
-  const auto& v = config["member-ttl"];
-  auto d = v.is_string() ? common::parseDuration(v.get<std::string>())
-                         : Result<common::Nanos>(fail(Errc::kInvalidArgument, "not a string"));
-  if (!d || *d < std::chrono::seconds(1)) {
-    spdlog::warn("{}: member-ttl {} is not a duration of at least 1s; using {}s", key, v.dump(),
-                 kDefault.count());
-    return kDefault;
-  }
-  return std::chrono::ceil<std::chrono::seconds>(*d);
-}
-
-// event-retention and event-max-count from the cluster config (defaults when absent or bad).
-void eventSettings(const nlohmann::json& config, const std::string& key,
-                   ClusterNode::Options& out) {
-  if (!config.is_object()) {
-    return;
-  }
-  if (config.contains("event-retention")) {
-    const auto& v = config["event-retention"];
-    auto d = v.is_string() ? common::parseDuration(v.get<std::string>())
-                           : Result<common::Nanos>(fail(Errc::kInvalidArgument, "not a string"));
-    if (d && *d >= std::chrono::seconds(1)) {
-      out.event_retention = std::chrono::ceil<std::chrono::seconds>(*d);
-    } else {
-      spdlog::warn("{}: event-retention {} is not a duration of at least 1s; using {}s", key,
-                   v.dump(), out.event_retention.count());
-    }
-  }
-  if (config.contains("event-max-count")) {
-    const auto& v = config["event-max-count"];
-    if (v.is_number_integer() && v.get<int64_t>() >= 1) {
-      out.event_max_count = v.get<size_t>();
-    } else {
-      spdlog::warn("{}: event-max-count {} is not a positive integer; using {}", key, v.dump(),
-                   out.event_max_count);
-    }
-  }
-}
-
 // The current health of this member, as /status/check reports it. Loop thread only.
 struct Health {
   bool ok = false;
   std::string message = "starting";
 };
 
-api::Router makeRouter(const std::string& member_id, const Health& health,
-                       const ClusterNode& node) {
+api::Router makeRouter(const std::string& member_id, const Health& health, const ClusterNode& node,
+                       const ServerOptions& options, std::shared_ptr<store::Store> store) {
   api::Router router;
-  router.get("/", [](const api::Request&) {
-    return api::Response::text(
-        200, "9volt: GET /status/check (health), GET /version. See README.md and docs/.\n");
-  });
-  router.get("/version", [](const api::Request&) {
-    return api::Response::json(
-        200, nlohmann::json{{"status", "version"}, {"message", versionText()}}.dump());
-  });
-  router.get("/status/check", [member_id, &health, &node](const api::Request&) {
-    // Original body: {"status": "ok", "message": "MemberID <id>"}; when unhealthy (not
-    // registered, or etcd unreachable: degraded) the status says why.
-    std::string problem = health.ok ? node.etcdProblem() : health.message;
-    nlohmann::json body{{"status", problem.empty() ? "ok" : problem},
-                        {"message", "MemberID " + member_id}};
-    return api::Response::json(problem.empty() ? 200 : 500, body.dump());
-  });
+  const api::RouteOptions open{.access = api::Access::kOpen};
+  router.get(
+      "/",
+      [](const api::Request&) {
+        return api::Response::text(200,
+                                   "9volt: GET /status/check (health), GET /version, /api/v1/... "
+                                   "(docs/api.md).\n");
+      },
+      open);
+  router.get(
+      "/version",
+      [](const api::Request&) {
+        return api::Response::json(
+            200, nlohmann::json{{"status", "version"}, {"message", versionText()}}.dump());
+      },
+      open);
+  api::TokenAuth auth(options.access_tokens, options.read_tokens);
+  if (!auth.enabled()) {
+    spdlog::warn(
+        "API: no --access-tokens or --read-tokens: /api/v1 is open to anyone who can "
+        "reach {}",
+        options.listen);
+  }
+  router.setAuthorizer(auth.authorizer());
+  api::v1::addRoutes(router, {.store = std::move(store),
+                              .allow_exec = options.api_allow_exec,
+                              .authorize = auth.authorizer()});
+  router.get(
+      "/status/check",
+      [member_id, &health, &node](const api::Request&) {
+        // Original body: {"status": "ok", "message": "MemberID <id>"}; when unhealthy (not
+        // registered, or etcd unreachable: degraded) the status says why.
+        std::string problem = health.ok ? node.etcdProblem() : health.message;
+        nlohmann::json body{{"status", problem.empty() ? "ok" : problem},
+                            {"message", "MemberID " + member_id}};
+        return api::Response::json(problem.empty() ? 200 : 500, body.dump());
+      },
+      open);
   return router;
 }
 
-std::string browsable(const std::string& listen, uint16_t port) {
+std::string browsable(const std::string& listen, uint16_t port, bool tls) {
   auto hp = api::splitHostPort(listen);
   std::string host = hp ? hp->first : "127.0.0.1";
   if (host == "0.0.0.0" || host == "::") {
@@ -129,7 +108,7 @@ std::string browsable(const std::string& listen, uint16_t port) {
   if (host.find(':') != std::string::npos) {
     host = "[" + host + "]";
   }
-  return fmt::format("http://{}:{}", host, port);
+  return fmt::format("{}://{}:{}", tls ? "https" : "http", host, port);
 }
 
 }  // namespace
@@ -184,16 +163,14 @@ int runServer(const ServerOptions& options) {
   spdlog::info("connected to etcd {} at {}", status->version, common::join(endpoints, ","));
 
   auto store = std::make_shared<store::Store>(*client, options.etcd.prefix);
-  auto cluster_config = store->ensureClusterConfig({{"member-ttl", "5s"},
-                                                    {"state-dump-interval", "10s"},
-                                                    {"event-retention", "24h"},
-                                                    {"event-max-count", 10000}});
-  if (!cluster_config) {
-    spdlog::error("cluster config {}: {}", store->keys().clusterConfig(),
-                  cluster_config.error().message);
+  // Cluster settings: created with the defaults if absent; bad fields get their defaults
+  // (reported by the watch below, which then applies every change live).
+  auto settings = cluster::loadSettings(*store);
+  if (!settings) {
+    spdlog::error("cluster config {}: {}", store->keys().clusterConfig(), settings.error().message);
     return 1;
   }
-  const auto ttl = memberTtl(*cluster_config, store->keys().clusterConfig());
+  const auto ttl = settings->settings.member_ttl;
 
   if (!options.load.empty()) {
     auto loaded = loadConfigsInto(options.load, *client, options.etcd.prefix);
@@ -219,41 +196,60 @@ int runServer(const ServerOptions& options) {
   ClusterNode::Options node_options{
       .member_id = me.id, .workers = options.workers, .max_exec = options.max_exec};
   node_options.external_url = options.external_url;
-  eventSettings(*cluster_config, store->keys().clusterConfig(), node_options);
+  node_options.event_retention = settings->settings.event_retention;
+  node_options.event_max_count = settings->settings.event_max_count;
+  node_options.state_dump_interval = settings->settings.state_dump_interval;
   ClusterNode node(store, node_options);
   cluster::Membership* membership_ptr = nullptr;
   cluster::Membership membership(
       io, store,
       {.member = me,
        .ttl = ttl,
-       .on_change = [&health, &node, &membership_ptr](bool ok, const std::string& why) {
-         health.ok = ok;
-         health.message = ok ? "ok" : why;
-         if (membership_ptr == nullptr) {
-           return;  // the first registration: started below
-         }
-         if (ok) {
-           node.onRegistered(membership_ptr->leaseId());
-         } else {
-           node.onLeaseLost();
-         }
-       }});
+       .on_change =
+           [&health, &node, &membership_ptr](bool ok, const std::string& why) {
+             health.ok = ok;
+             health.message = ok ? "ok" : why;
+             if (membership_ptr == nullptr) {
+               return;  // the first registration: started below
+             }
+             if (ok) {
+               node.onRegistered(membership_ptr->leaseId());
+             } else {
+               node.onLeaseLost();
+             }
+           },
+       .on_lease_moved = [&node](int64_t lease) { node.onLeaseMoved(lease); }});
   if (auto r = membership.start(); !r) {
     spdlog::error("cannot register as a member: {}", r.error().message);
     return 1;
   }
   membership_ptr = &membership;
   node.onRegistered(membership.leaseId());
+  cluster::SettingsWatch settings_watch(
+      io, store, *settings,
+      {.on_change =
+           [&membership, &node](const cluster::ClusterSettings& now,
+                                const cluster::ClusterSettings&) {
+             membership.setTtl(now.member_ttl);
+             node.applySettings(now);
+           },
+       .on_rejected =
+           [&node](const std::vector<std::string>& problems) {
+             for (const auto& p : problems) {
+               node.events().record(store::kEventError, store::event_kind::kConfigRejected, p);
+             }
+           }});
 
-  auto http =
-      api::HttpServer::start(io, {.listen = options.listen}, makeRouter(me.id, health, node));
+  auto http = api::HttpServer::start(
+      io, {.listen = options.listen, .tls_cert = options.tls_cert, .tls_key = options.tls_key},
+      makeRouter(me.id, health, node, options, store));
   if (!http) {
     spdlog::error("{}", http.error().message);
     node.stop();
     membership.stop();
     return 1;
   }
-  const std::string base = browsable(options.listen, (*http)->port());
+  const std::string base = browsable(options.listen, (*http)->port(), (*http)->tls());
   spdlog::info("{} up: member {} on {}{}", versionText(), me.id, options.listen,
                options.tags.empty() ? "" : " tags " + common::join(options.tags, ","));
   spdlog::info("API:    {}/", base);

@@ -11,7 +11,12 @@ struct ServerOptions {
   EtcdFlags etcd;
   std::string listen = "0.0.0.0:8080";
   std::vector<std::string> tags;
-  std::vector<std::string> access_tokens;
+  std::vector<std::string> access_tokens;  // API tokens, read-write
+  std::vector<std::string> read_tokens;    // API tokens, read-only
+  bool metrics_auth = false;               // /metrics needs a token too
+  bool api_allow_exec = false;             // exec monitors may be written through the API
+  std::string tls_cert;                    // both set: the API serves HTTPS
+  std::string tls_key;
   bool debug = false;
   std::vector<std::string> load;  // config dirs applied at start (no deletes)
   size_t workers = 0;             // engine threads; 0 = one per core

@@ -1,0 +1,141 @@
+// GET /api/v1/cluster and GET /api/v1/orphans, read from etcd (any member answers).
+//
+// Orphans are not stored: the director knows them only in memory. They are computed here
+// with the director's own rule (cluster::place) from the members and monitors in etcd, so
+// every member gives the same answer the director would.
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "api/v1/params.h"
+#include "api/v1/routes.h"
+#include "cluster/placement.h"
+#include "common/yaml_json.h"
+
+namespace ninevolt::api::v1 {
+namespace {
+
+struct Orphan {
+  std::string name;
+  std::string member_tag;
+};
+
+Result<std::vector<Orphan>> findOrphans(const Context& ctx,
+                                        const std::vector<store::MemberInfo>& members) {
+  const auto& keys = ctx.store->keys();
+  auto monitors = ctx.store->client().listPrefix(keys.monitorPrefix());
+  if (!monitors) {
+    return tl::unexpected(monitors.error());
+  }
+  std::vector<cluster::MemberView> views;
+  for (const auto& m : members) {
+    views.push_back({m.id, m.tags});
+  }
+  // With members present only tagged checks can be orphans: parse just those (a cheap text
+  // test first keeps 100k untagged monitors from being parsed at all).
+  std::vector<cluster::CheckView> checks;
+  std::map<std::string, std::string> tags;
+  for (const auto& kv : monitors->kvs) {
+    if (!views.empty() && kv.value.find("member-tag") == std::string::npos) {
+      continue;
+    }
+    auto name = store::Keys::nameUnder(keys.monitorPrefix(), kv.key);
+    auto j = common::parseJson(kv.value);
+    if (!name || !j || !j->is_object()) {
+      continue;
+    }
+    cluster::CheckView c{*name, j->value("member-tag", ""), j->value("disable", false)};
+    tags[*name] = c.member_tag;
+    checks.push_back(std::move(c));
+  }
+  auto placement = cluster::place(views, checks);
+  std::vector<Orphan> out;
+  for (const auto& n : placement.orphans) {
+    out.push_back({n, tags[n]});
+  }
+  return out;
+}
+
+Response getCluster(const Context& ctx) {
+  const auto& keys = ctx.store->keys();
+  auto res = ctx.store->client().txn(
+      {}, {etcd::TxnOp::get(keys.membersPrefix(), true), etcd::TxnOp::get(keys.director()),
+           etcd::TxnOp::get(keys.allAssignmentsPrefix(), true)});
+  if (!res) {
+    return storeError(res.error());
+  }
+  if (res->responses.size() != 3) {
+    return Response::error(503, "etcd: short txn answer");
+  }
+  std::vector<store::MemberInfo> members;
+  for (const auto& kv : res->responses[0].kvs) {
+    if (auto j = common::parseJson(kv.value)) {
+      if (auto m = store::MemberInfo::fromJson(*j)) {
+        members.push_back(std::move(*m));
+      }
+    }
+  }
+  // Checks per member: the director's assignment shards (JSON arrays of names).
+  std::map<std::string, int64_t> assigned;
+  const std::string ap = keys.allAssignmentsPrefix();
+  int64_t total = 0;
+  for (const auto& kv : res->responses[2].kvs) {
+    std::string rest = kv.key.substr(ap.size());
+    auto slash = rest.find('/');
+    auto j = common::parseJson(kv.value);
+    if (slash != std::string::npos && j && j->is_array()) {
+      assigned[rest.substr(0, slash)] += static_cast<int64_t>(j->size());
+      total += static_cast<int64_t>(j->size());
+    }
+  }
+  auto orphans = findOrphans(ctx, members);
+  if (!orphans) {
+    return storeError(orphans.error());
+  }
+  // The original's shape ({"Members": {id: status}, "Director": {...}}) with our records.
+  auto members_json = nlohmann::json::object();
+  for (const auto& m : members) {
+    auto j = m.toJson();
+    j["checks"] = assigned.count(m.id) != 0U ? assigned[m.id] : 0;
+    members_json[m.id] = j;
+  }
+  nlohmann::json director = nullptr;
+  if (!res->responses[1].kvs.empty()) {
+    auto d = common::parseJson(res->responses[1].kvs[0].value);
+    if (d && d->is_object()) {
+      director = {{"MemberID", d->value("id", "")}, {"since", d->value("since", "")}};
+    }
+  }
+  nlohmann::json body{{"Members", members_json},
+                      {"Director", director},
+                      {"checks", total},
+                      {"orphans", orphans->size()}};
+  return Response::json(200, body.dump());
+}
+
+Response getOrphans(const Context& ctx) {
+  auto members = ctx.store->listMembers();
+  if (!members) {
+    return storeError(members.error());
+  }
+  auto orphans = findOrphans(ctx, *members);
+  if (!orphans) {
+    return storeError(orphans.error());
+  }
+  auto list = nlohmann::json::array();
+  for (const auto& o : *orphans) {
+    list.push_back({{"check", o.name}, {"member-tag", o.member_tag}});
+  }
+  return Response::json(200, nlohmann::json{{"count", list.size()}, {"orphans", list}}.dump());
+}
+
+}  // namespace
+
+void addClusterRoutes(Router& router, const Context& context) {
+  router.get("/api/v1/cluster", [context](const Request&) { return getCluster(context); },
+             {.blocking = true});
+  router.get("/api/v1/orphans", [context](const Request&) { return getOrphans(context); },
+             {.blocking = true});
+}
+
+}  // namespace ninevolt::api::v1

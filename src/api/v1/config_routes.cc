@@ -1,0 +1,374 @@
+// /api/v1/monitor and /api/v1/alerter: list, read, create/replace (one or a map), delete,
+// enable/disable. Every write goes through config::parseMonitor/parseAlerter (the same
+// validation as `9volt cfg`), is refused whole on any problem, and is written with
+// Store::applyConfigChanges guarded by the revisions it was validated against, in one txn,
+// so nothing is ever half-written and a concurrent change is a 409, not a lost update.
+
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/v1/params.h"
+#include "api/v1/routes.h"
+#include "common/yaml_json.h"
+#include "config/alerter_options.h"
+#include "config/spec.h"
+
+namespace ninevolt::api::v1 {
+namespace {
+
+using store::ConfigKind;
+
+const char* kindName(ConfigKind kind) {
+  return store::configKindName(kind);
+}
+
+// An alerter as the API shows it: secrets redacted. A stored value that does not validate
+// (written by hand) has every option value redacted: we cannot tell which are secret.
+nlohmann::json shownAlerter(const std::string& name, const nlohmann::json& value) {
+  config::Problems ignored;
+  if (auto spec = config::parseAlerter(name, value, ignored)) {
+    return config::redactedAlerter(*spec);
+  }
+  nlohmann::json out = value.is_object() ? value : nlohmann::json::object();
+  if (out.contains("options") && out["options"].is_object()) {
+    for (auto& [k, v] : out["options"].items()) {
+      v = std::string(config::kRedacted);
+    }
+  }
+  return out;
+}
+
+nlohmann::json shown(ConfigKind kind, const store::StoredConfig& c) {
+  if (c.value.is_null()) {
+    return nlohmann::json{{"invalid", "the stored value is not JSON"}};
+  }
+  return kind == ConfigKind::kAlerter ? shownAlerter(c.name, c.value) : c.value;
+}
+
+std::string objectName(ConfigKind kind, const std::string& name) {
+  return fmt::format("{} '{}'", kindName(kind), name);
+}
+
+// Validates one object as `9volt cfg` does, plus the API's own rule on exec monitors.
+void validate(const Context& ctx, ConfigKind kind, const std::string& name,
+              const nlohmann::json& value, const std::set<std::string>& alerter_names,
+              config::Problems& problems) {
+  if (!config::validName(name)) {
+    problems.push_back({"", objectName(kind, name), "",
+                        "invalid name: use 1 to 128 of A-Z a-z 0-9 . _ - (not '.' or '..')"});
+    return;
+  }
+  if (kind == ConfigKind::kAlerter) {
+    config::parseAlerter(name, value, problems);
+    return;
+  }
+  config::parseMonitor(name, value, problems);
+  bool is_exec = value.is_object() && value.contains("type") && value["type"] == "exec";
+  if (is_exec && !ctx.allow_exec) {
+    problems.push_back({"", objectName(kind, name), "type",
+                        "exec monitors cannot be created or changed through the API (the "
+                        "server runs without --api-allow-exec); use `9volt cfg`"});
+  }
+  // Alerter references, checked as `9volt cfg` does (also for monitors with other problems,
+  // so the whole list comes back at once).
+  config::MonitorSpec refs;
+  refs.name = name;
+  auto names = [&value](const char* field) {
+    std::vector<std::string> out;
+    if (value.is_object() && value.contains(field) && value[field].is_array()) {
+      for (const auto& v : value[field]) {
+        if (v.is_string()) {
+          out.push_back(v.get<std::string>());
+        }
+      }
+    }
+    return out;
+  };
+  refs.warning_alerter = names("warning-alerter");
+  refs.critical_alerter = names("critical-alerter");
+  for (auto& p : config::checkAlerterReferences(refs, alerter_names)) {
+    problems.push_back(std::move(p));
+  }
+}
+
+// Parses the body as JSON; a problem when it is not (or is not an object).
+std::optional<nlohmann::json> jsonBody(const Request& request, config::Problems& problems) {
+  if (request.body.empty()) {
+    problems.push_back({"", "body", "", "a JSON object is required"});
+    return std::nullopt;
+  }
+  auto parsed = common::parseJson(request.body);
+  if (!parsed) {
+    problems.push_back({"", "body", "", "not valid JSON: " + parsed.error().message});
+    return std::nullopt;
+  }
+  if (!parsed->is_object()) {
+    problems.push_back({"", "body", "", "expected a JSON object"});
+    return std::nullopt;
+  }
+  return std::move(*parsed);
+}
+
+std::set<std::string> alerterNames(const store::ConfigSnapshot& snap) {
+  std::set<std::string> out;
+  for (const auto& [name, _] : snap.alerters) {
+    out.insert(name);
+  }
+  return out;
+}
+
+const std::map<std::string, store::StoredConfig>& storedOf(const store::ConfigSnapshot& snap,
+                                                           ConfigKind kind) {
+  return kind == ConfigKind::kMonitor ? snap.monitors : snap.alerters;
+}
+
+// Writes puts of name -> value, each guarded by the snapshot's revision of that key, in one
+// txn. Objects equal to what is stored are skipped. Fills created/updated/unchanged.
+Response writeAll(const Context& ctx, ConfigKind kind, const store::ConfigSnapshot& snap,
+                  const std::map<std::string, nlohmann::json>& objects, int created_status) {
+  const auto& stored = storedOf(snap, kind);
+  std::vector<store::ConfigChange> changes;
+  auto created = nlohmann::json::array();
+  auto updated = nlohmann::json::array();
+  auto unchanged = nlohmann::json::array();
+  for (const auto& [name, value] : objects) {
+    auto it = stored.find(name);
+    if (it != stored.end() && it->second.value == value) {
+      unchanged.push_back(name);
+      continue;
+    }
+    (it == stored.end() ? created : updated).push_back(name);
+    changes.push_back({store::ConfigChange::kPut, kind, name, value.dump(),
+                       it == stored.end() ? 0 : it->second.mod_revision});
+  }
+  if (changes.size() > store::Store::kMaxTxnOps) {
+    return Response::error(
+        400, fmt::format("{} changes in one request; at most {} fit in one etcd transaction "
+                         "(send them in parts, or use `9volt cfg`)",
+                         changes.size(), store::Store::kMaxTxnOps));
+  }
+  if (!changes.empty()) {
+    auto applied = ctx.store->applyConfigChanges(changes);
+    if (!applied) {
+      if (applied.error().code == Errc::kConflict) {
+        return Response::error(409, fmt::format("a {} changed in etcd while this request was "
+                                                "checked; nothing was written, retry",
+                                                kindName(kind)));
+      }
+      return storeError(applied.error());
+    }
+    spdlog::info("api: {} {}(s) written: created [{}], updated [{}]", changes.size(),
+                 kindName(kind), created.dump(), updated.dump());
+  }
+  return ok(created.empty() ? 200 : created_status,
+            {{"message", fmt::format("{} created, {} updated, {} unchanged", created.size(),
+                                     updated.size(), unchanged.size())},
+             {"created", created},
+             {"updated", updated},
+             {"unchanged", unchanged}});
+}
+
+Response listAll(const Context& ctx, ConfigKind kind) {
+  auto snap = ctx.store->loadConfigs();
+  if (!snap) {
+    return storeError(snap.error());
+  }
+  auto out = nlohmann::json::object();
+  for (const auto& [name, c] : storedOf(*snap, kind)) {
+    out[name] = shown(kind, c);
+  }
+  return Response::json(200, out.dump());
+}
+
+Response postMap(const Context& ctx, ConfigKind kind, const Request& request) {
+  config::Problems problems;
+  auto body = jsonBody(request, problems);
+  if (!body) {
+    return Response::problems(400, problems);
+  }
+  if (body->empty()) {
+    return Response::error(400, fmt::format("the body has no {}s (a map of name -> {})",
+                                            kindName(kind), kindName(kind)));
+  }
+  auto snap = ctx.store->loadConfigs();
+  if (!snap) {
+    return storeError(snap.error());
+  }
+  auto alerters = alerterNames(*snap);
+  std::map<std::string, nlohmann::json> objects;
+  for (const auto& [name, value] : body->items()) {
+    validate(ctx, kind, name, value, alerters, problems);
+    objects[name] = value;
+  }
+  if (!problems.empty()) {
+    return Response::problems(400, problems);
+  }
+  return writeAll(ctx, kind, *snap, objects, 201);
+}
+
+Response getOne(const Context& ctx, ConfigKind kind, const std::string& name) {
+  auto c = ctx.store->getConfig(kind, name);
+  if (!c) {
+    return storeError(c.error());
+  }
+  if (!*c) {
+    return Response::error(404, fmt::format("no {} named '{}'", kindName(kind), name));
+  }
+  return Response::json(200, shown(kind, **c).dump());
+}
+
+Response putOne(const Context& ctx, ConfigKind kind, const std::string& name,
+                const Request& request) {
+  config::Problems problems;
+  auto body = jsonBody(request, problems);
+  if (!body) {
+    return Response::problems(400, problems);
+  }
+  auto snap = ctx.store->loadConfigs();
+  if (!snap) {
+    return storeError(snap.error());
+  }
+  validate(ctx, kind, name, *body, alerterNames(*snap), problems);
+  if (!problems.empty()) {
+    return Response::problems(400, problems);
+  }
+  return writeAll(ctx, kind, *snap, {{name, *body}}, 201);
+}
+
+Response deleteOne(const Context& ctx, ConfigKind kind, const std::string& name) {
+  auto snap = ctx.store->loadConfigs();
+  if (!snap) {
+    return storeError(snap.error());
+  }
+  const auto& stored = storedOf(*snap, kind);
+  auto it = stored.find(name);
+  if (it == stored.end()) {
+    return Response::error(404, fmt::format("no {} named '{}'", kindName(kind), name));
+  }
+  if (kind == ConfigKind::kAlerter) {
+    // As `9volt cfg`: no monitor may be left naming a deleted alerter.
+    std::vector<std::string> users;
+    for (const auto& [mname, m] : snap->monitors) {
+      for (const char* field : {"warning-alerter", "critical-alerter"}) {
+        if (m.value.is_object() && m.value.contains(field) && m.value[field].is_array()) {
+          for (const auto& a : m.value[field]) {
+            if (a.is_string() && a.get<std::string>() == name) {
+              users.push_back(mname);
+            }
+          }
+        }
+      }
+    }
+    if (!users.empty()) {
+      users.erase(std::unique(users.begin(), users.end()), users.end());
+      return Response::error(
+          409, fmt::format("alerter '{}' is used by monitor(s) {}; change them first", name,
+                           nlohmann::json(users).dump()));
+    }
+  }
+  auto applied = ctx.store->applyConfigChanges(
+      {{store::ConfigChange::kDelete, kind, name, "", it->second.mod_revision}});
+  if (!applied) {
+    if (applied.error().code == Errc::kConflict) {
+      return Response::error(
+          409, fmt::format("{} '{}' changed while being deleted; retry", kindName(kind), name));
+    }
+    return storeError(applied.error());
+  }
+  spdlog::info("api: {} '{}' deleted", kindName(kind), name);
+  return ok(200, {{"message", fmt::format("{} '{}' deleted", kindName(kind), name)}});
+}
+
+// Sets a monitor's `disable` field (validated again, guarded by its revision).
+Response setDisabled(const Context& ctx, const std::string& name, bool disable) {
+  auto c = ctx.store->getConfig(ConfigKind::kMonitor, name);
+  if (!c) {
+    return storeError(c.error());
+  }
+  if (!*c) {
+    return Response::error(404, fmt::format("no monitor named '{}'", name));
+  }
+  const auto& stored = **c;
+  if (!stored.value.is_object()) {
+    return Response::error(409, fmt::format("monitor '{}' in etcd is not a JSON object; fix it "
+                                            "with `9volt cfg` first",
+                                            name));
+  }
+  if (stored.value.value("disable", false) == disable) {
+    return ok(200, {{"message", fmt::format("monitor '{}' is already {}", name,
+                                            disable ? "disabled" : "enabled")}});
+  }
+  nlohmann::json value = stored.value;
+  value["disable"] = disable;
+  config::Problems problems;
+  config::parseMonitor(name, value, problems);  // references are as they were
+  if (!problems.empty()) {
+    return Response::problems(409, problems);
+  }
+  auto applied = ctx.store->applyConfigChanges(
+      {{store::ConfigChange::kPut, ConfigKind::kMonitor, name, value.dump(), stored.mod_revision}});
+  if (!applied) {
+    if (applied.error().code == Errc::kConflict) {
+      return Response::error(409, fmt::format("monitor '{}' changed meanwhile; retry", name));
+    }
+    return storeError(applied.error());
+  }
+  spdlog::info("api: monitor '{}' {}", name, disable ? "disabled" : "enabled");
+  return ok(200,
+            {{"message", fmt::format("monitor '{}' {}", name, disable ? "disabled" : "enabled")}});
+}
+
+void addKind(Router& router, const Context& ctx, ConfigKind kind) {
+  const std::string base = std::string("/api/v1/") + kindName(kind);
+  const RouteOptions blocking{.blocking = true};
+  router.get(
+      base, [ctx, kind](const Request&) { return listAll(ctx, kind); }, blocking);
+  router.post(
+      base, [ctx, kind](const Request& r) { return postMap(ctx, kind, r); }, blocking);
+  router.get(
+      base + "/{name}",
+      [ctx, kind](const Request& r) {
+        if (kind == ConfigKind::kMonitor && r.queryValue("disable")) {
+          // The original's GET with a side effect: a write, so it needs write access.
+          config::Problems problems;
+          auto disable = boolParam(r, "disable", problems);
+          if (!disable) {
+            return Response::problems(400, problems);
+          }
+          if (ctx.authorize) {
+            if (auto denied = ctx.authorize(r, Access::kWrite)) {
+              return *denied;
+            }
+          }
+          return setDisabled(ctx, r.param("name"), *disable);
+        }
+        return getOne(ctx, kind, r.param("name"));
+      },
+      blocking);
+  router.put(
+      base + "/{name}",
+      [ctx, kind](const Request& r) { return putOne(ctx, kind, r.param("name"), r); }, blocking);
+  router.del(
+      base + "/{name}",
+      [ctx, kind](const Request& r) { return deleteOne(ctx, kind, r.param("name")); }, blocking);
+  if (kind == ConfigKind::kMonitor) {
+    router.post(
+        base + "/{name}/disable",
+        [ctx](const Request& r) { return setDisabled(ctx, r.param("name"), true); }, blocking);
+    router.post(
+        base + "/{name}/enable",
+        [ctx](const Request& r) { return setDisabled(ctx, r.param("name"), false); }, blocking);
+  }
+}
+
+}  // namespace
+
+void addConfigRoutes(Router& router, const Context& context) {
+  addKind(router, context, ConfigKind::kMonitor);
+  addKind(router, context, ConfigKind::kAlerter);
+}
+
+}  // namespace ninevolt::api::v1

@@ -1,0 +1,12 @@
+#include "api/v1/routes.h"
+
+namespace ninevolt::api::v1 {
+
+void addRoutes(Router& router, const Context& context) {
+  addConfigRoutes(router, context);
+  addStateRoutes(router, context);
+  addClusterRoutes(router, context);
+  addEventRoutes(router, context);
+}
+
+}  // namespace ninevolt::api::v1

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <memory>
+
+#include "api/router.h"
+#include "store/store.h"
+
+namespace ninevolt::api::v1 {
+
+// What the /api/v1 handlers need. Every handler reads etcd through the store (so any member
+// answers any request, e.g. behind a load balancer) and is registered `blocking`: it runs on
+// the HTTP server's worker pool, never on the loop.
+struct Context {
+  std::shared_ptr<store::Store> store;
+  // Exec monitors run commands on every member: created or changed through the API only
+  // when the server was started with --api-allow-exec (`9volt cfg` is not limited).
+  bool allow_exec = false;
+  // The router's authorizer, for the one GET that writes (?disable=); may be empty (open).
+  Authorizer authorize;
+};
+
+// Registers every /api/v1 route (see docs/api.md).
+void addRoutes(Router& router, const Context& context);
+
+void addConfigRoutes(Router& router, const Context& context);   // monitor, alerter
+void addStateRoutes(Router& router, const Context& context);    // state
+void addClusterRoutes(Router& router, const Context& context);  // cluster, orphans
+void addEventRoutes(Router& router, const Context& context);    // event
+
+}  // namespace ninevolt::api::v1
