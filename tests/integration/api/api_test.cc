@@ -1,0 +1,342 @@
+// The /api/v1 contract against a running `9volt server` and a real etcd: every route, bad
+// input (400 naming object and field, 404, 405, 413, 415), auth (401/403, open routes),
+// nothing written on a rejected request, secrets redacted, HTTPS.
+#include <cstdio>
+#include <fstream>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/etcd_fixture.h"
+#include "support/process.h"
+
+namespace ninevolt {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using ninevolt::testing::eventually;
+using ninevolt::testing::freePort;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;
+  nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
+};
+
+// One HTTP/1.1 request with a 5 s deadline.
+Reply call(uint16_t port, const std::string& method, const std::string& target,
+           const std::string& body = {}, std::map<std::string, std::string> headers = {}) {
+  boost::asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.expires_after(std::chrono::seconds(5));
+  beast::error_code ec;
+  stream.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+  if (ec) {
+    return {};  // nothing listening (yet)
+  }
+  http::request<http::string_body> req(http::string_to_verb(method), target, 11);
+  req.set(http::field::host, "127.0.0.1");
+  for (const auto& [k, v] : headers) {
+    req.set(k, v);
+  }
+  req.body() = body;
+  req.prepare_payload();
+  http::write(stream, req, ec);
+  if (ec) {
+    return {};
+  }
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res, ec);
+  Reply r;
+  if (ec) {  // includes end_of_stream before a response: nothing answered
+    return r;
+  }
+  r.status = res.result_int();
+  r.body = res.body();
+  for (const auto& f : res) {
+    r.headers[std::string(f.name_string())] = std::string(f.value());
+  }
+  return r;
+}
+
+const std::map<std::string, std::string> kRw{{"X-Access-Token", "rw-token"},
+                                             {"Content-Type", "application/json"}};
+const std::map<std::string, std::string> kRo{{"Authorization", "Bearer ro-token"},
+                                             {"Content-Type", "application/json"}};
+
+class Api : public ninevolt::testing::EtcdTest {
+ protected:
+  std::unique_ptr<ninevolt::testing::Process> start(std::vector<std::string> extra, uint16_t& port,
+                                                    const std::string& name) {
+    port = freePort();
+    std::vector<std::string> argv{
+        NINEVOLT_BINARY,  "server", "--listen", "127.0.0.1:" + std::to_string(port), "-e",
+        etcd_->endpoint()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto p = std::make_unique<ninevolt::testing::Process>(
+        argv, std::map<std::string, std::string>{}, (dir_->path() / (name + ".log")).string());
+    return p;
+  }
+  void startSecured() {
+    server_ = start({"-a", "rw-token", "--read-tokens", "ro-token"}, port_, "server");
+    ASSERT_TRUE(eventually([&] { return call(port_, "GET", "/status/check").status == 200; },
+                           std::chrono::seconds(60)))
+        << server_->output();
+  }
+  int64_t keysUnder(const std::string& prefix) {
+    return client_->range(prefix, {.prefix = true, .count_only = true})->count;
+  }
+
+  std::unique_ptr<ninevolt::testing::Process> server_;
+  uint16_t port_ = 0;
+};
+
+const char* kAlerter = R"({"hook":{"type":"webhook","options":{"url":"http://127.0.0.1:9/h",
+  "secret":"very-secret-value"}}})";
+const char* kMonitors = R"({"web":{"type":"http","host":"127.0.0.1","port":9,"interval":"10s",
+  "critical-alerter":["hook"],"tags":["front"]},
+  "db":{"type":"tcp","host":"127.0.0.1","port":9,"interval":"10s","member-tag":"mars"}})";
+
+TEST_F(Api, AuthOpenRoutesAndTokens) {
+  startSecured();
+  EXPECT_EQ(call(port_, "GET", "/version").status, 200);
+  EXPECT_EQ(call(port_, "GET", "/").status, 200);
+  EXPECT_EQ(call(port_, "GET", "/api/v1/state").status, 401);
+  EXPECT_EQ(call(port_, "GET", "/api/v1/state", "", {{"X-Access-Token", "wrong"}}).status, 401);
+  EXPECT_EQ(call(port_, "GET", "/api/v1/state", "", kRo).status, 200);
+  EXPECT_EQ(call(port_, "GET", "/api/v1/state", "", kRw).status, 200);
+  auto denied = call(port_, "POST", "/api/v1/alerter", kAlerter, kRo);
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_EQ(denied.json()["status"], "error");
+  EXPECT_EQ(call(port_, "POST", "/api/v1/alerter", kAlerter,
+                 {{"Authorization", "Bearer rw-token"}, {"Content-Type", "application/json"}})
+                .status,
+            201);
+  // The original's GET with a side effect is a write: read tokens may not use it.
+  EXPECT_EQ(call(port_, "GET", "/api/v1/monitor/web?disable=true", "", kRo).status, 403);
+}
+
+TEST_F(Api, OpenWithoutTokens) {
+  uint16_t port = 0;
+  auto server = start({}, port, "open");
+  ASSERT_TRUE(eventually([&] { return call(port, "GET", "/status/check").status == 200; },
+                         std::chrono::seconds(60)));
+  EXPECT_EQ(call(port, "POST", "/api/v1/alerter", kAlerter, {{"Content-Type", "application/json"}})
+                .status,
+            201);
+  EXPECT_THAT(server->output(), HasSubstr("/api/v1 is open"));
+}
+
+TEST_F(Api, ConfigWritesValidateAllOrNothing) {
+  startSecured();
+  ASSERT_EQ(call(port_, "POST", "/api/v1/alerter", kAlerter, kRw).status, 201);
+  // One good and several bad: every problem listed, object and field named, nothing written.
+  auto bad = call(port_, "POST", "/api/v1/monitor",
+                  R"({"ok":{"type":"tcp","host":"127.0.0.1","port":9,"interval":"10s"},
+                      "bad":{"type":"tcp","interval":"1s","timeout":"5s","critical-alerter":["nope"]},
+                      "ex":{"type":"exec","command":"/bin/true","interval":"10s"}})",
+                  kRw);
+  EXPECT_EQ(bad.status, 400);
+  auto j = bad.json();
+  EXPECT_EQ(j["status"], "error");
+  std::set<std::string> fields;
+  for (const auto& p : j["problems"]) {
+    fields.insert(p["object"].get<std::string>() + "/" + p["field"].get<std::string>());
+  }
+  EXPECT_TRUE(fields.contains("monitor 'bad'/host"));
+  EXPECT_TRUE(fields.contains("monitor 'bad'/port"));
+  EXPECT_TRUE(fields.contains("monitor 'bad'/timeout"));
+  EXPECT_TRUE(fields.contains("monitor 'bad'/critical-alerter"));
+  EXPECT_TRUE(fields.contains("monitor 'ex'/type"));
+  EXPECT_THAT(j["message"].get<std::string>(), HasSubstr("unknown alerter 'nope'"));
+  EXPECT_EQ(keysUnder("/9volt/monitor/"), 0);
+
+  EXPECT_EQ(call(port_, "POST", "/api/v1/monitor", "{not json", kRw).status, 400);
+  EXPECT_EQ(call(port_, "POST", "/api/v1/monitor", "[]", kRw).status, 400);
+  EXPECT_EQ(call(port_, "POST", "/api/v1/monitor", kMonitors,
+                 {{"X-Access-Token", "rw-token"}, {"Content-Type", "text/yaml"}})
+                .status,
+            415);
+  EXPECT_EQ(call(port_, "POST", "/api/v1/monitor", std::string(1100000, ' '), kRw).status, 413);
+  EXPECT_EQ(keysUnder("/9volt/monitor/"), 0);
+
+  auto created = call(port_, "POST", "/api/v1/monitor", kMonitors, kRw);
+  EXPECT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.json()["created"], nlohmann::json::array({"db", "web"}));
+  EXPECT_EQ(keysUnder("/9volt/monitor/"), 2);
+  auto again = call(port_, "POST", "/api/v1/monitor", kMonitors, kRw);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.json()["unchanged"].size(), 2U);
+
+  auto list = call(port_, "GET", "/api/v1/monitor", "", kRo);
+  EXPECT_EQ(list.status, 200);
+  EXPECT_EQ(list.json()["web"]["interval"], "10s");
+  EXPECT_EQ(call(port_, "GET", "/api/v1/monitor/web", "", kRo).json()["type"], "http");
+  EXPECT_EQ(call(port_, "GET", "/api/v1/monitor/nope", "", kRo).status, 404);
+
+  // PUT: create or replace one; invalid -> 400 and the stored one is kept.
+  EXPECT_EQ(
+      call(port_, "PUT", "/api/v1/monitor/web", R"({"type":"http","interval":"0s"})", kRw).status,
+      400);
+  EXPECT_THAT(client_->range("/9volt/monitor/web")->kvs[0].value, HasSubstr("front"));
+  EXPECT_EQ(call(port_, "PUT", "/api/v1/monitor/web",
+                 R"({"type":"http","host":"127.0.0.1","port":9,"interval":"20s"})", kRw)
+                .status,
+            200);
+  EXPECT_THAT(client_->range("/9volt/monitor/web")->kvs[0].value, HasSubstr("20s"));
+  EXPECT_EQ(call(port_, "PUT", "/api/v1/monitor/new",
+                 R"({"type":"tcp","host":"127.0.0.1","port":9,"interval":"20s"})", kRw)
+                .status,
+            201);
+
+  // disable / enable, both ways.
+  EXPECT_EQ(call(port_, "POST", "/api/v1/monitor/web/disable", "", kRw).status, 200);
+  EXPECT_THAT(client_->range("/9volt/monitor/web")->kvs[0].value, HasSubstr("\"disable\":true"));
+  EXPECT_EQ(call(port_, "GET", "/api/v1/monitor/web?disable=false", "", kRw).status, 200);
+  EXPECT_THAT(client_->range("/9volt/monitor/web")->kvs[0].value, HasSubstr("\"disable\":false"));
+  EXPECT_EQ(call(port_, "GET", "/api/v1/monitor/web?disable=maybe", "", kRw).status, 400);
+  EXPECT_EQ(call(port_, "POST", "/api/v1/monitor/nope/enable", "", kRw).status, 404);
+
+  // 405 with Allow.
+  auto wrong = call(port_, "PATCH", "/api/v1/monitor/web", "", kRw);
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(wrong.headers["Allow"], "DELETE, GET, PUT");
+
+  // DELETE; an alerter still in use cannot go.
+  EXPECT_EQ(call(port_, "DELETE", "/api/v1/monitor/web", "", kRw).status, 200);
+  EXPECT_EQ(call(port_, "DELETE", "/api/v1/monitor/web", "", kRw).status, 404);
+  EXPECT_EQ(call(port_, "PUT", "/api/v1/monitor/web",
+                 R"({"type":"http","host":"127.0.0.1","port":9,"interval":"20s",
+                     "critical-alerter":["hook"]})",
+                 kRw)
+                .status,
+            201);
+  EXPECT_EQ(call(port_, "DELETE", "/api/v1/alerter/hook", "", kRw).status, 409);
+  EXPECT_EQ(keysUnder("/9volt/alerter/"), 1);
+}
+
+TEST_F(Api, AlertersAreRedacted) {
+  startSecured();
+  ASSERT_EQ(call(port_, "POST", "/api/v1/alerter", kAlerter, kRw).status, 201);
+  auto list = call(port_, "GET", "/api/v1/alerter", "", kRo);
+  EXPECT_EQ(list.status, 200);
+  EXPECT_THAT(list.body, Not(HasSubstr("very-secret-value")));
+  EXPECT_EQ(list.json()["hook"]["options"]["secret"], "<redacted>");
+  auto one = call(port_, "GET", "/api/v1/alerter/hook", "", kRo);
+  EXPECT_THAT(one.body, Not(HasSubstr("very-secret-value")));
+  EXPECT_EQ(one.json()["options"]["url"], "http://127.0.0.1:9/h");
+  // The stored value keeps the secret (the alerter needs it).
+  EXPECT_THAT(client_->range("/9volt/alerter/hook")->kvs[0].value, HasSubstr("very-secret-value"));
+}
+
+TEST_F(Api, StateClusterOrphansEvents) {
+  startSecured();
+  ASSERT_EQ(call(port_, "POST", "/api/v1/alerter", kAlerter, kRw).status, 201);
+  ASSERT_EQ(call(port_, "POST", "/api/v1/monitor", kMonitors, kRw).status, 201);
+
+  // web runs here (port 9 refuses: critical); db has member-tag mars: an orphan.
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto s = call(port_, "GET", "/api/v1/state?name=we", "", kRo).json();
+        return s.is_array() && s.size() == 1 && s[0]["status"] == "critical";
+      },
+      std::chrono::seconds(30)));
+  auto all = call(port_, "GET", "/api/v1/state", "", kRo).json();
+  ASSERT_EQ(all.size(), 2U);
+  EXPECT_EQ(all[0]["check"], "db");
+  EXPECT_EQ(all[0]["status"], "pending");
+  EXPECT_EQ(call(port_, "GET", "/api/v1/state?tags=front", "", kRo).json().size(), 1U);
+  EXPECT_EQ(call(port_, "GET", "/api/v1/state?type=tcp", "", kRo).json()[0]["check"], "db");
+  EXPECT_EQ(call(port_, "GET", "/api/v1/state?status=critical", "", kRo).json()[0]["check"], "web");
+  // Paging: limit 1 gives a cursor; after it comes the rest.
+  auto page = call(port_, "GET", "/api/v1/state?limit=1", "", kRo);
+  EXPECT_EQ(page.headers["X-Next-After"], "db");
+  auto rest = call(port_, "GET", "/api/v1/state?limit=1&after=db", "", kRo);
+  EXPECT_EQ(rest.json()[0]["check"], "web");
+  EXPECT_EQ(rest.headers.count("X-Next-After"), 0U);
+  auto badq = call(port_, "GET", "/api/v1/state?limit=0&status=sad", "", kRo);
+  EXPECT_EQ(badq.status, 400);
+  EXPECT_EQ(badq.json()["problems"].size(), 2U);
+
+  auto cluster = call(port_, "GET", "/api/v1/cluster", "", kRo).json();
+  ASSERT_EQ(cluster["Members"].size(), 1U);
+  std::string id = cluster["Members"].begin().key();
+  EXPECT_EQ(cluster["Director"]["MemberID"], id);
+  EXPECT_EQ(cluster["orphans"], 1);
+  EXPECT_TRUE(eventually([&] {
+    return call(port_, "GET", "/api/v1/cluster", "", kRo).json()["Members"][id]["checks"] == 1;
+  }));
+  auto orphans = call(port_, "GET", "/api/v1/orphans", "", kRo).json();
+  EXPECT_EQ(orphans["count"], 1);
+  EXPECT_EQ(orphans["orphans"][0]["check"], "db");
+
+  ASSERT_TRUE(eventually([&] {
+    auto ev = call(port_, "GET", "/api/v1/event?type=warning&since=1h", "", kRo).json();
+    return ev.is_array() && !ev.empty()
+           && ev[0]["message"].get<std::string>().find("orphaned") != std::string::npos;
+  }));
+  EXPECT_EQ(call(port_, "GET", "/api/v1/event?limit=1", "", kRo).json().size(), 1U);
+  EXPECT_EQ(call(port_, "GET", "/api/v1/event?since=yesterday", "", kRo).status, 400);
+}
+
+TEST_F(Api, ExecAllowedWithFlag) {
+  uint16_t port = 0;
+  auto server = start({"--api-allow-exec"}, port, "exec");
+  ASSERT_TRUE(eventually([&] { return call(port, "GET", "/status/check").status == 200; },
+                         std::chrono::seconds(60)));
+  EXPECT_EQ(call(port, "PUT", "/api/v1/monitor/ex",
+                 R"({"type":"exec","command":"/bin/true","interval":"10s"})",
+                 {{"Content-Type", "application/json"}})
+                .status,
+            201);
+}
+
+TEST_F(Api, Https) {
+  std::string cert = (dir_->path() / "cert.pem").string();
+  std::string key = (dir_->path() / "key.pem").string();
+  std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout "
+      + key + " -out " + cert + " 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  uint16_t port = 0;
+  auto server = start({"--tls-cert", cert, "--tls-key", key, "-a", "rw-token"}, port, "tls");
+  auto curl = [&](const std::string& args) {
+    std::string full = "curl -s -m 5 --cacert " + cert + " " + args;
+    std::string out;
+    if (FILE* f = popen(full.c_str(), "r")) {
+      char buf[4096];
+      size_t n = 0;
+      while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        out.append(buf, n);
+      }
+      pclose(f);
+    }
+    return out;
+  };
+  std::string base = "https://127.0.0.1:" + std::to_string(port);
+  ASSERT_TRUE(
+      eventually([&] { return curl(base + "/status/check").find("ok") != std::string::npos; },
+                 std::chrono::seconds(60)))
+      << server->output();
+  EXPECT_THAT(curl("-H 'X-Access-Token: rw-token' " + base + "/api/v1/cluster"),
+              HasSubstr("Members"));
+  EXPECT_THAT(curl("-w '%{http_code}' " + base + "/api/v1/cluster"), HasSubstr("401"));
+  // Plain HTTP on the TLS port gets nothing useful.
+  auto plain = call(port, "GET", "/status/check");
+  EXPECT_EQ(plain.status, 0) << plain.body << server->output();
+  EXPECT_THAT(server->output(), HasSubstr("https://"));
+}
+
+}  // namespace
+}  // namespace ninevolt
