@@ -60,19 +60,30 @@ class Manager {
 
   const std::set<std::string>& owned() const { return owned_; }
 
+  // How many arriving checks are read one key at a time, and up to how many with batched
+  // point reads before the whole prefixes are read instead (see prefetch()).
+  static constexpr size_t kPrefetchOneByOne = 32;
+  static constexpr size_t kPrefetchBatched = 4096;
+
  private:
   bool load();
   void arrived(const std::vector<std::string>& names);
   std::set<std::string> ownedFromShards() const;
   void onAssignments(const etcd::WatchUpdate& u);
   void onMonitors(const store::ConfigWatchUpdate& u);
-  void reconcile(const std::set<std::string>& previous);
+  // Removes what left since `previous`; gives the engine the arriving checks, or every
+  // owned check when all_owned (after a re-list).
+  void reconcile(const std::set<std::string>& previous, bool all_owned);
   void run(const std::string& name, bool is_new);
   void removeFromEngine(const std::string& name);
   void scheduleRetry();
   // Reads specs and saved states of checks new to this member: one key at a time for a
-  // few, the whole prefixes at once for many (a member joining or a member dying).
+  // few; point reads batched in txns up to kPrefetchBatched (a member dying hands each
+  // survivor ~1/N of its checks: reading only those is far cheaper than the whole prefixes,
+  // tens of MB at 100k checks, read by every survivor at the same moment); the whole
+  // prefixes at once for more (a member joining an empty cluster, a cold start).
   void prefetch(const std::vector<std::string>& names);
+  bool prefetchBatched(const std::vector<std::string>& names);  // false: etcd failed
 
   boost::asio::io_context& io_;
   std::shared_ptr<store::Store> store_;
