@@ -35,7 +35,9 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
                                         .rotation = eventLeaseRotation(options_.event_retention),
                                         .max_events = options_.event_max_count});
   publisher_ = std::make_unique<cluster::StatePublisher>(
-      io_, store_, cluster::StatePublisher::Options{.member_id = id});
+      io_, store_,
+      cluster::StatePublisher::Options{.member_id = id,
+                                       .digest_interval = options_.state_dump_interval});
   dispatcher_ = std::make_unique<alerts::Dispatcher>(
       store_, builtinAlerters(id, store_->keys().root()),
       alerts::Dispatcher::Options{
@@ -185,6 +187,29 @@ void ClusterNode::onLeaseLost() {
   boost::asio::post(io_, [this] {
     if (!stopped_) {
       manager_->stopAll();
+    }
+  });
+}
+
+void ClusterNode::onLeaseMoved(int64_t lease_id) {
+  boost::asio::post(io_, [this, lease_id] {
+    if (stopped_) {
+      return;
+    }
+    director_->start(lease_id);
+    publisher_->start(lease_id);
+  });
+}
+
+void ClusterNode::applySettings(const cluster::ClusterSettings& settings) {
+  if (!events_) {
+    return;  // stopped
+  }
+  events_->setLimits(settings.event_retention, eventLeaseRotation(settings.event_retention),
+                     settings.event_max_count);
+  boost::asio::post(io_, [this, interval = settings.state_dump_interval] {
+    if (!stopped_) {
+      publisher_->setDigestInterval(interval);
     }
   });
 }

@@ -12,6 +12,7 @@
 #include "alerts/dispatcher.h"
 #include "cluster/director.h"
 #include "cluster/manager.h"
+#include "cluster/settings.h"
 #include "cluster/state_publisher.h"
 #include "engine/engine.h"
 #include "events/event_log.h"
@@ -31,6 +32,8 @@ class ClusterNode {
     // Event log (cluster config `event-retention`, `event-max-count`).
     std::chrono::seconds event_retention{std::chrono::hours(24)};
     size_t event_max_count = 10000;
+    // Per-member last-run digest period (cluster config `state-dump-interval`).
+    std::chrono::milliseconds state_dump_interval{std::chrono::seconds(10)};
     // Alerts: links in messages point here (--external-url); "" = no links.
     std::string external_url;
   };
@@ -45,6 +48,12 @@ class ClusterNode {
   // Lease lost: stop every check at once; someone else owns them now. (Their alerts in
   // flight finish; what is queued stays unsettled in the incidents for the next owner.)
   void onLeaseLost();
+  // The member record moved to a new lease (member-ttl changed): the director key and the
+  // digest follow; the checks keep running.
+  void onLeaseMoved(int64_t lease_id);
+  // The cluster config changed: state-dump-interval and the event log's limits apply now
+  // (member-ttl is the Membership's).
+  void applySettings(const cluster::ClusterSettings& settings);
   // Hands over directorship, stops the checks and the cluster loop. Blocks until done.
   void stop();
 

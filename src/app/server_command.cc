@@ -18,8 +18,8 @@
 #include "app/cluster_node.h"
 #include "app/data_dir.h"
 #include "cluster/membership.h"
+#include "cluster/settings.h"
 #include "common/clock.h"
-#include "common/duration.h"
 #include "common/ids.h"
 #include "common/strings.h"
 #include "common/version.h"
@@ -46,51 +46,6 @@ Result<etcd::StatusInfo> waitForEtcd(etcd::Client& client) {
     spdlog::warn("etcd not answering yet: {} (retrying for up to {}s)", status.error().message,
                  kEtcdWaitLimit.count());
     std::this_thread::sleep_for(std::chrono::seconds(1));
-  }
-}
-
-// member-ttl from the cluster config (whole seconds, >= 1s: etcd leases are in seconds).
-std::chrono::seconds memberTtl(const nlohmann::json& config, const std::string& key) {
-  constexpr std::chrono::seconds kDefault{5};
-  if (!config.is_object() || !config.contains("member-ttl")) {
-    return kDefault;
-  }
-  const auto& v = config["member-ttl"];
-  auto d = v.is_string() ? common::parseDuration(v.get<std::string>())
-                         : Result<common::Nanos>(fail(Errc::kInvalidArgument, "not a string"));
-  if (!d || *d < std::chrono::seconds(1)) {
-    spdlog::warn("{}: member-ttl {} is not a duration of at least 1s; using {}s", key, v.dump(),
-                 kDefault.count());
-    return kDefault;
-  }
-  return std::chrono::ceil<std::chrono::seconds>(*d);
-}
-
-// event-retention and event-max-count from the cluster config (defaults when absent or bad).
-void eventSettings(const nlohmann::json& config, const std::string& key,
-                   ClusterNode::Options& out) {
-  if (!config.is_object()) {
-    return;
-  }
-  if (config.contains("event-retention")) {
-    const auto& v = config["event-retention"];
-    auto d = v.is_string() ? common::parseDuration(v.get<std::string>())
-                           : Result<common::Nanos>(fail(Errc::kInvalidArgument, "not a string"));
-    if (d && *d >= std::chrono::seconds(1)) {
-      out.event_retention = std::chrono::ceil<std::chrono::seconds>(*d);
-    } else {
-      spdlog::warn("{}: event-retention {} is not a duration of at least 1s; using {}s", key,
-                   v.dump(), out.event_retention.count());
-    }
-  }
-  if (config.contains("event-max-count")) {
-    const auto& v = config["event-max-count"];
-    if (v.is_number_integer() && v.get<int64_t>() >= 1) {
-      out.event_max_count = v.get<size_t>();
-    } else {
-      spdlog::warn("{}: event-max-count {} is not a positive integer; using {}", key, v.dump(),
-                   out.event_max_count);
-    }
   }
 }
 
@@ -208,16 +163,14 @@ int runServer(const ServerOptions& options) {
   spdlog::info("connected to etcd {} at {}", status->version, common::join(endpoints, ","));
 
   auto store = std::make_shared<store::Store>(*client, options.etcd.prefix);
-  auto cluster_config = store->ensureClusterConfig({{"member-ttl", "5s"},
-                                                    {"state-dump-interval", "10s"},
-                                                    {"event-retention", "24h"},
-                                                    {"event-max-count", 10000}});
-  if (!cluster_config) {
-    spdlog::error("cluster config {}: {}", store->keys().clusterConfig(),
-                  cluster_config.error().message);
+  // Cluster settings: created with the defaults if absent; bad fields get their defaults
+  // (reported by the watch below, which then applies every change live).
+  auto settings = cluster::loadSettings(*store);
+  if (!settings) {
+    spdlog::error("cluster config {}: {}", store->keys().clusterConfig(), settings.error().message);
     return 1;
   }
-  const auto ttl = memberTtl(*cluster_config, store->keys().clusterConfig());
+  const auto ttl = settings->settings.member_ttl;
 
   if (!options.load.empty()) {
     auto loaded = loadConfigsInto(options.load, *client, options.etcd.prefix);
@@ -243,31 +196,49 @@ int runServer(const ServerOptions& options) {
   ClusterNode::Options node_options{
       .member_id = me.id, .workers = options.workers, .max_exec = options.max_exec};
   node_options.external_url = options.external_url;
-  eventSettings(*cluster_config, store->keys().clusterConfig(), node_options);
+  node_options.event_retention = settings->settings.event_retention;
+  node_options.event_max_count = settings->settings.event_max_count;
+  node_options.state_dump_interval = settings->settings.state_dump_interval;
   ClusterNode node(store, node_options);
   cluster::Membership* membership_ptr = nullptr;
   cluster::Membership membership(
       io, store,
       {.member = me,
        .ttl = ttl,
-       .on_change = [&health, &node, &membership_ptr](bool ok, const std::string& why) {
-         health.ok = ok;
-         health.message = ok ? "ok" : why;
-         if (membership_ptr == nullptr) {
-           return;  // the first registration: started below
-         }
-         if (ok) {
-           node.onRegistered(membership_ptr->leaseId());
-         } else {
-           node.onLeaseLost();
-         }
-       }});
+       .on_change =
+           [&health, &node, &membership_ptr](bool ok, const std::string& why) {
+             health.ok = ok;
+             health.message = ok ? "ok" : why;
+             if (membership_ptr == nullptr) {
+               return;  // the first registration: started below
+             }
+             if (ok) {
+               node.onRegistered(membership_ptr->leaseId());
+             } else {
+               node.onLeaseLost();
+             }
+           },
+       .on_lease_moved = [&node](int64_t lease) { node.onLeaseMoved(lease); }});
   if (auto r = membership.start(); !r) {
     spdlog::error("cannot register as a member: {}", r.error().message);
     return 1;
   }
   membership_ptr = &membership;
   node.onRegistered(membership.leaseId());
+  cluster::SettingsWatch settings_watch(
+      io, store, *settings,
+      {.on_change =
+           [&membership, &node](const cluster::ClusterSettings& now,
+                                const cluster::ClusterSettings&) {
+             membership.setTtl(now.member_ttl);
+             node.applySettings(now);
+           },
+       .on_rejected =
+           [&node](const std::vector<std::string>& problems) {
+             for (const auto& p : problems) {
+               node.events().record(store::kEventError, store::event_kind::kConfigRejected, p);
+             }
+           }});
 
   auto http = api::HttpServer::start(
       io, {.listen = options.listen, .tls_cert = options.tls_cert, .tls_key = options.tls_key},

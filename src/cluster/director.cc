@@ -54,8 +54,20 @@ Director::~Director() {
 }
 
 void Director::start(int64_t lease_id) {
+  const bool moved = lease_id != lease_id_;
   lease_id_ = lease_id;
   stopped_ = false;
+  if (is_director_ && moved) {
+    // The member moved to a new lease (a new member-ttl): take the director key along with a
+    // fenced put of the same value, so it does not expire with the old lease. The key keeps
+    // its create_revision, so the fence still holds and nobody else notices. If the old
+    // lease is gone already, the fence fails and this member steps down and campaigns.
+    auto ok = writeFenced({etcd::TxnOp::put(store_->keys().director(), my_value_, lease_id_)});
+    if (ok && *ok) {
+      spdlog::info("director: director key moved to lease {:x}", lease_id_);
+      return;
+    }
+  }
   if (is_director_) {
     stepDown("lease changed");
   }

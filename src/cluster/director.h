@@ -59,7 +59,9 @@ class Director {
   Director(const Director&) = delete;
   Director& operator=(const Director&) = delete;
 
-  // Starts (or restarts after a lease change) campaigning with this lease.
+  // Starts (or restarts after a lease change) campaigning with this lease. A director
+  // given a new lease while its old one still holds the director key (a member-ttl change)
+  // moves the key onto it and stays director.
   void start(int64_t lease_id);
   // Steps down: if director, deletes the director key (fenced) so another takes over at once.
   void stop();

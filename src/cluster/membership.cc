@@ -30,18 +30,7 @@ Result<void> Membership::registerOnce() {
     return tl::unexpected(put.error());
   }
   lease_id_ = *lease;
-  etcd::LeaseKeeper::Options ko;
-  ko.lease_id = lease_id_;
-  ko.ttl = options_.ttl;
-  ko.on_lost = [this, lease = *lease](const Error& e) {
-    // Keeper thread: hop onto the loop; ignore it there if we moved on meanwhile.
-    lifetime_.post(io_, [this, lease, e] {
-      if (lease == lease_id_) {
-        onLeaseLost(e);
-      }
-    });
-  };
-  keeper_ = std::make_unique<etcd::LeaseKeeper>(store_->sharedClient(), std::move(ko));
+  keepAlive();
   registered_ = true;
   backoff_ = std::chrono::milliseconds(250);
   spdlog::info("member {}: registered at {} on lease {:x} (ttl {}s)", options_.member.id,
@@ -50,6 +39,59 @@ Result<void> Membership::registerOnce() {
     options_.on_change(true, "registered");
   }
   return {};
+}
+
+void Membership::keepAlive() {
+  etcd::LeaseKeeper::Options ko;
+  ko.lease_id = lease_id_;
+  ko.ttl = options_.ttl;
+  ko.on_lost = [this, lease = lease_id_](const Error& e) {
+    // Keeper thread: hop onto the loop; ignore it there if we moved on meanwhile.
+    lifetime_.post(io_, [this, lease, e] {
+      if (lease == lease_id_) {
+        onLeaseLost(e);
+      }
+    });
+  };
+  keeper_ = std::make_unique<etcd::LeaseKeeper>(store_->sharedClient(), std::move(ko));
+}
+
+void Membership::setTtl(std::chrono::seconds ttl) {
+  if (ttl == options_.ttl) {
+    return;
+  }
+  const auto old_ttl = std::exchange(options_.ttl, ttl);
+  const std::string& id = options_.member.id;
+  if (stopped_ || !registered_) {
+    spdlog::info("member {}: member-ttl {}s -> {}s, from the next registration", id,
+                 old_ttl.count(), ttl.count());
+    return;
+  }
+  auto lease = store_->client().grantLease(ttl);
+  if (!lease) {
+    spdlog::warn(
+        "member {}: member-ttl {}s: cannot grant a lease now: {} (staying on lease {:x}, "
+        "{}s, until the next registration)",
+        id, ttl.count(), lease.error().message, lease_id_, old_ttl.count());
+    return;
+  }
+  if (auto put = store_->putMember(options_.member, *lease); !put) {
+    (void)store_->client().revokeLease(*lease);
+    spdlog::warn(
+        "member {}: member-ttl {}s: cannot move the record to a new lease: {} (staying "
+        "on lease {:x}, {}s, until the next registration)",
+        id, ttl.count(), put.error().message, lease_id_, old_ttl.count());
+    return;
+  }
+  const int64_t old_lease = std::exchange(lease_id_, *lease);
+  keepAlive();  // the old lease's keeper stops here
+  spdlog::info(
+      "member {}: member-ttl {}s -> {}s: record moved to lease {:x}; lease {:x} is no "
+      "longer kept alive and expires within {}s",
+      id, old_ttl.count(), ttl.count(), lease_id_, old_lease, old_ttl.count());
+  if (options_.on_lease_moved) {
+    options_.on_lease_moved(lease_id_);
+  }
 }
 
 void Membership::onLeaseLost(const Error& error) {

@@ -30,6 +30,10 @@ class Membership {
     std::chrono::seconds ttl{5};
     // Called on the loop when registration state changes: (registered, reason).
     std::function<void(bool, const std::string&)> on_change;
+    // Called on the loop when setTtl() moved the record to a new lease while registered
+    // (no on_change then: the member never left). Whatever else is on the old lease (the
+    // director key, digest keys) must follow before the old lease expires.
+    std::function<void(int64_t)> on_lease_moved;
   };
 
   Membership(boost::asio::io_context& io, std::shared_ptr<store::Store> store, Options options);
@@ -41,12 +45,19 @@ class Membership {
   Result<void> start();
   // Revokes the lease: the member record vanishes at once (its checks can move now).
   void stop();
+  // A new member-ttl, applied at once: a lease with that TTL is granted and the record is
+  // moved onto it with one put (the member never disappears, nothing moves), then
+  // on_lease_moved. The old lease is no longer kept alive and expires within the old TTL.
+  // If etcd refuses now, or while not registered, the TTL applies at the next registration.
+  void setTtl(std::chrono::seconds ttl);
+  std::chrono::seconds ttl() const { return options_.ttl; }
 
   bool registered() const { return registered_; }
   int64_t leaseId() const { return lease_id_; }
 
  private:
   Result<void> registerOnce();
+  void keepAlive();  // a keeper for lease_id_ (replacing the previous one)
   void onLeaseLost(const Error& error);
   void scheduleRetry();
 

@@ -57,13 +57,35 @@ void StatePublisher::apply(const std::string& check, state::CheckState state, ch
 }
 
 void StatePublisher::start(int64_t lease_id) {
+  const bool moved = lease_id != lease_id_;
   lease_id_ = lease_id;
   if (running_) {
+    if (moved) {
+      // The digest keys are on the old lease, which is going: rewrite them on this one now.
+      digest_timer_.cancel();
+      writeDigest();
+    }
     return;
   }
   running_ = true;
   scheduleFlush();
   writeDigest();
+}
+
+void StatePublisher::setDigestInterval(std::chrono::milliseconds interval) {
+  if (interval == options_.digest_interval) {
+    return;
+  }
+  options_.digest_interval = interval;
+  if (running_) {
+    // The next digest one new interval from now (not after the rest of the old one).
+    digest_timer_.expires_after(interval);
+    digest_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
+      if (!ec) {
+        writeDigest();
+      }
+    }));
+  }
 }
 
 void StatePublisher::forget(const std::string& check) {

@@ -20,7 +20,8 @@ namespace ninevolt::cluster {
 //   ~1 s; up to 120 keys per txn), and only while the check's monitor exists (the director
 //   deletes the state of deleted monitors; a late write must not bring it back);
 // - last-run times of every check go into a per-member digest,
-//   /9volt/cluster/digest/<member>/<shard>, written every digest interval in one txn.
+//   /9volt/cluster/digest/<member>/<shard>, written every digest interval
+//   (state-dump-interval) in one txn.
 // While etcd is unreachable the pending writes wait (one entry per check, so the queue is
 // bounded by the number of checks) and go out after reconnect.
 // onResult() may be called from any thread (engine workers); the rest runs on the loop.
@@ -38,9 +39,12 @@ class StatePublisher {
   StatePublisher& operator=(const StatePublisher&) = delete;
 
   void onResult(const engine::RunReport& report);  // any thread
-  void start(int64_t lease_id);                    // loop; digest keys go on this lease
-  void forget(const std::string& check);           // loop; the check left this member
-  void flush();                                    // loop; write what is pending now
+  // Loop; digest keys go on this lease (a new lease while running: rewritten on it now).
+  void start(int64_t lease_id);
+  // Loop; state-dump-interval changed: the next digest is one new interval from now.
+  void setDigestInterval(std::chrono::milliseconds interval);
+  void forget(const std::string& check);  // loop; the check left this member
+  void flush();                           // loop; write what is pending now
 
   uint64_t writes() const { return writes_; }  // state keys written (tests, metrics)
 

@@ -29,7 +29,9 @@ void truncateUtf8(std::string& s, size_t n) {
 EventLog::EventLog(std::shared_ptr<store::Store> store, Options options)
     : store_(std::move(store)),
       options_(std::move(options)),
+      active_{options_.retention, options_.rotation, options_.max_events},
       queue_(options_.queue_limit),
+      limits_(active_),
       thread_([this] { run(); }) {}
 
 EventLog::~EventLog() {
@@ -90,6 +92,22 @@ void EventLog::setTrimming(bool on) {
   wake_.notify_one();
 }
 
+void EventLog::setLimits(std::chrono::seconds retention, std::chrono::seconds rotation,
+                         size_t max_events) {
+  {
+    std::lock_guard lock(mu_);
+    if (limits_.retention == retention && limits_.rotation == rotation
+        && limits_.max_events == max_events) {
+      return;
+    }
+    limits_ = {retention, rotation, max_events};
+    limits_changed_ = true;
+  }
+  spdlog::info("event log: retention {}s (+ rotation {}s), at most {} events", retention.count(),
+               rotation.count(), max_events);
+  wake_.notify_one();
+}
+
 bool EventLog::flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
   return drained_.wait_for(lock, timeout, [this] { return queue_.empty() && in_flight_ == 0; });
@@ -117,7 +135,12 @@ void EventLog::run() {
     bool trim_now = trim_due();
     auto batch = queue_.take(store::Store::kMaxEventsPerTxn);
     in_flight_ = batch.size();
+    const bool limits_changed = std::exchange(limits_changed_, false);
+    active_ = limits_;
     lock.unlock();
+    if (limits_changed) {
+      rotate_at_ = {};  // re-check the shared lease against the new retention
+    }
     bool ok = batch.empty() || write(batch);
     if (trim_now) {
       trim();
@@ -214,8 +237,8 @@ Result<int64_t> EventLog::ensureLease() {
   if (lease_id_ != 0 && start < rotate_at_) {
     return lease_id_.load();
   }
-  const int64_t retention = options_.retention.count();
-  const auto ttl = options_.retention + options_.rotation;
+  const int64_t retention = active_.retention.count();
+  const auto ttl = active_.retention + active_.rotation;
   auto& client = store_->client();
   for (int attempt = 0; attempt < kLeaseAttempts; ++attempt) {
     auto stored = store_->getEventLease();
@@ -232,8 +255,9 @@ Result<int64_t> EventLog::ensureLease() {
           return tl::unexpected(info.error());
         }
         // Adopt it while events written on it still live at least `retention` (etcd
-        // reports whole seconds, rounded down).
-        if (info->ttl >= retention) {
+        // reports whole seconds, rounded down) and at most as long as a lease granted now
+        // (a shorter retention set since it was granted).
+        if (info->ttl >= retention && info->ttl <= ttl.count()) {
           if (lease_id_ != record.id) {
             spdlog::info("event log: using the shared retention lease {:x} ({}s left)", record.id,
                          info->ttl);
@@ -255,7 +279,7 @@ Result<int64_t> EventLog::ensureLease() {
     if (swapped && *swapped) {
       spdlog::info("event log: new shared retention lease {:x} (TTL {}s)", *granted, ttl.count());
       lease_id_ = *granted;
-      rotate_at_ = start + options_.rotation;
+      rotate_at_ = start + active_.rotation;
       return *granted;
     }
     (void)client.revokeLease(*granted);  // unused: nothing is attached to it
@@ -268,15 +292,15 @@ Result<int64_t> EventLog::ensureLease() {
 }
 
 void EventLog::trim() {
-  auto trimmed = store_->trimEvents(static_cast<int64_t>(options_.max_events));
+  const size_t max_events = active_.max_events;
+  auto trimmed = store_->trimEvents(static_cast<int64_t>(max_events));
   if (!trimmed) {
-    spdlog::warn("event log: cannot trim to {} events: {}", options_.max_events,
-                 trimmed.error().message);
+    spdlog::warn("event log: cannot trim to {} events: {}", max_events, trimmed.error().message);
     return;
   }
   if (*trimmed > 0) {
     spdlog::info("event log: deleted the {} oldest event(s) beyond the cap of {}", *trimmed,
-                 options_.max_events);
+                 max_events);
     std::lock_guard lock(mu_);
     trimmed_ += static_cast<uint64_t>(*trimmed);
   }

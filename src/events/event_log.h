@@ -76,6 +76,12 @@ class EventLog {
   // The director trims the log to max_events; the others do not.
   void setTrimming(bool on);
 
+  // New retention, rotation and count cap (the cluster config changed). They apply to what
+  // is written from now on: the next write re-checks the shared lease (one granted for a
+  // longer retention, or that would keep events longer than retention + rotation, is
+  // replaced; events already on the old lease expire with it), the next trim uses the cap.
+  void setLimits(std::chrono::seconds retention, std::chrono::seconds rotation, size_t max_events);
+
   // Waits until everything recorded so far is written (true) or timeout passes (false).
   bool flush(std::chrono::milliseconds timeout);
 
@@ -94,12 +100,19 @@ class EventLog {
   void noteFailure(const std::string& what);
   common::SystemTime now() const;
 
+  struct Limits {
+    std::chrono::seconds retention;
+    std::chrono::seconds rotation;
+    size_t max_events;
+  };
+
   std::shared_ptr<store::Store> store_;
   Options options_;
   std::atomic<uint64_t> next_seq_{0};
   std::atomic<int64_t> lease_id_{0};
   std::chrono::steady_clock::time_point rotate_at_;  // writer thread only
   bool failing_ = false;                             // writer thread only
+  Limits active_;                                    // writer thread only: limits_ in use
 
   mutable std::mutex mu_;
   std::condition_variable wake_;     // writer: new events, trimming on, stop
@@ -109,6 +122,8 @@ class EventLog {
   bool stopping_ = false;
   bool trimming_ = false;
   bool dropping_ = false;  // an overflow episode is going on (logged once)
+  Limits limits_;          // as last set; the writer takes them before each batch
+  bool limits_changed_ = false;
   uint64_t dropped_logged_ = 0;
   std::chrono::steady_clock::time_point next_trim_;
   uint64_t recorded_ = 0;

@@ -246,12 +246,16 @@ Result<std::vector<MemberInfo>> Store::listMembers() {
   return out;
 }
 
-Result<nlohmann::json> Store::ensureClusterConfig(const nlohmann::json& defaults) {
+Result<nlohmann::json> Store::ensureClusterConfig(const nlohmann::json& defaults,
+                                                  int64_t* revision) {
   const std::string key = keys_.clusterConfig();
   auto res = client_->txn({etcd::Compare::createRevision(key, etcd::Compare::kEqual, 0)},
                           {etcd::TxnOp::put(key, defaults.dump())}, {etcd::TxnOp::get(key)});
   if (!res) {
     return tl::unexpected(res.error());
+  }
+  if (revision != nullptr) {
+    *revision = res->revision;
   }
   if (res->succeeded) {
     return defaults;

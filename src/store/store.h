@@ -125,8 +125,9 @@ class Store {
   Result<std::vector<MemberInfo>> listMembers();
 
   // Creates /9volt/config with the given defaults if it does not exist; returns the value
-  // now stored (the existing one if present).
-  Result<nlohmann::json> ensureClusterConfig(const nlohmann::json& defaults);
+  // now stored (the existing one if present) and, if asked, the revision it was read at.
+  Result<nlohmann::json> ensureClusterConfig(const nlohmann::json& defaults,
+                                             int64_t* revision = nullptr);
 
   // --- The event log (store_events.cc; events::EventLog is the writer) ---
   // Creates the events in one txn, each only if its key does not exist yet, all on `lease`:

@@ -1,0 +1,176 @@
+#include "cluster/settings.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/duration.h"
+#include "common/yaml_json.h"
+
+namespace ninevolt::cluster {
+namespace {
+
+constexpr const char* kMemberTtl = "member-ttl";
+constexpr const char* kStateDumpInterval = "state-dump-interval";
+constexpr const char* kEventRetention = "event-retention";
+constexpr const char* kEventMaxCount = "event-max-count";
+
+// A Go duration string of at least 1s; whole seconds when Unit is seconds (etcd leases and
+// lease-based retention are in seconds), rounded up.
+template <typename Unit>
+void readDuration(const nlohmann::json& config, const char* field, Unit fallback, Unit& out,
+                  const std::string& key, std::vector<std::string>& problems) {
+  if (!config.contains(field)) {
+    out = fallback;
+    return;
+  }
+  const auto& v = config[field];
+  auto d = v.is_string() ? common::parseDuration(v.get<std::string>())
+                         : Result<common::Nanos>(fail(Errc::kInvalidArgument, "not a string"));
+  if (!d || *d < std::chrono::seconds(1)) {
+    problems.push_back(fmt::format("{}: {}: {} is not a duration of at least 1s (keeping {})", key,
+                                   field, v.dump(), common::formatDuration(out)));
+    return;  // out keeps the previous value
+  }
+  out = std::chrono::ceil<Unit>(*d);
+}
+
+}  // namespace
+
+nlohmann::json ClusterSettings::defaultsJson() {
+  return {{kMemberTtl, "5s"},
+          {kStateDumpInterval, "10s"},
+          {kEventRetention, "24h"},
+          {kEventMaxCount, 10000}};
+}
+
+ClusterSettings parseSettings(const nlohmann::json& config, const ClusterSettings& previous,
+                              const std::string& key, std::vector<std::string>& problems) {
+  if (!config.is_object()) {
+    problems.push_back(fmt::format("{}: not a JSON object (keeping every setting)", key));
+    return previous;
+  }
+  const ClusterSettings defaults;
+  ClusterSettings out = previous;
+  readDuration(config, kMemberTtl, defaults.member_ttl, out.member_ttl, key, problems);
+  readDuration(config, kStateDumpInterval, defaults.state_dump_interval, out.state_dump_interval,
+               key, problems);
+  readDuration(config, kEventRetention, defaults.event_retention, out.event_retention, key,
+               problems);
+  if (!config.contains(kEventMaxCount)) {
+    out.event_max_count = defaults.event_max_count;
+  } else if (const auto& v = config[kEventMaxCount];
+             v.is_number_integer() && v.get<int64_t>() >= 1) {
+    out.event_max_count = v.get<size_t>();
+  } else {
+    problems.push_back(fmt::format("{}: {}: {} is not a positive integer (keeping {})", key,
+                                   kEventMaxCount, v.dump(), out.event_max_count));
+  }
+  return out;
+}
+
+Result<LoadedSettings> loadSettings(store::Store& store) {
+  int64_t revision = 0;
+  auto stored = store.ensureClusterConfig(ClusterSettings::defaultsJson(), &revision);
+  if (!stored) {
+    return tl::unexpected(stored.error());
+  }
+  LoadedSettings out;
+  out.revision = revision;
+  out.settings =
+      parseSettings(*stored, ClusterSettings{}, store.keys().clusterConfig(), out.problems);
+  return out;
+}
+
+SettingsWatch::SettingsWatch(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
+                             const LoadedSettings& start, Options options)
+    : io_(io), store_(std::move(store)), options_(std::move(options)), current_(start.settings) {
+  lifetime_.post(io_, [this, problems = start.problems] { report(problems); });
+  etcd::Watcher::Options wo;
+  wo.key = store_->keys().clusterConfig();
+  wo.prefix = false;
+  wo.start_revision = start.revision + 1;
+  wo.on_update = [this](const etcd::WatchUpdate& u) {
+    lifetime_.post(io_, [this, u] { onUpdate(u); });
+  };
+  watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(wo));
+}
+
+SettingsWatch::~SettingsWatch() {
+  watch_.reset();
+}
+
+void SettingsWatch::onUpdate(const etcd::WatchUpdate& update) {
+  const std::string key = store_->keys().clusterConfig();
+  std::optional<std::string> value;  // the latest value; nullopt = deleted
+  switch (update.kind) {
+    case etcd::WatchUpdate::kEvents:
+      if (update.events.empty()) {
+        return;
+      }
+      if (update.events.back().type == etcd::WatchEvent::kPut) {
+        value = update.events.back().kv.value;
+      }
+      break;
+    case etcd::WatchUpdate::kResync:
+      if (!update.snapshot.empty()) {
+        value = update.snapshot[0].value;
+      }
+      break;
+    default:
+      return;  // disconnect/reconnect: the watch resumes without gaps
+  }
+  if (value) {
+    apply(*value);
+    return;
+  }
+  // Deleted: write the defaults back; the watch brings them here.
+  spdlog::warn("{} was deleted; writing the defaults again", key);
+  if (auto r = store_->ensureClusterConfig(ClusterSettings::defaultsJson()); !r) {
+    spdlog::warn("{}: cannot write the defaults: {} (keeping the settings in force)", key,
+                 r.error().message);
+  }
+}
+
+void SettingsWatch::apply(const std::string& text) {
+  const std::string key = store_->keys().clusterConfig();
+  std::vector<std::string> problems;
+  auto json = common::parseJson(text);
+  ClusterSettings next = json ? parseSettings(*json, current_, key, problems) : current_;
+  if (!json) {
+    problems.push_back(
+        fmt::format("{}: not valid JSON: {} (keeping every setting)", key, json.error().message));
+  }
+  if (next == current_) {
+    report(problems);
+    return;
+  }
+  ClusterSettings before = std::exchange(current_, next);
+  spdlog::info(
+      "{} changed: member-ttl {}, state-dump-interval {}, event-retention {}, event-max-count {}",
+      key, common::formatDuration(current_.member_ttl),
+      common::formatDuration(current_.state_dump_interval),
+      common::formatDuration(current_.event_retention), current_.event_max_count);
+  if (options_.on_change) {
+    options_.on_change(current_, before);
+  }
+  // After the change: what the rejection records is written under the new settings.
+  report(problems);
+}
+
+void SettingsWatch::report(const std::vector<std::string>& problems) {
+  std::vector<std::string> fresh;
+  for (const auto& p : problems) {
+    if (std::find(reported_.begin(), reported_.end(), p) == reported_.end()) {
+      spdlog::warn("{}", p);
+      fresh.push_back(p);
+    }
+  }
+  reported_ = problems;
+  if (!fresh.empty() && options_.on_rejected) {
+    options_.on_rejected(fresh);
+  }
+}
+
+}  // namespace ninevolt::cluster

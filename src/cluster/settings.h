@@ -1,0 +1,90 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cluster/lifetime.h"
+#include "common/result.h"
+#include "etcd/watcher.h"
+#include "store/store.h"
+
+namespace ninevolt::cluster {
+
+// The cluster's timing settings, /9volt/config (one JSON object shared by every member):
+//   {"member-ttl":"5s","state-dump-interval":"10s","event-retention":"24h",
+//    "event-max-count":10000}
+struct ClusterSettings {
+  std::chrono::seconds member_ttl{5};                                       // member lease TTL
+  std::chrono::milliseconds state_dump_interval{std::chrono::seconds(10)};  // digest period
+  std::chrono::seconds event_retention{std::chrono::hours(24)};             // events live this long
+  size_t event_max_count = 10000;                                           // events kept at most
+
+  bool operator==(const ClusterSettings&) const = default;
+  // The defaults as stored in a new /9volt/config.
+  static nlohmann::json defaultsJson();
+};
+
+// Reads the settings from the value of /9volt/config. A field that is absent gets its
+// default; a field with a bad value keeps its value from `previous` and is named in
+// `problems` ("/9volt/config: member-ttl: \"5\" is not a duration of at least 1s (keeping
+// 5s)"). A value that is not a JSON object keeps all of `previous`. Unknown fields are
+// ignored (a newer member may know more settings).
+ClusterSettings parseSettings(const nlohmann::json& config, const ClusterSettings& previous,
+                              const std::string& key, std::vector<std::string>& problems);
+
+// The settings a member starts with: /9volt/config created with the defaults if absent,
+// then read; `revision` is the one it was read at (the watch continues from there).
+struct LoadedSettings {
+  ClusterSettings settings;
+  std::vector<std::string> problems;  // bad fields (their defaults are used)
+  int64_t revision = 0;
+};
+// Errors: etcd unreachable, or a value that is not JSON at all (nothing to start from).
+Result<LoadedSettings> loadSettings(store::Store& store);
+
+// Follows /9volt/config after loadSettings() and hands every change to the member:
+// - on_change(now, before): some setting changed (called only then);
+// - on_rejected(problems): fields whose new value is bad (they keep their previous value),
+//   each problem reported once until the field changes again; also the start's problems,
+//   posted at construction.
+// Deleting the key writes the defaults back (create-if-absent; every member may try, one
+// wins) and the members take them from the watch.
+// Runs on the given loop: both callbacks are called there. The watch is etcd::Watcher's
+// (resumes after disconnects, re-lists after compaction).
+class SettingsWatch {
+ public:
+  struct Options {
+    std::function<void(const ClusterSettings& now, const ClusterSettings& before)> on_change;
+    std::function<void(const std::vector<std::string>& problems)> on_rejected;
+  };
+
+  SettingsWatch(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
+                const LoadedSettings& start, Options options);
+  ~SettingsWatch();
+  SettingsWatch(const SettingsWatch&) = delete;
+  SettingsWatch& operator=(const SettingsWatch&) = delete;
+
+  const ClusterSettings& current() const { return current_; }  // loop only
+
+ private:
+  void onUpdate(const etcd::WatchUpdate& update);
+  void apply(const std::string& text);
+  void report(const std::vector<std::string>& problems);
+
+  boost::asio::io_context& io_;
+  std::shared_ptr<store::Store> store_;
+  Options options_;
+  ClusterSettings current_;
+  std::vector<std::string> reported_;  // problems of the value in force, reported already
+  std::unique_ptr<etcd::Watcher> watch_;
+  Lifetime lifetime_;  // last: ends first
+};
+
+}  // namespace ninevolt::cluster

@@ -1,0 +1,100 @@
+// Reading /9volt/config: defaults for absent fields, the previous value (and a problem naming
+// the field) for bad ones.
+#include "cluster/settings.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace ninevolt::cluster {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr const char* kKey = "/9volt/config";
+
+ClusterSettings parse(const nlohmann::json& j, const ClusterSettings& previous,
+                      std::vector<std::string>& problems) {
+  return parseSettings(j, previous, kKey, problems);
+}
+
+TEST(ClusterSettings, TheDefaultsReadBackAsTheDefaults) {
+  std::vector<std::string> problems;
+  ClusterSettings s = parse(ClusterSettings::defaultsJson(), ClusterSettings{}, problems);
+  EXPECT_THAT(problems, IsEmpty());
+  EXPECT_EQ(s, ClusterSettings{});
+  EXPECT_EQ(s.member_ttl, 5s);
+  EXPECT_EQ(s.state_dump_interval, 10s);
+  EXPECT_EQ(s.event_retention, 24h);
+  EXPECT_EQ(s.event_max_count, 10000U);
+}
+
+TEST(ClusterSettings, ValuesAreReadAndDurationsInSecondsRoundUp) {
+  std::vector<std::string> problems;
+  ClusterSettings s = parse({{"member-ttl", "2500ms"},
+                             {"state-dump-interval", "1.5s"},
+                             {"event-retention", "1h30m"},
+                             {"event-max-count", 42}},
+                            ClusterSettings{}, problems);
+  EXPECT_THAT(problems, IsEmpty());
+  EXPECT_EQ(s.member_ttl, 3s);  // etcd leases are whole seconds
+  EXPECT_EQ(s.state_dump_interval, 1500ms);
+  EXPECT_EQ(s.event_retention, 90min);
+  EXPECT_EQ(s.event_max_count, 42U);
+}
+
+TEST(ClusterSettings, AnAbsentFieldGetsItsDefaultNotThePreviousValue) {
+  ClusterSettings previous{.member_ttl = 9s, .event_max_count = 7};
+  std::vector<std::string> problems;
+  ClusterSettings s = parse({{"event-max-count", 8}}, previous, problems);
+  EXPECT_THAT(problems, IsEmpty());
+  EXPECT_EQ(s.member_ttl, 5s);
+  EXPECT_EQ(s.event_max_count, 8U);
+}
+
+TEST(ClusterSettings, ABadFieldKeepsItsPreviousValueAndIsNamed) {
+  ClusterSettings previous{.member_ttl = 9s, .event_max_count = 7};
+  std::vector<std::string> problems;
+  ClusterSettings s = parse({{"member-ttl", "banana"},
+                             {"state-dump-interval", "500ms"},
+                             {"event-retention", 3600},
+                             {"event-max-count", 0}},
+                            previous, problems);
+  EXPECT_EQ(s, previous);
+  ASSERT_EQ(problems.size(), 4U);
+  EXPECT_THAT(problems[0], HasSubstr("/9volt/config: member-ttl: \"banana\" is not a duration"));
+  EXPECT_THAT(problems[0], HasSubstr("keeping 9s"));
+  EXPECT_THAT(problems[1], HasSubstr("state-dump-interval: \"500ms\""));
+  EXPECT_THAT(problems[2], HasSubstr("event-retention: 3600"));
+  EXPECT_THAT(problems[3], HasSubstr("event-max-count: 0 is not a positive integer (keeping 7)"));
+}
+
+TEST(ClusterSettings, GoodFieldsApplyBesideABadOne) {
+  std::vector<std::string> problems;
+  ClusterSettings s =
+      parse({{"member-ttl", ""}, {"event-max-count", 5}}, ClusterSettings{}, problems);
+  EXPECT_EQ(s.member_ttl, 5s);
+  EXPECT_EQ(s.event_max_count, 5U);
+  ASSERT_EQ(problems.size(), 1U);
+  EXPECT_THAT(problems[0], HasSubstr("member-ttl"));
+}
+
+TEST(ClusterSettings, AValueThatIsNotAnObjectKeepsEverything) {
+  ClusterSettings previous{.member_ttl = 9s};
+  std::vector<std::string> problems;
+  ClusterSettings s = parse(nlohmann::json::array({1, 2}), previous, problems);
+  EXPECT_EQ(s, previous);
+  EXPECT_THAT(problems, ElementsAre("/9volt/config: not a JSON object (keeping every setting)"));
+}
+
+TEST(ClusterSettings, UnknownFieldsAreIgnored) {
+  std::vector<std::string> problems;
+  ClusterSettings s = parse({{"some-future-setting", "x"}}, ClusterSettings{}, problems);
+  EXPECT_THAT(problems, IsEmpty());
+  EXPECT_EQ(s, ClusterSettings{});
+}
+
+}  // namespace
+}  // namespace ninevolt::cluster
