@@ -20,26 +20,42 @@ void ClusterTest::TearDown() {
 }
 
 Member& ClusterTest::startMember(const MemberOptions& options) {
-  Member m;
-  m.port = freePort();
-  std::string listen = "127.0.0.1:" + std::to_string(m.port);
-  m.id = common::memberId(common::hostName(), listen);
-  m.tags = options.tags;
-  m.log_file = (dir_->path() / ("member-" + m.id + ".log")).string();
-  std::vector<std::string> argv{NINEVOLT_BINARY, "server", "--listen", listen, "--workers", "1"};
-  for (const auto& e : options.endpoints.empty() ? etcdEndpoints() : options.endpoints) {
-    argv.insert(argv.end(), {"-e", e});
-  }
-  if (!options.tags.empty()) {
-    std::string tags;
-    for (const auto& t : options.tags) {
-      tags += (tags.empty() ? "" : ",") + t;
+  // The port is chosen before the member binds it (its id derives from it), so another
+  // process may take it meanwhile: a member that exits for that is started again on another.
+  for (int attempt = 0;; ++attempt) {
+    Member m;
+    m.port = freePort();
+    std::string listen = "127.0.0.1:" + std::to_string(m.port);
+    m.id = common::memberId(common::hostName(), listen);
+    m.tags = options.tags;
+    m.log_file = (dir_->path() / ("member-" + m.id + ".log")).string();
+    std::vector<std::string> argv{NINEVOLT_BINARY, "server", "--listen", listen, "--workers", "1"};
+    for (const auto& e : options.endpoints.empty() ? etcdEndpoints() : options.endpoints) {
+      argv.insert(argv.end(), {"-e", e});
     }
-    argv.insert(argv.end(), {"--tags", tags});
+    if (!options.tags.empty()) {
+      std::string tags;
+      for (const auto& t : options.tags) {
+        tags += (tags.empty() ? "" : ",") + t;
+      }
+      argv.insert(argv.end(), {"--tags", tags});
+    }
+    m.process = std::make_unique<Process>(argv, std::map<std::string, std::string>{}, m.log_file);
+    // Up means its HTTP server answers (it registered with etcd just before).
+    bool exited = false;
+    eventually(
+        [&] {
+          exited = m.process->wait(0ms).has_value();
+          return exited || testing::httpGet(m.port, "/version").has_value();
+        },
+        20s);
+    if (exited && attempt < 3 && m.process->output().find("cannot listen") != std::string::npos) {
+      continue;
+    }
+    EXPECT_FALSE(exited) << "member exited at start:\n" << m.process->output();
+    members_.push_back(std::move(m));
+    return members_.back();
   }
-  m.process = std::make_unique<Process>(argv, std::map<std::string, std::string>{}, m.log_file);
-  members_.push_back(std::move(m));
-  return members_.back();
 }
 
 void ClusterTest::kill9(Member& m) {

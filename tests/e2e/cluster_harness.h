@@ -49,6 +49,7 @@ class ClusterTest : public testing::EtcdTest {
   // Where members connect (one etcd here; the 3-node fixture overrides it).
   virtual std::vector<std::string> etcdEndpoints() const { return {etcd_->endpoint()}; }
 
+  // Starts a member and waits until its HTTP server answers (registered by then).
   Member& startMember(const MemberOptions& options = {});
   void kill9(Member& m);
   // SIGTERM and wait; the exit code must be 0.

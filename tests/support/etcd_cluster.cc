@@ -43,34 +43,48 @@ std::shared_ptr<etcd::Client> clientFor(std::vector<std::string> endpoints) {
 
 Result<std::unique_ptr<EtcdCluster>> EtcdCluster::start(const std::filesystem::path& dir) {
   std::unique_ptr<EtcdCluster> cluster(new EtcdCluster(dir));
-  for (size_t i = 0; i < kNodes; ++i) {
-    Node n;
-    n.name = "n" + std::to_string(i);
-    n.client_url = "http://127.0.0.1:" + std::to_string(freePort());
-    n.peer_url = "http://127.0.0.1:" + std::to_string(freePort());
-    n.dir = dir / n.name;
-    std::filesystem::create_directories(n.dir);
-    cluster->nodes_.push_back(std::move(n));
-  }
-  for (size_t i = 0; i < kNodes; ++i) {
-    cluster->launch(i);
-  }
-  // A node answers only once the cluster has a quorum; a write proves a leader.
-  auto client = clientFor(cluster->endpoints());
-  auto until = Clock::now() + std::chrono::seconds(30);
-  while (true) {
-    auto put = client ? client->put("/etcd-cluster-ready", "1")
-                      : Result<etcd::PutResult>(fail(Errc::kInternal, "no client"));
-    if (put) {
-      return cluster;
+  std::string last_error;
+  // Ports are picked before etcd binds them: a node that exits at start (another process
+  // took its port) makes us start the whole cluster again on other ports, from scratch.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    cluster->nodes_.clear();  // kills what an earlier attempt started
+    for (size_t i = 0; i < kNodes; ++i) {
+      Node n;
+      n.name = "n" + std::to_string(i);
+      n.client_url = "http://127.0.0.1:" + std::to_string(freePort());
+      n.peer_url = "http://127.0.0.1:" + std::to_string(freePort());
+      n.dir = dir / n.name;
+      std::filesystem::remove_all(n.dir / "data");
+      std::filesystem::create_directories(n.dir);
+      cluster->nodes_.push_back(std::move(n));
     }
-    if (Clock::now() >= until) {
-      return fail(Errc::kDeadlineExceeded, "3-node etcd in " + dir.string()
-                                               + " took no write in 30 s: " + put.error().message
-                                               + " (logs: " + dir.string() + "/n*/etcd-*.log)");
+    for (size_t i = 0; i < kNodes; ++i) {
+      cluster->launch(i);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // A node answers only once the cluster has a quorum; a write proves a leader.
+    auto client = clientFor(cluster->endpoints());
+    auto until = Clock::now() + std::chrono::seconds(30);
+    bool exited = false;
+    while (!exited) {
+      auto put = client ? client->put("/etcd-cluster-ready", "1")
+                        : Result<etcd::PutResult>(fail(Errc::kInternal, "no client"));
+      if (put) {
+        return cluster;
+      }
+      last_error = put.error().message;
+      if (Clock::now() >= until) {
+        return fail(Errc::kDeadlineExceeded, "3-node etcd in " + dir.string()
+                                                 + " took no write in 30 s: " + last_error
+                                                 + " (logs: " + dir.string() + "/n*/etcd-*.log)");
+      }
+      for (auto& n : cluster->nodes_) {
+        exited = exited || n.process->wait(std::chrono::milliseconds(0)).has_value();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    last_error = "a node exited at start (logs: " + dir.string() + "/n*/etcd-*.log)";
   }
+  return fail(Errc::kUnavailable, "3-node etcd in " + dir.string() + ": " + last_error);
 }
 
 EtcdCluster::~EtcdCluster() {
