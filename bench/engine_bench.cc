@@ -17,7 +17,11 @@
 #include <unistd.h>
 
 #include "checks/exec/exec_check.h"
+// Older revisions (BASELINE_REV builds) link libcurl at start and have no curl_library.h.
+#if __has_include("checks/http/curl_library.h")
 #include "checks/http/curl_library.h"
+#define NINEVOLT_BENCH_LAZY_CURL 1
+#endif
 #include "checks/http/http_check.h"
 #include "checks/registry.h"
 #include "checks/tcp/tcp_check.h"
@@ -269,6 +273,7 @@ int run(const Flags& flags) {
   // The first http check loads libcurl and its libraries (checks/http/curl_library.h): a
   // one-time cost of the process, reported on its own and kept out of "per check".
   ProcSnapshot base = idle;
+#ifdef NINEVOLT_BENCH_LAZY_CURL
   if (http_n > 0) {
     if (const auto& curl = checks::http::curlLibrary(); !curl) {
       std::cerr << "engine_bench: " << curl.error().message << "\n";
@@ -278,6 +283,7 @@ int run(const Flags& flags) {
     base = snapshot();
     report["memory"]["libcurl_mib"] = mib(base.rss_kib - idle.rss_kib);
   }
+#endif
 
   // Load: specs are built one at a time and moved into the engine, so the harness keeps no
   // copy and the RSS growth is the engine's.

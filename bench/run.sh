@@ -99,16 +99,20 @@ trap cleanup EXIT INT TERM
 BASELINE_BENCH=""
 if [ -n "$BASELINE_REV" ]; then
   # The engine (and checks) as of BASELINE_REV with today's harness: exported with git
-  # archive into the temp dir, so the repository's work tree is never touched.
-  mkdir -p "$WORK/baseline-src"
-  git -C "$ROOT" archive "$BASELINE_REV" | tar -x -C "$WORK/baseline-src"
-  rm -rf "$WORK/baseline-src/bench"
-  cp -r "$ROOT/bench" "$WORK/baseline-src/bench"
-  cp "$ROOT/CMakeLists.txt" "$WORK/baseline-src/CMakeLists.txt"
-  cp -r "$ROOT/cmake/." "$WORK/baseline-src/cmake/"  # what today's CMakeLists.txt includes
+  # archive into $BASE_BUILD-src, so the repository's work tree is never touched. A fixed
+  # path (not the temp dir): the next run can reuse $BASE_BUILD (CMake refuses a build dir
+  # whose source dir moved), and ccache hits.
   BASE_BUILD="${BASE_BUILD:-$BUILD-baseline}"
+  BASE_SRC="$BASE_BUILD-src"
+  rm -rf "$BASE_SRC"
+  mkdir -p "$BASE_SRC"
+  git -C "$ROOT" archive "$BASELINE_REV" | tar -x -C "$BASE_SRC"
+  rm -rf "$BASE_SRC/bench"
+  cp -r "$ROOT/bench" "$BASE_SRC/bench"
+  cp "$ROOT/CMakeLists.txt" "$BASE_SRC/CMakeLists.txt"
+  cp -r "$ROOT/cmake/." "$BASE_SRC/cmake/" # what today's CMakeLists.txt includes
   echo "bench: building the baseline $BASELINE_REV in $BASE_BUILD"
-  cmake -S "$WORK/baseline-src" -B "$BASE_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  cmake -S "$BASE_SRC" -B "$BASE_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DBUILD_TESTING=OFF >/dev/null
   ninja -C "$BASE_BUILD" engine_bench >/dev/null
   BASELINE_BENCH="$BASE_BUILD/engine_bench"
