@@ -126,7 +126,11 @@ void LeaseKeeper::Impl::run() {
       }
     } else {
       last_error = answer.error();
-      if (!pause(retry)) {
+      // Not past the lease's end: being told "lost" up to a retry late would leave the
+      // member's checks running after someone else may own them.
+      auto until_end =
+          std::chrono::duration_cast<std::chrono::milliseconds>(last_ok + ttl - Clock::now());
+      if (!pause(std::clamp(until_end, std::chrono::milliseconds(0), retry))) {
         return;
       }
     }
