@@ -11,7 +11,8 @@
 namespace ninevolt::cluster {
 namespace {
 constexpr size_t kOpsPerTxn = 120;
-}
+constexpr size_t kDigestTxnBytes = 1024 * 1024;  // well under etcd's 1.5 MiB request limit
+}  // namespace
 
 StatePublisher::StatePublisher(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
                                Options options)
@@ -154,15 +155,30 @@ void StatePublisher::writeDigest() {
     for (const auto& [name, t] : last_run_) {
       shards[shardOf(name)][name] = t;
     }
-    std::vector<etcd::TxnOp> ops;
-    ops.reserve(shards.size());
+    // etcd refuses a request larger than its --max-request-bytes (1.5 MiB by default), and a
+    // digest takes ~21 bytes per check: the shards go out in as few txns as keep each under
+    // kDigestTxnBytes. Up to ~50,000 checks on one member that is one txn (one revision)
+    // per round; a member with 100,000 checks could not write its digest at all in one.
+    std::vector<std::vector<etcd::TxnOp>> txns(1);
+    size_t bytes = 0;
     const std::string prefix = store_->keys().digestPrefix() + options_.member_id + "/";
     for (const auto& [shard, j] : shards) {
-      ops.push_back(etcd::TxnOp::put(prefix + shardName(shard), j.dump(), lease_id_));
+      std::string key = prefix + shardName(shard);
+      std::string value = j.dump();
+      const size_t size = key.size() + value.size();
+      if (!txns.back().empty() && bytes + size > kDigestTxnBytes) {
+        txns.emplace_back();
+        bytes = 0;
+      }
+      bytes += size;
+      txns.back().push_back(etcd::TxnOp::put(std::move(key), std::move(value), lease_id_));
     }
-    auto res = store_->client().txn({}, ops);
-    if (!res) {
-      spdlog::warn("state: digest not written: {}", res.error().message);
+    for (const auto& ops : txns) {
+      auto res = store_->client().txn({}, ops);
+      if (!res) {
+        spdlog::warn("state: digest not written: {}", res.error().message);
+        break;
+      }
     }
   }
   digest_timer_.expires_after(options_.digest_interval);

@@ -21,7 +21,8 @@ namespace ninevolt::cluster {
 //   deletes the state of deleted monitors; a late write must not bring it back);
 // - last-run times of every check go into a per-member digest,
 //   /9volt/cluster/digest/<member>/<shard>, written every digest interval
-//   (state-dump-interval) in one txn.
+//   (state-dump-interval) in one txn (several, each under 1 MiB, beyond ~50,000 checks on
+//   one member: etcd refuses requests over 1.5 MiB).
 // While etcd is unreachable the pending writes wait (one entry per check, so the queue is
 // bounded by the number of checks) and go out after reconnect.
 // onResult() may be called from any thread (engine workers); the rest runs on the loop.
