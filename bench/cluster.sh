@@ -4,6 +4,7 @@
 #   bench/cluster.sh placement           # place() of 1,000,000 checks over 100 members (CPU, movement)
 #   bench/cluster.sh cluster             # 10 members, 100,000 checks: settle, steady etcd rate, kill -9, RSS
 #   bench/cluster.sh write-rate          # steady etcd revision rate with 1,000 and 10,000 checks
+#   bench/cluster.sh one-member          # CHECKS checks on a single member (its digest alone)
 #   bench/cluster.sh placement cluster write-rate
 # (bench/run.sh passes these scenario names on to this script.)
 #
@@ -46,7 +47,7 @@ if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(placement cluster write-rate); fi
 # --- dependencies: etcd-server and the build tools (scripts/install-deps.sh is idempotent) -----
 needs_cluster=0
 for s in "${scenarios[@]}"; do
-  case "$s" in cluster | write-rate) needs_cluster=1 ;; esac
+  case "$s" in cluster | write-rate | one-member) needs_cluster=1 ;; esac
 done
 if [ "$needs_cluster" = 1 ] || ! command -v cmake >/dev/null 2>&1; then
   bash "$ROOT/scripts/install-deps.sh"
@@ -100,7 +101,7 @@ for s in "${scenarios[@]}"; do
       echo "\$ cluster_bench --members $MEMBERS --checks $CHECKS --interval $INTERVAL --steady $STEADY --kill $KILL"
       "$BUILD/cluster_bench" --binary "$NINEVOLT" --members "$MEMBERS" --checks "$CHECKS" \
         --interval "$INTERVAL" --steady "$STEADY" --workers "$WORKERS" --kill "$KILL" \
-        --out "$OUT" --label "cluster-$CHECKS"
+        --out "$OUT" --label "cluster-$CHECKS-kill-$KILL"
       ;;
     write-rate)
       for n in $RATE_CHECKS; do
@@ -111,7 +112,13 @@ for s in "${scenarios[@]}"; do
         echo
       done
       ;;
-    *) echo "cluster bench: unknown scenario '$s' (placement cluster write-rate)" >&2; exit 2 ;;
+    one-member)
+      echo "\$ cluster_bench --members 1 --checks $CHECKS --interval $INTERVAL --steady $STEADY --kill none"
+      "$BUILD/cluster_bench" --binary "$NINEVOLT" --members 1 --checks "$CHECKS" \
+        --interval "$INTERVAL" --steady "$STEADY" --workers "$WORKERS" --kill none \
+        --out "$OUT" --label "one-member-$CHECKS"
+      ;;
+    *) echo "cluster bench: unknown scenario '$s' (placement cluster write-rate one-member)" >&2; exit 2 ;;
   esac
 done
 echo

@@ -52,7 +52,8 @@ void MemberLog::poll() {
       owned_at_ms_ = parseLogTimeMs(line);
     } else if (line.find("is now the director") != std::string::npos) {
       director_since_ms_ = parseLogTimeMs(line);
-    } else if (line.find(" warn ") != std::string::npos
+    } else if (line.find(" warning ") != std::string::npos
+               || line.find(" warn ") != std::string::npos
                || line.find(" error ") != std::string::npos) {
       warnings_++;
       last_warning_ = line;

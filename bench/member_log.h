@@ -20,7 +20,7 @@ class MemberLog {
   int64_t owned() const { return owned_; }                        // -1 until the first "owns" line
   int64_t ownedAtMs() const { return owned_at_ms_; }              // its timestamp (epoch ms)
   int64_t directorSinceMs() const { return director_since_ms_; }  // 0 = never director
-  int64_t warnings() const { return warnings_; }                  // "warn" and "error" lines
+  int64_t warnings() const { return warnings_; }                  // "warning" and "error" lines
   const std::string& lastWarning() const { return last_warning_; }
   const std::string& lastLine() const { return last_line_; }
 

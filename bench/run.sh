@@ -44,12 +44,12 @@ BASELINE_REV="${BASELINE_REV:-}"
 scenarios=("$@")
 if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(idle small medium large exec exec-over); fi
 
-# The cluster scenarios (placement, cluster, write-rate) live in bench/cluster.sh: run them
-# there first, then the engine scenarios, if any, here.
+# The cluster scenarios (placement, cluster, write-rate, one-member) live in bench/cluster.sh:
+# run them there first, then the engine scenarios, if any, here.
 cluster_scenarios=() engine_scenarios=()
 for s in "${scenarios[@]}"; do
   case "$s" in
-    placement | cluster | write-rate) cluster_scenarios+=("$s") ;;
+    placement | cluster | write-rate | one-member) cluster_scenarios+=("$s") ;;
     *) engine_scenarios+=("$s") ;;
   esac
 done
