@@ -112,9 +112,6 @@ std::string ClusterNode::etcdProblem() const {
 }
 
 void ClusterNode::probeEtcd() {
-  if (stopped_) {
-    return;
-  }
   auto status = probe_client_ ? probe_client_->status() : store_->client().status();
   std::string problem = status ? "" : "etcd unreachable: " + status.error().message;
   {
@@ -138,12 +135,16 @@ void ClusterNode::probeEtcd() {
     }
     etcd_problem_ = problem;
   }
-  probe_timer_.expires_after(std::chrono::seconds(1));
-  probe_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec) {
-      probeEtcd();
-    }
-  });
+}
+
+void ClusterNode::probeLoop() {
+  std::unique_lock lock(probe_mu_);
+  while (!probe_stop_) {
+    lock.unlock();
+    probeEtcd();
+    lock.lock();
+    probe_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return probe_stop_; });
+  }
 }
 
 void ClusterNode::runOnLoop(std::function<void()> fn) {
@@ -171,9 +172,8 @@ void ClusterNode::onRegistered(int64_t lease_id) {
     }
     manager_->start();
     publisher_->start(lease_id);
-    if (!probing_) {
-      probing_ = true;
-      probeEtcd();
+    if (!probe_thread_.joinable()) {
+      probe_thread_ = std::thread([this] { probeLoop(); });
     }
   });
 }
@@ -220,11 +220,18 @@ void ClusterNode::stop() {
   }
   runOnLoop([this] {
     stopped_ = true;
-    probe_timer_.cancel();
     director_->stop();
     manager_->stopAll();
     publisher_->flush();
   });
+  {
+    std::lock_guard lock(probe_mu_);
+    probe_stop_ = true;
+  }
+  probe_cv_.notify_all();
+  if (probe_thread_.joinable()) {  // started on the loop, which the step above waited for
+    probe_thread_.join();
+  }
   // Destroy on the loop thread's side of the join: watchers join their own threads.
   runOnLoop([this] {
     manager_.reset();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -58,13 +59,15 @@ class ClusterNode {
   void stop();
 
   engine::EngineStats engineStats() const { return engine_->stats(); }
-  // Empty while etcd answers; else why not (probed every second on the cluster loop).
+  // Empty while etcd answers; else why not (probed every second on a thread of its own: the
+  // cluster loop may be waiting in an etcd call for a whole call timeout while etcd is away).
   std::string etcdProblem() const;
   events::EventLog& events() { return *events_; }
 
  private:
   void runOnLoop(std::function<void()> fn);  // posts and waits
-  void probeEtcd();
+  void probeEtcd();                          // one probe (probe thread)
+  void probeLoop();  // the probe thread: probeEtcd() every second until stop()
 
   Options options_;
   std::shared_ptr<store::Store> store_;
@@ -78,16 +81,17 @@ class ClusterNode {
   std::unique_ptr<cluster::StatePublisher> publisher_;
   std::thread thread_;
   bool stopped_ = false;
-  bool probing_ = false;
   bool alerts_started_ = false;
-  boost::asio::steady_timer probe_timer_{io_};
+  std::thread probe_thread_;  // started on the loop at the first registration
+  std::mutex probe_mu_;
+  std::condition_variable probe_cv_;
+  bool probe_stop_ = false;  // guarded by probe_mu_
   mutable std::mutex problem_mu_;
   std::string etcd_problem_;
-  // The probe's own client, with a short deadline: etcd gone shows within ~1-2 s, and the
-  // probe never holds the cluster loop for a whole call timeout.
+  // The probe's own client, with a short deadline: etcd gone shows within ~1-2 s.
   std::shared_ptr<etcd::Client> probe_client_;
   static constexpr std::chrono::milliseconds kProbeTimeout{1000};
-  std::chrono::steady_clock::time_point etcd_lost_at_;  // cluster loop only
+  std::chrono::steady_clock::time_point etcd_lost_at_;  // guarded by problem_mu_
 };
 
 }  // namespace ninevolt::app
