@@ -193,10 +193,12 @@ void Dispatcher::enqueue(const CheckInfo& check, const Incident& incident,
         std::lock_guard lock(stats_mu_);
         stats_.dropped++;
       }
-      // It stays unsettled in the incident: this member's next start, or the next owner,
-      // sends it.
+      // It stays unsettled in the incident, and the check is adopted again when the queue
+      // has room (or by the next owner, should the check move first).
+      overflowed_.insert(check.name);
       event("error", check.name,
-            fmt::format("alert queue full ({}): {} to '{}' for '{}' not queued",
+            fmt::format("alert queue full ({}): {} to '{}' for '{}' held back until the queue "
+                        "drains",
                         options_.max_queued, notificationKindName(d.kind), d.alerter, check.name));
       continue;
     }
@@ -227,6 +229,8 @@ void Dispatcher::pump(const LaneKey& key) {
   }
   if (it->second.empty()) {
     lanes_.erase(it);
+    queued_ = queued();
+    readoptOverflowed();
     return;
   }
   const Job& head = it->second.front();
@@ -381,6 +385,16 @@ void Dispatcher::settle(const std::string& check, const std::string& alerter,
              kEtcdRetry);
 }
 
+void Dispatcher::readoptOverflowed() {
+  if (overflowed_.empty() || queued() > options_.max_queued / 2) {
+    return;
+  }
+  std::vector<std::string> checks(overflowed_.begin(), overflowed_.end());
+  overflowed_.clear();
+  spdlog::info("alerts: queue drained: sending what {} check(s) held back", checks.size());
+  asio::post(io_, [this, checks = std::move(checks)] { handleAdopt(checks); });
+}
+
 void Dispatcher::adopt(std::vector<std::string> checks) {
   if (stopped_ || checks.empty()) {
     return;
@@ -451,6 +465,7 @@ void Dispatcher::handleAdopt(const std::vector<std::string>& checks) {
 
 void Dispatcher::release(const std::string& check) {
   asio::post(io_, [this, check] {
+    overflowed_.erase(check);  // the next owner sends what it held back
     for (auto it = lanes_.lower_bound({check, ""});
          it != lanes_.end() && it->first.first == check;) {
       auto& lane = it->second;

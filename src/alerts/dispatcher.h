@@ -110,6 +110,8 @@ class Dispatcher {
               const std::string& transition_id, bool delivered, int tries = 0);
   void loadAlerters();
   size_t queued() const;
+  // Queue space freed: adopt again the checks whose deliveries found the queue full.
+  void readoptOverflowed();
   std::optional<CheckInfo> checkInfo(const std::string& check);
   void event(const std::string& type, const std::string& check, const std::string& message);
   void retryLater(std::function<void()> fn, std::chrono::milliseconds delay);
@@ -128,6 +130,10 @@ class Dispatcher {
   // Dispatcher loop only:
   std::map<LaneKey, std::deque<Job>> lanes_;
   std::set<std::pair<std::string, std::string>> unknown_reported_;  // check, alerter
+  // Checks with a delivery left unsettled because the queue was full: adopted again (their
+  // incidents read afresh) once the queue has drained to half, so a member that keeps
+  // running still sends them.
+  std::set<std::string> overflowed_;
   std::mt19937_64 rng_{std::random_device{}()};
   bool alerters_loaded_ = false;
   std::atomic<uint64_t> queued_{0};  // jobs in lanes_, for stats()

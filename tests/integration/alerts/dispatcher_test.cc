@@ -3,6 +3,7 @@
 #include "alerts/dispatcher.h"
 
 #include <mutex>
+#include <set>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -251,6 +252,72 @@ TEST_F(DispatcherTest, UnknownAlerterIsAnErrorEventOnceAndTheOthersStillGetIt) {
                             return e.find("'nosuch', which does not exist") != std::string::npos;
                           }),
             1);
+}
+
+TEST_F(DispatcherTest, DeliveriesRefusedByAFullQueueAreSentOnceItDrains) {
+  // Room for one delivery: web's critical to chat is queued, pager's is held back (and web2's
+  // two as well); each goes out once as the queue drains, on the member that keeps running.
+  putJson(store_->keys().monitor("web2"), {{"type", "http"},
+                                           {"host", "127.0.0.1"},
+                                           {"interval", "10s"},
+                                           {"critical-alerter", {"chat", "pager"}}});
+  world_->delay["chat"] = 100ms;
+  auto& d = start("m1", {.max_queued = 1});
+  d.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 1));
+  d.onTransition("web2", change(CheckState::kOk, CheckState::kCritical, 1));
+  ASSERT_TRUE(eventually([&] {
+    return world_->count("chat", NotificationKind::kCritical) == 2
+           && world_->count("pager", NotificationKind::kCritical) == 2;
+  }));
+  d.sync();
+  EXPECT_GE(d.stats().dropped, 2U);
+  EXPECT_THAT(events(), ::testing::Contains(::testing::HasSubstr("alert queue full")));
+  std::lock_guard lock(world_->mu);
+  std::set<std::pair<std::string, std::string>> seen;  // alerter, transition id
+  for (const auto& s : world_->sent) {
+    EXPECT_TRUE(seen.insert({s.alerter, s.n.transition_id}).second)
+        << "sent twice: " << s.alerter << " " << s.n.transition_id;
+  }
+  EXPECT_EQ(world_->sent.size(), 4U);
+}
+
+TEST_F(DispatcherTest, AlertersAddedOrDeletedInEtcdReachTheRunningDispatcher) {
+  auto& d = start("m1");
+  // After start, in this order: chat deleted, a new alerter 'late' written, the monitor now
+  // naming both. The cache follows a watch in revision order, so once 'late' is known the
+  // delete of chat is applied too.
+  ASSERT_TRUE(client_->del(store_->keys().alerter("chat")));
+  putJson(store_->keys().alerter("late"),
+          {{"type", "webhook"}, {"options", {{"url", "http://127.0.0.1:1/"}}}});
+  putJson(store_->keys().monitor("web"), {{"type", "http"},
+                                          {"host", "127.0.0.1"},
+                                          {"interval", "10s"},
+                                          {"critical-alerter", {"late", "chat"}}});
+  // Transitions until the watch has delivered 'late' (earlier ones may find it unknown).
+  ASSERT_TRUE(eventually(
+      [&] {
+        d.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 1));
+        d.onTransition("web", change(CheckState::kCritical, CheckState::kOk, 0));
+        d.sync();
+        return world_->count("late", NotificationKind::kCritical) >= 1;
+      },
+      10s));
+  ASSERT_TRUE(eventually([&] {  // what the loop above queued has gone out
+    d.sync();
+    return d.stats().queued == 0;
+  }));
+  const size_t chat_before = world_->count("chat", NotificationKind::kCritical);
+  const size_t late_before = world_->count("late", NotificationKind::kResolve);
+  d.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 1));
+  d.onTransition("web", change(CheckState::kCritical, CheckState::kOk, 0));
+  ASSERT_TRUE(eventually(
+      [&] { return world_->count("late", NotificationKind::kResolve) >= late_before + 1; }));
+  d.sync();
+  EXPECT_EQ(world_->count("chat", NotificationKind::kCritical), chat_before);
+  auto evs = events();
+  EXPECT_TRUE(std::any_of(evs.begin(), evs.end(), [](const std::string& e) {
+    return e.find("'chat', which does not exist") != std::string::npos;
+  }));
 }
 
 TEST_F(DispatcherTest, AResolveNeverOvertakesItsTrigger) {
