@@ -411,6 +411,9 @@ void Director::recompute() {
     std::vector<etcd::TxnOp> batch(
         ops.begin() + static_cast<ptrdiff_t>(i),
         ops.begin() + static_cast<ptrdiff_t>(std::min(ops.size(), i + kOpsPerTxn)));
+    if (options_.before_write) {
+      options_.before_write();
+    }
     auto ok = writeFenced(batch);
     if (!ok) {
       spdlog::warn("director: writing assignments failed: {} (retrying)", ok.error().message);

@@ -52,6 +52,9 @@ class Director {
     // changed, check orphaned/placed (on change only; a new director reports the orphans it
     // finds once). For the event log; must not block.
     std::function<void(store::Event)> on_event;
+    // Tests: called on the loop just before each fenced placement write (to depose the
+    // director at exactly that moment and see the fence refuse the write).
+    std::function<void()> before_write;
   };
 
   Director(boost::asio::io_context& io, std::shared_ptr<store::Store> store, Options options);

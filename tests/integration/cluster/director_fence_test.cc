@@ -1,0 +1,190 @@
+// The director's writes are fenced, and a new director rewrites nothing that is right.
+// Real etcd; directors on a loop thread of their own as in the server.
+#include <atomic>
+#include <future>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cluster/director.h"
+#include "support/etcd_fixture.h"
+
+namespace ninevolt::cluster {
+namespace {
+
+using namespace std::chrono_literals;
+using ninevolt::testing::eventually;
+
+class DirectorFenceTest : public ninevolt::testing::EtcdTest {
+ protected:
+  void SetUp() override {
+    EtcdTest::SetUp();
+    store_ = std::make_shared<store::Store>(client_, "9volt");
+    loop_ = std::thread([this] { io_.run(); });
+  }
+
+  void TearDown() override {
+    onLoop([this] {
+      for (auto& d : directors_) {
+        d->stop();
+      }
+      directors_.clear();
+    });
+    work_.reset();
+    loop_.join();
+    EtcdTest::TearDown();
+  }
+
+  void onLoop(const std::function<void()>& fn) {
+    std::promise<void> done;
+    boost::asio::post(io_, [&] {
+      fn();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+
+  // A director for member `id` on its own lease, started on the loop.
+  Director& startDirector(const std::string& id, Director::Options options = {}) {
+    auto lease = client_->grantLease(30s);
+    EXPECT_TRUE(lease);
+    store::MemberInfo m{.id = id};
+    EXPECT_TRUE(store_->putMember(m, *lease));
+    options.member_id = id;
+    options.debounce = 10ms;
+    recomputes_[id] = 0;  // inserted here, before the loop thread counts into it
+    auto user_orphans = options.on_orphans;
+    options.on_orphans = [this, id, user_orphans](const std::vector<std::string>& o) {
+      recomputes_.at(id)++;
+      if (user_orphans) {
+        user_orphans(o);
+      }
+    };
+    Director* d = nullptr;
+    onLoop([&] {
+      directors_.push_back(std::make_unique<Director>(io_, store_, options));
+      d = directors_.back().get();
+      d->start(*lease);
+    });
+    return *d;
+  }
+
+  bool isDirector(Director& d) {
+    bool yes = false;
+    onLoop([&] { yes = d.isDirector(); });
+    return yes;
+  }
+
+  // Assignment shard key -> mod revision.
+  std::map<std::string, int64_t> shardRevisions() {
+    std::map<std::string, int64_t> out;
+    auto r = client_->range(store_->keys().allAssignmentsPrefix(), true);
+    EXPECT_TRUE(r);
+    for (const auto& kv : r->kvs) {
+      out[kv.key] = kv.mod_revision;
+    }
+    return out;
+  }
+
+  // Every check name in any assignment shard.
+  std::set<std::string> assigned() {
+    std::set<std::string> out;
+    auto r = client_->range(store_->keys().allAssignmentsPrefix(), true);
+    EXPECT_TRUE(r);
+    for (const auto& kv : r->kvs) {
+      for (const auto& n : nlohmann::json::parse(kv.value)) {
+        out.insert(n.get<std::string>());
+      }
+    }
+    return out;
+  }
+
+  void putMonitor(const std::string& name) {
+    ASSERT_TRUE(client_->put(store_->keys().monitor(name), R"({"type":"tcp","interval":"10s"})"));
+  }
+
+  std::shared_ptr<store::Store> store_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
+      boost::asio::make_work_guard(io_)};
+  std::thread loop_;
+  std::vector<std::unique_ptr<Director>> directors_;  // loop only
+  std::map<std::string, std::atomic<int>> recomputes_;  // member -> placements computed
+};
+
+TEST_F(DirectorFenceTest, ADirectorDeposedJustBeforeItWritesIsRefusedAndStepsDown) {
+  for (int i = 0; i < 20; ++i) {
+    putMonitor("c" + std::to_string(i));
+  }
+  // The hook runs on the loop right before each fenced write; once armed, it replaces the
+  // director key (same key, another value: what a successor's record looks like).
+  std::atomic<bool> armed{false};
+  std::atomic<int> deposed{0};
+  const std::string director_key = store_->keys().director();
+  auto& d = startDirector(
+      "m1", {.before_write = [&] {
+        if (armed.exchange(false)) {
+          ASSERT_TRUE(client_->put(director_key, R"({"id":"usurper","since":"now"})"));
+          deposed++;
+        }
+      }});
+  ASSERT_TRUE(eventually([&] { return assigned().size() == 20; }));
+  ASSERT_TRUE(isDirector(d));
+  const auto before = shardRevisions();
+
+  armed = true;
+  putMonitor("late");  // the placement of 'late' is the write that meets the fence
+  ASSERT_TRUE(eventually([&] { return deposed.load() == 1; }));
+  ASSERT_TRUE(eventually([&] { return !isDirector(d); }));
+  EXPECT_EQ(shardRevisions(), before) << "a deposed director's write went through";
+  EXPECT_FALSE(assigned().contains("late"));
+  auto key = client_->range(director_key);
+  ASSERT_TRUE(key && key->kvs.size() == 1);
+  EXPECT_EQ(key->kvs[0].value, R"({"id":"usurper","since":"now"})");  // not overwritten
+}
+
+TEST_F(DirectorFenceTest, ANewDirectorRewritesNothingThatIsAlreadyRight) {
+  for (int i = 0; i < 300; ++i) {
+    putMonitor("c" + std::to_string(i));
+  }
+  auto& d1 = startDirector("m1");
+  auto& d2 = startDirector("m2");
+  ASSERT_TRUE(eventually([&] { return assigned().size() == 300; }));
+  ASSERT_TRUE(eventually([&] { return isDirector(d1); }));
+  ASSERT_FALSE(isDirector(d2));
+  // Settled: both members hold shards (m2 joined after m1 became director).
+  ASSERT_TRUE(eventually([&] {
+    auto revs = shardRevisions();
+    bool m1 = false;
+    bool m2 = false;
+    for (const auto& [k, rev] : revs) {
+      m1 = m1 || k.find("/m1/") != std::string::npos;
+      m2 = m2 || k.find("/m2/") != std::string::npos;
+    }
+    return m1 && m2;
+  }));
+  // Let d1 finish any placement it is computing (the loop runs one handler at a time).
+  onLoop([] {});
+  const auto before = shardRevisions();
+  auto rev_before = client_->range(store_->keys().director());
+  ASSERT_TRUE(rev_before);
+
+  // m1 hands over (SIGTERM path: deletes the director key, fenced); m2 takes over, reads
+  // the stored shards, computes the same placement (m1's member record is still there)...
+  onLoop([&] { d1.stop(); });
+  ASSERT_TRUE(eventually([&] { return isDirector(d2); }));
+  ASSERT_TRUE(eventually([&] { return recomputes_.at("m2") >= 1; }));
+  onLoop([] {});
+  // ... and writes no shard.
+  EXPECT_EQ(shardRevisions(), before);
+}
+
+}  // namespace
+}  // namespace ninevolt::cluster
