@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -240,6 +241,23 @@ int runServer(const ServerOptions& options) {
              }
            }});
 
+  // The check count in the member record (API, UI), refreshed every 2 s when it changed;
+  // skipped while etcd is away, so this loop (it serves /status/check) never waits on it.
+  boost::asio::steady_timer checks_timer(io);
+  std::function<void()> refresh_checks = [&] {
+    checks_timer.expires_after(std::chrono::seconds(2));
+    checks_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) {
+        return;
+      }
+      if (node.etcdProblem().empty()) {
+        membership.setChecks(static_cast<int64_t>(node.engineStats().checks));
+      }
+      refresh_checks();
+    });
+  };
+  refresh_checks();
+
   auto http = api::HttpServer::start(
       io, {.listen = options.listen, .tls_cert = options.tls_cert, .tls_key = options.tls_key},
       makeRouter(me.id, health, node, options, store));
@@ -261,6 +279,7 @@ int runServer(const ServerOptions& options) {
       return;
     }
     spdlog::info("signal {}: leaving the cluster", signo == SIGINT ? "SIGINT" : "SIGTERM");
+    checks_timer.cancel();
     node.stop();  // hands over directorship, stops the checks
     membership.stop();
     (*http)->stop();

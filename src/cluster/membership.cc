@@ -30,6 +30,7 @@ Result<void> Membership::registerOnce() {
     return tl::unexpected(put.error());
   }
   lease_id_ = *lease;
+  checks_written_ = options_.member.checks;
   keepAlive();
   registered_ = true;
   backoff_ = std::chrono::milliseconds(250);
@@ -54,6 +55,19 @@ void Membership::keepAlive() {
     });
   };
   keeper_ = std::make_unique<etcd::LeaseKeeper>(store_->sharedClient(), std::move(ko));
+}
+
+void Membership::setChecks(int64_t checks) {
+  options_.member.checks = checks;
+  if (stopped_ || !registered_ || checks == checks_written_) {
+    return;
+  }
+  if (auto put = store_->putMember(options_.member, lease_id_); !put) {
+    spdlog::debug("member {}: cannot update the check count in the record: {}",
+                  options_.member.id, put.error().message);
+    return;
+  }
+  checks_written_ = checks;
 }
 
 void Membership::setTtl(std::chrono::seconds ttl) {

@@ -52,6 +52,12 @@ class Membership {
   void setTtl(std::chrono::seconds ttl);
   std::chrono::seconds ttl() const { return options_.ttl; }
 
+  // How many checks this member runs, shown in its record (API, UI). The record is written
+  // again only when the number changed, so the write rate does not grow with the checks. A
+  // failed write is tried again at the next call; while not registered, the number goes
+  // into the next registration.
+  void setChecks(int64_t checks);
+
   bool registered() const { return registered_; }
   int64_t leaseId() const { return lease_id_; }
 
@@ -68,6 +74,7 @@ class Membership {
   std::chrono::milliseconds backoff_{250};
   std::unique_ptr<etcd::LeaseKeeper> keeper_;
   int64_t lease_id_ = 0;
+  int64_t checks_written_ = 0;  // the check count etcd holds in our record
   bool registered_ = false;
   bool stopped_ = false;
   // Guards against a lost-lease callback posted by a keeper that has since been replaced.

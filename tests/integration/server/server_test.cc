@@ -151,6 +151,30 @@ TEST_F(ServerOnEtcd, LoadsConfigDirsAtStart) {
   ASSERT_TRUE(monitors);
   EXPECT_GE(monitors->kvs.size(), 3U);
   EXPECT_EQ(client_->range("/9volt/alerter/local-webhook")->kvs.size(), 1U);
+
+  // The member record says how many checks the member runs: here every enabled monitor
+  // that needs no member tag (the only member has none).
+  int64_t runnable = 0;
+  for (const auto& kv : client_->range("/9volt/monitor/", {.prefix = true})->kvs) {
+    auto m = nlohmann::json::parse(kv.value);
+    runnable += !m.value("disable", false) && m.value("member-tag", "").empty() ? 1 : 0;
+  }
+  ASSERT_GT(runnable, 0);
+  const std::string key =
+      "/9volt/cluster/members/" +
+      common::memberId(common::hostName(), "127.0.0.1:" + std::to_string(port));
+  int64_t shown = -1;
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto r = client_->range(key);
+        shown = r && !r->kvs.empty()
+                    ? nlohmann::json::parse(r->kvs[0].value).value("checks", int64_t{-1})
+                    : -1;
+        return shown == runnable;
+      },
+      std::chrono::seconds(20)))
+      << "member record says " << shown << " checks, expected " << runnable << "\n"
+      << server->output();
 }
 
 TEST(Server, UnreachableEtcdFailsWithAClearError) {
