@@ -6,6 +6,8 @@
 // matches nothing reads everything once, in pages (~200 etcd reads for 100k checks), never
 // the whole prefix in one answer.
 
+#include <set>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -53,12 +55,25 @@ struct StateFilter {
   }
 };
 
+// Who could run a check now (placement's eligibility rules, docs/architecture.md).
+struct LiveMembers {
+  bool any = false;
+  std::set<std::string> tags;  // every tag some live member has
+
+  // No eligible member: an untagged check needs any member, a tagged one a member with its
+  // tag.
+  bool orphans(const std::string& member_tag) const {
+    return !any || (!member_tag.empty() && !tags.contains(member_tag));
+  }
+};
+
 // One check as GET /state shows it: the state key's fields (the original's check, owner,
 // status, count, message, date, plus ours) and from the monitor type, tags, member-tag,
 // description and disabled. A check with no state yet is "pending"; a disabled one
-// "disabled".
+// "disabled"; one that no live member may run "orphaned" (what it last was stays in
+// "last-status": the state key is kept for when a member can run it again).
 nlohmann::json entryOf(const std::string& name, const nlohmann::json& monitor,
-                       const nlohmann::json* state) {
+                       const nlohmann::json* state, const LiveMembers& live) {
   nlohmann::json e = state != nullptr && state->is_object() ? *state : nlohmann::json::object();
   e["check"] = name;
   bool disabled = monitor.is_object() && monitor.value("disable", false);
@@ -76,6 +91,13 @@ nlohmann::json entryOf(const std::string& name, const nlohmann::json& monitor,
   e["member-tag"] = field("member-tag", "");
   e["description"] = field("description", "");
   e["disabled"] = disabled;
+  const auto& tag = e["member-tag"];
+  const bool orphaned = !disabled && live.orphans(tag.is_string() ? tag.get<std::string>() : "");
+  if (orphaned) {
+    e["last-status"] = e["status"];
+    e["status"] = "orphaned";
+  }
+  e["orphaned"] = orphaned;
   return e;
 }
 
@@ -88,12 +110,14 @@ Response listState(const Context& ctx, const Request& request) {
   filter.owner = request.queryValue("owner").value_or("");
   filter.name = request.queryValue("name").value_or("");
   for (const auto& s : filter.statuses) {
-    static const std::vector<std::string> kKnown{"ok", "warning", "critical", "pending",
-                                                 "disabled"};
+    static const std::vector<std::string> kKnown{"ok",      "warning",  "critical",
+                                                 "pending", "disabled", "orphaned"};
     if (!StateFilter::anyOf(kKnown, s)) {
       badParam(
           problems, "status",
-          fmt::format("unknown status '{}'; one of ok, warning, critical, pending, disabled", s));
+          fmt::format("unknown status '{}'; one of ok, warning, critical, pending, disabled, "
+                      "orphaned",
+                      s));
     }
   }
   size_t limit = limitParam(request, kDefaultLimit, kMaxLimit, problems);
@@ -106,6 +130,16 @@ Response listState(const Context& ctx, const Request& request) {
   std::string from = keys.monitorPrefix();
   if (auto after = request.queryValue("after"); after && !after->empty()) {
     from = keys.monitor(*after) + std::string(1, '\0');
+  }
+
+  LiveMembers live;
+  auto members = ctx.store->listMembers();
+  if (!members) {
+    return storeError(members.error());
+  }
+  for (const auto& m : *members) {
+    live.any = true;
+    live.tags.insert(m.tags.begin(), m.tags.end());
   }
 
   auto out = nlohmann::json::array();
@@ -148,7 +182,7 @@ Response listState(const Context& ctx, const Request& request) {
       auto monitor = common::parseJson(kv.value);
       auto st = states.find(*name);
       auto entry = entryOf(*name, monitor ? *monitor : nlohmann::json(),
-                           st == states.end() ? nullptr : &st->second);
+                           st == states.end() ? nullptr : &st->second, live);
       if (!filter.matches(entry)) {
         continue;
       }

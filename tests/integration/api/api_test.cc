@@ -239,6 +239,36 @@ TEST_F(Api, AlertersAreRedacted) {
   EXPECT_THAT(client_->range("/9volt/alerter/hook")->kvs[0].value, HasSubstr("very-secret-value"));
 }
 
+TEST_F(Api, AlertersMissingRequiredOptionsAreRejectedWhole) {
+  startSecured();
+  // Each type without what it needs, beside a good one: 400 naming each alerter and option,
+  // and nothing written (not even the good one).
+  auto bad = call(port_, "POST", "/api/v1/alerter",
+                  R"({"good":{"type":"webhook","options":{"url":"http://127.0.0.1:9/h"}},
+                      "s":{"type":"slack","options":{"token":"xoxb-1"}},
+                      "p":{"type":"pagerduty","options":{}},
+                      "e":{"type":"email","options":{"to":"ops@example.org"}},
+                      "w":{"type":"webhook","options":{}}})",
+                  kRw);
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  std::set<std::string> fields;
+  for (const auto& p : bad.json()["problems"]) {
+    fields.insert(p["object"].get<std::string>() + "/" + p["field"].get<std::string>());
+  }
+  EXPECT_TRUE(fields.contains("alerter 's'/options.channel")) << bad.body;
+  EXPECT_TRUE(fields.contains("alerter 'p'/options.routing-key")) << bad.body;
+  EXPECT_TRUE(fields.contains("alerter 'e'/options.address")) << bad.body;
+  EXPECT_TRUE(fields.contains("alerter 'w'/options.url")) << bad.body;
+  EXPECT_FALSE(std::any_of(fields.begin(), fields.end(),
+                           [](const std::string& f) { return f.starts_with("alerter 'good'"); }));
+  EXPECT_EQ(keysUnder("/9volt/alerter/"), 0);
+  // PUT of one: the same rules.
+  auto put = call(port_, "PUT", "/api/v1/alerter/p", R"({"type":"pagerduty","options":{}})", kRw);
+  EXPECT_EQ(put.status, 400);
+  EXPECT_THAT(put.body, HasSubstr("routing-key"));
+  EXPECT_EQ(keysUnder("/9volt/alerter/"), 0);
+}
+
 TEST_F(Api, StateClusterOrphansEvents) {
   startSecured();
   ASSERT_EQ(call(port_, "POST", "/api/v1/alerter", kAlerter, kRw).status, 201);
@@ -254,7 +284,11 @@ TEST_F(Api, StateClusterOrphansEvents) {
   auto all = call(port_, "GET", "/api/v1/state", "", kRo).json();
   ASSERT_EQ(all.size(), 2U);
   EXPECT_EQ(all[0]["check"], "db");
-  EXPECT_EQ(all[0]["status"], "pending");
+  EXPECT_EQ(all[0]["status"], "orphaned");  // no live member has tag mars
+  EXPECT_EQ(all[0]["last-status"], "pending");
+  EXPECT_EQ(all[0]["orphaned"], true);
+  EXPECT_EQ(all[1]["orphaned"], false);
+  EXPECT_EQ(call(port_, "GET", "/api/v1/state?status=orphaned", "", kRo).json().size(), 1U);
   EXPECT_EQ(call(port_, "GET", "/api/v1/state?tags=front", "", kRo).json().size(), 1U);
   EXPECT_EQ(call(port_, "GET", "/api/v1/state?type=tcp", "", kRo).json()[0]["check"], "db");
   EXPECT_EQ(call(port_, "GET", "/api/v1/state?status=critical", "", kRo).json()[0]["check"], "web");
