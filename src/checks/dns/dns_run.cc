@@ -113,7 +113,9 @@ void DnsRun::sendUdp(const udp::endpoint& server) {
   ErrorCode ec;
   udp_.open(server.protocol(), ec);
   if (ec) {
-    finish(CheckResult::unknown(fmt::format("cannot open a UDP socket: {}", ec.message())));
+    auto message = fmt::format("cannot open a UDP socket: {}", ec.message());
+    spdlog::warn("dns check: {} (querying {})", message, server_);
+    finish(CheckResult::unknown(std::move(message)));
     return;
   }
   // Connected, so the kernel drops datagrams from anyone else and reports an ICMP "port

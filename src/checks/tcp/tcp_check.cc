@@ -13,6 +13,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "checks/per_run_check.h"
 #include "checks/tcp/quote.h"
@@ -110,11 +111,25 @@ class TcpRun : public std::enable_shared_from_this<TcpRun> {
                         [self](error_code ec, const tcp::endpoint&) { self->onConnected(ec); });
   }
 
+  static bool localFailure(const error_code& ec) {
+    return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space
+           || ec == asio::error::no_memory
+           || ec == boost::system::errc::too_many_files_open_in_system;
+  }
+
   void onConnected(error_code ec) {
     if (finished_) {
       return;
     }
     endPhase("connect");
+    if (ec && localFailure(ec)) {
+      // No socket for us (out of descriptors or memory): 9volt's trouble, not the target's.
+      auto message = fmt::format("cannot open a socket on this machine to connect to {}: {}",
+                                 target(), ec.message());
+      spdlog::warn("tcp check '{}': {}", spec_->name, message);
+      finish(CheckResult::unknown(std::move(message)));
+      return;
+    }
     if (ec) {
       finish(CheckResult::critical(fmt::format("connecting to {}: {}", target(), describe(ec))));
       return;

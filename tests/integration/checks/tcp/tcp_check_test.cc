@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <netinet/in.h>
 #include <nlohmann/json.hpp>
 #include <poll.h>
@@ -210,6 +211,32 @@ TEST_F(TcpCheckTest, ClosedPortIsRefused) {
   auto r = run(tcpSpec(port));
   EXPECT_EQ(r.status, Status::kCritical);
   EXPECT_EQ(r.message, "connecting to 127.0.0.1:" + std::to_string(port) + ": connection refused");
+}
+
+TEST_F(TcpCheckTest, NoDescriptorLeftIsUnknownNotTheTargetsFault) {
+  uint16_t port = 0;
+  {
+    asio::ip::tcp::acceptor probe(io_, {asio::ip::make_address("127.0.0.1"), 0});
+    port = probe.local_endpoint().port();  // the loop's reactor exists from here on
+  }
+  auto check = factory_->create(tcpSpec(port), io_);
+  // Lower the descriptor limit to the lowest free descriptor: the check's socket() fails
+  // with EMFILE, as on a member that ran out of descriptors.
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  int lowest_free = ::dup(0);
+  ASSERT_GE(lowest_free, 0);
+  ::close(lowest_free);
+  rlimit tight = saved;
+  tight.rlim_cur = static_cast<rlim_t>(lowest_free);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &tight), 0);
+  std::optional<CheckResult> result;
+  check->start([&](CheckResult r) { result = std::move(r); });
+  bool done = runUntil([&] { return result.has_value(); });
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(result->status, Status::kUnknown) << result->message;
+  EXPECT_THAT(result->message, HasSubstr("cannot open a socket on this machine"));
 }
 
 // A listener whose accept queue is full drops further SYNs (Linux, tcp_abort_on_overflow=0),
