@@ -1,5 +1,6 @@
 #include "api/http_server.h"
 
+#include <array>
 #include <charconv>
 #include <optional>
 
@@ -22,6 +23,8 @@ namespace {
 
 constexpr auto kReadTimeout = std::chrono::seconds(30);
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+// A closing connection reads and drops what the client still sends for at most this long.
+constexpr auto kLingerTimeout = std::chrono::seconds(2);
 
 Request toRequest(const http::request<http::string_body>& req) {
   Request r;
@@ -160,6 +163,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     beast::error_code ignored;
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
       stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+      // Lingering close: read and drop what the client still sends (the rest of a body
+      // refused with 413) until it closes. Closing with unread data would reset the
+      // connection, and the client could lose our answer before reading it.
+      lowest(stream_).expires_after(kLingerTimeout);
+      drain(std::make_shared<std::array<char, 16384>>());
     } else {
       // A TLS close_notify first, bounded by the deadline set in respond().
       stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
@@ -167,6 +175,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         lowest(self->stream_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored2);
       });
     }
+  }
+
+  void drain(const std::shared_ptr<std::array<char, 16384>>& scratch) {
+    stream_.async_read_some(asio::buffer(*scratch), [self = this->shared_from_this(), scratch](
+                                                        beast::error_code ec, size_t) {
+      if (!ec) {
+        self->drain(scratch);  // until EOF, an error or the linger deadline
+      }
+    });
   }
 
   Stream stream_;

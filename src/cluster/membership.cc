@@ -63,8 +63,8 @@ void Membership::setChecks(int64_t checks) {
     return;
   }
   if (auto put = store_->putMember(options_.member, lease_id_); !put) {
-    spdlog::debug("member {}: cannot update the check count in the record: {}",
-                  options_.member.id, put.error().message);
+    spdlog::debug("member {}: cannot update the check count in the record: {}", options_.member.id,
+                  put.error().message);
     return;
   }
   checks_written_ = checks;

@@ -113,11 +113,10 @@ Response listState(const Context& ctx, const Request& request) {
     static const std::vector<std::string> kKnown{"ok",      "warning",  "critical",
                                                  "pending", "disabled", "orphaned"};
     if (!StateFilter::anyOf(kKnown, s)) {
-      badParam(
-          problems, "status",
-          fmt::format("unknown status '{}'; one of ok, warning, critical, pending, disabled, "
-                      "orphaned",
-                      s));
+      badParam(problems, "status",
+               fmt::format("unknown status '{}'; one of ok, warning, critical, pending, disabled, "
+                           "orphaned",
+                           s));
     }
   }
   size_t limit = limitParam(request, kDefaultLimit, kMaxLimit, problems);

@@ -106,9 +106,19 @@ class TcpRun : public std::enable_shared_from_this<TcpRun> {
   void connect(const std::vector<tcp::endpoint>& endpoints) {
     beginPhase(Phase::kConnect);
     auto self = shared_from_this();
+    protocol_ = endpoints.front().protocol();
     // Tries each address in turn, as a client of a multi-address name should.
     asio::async_connect(socket_, endpoints,
                         [self](error_code ec, const tcp::endpoint&) { self->onConnected(ec); });
+  }
+
+  // asio's range connect reports a socket it could not open as "operation aborted". When we
+  // did not cancel, open one here to learn why (the rare path only).
+  error_code whyAborted() {
+    tcp::socket probe(socket_.get_executor());
+    error_code why;
+    probe.open(protocol_, why);
+    return why;
   }
 
   static bool localFailure(const error_code& ec) {
@@ -122,6 +132,11 @@ class TcpRun : public std::enable_shared_from_this<TcpRun> {
       return;
     }
     endPhase("connect");
+    if (ec == asio::error::operation_aborted) {
+      if (auto why = whyAborted()) {
+        ec = why;
+      }
+    }
     if (ec && localFailure(ec)) {
       // No socket for us (out of descriptors or memory): 9volt's trouble, not the target's.
       auto message = fmt::format("cannot open a socket on this machine to connect to {}: {}",
@@ -309,6 +324,7 @@ class TcpRun : public std::enable_shared_from_this<TcpRun> {
 
   std::shared_ptr<const config::MonitorSpec> spec_;
   tcp::socket socket_;
+  tcp::endpoint::protocol_type protocol_ = tcp::v4();
   tcp::resolver resolver_;
   asio::steady_timer total_timer_;
   asio::steady_timer phase_timer_;

@@ -252,7 +252,8 @@ TEST_F(Api, AlertersMissingRequiredOptionsAreRejectedWhole) {
                   kRw);
   EXPECT_EQ(bad.status, 400) << bad.body;
   std::set<std::string> fields;
-  for (const auto& p : bad.json()["problems"]) {
+  const auto answer = bad.json();
+  for (const auto& p : answer["problems"]) {
     fields.insert(p["object"].get<std::string>() + "/" + p["field"].get<std::string>());
   }
   EXPECT_TRUE(fields.contains("alerter 's'/options.channel")) << bad.body;

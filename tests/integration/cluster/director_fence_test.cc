@@ -85,7 +85,7 @@ class DirectorFenceTest : public ninevolt::testing::EtcdTest {
   // Assignment shard key -> mod revision.
   std::map<std::string, int64_t> shardRevisions() {
     std::map<std::string, int64_t> out;
-    auto r = client_->range(store_->keys().allAssignmentsPrefix(), true);
+    auto r = client_->range(store_->keys().allAssignmentsPrefix(), {.prefix = true});
     EXPECT_TRUE(r);
     for (const auto& kv : r->kvs) {
       out[kv.key] = kv.mod_revision;
@@ -96,7 +96,7 @@ class DirectorFenceTest : public ninevolt::testing::EtcdTest {
   // Every check name in any assignment shard.
   std::set<std::string> assigned() {
     std::set<std::string> out;
-    auto r = client_->range(store_->keys().allAssignmentsPrefix(), true);
+    auto r = client_->range(store_->keys().allAssignmentsPrefix(), {.prefix = true});
     EXPECT_TRUE(r);
     for (const auto& kv : r->kvs) {
       for (const auto& n : nlohmann::json::parse(kv.value)) {
@@ -115,7 +115,7 @@ class DirectorFenceTest : public ninevolt::testing::EtcdTest {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
       boost::asio::make_work_guard(io_)};
   std::thread loop_;
-  std::vector<std::unique_ptr<Director>> directors_;  // loop only
+  std::vector<std::unique_ptr<Director>> directors_;    // loop only
   std::map<std::string, std::atomic<int>> recomputes_;  // member -> placements computed
 };
 

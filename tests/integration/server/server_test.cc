@@ -155,14 +155,17 @@ TEST_F(ServerOnEtcd, LoadsConfigDirsAtStart) {
   // The member record says how many checks the member runs: here every enabled monitor
   // that needs no member tag (the only member has none).
   int64_t runnable = 0;
-  for (const auto& kv : client_->range("/9volt/monitor/", {.prefix = true})->kvs) {
-    auto m = nlohmann::json::parse(kv.value);
+  auto stored = client_->range("/9volt/monitor/", {.prefix = true});
+  ASSERT_TRUE(stored);
+  for (const auto& kv : stored->kvs) {
+    auto m = nlohmann::json::parse(kv.value, nullptr, false);
+    ASSERT_TRUE(m.is_object()) << kv.key << ": " << kv.value;
     runnable += !m.value("disable", false) && m.value("member-tag", "").empty() ? 1 : 0;
   }
   ASSERT_GT(runnable, 0);
   const std::string key =
-      "/9volt/cluster/members/" +
-      common::memberId(common::hostName(), "127.0.0.1:" + std::to_string(port));
+      "/9volt/cluster/members/"
+      + common::memberId(common::hostName(), "127.0.0.1:" + std::to_string(port));
   int64_t shown = -1;
   EXPECT_TRUE(eventually(
       [&] {
