@@ -4,6 +4,9 @@
 // `9volt server` (NINEVOLT_SERVER, default http://127.0.0.1:8080).
 import { defineConfig } from 'vite';
 
+// Node's process, without pulling @types/node in for two lines.
+declare const process: { env: Record<string, string | undefined> };
+
 const server = process.env.NINEVOLT_SERVER ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
