@@ -1,10 +1,13 @@
-// GET /api/v1/state: every check (monitor) with its state, filtered and paged.
+// GET /api/v1/state: every check (monitor) with its state, filtered and paged; and
+// GET /api/v1/state/summary: counts by status, type and owner.
 //
 // Stays fast with 100,000 checks: monitors are read in pages of kPage keys (a range from the
 // `after` cursor, at one pinned revision), and for each page the state keys of the same name
 // range in one more read; the scan stops as soon as `limit` matches are found. A filter that
 // matches nothing reads everything once, in pages (~200 etcd reads for 100k checks), never
 // the whole prefix in one answer.
+
+#include <functional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -79,6 +82,61 @@ nlohmann::json entryOf(const std::string& name, const nlohmann::json& monitor,
   return e;
 }
 
+// Walks the checks in name order from the monitor key `from` up to `end`, at one etcd
+// revision: a page of kPage monitors, then the states of the same name range in one more
+// read. visit(entry) gets each check as GET /state shows it and returns false to stop; the
+// answer says whether any check came after the one it stopped at.
+Result<bool> scanChecks(const Context& ctx, std::string from, const std::string& end,
+                        const std::function<bool(nlohmann::json&&)>& visit) {
+  const auto& keys = ctx.store->keys();
+  auto& client = ctx.store->client();
+  int64_t revision = 0;
+  while (true) {
+    auto page = client.range(from, {.limit = kPage, .revision = revision, .range_end = end});
+    if (!page) {
+      return tl::unexpected(page.error());
+    }
+    revision = page->revision;  // every later page at the same revision
+    if (page->kvs.empty()) {
+      return false;
+    }
+    auto first = store::Keys::nameUnder(keys.monitorPrefix(), page->kvs.front().key);
+    auto last = store::Keys::nameUnder(keys.monitorPrefix(), page->kvs.back().key);
+    std::map<std::string, nlohmann::json> states;
+    if (first && last) {
+      auto st = client.range(keys.state(*first),
+                             {.revision = revision, .range_end = keys.state(*last) + '\0'});
+      if (!st) {
+        return tl::unexpected(st.error());
+      }
+      for (const auto& kv : st->kvs) {
+        if (auto n = store::Keys::nameUnder(keys.statePrefix(), kv.key)) {
+          if (auto j = common::parseJson(kv.value)) {
+            states[*n] = std::move(*j);
+          }
+        }
+      }
+    }
+    for (size_t i = 0; i < page->kvs.size(); ++i) {
+      const auto& kv = page->kvs[i];
+      auto name = store::Keys::nameUnder(keys.monitorPrefix(), kv.key);
+      if (!name) {
+        continue;
+      }
+      auto monitor = common::parseJson(kv.value);
+      auto st = states.find(*name);
+      if (!visit(entryOf(*name, monitor ? *monitor : nlohmann::json(),
+                         st == states.end() ? nullptr : &st->second))) {
+        return i + 1 < page->kvs.size() || page->more;
+      }
+    }
+    if (!page->more) {
+      return false;
+    }
+    from = page->kvs.back().key + '\0';
+  }
+}
+
 Response listState(const Context& ctx, const Request& request) {
   config::Problems problems;
   StateFilter filter;
@@ -101,69 +159,30 @@ Response listState(const Context& ctx, const Request& request) {
     return Response::problems(400, problems);
   }
   const auto& keys = ctx.store->keys();
-  auto& client = ctx.store->client();
-  const std::string monitor_end = etcd::prefixRangeEnd(keys.monitorPrefix());
+  std::string end = etcd::prefixRangeEnd(keys.monitorPrefix());
   std::string from = keys.monitorPrefix();
-  if (auto after = request.queryValue("after"); after && !after->empty()) {
+  if (auto check = request.queryValue("check"); check && !check->empty()) {
+    // Exactly this check: a one-key range (the UI's detail page).
+    from = keys.monitor(*check);
+    end = from + '\0';
+  } else if (auto after = request.queryValue("after"); after && !after->empty()) {
     from = keys.monitor(*after) + std::string(1, '\0');
   }
 
   auto out = nlohmann::json::array();
-  int64_t revision = 0;
   std::string next;
-  while (true) {
-    auto page =
-        client.range(from, {.limit = kPage, .revision = revision, .range_end = monitor_end});
-    if (!page) {
-      return storeError(page.error());
+  auto more = scanChecks(ctx, from, end, [&](nlohmann::json&& entry) {
+    if (!filter.matches(entry)) {
+      return true;
     }
-    revision = page->revision;  // every later page at the same revision
-    if (page->kvs.empty()) {
-      break;
-    }
-    // The states of this page's names: one range over the same names.
-    auto first = store::Keys::nameUnder(keys.monitorPrefix(), page->kvs.front().key);
-    auto last = store::Keys::nameUnder(keys.monitorPrefix(), page->kvs.back().key);
-    std::map<std::string, nlohmann::json> states;
-    if (first && last) {
-      auto st = client.range(keys.state(*first),
-                             {.revision = revision, .range_end = keys.state(*last) + '\0'});
-      if (!st) {
-        return storeError(st.error());
-      }
-      for (const auto& kv : st->kvs) {
-        if (auto n = store::Keys::nameUnder(keys.statePrefix(), kv.key)) {
-          if (auto j = common::parseJson(kv.value)) {
-            states[*n] = std::move(*j);
-          }
-        }
-      }
-    }
-    for (size_t i = 0; i < page->kvs.size(); ++i) {
-      const auto& kv = page->kvs[i];
-      auto name = store::Keys::nameUnder(keys.monitorPrefix(), kv.key);
-      if (!name) {
-        continue;
-      }
-      auto monitor = common::parseJson(kv.value);
-      auto st = states.find(*name);
-      auto entry = entryOf(*name, monitor ? *monitor : nlohmann::json(),
-                           st == states.end() ? nullptr : &st->second);
-      if (!filter.matches(entry)) {
-        continue;
-      }
-      out.push_back(std::move(entry));
-      if (out.size() == limit) {
-        if (i + 1 < page->kvs.size() || page->more) {
-          next = *name;
-        }
-        break;
-      }
-    }
-    if (out.size() == limit || !page->more) {
-      break;
-    }
-    from = page->kvs.back().key + '\0';
+    out.push_back(std::move(entry));
+    return out.size() < limit;
+  });
+  if (!more) {
+    return storeError(more.error());
+  }
+  if (*more && !out.empty()) {
+    next = out.back()["check"].get<std::string>();
   }
   auto r = Response::json(200, out.dump());
   if (!next.empty()) {
@@ -173,10 +192,40 @@ Response listState(const Context& ctx, const Request& request) {
   return r;
 }
 
+// GET /api/v1/state/summary: how many checks there are by status, type and owner (the UI's
+// overview). The same paged scan as GET /state, counting instead of listing.
+Response stateSummary(const Context& ctx) {
+  const auto& keys = ctx.store->keys();
+  int64_t total = 0;
+  std::map<std::string, int64_t> by_status{
+      {"ok", 0}, {"warning", 0}, {"critical", 0}, {"pending", 0}, {"disabled", 0}};
+  std::map<std::string, int64_t> by_type;
+  std::map<std::string, int64_t> by_owner;
+  auto scanned = scanChecks(
+      ctx, keys.monitorPrefix(), etcd::prefixRangeEnd(keys.monitorPrefix()),
+      [&](nlohmann::json&& entry) {
+        ++total;
+        ++by_status[entry.value("status", "")];
+        ++by_type[entry["type"].is_string() ? entry["type"].get<std::string>() : std::string()];
+        if (auto owner = entry.value("owner", ""); !owner.empty()) {
+          ++by_owner[owner];
+        }
+        return true;
+      });
+  if (!scanned) {
+    return storeError(scanned.error());
+  }
+  nlohmann::json body{
+      {"total", total}, {"by_status", by_status}, {"by_type", by_type}, {"by_owner", by_owner}};
+  return Response::json(200, body.dump());
+}
+
 }  // namespace
 
 void addStateRoutes(Router& router, const Context& context) {
   router.get("/api/v1/state", [context](const Request& r) { return listState(context, r); },
+             {.blocking = true});
+  router.get("/api/v1/state/summary", [context](const Request&) { return stateSummary(context); },
              {.blocking = true});
 }
 
