@@ -3,5 +3,7 @@ import { App } from './app';
 import { startLive } from './live';
 import './style.css';
 
-render(<App />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+root.textContent = '';  // the "Loading" placeholder of index.html
+render(<App />, root);
 startLive();

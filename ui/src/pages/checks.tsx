@@ -227,7 +227,7 @@ export function ChecksPage({ query }: { query: URLSearchParams }) {
         <div class="field">
           <label for="f-size">Per page</label>
           <select id="f-size" value={String(size)} onChange={(e) => setQuery({ limit: (e.target as HTMLSelectElement).value })}>
-            {PAGE_SIZES.map((n) => (
+            {(PAGE_SIZES.includes(size) ? PAGE_SIZES : [...PAGE_SIZES, size].sort((a, b) => a - b)).map((n) => (
               <option key={n} value={String(n)}>
                 {n}
               </option>
