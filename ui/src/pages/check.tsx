@@ -1,5 +1,5 @@
 // One check: its state, last message, timings, spec, enable/disable, and its history: the
-// cluster events about it, and the transitions seen live while the page is open.
+// cluster events about it (check-state events are its transitions), kept live.
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, auth, enc, getJson } from '../api';
@@ -13,12 +13,6 @@ import type { CheckState, EventEntry, MonitorSpec } from '../types';
 const EVENTS_SCANNED = 1000;
 const TIMING_FIELDS = ['interval', 'timeout', 'warning-threshold', 'critical-threshold'];
 
-interface Transition {
-  time: string;
-  from: string;
-  to: string;
-  message: string;
-}
 
 async function readState(name: string): Promise<CheckState | null> {
   // check= reads exactly this one (a point read, not a scan).
@@ -37,7 +31,6 @@ export function CheckPage({ name }: { name: string }) {
     [name],
   );
   const [live, setLive] = useState<Partial<CheckState> | null>(null);
-  const [transitions, setTransitions] = useState<Transition[]>([]);
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<unknown>(null);
   const [announce, setAnnounce] = useState('');
@@ -51,10 +44,6 @@ export function CheckPage({ name }: { name: string }) {
     if (type === 'state' && data?.check === name) {
       const before = live?.status ?? state.data?.status;
       if (before && data.status && before !== data.status && !state.data?.disabled) {
-        setTransitions((t) => [
-          { time: data.date ?? new Date().toISOString(), from: before, to: data.status, message: data.message ?? '' },
-          ...t,
-        ]);
         setAnnounce(`${name} is now ${data.status}`);
       }
       setLive(data);
@@ -151,7 +140,7 @@ export function CheckPage({ name }: { name: string }) {
               <dd>{current.result ?? '–'}</dd>
               <dt>Last message</dt>
               <dd class="msg" data-testid="check-message">{current.message || '–'}</dd>
-              <dt>Changed</dt>
+              <dt>Updated</dt>
               <dd>
                 <Time iso={current.date} /> {current.date && <span class="muted small">({localTime(current.date)})</span>}
               </dd>
@@ -208,20 +197,7 @@ export function CheckPage({ name }: { name: string }) {
         )}
       </Section>
       <Section title="History">
-        {transitions.length > 0 && (
-          <>
-            <h3>Seen live on this page</h3>
-            <ul class="events" data-testid="transitions">
-              {transitions.map((t, i) => (
-                <li key={i}>
-                  <Time iso={t.time} /> <StatusBadge status={t.from} /> → <StatusBadge status={t.to} />{' '}
-                  <span class="msg">{t.message}</span>
-                </li>
-              ))}
-            </ul>
-          </>
-        )}
-        <h3>Cluster events about this check</h3>
+        <h3>Transitions and other cluster events about this check</h3>
         <ErrorNote error={events.error} retry={events.reload} />
         {events.data && events.data.length === 0 && (
           <p class="muted">None among the last {EVENTS_SCANNED} events.</p>
@@ -229,9 +205,11 @@ export function CheckPage({ name }: { name: string }) {
         {events.data && events.data.length > 0 && (
           <ul class="events">
             {events.data.map((e, i) => (
-              <li key={`${e.timestamp}-${i}`}>
-                <Time iso={e.timestamp} /> <span class={`etype etype-${e.type}`}>{e.type}</span>{' '}
-                {e.kind && <code>{e.kind}</code>} <span class="msg">{e.message}</span>
+              <li key={`${e.timestamp}-${i}`} data-kind={e.kind}>
+                <span class={`etype etype-${e.type}`}>{e.type}</span>
+                <Time iso={e.timestamp} />
+                {e.kind && <code class="kind">{e.kind}</code>}
+                <span class="msg">{e.message}</span>
               </li>
             ))}
           </ul>

@@ -267,7 +267,7 @@ export function ChecksPage({ query }: { query: URLSearchParams }) {
                       <SortHeader label="Count" k="count" sort={sort} setSort={setSort} className="num" />
                       <th scope="col">Message</th>
                       <SortHeader label="Duration" k="duration_ms" sort={sort} setSort={setSort} className="num" />
-                      <SortHeader label="Changed" k="date" sort={sort} setSort={setSort} />
+                      <SortHeader label="Updated" k="date" sort={sort} setSort={setSort} />
                     </tr>
                   </thead>
                   <tbody>
@@ -299,7 +299,7 @@ export function ChecksPage({ query }: { query: URLSearchParams }) {
                         <td data-label="Duration" class="num">
                           {ms(r.duration_ms)}
                         </td>
-                        <td data-label="Changed">
+                        <td data-label="Updated">
                           <Time iso={r.date} />
                         </td>
                       </tr>
