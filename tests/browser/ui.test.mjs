@@ -189,6 +189,36 @@ describe('web UI', () => {
       assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload');
     }));
 
+  // The stream's contract (GET /api/v1/stream, Server-Sent Events), played by the test: the
+  // page asks for the three message types and applies a state message to the row on screen.
+  test('messages of the live stream update the page as they come', () =>
+    withPage('stream', async (page) => {
+      let streamUrl = '';
+      let rowsShown;
+      const shown = new Promise((r) => {
+        rowsShown = r;
+      });
+      await page.route('**/api/v1/stream?*', async (route) => {
+        streamUrl = route.request().url();
+        await shown;  // the message comes after the page has its rows
+        const sse = (type, id, data) => `event: ${type}\nid: ${id}\ndata: ${JSON.stringify(data)}\n\n`;
+        await route.fulfill({
+          status: 200,
+          headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' },
+          body: 'retry: 600000\n' +
+            sse('hello', 7, { member: 'm', revision: 7 }) +
+            sse('state', 8, { check: 'web-1', owner: 'm', status: 'critical', count: 4, message: 'told by the stream', date: new Date().toISOString() }),
+        });
+      });
+      await visit(page, server, '#/checks?name=web-');
+      await page.locator('tr[data-check="web-1"][data-status="ok"]').waitFor();
+      rowsShown();
+      const row = page.locator('tr[data-check="web-1"][data-status="critical"]');
+      await row.waitFor();
+      await row.getByText('told by the stream').waitFor();
+      assert.match(streamUrl, /types=state(%2C|,)event(%2C|,)cluster/);
+    }));
+
   test('the cluster page lists the member, director and orphans', () =>
     withPage('cluster', async (page) => {
       const cluster = (await server.api('cluster')).json;

@@ -123,8 +123,9 @@ export function ChecksPage({ query }: { query: URLSearchParams }) {
       setPatched((p) => ({ ...p, [data.check]: data }));
     }
   });
-  // A state message needs a read when it concerns a row on screen or may add one to this
-  // (status-filtered) view; with 100,000 checks most messages need none.
+  // A row on screen is patched in place; the page is read again only when a state message
+  // may move a row into or out of a status-filtered view (with 100,000 checks most messages
+  // need no read at all).
   const wanted = filters.status ? filters.status.split(',') : [];
   useRefetch(
     page.reload,
@@ -132,6 +133,7 @@ export function ChecksPage({ query }: { query: URLSearchParams }) {
       t === 'state-deleted' ||
       (t === 'cluster' && d?.change === 'monitor') ||
       (t === 'state' &&
+        wanted.length > 0 &&
         (page.data?.rows.some((r) => r.check === d?.check) === true || wanted.includes(d?.status))),
     5000,
   );
