@@ -2,7 +2,7 @@
 // Screenshots of every page of the web UI, for the README (docs/screenshots/).
 //
 //   node ui/scripts/screenshots.mjs --url http://127.0.0.1:8080 [--token T] [--out DIR]
-//   node ui/scripts/screenshots.mjs --demo [--binary build/9volt] [--out DIR]
+//   node ui/scripts/screenshots.mjs --demo [--binary build/9volt] [--out DIR] [--color-scheme dark]
 //
 // --url shoots a running server. --demo starts a small demo cluster first (a real etcd, two
 // `9volt server`s, checks that pass, fail, warn, sit disabled or orphaned; the harness of
@@ -21,6 +21,7 @@ const { values: opts } = parseArgs({
     out: { type: 'string', default: join(root, 'docs/screenshots') },
     demo: { type: 'boolean', default: false },
     binary: { type: 'string' },
+    'color-scheme': { type: 'string', default: 'light' },
   },
 });
 if (!opts.url && !opts.demo) {
@@ -91,7 +92,7 @@ const shots = [
 ];
 try {
   for (const [name, hash, viewport] of shots) {
-    const context = await browser.newContext({ viewport, deviceScaleFactor: 1, colorScheme: 'light' });
+    const context = await browser.newContext({ viewport, deviceScaleFactor: 1, colorScheme: opts['color-scheme'] });
     if (opts.token) {
       await context.addInitScript((t) => sessionStorage.setItem('ninevolt.token', t), opts.token);
     }
