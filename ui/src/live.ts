@@ -55,13 +55,33 @@ function streamUrl(): string {
   return apiUrl(`stream?${params}`);
 }
 
+// While polling, the stream is tried again now and then: behind a load balancer, members
+// being upgraded one by one may gain the route.
+const STREAM_RETRY_TICKS = 30;
+let ticks = 0;
+
 function startPolling(detail: string) {
   closeSource();
   live.set({ mode: 'polling', detail });
   if (pollTimer === undefined) {
-    pollTimer = window.setInterval(() => emit('tick', null), POLL_MS);
+    ticks = 0;
+    pollTimer = window.setInterval(() => {
+      if (document.hidden) {
+        return;  // a hidden tab reads nothing; it catches up when shown (below)
+      }
+      emit('tick', null);
+      if (++ticks % STREAM_RETRY_TICKS === 0) {
+        connect();
+      }
+    }, POLL_MS);
   }
 }
+
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden && pollTimer !== undefined) {
+    emit('tick', null);
+  }
+});
 
 function stopPolling() {
   if (pollTimer !== undefined) {
