@@ -254,6 +254,23 @@ describe('web UI', () => {
       assert.ok(!(await page.content()).includes(SECRET), 'the secret never reaches the page');
     }));
 
+  test('keyboard first: a skip link, labelled controls, sortable headers say how they sort', () =>
+    withPage('a11y', async (page) => {
+      await visit(page, server, '#/checks');
+      await page.locator('tr[data-check="refused"]').waitFor();
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+      await page.keyboard.press('Enter');
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+      const unlabelled = await page.evaluate(() =>
+        [...document.querySelectorAll('input, select, button')]
+          .filter((e) => !e.labels?.length && !e.getAttribute('aria-label') && !e.textContent?.trim())
+          .map((e) => e.outerHTML));
+      assert.deepEqual(unlabelled, []);
+      assert.equal(await page.locator('th[aria-sort="ascending"]').count(), 1);
+      await page.locator('[role="status"][aria-live="polite"].live').waitFor();
+    }));
+
   test('on a phone the checks table reads as cards', () =>
     withPage('phone', async (page) => {
       await visit(page, server, '#/checks');
