@@ -74,7 +74,7 @@ nlohmann::json entryOf(const std::string& name, const nlohmann::json& monitor,
   if (!e.contains("owner")) {
     e["owner"] = "";
   }
-  auto field = [&monitor](const char* key, nlohmann::json fallback) {
+  auto field = [&monitor](const char* key, const nlohmann::json& fallback) {
     return monitor.is_object() && monitor.contains(key) ? monitor[key] : fallback;
   };
   e["type"] = field("type", "");

@@ -253,7 +253,8 @@ export function ChecksPage({ query }: { query: URLSearchParams }) {
                   ? 'No check matches these filters.'
                   : 'No checks yet: push some with `9volt cfg` or POST /api/v1/monitor.'
                 : `Checks ${firstRow.toLocaleString()}–${(firstRow + rows.length - 1).toLocaleString()}${page.data.next ? ', more on the next pages' : ''}`}
-              {page.loading ? ' (updating…)' : ''}
+              {/* not announced: it flickers on every live refresh */}
+              <span aria-hidden="true">{page.loading ? ' (updating…)' : ''}</span>
             </p>
             {rows.length > 0 && (
               <div class="table-wrap">
