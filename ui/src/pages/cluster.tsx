@@ -1,5 +1,5 @@
 // Cluster: the members (tags, checks each runs), the director, orphaned checks, health.
-import { ErrorNote, Loading, Section, Time, useAsync, useNow, usePageTitle } from '../components';
+import { ErrorNote, Loading, Section, StatusBadge, Time, useAsync, useNow, usePageTitle } from '../components';
 import { getJson } from '../api';
 import { plural } from '../format';
 import { useRefetch } from '../live';
@@ -83,6 +83,7 @@ export function ClusterPage() {
                     <th scope="col">Host</th>
                     <th scope="col">Listen</th>
                     <th scope="col">Tags</th>
+                    <th scope="col">Health</th>
                     <th scope="col" class="num">Checks</th>
                     <th scope="col">Version</th>
                     <th scope="col">Started</th>
@@ -108,6 +109,18 @@ export function ClusterPage() {
                       </td>
                       <td data-label="Tags">
                         {m.tags.length ? m.tags.map((t) => <span class="tag" key={t}>{t}</span>) : <span class="muted">–</span>}
+                      </td>
+                      <td data-label="Health">
+                        {m.id === thisId && me.data ? (
+                          <span title="this member's /status/check">
+                            <StatusBadge status={me.data.status === 'ok' ? 'ok' : 'critical'} />
+                            {me.data.status === 'ok' ? '' : ` ${me.data.status}`}
+                          </span>
+                        ) : (
+                          <span title="its member record lives on a lease it renews: listed means alive">
+                            <StatusBadge status="ok" /> <span class="muted small">lease alive</span>
+                          </span>
+                        )}
                       </td>
                       <td data-label="Checks" class="num">
                         <a href={href('checks', undefined, { owner: m.id })}>{m.checks.toLocaleString()}</a>
