@@ -21,7 +21,15 @@ packages=(
   dnsmasq-base python3-aiosmtpd
   # lint
   clang-format clang-tidy
+  # browser tests of the web UI (tests/browser: driven by playwright-core from npm; no
+  # browser is ever downloaded)
+  chromium
 )
+# The web UI (ui/) is built with Node.js and npm: Debian's, unless a node is already on PATH
+# (e.g. a newer one from nodesource or nvm).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

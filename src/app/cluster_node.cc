@@ -52,14 +52,20 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
       .workers = options_.workers,
       .max_processes = options_.max_exec,
       .registry = builtinChecks(id),
-      .on_result = [publisher = publisher_.get(),
-                    dispatcher = dispatcher_.get()](const engine::RunReport& r) {
+      .on_result = [publisher = publisher_.get(), dispatcher = dispatcher_.get(),
+                    log = events_.get()](const engine::RunReport& r) {
         publisher->onResult(r);
         if (r.transition) {
           dispatcher->onTransition(r.check, *r.transition);
-          spdlog::info("check '{}': {} -> {} after {} result(s): {}", r.check,
-                       state::stateName(r.transition->from), state::stateName(r.transition->to),
-                       r.count, r.result.message);
+          auto text = fmt::format("check '{}': {} -> {} after {} result(s): {}", r.check,
+                                  state::stateName(r.transition->from),
+                                  state::stateName(r.transition->to), r.count, r.result.message);
+          spdlog::info("{}", text);
+          // The check's history (the UI's check page); as many as alerts, none at steady state.
+          log->record(r.transition->to == state::CheckState::kOk        ? store::kEventInfo
+                      : r.transition->to == state::CheckState::kWarning ? store::kEventWarning
+                                                                        : store::kEventError,
+                      store::event_kind::kCheckState, std::move(text), r.check);
         }
       }});
   auto* log = events_.get();

@@ -26,6 +26,7 @@
 #include "common/version.h"
 #include "etcd/embedded_etcd.h"
 #include "store/store.h"
+#include "ui_assets/ui_routes.h"
 
 namespace ninevolt::app {
 namespace {
@@ -86,6 +87,7 @@ api::Router makeRouter(const std::string& member_id, const Health& health, const
   api::v1::addRoutes(router, {.store = std::move(store),
                               .allow_exec = options.api_allow_exec,
                               .authorize = auth.authorizer()});
+  ui_assets::addRoutes(router);  // /ui: the embedded web UI (open; its API calls carry tokens)
   router.get(
       "/status/check",
       [member_id, &health, &node](const api::Request&) {
@@ -272,6 +274,7 @@ int runServer(const ServerOptions& options) {
                options.tags.empty() ? "" : " tags " + common::join(options.tags, ","));
   spdlog::info("API:    {}/", base);
   spdlog::info("health: {}/status/check", base);
+  spdlog::info("UI:     {}/ui/", base);
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {

@@ -1,4 +1,5 @@
-// GET /api/v1/state: every check (monitor) with its state, filtered and paged.
+// GET /api/v1/state: every check (monitor) with its state, filtered and paged; and
+// GET /api/v1/state/summary: counts by status, type and owner.
 //
 // Stays fast with 100,000 checks: monitors are read in pages of kPage keys (a range from the
 // `after` cursor, at one pinned revision), and for each page the state keys of the same name
@@ -6,6 +7,10 @@
 // matches nothing reads everything once, in pages (~200 etcd reads for 100k checks), never
 // the whole prefix in one answer.
 
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <set>
 
 #include <fmt/format.h>
@@ -62,10 +67,25 @@ struct LiveMembers {
 
   // No eligible member: an untagged check needs any member, a tagged one a member with its
   // tag.
-  bool orphans(const std::string& member_tag) const {
-    return !any || (!member_tag.empty() && !tags.contains(member_tag));
+  bool orphans(const nlohmann::json& monitor) const {
+    const bool disabled = monitor.is_object() && monitor.value("disable", false);
+    const auto tag = monitor.is_object() ? monitor.value("member-tag", "") : std::string();
+    return !disabled && (!any || (!tag.empty() && !tags.contains(tag)));
   }
 };
+
+Result<LiveMembers> liveMembers(const Context& ctx) {
+  auto members = ctx.store->listMembers();
+  if (!members) {
+    return tl::unexpected(members.error());
+  }
+  LiveMembers live;
+  for (const auto& m : *members) {
+    live.any = true;
+    live.tags.insert(m.tags.begin(), m.tags.end());
+  }
+  return live;
+}
 
 // One check as GET /state shows it: the state key's fields (the original's check, owner,
 // status, count, message, date, plus ours) and from the monitor type, tags, member-tag,
@@ -83,7 +103,7 @@ nlohmann::json entryOf(const std::string& name, const nlohmann::json& monitor,
   if (!e.contains("owner")) {
     e["owner"] = "";
   }
-  auto field = [&monitor](const char* key, nlohmann::json fallback) {
+  auto field = [&monitor](const char* key, const nlohmann::json& fallback) {
     return monitor.is_object() && monitor.contains(key) ? monitor[key] : fallback;
   };
   e["type"] = field("type", "");
@@ -91,14 +111,73 @@ nlohmann::json entryOf(const std::string& name, const nlohmann::json& monitor,
   e["member-tag"] = field("member-tag", "");
   e["description"] = field("description", "");
   e["disabled"] = disabled;
-  const auto& tag = e["member-tag"];
-  const bool orphaned = !disabled && live.orphans(tag.is_string() ? tag.get<std::string>() : "");
+  const bool orphaned = live.orphans(monitor);
   if (orphaned) {
     e["last-status"] = e["status"];
     e["status"] = "orphaned";
   }
   e["orphaned"] = orphaned;
   return e;
+}
+
+// One check as the scan finds it: the parsed monitor (null if unparsable) and its state key
+// (nullptr if none yet).
+using CheckVisitor = std::function<bool(const std::string& name, const nlohmann::json& monitor,
+                                        const nlohmann::json* state)>;
+
+// Walks the checks in name order from the monitor key `from` up to `end`, at one etcd
+// revision: a page of kPage monitors, then the states of the same name range in one more
+// read. visit() returns false to stop; the answer says whether any check came after the one
+// it stopped at.
+Result<bool> scanChecks(const Context& ctx, std::string from, const std::string& end,
+                        const CheckVisitor& visit) {
+  const auto& keys = ctx.store->keys();
+  auto& client = ctx.store->client();
+  int64_t revision = 0;
+  while (true) {
+    auto page = client.range(from, {.limit = kPage, .revision = revision, .range_end = end});
+    if (!page) {
+      return tl::unexpected(page.error());
+    }
+    revision = page->revision;  // every later page at the same revision
+    if (page->kvs.empty()) {
+      return false;
+    }
+    auto first = store::Keys::nameUnder(keys.monitorPrefix(), page->kvs.front().key);
+    auto last = store::Keys::nameUnder(keys.monitorPrefix(), page->kvs.back().key);
+    std::map<std::string, nlohmann::json> states;
+    if (first && last) {
+      auto st = client.range(keys.state(*first),
+                             {.revision = revision, .range_end = keys.state(*last) + '\0'});
+      if (!st) {
+        return tl::unexpected(st.error());
+      }
+      for (const auto& kv : st->kvs) {
+        if (auto n = store::Keys::nameUnder(keys.statePrefix(), kv.key)) {
+          if (auto j = common::parseJson(kv.value)) {
+            states[*n] = std::move(*j);
+          }
+        }
+      }
+    }
+    for (size_t i = 0; i < page->kvs.size(); ++i) {
+      const auto& kv = page->kvs[i];
+      auto name = store::Keys::nameUnder(keys.monitorPrefix(), kv.key);
+      if (!name) {
+        continue;
+      }
+      auto monitor = common::parseJson(kv.value);
+      auto st = states.find(*name);
+      if (!visit(*name, monitor ? *monitor : nlohmann::json(),
+                 st == states.end() ? nullptr : &st->second)) {
+        return i + 1 < page->kvs.size() || page->more;
+      }
+    }
+    if (!page->more) {
+      return false;
+    }
+    from = page->kvs.back().key + '\0';
+  }
 }
 
 Response listState(const Context& ctx, const Request& request) {
@@ -124,79 +203,37 @@ Response listState(const Context& ctx, const Request& request) {
     return Response::problems(400, problems);
   }
   const auto& keys = ctx.store->keys();
-  auto& client = ctx.store->client();
-  const std::string monitor_end = etcd::prefixRangeEnd(keys.monitorPrefix());
+  std::string end = etcd::prefixRangeEnd(keys.monitorPrefix());
   std::string from = keys.monitorPrefix();
-  if (auto after = request.queryValue("after"); after && !after->empty()) {
+  if (auto check = request.queryValue("check"); check && !check->empty()) {
+    // Exactly this check: a one-key range (the UI's detail page).
+    from = keys.monitor(*check);
+    end = from + '\0';
+  } else if (auto after = request.queryValue("after"); after && !after->empty()) {
     from = keys.monitor(*after) + std::string(1, '\0');
   }
 
-  LiveMembers live;
-  auto members = ctx.store->listMembers();
-  if (!members) {
-    return storeError(members.error());
+  auto live = liveMembers(ctx);
+  if (!live) {
+    return storeError(live.error());
   }
-  for (const auto& m : *members) {
-    live.any = true;
-    live.tags.insert(m.tags.begin(), m.tags.end());
-  }
-
   auto out = nlohmann::json::array();
-  int64_t revision = 0;
   std::string next;
-  while (true) {
-    auto page =
-        client.range(from, {.limit = kPage, .revision = revision, .range_end = monitor_end});
-    if (!page) {
-      return storeError(page.error());
-    }
-    revision = page->revision;  // every later page at the same revision
-    if (page->kvs.empty()) {
-      break;
-    }
-    // The states of this page's names: one range over the same names.
-    auto first = store::Keys::nameUnder(keys.monitorPrefix(), page->kvs.front().key);
-    auto last = store::Keys::nameUnder(keys.monitorPrefix(), page->kvs.back().key);
-    std::map<std::string, nlohmann::json> states;
-    if (first && last) {
-      auto st = client.range(keys.state(*first),
-                             {.revision = revision, .range_end = keys.state(*last) + '\0'});
-      if (!st) {
-        return storeError(st.error());
-      }
-      for (const auto& kv : st->kvs) {
-        if (auto n = store::Keys::nameUnder(keys.statePrefix(), kv.key)) {
-          if (auto j = common::parseJson(kv.value)) {
-            states[*n] = std::move(*j);
-          }
+  auto more = scanChecks(
+      ctx, from, end,
+      [&](const std::string& name, const nlohmann::json& monitor, const nlohmann::json* state) {
+        auto entry = entryOf(name, monitor, state, *live);
+        if (!filter.matches(entry)) {
+          return true;
         }
-      }
-    }
-    for (size_t i = 0; i < page->kvs.size(); ++i) {
-      const auto& kv = page->kvs[i];
-      auto name = store::Keys::nameUnder(keys.monitorPrefix(), kv.key);
-      if (!name) {
-        continue;
-      }
-      auto monitor = common::parseJson(kv.value);
-      auto st = states.find(*name);
-      auto entry = entryOf(*name, monitor ? *monitor : nlohmann::json(),
-                           st == states.end() ? nullptr : &st->second, live);
-      if (!filter.matches(entry)) {
-        continue;
-      }
-      out.push_back(std::move(entry));
-      if (out.size() == limit) {
-        if (i + 1 < page->kvs.size() || page->more) {
-          next = *name;
-        }
-        break;
-      }
-    }
-    if (out.size() == limit || !page->more) {
-      break;
-    }
-    from = page->kvs.back().key + '\0';
+        out.push_back(std::move(entry));
+        return out.size() < limit;
+      });
+  if (!more) {
+    return storeError(more.error());
+  }
+  if (*more && !out.empty()) {
+    next = out.back()["check"].get<std::string>();
   }
   auto r = Response::json(200, out.dump());
   if (!next.empty()) {
@@ -206,10 +243,80 @@ Response listState(const Context& ctx, const Request& request) {
   return r;
 }
 
+// GET /api/v1/state/summary: how many checks there are by status, type and owner (the UI's
+// overview). The same paged scan as GET /state, counting instead of listing (no per-check
+// JSON built). With 100,000 checks a scan takes about a second, and every open overview
+// asks every few seconds: one scan answers all requests within kSummaryTtl of it.
+constexpr auto kSummaryTtl = std::chrono::seconds(2);
+
+struct SummaryCache {
+  std::mutex mu;  // held during a scan: a request meanwhile waits for its answer
+  std::chrono::steady_clock::time_point at;
+  std::string body;
+};
+
+Response stateSummary(const Context& ctx, SummaryCache& cache) {
+  std::lock_guard lock(cache.mu);
+  if (!cache.body.empty() && std::chrono::steady_clock::now() - cache.at < kSummaryTtl) {
+    return Response::json(200, cache.body);
+  }
+  const auto& keys = ctx.store->keys();
+  int64_t total = 0;
+  std::map<std::string, int64_t> by_status{{"ok", 0},      {"warning", 0},  {"critical", 0},
+                                           {"pending", 0}, {"disabled", 0}, {"orphaned", 0}};
+  std::map<std::string, int64_t> by_type;
+  std::map<std::string, int64_t> by_owner;
+  auto text = [](const nlohmann::json* j, const char* key) {
+    if (j == nullptr || !j->is_object()) {
+      return std::string();
+    }
+    auto it = j->find(key);
+    return it != j->end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  auto live = liveMembers(ctx);
+  if (!live) {
+    return storeError(live.error());
+  }
+  auto scanned = scanChecks(
+      ctx, keys.monitorPrefix(), etcd::prefixRangeEnd(keys.monitorPrefix()),
+      [&](const std::string&, const nlohmann::json& monitor, const nlohmann::json* state) {
+        ++total;
+        // As entryOf() decides: disabled wins, then orphaned; no state yet is pending.
+        bool disabled = monitor.is_object() && monitor.value("disable", false);
+        bool orphaned = live->orphans(monitor);
+        std::string status = text(state, "status");
+        ++by_status[disabled         ? "disabled"
+                    : orphaned       ? "orphaned"
+                    : status.empty() ? "pending"
+                                     : status];
+        ++by_type[text(&monitor, "type")];
+        if (auto owner = text(state, "owner"); !owner.empty() && !orphaned) {
+          ++by_owner[owner];
+        }
+        return true;
+      });
+  if (!scanned) {
+    return storeError(scanned.error());
+  }
+  cache.body = nlohmann::json{
+      {"total", total},
+      {"by_status", by_status},
+      {"by_type", by_type},
+      {"by_owner",
+       by_owner}}.dump();
+  cache.at = std::chrono::steady_clock::now();
+  return Response::json(200, cache.body);
+}
+
 }  // namespace
 
 void addStateRoutes(Router& router, const Context& context) {
   router.get("/api/v1/state", [context](const Request& r) { return listState(context, r); },
+             {.blocking = true});
+  router.get("/api/v1/state/summary",
+             [context, cache = std::make_shared<SummaryCache>()](const Request&) {
+               return stateSummary(context, *cache);
+             },
              {.blocking = true});
 }
 

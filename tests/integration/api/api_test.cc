@@ -1,6 +1,6 @@
 // The /api/v1 contract against a running `9volt server` and a real etcd: every route, bad
 // input (400 naming object and field, 404, 405, 413, 415), auth (401/403, open routes),
-// nothing written on a rejected request, secrets redacted, HTTPS.
+// nothing written on a rejected request, secrets redacted, HTTPS; and the embedded /ui.
 #include <cstdio>
 #include <fstream>
 
@@ -302,6 +302,33 @@ TEST_F(Api, StateClusterOrphansEvents) {
   auto badq = call(port_, "GET", "/api/v1/state?limit=0&status=sad", "", kRo);
   EXPECT_EQ(badq.status, 400);
   EXPECT_EQ(badq.json()["problems"].size(), 2U);
+  // check=: exactly one check (the UI's detail page), even where a name filter matches more.
+  auto one = call(port_, "GET", "/api/v1/state?check=web", "", kRo).json();
+  ASSERT_EQ(one.size(), 1U);
+  EXPECT_EQ(one[0]["check"], "web");
+  EXPECT_EQ(call(port_, "GET", "/api/v1/state?check=we", "", kRo).json().size(), 0U);
+  EXPECT_EQ(call(port_, "GET", "/api/v1/state?check=web&status=ok", "", kRo).json().size(), 0U);
+
+  // The overview's counts: every check once, by status, type and owner.
+  auto summary = call(port_, "GET", "/api/v1/state/summary", "", kRo);
+  ASSERT_EQ(summary.status, 200) << summary.body;
+  auto sj = summary.json();
+  EXPECT_EQ(sj["total"], 2);
+  EXPECT_EQ(sj["by_status"]["critical"], 1);
+  EXPECT_EQ(sj["by_status"]["orphaned"], 1);  // db: member-tag mars, on no member
+  EXPECT_EQ(sj["by_status"]["pending"], 0);
+  EXPECT_EQ(sj["by_status"]["ok"], 0);
+  EXPECT_EQ(sj["by_type"]["http"], 1);
+  EXPECT_EQ(sj["by_type"]["tcp"], 1);
+  EXPECT_EQ(sj["by_owner"].size(), 1U);
+  EXPECT_EQ(call(port_, "GET", "/api/v1/state/summary").status, 401);
+  ASSERT_EQ(call(port_, "POST", "/api/v1/monitor/web/disable", "", kRw).status, 200);
+  // One scan answers for 2 s: the change shows within that.
+  EXPECT_TRUE(eventually([&] {
+    return call(port_, "GET", "/api/v1/state/summary", "", kRo).json()["by_status"]["disabled"]
+           == 1;
+  }));
+  ASSERT_EQ(call(port_, "POST", "/api/v1/monitor/web/enable", "", kRw).status, 200);
 
   auto cluster = call(port_, "GET", "/api/v1/cluster", "", kRo).json();
   ASSERT_EQ(cluster["Members"].size(), 1U);
@@ -322,6 +349,39 @@ TEST_F(Api, StateClusterOrphansEvents) {
   }));
   EXPECT_EQ(call(port_, "GET", "/api/v1/event?limit=1", "", kRo).json().size(), 1U);
   EXPECT_EQ(call(port_, "GET", "/api/v1/event?since=yesterday", "", kRo).status, 400);
+}
+
+// The embedded web UI: open (its API calls carry the token), index.html revalidated, hashed
+// assets cached for a year, 304 on a matching ETag, gzip when asked for.
+TEST_F(Api, WebUi) {
+  startSecured();
+  auto redirect = call(port_, "GET", "/ui");
+  EXPECT_EQ(redirect.status, 301);
+  EXPECT_EQ(redirect.headers["Location"], "ui/");  // relative: a path prefix survives
+  auto index = call(port_, "GET", "/ui/");
+  ASSERT_EQ(index.status, 200);
+  EXPECT_THAT(index.headers["Content-Type"], HasSubstr("text/html"));
+  EXPECT_EQ(index.headers["Cache-Control"], "no-cache");
+  EXPECT_THAT(index.body, HasSubstr("<title>9volt</title>"));
+  ASSERT_FALSE(index.headers["ETag"].empty());
+  EXPECT_EQ(call(port_, "GET", "/ui/index.html").body, index.body);
+  auto same = call(port_, "GET", "/ui/", "", {{"If-None-Match", index.headers["ETag"]}});
+  EXPECT_EQ(same.status, 304);
+  EXPECT_TRUE(same.body.empty());
+
+  // The script index.html loads (built with a content hash in its name).
+  auto at = index.body.find("assets/");
+  ASSERT_NE(at, std::string::npos);
+  std::string asset = index.body.substr(at, index.body.find('"', at) - at);
+  auto js = call(port_, "GET", "/ui/" + asset);
+  ASSERT_EQ(js.status, 200) << asset;
+  EXPECT_THAT(js.headers["Cache-Control"], HasSubstr("immutable"));
+  EXPECT_THAT(js.headers["Content-Type"], HasSubstr(asset.ends_with(".js") ? "javascript" : "css"));
+  auto gz = call(port_, "GET", "/ui/" + asset, "", {{"Accept-Encoding", "gzip, br"}});
+  EXPECT_EQ(gz.headers["Content-Encoding"], "gzip");
+  EXPECT_LT(gz.body.size(), js.body.size());
+  EXPECT_EQ(call(port_, "GET", "/ui/assets/nope.js").status, 404);
+  EXPECT_EQ(call(port_, "GET", "/ui/nope.html").status, 404);
 }
 
 TEST_F(Api, ExecAllowedWithFlag) {

@@ -1,0 +1,309 @@
+// Browser tests of the web UI (issue 6 §5): Debian's chromium, driven by playwright-core,
+// against real `9volt server`s on a real etcd with checks loaded, two of them against TCP
+// ports this test opens and closes. Screenshots of failures go to the working directory
+// (ctest's: <build>/tests/browser).
+//
+//   node --test tests/browser/ui.test.mjs   (NINEVOLT_BINARY=build/9volt by default)
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  Server, Target, eventually, launchBrowser, startEtcd, tempDir, writeConfig,
+} from './harness.mjs';
+
+const SECRET = 'hook-secret-do-not-show';
+const TOKEN = 'browser-test-token';
+const STEP_MS = 20000;  // a UI step (navigation, a click's effect)
+// A state change must show without reload: at once over the stream, within the 10 s poll
+// without it, plus the check's interval and the state publisher's 1 s flush.
+const LIVE_MS = 30000;
+
+let dir;
+let etcd;
+let server;
+let browser;
+const up = await Target.create();  // open: the check "flip" is ok
+const down = await Target.create();  // never opened: "refused" is critical
+
+function monitors() {
+  return {
+    flip: { type: 'tcp', host: '127.0.0.1', port: up.port, interval: '1s', 'critical-threshold': 1,
+      description: 'a port the test opens and closes', tags: ['test', 'flip'], 'critical-alerter': ['hook'] },
+    refused: { type: 'tcp', host: '127.0.0.1', port: down.port, interval: '1s', tags: ['test'],
+      'critical-threshold': 1, 'critical-alerter': ['hook'] },
+    toggled: { type: 'tcp', host: '127.0.0.1', port: up.port, interval: '2s', tags: ['test'] },
+    'api-health': { type: 'http', host: '127.0.0.1', port: up.port, url: '/', interval: '5s', tags: ['web'] },
+    'web-0': { type: 'tcp', host: '127.0.0.1', port: up.port, interval: '3s', tags: ['web'] },
+    'web-1': { type: 'tcp', host: '127.0.0.1', port: up.port, interval: '3s', tags: ['web'] },
+    sleeping: { type: 'tcp', host: '127.0.0.1', port: up.port, interval: '3s', disable: true },
+    'mars-only': { type: 'tcp', host: '127.0.0.1', port: up.port, interval: '3s', 'member-tag': 'mars' },
+  };
+}
+const CHECKS = Object.keys(monitors()).length;
+
+// Runs body with a fresh page; on failure saves a screenshot named after the test.
+async function withPage(name, body, { viewport = { width: 1280, height: 800 } } = {}) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.setDefaultTimeout(STEP_MS);
+  try {
+    await body(page);
+    assert.deepEqual(errors, [], 'no uncaught errors in the page');
+  } catch (e) {
+    const file = join(process.cwd(), `failure-${name.replace(/[^a-z0-9]+/gi, '-')}.png`);
+    await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+    console.error(`screenshot of the failure: ${file}`);
+    throw e;
+  } finally {
+    await context.close();
+  }
+}
+
+async function visit(page, srv, hash) {
+  await page.goto(`${srv.base}/ui/${hash}`);
+}
+
+before(async () => {
+  dir = tempDir();
+  etcd = await startEtcd(dir.path);
+  await up.open();
+  const load = writeConfig(join(dir.path, 'config'), {
+    alerters: { hook: { type: 'webhook', options: { url: 'http://127.0.0.1:9/hook', secret: SECRET } } },
+    monitors: monitors(),
+  });
+  server = await Server.start(dir.path, 'server', etcd.endpoint, { load });
+  // The first results are in etcd: flip ok, refused critical.
+  await eventually(async () => (await server.state('flip'))?.status === 'ok', 'flip ok', 30000);
+  await eventually(async () => (await server.state('refused'))?.status === 'critical', 'refused critical', 30000);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await server?.proc.stop();
+  await etcd?.proc.stop();
+  await up.close();
+  if (process.exitCode && dir) {
+    console.error(`logs kept in ${dir.path}`);
+  } else {
+    dir?.remove();
+  }
+});
+
+describe('web UI', () => {
+  test('the overview shows counts, failing checks and cluster health', () =>
+    withPage('overview', async (page) => {
+      await visit(page, server, '');
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      const total = page.locator('.count-total .count-n');
+      await eventually(async () => (await total.textContent()) === String(CHECKS), `total ${CHECKS}`, STEP_MS);
+      assert.equal(await page.locator('.count-disabled .count-n').textContent(), '1');
+      assert.ok(Number(await page.locator('.count-critical .count-n').textContent()) >= 1);
+      await page.locator('ul.failing').getByRole('link', { name: 'refused' }).waitFor();
+      await page.getByTestId('cluster-health').getByText('orphaned check').waitFor();  // mars-only
+      // A count links to the filtered checks page.
+      await page.locator('.count-critical').click();
+      await page.waitForURL(/#\/checks\?status=critical/);
+      await page.locator('tr[data-check="refused"]').waitFor();
+    }));
+
+  test('the checks table pages, filters and searches on the server', () =>
+    withPage('checks', async (page) => {
+      await visit(page, server, '#/checks');
+      await eventually(async () => (await page.locator('tbody tr').count()) === CHECKS, `${CHECKS} rows`);
+      // Status filter: only critical rows.
+      await page.getByLabel('Status').selectOption('critical');
+      await page.waitForURL(/status=critical/);
+      await eventually(async () => {
+        const statuses = await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.status));
+        return statuses.length >= 1 && statuses.every((s) => s === 'critical') && statuses.includes('critical');
+      }, 'only critical rows');
+      await page.getByRole('button', { name: 'Clear filters' }).click();
+      // Name search (debounced): "web-" matches two.
+      await page.getByLabel('Name contains').fill('web-');
+      await eventually(async () => {
+        const names = await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.check));
+        return names.join(',') === 'web-0,web-1';
+      }, 'web-0 and web-1');
+      // Paging (any limit in the URL is kept; 2 per page here): flip, refused | toggled.
+      const names = () => page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.check).join(','));
+      await visit(page, server, '#/checks?tag=test&limit=2');
+      await eventually(async () => (await names()) === 'flip,refused', 'page 1: flip, refused');
+      await page.getByRole('button', { name: 'Next →' }).click();
+      await eventually(async () => (await names()) === 'toggled', 'page 2: toggled');
+      assert.equal(await page.getByRole('button', { name: 'Next →' }).isDisabled(), true);
+      await page.getByRole('button', { name: '← Previous' }).click();
+      await eventually(async () => (await names()) === 'flip,refused', 'back to page 1');
+      // Sorting by status puts critical first.
+      await visit(page, server, '#/checks');
+      await eventually(async () => (await page.locator('tbody tr').count()) === CHECKS, 'all rows');
+      await page.getByRole('button', { name: /^Status/ }).click();
+      assert.equal(await page.locator('tbody tr').first().getAttribute('data-status'), 'critical');
+    }));
+
+  test('the check page shows spec, state and history; disabling it writes etcd', () =>
+    withPage('check-detail', async (page) => {
+      await visit(page, server, '#/check/toggled');
+      await page.getByRole('heading', { name: 'toggled' }).waitFor();
+      await page.getByText(String(up.port), { exact: true }).first().waitFor();  // spec: port
+      await page.getByTestId('check-status').getByText('ok').waitFor();
+      await page.getByRole('heading', { name: 'Timings' }).waitFor();
+      await page.getByRole('button', { name: 'Disable check' }).click();
+      await page.getByRole('button', { name: 'Enable check' }).waitFor();
+      const spec = await server.api('monitor/toggled');
+      assert.equal(spec.json.disable, true, 'disabled in etcd');
+      await page.getByTestId('check-status').getByText('disabled').waitFor();
+      await page.getByRole('button', { name: 'Enable check' }).click();
+      await page.getByRole('button', { name: 'Disable check' }).waitFor();
+      assert.equal((await server.api('monitor/toggled')).json.disable, false, 'enabled in etcd');
+    }));
+
+  test('a state change appears without a reload', () =>
+    withPage('live', async (page) => {
+      await visit(page, server, '#/check/flip');
+      await page.getByTestId('check-status').getByText('ok').waitFor();
+      await page.evaluate(() => {
+        window.__sameDocument = true;
+      });
+      const t0 = Date.now();
+      await up.close();
+      try {
+        await page.getByTestId('check-status').getByText('critical').waitFor({ timeout: LIVE_MS });
+        const mode = await page.locator('.live').getAttribute('class');
+        console.log(`flip critical in the UI after ${Date.now() - t0} ms (${mode})`);
+        assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload');
+        // The transition is in the check's history (a check-state event).
+        await page.locator('li[data-kind="check-state"]').getByText('ok -> critical').waitFor({ timeout: LIVE_MS });
+        // The checks page too, and back to ok when the port opens again.
+        await page.goto(`${server.base}/ui/#/checks?tag=flip`);
+        await page.locator('tr[data-check="flip"][data-status="critical"]').waitFor();
+        await page.evaluate(() => {
+          window.__sameDocument = true;
+        });
+      } finally {
+        await up.open();
+      }
+      await page.locator('tr[data-check="flip"][data-status="ok"]').waitFor({ timeout: LIVE_MS });
+      assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload');
+    }));
+
+  // The stream's contract (GET /api/v1/stream, Server-Sent Events), played by the test: the
+  // page asks for the three message types and applies a state message to the row on screen.
+  test('messages of the live stream update the page as they come', () =>
+    withPage('stream', async (page) => {
+      let streamUrl = '';
+      let rowsShown;
+      const shown = new Promise((r) => {
+        rowsShown = r;
+      });
+      await page.route('**/api/v1/stream?*', async (route) => {
+        streamUrl = route.request().url();
+        await shown;  // the message comes after the page has its rows
+        const sse = (type, id, data) => `event: ${type}\nid: ${id}\ndata: ${JSON.stringify(data)}\n\n`;
+        await route.fulfill({
+          status: 200,
+          headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' },
+          body: 'retry: 600000\n' +
+            sse('hello', 7, { member: 'm', revision: 7 }) +
+            sse('state', 8, { check: 'web-1', owner: 'm', status: 'critical', count: 4, message: 'told by the stream', date: new Date().toISOString() }),
+        });
+      });
+      await visit(page, server, '#/checks?name=web-');
+      await page.locator('tr[data-check="web-1"][data-status="ok"]').waitFor();
+      rowsShown();
+      const row = page.locator('tr[data-check="web-1"][data-status="critical"]');
+      await row.waitFor();
+      await row.getByText('told by the stream').waitFor();
+      assert.match(streamUrl, /types=state(%2C|,)event(%2C|,)cluster/);
+    }));
+
+  test('the cluster page lists the member, director and orphans', () =>
+    withPage('cluster', async (page) => {
+      const cluster = (await server.api('cluster')).json;
+      const id = Object.keys(cluster.Members)[0];
+      await visit(page, server, '#/cluster');
+      const row = page.locator(`tr[data-member="${id}"]`);
+      await row.waitFor();
+      await row.getByText('director').waitFor();
+      await row.getByText('(this one)').waitFor();
+      await page.getByTestId('orphans').getByRole('link', { name: 'mars-only' }).waitFor();
+    }));
+
+  test('events are listed, and new ones arrive', () =>
+    withPage('events', async (page) => {
+      await visit(page, server, '#/events');
+      await page.getByTestId('events').locator('li').first().waitFor();
+      assert.ok((await page.getByTestId('events').textContent()).includes('mars-only'), 'the orphan event');
+      await page.getByLabel('Type').selectOption('warning');
+      await page.waitForURL(/type=warning/);
+      await eventually(async () => {
+        const types = await page.locator('.events .etype').allTextContents();
+        return types.length > 0 && types.every((t) => t === 'warning');
+      }, 'only warnings');
+    }));
+
+  test('alerters are shown with secrets redacted', () =>
+    withPage('alerters', async (page) => {
+      await visit(page, server, '#/alerters');
+      const card = page.locator('[data-alerter="hook"]');
+      await card.waitFor();
+      await card.getByText('http://127.0.0.1:9/hook').waitFor();
+      await card.getByText('redacted').waitFor();
+      assert.ok(!(await page.content()).includes(SECRET), 'the secret never reaches the page');
+    }));
+
+  test('keyboard first: a skip link, labelled controls, sortable headers say how they sort', () =>
+    withPage('a11y', async (page) => {
+      await visit(page, server, '#/checks');
+      await page.locator('tr[data-check="refused"]').waitFor();
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+      await page.keyboard.press('Enter');
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+      const unlabelled = await page.evaluate(() =>
+        [...document.querySelectorAll('input, select, button')]
+          .filter((e) => !e.labels?.length && !e.getAttribute('aria-label') && !e.textContent?.trim())
+          .map((e) => e.outerHTML));
+      assert.deepEqual(unlabelled, []);
+      assert.equal(await page.locator('th[aria-sort="ascending"]').count(), 1);
+      await page.locator('[role="status"][aria-live="polite"].live').waitFor();
+    }));
+
+  test('on a phone the checks table reads as cards', () =>
+    withPage('phone', async (page) => {
+      await visit(page, server, '#/checks');
+      await page.locator('tr[data-check="refused"]').waitFor();
+      const display = await page.locator('tr[data-check="refused"] td').first().evaluate((td) => getComputedStyle(td).display);
+      assert.equal(display, 'flex');
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `no sideways scrolling (${overflow} px)`);
+    }, { viewport: { width: 390, height: 844 } }));
+
+  test('with --access-tokens the UI asks for the token, then works', async () => {
+    // A second member with tokens on the same etcd (it reads the same checks).
+    const secured = await Server.start(dir.path, 'secured', etcd.endpoint, { token: TOKEN, tags: ['lab'] });
+    try {
+      await withPage('token', async (page) => {
+        await visit(page, secured, '#/checks');
+        const dialog = page.getByRole('dialog', { name: 'Access token' });
+        await dialog.waitFor();
+        await dialog.getByLabel('Token').fill('wrong-token');
+        await dialog.getByRole('button', { name: 'Use token' }).click();
+        await dialog.getByText('not accepted').waitFor();  // asked again
+        await dialog.getByLabel('Token').fill(TOKEN);
+        await dialog.getByRole('button', { name: 'Use token' }).click();
+        await page.locator('tr[data-check="refused"]').waitFor();
+        assert.equal(await dialog.isVisible(), false);
+        // Kept for the session: other pages do not ask again.
+        await page.getByRole('link', { name: 'Cluster' }).click();
+        await page.locator('tr[data-member]').nth(1).waitFor();  // both members
+        assert.equal(await dialog.isVisible(), false);
+        assert.equal(await page.evaluate(() => sessionStorage.getItem('ninevolt.token')), TOKEN);
+      });
+    } finally {
+      await secured.proc.stop();
+    }
+  });
+});

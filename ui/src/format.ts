@@ -1,0 +1,61 @@
+// Small text helpers shared by the pages.
+
+export function timeAgo(iso: string | undefined, now = Date.now()): string {
+  if (!iso) {
+    return '';
+  }
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) {
+    return iso;
+  }
+  const s = Math.round((now - t) / 1000);
+  if (s < 0) {
+    return 'just now';
+  }
+  if (s < 60) {
+    return `${s} s ago`;
+  }
+  if (s < 3600) {
+    return `${Math.floor(s / 60)} min ago`;
+  }
+  if (s < 86400) {
+    return `${Math.floor(s / 3600)} h ago`;
+  }
+  return `${Math.floor(s / 86400)} d ago`;
+}
+
+export function localTime(iso: string | undefined): string {
+  if (!iso) {
+    return '';
+  }
+  const t = new Date(iso);
+  return Number.isNaN(t.getTime()) ? iso : t.toLocaleString();
+}
+
+export function ms(value: number | undefined): string {
+  if (value === undefined || value === null) {
+    return '';
+  }
+  return value < 10 ? `${value.toFixed(2)} ms` : `${Math.round(value)} ms`;
+}
+
+export function plural(n: number, word: string): string {
+  return `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function shortId(id: string): string {
+  return id.length > 12 ? `${id.slice(0, 12)}…` : id;
+}
+
+export function show(value: unknown): string {
+  if (value === null || value === undefined) {
+    return '';
+  }
+  if (typeof value === 'string') {
+    return value;
+  }
+  if (Array.isArray(value) && value.every((v) => typeof v !== 'object')) {
+    return value.join(', ');
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,220 @@
+// One check: its state, last message, timings, spec, enable/disable, and its history: the
+// cluster events about it (check-state events are its transitions), kept live.
+import { Fragment } from 'preact';
+import { useState } from 'preact/hooks';
+import { api, auth, enc, getJson } from '../api';
+import { ErrorNote, Loading, Section, StatusBadge, Time, useAsync, useNow, usePageTitle } from '../components';
+import { localTime, ms, shortId, show } from '../format';
+import { useLive, useRefetch } from '../live';
+import { href } from '../router';
+import { useStore } from '../store';
+import type { CheckState, EventEntry, MonitorSpec } from '../types';
+
+const EVENTS_SCANNED = 1000;
+const TIMING_FIELDS = ['interval', 'timeout', 'warning-threshold', 'critical-threshold'];
+
+
+async function readState(name: string): Promise<CheckState | null> {
+  // check= reads exactly this one (a point read, not a scan).
+  const rows = await getJson<CheckState[]>(`state?check=${enc(name)}&limit=1`);
+  return rows.find((r) => r.check === name) ?? null;
+}
+
+export function CheckPage({ name }: { name: string }) {
+  usePageTitle(name);
+  useNow();
+  const authState = useStore(auth);
+  const spec = useAsync(() => getJson<MonitorSpec>(`monitor/${enc(name)}`), [name]);
+  const state = useAsync(() => readState(name), [name]);
+  const events = useAsync(
+    async () => (await getJson<EventEntry[]>(`event?limit=${EVENTS_SCANNED}`)).filter((e) => e.check === name),
+    [name],
+  );
+  const [live, setLive] = useState<Partial<CheckState> | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [announce, setAnnounce] = useState('');
+
+  const current: CheckState | null = state.data ? { ...state.data, ...(live ?? {}) } : null;
+  if (current && state.data?.disabled) {
+    current.status = 'disabled';
+  }
+
+  useLive((type, data) => {
+    if (type === 'state' && data?.check === name) {
+      const before = live?.status ?? state.data?.status;
+      if (before && data.status && before !== data.status && !state.data?.disabled) {
+        setAnnounce(`${name} is now ${data.status}`);
+      }
+      setLive(data);
+    } else if (type === 'event' && data?.check === name) {
+      events.reload();
+    }
+  });
+  useRefetch(
+    () => {
+      state.reload();
+      spec.reload();
+      setLive(null);
+    },
+    (t, d) => (t === 'cluster' && d?.change === 'monitor' && String(d?.key ?? '').endsWith(`/${name}`)) || (t === 'state-deleted' && d?.check === name),
+    1000,
+  );
+  useRefetch(events.reload, () => false);
+
+  const disabled = spec.data ? spec.data.disable === true : false;
+  const toggle = async () => {
+    setBusy(true);
+    setActionError(null);
+    try {
+      await api(`monitor/${enc(name)}/${disabled ? 'enable' : 'disable'}`, { method: 'POST' });
+      spec.reload();
+      state.reload();
+      setLive(null);
+      setAnnounce(`${name} ${disabled ? 'enabled' : 'disabled'}`);
+    } catch (e) {
+      setActionError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (spec.error && !spec.data) {
+    return (
+      <>
+        <p class="crumbs">
+          <a href={href('checks')}>Checks</a> /
+        </p>
+        <h1>{name}</h1>
+        <ErrorNote error={spec.error} retry={spec.reload} />
+      </>
+    );
+  }
+
+  const timing = spec.data ? TIMING_FIELDS.filter((f) => spec.data![f] !== undefined) : [];
+  return (
+    <>
+      <p class="crumbs">
+        <a href={href('checks')}>Checks</a> /
+      </p>
+      <div class="title-row">
+        <h1>{name}</h1>
+        <span aria-live="polite" data-testid="check-status">
+          {current && <StatusBadge status={current.status} />}
+        </span>
+        <div class="spacer" />
+        {spec.data && (
+          <button
+            type="button"
+            class={disabled ? 'primary' : 'danger'}
+            onClick={toggle}
+            disabled={busy || authState.readOnly}
+            aria-describedby={authState.readOnly ? 'ro-note' : undefined}
+          >
+            {busy ? 'Saving…' : disabled ? 'Enable check' : 'Disable check'}
+          </button>
+        )}
+      </div>
+      {authState.readOnly && (
+        <p id="ro-note" class="muted small">
+          Your token is read-only: enabling and disabling need a read-write token.
+        </p>
+      )}
+      <p class="sr-only" role="status" aria-live="polite">
+        {announce}
+      </p>
+      <ErrorNote error={actionError} />
+      {spec.data?.description ? <p class="lead">{String(spec.data.description)}</p> : null}
+      <div class="grid-2">
+        <Section title="State">
+          <ErrorNote error={state.error} retry={state.reload} />
+          {!current && !state.error && <Loading what="the state" />}
+          {current && (
+            <dl class="facts">
+              <dt>Status</dt>
+              <dd>
+                <StatusBadge status={current.status} />
+                {current.count !== undefined && <span class="muted"> after {current.count} result(s)</span>}
+              </dd>
+              <dt>Last result</dt>
+              <dd>{current.result ?? '–'}</dd>
+              <dt>Last message</dt>
+              <dd class="msg" data-testid="check-message">{current.message || '–'}</dd>
+              <dt>Updated</dt>
+              <dd>
+                <Time iso={current.date} /> {current.date && <span class="muted small">({localTime(current.date)})</span>}
+              </dd>
+              <dt>Duration</dt>
+              <dd>{ms(current.duration_ms) || '–'}</dd>
+              <dt>Owner</dt>
+              <dd>
+                {current.owner ? (
+                  <a href={href('checks', undefined, { owner: current.owner })} title={current.owner}>
+                    <code>{shortId(current.owner)}</code>
+                  </a>
+                ) : (
+                  <span class="muted">none yet</span>
+                )}
+              </dd>
+            </dl>
+          )}
+        </Section>
+        <Section title="Timings">
+          {!spec.data && <Loading what="the spec" />}
+          {spec.data && (
+            <dl class="facts">
+              {timing.map((f) => (
+                <Fragment key={f}>
+                  <dt>{f}</dt>
+                  <dd>{show(spec.data![f])}</dd>
+                </Fragment>
+              ))}
+              {timing.length === 0 && <dd class="muted">defaults (docs/configs.md)</dd>}
+            </dl>
+          )}
+        </Section>
+      </div>
+      <Section title="Spec">
+        {spec.data && (
+          <>
+            <dl class="facts spec">
+              {Object.entries(spec.data)
+                .filter(([k]) => !TIMING_FIELDS.includes(k))
+                .map(([k, v]) => (
+                  <Fragment key={k}>
+                    <dt>{k}</dt>
+                    <dd>
+                      <code>{show(v)}</code>
+                    </dd>
+                  </Fragment>
+                ))}
+            </dl>
+            <details>
+              <summary>As JSON</summary>
+              <pre>{JSON.stringify(spec.data, null, 2)}</pre>
+            </details>
+          </>
+        )}
+      </Section>
+      <Section title="History">
+        <h3>Transitions and other cluster events about this check</h3>
+        <ErrorNote error={events.error} retry={events.reload} />
+        {events.data && events.data.length === 0 && (
+          <p class="muted">None among the last {EVENTS_SCANNED} events.</p>
+        )}
+        {events.data && events.data.length > 0 && (
+          <ul class="events">
+            {events.data.map((e, i) => (
+              <li key={`${e.timestamp}-${i}`} data-kind={e.kind}>
+                <span class={`etype etype-${e.type}`}>{e.type}</span>
+                <Time iso={e.timestamp} />
+                {e.kind && <code class="kind">{e.kind}</code>}
+                <span class="msg">{e.message}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Section>
+    </>
+  );
+}

@@ -1,0 +1,334 @@
+// Checks: a page of GET /api/v1/state at a time (server-side filters and `limit`/`after`
+// paging: never the whole list, so it stays fast with 100,000 checks). Filters live in the
+// hash (#/checks?status=critical&tag=db), so a filtered view can be linked to. Sorting orders
+// the rows of the page on screen; pages follow name order.
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { api, getJson } from '../api';
+import { ErrorNote, Loading, StatusBadge, Time, useAsync, useNow, usePageTitle } from '../components';
+import { ms, shortId } from '../format';
+import { useLive, useRefetch } from '../live';
+import { checkHref, replaceQuery } from '../router';
+import type { CheckState, Cluster } from '../types';
+import { CHECK_TYPES, STATUSES } from '../types';
+
+const PAGE_SIZES = [25, 50, 100, 250, 500];
+const DEFAULT_SIZE = 50;
+const FILTERS = ['name', 'status', 'type', 'tag', 'owner'] as const;
+type Filters = Record<(typeof FILTERS)[number], string>;
+
+// The cursors of the pages before this one, per filter set (kept while the tab lives).
+const previous = new Map<string, string[]>();
+
+type SortKey = 'check' | 'status' | 'type' | 'owner' | 'count' | 'date' | 'duration_ms';
+const STATUS_ORDER: Record<string, number> = {
+  critical: 0,
+  warning: 1,
+  orphaned: 2,
+  pending: 3,
+  ok: 4,
+  disabled: 5,
+};
+
+function compare(a: CheckState, b: CheckState, key: SortKey): number {
+  switch (key) {
+    case 'status':
+      return (STATUS_ORDER[a.status] ?? 9) - (STATUS_ORDER[b.status] ?? 9);
+    case 'count':
+    case 'duration_ms':
+      return (a[key] ?? -1) - (b[key] ?? -1);
+    case 'date':
+      return (a.date ?? '').localeCompare(b.date ?? '');
+    default:
+      return (a[key] ?? '').localeCompare(b[key] ?? '');
+  }
+}
+
+function SortHeader({
+  label,
+  k,
+  sort,
+  setSort,
+  className,
+}: {
+  label: string;
+  k: SortKey;
+  sort: { key: SortKey; desc: boolean };
+  setSort: (s: { key: SortKey; desc: boolean }) => void;
+  className?: string;
+}) {
+  const active = sort.key === k;
+  return (
+    <th scope="col" aria-sort={active ? (sort.desc ? 'descending' : 'ascending') : 'none'} class={className}>
+      <button
+        type="button"
+        class="sort"
+        onClick={() => setSort({ key: k, desc: active ? !sort.desc : false })}
+        title={`Sort this page by ${label.toLowerCase()}`}
+      >
+        {label}
+        <span aria-hidden="true" class="sort-mark">
+          {active ? (sort.desc ? ' ▼' : ' ▲') : ''}
+        </span>
+      </button>
+    </th>
+  );
+}
+
+export function ChecksPage({ query }: { query: URLSearchParams }) {
+  usePageTitle('Checks');
+  useNow();
+  const filters: Filters = {
+    name: query.get('name') ?? '',
+    status: query.get('status') ?? '',
+    type: query.get('type') ?? '',
+    tag: query.get('tag') ?? '',
+    owner: query.get('owner') ?? '',
+  };
+  const size = Number(query.get('limit')) || DEFAULT_SIZE;
+  const after = query.get('after') ?? '';
+  const filterKey = JSON.stringify([filters, size]);
+
+  const setQuery = (patch: Partial<Filters & { limit: string; after: string }>) => {
+    const next: Record<string, string> = { ...filters, limit: size === DEFAULT_SIZE ? '' : String(size), after };
+    Object.assign(next, patch);
+    if (!('after' in patch)) {
+      next.after = '';  // a new filter starts at the first page
+    }
+    replaceQuery('checks', next);
+  };
+
+  // The search box updates the hash 300 ms after the last key.
+  const [nameInput, setNameInput] = useState(filters.name);
+  useEffect(() => setNameInput(filters.name), [filters.name]);
+  useEffect(() => {
+    if (nameInput === filters.name) {
+      return;
+    }
+    const t = window.setTimeout(() => setQuery({ name: nameInput }), 300);
+    return () => window.clearTimeout(t);
+  }, [nameInput]);
+
+  const members = useAsync(() => getJson<Cluster>('cluster'), []);
+  const page = useAsync(async () => {
+    const p = new URLSearchParams({ limit: String(size) });
+    if (filters.name) p.set('name', filters.name);
+    if (filters.status) p.set('status', filters.status);
+    if (filters.type) p.set('type', filters.type);
+    if (filters.tag) p.set('tags', filters.tag);
+    if (filters.owner) p.set('owner', filters.owner);
+    if (after) p.set('after', after);
+    const res = await api<CheckState[]>(`state?${p}`);
+    return { rows: res.data, next: res.headers.get('X-Next-After') ?? '' };
+  }, [filterKey, after]);
+
+  // Live: a state message patches its row at once; the page is read again soon after (a row
+  // may now match the filter or not).
+  const [patched, setPatched] = useState<Record<string, Partial<CheckState>>>({});
+  useEffect(() => setPatched({}), [page.data]);
+  useLive((type, data) => {
+    if (type === 'state' && data?.check && page.data?.rows.some((r) => r.check === data.check)) {
+      setPatched((p) => ({ ...p, [data.check]: data }));
+    }
+  });
+  // A row on screen is patched in place; the page is read again only when a state message
+  // may move a row into or out of a status-filtered view (with 100,000 checks most messages
+  // need no read at all).
+  const wanted = filters.status ? filters.status.split(',') : [];
+  useRefetch(
+    page.reload,
+    (t, d) =>
+      t === 'state-deleted' ||
+      (t === 'cluster' && d?.change === 'monitor') ||
+      (t === 'state' &&
+        wanted.length > 0 &&
+        (page.data?.rows.some((r) => r.check === d?.check) === true || wanted.includes(d?.status))),
+    5000,
+  );
+
+  const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'check', desc: false });
+  const rows = useMemo(() => {
+    const list = (page.data?.rows ?? []).map((r) => {
+      const p = patched[r.check];
+      // A disabled check stays "disabled" whatever its last state says.
+      return p ? { ...r, ...p, status: r.disabled ? 'disabled' : (p.status ?? r.status) } : r;
+    });
+    list.sort((a, b) => (sort.desc ? -1 : 1) * compare(a, b, sort.key) || a.check.localeCompare(b.check));
+    return list;
+  }, [page.data, patched, sort]);
+
+  const prevStack = previous.get(filterKey) ?? [];
+  const goNext = () => {
+    if (!page.data?.next) return;
+    previous.set(filterKey, [...prevStack, after]);
+    setQuery({ after: page.data.next });
+  };
+  const goPrev = () => {
+    const stack = [...prevStack];
+    const back = stack.pop() ?? '';
+    previous.set(filterKey, stack);
+    setQuery({ after: back });
+  };
+  const firstRow = prevStack.length * size + 1;
+  const anyFilter = FILTERS.some((f) => filters[f]);
+
+  return (
+    <>
+      <h1>Checks</h1>
+      <form class="filters card" role="search" aria-label="Filter checks" onSubmit={(e) => e.preventDefault()}>
+        <div class="field grow">
+          <label for="f-name">Name contains</label>
+          <input
+            id="f-name"
+            type="search"
+            value={nameInput}
+            placeholder="e.g. web"
+            onInput={(e) => setNameInput((e.target as HTMLInputElement).value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') setQuery({ name: nameInput });
+            }}
+          />
+        </div>
+        <div class="field">
+          <label for="f-status">Status</label>
+          <select id="f-status" value={filters.status} onChange={(e) => setQuery({ status: (e.target as HTMLSelectElement).value })}>
+            <option value="">any</option>
+            <option value="critical,warning">failing (critical or warning)</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="f-type">Type</label>
+          <select id="f-type" value={filters.type} onChange={(e) => setQuery({ type: (e.target as HTMLSelectElement).value })}>
+            <option value="">any</option>
+            {CHECK_TYPES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="f-tag">Tag</label>
+          <input
+            id="f-tag"
+            type="text"
+            value={filters.tag}
+            placeholder="any"
+            onChange={(e) => setQuery({ tag: (e.target as HTMLInputElement).value.trim() })}
+          />
+        </div>
+        <div class="field">
+          <label for="f-owner">Owner</label>
+          <select id="f-owner" value={filters.owner} onChange={(e) => setQuery({ owner: (e.target as HTMLSelectElement).value })}>
+            <option value="">any</option>
+            {Object.values(members.data?.Members ?? {}).map((m) => (
+              <option key={m.id} value={m.id}>
+                {shortId(m.id)} ({m.hostname})
+              </option>
+            ))}
+            {filters.owner && !members.data?.Members[filters.owner] && <option value={filters.owner}>{shortId(filters.owner)}</option>}
+          </select>
+        </div>
+        <div class="field">
+          <label for="f-size">Per page</label>
+          <select id="f-size" value={String(size)} onChange={(e) => setQuery({ limit: (e.target as HTMLSelectElement).value })}>
+            {(PAGE_SIZES.includes(size) ? PAGE_SIZES : [...PAGE_SIZES, size].sort((a, b) => a - b)).map((n) => (
+              <option key={n} value={String(n)}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </div>
+        {anyFilter && (
+          <button type="button" class="clear" onClick={() => replaceQuery('checks', {})}>
+            Clear filters
+          </button>
+        )}
+      </form>
+      <div class="card">
+        <ErrorNote error={page.error} retry={page.reload} />
+        {!page.data && !page.error && <Loading what="checks" />}
+        {page.data && (
+          <>
+            <p class="muted small" role="status" aria-live="polite" data-testid="checks-range">
+              {rows.length === 0
+                ? anyFilter
+                  ? 'No check matches these filters.'
+                  : 'No checks yet: push some with `9volt cfg` or POST /api/v1/monitor.'
+                : `Checks ${firstRow.toLocaleString()}–${(firstRow + rows.length - 1).toLocaleString()}${page.data.next ? ', more on the next pages' : ''}`}
+              {/* not announced: it flickers on every live refresh */}
+              <span aria-hidden="true">{page.loading ? ' (updating…)' : ''}</span>
+            </p>
+            {rows.length > 0 && (
+              <div class="table-wrap">
+                <table class="checks responsive">
+                  <caption class="sr-only">Checks, sortable by column (sorts this page)</caption>
+                  <thead>
+                    <tr>
+                      <SortHeader label="Name" k="check" sort={sort} setSort={setSort} />
+                      <SortHeader label="Status" k="status" sort={sort} setSort={setSort} />
+                      <SortHeader label="Type" k="type" sort={sort} setSort={setSort} />
+                      <SortHeader label="Owner" k="owner" sort={sort} setSort={setSort} />
+                      <th scope="col">Tags</th>
+                      <SortHeader label="Count" k="count" sort={sort} setSort={setSort} className="num" />
+                      <th scope="col">Message</th>
+                      <SortHeader label="Duration" k="duration_ms" sort={sort} setSort={setSort} className="num" />
+                      <SortHeader label="Updated" k="date" sort={sort} setSort={setSort} />
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {rows.map((r) => (
+                      <tr key={r.check} data-check={r.check} data-status={r.status}>
+                        <td data-label="Name" class="name">
+                          <a href={checkHref(r.check)}>{r.check}</a>
+                        </td>
+                        <td data-label="Status">
+                          <StatusBadge status={r.status} />
+                        </td>
+                        <td data-label="Type">{r.type}</td>
+                        <td data-label="Owner">
+                          {r.owner ? <code title={r.owner}>{shortId(r.owner)}</code> : <span class="muted">–</span>}
+                        </td>
+                        <td data-label="Tags">
+                          {r.tags.map((t) => (
+                            <span class="tag" key={t}>
+                              {t}
+                            </span>
+                          ))}
+                        </td>
+                        <td data-label="Count" class="num">
+                          {r.count ?? ''}
+                        </td>
+                        <td data-label="Message" class="msg">
+                          {r.message}
+                        </td>
+                        <td data-label="Duration" class="num">
+                          {ms(r.duration_ms)}
+                        </td>
+                        <td data-label="Updated">
+                          <Time iso={r.date} />
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+            <nav class="pager" aria-label="Pages">
+              <button type="button" onClick={goPrev} disabled={!after}>
+                ← Previous
+              </button>
+              <button type="button" onClick={goNext} disabled={!page.data.next}>
+                Next →
+              </button>
+            </nav>
+          </>
+        )}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,74 @@
+// Shapes of the /api/v1 answers the UI reads (docs/api.md).
+
+export const STATUSES = ['critical', 'warning', 'orphaned', 'ok', 'pending', 'disabled'] as const;
+export type Status = (typeof STATUSES)[number];
+export const CHECK_TYPES = ['http', 'tcp', 'dns', 'exec'] as const;
+
+// One entry of GET /api/v1/state: the state key's fields plus some of the monitor's.
+export interface CheckState {
+  check: string;
+  owner: string;
+  status: string;
+  count?: number;
+  message?: string;
+  date?: string;
+  result?: string;
+  duration_ms?: number;
+  type: string;
+  tags: string[];
+  'member-tag': string;
+  description: string;
+  disabled: boolean;
+}
+
+// GET /api/v1/state/summary
+export interface Summary {
+  total: number;
+  by_status: Record<string, number>;
+  by_type: Record<string, number>;
+  by_owner: Record<string, number>;
+}
+
+export interface Member {
+  id: string;
+  hostname: string;
+  listen: string;
+  tags: string[];
+  version: string;
+  started: string;
+  checks: number;
+}
+
+export interface Cluster {
+  Members: Record<string, Member>;
+  Director: { MemberID: string; since: string } | null;
+  checks: number;
+  orphans: number;
+}
+
+export interface Orphans {
+  count: number;
+  orphans: Array<{ check: string; 'member-tag': string }>;
+}
+
+export interface EventEntry {
+  type: string;
+  kind?: string;
+  message: string;
+  timestamp: string;
+  memberid: string;
+  check?: string;
+  member?: string;
+}
+
+export type MonitorSpec = Record<string, unknown>;
+export type AlerterSpec = { type?: string; description?: string; options?: Record<string, unknown> } & Record<
+  string,
+  unknown
+>;
+
+// GET /status/check (open)
+export interface Health {
+  status: string;
+  message: string;
+}
