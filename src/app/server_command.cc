@@ -14,6 +14,7 @@
 #include "api/auth.h"
 #include "api/http_server.h"
 #include "api/v1/routes.h"
+#include "api/v1/stream_hub.h"
 #include "app/cfg_command.h"
 #include "app/cluster_node.h"
 #include "app/data_dir.h"
@@ -56,7 +57,8 @@ struct Health {
 };
 
 api::Router makeRouter(const std::string& member_id, const Health& health, const ClusterNode& node,
-                       const ServerOptions& options, std::shared_ptr<store::Store> store) {
+                       const ServerOptions& options, std::shared_ptr<store::Store> store,
+                       std::shared_ptr<api::v1::StreamHub> stream) {
   api::Router router;
   const api::RouteOptions open{.access = api::Access::kOpen};
   router.get(
@@ -84,7 +86,8 @@ api::Router makeRouter(const std::string& member_id, const Health& health, const
   router.setAuthorizer(auth.authorizer());
   api::v1::addRoutes(router, {.store = std::move(store),
                               .allow_exec = options.api_allow_exec,
-                              .authorize = auth.authorizer()});
+                              .authorize = auth.authorizer(),
+                              .stream = std::move(stream)});
   router.get(
       "/status/check",
       [member_id, &health, &node](const api::Request&) {
@@ -240,9 +243,10 @@ int runServer(const ServerOptions& options) {
              }
            }});
 
+  auto stream_hub = api::v1::StreamHub::create(io, store, {.member_id = me.id});
   auto http = api::HttpServer::start(
       io, {.listen = options.listen, .tls_cert = options.tls_cert, .tls_key = options.tls_key},
-      makeRouter(me.id, health, node, options, store));
+      makeRouter(me.id, health, node, options, store, stream_hub));
   if (!http) {
     spdlog::error("{}", http.error().message);
     node.stop();
@@ -263,10 +267,10 @@ int runServer(const ServerOptions& options) {
     spdlog::info("signal {}: leaving the cluster", signo == SIGINT ? "SIGINT" : "SIGTERM");
     node.stop();  // hands over directorship, stops the checks
     membership.stop();
-    (*http)->stop();
-    io.stop();
+    (*http)->stop([&io] { io.stop(); });  // after open streams sent their end (<= 1 s)
   });
   io.run();
+  stream_hub->stop();
 
   http->reset();
   if (embedded) {
