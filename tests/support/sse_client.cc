@@ -1,5 +1,7 @@
 #include "support/sse_client.h"
 
+#include <limits>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -27,7 +29,7 @@ SseClient::SseClient(uint16_t port, const std::string& target,
   for (const auto& [k, v] : headers) {
     request += k + ": " + v + "\r\n";
   }
-  request += "Accept: text/event-stream\r\n\r\n";
+  request += "Accept: text/event-stream\r\nConnection: close\r\n\r\n";
   thread_ = std::thread([this, port, request] { run(port, request); });
 }
 
@@ -59,9 +61,12 @@ void SseClient::run(uint16_t port, std::string request) {
   }
   beast::flat_buffer buffer;
   http::response_parser<http::buffer_body> parser;
-  parser.body_limit(boost::none);
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   if (!ec) {
     http::read_header(socket, buffer, parser, ec);
+    if (ec == http::error::need_buffer) {
+      ec = {};  // body bytes came along: read below
+    }
   }
   if (!ec) {
     std::lock_guard lock(mu_);
