@@ -166,6 +166,7 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
   // Loop thread.
   bool full() const;
   size_t clients() const;
+  bool watching() const { return feed_ != nullptr; }  // the shared etcd watch runs
   void attach(std::shared_ptr<StreamSink> sink, StreamKinds kinds, std::optional<int64_t> since);
 
   // Stops the watches and joins the hub's threads. Call once the loop no longer runs (after

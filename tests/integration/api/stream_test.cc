@@ -8,6 +8,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -314,6 +315,35 @@ TEST_F(Stream, KeepAliveComments) {
   SseClient c(port_, "/api/v1/stream");
   hello(c);
   EXPECT_TRUE(eventually([&] { return c.comments() >= 2; }));
+}
+
+TEST_F(Stream, TheSharedWatchStopsWhenIdleAndStartsAgain) {
+  Setup setup;
+  setup.hub.keep_alive = std::chrono::milliseconds(50);
+  setup.hub.idle_stop = std::chrono::milliseconds(100);
+  startServer(setup);
+  auto watching = [&] {
+    std::promise<bool> p;
+    boost::asio::post(io_, [&] { p.set_value(hub_->watching()); });
+    return p.get_future().get();
+  };
+  EXPECT_FALSE(watching());  // no client yet: no watch
+  int64_t r1 = 0;
+  {
+    SseClient c(port_, "/api/v1/stream");
+    hello(c);
+    EXPECT_TRUE(watching());
+    r1 = putState("a", "ok");
+    expectNext(c, "state", r1);
+  }
+  EXPECT_TRUE(eventually([&] { return !watching(); }));
+  // Missed while nobody watched: a resuming client still gets it (from etcd), then live.
+  int64_t r2 = putState("b", "ok");
+  SseClient c(port_, "/api/v1/stream", {{"Last-Event-ID", std::to_string(r1)}});
+  EXPECT_EQ(hello(c), r1);
+  expectNext(c, "state", r2);
+  int64_t r3 = putState("c", "ok");
+  expectNext(c, "state", r3);
 }
 
 TEST_F(Stream, ServerStopEndsStreamsPromptly) {
