@@ -147,15 +147,13 @@ void StreamFanout::remove(uint64_t id) {
   if (it == clients_.end()) {
     return;
   }
-  if (it->second.phase == Phase::kCatchingUp && hooks_.stop_catch_up) {
-    hooks_.stop_catch_up(id);
-  }
   clients_.erase(it);
 }
 
 void StreamFanout::start(int64_t revision) {
   started_ = true;
   revision_ = revision;
+  feed_at_ = revision;
   ring_from_ = revision;
   ring_.clear();
   ring_bytes_ = 0;
@@ -171,9 +169,6 @@ void StreamFanout::reset() {
   ring_.clear();
   ring_bytes_ = 0;
   for (auto& [id, c] : clients_) {  // normally none: the feed stops only without clients
-    if (c.phase == Phase::kCatchingUp && hooks_.stop_catch_up) {
-      hooks_.stop_catch_up(id);
-    }
     c.phase = Phase::kWaiting;
     c.since = c.sent;
   }
@@ -224,19 +219,24 @@ void StreamFanout::checked(uint64_t id, Check result) {
   const int64_t since = *c.since;
   c.sent = since;
   c.sink->write(control("hello", {{"member", options_.member_id}, {"revision", since}}, since));
-  if (since >= ring_from_) {  // newer than the feed (it delivers the rest), or the ring has it
-    goLive(id, c);
-    return;
+  if (since < ring_from_) {
+    // Older than the ring: the feed goes back to it. The ring restarts there and fills with
+    // the history again; clients already live skip what they have (c.sent), so each of
+    // them still gets every revision once.
+    ring_.clear();
+    ring_bytes_ = 0;
+    ring_from_ = since;
+    feed_at_ = since;
+    if (hooks_.rewind) {
+      hooks_.rewind(since);
+    }
   }
-  c.phase = Phase::kCatchingUp;
-  if (hooks_.start_catch_up) {
-    hooks_.start_catch_up(id, since);
-  }
+  goLive(id, c);  // newer than the feed has seen: it delivers the rest, minus the duplicates
 }
 
 void StreamFanout::goLive(uint64_t id, Client& c) {
   c.phase = Phase::kLive;
-  send(c, ring_.begin(), ring_.end(), revision_);
+  send(c, ring_.begin(), ring_.end(), feed_at_);
 }
 
 template <typename It>
@@ -300,6 +300,7 @@ void StreamFanout::publish(const std::vector<StreamMessage>& messages, int64_t r
     ring_.push_back(m);
   }
   revision_ = std::max(revision_, revision);
+  feed_at_ = revision;
   // Drop whole revisions from the front: everything after ring_from_ stays in the ring.
   while (!ring_.empty()
          && (ring_.size() > options_.ring_messages || ring_bytes_ > options_.ring_bytes)) {
@@ -318,7 +319,8 @@ void StreamFanout::publish(const std::vector<StreamMessage>& messages, int64_t r
 }
 
 void StreamFanout::resync(int64_t revision) {
-  revision_ = revision;
+  revision_ = std::max(revision_, revision);
+  feed_at_ = revision;
   ring_from_ = revision;
   ring_.clear();
   ring_bytes_ = 0;
@@ -328,38 +330,6 @@ void StreamFanout::resync(int64_t revision) {
       c.sink->write(control("resync", {{"reason", "compacted"}}, revision));
     }
   }
-}
-
-void StreamFanout::caughtUp(uint64_t id, const std::vector<StreamMessage>& messages,
-                            int64_t revision) {
-  auto it = clients_.find(id);
-  if (it == clients_.end() || it->second.phase != Phase::kCatchingUp) {
-    return;
-  }
-  auto& c = it->second;
-  if (!send(c, messages.begin(), messages.end(), revision)) {
-    return;
-  }
-  if (c.sent >= ring_from_) {  // the ring (and the feed) have everything from here on
-    if (hooks_.stop_catch_up) {
-      hooks_.stop_catch_up(id);
-    }
-    goLive(id, c);
-  }
-}
-
-void StreamFanout::catchUpCompacted(uint64_t id) {
-  auto it = clients_.find(id);
-  if (it == clients_.end() || it->second.phase != Phase::kCatchingUp) {
-    return;
-  }
-  auto& c = it->second;
-  if (hooks_.stop_catch_up) {
-    hooks_.stop_catch_up(id);
-  }
-  c.sent = std::max(c.sent, revision_);
-  c.sink->write(control("resync", {{"reason", "compacted"}}, c.sent));
-  goLive(id, c);
 }
 
 void StreamFanout::keepAlive() {
@@ -390,40 +360,9 @@ std::shared_ptr<StreamHub> StreamHub::create(asio::io_context& io,
       self->check(id, revision);
     }
   };
-  hooks.start_catch_up = [weak](uint64_t id, int64_t revision) {
-    auto self = weak.lock();
-    if (!self || self->stopped_) {
-      return;
-    }
-    self->catch_ups_[id] = self->watch(revision + 1, [weak, id](const etcd::WatchUpdate& u,
-                                                                std::vector<StreamMessage> msgs) {
-      auto hub = weak.lock();
-      if (!hub || (u.kind != etcd::WatchUpdate::kEvents && u.kind != etcd::WatchUpdate::kResync)) {
-        return;
-      }
-      asio::post(hub->io_,
-                 [weak, id, kind = u.kind, revision = u.revision, msgs = std::move(msgs)] {
-                   auto self = weak.lock();
-                   if (!self || self->stopped_) {
-                     return;
-                   }
-                   if (kind == etcd::WatchUpdate::kResync) {
-                     self->fanout_->catchUpCompacted(id);
-                   } else {
-                     self->fanout_->caughtUp(id, msgs, revision);
-                   }
-                 });
-    });
-  };
-  hooks.stop_catch_up = [weak](uint64_t id) {
-    auto self = weak.lock();
-    if (!self) {
-      return;
-    }
-    auto it = self->catch_ups_.find(id);
-    if (it != self->catch_ups_.end()) {
-      self->dispose(std::move(it->second));
-      self->catch_ups_.erase(it);
+  hooks.rewind = [weak](int64_t revision) {
+    if (auto self = weak.lock()) {
+      self->rewind(revision);
     }
   };
   hub->fanout_ = std::make_unique<StreamFanout>(
@@ -526,8 +465,26 @@ void StreamHub::startFeed() {
 
 void StreamHub::runFeed(int64_t revision) {
   feed_starting_ = false;
+  watchFeed(revision);  // made on the loop, before start(): every update it posts comes after
+  fanout_->start(revision);
+  spdlog::debug("api stream: watching {}/ after revision {}", store_->keys().root(), revision);
+}
+
+void StreamHub::rewind(int64_t revision) {
+  if (stopped_ || !feed_) {
+    return;
+  }
+  spdlog::info(
+      "api stream: a client resumes after revision {}, before the recent-message ring: the "
+      "watch goes back there",
+      revision);
+  ++generation_;  // what the old watch still posts is dropped
+  dispose(std::move(feed_));
+  watchFeed(revision);
+}
+
+void StreamHub::watchFeed(int64_t revision) {
   uint64_t generation = generation_;
-  // Made on the loop, before start(): every update it posts comes after.
   feed_ = watch(revision + 1, [weak = weak_from_this(), generation](
                                   const etcd::WatchUpdate& u, std::vector<StreamMessage> msgs) {
     auto hub = weak.lock();
@@ -555,8 +512,6 @@ void StreamHub::runFeed(int64_t revision) {
                  }
                });
   });
-  fanout_->start(revision);
-  spdlog::debug("api stream: watching {}/ after revision {}", store_->keys().root(), revision);
 }
 
 void StreamHub::check(uint64_t id, int64_t revision) {
@@ -644,7 +599,6 @@ void StreamHub::stop() {
   }
   timer_.cancel();
   feed_.reset();  // joins the watch threads: no update is delivered after this
-  catch_ups_.clear();
   pool_.join();
 }
 

@@ -6,8 +6,8 @@
 //   StreamFanout     the clients: hello, ring of recent messages for resume, type filters,
 //                    bounded send buffers, keep-alives (loop thread only; no etcd)
 //   StreamHub        one shared etcd watch on the prefix, started with the first client,
-//                    fanned out through a StreamFanout; temporary catch-up watches for
-//                    clients resuming from before the ring; etcd calls off the loop
+//                    fanned out through a StreamFanout, moved back in history for a client
+//                    resuming from before the ring; etcd calls off the loop
 
 #include <array>
 #include <atomic>
@@ -72,10 +72,10 @@ class StreamFanout {
   struct Hooks {
     // Ask etcd whether `revision` is still in its history (then call checked()).
     std::function<void(uint64_t id, int64_t revision)> check;
-    // Run a catch-up watch from revision + 1 for this client (deliver with caughtUp()).
-    std::function<void(uint64_t id, int64_t revision)> start_catch_up;
-    // The client's catch-up watch is no longer needed (done, or the client left).
-    std::function<void(uint64_t id)> stop_catch_up;
+    // Restart the feed's watch from revision + 1 (a client resumes from before the ring):
+    // from now on publish() gets the history again from there, and no update of the old
+    // watch may reach publish() any more. Live clients skip what they already have.
+    std::function<void(int64_t revision)> rewind;
   };
   enum class Check { kAvailable, kCompacted, kUnknownRevision };
 
@@ -100,10 +100,6 @@ class StreamFanout {
   void resync(int64_t revision);
 
   void checked(uint64_t id, Check result);
-  // A catch-up watch's messages (whole revisions, in order) up to `revision`.
-  void caughtUp(uint64_t id, const std::vector<StreamMessage>& messages, int64_t revision);
-  // The catch-up watch found its start compacted after all.
-  void catchUpCompacted(uint64_t id);
 
   void keepAlive();  // a comment line to every client
 
@@ -111,7 +107,7 @@ class StreamFanout {
   int64_t ringFrom() const { return ring_from_; }
 
  private:
-  enum class Phase { kWaiting, kChecking, kCatchingUp, kLive };
+  enum class Phase { kWaiting, kChecking, kLive };
   struct Client {
     std::shared_ptr<StreamSink> sink;
     StreamKinds kinds{};
@@ -136,15 +132,18 @@ class StreamFanout {
   std::map<uint64_t, Client> clients_;
   uint64_t next_id_ = 0;
   bool started_ = false;
-  int64_t revision_ = 0;   // the feed has delivered every revision up to this one
-  int64_t ring_from_ = 0;  // the ring holds every message after this revision
+  int64_t revision_ = 0;   // the newest revision the feed delivered (a fresh client's start)
+  int64_t feed_at_ = 0;    // where the feed is now (behind revision_ while it replays)
+  int64_t ring_from_ = 0;  // the ring holds every message in (ring_from_, feed_at_]
   std::deque<StreamMessage> ring_;
   size_t ring_bytes_ = 0;
 };
 
 // The stream behind GET /api/v1/stream, one per server process. Lives on `io`'s loop (the
 // HTTP server's); etcd calls and watcher destruction run on a thread of its own, and watch
-// callbacks post into the loop.
+// callbacks post into the loop. There is at most one etcd watch (on the whole prefix, so
+// that revisions, the stream's ids, come in order): a client resuming from before the ring
+// moves it back to that revision instead of getting a watch of its own.
 class StreamHub : public std::enable_shared_from_this<StreamHub> {
  public:
   struct Options {
@@ -178,7 +177,9 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
  private:
   StreamHub(boost::asio::io_context& io, std::shared_ptr<store::Store> store, Options options);
   void startFeed();
-  void runFeed(int64_t revision);             // the feed's watch, after `revision`
+  void runFeed(int64_t revision);             // starts the feed after `revision`
+  void watchFeed(int64_t revision);           // (re)creates its watch, after `revision`
+  void rewind(int64_t revision);              // for StreamFanout::Hooks::rewind
   void check(uint64_t id, int64_t revision);  // for StreamFanout::Hooks::check
   void tick();
   void dispose(std::unique_ptr<etcd::Watcher> watcher);  // destroys it off the loop
@@ -196,7 +197,6 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
   bool feed_starting_ = false;
   bool ticking_ = false;
   uint64_t generation_ = 0;  // bumped when the feed stops: late posts of an old one are dropped
-  std::map<uint64_t, std::unique_ptr<etcd::Watcher>> catch_ups_;
   std::chrono::steady_clock::time_point idle_since_;
   std::atomic<bool> stopped_{false};
 };

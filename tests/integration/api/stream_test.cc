@@ -1,6 +1,6 @@
 // GET /api/v1/stream on a real etcd: HttpServer + StreamHub in this process (port 0), a
 // plain HTTP client reading the event stream, writes made through the Store. Messages in
-// revision order with ids, resume (ring, catch-up from before the feed, compacted), types,
+// revision order with ids, resume (ring, rewinding the shared watch, compacted), types,
 // auth, the stream cap, keep-alives, stop, TLS.
 #include <cstdio>
 #include <future>
@@ -203,7 +203,7 @@ TEST_F(Stream, ResumeWithLastEventIdOrSince) {
   EXPECT_THAT(bad.body(), HasSubstr("since"));
 }
 
-TEST_F(Stream, ResumeFromBeforeTheFeedStartedCatchesUpFromEtcd) {
+TEST_F(Stream, ResumeFromBeforeTheFeedStartedRewindsTheSharedWatch) {
   startServer();
   // Written before any stream: the shared watch (started by the first client) never saw them.
   int64_t r1 = putState("early1", "critical");
@@ -217,7 +217,8 @@ TEST_F(Stream, ResumeFromBeforeTheFeedStartedCatchesUpFromEtcd) {
   expectNext(c, "state", r3);
   int64_t r4 = putState("live2", "ok");
   expectNext(c, "state", r4);
-  // A second client from the same old revision, while the feed runs: the same history.
+  // A second client from the same old revision, while the feed runs: the one watch goes back
+  // again; it gets the same history and c gets nothing twice.
   SseClient d(port_, "/api/v1/stream?since=" + std::to_string(r1 - 1));
   EXPECT_EQ(hello(d), r1 - 1);
   expectNext(d, "state", r1);

@@ -232,12 +232,10 @@ v1::StreamKinds all() {
 
 struct HookLog {
   std::vector<std::pair<uint64_t, int64_t>> checks;
-  std::vector<std::pair<uint64_t, int64_t>> catch_ups;
-  std::vector<uint64_t> stopped;
+  std::vector<int64_t> rewinds;
   StreamFanout::Hooks hooks() {
     return {.check = [this](uint64_t id, int64_t r) { checks.emplace_back(id, r); },
-            .start_catch_up = [this](uint64_t id, int64_t r) { catch_ups.emplace_back(id, r); },
-            .stop_catch_up = [this](uint64_t id) { stopped.push_back(id); }};
+            .rewind = [this](int64_t r) { rewinds.push_back(r); }};
   }
 };
 
@@ -300,33 +298,39 @@ TEST(StreamFanout, ResumeFromTheRing) {
   EXPECT_TRUE(log.checks.empty());
 }
 
-TEST(StreamFanout, ResumeFromBeforeTheRingCatchesUpThenGoesLiveWithoutDuplicates) {
+TEST(StreamFanout, ResumeFromBeforeTheRingRewindsTheFeedWithoutDuplicates) {
   HookLog log;
   StreamFanout fan({.member_id = "m1"}, log.hooks());
   fan.start(50);
+  auto live = std::make_shared<FakeSink>();
+  fan.add(live, all(), std::nullopt);
   fan.publish({msg(StreamKind::kState, 52, "state")}, 52);
+  EXPECT_THAT(live->events(), ElementsAre("hello@50", "state@52"));
   auto sink = std::make_shared<FakeSink>();
   uint64_t id = fan.add(sink, all(), 40);
   ASSERT_THAT(log.checks, ElementsAre(std::make_pair(id, int64_t{40})));
-  EXPECT_TRUE(sink->drain().empty());  // hello waits for the answer
+  EXPECT_TRUE(sink->drain().empty());  // hello waits for etcd's answer
   fan.checked(id, StreamFanout::Check::kAvailable);
-  ASSERT_THAT(log.catch_ups, ElementsAre(std::make_pair(id, int64_t{40})));
+  // The one feed goes back to 40; nobody gets a watch of its own.
+  EXPECT_THAT(log.rewinds, ElementsAre(40));
+  EXPECT_EQ(fan.ringFrom(), 40);
   EXPECT_THAT(sink->events(), ElementsAre("hello@40"));
-  // Live messages meanwhile wait in the ring.
+  // The history again, then on: each client gets each revision once.
+  fan.publish({msg(StreamKind::kState, 45, "state")}, 45);
+  fan.publish({msg(StreamKind::kCluster, 49, "cluster"), msg(StreamKind::kState, 52, "state")}, 52);
   fan.publish({msg(StreamKind::kEvent, 53, "event")}, 53);
-  EXPECT_TRUE(sink->drain().empty());
-  // The catch-up watch delivers history; still before the ring: it goes on.
-  fan.caughtUp(id, {msg(StreamKind::kState, 45, "state")}, 45);
-  EXPECT_THAT(sink->events(), ElementsAre("state@45"));
-  EXPECT_TRUE(log.stopped.empty());
-  // It reaches the ring: what the ring has after it follows, once; the catch-up stops.
-  fan.caughtUp(id, {msg(StreamKind::kCluster, 49, "cluster"), msg(StreamKind::kState, 52, "state")},
-               52);
-  EXPECT_THAT(sink->events(), ElementsAre("cluster@49", "state@52", "event@53"));
-  EXPECT_THAT(log.stopped, ElementsAre(id));
-  fan.caughtUp(id, {msg(StreamKind::kEvent, 53, "event")}, 53);  // late: ignored
-  fan.publish({msg(StreamKind::kEvent, 54, "event")}, 54);
-  EXPECT_THAT(sink->events(), ElementsAre("event@54"));
+  EXPECT_THAT(sink->events(), ElementsAre("state@45", "cluster@49", "state@52", "event@53"));
+  EXPECT_THAT(live->events(), ElementsAre("event@53"));
+  // A client resuming in the middle of the replayed range is served from the ring.
+  auto mid = std::make_shared<FakeSink>();
+  fan.add(mid, all(), 45);
+  EXPECT_THAT(mid->events(), ElementsAre("hello@45", "cluster@49", "state@52", "event@53"));
+  EXPECT_EQ(log.checks.size(), 1U);
+  EXPECT_EQ(log.rewinds.size(), 1U);
+  // A new client during the replay starts at the newest revision seen, not in the past.
+  auto fresh = std::make_shared<FakeSink>();
+  fan.add(fresh, all(), std::nullopt);
+  EXPECT_THAT(fresh->events(), ElementsAre("hello@53"));
 }
 
 TEST(StreamFanout, CompactedOrUnknownRevisionMeansResync) {
@@ -351,14 +355,7 @@ TEST(StreamFanout, CompactedOrUnknownRevisionMeansResync) {
   EXPECT_EQ(got[1].data["reason"], "unknown-revision");
   fan.publish({msg(StreamKind::kState, 51, "state")}, 51);
   EXPECT_THAT(old->events(), ElementsAre("state@51"));
-  EXPECT_TRUE(log.catch_ups.empty());
-  // A catch-up that hits compaction after all: resync and live.
-  auto c = std::make_shared<FakeSink>();
-  uint64_t id = fan.add(c, all(), 20);
-  fan.checked(id, StreamFanout::Check::kAvailable);
-  fan.catchUpCompacted(id);
-  EXPECT_THAT(c->events(), ElementsAre("hello@20", "resync@51"));
-  EXPECT_THAT(log.stopped, ElementsAre(id));
+  EXPECT_TRUE(log.rewinds.empty());
 }
 
 TEST(StreamFanout, ASlowClientOverflowsAtARevisionBoundaryAndOthersGoOn) {
@@ -442,19 +439,6 @@ TEST(StreamFanout, FeedResyncTellsLiveClients) {
   auto late = std::make_shared<FakeSink>();
   uint64_t id = fan.add(late, all(), 2);
   EXPECT_THAT(log.checks, ElementsAre(std::make_pair(id, int64_t{2})));
-}
-
-TEST(StreamFanout, RemovingACatchingUpClientStopsItsWatch) {
-  HookLog log;
-  StreamFanout fan({.member_id = "m1"}, log.hooks());
-  fan.start(50);
-  auto sink = std::make_shared<FakeSink>();
-  uint64_t id = fan.add(sink, all(), 10);
-  fan.checked(id, StreamFanout::Check::kAvailable);
-  EXPECT_EQ(fan.size(), 1U);
-  fan.remove(id);
-  EXPECT_EQ(fan.size(), 0U);
-  EXPECT_THAT(log.stopped, ElementsAre(id));
 }
 
 }  // namespace
