@@ -103,7 +103,7 @@ template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>>, public StreamSink {
  public:
   template <typename... Args>
-  Session(std::shared_ptr<const Shared> shared, Args&&... args)
+  explicit Session(std::shared_ptr<const Shared> shared, Args&&... args)
       : stream_(std::forward<Args>(args)...), shared_(std::move(shared)) {}
 
   void run() {

@@ -18,7 +18,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr const char* kKindNames[kStreamKinds] = {"state", "event", "cluster"};
+constexpr std::array<std::string_view, kStreamKinds> kKindNames = {"state", "event", "cluster"};
 
 size_t index(StreamKind kind) {
   return static_cast<size_t>(kind);
@@ -44,11 +44,11 @@ StreamKinds parseStreamKinds(const std::string& text, std::vector<std::string>& 
     return kinds;
   }
   for (const auto& n : names) {
-    auto it = std::find(std::begin(kKindNames), std::end(kKindNames), n);
-    if (it == std::end(kKindNames)) {
+    const auto* it = std::find(kKindNames.begin(), kKindNames.end(), n);
+    if (it == kKindNames.end()) {
       unknown.push_back(n);
     } else {
-      kinds[static_cast<size_t>(it - std::begin(kKindNames))] = true;
+      kinds[static_cast<size_t>(it - kKindNames.begin())] = true;
     }
   }
   return kinds;
