@@ -250,7 +250,9 @@ bool StreamFanout::send(Client& c, It begin, It end, int64_t revision) {
   int64_t group_revision = 0;
   auto flush = [&]() {
     if (!group.empty()) {
-      if (c.sink->buffered() + group.size() > options_.max_buffered) {
+      // One revision always fits into an empty buffer, so that a revision larger than the
+      // cap cannot cut a client off again on every reconnect.
+      if (c.sink->buffered() > 0 && c.sink->buffered() + group.size() > options_.max_buffered) {
         overflow(c);
         return false;
       }
@@ -283,6 +285,7 @@ bool StreamFanout::send(Client& c, It begin, It end, int64_t revision) {
 
 void StreamFanout::overflow(Client& c) {
   // Past the cap, but once: the client learns why, and resumes with Last-Event-ID.
+  ++overflows_;
   c.sink->write(
       control("overflow",
               {{"reason", fmt::format("the client reads too slowly: over {} bytes were waiting",

@@ -65,8 +65,10 @@ class StreamFanout {
  public:
   struct Options {
     std::string member_id;
-    size_t max_buffered = size_t{1} << 20;  // per client; over it: overflow, then close
-    size_t ring_messages = 10000;           // recent messages kept for resume
+    // Per client; over it: overflow, then close. A revision bigger than this still goes
+    // to a client whose buffer is empty (else it could never get past it).
+    size_t max_buffered = size_t{1} << 20;
+    size_t ring_messages = 10000;  // recent messages kept for resume
     size_t ring_bytes = size_t{8} << 20;
   };
   struct Hooks {
@@ -105,6 +107,7 @@ class StreamFanout {
 
   int64_t revision() const { return revision_; }
   int64_t ringFrom() const { return ring_from_; }
+  uint64_t overflows() const { return overflows_; }  // clients cut off for reading too slowly
 
  private:
   enum class Phase { kWaiting, kChecking, kLive };
@@ -137,6 +140,7 @@ class StreamFanout {
   int64_t ring_from_ = 0;  // the ring holds every message in (ring_from_, feed_at_]
   std::deque<StreamMessage> ring_;
   size_t ring_bytes_ = 0;
+  uint64_t overflows_ = 0;
 };
 
 // The stream behind GET /api/v1/stream, one per server process. Lives on `io`'s loop (the
@@ -166,6 +170,7 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
   bool full() const;
   size_t clients() const;
   bool watching() const { return feed_ != nullptr; }  // the shared etcd watch runs
+  uint64_t overflows() const { return fanout_->overflows(); }
   void attach(std::shared_ptr<StreamSink> sink, StreamKinds kinds, std::optional<int64_t> since);
 
   // Stops the watches and joins the hub's threads. Call once the loop no longer runs (after

@@ -8,7 +8,9 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -345,6 +347,61 @@ TEST_F(Stream, TheSharedWatchStopsWhenIdleAndStartsAgain) {
   expectNext(c, "state", r2);
   int64_t r3 = putState("c", "ok");
   expectNext(c, "state", r3);
+}
+
+TEST_F(Stream, ASlowClientIsCutOffWithOverflowAndOthersGoOn) {
+  Setup setup;
+  setup.hub.max_buffered = 256 * 1024;
+  startServer(setup);
+  // A client that sends its request and then reads nothing, with a small receive buffer.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket slow(io);
+  slow.open(boost::asio::ip::tcp::v4());
+  slow.set_option(boost::asio::socket_base::receive_buffer_size(4096));
+  slow.connect({boost::asio::ip::make_address("127.0.0.1"), port_});
+  boost::asio::write(
+      slow, boost::asio::buffer(std::string("GET /api/v1/stream HTTP/1.1\r\nHost: x\r\n\r\n")));
+  SseClient fast(port_, "/api/v1/stream");
+  hello(fast);
+  auto overflows = [&] {
+    std::promise<uint64_t> p;
+    boost::asio::post(io_, [&] { p.set_value(hub_->overflows()); });
+    return p.get_future().get();
+  };
+  // Write until the slow one's kernel buffers and its 256 KiB are full (8 KB a state; the
+  // fast client keeps up unless a single watch answer held over 32 of them).
+  const std::string big(8 * 1024, 'x');
+  int64_t last = 0;
+  for (int i = 0; i < 3000 && overflows() == 0; ++i) {
+    auto r = client_->put(store_->keys().state("big" + std::to_string(i % 10)),
+                          nlohmann::json{{"status", "ok"}, {"message", big}}.dump());
+    ASSERT_TRUE(r);
+    last = r->revision;
+  }
+  EXPECT_TRUE(eventually([&] { return overflows() == 1; })) << "never overflowed";
+  // The fast client got everything, in order.
+  int64_t seen = 0;
+  while (seen < last) {
+    auto m = fast.next();
+    ASSERT_TRUE(m) << "after " << seen;
+    ASSERT_EQ(m->event, "state");
+    ASSERT_GT(std::stoll(m->id), seen);
+    seen = std::stoll(m->id);
+  }
+  // The slow one, reading now: whole messages, then `overflow` with the last id, then the end.
+  std::string body;
+  boost::system::error_code ec;
+  char buf[65536];
+  slow.non_blocking(false);
+  while (!ec) {
+    size_t n = slow.read_some(boost::asio::buffer(buf), ec);
+    body.append(buf, n);
+  }
+  EXPECT_EQ(ec, boost::asio::error::eof);
+  auto at = body.rfind("event: overflow");
+  ASSERT_NE(at, std::string::npos) << body.substr(0, 300);
+  EXPECT_THAT(body.substr(at), HasSubstr("reads too slowly"));
+  EXPECT_THAT(body.substr(at), HasSubstr("\r\n0\r\n\r\n"));  // the final chunk
 }
 
 TEST_F(Stream, ServerStopEndsStreamsPromptly) {

@@ -392,6 +392,23 @@ TEST(StreamFanout, ASlowClientOverflowsAtARevisionBoundaryAndOthersGoOn) {
   EXPECT_THAT(again->events(), ElementsAre("hello@2", "state@3", "state@3", "state@4"));
 }
 
+TEST(StreamFanout, ARevisionLargerThanTheCapStillReachesAnEmptyBuffer) {
+  HookLog log;
+  StreamFanout fan({.member_id = "m1", .max_buffered = 1000}, log.hooks());
+  fan.start(1);
+  auto sink = std::make_shared<FakeSink>();
+  fan.add(sink, all(), std::nullopt);
+  sink->drain();
+  fan.publish({msg(StreamKind::kState, 2, "state", 3000)}, 2);
+  EXPECT_FALSE(sink->ended);
+  EXPECT_THAT(sink->events(), ElementsAre("state@2"));
+  // Not on top of something still waiting, though.
+  fan.publish({msg(StreamKind::kState, 3, "state", 10)}, 3);
+  fan.publish({msg(StreamKind::kState, 4, "state", 3000)}, 4);
+  EXPECT_TRUE(sink->ended);
+  EXPECT_THAT(sink->events(), ElementsAre("state@3", "overflow@3"));
+}
+
 TEST(StreamFanout, KeepAliveAndItsOverflow) {
   HookLog log;
   StreamFanout fan({.member_id = "m1", .max_buffered = 200}, log.hooks());
