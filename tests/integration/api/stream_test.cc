@@ -404,6 +404,31 @@ TEST_F(Stream, ASlowClientIsCutOffWithOverflowAndOthersGoOn) {
   EXPECT_THAT(body.substr(at), HasSubstr("\r\n0\r\n\r\n"));  // the final chunk
 }
 
+TEST_F(Stream, TheStreamRidesOutAnEtcdRestart) {
+  startServer();
+  SseClient c(port_, "/api/v1/stream");
+  hello(c);
+  int64_t r1 = putState("before", "ok");
+  expectNext(c, "state", r1);
+  ASSERT_TRUE(etcd_->restart());
+  // The shared watch resumes from its last revision: the stream stays open, nothing lost.
+  int64_t r2 = 0;
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto r = client_->put(store_->keys().state("after"), R"({"status":"ok"})");
+        r2 = r ? r->revision : 0;
+        return r2 != 0;
+      },
+      std::chrono::seconds(30)));
+  auto m = c.next(std::chrono::seconds(30));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->event, "state");
+  EXPECT_EQ(data(*m)["check"], "after");
+  // r2, or an earlier try that etcd applied but answered too late.
+  EXPECT_GT(std::stoll(m->id), r1);
+  EXPECT_LE(std::stoll(m->id), r2);
+}
+
 TEST_F(Stream, ServerStopEndsStreamsPromptly) {
   startServer();
   SseClient a(port_, "/api/v1/stream");
