@@ -143,6 +143,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>>, public Str
     }
     auto req = parser_->release();
     bool keep_alive = req.keep_alive();
+    http11_ = req.version() >= 11;
     Request request = toRequest(req);
     auto resolved = shared_->router.resolve(request);
     if (resolved.answer) {
@@ -248,7 +249,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>>, public Str
       head->set(name, value);
     }
     head->keep_alive(false);
-    head->chunked(true);
+    // HTTP/1.0 (e.g. nginx's default proxy_http_version) has no chunked encoding: the body
+    // then ends with the connection.
+    head->chunked(http11_);
     auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
     streaming_ = true;
     lowest(stream_).expires_never();
@@ -316,13 +319,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>>, public Str
       queue_.clear();
       writing_ = true;
       armWriteDeadline();
-      asio::async_write(stream_, http::make_chunk(asio::buffer(*data)),
-                        [self = this->shared_from_this(), data](beast::error_code ec, size_t) {
-                          self->onStreamWritten(ec, data->size());
-                        });
+      auto done = [self = this->shared_from_this(), data](beast::error_code ec, size_t) {
+        self->onStreamWritten(ec, data->size());
+      };
+      if (http11_) {
+        asio::async_write(stream_, http::make_chunk(asio::buffer(*data)), std::move(done));
+      } else {
+        asio::async_write(stream_, asio::buffer(*data), std::move(done));
+      }
       return;
     }
-    if (ending_) {
+    if (ending_ && !http11_) {
+      closeStream();
+    } else if (ending_) {
       writing_ = true;
       armWriteDeadline();
       asio::async_write(
@@ -377,6 +386,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>>, public Str
   bool ending_ = false;   // end(): the final chunk after the queue
   bool closed_ = false;   // the connection is closed
   bool writing_ = false;  // a write is in flight
+  bool http11_ = true;    // the request's version: chunked, else the close ends the body
   std::deque<std::string> queue_;
   size_t buffered_ = 0;
   uint64_t stream_id_ = 0;

@@ -7,7 +7,9 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -109,6 +111,29 @@ TEST_F(HttpStream, HeadThenChunksAsWritten) {
   EXPECT_TRUE(c.waitEnded(std::chrono::seconds(5), &clean));
   EXPECT_TRUE(clean);
   EXPECT_TRUE(eventually([&] { return closed_ == 1; }));
+}
+
+TEST_F(HttpStream, Http10GetsABodyThatEndsWithTheConnection) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), server_->port()});
+  boost::asio::write(socket, boost::asio::buffer(std::string("GET /s HTTP/1.0\r\n\r\n")));
+  ASSERT_TRUE(eventually([&] { return openSinks() == 1; }));
+  onLoop([this] {
+    sinks_[0]->write("data: second\n\n");
+    sinks_[0]->end();
+  });
+  std::string all;
+  boost::system::error_code ec;
+  char buf[4096];
+  while (!ec) {
+    size_t n = socket.read_some(boost::asio::buffer(buf), ec);
+    all.append(buf, n);
+  }
+  EXPECT_EQ(ec, boost::asio::error::eof);
+  EXPECT_THAT(all, HasSubstr("200 OK"));
+  EXPECT_THAT(all, ::testing::Not(HasSubstr("chunked")));
+  EXPECT_THAT(all, ::testing::EndsWith("\r\n\r\ndata: first\n\ndata: second\n\n"));
 }
 
 TEST_F(HttpStream, TheClientGoingAwayIsNoticed) {
