@@ -488,12 +488,10 @@ void StreamHub::rewind(int64_t revision) {
 
 void StreamHub::watchFeed(int64_t revision) {
   uint64_t generation = generation_;
-  feed_ = watch(revision + 1, [weak = weak_from_this(), generation](
+  // On the watcher's thread: no lock of the hub here (the last reference must never be
+  // dropped on this thread: the hub's destructor joins it). io_ outlives the hub.
+  feed_ = watch(revision + 1, [&io = io_, weak = weak_from_this(), generation](
                                   const etcd::WatchUpdate& u, std::vector<StreamMessage> msgs) {
-    auto hub = weak.lock();
-    if (!hub) {
-      return;
-    }
     if (u.kind == etcd::WatchUpdate::kDisconnected) {
       spdlog::warn("api stream: etcd watch lost ({}); resuming", u.error.message);
       return;
@@ -502,7 +500,7 @@ void StreamHub::watchFeed(int64_t revision) {
       spdlog::info("api stream: etcd watch resumed after revision {}", u.revision);
       return;
     }
-    asio::post(hub->io_,
+    asio::post(io,
                [weak, generation, kind = u.kind, revision = u.revision, msgs = std::move(msgs)] {
                  auto self = weak.lock();
                  if (!self || self->stopped_ || generation != self->generation_) {

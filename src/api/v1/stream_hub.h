@@ -160,6 +160,7 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
     std::chrono::milliseconds idle_stop{60000};
   };
 
+  // `io` must outlive the hub.
   static std::shared_ptr<StreamHub> create(boost::asio::io_context& io,
                                            std::shared_ptr<store::Store> store, Options options);
   ~StreamHub();
