@@ -411,14 +411,14 @@ void StreamHub::attach(std::shared_ptr<StreamSink> sink, StreamKinds kinds,
   startFeed();
   if (!ticking_) {
     ticking_ = true;
-    tick();
+    scheduleTick();  // the first keep-alive a period after the first client, not before hello
   }
 }
 
 std::unique_ptr<etcd::Watcher> StreamHub::watch(
-    int64_t from_revision,
+    int64_t from_revision, const std::string& director,
     std::function<void(const etcd::WatchUpdate&, std::vector<StreamMessage>)> on_update) {
-  auto converter = std::make_shared<StreamConverter>(store_->keys());
+  auto converter = std::make_shared<StreamConverter>(store_->keys(), director);
   etcd::Watcher::Options o;
   o.key = store_->keys().root() + "/";
   o.prefix = true;
@@ -440,17 +440,24 @@ void StreamHub::startFeed() {
   }
   feed_starting_ = true;
   uint64_t generation = generation_;
-  // The revision to start after, read off the loop (etcd may be slow or away: retried).
+  // The revision to start after (and the director then), read off the loop (etcd may be
+  // slow or away: retried).
   asio::post(pool_, [this, generation] {
-    const std::string root = store_->keys().root() + "/";
     std::chrono::milliseconds backoff(100);
     while (!stopped_) {
-      auto r = store_->client().range(root, {.limit = 1, .keys_only = true});
+      auto r = store_->client().range(store_->keys().director());
       if (r) {
-        asio::post(io_, [weak = weak_from_this(), generation, revision = r->revision] {
+        std::string director;
+        if (!r->kvs.empty()) {
+          if (auto j = common::parseJson(r->kvs[0].value)) {
+            director = stringField(*j, "id");
+          }
+        }
+        asio::post(io_, [weak = weak_from_this(), generation, revision = r->revision,
+                         director = std::move(director)] {
           auto self = weak.lock();
           if (self && !self->stopped_ && generation == self->generation_) {
-            self->runFeed(revision);
+            self->runFeed(revision, director);
           }
         });
         return;
@@ -466,9 +473,10 @@ void StreamHub::startFeed() {
   });
 }
 
-void StreamHub::runFeed(int64_t revision) {
+void StreamHub::runFeed(int64_t revision, const std::string& director) {
   feed_starting_ = false;
-  watchFeed(revision);  // made on the loop, before start(): every update it posts comes after
+  watchFeed(revision,
+            director);  // made on the loop, before start(): every update it posts comes after
   fanout_->start(revision);
   spdlog::debug("api stream: watching {}/ after revision {}", store_->keys().root(), revision);
 }
@@ -483,36 +491,37 @@ void StreamHub::rewind(int64_t revision) {
       revision);
   ++generation_;  // what the old watch still posts is dropped
   dispose(std::move(feed_));
-  watchFeed(revision);
+  watchFeed(revision, {});
 }
 
-void StreamHub::watchFeed(int64_t revision) {
+void StreamHub::watchFeed(int64_t revision, const std::string& director) {
   uint64_t generation = generation_;
   // On the watcher's thread: no lock of the hub here (the last reference must never be
   // dropped on this thread: the hub's destructor joins it). io_ outlives the hub.
-  feed_ = watch(revision + 1, [&io = io_, weak = weak_from_this(), generation](
-                                  const etcd::WatchUpdate& u, std::vector<StreamMessage> msgs) {
-    if (u.kind == etcd::WatchUpdate::kDisconnected) {
-      spdlog::warn("api stream: etcd watch lost ({}); resuming", u.error.message);
-      return;
-    }
-    if (u.kind == etcd::WatchUpdate::kReconnected) {
-      spdlog::info("api stream: etcd watch resumed after revision {}", u.revision);
-      return;
-    }
-    asio::post(io,
-               [weak, generation, kind = u.kind, revision = u.revision, msgs = std::move(msgs)] {
-                 auto self = weak.lock();
-                 if (!self || self->stopped_ || generation != self->generation_) {
-                   return;
-                 }
-                 if (kind == etcd::WatchUpdate::kResync) {
-                   self->fanout_->resync(revision);
-                 } else {
-                   self->fanout_->publish(msgs, revision);
-                 }
-               });
-  });
+  feed_ = watch(revision + 1, director,
+                [&io = io_, weak = weak_from_this(), generation](const etcd::WatchUpdate& u,
+                                                                 std::vector<StreamMessage> msgs) {
+                  if (u.kind == etcd::WatchUpdate::kDisconnected) {
+                    spdlog::warn("api stream: etcd watch lost ({}); resuming", u.error.message);
+                    return;
+                  }
+                  if (u.kind == etcd::WatchUpdate::kReconnected) {
+                    spdlog::info("api stream: etcd watch resumed after revision {}", u.revision);
+                    return;
+                  }
+                  asio::post(io, [weak, generation, kind = u.kind, revision = u.revision,
+                                  msgs = std::move(msgs)] {
+                    auto self = weak.lock();
+                    if (!self || self->stopped_ || generation != self->generation_) {
+                      return;
+                    }
+                    if (kind == etcd::WatchUpdate::kResync) {
+                      self->fanout_->resync(revision);
+                    } else {
+                      self->fanout_->publish(msgs, revision);
+                    }
+                  });
+                });
 }
 
 void StreamHub::check(uint64_t id, int64_t revision) {
@@ -571,6 +580,10 @@ void StreamHub::tick() {
     ticking_ = false;  // the next client starts it again
     return;
   }
+  scheduleTick();
+}
+
+void StreamHub::scheduleTick() {
   timer_.expires_after(
       std::max(std::min(options_.keep_alive, options_.idle_stop), std::chrono::milliseconds(10)));
   timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {

@@ -50,7 +50,9 @@ struct StreamMessage {
 // revision. One converter per watch; not thread-safe.
 class StreamConverter {
  public:
-  explicit StreamConverter(store::Keys keys) : keys_(std::move(keys)) {}
+  // director: the director's id at the watch's start, if known (named by a first delete).
+  explicit StreamConverter(store::Keys keys, std::string director = {})
+      : keys_(std::move(keys)), director_(std::move(director)) {}
   // Appends the messages for these events (of one watch update, revision order).
   void convert(const std::vector<etcd::WatchEvent>& events, std::vector<StreamMessage>& out);
 
@@ -183,14 +185,16 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
  private:
   StreamHub(boost::asio::io_context& io, std::shared_ptr<store::Store> store, Options options);
   void startFeed();
-  void runFeed(int64_t revision);             // starts the feed after `revision`
-  void watchFeed(int64_t revision);           // (re)creates its watch, after `revision`
-  void rewind(int64_t revision);              // for StreamFanout::Hooks::rewind
-  void check(uint64_t id, int64_t revision);  // for StreamFanout::Hooks::check
-  void tick();
+  // Starts the feed after `revision` (director: its id then).
+  void runFeed(int64_t revision, const std::string& director);
+  void watchFeed(int64_t revision, const std::string& director);  // (re)creates its watch
+  void rewind(int64_t revision);                                  // for StreamFanout::Hooks::rewind
+  void check(uint64_t id, int64_t revision);                      // for StreamFanout::Hooks::check
+  void tick();  // keep-alives and the idle stop, every keep_alive
+  void scheduleTick();
   void dispose(std::unique_ptr<etcd::Watcher> watcher);  // destroys it off the loop
   std::unique_ptr<etcd::Watcher> watch(
-      int64_t from_revision,
+      int64_t from_revision, const std::string& director,
       std::function<void(const etcd::WatchUpdate&, std::vector<StreamMessage>)> on_update);
 
   boost::asio::io_context& io_;

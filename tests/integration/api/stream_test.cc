@@ -148,6 +148,7 @@ TEST_F(Stream, StateEventAndMonitorArriveInOrderWithRevisionIds) {
   EXPECT_EQ(c.header("x-accel-buffering"), "no");
   int64_t start = hello(c);
   ASSERT_GT(start, 0);
+  EXPECT_EQ(c.comments(), 0);  // hello is the first thing on the stream
   int64_t r1 = putState("web", "critical");
   int64_t r2 = putEvent("web went down");
   int64_t r3 = putMonitor("db");
@@ -168,6 +169,26 @@ TEST_F(Stream, StateEventAndMonitorArriveInOrderWithRevisionIds) {
   ASSERT_TRUE(client_->put("/9volt/cluster/digest/m-test/0", "[]"));
   int64_t r5 = putState("db", "ok");
   expectNext(c, "state", r5);
+}
+
+TEST_F(Stream, ClusterChangesNameTheirKey) {
+  ASSERT_TRUE(client_->put("/9volt/cluster/director", R"({"id":"m9","since":"x"})"));
+  startServer();
+  SseClient c(port_, "/api/v1/stream?types=cluster");
+  hello(c);
+  auto r1 = client_->del("/9volt/cluster/director");  // set before the stream: still named
+  auto r2 = client_->put(store_->keys().member("m7"), "{}");
+  auto r3 = store_->putConfig(store::ConfigKind::kAlerter, "ops", "{}");
+  auto r4 = client_->put(store_->keys().assignmentShard("m7", "0"), "[]");
+  ASSERT_TRUE(r1 && r2 && r3 && r4);
+  EXPECT_EQ(expectNext(c, "cluster", r1->revision),
+            (nlohmann::json{{"change", "director"}, {"key", "m9"}, {"action", "delete"}}));
+  EXPECT_EQ(expectNext(c, "cluster", r2->revision),
+            (nlohmann::json{{"change", "members"}, {"key", "m7"}, {"action", "put"}}));
+  EXPECT_EQ(expectNext(c, "cluster", *r3),
+            (nlohmann::json{{"change", "alerter"}, {"key", "ops"}, {"action", "put"}}));
+  EXPECT_EQ(expectNext(c, "cluster", r4->revision),
+            (nlohmann::json{{"change", "assignments"}, {"key", "m7"}, {"action", "put"}}));
 }
 
 TEST_F(Stream, ResumeWithLastEventIdOrSince) {
