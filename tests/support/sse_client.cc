@@ -1,10 +1,12 @@
 #include "support/sse_client.h"
 
+#include <cctype>
 #include <limits>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <sys/socket.h>
 
 namespace ninevolt::testing {
 
