@@ -2,16 +2,22 @@
 
 #include <array>
 #include <charconv>
+#include <deque>
+#include <functional>
+#include <map>
 #include <optional>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include "api/stream_sink.h"
 
 namespace ninevolt::api {
 namespace asio = boost::asio;
@@ -25,6 +31,11 @@ constexpr auto kReadTimeout = std::chrono::seconds(30);
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 // A closing connection reads and drops what the client still sends for at most this long.
 constexpr auto kLingerTimeout = std::chrono::seconds(2);
+// A streaming response's write that makes no progress this long ends the stream (a client
+// that stopped reading); the owner's own buffer cap usually ends it first.
+constexpr auto kStreamWriteTimeout = std::chrono::seconds(30);
+// stop(on_stopped): how long open streams get to send their final chunk.
+constexpr auto kStopGrace = std::chrono::seconds(1);
 
 Request toRequest(const http::request<http::string_body>& req) {
   Request r;
@@ -41,11 +52,31 @@ Request toRequest(const http::request<http::string_body>& req) {
   return r;
 }
 
-// What every session shares: the router and the pool for blocking handlers.
+// The open streaming responses, so that stop() can end them. Loop thread only.
+struct StreamRegistry {
+  std::map<uint64_t, std::function<void()>> enders;  // id -> end that stream
+  uint64_t next_id = 0;
+  bool stopping = false;           // stop() was called: new streams end at once
+  std::function<void()> on_empty;  // stop(on_stopped) waiting for the last stream
+
+  uint64_t add(std::function<void()> ender) {
+    enders.emplace(++next_id, std::move(ender));
+    return next_id;
+  }
+  void remove(uint64_t id) {
+    enders.erase(id);
+    if (enders.empty() && on_empty) {
+      std::exchange(on_empty, nullptr)();
+    }
+  }
+};
+
+// What every session shares: the router, the pool for blocking handlers, the open streams.
 struct Shared {
   Router router;
   std::shared_ptr<asio::thread_pool> pool;
   size_t max_body_bytes = 0;
+  std::shared_ptr<StreamRegistry> streams = std::make_shared<StreamRegistry>();
 };
 
 beast::tcp_stream& lowest(beast::tcp_stream& s) {
@@ -68,12 +99,13 @@ Response runHandler(const Handler& handler, const Request& request) {
 }
 
 // One connection: read a request, answer it, repeat while keep-alive. Stream is a
-// beast::tcp_stream or an ssl_stream over one.
+// beast::tcp_stream or an ssl_stream over one. A streaming response (Response::stream)
+// turns the connection into that stream until it ends; the session is then its StreamSink.
 template <typename Stream>
-class Session : public std::enable_shared_from_this<Session<Stream>> {
+class Session : public std::enable_shared_from_this<Session<Stream>>, public StreamSink {
  public:
   template <typename... Args>
-  Session(std::shared_ptr<const Shared> shared, Args&&... args)
+  explicit Session(std::shared_ptr<const Shared> shared, Args&&... args)
       : stream_(std::forward<Args>(args)...), shared_(std::move(shared)) {}
 
   void run() {
@@ -113,6 +145,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     auto req = parser_->release();
     bool keep_alive = req.keep_alive();
+    http11_ = req.version() >= 11;
     Request request = toRequest(req);
     auto resolved = shared_->router.resolve(request);
     if (resolved.answer) {
@@ -135,7 +168,40 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     });
   }
 
+  // --- StreamSink (loop thread) ---
+ public:
+  bool write(std::string data) override {
+    if (!open()) {
+      return false;
+    }
+    buffered_ += data.size();
+    queue_.push_back(std::move(data));
+    pump();
+    return true;
+  }
+  size_t buffered() const override { return buffered_; }
+  void end() override {
+    if (!open()) {
+      return;
+    }
+    ending_ = true;
+    pump();
+  }
+  bool open() const override { return streaming_ && !ending_ && !closed_; }
+  void onClosed(std::function<void()> callback) override {
+    if (closed_) {
+      asio::post(lowest(stream_).get_executor(), std::move(callback));
+      return;
+    }
+    on_closed_ = std::move(callback);
+  }
+
+ private:
   void respond(const Response& r, bool keep_alive) {
+    if (r.stream) {
+      startStream(r);
+      return;
+    }
     auto msg = std::make_shared<http::response<http::string_body>>();
     msg->result(static_cast<http::status>(r.status));
     msg->version(11);
@@ -186,10 +252,163 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     });
   }
 
+  // Sends the head (chunked, no Content-Length), registers the stream with the server and
+  // hands it to the route. From here on the connection has no read deadline; a read stays
+  // pending only to notice the client closing (anything it sends is ignored).
+  void startStream(const Response& r) {
+    auto head = std::make_shared<http::response<http::empty_body>>();
+    head->result(static_cast<http::status>(r.status));
+    head->version(11);
+    head->set(http::field::server, "9volt");
+    head->set(http::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers) {
+      head->set(name, value);
+    }
+    head->keep_alive(false);
+    // HTTP/1.0 (e.g. nginx's default proxy_http_version) has no chunked encoding: the body
+    // then ends with the connection.
+    head->chunked(http11_);
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+    streaming_ = true;
+    lowest(stream_).expires_never();
+    write_timer_.emplace(lowest(stream_).get_executor());
+    writing_ = true;
+    armWriteDeadline();
+    http::async_write_header(stream_, *serializer,
+                             [self = this->shared_from_this(), head, serializer](
+                                 beast::error_code ec, size_t) { self->onStreamWritten(ec, 0); });
+    std::weak_ptr<Session> weak = this->shared_from_this();
+    stream_id_ = shared_->streams->add([weak] {
+      if (auto self = weak.lock()) {
+        self->end();
+      }
+    });
+    watchPeer();
+    try {
+      r.stream(std::static_pointer_cast<StreamSink>(this->shared_from_this()));
+    } catch (const std::exception& e) {
+      spdlog::error("api: stream handler failed: {}", e.what());
+      end();
+    } catch (...) {
+      spdlog::error("api: stream handler failed");
+      end();
+    }
+    if (shared_->streams->stopping) {
+      end();
+    }
+  }
+
+  void watchPeer() {
+    stream_.async_read_some(asio::buffer(peer_bytes_),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) {
+                                self->closeStream();  // the client went away
+                              } else if (!self->closed_) {
+                                self->watchPeer();
+                              }
+                            });
+  }
+
+  void armWriteDeadline() {
+    write_timer_->expires_after(kStreamWriteTimeout);
+    std::weak_ptr<Session> weak = this->shared_from_this();
+    write_timer_->async_wait([weak](beast::error_code ec) {
+      auto self = weak.lock();
+      if (!ec && self) {
+        spdlog::debug("api: stream write made no progress for {}s; closing",
+                      kStreamWriteTimeout.count());
+        self->closeStream();
+      }
+    });
+  }
+
+  // Writes what is queued as one chunk; after end(), the final chunk, then closes.
+  void pump() {
+    if (writing_ || closed_) {
+      return;
+    }
+    if (!queue_.empty()) {
+      auto data = std::make_shared<std::string>();
+      for (auto& q : queue_) {
+        *data += q;
+      }
+      queue_.clear();
+      writing_ = true;
+      armWriteDeadline();
+      auto done = [self = this->shared_from_this(), data](beast::error_code ec, size_t) {
+        self->onStreamWritten(ec, data->size());
+      };
+      if (http11_) {
+        asio::async_write(stream_, http::make_chunk(asio::buffer(*data)), std::move(done));
+      } else {
+        asio::async_write(stream_, asio::buffer(*data), std::move(done));
+      }
+      return;
+    }
+    if (ending_ && !http11_) {
+      closeStream();
+    } else if (ending_) {
+      writing_ = true;
+      armWriteDeadline();
+      asio::async_write(
+          stream_, http::make_chunk_last(),
+          [self = this->shared_from_this()](beast::error_code, size_t) { self->closeStream(); });
+    }
+  }
+
+  void onStreamWritten(beast::error_code ec, size_t bytes) {
+    writing_ = false;
+    buffered_ -= std::min(buffered_, bytes);
+    if (write_timer_) {
+      write_timer_->cancel();
+    }
+    if (ec) {
+      closeStream();
+      return;
+    }
+    pump();
+  }
+
+  // Closes the connection (once) and tells the stream's owner.
+  void closeStream() {
+    if (closed_) {
+      return;
+    }
+    closed_ = true;
+    queue_.clear();
+    buffered_ = 0;
+    if (write_timer_) {
+      write_timer_->cancel();
+    }
+    beast::error_code ignored;
+    auto& socket = lowest(stream_).socket();
+    socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+    // The owner hears first; stop(on_stopped) after that (posts run in order on the loop).
+    auto executor = lowest(stream_).get_executor();
+    if (on_closed_) {
+      asio::post(executor, std::exchange(on_closed_, nullptr));
+    }
+    asio::post(executor, [streams = shared_->streams, id = stream_id_] { streams->remove(id); });
+  }
+
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<const Shared> shared_;
+
+  // Streaming state (loop thread only).
+  bool streaming_ = false;
+  bool ending_ = false;   // end(): the final chunk after the queue
+  bool closed_ = false;   // the connection is closed
+  bool writing_ = false;  // a write is in flight
+  bool http11_ = true;    // the request's version: chunked, else the close ends the body
+  std::deque<std::string> queue_;
+  size_t buffered_ = 0;
+  uint64_t stream_id_ = 0;
+  std::function<void()> on_closed_;
+  std::optional<asio::steady_timer> write_timer_;
+  std::array<char, 256> peer_bytes_{};
 };
 
 }  // namespace
@@ -330,12 +549,41 @@ bool HttpServer::tls() const {
   return impl_->tls.has_value();
 }
 
-void HttpServer::stop() {
-  // Close on the acceptor's own thread: the pending accept sees operation_aborted.
-  asio::post(impl_->acceptor.get_executor(), [impl = impl_] {
-    beast::error_code ignored;
-    impl->acceptor.close(ignored);
-  });
+void HttpServer::stop(std::function<void()> on_stopped) {
+  // On the acceptor's own thread: the pending accept sees operation_aborted.
+  asio::post(impl_->acceptor.get_executor(),
+             [impl = impl_, on_stopped = std::move(on_stopped)]() mutable {
+               beast::error_code ignored;
+               impl->acceptor.close(ignored);
+               auto& streams = *impl->shared->streams;
+               streams.stopping = true;
+               if (on_stopped) {
+                 if (streams.enders.empty()) {
+                   on_stopped();
+                 } else {
+                   // Whichever comes first: the last stream closed, or the grace period over.
+                   auto once = std::make_shared<std::function<void()>>(std::move(on_stopped));
+                   auto timer = std::make_shared<asio::steady_timer>(impl->acceptor.get_executor());
+                   auto fire = [once, timer] {
+                     timer->cancel();
+                     if (*once) {
+                       std::exchange(*once, nullptr)();
+                     }
+                   };
+                   streams.on_empty = fire;
+                   timer->expires_after(kStopGrace);
+                   timer->async_wait([fire](beast::error_code ec) {
+                     if (!ec) {
+                       fire();
+                     }
+                   });
+                 }
+               }
+               auto enders = streams.enders;  // a copy: ending one may remove it
+               for (auto& [id, end] : enders) {
+                 end();
+               }
+             });
 }
 
 }  // namespace ninevolt::api

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -18,6 +19,9 @@ namespace ninevolt::api {
 // `blocking` (those that call etcd) run on a small worker pool of the server's own, so a
 // slow etcd never stalls the loop (membership, /status/check). Every connection has a read
 // deadline (a slow or idle client cannot hold it open) and a body cap (413 beyond it).
+// A route may answer with a stream instead (Response::stream, e.g. Server-Sent Events): the
+// connection then belongs to that stream, without read deadline, until either side ends it
+// or the server stops.
 class HttpServer {
  public:
   struct Options {
@@ -37,7 +41,11 @@ class HttpServer {
 
   uint16_t port() const;  // the bound port (useful with port 0)
   bool tls() const;
-  void stop();  // stops accepting; open connections finish their request
+  // Stops accepting; open connections finish their request; open streams end (their final
+  // chunk, then close). on_stopped, if given, runs on the loop once every stream has closed
+  // or after a 1 s grace period, whichever is first (e.g. to stop the loop after it).
+  // Any thread.
+  void stop(std::function<void()> on_stopped = {});
 
  private:
   struct Impl;

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +12,8 @@
 #include "config/problems.h"
 
 namespace ninevolt::api {
+
+class StreamSink;
 
 // One HTTP request as handlers see it. Handlers may run on the HTTP loop or on the API
 // worker pool (see Router::RouteOptions::blocking); a Request is never shared between them.
@@ -33,6 +37,11 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Allow, ...)
+  // Set: a streaming response (e.g. Server-Sent Events). The server sends status, content
+  // type and headers with chunked transfer encoding and no Content-Length, ignores body,
+  // and calls this on the loop with the open stream (stream_sink.h); the connection then
+  // belongs to the stream and has no read deadline. Unset: an ordinary response.
+  std::function<void(std::shared_ptr<StreamSink>)> stream;
 
   static Response json(int status, const std::string& body);
   static Response text(int status, const std::string& body);

@@ -15,6 +15,7 @@
 #include "api/auth.h"
 #include "api/http_server.h"
 #include "api/v1/routes.h"
+#include "api/v1/stream_hub.h"
 #include "app/cfg_command.h"
 #include "app/cluster_node.h"
 #include "app/data_dir.h"
@@ -58,7 +59,8 @@ struct Health {
 };
 
 api::Router makeRouter(const std::string& member_id, const Health& health, const ClusterNode& node,
-                       const ServerOptions& options, std::shared_ptr<store::Store> store) {
+                       const ServerOptions& options, std::shared_ptr<store::Store> store,
+                       std::shared_ptr<api::v1::StreamHub> stream) {
   api::Router router;
   const api::RouteOptions open{.access = api::Access::kOpen};
   router.get(
@@ -86,7 +88,8 @@ api::Router makeRouter(const std::string& member_id, const Health& health, const
   router.setAuthorizer(auth.authorizer());
   api::v1::addRoutes(router, {.store = std::move(store),
                               .allow_exec = options.api_allow_exec,
-                              .authorize = auth.authorizer()});
+                              .authorize = auth.authorizer(),
+                              .stream = std::move(stream)});
   ui_assets::addRoutes(router);  // /ui: the embedded web UI (open; its API calls carry tokens)
   router.get(
       "/status/check",
@@ -260,9 +263,10 @@ int runServer(const ServerOptions& options) {
   };
   refresh_checks();
 
+  auto stream_hub = api::v1::StreamHub::create(io, store, {.member_id = me.id});
   auto http = api::HttpServer::start(
       io, {.listen = options.listen, .tls_cert = options.tls_cert, .tls_key = options.tls_key},
-      makeRouter(me.id, health, node, options, store));
+      makeRouter(me.id, health, node, options, store, stream_hub));
   if (!http) {
     spdlog::error("{}", http.error().message);
     node.stop();
@@ -285,10 +289,10 @@ int runServer(const ServerOptions& options) {
     checks_timer.cancel();
     node.stop();  // hands over directorship, stops the checks
     membership.stop();
-    (*http)->stop();
-    io.stop();
+    (*http)->stop([&io] { io.stop(); });  // after open streams sent their end (<= 1 s)
   });
   io.run();
+  stream_hub->stop();
 
   http->reset();
   if (embedded) {

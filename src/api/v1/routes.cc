@@ -7,6 +7,7 @@ void addRoutes(Router& router, const Context& context) {
   addStateRoutes(router, context);
   addClusterRoutes(router, context);
   addEventRoutes(router, context);
+  addStreamRoutes(router, context);
 }
 
 }  // namespace ninevolt::api::v1

@@ -7,6 +7,8 @@
 
 namespace ninevolt::api::v1 {
 
+class StreamHub;
+
 // What the /api/v1 handlers need. Every handler reads etcd through the store (so any member
 // answers any request, e.g. behind a load balancer) and is registered `blocking`: it runs on
 // the HTTP server's worker pool, never on the loop.
@@ -17,6 +19,9 @@ struct Context {
   bool allow_exec = false;
   // The router's authorizer, for the one GET that writes (?disable=); may be empty (open).
   Authorizer authorize;
+  // GET /api/v1/stream (Server-Sent Events); the route exists only when set. Lives on the
+  // HTTP server's loop.
+  std::shared_ptr<StreamHub> stream;
 };
 
 // Registers every /api/v1 route (see docs/api.md).
@@ -26,5 +31,6 @@ void addConfigRoutes(Router& router, const Context& context);   // monitor, aler
 void addStateRoutes(Router& router, const Context& context);    // state
 void addClusterRoutes(Router& router, const Context& context);  // cluster, orphans
 void addEventRoutes(Router& router, const Context& context);    // event
+void addStreamRoutes(Router& router, const Context& context);   // stream (if context.stream)
 
 }  // namespace ninevolt::api::v1

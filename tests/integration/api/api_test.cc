@@ -1,6 +1,8 @@
 // The /api/v1 contract against a running `9volt server` and a real etcd: every route, bad
 // input (400 naming object and field, 404, 405, 413, 415), auth (401/403, open routes),
-// nothing written on a rejected request, secrets redacted, HTTPS; and the embedded /ui.
+// nothing written on a rejected request, secrets redacted, HTTPS, the live stream; and the
+// embedded /ui.
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 
@@ -14,6 +16,7 @@
 
 #include "support/etcd_fixture.h"
 #include "support/process.h"
+#include "support/sse_client.h"
 
 namespace ninevolt {
 namespace {
@@ -382,6 +385,34 @@ TEST_F(Api, WebUi) {
   EXPECT_LT(gz.body.size(), js.body.size());
   EXPECT_EQ(call(port_, "GET", "/ui/assets/nope.js").status, 404);
   EXPECT_EQ(call(port_, "GET", "/ui/nope.html").status, 404);
+}
+
+// The live stream on the real binary: a read token in ?access_token=, a change made through
+// the API arrives, and SIGTERM ends the stream cleanly and the server exits promptly.
+TEST_F(Api, StreamThenSigtermEndsIt) {
+  startSecured();
+  ninevolt::testing::SseClient denied(port_, "/api/v1/stream");
+  EXPECT_EQ(denied.status(), 401);
+  ninevolt::testing::SseClient stream(port_, "/api/v1/stream?access_token=ro-token&types=cluster");
+  ASSERT_EQ(stream.status(), 200) << stream.body();
+  auto hello = stream.next();
+  ASSERT_TRUE(hello);
+  EXPECT_EQ(hello->event, "hello");
+  ASSERT_EQ(call(port_, "POST", "/api/v1/alerter", kAlerter, kRw).status, 201);
+  // The cluster's own writes (assignments, members) may come too: look for the alerter.
+  bool seen = false;
+  for (int i = 0; i < 20 && !seen; ++i) {
+    auto m = stream.next();
+    ASSERT_TRUE(m) << server_->output();
+    auto j = nlohmann::json::parse(m->data);
+    seen = m->event == "cluster" && j["change"] == "alerter" && j["key"] == "hook";
+  }
+  EXPECT_TRUE(seen);
+  server_->signal(SIGTERM);
+  bool clean = false;
+  EXPECT_TRUE(stream.waitEnded(std::chrono::seconds(5), &clean)) << server_->output();
+  EXPECT_TRUE(clean);
+  EXPECT_EQ(server_->wait(std::chrono::seconds(15)), 0) << server_->output();
 }
 
 TEST_F(Api, ExecAllowedWithFlag) {
