@@ -20,6 +20,7 @@
 #include "alerts/alerter_cache.h"
 #include "alerts/incident_store.h"
 #include "alerts/notification.h"
+#include "metrics/text.h"
 #include "state/state_machine.h"
 
 namespace ninevolt::alerts {
@@ -84,6 +85,8 @@ class Dispatcher {
   void release(const std::string& check);
 
   DispatcherStats stats() const;
+  // ninevolt_alerts_* (docs/api.md) from stats(). Any thread.
+  void renderMetrics(metrics::Writer& out) const;
   // Waits until everything posted so far has been processed by the dispatcher loop (tests).
   void sync();
 
