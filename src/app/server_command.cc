@@ -24,6 +24,8 @@
 #include "common/strings.h"
 #include "common/version.h"
 #include "etcd/embedded_etcd.h"
+#include "etcd/metrics.h"
+#include "metrics/text.h"
 #include "store/store.h"
 
 namespace ninevolt::app {
@@ -55,6 +57,15 @@ struct Health {
   std::string message = "starting";
 };
 
+// The whole /metrics text: who we are, the etcd client's numbers, then the node's.
+void renderMetrics(const ClusterNode& node, std::string& out) {
+  metrics::Writer w(out);
+  w.gauge("ninevolt_build_info", "Always 1; the labels say which 9volt this is.", uint64_t{1},
+          {{"version", common::kSemVer}, {"revision", common::kGitSha}});
+  etcd::clientMetrics().render(w);
+  node.renderMetrics(out);
+}
+
 api::Router makeRouter(const std::string& member_id, const Health& health, const ClusterNode& node,
                        const ServerOptions& options, std::shared_ptr<store::Store> store) {
   api::Router router;
@@ -62,9 +73,10 @@ api::Router makeRouter(const std::string& member_id, const Health& health, const
   router.get(
       "/",
       [](const api::Request&) {
-        return api::Response::text(200,
-                                   "9volt: GET /status/check (health), GET /version, /api/v1/... "
-                                   "(docs/api.md).\n");
+        return api::Response::text(
+            200,
+            "9volt: GET /status/check (health), GET /version, GET /metrics, /api/v1/... "
+            "(docs/api.md).\n");
       },
       open);
   router.get(
@@ -85,6 +97,20 @@ api::Router makeRouter(const std::string& member_id, const Health& health, const
   api::v1::addRoutes(router, {.store = std::move(store),
                               .allow_exec = options.api_allow_exec,
                               .authorize = auth.authorizer()});
+  if (options.metrics_auth && !auth.enabled()) {
+    spdlog::warn("--metrics-auth without --access-tokens or --read-tokens: /metrics stays open");
+  }
+  router.get(
+      "/metrics",
+      [&node](const api::Request&) {
+        api::Response r;
+        r.content_type = std::string(metrics::kContentType);
+        renderMetrics(node, r.body);
+        return r;
+      },
+      // On the worker pool: rendering 100,000 checks takes ~100 ms (src/metrics/README.md),
+      // too long to hold up the loop (it never calls etcd).
+      {.access = options.metrics_auth ? api::Access::kRead : api::Access::kOpen, .blocking = true});
   router.get(
       "/status/check",
       [member_id, &health, &node](const api::Request&) {
