@@ -96,7 +96,9 @@ void Engine::renderCheckMetrics(std::string& out, std::chrono::milliseconds limi
     auto done = std::make_shared<std::promise<void>>();
     parts[i].done = done->get_future();
     Worker* w = workers_[i].get();
-    w->post([w, text = parts[i].text, done]() mutable { w->renderChecks(0, text, done); });
+    w->post([w, text = parts[i].text, done]() mutable {
+      w->renderChecks(0, w->scheduleSeq(), text, done);
+    });
   }
   const auto until = std::chrono::steady_clock::now() + limit;
   std::vector<bool> ok(parts.size(), false);

@@ -48,6 +48,7 @@ int64_t Engine::Worker::nowNs() {
 }
 
 void Engine::Worker::schedule(Entry& entry) {
+  entry.scheduled_seq = ++schedule_seq_;
   entry.slot = scheduler_.add(entry.name, entry.interval, nowNs());
   if (by_slot_.size() <= entry.slot) {
     by_slot_.resize(entry.slot + 1, nullptr);
@@ -298,18 +299,20 @@ void Engine::Worker::appendSeries(const Entry& e, CheckSeriesText& into) const {
   }
 }
 
-void Engine::Worker::renderChecks(size_t from_slot, std::shared_ptr<CheckSeriesText> into,
+void Engine::Worker::renderChecks(size_t from_slot, uint64_t since,
+                                  std::shared_ptr<CheckSeriesText> into,
                                   std::shared_ptr<std::promise<void>> done) {
   const size_t end = std::min(by_slot_.size(), from_slot + kRenderSlice);
   for (size_t slot = from_slot; slot < end; ++slot) {
-    if (const Entry* e = by_slot_[slot]) {
+    const Entry* e = by_slot_[slot];
+    if (e != nullptr && e->scheduled_seq <= since) {
       appendSeries(*e, *into);
     }
   }
   if (end < by_slot_.size()) {
     // Let runs and I/O through before the next slice.
-    post([this, end, into = std::move(into), done = std::move(done)]() mutable {
-      renderChecks(end, std::move(into), std::move(done));
+    post([this, end, since, into = std::move(into), done = std::move(done)]() mutable {
+      renderChecks(end, since, std::move(into), std::move(done));
     });
     return;
   }

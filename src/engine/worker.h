@@ -41,9 +41,13 @@ class Engine::Worker {
 
   // Appends the per-check series of this worker's checks to `into`, kRenderSlice checks
   // per loop turn. Loop thread; `done` is set after the last slice (and broken if the loop
-  // stops first: the promise goes with the queued handler).
-  void renderChecks(size_t from_slot, std::shared_ptr<CheckSeriesText> into,
+  // stops first: the promise goes with the queued handler). Call with from_slot 0 and
+  // since = scheduleSeq(): checks (re)scheduled after that are left out, so a check whose
+  // changed spec moves it to a later slot mid-render is not rendered twice (a duplicate
+  // series would make Prometheus reject the whole scrape); it is back in the next one.
+  void renderChecks(size_t from_slot, uint64_t since, std::shared_ptr<CheckSeriesText> into,
                     std::shared_ptr<std::promise<void>> done);
+  uint64_t scheduleSeq() const { return schedule_seq_; }  // loop thread
 
  private:
   // Only what the loop needs after the check is created: the check keeps its own copy of
@@ -70,6 +74,7 @@ class Engine::Worker {
     bool running = false;         // started and not yet done (vs merely due, waiting in ready_)
     bool starts_process = false;  // check->startsProcess(), kept for the hot path
     config::CheckType type = config::CheckType::kHttp;
+    uint64_t scheduled_seq = 0;  // schedule_seq_ when last scheduled (renderChecks)
     Counters counters;
   };
   struct Ready {
@@ -111,6 +116,7 @@ class Engine::Worker {
   std::deque<Ready> ready_processes_;  // the same for checks that start a process
   size_t processes_ = 0;               // process runs in flight
   bool start_posted_ = false;
+  uint64_t schedule_seq_ = 0;  // schedule() calls so far
   std::thread thread_;
 };
 

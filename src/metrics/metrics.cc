@@ -17,8 +17,7 @@ void HistogramSnapshot::merge(const HistogramSnapshot& other) {
 }
 
 Histogram::Histogram(std::span<const double> bounds)
-    : bounds_(bounds.begin(), bounds.end()),
-      counts_(std::make_unique<std::atomic<uint64_t>[]>(bounds_.size() + 1)) {
+    : bounds_(bounds.begin(), bounds.end()), counts_(bounds_.size() + 1) {
   std::sort(bounds_.begin(), bounds_.end());
 }
 

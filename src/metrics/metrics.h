@@ -3,7 +3,6 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -58,8 +57,11 @@ struct HistogramSnapshot {
 class Histogram {
  public:
   explicit Histogram(std::span<const double> bounds = kLatencyBuckets);
+  ~Histogram() = default;
   Histogram(const Histogram&) = delete;
   Histogram& operator=(const Histogram&) = delete;
+  Histogram(Histogram&&) = delete;
+  Histogram& operator=(Histogram&&) = delete;
 
   void observe(double value);
   HistogramSnapshot snapshot() const;
@@ -68,7 +70,7 @@ class Histogram {
  private:
   std::vector<double> bounds_;
   // One per bound plus one for the values above the last (non-cumulative here).
-  std::unique_ptr<std::atomic<uint64_t>[]> counts_;
+  std::vector<std::atomic<uint64_t>> counts_;  // sized once, never resized
   std::atomic<double> sum_{0};
 };
 

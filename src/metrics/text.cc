@@ -1,5 +1,6 @@
 #include "metrics/text.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <iterator>
@@ -35,15 +36,15 @@ void appendValue(std::string& out, double value) {
 }
 
 void appendValue(std::string& out, uint64_t value) {
-  char buf[24];
-  auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
-  out.append(buf, end);
+  std::array<char, 24> buf{};
+  auto* end = std::to_chars(buf.data(), buf.data() + buf.size(), value).ptr;
+  out.append(buf.data(), end);
 }
 
 void appendValue(std::string& out, int64_t value) {
-  char buf[24];
-  auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
-  out.append(buf, end);
+  std::array<char, 24> buf{};
+  auto* end = std::to_chars(buf.data(), buf.data() + buf.size(), value).ptr;
+  out.append(buf.data(), end);
 }
 
 namespace {
@@ -131,7 +132,7 @@ void appendHeader(std::string& out, std::string_view name, Type type, std::strin
 
 void Writer::histogram(std::string_view name, Labels labels, const HistogramSnapshot& h) {
   const std::string bucket = std::string(name) + "_bucket";
-  auto withLe = [&](std::string_view le, uint64_t value) {
+  auto with_le = [&](std::string_view le, uint64_t value) {
     out_ += bucket;
     out_ += '{';
     for (const auto& l : labels) {
@@ -150,9 +151,9 @@ void Writer::histogram(std::string_view name, Labels labels, const HistogramSnap
   for (size_t i = 0; i < h.bounds.size() && i < h.buckets.size(); ++i) {
     le.clear();
     appendValue(le, h.bounds[i]);
-    withLe(le, h.buckets[i]);
+    with_le(le, h.buckets[i]);
   }
-  withLe("+Inf", h.count);
+  with_le("+Inf", h.count);
   appendSample(out_, std::string(name) + "_sum", labels, h.sum);
   appendSample(out_, std::string(name) + "_count", labels, h.count);
 }
