@@ -21,10 +21,10 @@ constexpr milliseconds kEtcdRetry{1000};  // etcd unreachable: try again after
 }  // namespace
 
 Dispatcher::Dispatcher(const std::shared_ptr<store::Store>& store,
-                       std::shared_ptr<const AlerterRegistry> registry, Options options)
+                       const std::shared_ptr<const AlerterRegistry>& registry, Options options)
     : store_(store),
       options_(std::move(options)),
-      alerters_(store, registry),  // a copy: the types are read below
+      alerters_(store, registry),
       incidents_(store),
       work_(asio::make_work_guard(io_)),
       pool_(std::max<size_t>(1, options_.delivery_threads)) {

@@ -66,7 +66,7 @@ class Dispatcher {
   };
 
   Dispatcher(const std::shared_ptr<store::Store>& store,
-             std::shared_ptr<const AlerterRegistry> registry, Options options);
+             const std::shared_ptr<const AlerterRegistry>& registry, Options options);
   ~Dispatcher();  // stop()
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
