@@ -3,6 +3,7 @@
 // reference parser (prometheus_client), every family is there with the right type, the
 // owned checks' series appear with sensible values and vanish when a check is deleted,
 // and --metrics-auth asks for a token.
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -14,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "receiver.h"  // tests/integration/alerts/receivers: a real local HTTP receiver
 #include "support/etcd_fixture.h"
 #include "support/process.h"
 
@@ -199,6 +201,14 @@ void expectHistogram(const Parsed& p, const std::string& name,
 
 TEST_F(Metrics, ScrapeParsesAndShowsTheOwnedChecks) {
   const uint16_t dead = freePort();  // nothing listens there
+  // A webhook receiver that fails the first delivery (500: retried) and takes the next.
+  std::atomic<int> deliveries{0};
+  alerts::testing::Receiver hook([&](const alerts::testing::Receiver::Request&) {
+    return alerts::testing::Receiver::Reply{.status = deliveries++ == 0 ? 500 : 200};
+  });
+  ASSERT_TRUE(client_->put(
+      "/9volt/alerter/hook",
+      nlohmann::json{{"type", "webhook"}, {"options", {{"url", hook.url() + "/hook"}}}}.dump()));
   // Tokens are set, but /metrics stays open without --metrics-auth.
   startServer({"-a", "rw-token"});
   putMonitor("self-http", {{"type", "http"},
@@ -206,8 +216,11 @@ TEST_F(Metrics, ScrapeParsesAndShowsTheOwnedChecks) {
                            {"port", port_},
                            {"url", "/version"},
                            {"interval", "1s"}});
-  putMonitor("dead-tcp",
-             {{"type", "tcp"}, {"host", "127.0.0.1"}, {"port", dead}, {"interval", "1s"}});
+  putMonitor("dead-tcp", {{"type", "tcp"},
+                          {"host", "127.0.0.1"},
+                          {"port", dead},
+                          {"interval", "1s"},
+                          {"critical-alerter", {"hook"}}});
   putMonitor("off", {{"type", "tcp"},
                      {"host", "127.0.0.1"},
                      {"port", port_},
@@ -222,7 +235,8 @@ TEST_F(Metrics, ScrapeParsesAndShowsTheOwnedChecks) {
         return p.ok && p.value("ninevolt_check_up", {{"check", "self-http"}}) == 1
                && p.value("ninevolt_check_failures_total",
                           {{"check", "dead-tcp"}, {"reason", "connect"}})
-                      >= 2;
+                      >= 2
+               && p.value("ninevolt_alerts_sent_total", {{"type", "webhook"}}) == 1;
       },
       std::chrono::seconds(30)))
       << p.error << server_->output();
@@ -275,7 +289,12 @@ TEST_F(Metrics, ScrapeParsesAndShowsTheOwnedChecks) {
   expectHistogram(p, "ninevolt_etcd_request_duration_seconds", {{"operation", "txn"}}, 1);
   expectHistogram(p, "ninevolt_etcd_request_duration_seconds", {{"operation", "status"}}, 1);
   EXPECT_EQ(p.find("ninevolt_etcd_request_errors_total").size(), 10U);
-  for (const char* type : {"email", "pagerduty", "slack", "webhook"}) {
+  // dead-tcp went critical: one alert, sent on the second attempt.
+  EXPECT_EQ(p.value("ninevolt_alerts_retried_total", {{"type", "webhook"}}), 1);
+  EXPECT_EQ(p.value("ninevolt_alerts_failed_total", {{"type", "webhook"}}), 0);
+  EXPECT_EQ(deliveries, 2);
+  EXPECT_EQ(p.value("ninevolt_alerts_queued"), 0);
+  for (const char* type : {"email", "pagerduty", "slack"}) {
     EXPECT_EQ(p.value("ninevolt_alerts_sent_total", {{"type", type}}), 0) << type;
     EXPECT_EQ(p.value("ninevolt_alerts_failed_total", {{"type", type}}), 0) << type;
     EXPECT_EQ(p.value("ninevolt_alerts_retried_total", {{"type", type}}), 0) << type;
