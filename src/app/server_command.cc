@@ -108,7 +108,7 @@ api::Router makeRouter(const std::string& member_id, const Health& health, const
         renderMetrics(node, r.body);
         return r;
       },
-      // On the worker pool: rendering 100,000 checks takes ~100 ms (src/metrics/README.md),
+      // On the worker pool: rendering 100,000 checks takes ~0.1 s (src/metrics/README.md),
       // too long to hold up the loop (it never calls etcd).
       {.access = options.metrics_auth ? api::Access::kRead : api::Access::kOpen, .blocking = true});
   router.get(

@@ -4,12 +4,18 @@
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
+#include <malloc.h>
 
 #include "engine/scheduler.h"
 #include "engine/worker.h"
 #include "metrics/text.h"
 
 namespace ninevolt::engine {
+namespace {
+
+constexpr size_t kTrimAbove = 4 << 20;  // bytes of per-check text
+
+}  // namespace
 
 Engine::Engine(Options options) : options_(std::move(options)) {
   size_t n = options_.workers;
@@ -145,7 +151,15 @@ void Engine::renderCheckMetrics(std::string& out, std::chrono::milliseconds limi
       if (ok[i]) {
         out += parts[i].text->blocks[f];
       }
+      std::string().swap(parts[i].text->blocks[f]);
     }
+  }
+  parts.clear();
+  if (size > kTrimAbove) {
+    // The blocks were allocated on the worker threads: glibc keeps what they freed in those
+    // threads' arenas, which at 100,000 checks left the process ~65 MiB larger after each
+    // scrape. Hand it back.
+    malloc_trim(0);
   }
 }
 

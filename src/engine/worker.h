@@ -116,7 +116,8 @@ class Engine::Worker {
   std::deque<Ready> ready_processes_;  // the same for checks that start a process
   size_t processes_ = 0;               // process runs in flight
   bool start_posted_ = false;
-  uint64_t schedule_seq_ = 0;  // schedule() calls so far
+  uint64_t schedule_seq_ = 0;                                           // schedule() calls so far
+  std::array<size_t, CheckSeriesText::kFamilies> last_render_sizes_{};  // renderChecks
   std::thread thread_;
 };
 
