@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <set>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -117,17 +118,33 @@ struct Parsed {
 
 class Metrics : public ninevolt::testing::EtcdTest {
  protected:
-  void startServer(std::vector<std::string> extra) {
-    port_ = freePort();
+  struct Member {
+    std::unique_ptr<ninevolt::testing::Process> process;
+    uint16_t port = 0;
+  };
+  // A `9volt server` on a free port, answering /status/check.
+  Member startMember(std::vector<std::string> extra, const std::string& name) {
+    Member m;
+    m.port = freePort();
     std::vector<std::string> argv{
-        NINEVOLT_BINARY,   "server",    "--listen", "127.0.0.1:" + std::to_string(port_), "-e",
+        NINEVOLT_BINARY,   "server",    "--listen", "127.0.0.1:" + std::to_string(m.port), "-e",
         etcd_->endpoint(), "--workers", "2"};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    server_ = std::make_unique<ninevolt::testing::Process>(
-        argv, std::map<std::string, std::string>{}, (dir_->path() / "server.log").string());
-    ASSERT_TRUE(eventually([&] { return get(port_, "/status/check").status == 200; },
-                           std::chrono::seconds(60)))
-        << server_->output();
+    m.process = std::make_unique<ninevolt::testing::Process>(
+        argv, std::map<std::string, std::string>{}, (dir_->path() / (name + ".log")).string());
+    const bool up = eventually([&] { return get(m.port, "/status/check").status == 200; },
+                               std::chrono::seconds(60));
+    EXPECT_TRUE(up) << m.process->output();
+    if (!up) {
+      m.process.reset();
+    }
+    return m;
+  }
+  void startServer(std::vector<std::string> extra) {
+    auto m = startMember(std::move(extra), "server");
+    ASSERT_TRUE(m.process);
+    server_ = std::move(m.process);
+    port_ = m.port;
   }
 
   void putMonitor(const std::string& name, const nlohmann::json& spec) {
@@ -172,7 +189,10 @@ class Metrics : public ninevolt::testing::EtcdTest {
   }
 
   Parsed scrape(const std::map<std::string, std::string>& headers = {}) {
-    auto r = get(port_, "/metrics", headers);
+    return scrapeAt(port_, headers);
+  }
+  Parsed scrapeAt(uint16_t port, const std::map<std::string, std::string>& headers = {}) {
+    auto r = get(port, "/metrics", headers);
     EXPECT_EQ(r.status, 200);
     EXPECT_THAT(r.content_type, StartsWith("text/plain; version=0.0.4"));
     return parse(r.body);
@@ -288,6 +308,8 @@ TEST_F(Metrics, ScrapeParsesAndShowsTheOwnedChecks) {
   // The member has read and written etcd (registration, placement, state).
   expectHistogram(p, "ninevolt_etcd_request_duration_seconds", {{"operation", "txn"}}, 1);
   expectHistogram(p, "ninevolt_etcd_request_duration_seconds", {{"operation", "status"}}, 1);
+  // "lease grant" in the client's words: the label says lease_grant.
+  expectHistogram(p, "ninevolt_etcd_request_duration_seconds", {{"operation", "lease_grant"}}, 1);
   EXPECT_EQ(p.find("ninevolt_etcd_request_errors_total").size(), 10U);
   // dead-tcp went critical: one alert, sent on the second attempt.
   EXPECT_EQ(p.value("ninevolt_alerts_retried_total", {{"type", "webhook"}}), 1);
@@ -329,6 +351,58 @@ TEST_F(Metrics, ScrapeParsesAndShowsTheOwnedChecks) {
   EXPECT_EQ(p.value("ninevolt_cluster_checks_owned"), 1);
   EXPECT_EQ(p.value("ninevolt_engine_checks"), 1);
   EXPECT_EQ(p.value("ninevolt_check_up", {{"check", "self-http"}}), 1);
+}
+
+// The checks that have per-check series in a scrape.
+std::set<std::string> checksIn(const Parsed& p) {
+  std::set<std::string> names;
+  for (const auto& s : p.find("ninevolt_check_runs_total")) {
+    names.insert(s.labels.at("check"));
+  }
+  return names;
+}
+
+TEST_F(Metrics, EachMemberReportsOnlyTheChecksItOwns) {
+  startServer({});
+  Member second = startMember({}, "second");
+  ASSERT_TRUE(second.process);
+  std::set<std::string> all;
+  for (int i = 0; i < 8; ++i) {
+    const std::string name = "c" + std::to_string(i);
+    putMonitor(name, {{"type", "tcp"}, {"host", "127.0.0.1"}, {"port", port_}, {"interval", "1s"}});
+    all.insert(name);
+  }
+  Parsed a, b;
+  std::set<std::string> in_a, in_b;
+  ASSERT_TRUE(eventually(
+      [&] {
+        a = scrape();
+        b = scrapeAt(second.port);
+        if (!a.ok || !b.ok) {
+          return false;
+        }
+        in_a = checksIn(a);
+        in_b = checksIn(b);
+        std::set<std::string> both = in_a;
+        both.insert(in_b.begin(), in_b.end());
+        // Placement settled: every check on exactly one member, series included.
+        return both == all && in_a.size() + in_b.size() == all.size()
+               && a.value("ninevolt_cluster_checks_owned") == static_cast<double>(in_a.size())
+               && b.value("ninevolt_cluster_checks_owned") == static_cast<double>(in_b.size());
+      },
+      std::chrono::seconds(30)))
+      << a.error << b.error << checksIn(a).size() << "+" << checksIn(b).size();
+  std::cout << "checks per member: " << in_a.size() << " + " << in_b.size() << "\n";
+  EXPECT_EQ(a.value("ninevolt_engine_checks"), static_cast<double>(in_a.size()));
+  EXPECT_EQ(b.value("ninevolt_engine_checks"), static_cast<double>(in_b.size()));
+  // One director, which sees both members; the other does not watch them: 0.
+  EXPECT_EQ(a.value("ninevolt_cluster_is_director") + b.value("ninevolt_cluster_is_director"), 1);
+  const Parsed& director = a.value("ninevolt_cluster_is_director") == 1 ? a : b;
+  const Parsed& other = &director == &a ? b : a;
+  EXPECT_EQ(director.value("ninevolt_cluster_members"), 2);
+  EXPECT_EQ(other.value("ninevolt_cluster_members"), 0);
+  EXPECT_EQ(a.value("ninevolt_etcd_lease_live"), 1);
+  EXPECT_EQ(b.value("ninevolt_etcd_lease_live"), 1);
 }
 
 TEST_F(Metrics, MetricsAuthAsksForAToken) {
