@@ -19,6 +19,8 @@ packages=(
   # real local peers for check tests: DNS server; for alerter tests: SMTP server
   # (tests/support/smtp_server.py runs on Debian's /usr/bin/python3)
   dnsmasq-base python3-aiosmtpd
+  # the Prometheus text-format parser the /metrics integration test checks against
+  python3-prometheus-client
   # lint
   clang-format clang-tidy
   # browser tests of the web UI (tests/browser: driven by playwright-core from npm; no

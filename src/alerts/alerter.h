@@ -70,6 +70,8 @@ class AlerterRegistry {
   void freeze() { frozen_ = true; }
   // Errc::kInvalidArgument naming the alerter and its type when the type is unknown.
   Result<std::unique_ptr<Alerter>> create(const config::AlerterSpec& spec) const;
+  // The registered types, sorted ("email", "pagerduty", ...).
+  std::vector<std::string> types() const;
 
  private:
   std::map<std::string, std::unique_ptr<AlerterFactory>> factories_;

@@ -21,13 +21,20 @@ constexpr milliseconds kEtcdRetry{1000};  // etcd unreachable: try again after
 }  // namespace
 
 Dispatcher::Dispatcher(const std::shared_ptr<store::Store>& store,
-                       std::shared_ptr<const AlerterRegistry> registry, Options options)
+                       const std::shared_ptr<const AlerterRegistry>& registry, Options options)
     : store_(store),
       options_(std::move(options)),
-      alerters_(store, std::move(registry)),
+      alerters_(store, registry),
       incidents_(store),
       work_(asio::make_work_guard(io_)),
       pool_(std::max<size_t>(1, options_.delivery_threads)) {
+  // Every known type has its counters from the start (at 0), so /metrics shows them and a
+  // rate() over the first alert of a type is right.
+  if (registry) {
+    for (const auto& type : registry->types()) {
+      stats_.by_type[type];
+    }
+  }
   if (options_.adopt_grace.count() < 0) {
     options_.adopt_grace = options_.timeout + milliseconds(2000);
   }
@@ -476,6 +483,34 @@ void Dispatcher::release(const std::string& check) {
     }
     queued_ = queued();
   });
+}
+
+void Dispatcher::renderMetrics(metrics::Writer& out) const {
+  const DispatcherStats s = stats();
+  struct Family {
+    const char* name;
+    const char* help;
+    uint64_t DispatcherStats::PerType::*value;
+  };
+  for (const Family& f : {
+           Family{"ninevolt_alerts_sent_total", "Alerts delivered, by alerter type.",
+                  &DispatcherStats::PerType::sent},
+           Family{"ninevolt_alerts_failed_total",
+                  "Alerts given up (failed for good, or retried for longer than the retry "
+                  "window), by alerter type.",
+                  &DispatcherStats::PerType::failed},
+           Family{"ninevolt_alerts_retried_total",
+                  "Delivery attempts that failed and were retried, by alerter type.",
+                  &DispatcherStats::PerType::retried},
+       }) {
+    out.family(f.name, metrics::Type::kCounter, f.help);
+    for (const auto& [type, counts] : s.by_type) {
+      out.sample(f.name, {{"type", type}}, counts.*(f.value));
+    }
+  }
+  out.gauge("ninevolt_alerts_queued", "Alert deliveries waiting or in flight.", s.queued);
+  out.counter("ninevolt_alerts_dropped_total",
+              "Alerts refused because the delivery queue was full.", s.dropped);
 }
 
 DispatcherStats Dispatcher::stats() const {

@@ -20,6 +20,7 @@
 #include "alerts/alerter_cache.h"
 #include "alerts/incident_store.h"
 #include "alerts/notification.h"
+#include "metrics/text.h"
 #include "state/state_machine.h"
 
 namespace ninevolt::alerts {
@@ -65,7 +66,7 @@ class Dispatcher {
   };
 
   Dispatcher(const std::shared_ptr<store::Store>& store,
-             std::shared_ptr<const AlerterRegistry> registry, Options options);
+             const std::shared_ptr<const AlerterRegistry>& registry, Options options);
   ~Dispatcher();  // stop()
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -84,6 +85,8 @@ class Dispatcher {
   void release(const std::string& check);
 
   DispatcherStats stats() const;
+  // ninevolt_alerts_* (docs/api.md) from stats(). Any thread.
+  void renderMetrics(metrics::Writer& out) const;
   // Waits until everything posted so far has been processed by the dispatcher loop (tests).
   void sync();
 

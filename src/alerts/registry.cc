@@ -28,6 +28,15 @@ void AlerterRegistry::add(std::string type, std::unique_ptr<AlerterFactory> fact
   factories_[std::move(type)] = std::move(factory);
 }
 
+std::vector<std::string> AlerterRegistry::types() const {
+  std::vector<std::string> types;
+  types.reserve(factories_.size());
+  for (const auto& [type, factory] : factories_) {
+    types.push_back(type);
+  }
+  return types;
+}
+
 Result<std::unique_ptr<Alerter>> AlerterRegistry::create(const config::AlerterSpec& spec) const {
   auto it = factories_.find(spec.type);
   if (it == factories_.end()) {

@@ -167,6 +167,7 @@ void ClusterNode::runOnLoop(std::function<void()> fn) {
 }
 
 void ClusterNode::onRegistered(int64_t lease_id) {
+  lease_live_ = true;
   boost::asio::post(io_, [this, lease_id] {
     if (stopped_) {
       return;
@@ -185,6 +186,7 @@ void ClusterNode::onRegistered(int64_t lease_id) {
 }
 
 void ClusterNode::onLeaseLost() {
+  lease_live_ = false;
   // Stop the checks now: the cluster loop may be waiting in an etcd call for seconds, and
   // the checks must not run past the lease (someone else may own them already).
   if (manager_) {
@@ -220,6 +222,37 @@ void ClusterNode::applySettings(const cluster::ClusterSettings& settings) {
   });
 }
 
+void ClusterNode::renderMetrics(std::string& out) const {
+  std::lock_guard lock(metrics_mu_);
+  metrics::Writer w(out);
+  if (engine_) {
+    engine_->renderEngineMetrics(w);
+  }
+  const bool director = director_ && director_->directorNow();
+  w.gauge("ninevolt_cluster_is_director", "1 while this member is the cluster's director.",
+          uint64_t{director ? 1U : 0U});
+  w.gauge("ninevolt_cluster_members",
+          "Live members as the director sees them (0 on the other members: only the "
+          "director watches the members).",
+          director_ ? director_->membersSeen() : int64_t{0});
+  w.gauge("ninevolt_cluster_orphans",
+          "Checks no member may run (no member has their member-tag), as of the director's "
+          "last placement (0 on the other members).",
+          director_ ? director_->orphansSeen() : int64_t{0});
+  w.gauge("ninevolt_cluster_checks_owned", "Checks assigned to this member.",
+          manager_ ? manager_->ownedCount() : int64_t{0});
+  w.gauge("ninevolt_etcd_lease_live",
+          "1 while this member holds a live lease (its member record and its checks are "
+          "its own), 0 once it is lost or the member is stopping.",
+          uint64_t{lease_live_ ? 1U : 0U});
+  if (dispatcher_) {
+    dispatcher_->renderMetrics(w);
+  }
+  if (engine_) {
+    engine_->renderCheckMetrics(out);
+  }
+}
+
 void ClusterNode::stop() {
   if (!thread_.joinable()) {
     return;
@@ -239,11 +272,16 @@ void ClusterNode::stop() {
     probe_thread_.join();
   }
   // Destroy on the loop thread's side of the join: watchers join their own threads.
+  lease_live_ = false;
   runOnLoop([this] {
+    std::lock_guard lock(metrics_mu_);
     manager_.reset();
     director_.reset();
   });
-  engine_.reset();  // no more results; then the publisher can go
+  {
+    std::lock_guard lock(metrics_mu_);
+    engine_.reset();  // no more results; then the publisher can go
+  }
   // Attempts in flight finish (each within its timeout); queued alerts stay unsettled in
   // their incidents, for the next owner.
   dispatcher_->stop();

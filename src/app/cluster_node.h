@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -59,6 +60,11 @@ class ClusterNode {
   void stop();
 
   engine::EngineStats engineStats() const { return engine_->stats(); }
+  // Appends this member's families (engine, per-check, cluster, alerts; docs/api.md) to
+  // out. Any thread but the engine's and the cluster loop's; reads in-memory numbers only
+  // (no etcd call), waiting at most a few ms per thousand checks while the engine workers
+  // render their checks between runs. After stop(): cluster and alert families only.
+  void renderMetrics(std::string& out) const;
   // Empty while etcd answers; else why not (probed every second on a thread of its own: the
   // cluster loop may be waiting in an etcd call for a whole call timeout while etcd is away).
   std::string etcdProblem() const;
@@ -78,6 +84,10 @@ class ClusterNode {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::unique_ptr<cluster::Director> director_;
   std::unique_ptr<cluster::Manager> manager_;
+  // Held while renderMetrics() reads engine_, director_ and manager_, and while stop()
+  // resets them, so a scrape during shutdown reads nothing freed.
+  mutable std::mutex metrics_mu_;
+  std::atomic<bool> lease_live_{false};  // registered on a lease not known to be lost
   std::unique_ptr<cluster::StatePublisher> publisher_;
   std::thread thread_;
   bool stopped_ = false;

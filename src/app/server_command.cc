@@ -26,6 +26,8 @@
 #include "common/strings.h"
 #include "common/version.h"
 #include "etcd/embedded_etcd.h"
+#include "etcd/metrics.h"
+#include "metrics/text.h"
 #include "store/store.h"
 #include "ui_assets/ui_routes.h"
 
@@ -58,6 +60,15 @@ struct Health {
   std::string message = "starting";
 };
 
+// The whole /metrics text: who we are, the etcd client's numbers, then the node's.
+void renderMetrics(const ClusterNode& node, std::string& out) {
+  metrics::Writer w(out);
+  w.gauge("ninevolt_build_info", "Always 1; the labels say which 9volt this is.", uint64_t{1},
+          {{"version", common::kSemVer}, {"revision", common::kGitSha}});
+  etcd::clientMetrics().render(w);
+  node.renderMetrics(out);
+}
+
 api::Router makeRouter(const std::string& member_id, const Health& health, const ClusterNode& node,
                        const ServerOptions& options, std::shared_ptr<store::Store> store,
                        std::shared_ptr<api::v1::StreamHub> stream) {
@@ -66,9 +77,10 @@ api::Router makeRouter(const std::string& member_id, const Health& health, const
   router.get(
       "/",
       [](const api::Request&) {
-        return api::Response::text(200,
-                                   "9volt: GET /status/check (health), GET /version, /api/v1/... "
-                                   "(docs/api.md).\n");
+        return api::Response::text(
+            200,
+            "9volt: GET /status/check (health), GET /version, GET /metrics, /api/v1/... "
+            "(docs/api.md).\n");
       },
       open);
   router.get(
@@ -91,6 +103,20 @@ api::Router makeRouter(const std::string& member_id, const Health& health, const
                               .authorize = auth.authorizer(),
                               .stream = std::move(stream)});
   ui_assets::addRoutes(router);  // /ui: the embedded web UI (open; its API calls carry tokens)
+  if (options.metrics_auth && !auth.enabled()) {
+    spdlog::warn("--metrics-auth without --access-tokens or --read-tokens: /metrics stays open");
+  }
+  router.get(
+      "/metrics",
+      [&node](const api::Request&) {
+        api::Response r;
+        r.content_type = std::string(metrics::kContentType);
+        renderMetrics(node, r.body);
+        return r;
+      },
+      // On the worker pool: rendering 100,000 checks takes ~0.1 s (src/metrics/README.md),
+      // too long to hold up the loop (it never calls etcd).
+      {.access = options.metrics_auth ? api::Access::kRead : api::Access::kOpen, .blocking = true});
   router.get(
       "/status/check",
       [member_id, &health, &node](const api::Request&) {

@@ -21,6 +21,38 @@ std::string_view statusName(Status status) {
   return "unknown";
 }
 
+std::string_view failureName(Failure failure) {
+  switch (failure) {
+    case Failure::kNone:
+      return "";
+    case Failure::kTimeout:
+      return "timeout";
+    case Failure::kResolve:
+      return "resolve";
+    case Failure::kConnect:
+      return "connect";
+    case Failure::kTls:
+      return "tls";
+    case Failure::kProtocol:
+      return "protocol";
+    case Failure::kStatusCode:
+      return "status_code";
+    case Failure::kExpect:
+      return "expect";
+    case Failure::kSlow:
+      return "slow";
+    case Failure::kCertExpiry:
+      return "cert_expiry";
+    case Failure::kPlugin:
+      return "plugin";
+    case Failure::kError:
+      return "error";
+    case Failure::kOther:
+      return "other";
+  }
+  return "other";
+}
+
 void Registry::add(config::CheckType type, std::unique_ptr<CheckFactory> factory) {
   if (frozen_) {
     // A programming error in main(): fail loudly at start-up, never silently.

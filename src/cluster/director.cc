@@ -155,6 +155,7 @@ void Director::becomeDirector(int64_t create_revision) {
   is_director_ = true;
   spdlog::info("director: member {} is now the director", options_.member_id);
   orphans_.clear();
+  publishGauges();
   std::string previous = std::exchange(last_director_, options_.member_id);
   emit(store::kEventInfo, store::event_kind::kDirectorChanged,
        previous.empty() || previous == options_.member_id
@@ -183,6 +184,8 @@ void Director::stepDown(const std::string& why) {
   checks_.clear();
   stored_.clear();
   deleted_.clear();
+  orphans_.clear();
+  publishGauges();
   spdlog::info("director: member {} is no longer the director: {}", options_.member_id, why);
   if (options_.on_change) {
     options_.on_change(false);
@@ -233,6 +236,8 @@ bool Director::loadAll() {
     }
   }
 
+  publishGauges();
+
   // State keys left by monitors deleted before this director (or while nobody was).
   deleted_.clear();
   if (!findStaleState(res->revision)) {
@@ -273,6 +278,7 @@ bool Director::loadAll() {
         }
       }
       reportMembers(before);
+      publishGauges();
       scheduleRecompute();
     });
   };

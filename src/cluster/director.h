@@ -13,6 +13,7 @@
 #include "cluster/lifetime.h"
 #include "cluster/placement.h"
 #include "etcd/watcher.h"
+#include "metrics/metrics.h"
 #include "store/store.h"
 
 namespace ninevolt::cluster {
@@ -73,6 +74,13 @@ class Director {
   // Placements written so far (tests, metrics).
   uint64_t placements() const { return placements_; }
 
+  // For /metrics, from any thread (copies kept in atomics by the loop): whether this member
+  // is the director, and what it sees as director: live members and orphaned checks as of
+  // its last placement (0 when not the director: only the director knows).
+  bool directorNow() const { return director_now_.value() != 0; }
+  int64_t membersSeen() const { return members_seen_.value(); }
+  int64_t orphansSeen() const { return orphans_seen_.value(); }
+
  private:
   void campaign();
   void becomeDirector(int64_t create_revision);
@@ -94,6 +102,7 @@ class Director {
   void reportPreviousDirectorGone(const std::string& previous);
   void noteDirector(const std::string& director_value);
   void reportOrphans(const Placement& placement);
+  void publishGauges();  // the atomics above, from the loop's state
 
   boost::asio::io_context& io_;
   std::shared_ptr<store::Store> store_;
@@ -122,6 +131,9 @@ class Director {
   std::string last_director_;  // id of the last director seen (events)
   // Orphans as of the last placement written (events are sent on change only).
   std::set<std::string> orphans_;
+  metrics::Gauge director_now_;
+  metrics::Gauge members_seen_;
+  metrics::Gauge orphans_seen_;
   Lifetime lifetime_;  // last: ends first
 };
 

@@ -31,6 +31,12 @@ void Director::emit(const char* type, const char* kind, std::string message, std
   }
 }
 
+void Director::publishGauges() {
+  director_now_.set(is_director_ ? 1 : 0);
+  members_seen_.set(is_director_ ? static_cast<int64_t>(members_.size()) : 0);
+  orphans_seen_.set(is_director_ ? static_cast<int64_t>(orphans_.size()) : 0);
+}
+
 void Director::reportMembers(const std::set<std::string>& before) {
   for (const auto& id : before) {
     if (!members_.contains(id)) {
@@ -84,6 +90,7 @@ void Director::reportOrphans(const Placement& placement) {
     }
   }
   orphans_ = std::move(now);
+  publishGauges();
   if (!orphaned.empty()) {
     spdlog::warn("director: {} check(s) newly orphaned (no eligible member)", orphaned.size());
   }

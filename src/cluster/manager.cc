@@ -75,6 +75,7 @@ void Manager::stopAll() {
     halted_ = false;  // the engine holds none of ours now; start() may run them again
   }
   owned_.clear();
+  owned_count_.set(0);
   shards_.clear();
   specs_.clear();
   rejected_.clear();
@@ -104,6 +105,7 @@ bool Manager::load() {
     shards_[kv.key.substr(mine.size())] = namesOf(kv.value);
   }
   owned_ = ownedFromShards();
+  owned_count_.set(static_cast<int64_t>(owned_.size()));
 
   auto post = [this](std::function<void()> fn) { lifetime_.post(io_, std::move(fn)); };
   etcd::Watcher::Options aw;
@@ -302,6 +304,7 @@ void Manager::onAssignments(const etcd::WatchUpdate& u) {
   }
   std::set<std::string> previous = owned_;
   owned_ = ownedFromShards();
+  owned_count_.set(static_cast<int64_t>(owned_.size()));
   std::vector<std::string> arriving;
   for (const auto& name : owned_) {
     if (!previous.contains(name)) {

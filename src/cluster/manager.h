@@ -12,6 +12,7 @@
 #include "cluster/lifetime.h"
 #include "engine/engine.h"
 #include "etcd/watcher.h"
+#include "metrics/metrics.h"
 #include "state/state_machine.h"
 #include "store/store.h"
 
@@ -59,6 +60,8 @@ class Manager {
   void halt();
 
   const std::set<std::string>& owned() const { return owned_; }
+  // Checks assigned to this member, from any thread (/metrics).
+  int64_t ownedCount() const { return owned_count_.value(); }
 
   // How many arriving checks are read one key at a time, and up to how many with batched
   // point reads before the whole prefixes are read instead (see prefetch()).
@@ -104,6 +107,7 @@ class Manager {
   std::set<std::string> in_engine_;
   bool halted_ = false;
   std::map<std::string, std::string> rejected_;  // owned checks with a bad spec -> problems
+  metrics::Gauge owned_count_;                   // owned_.size(), for other threads
   Lifetime lifetime_;                            // last: ends first
 };
 

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -10,6 +12,8 @@
 
 #include "checks/registry.h"
 #include "config/spec.h"
+#include "metrics/metrics.h"
+#include "metrics/text.h"
 #include "state/state_machine.h"
 
 namespace ninevolt::engine {
@@ -25,6 +29,13 @@ struct RunReport {
   std::optional<state::Transition> transition;  // set when the state changed with this run
   Nanos lag{0};                                 // how late the run started vs its due time
   uint64_t skipped = 0;                         // due times this check skipped so far (overlap)
+};
+
+// The per-check series of some checks, one text block per family (the text format wants
+// each family's series together, so per-worker blocks are joined family by family).
+struct CheckSeriesText {
+  enum Family { kUp, kState, kLastDuration, kRuns, kFailures, kFamilies };
+  std::array<std::string, kFamilies> blocks;
 };
 
 struct EngineStats {
@@ -71,6 +82,17 @@ class Engine {
   void remove(const std::string& name);
 
   EngineStats stats() const;
+  // Schedule lag (due time to start) of every run so far, in seconds.
+  metrics::HistogramSnapshot lagHistogram() const;
+  // The engine-wide families (ninevolt_engine_*: stats() and lagHistogram()). Any thread.
+  void renderEngineMetrics(metrics::Writer& out) const;
+  // Appends the per-check families (ninevolt_check_*: HELP, TYPE and one series per check
+  // of this engine, docs/api.md) to out. Any thread except a worker's: it waits (at most
+  // `limit`) while each worker renders its own checks in slices between runs, so no lock
+  // and no atomic is added to the run path. A worker that does not answer in time (engine
+  // stopping) contributes nothing.
+  void renderCheckMetrics(std::string& out,
+                          std::chrono::milliseconds limit = std::chrono::seconds(10)) const;
   size_t workers() const;
   // Waits until every upsert/remove posted so far has been applied (tests, benchmarks).
   void sync();

@@ -1,11 +1,14 @@
 #include "engine/worker.h"
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include "metrics/text.h"
 
 namespace ninevolt::engine {
 
@@ -45,6 +48,7 @@ int64_t Engine::Worker::nowNs() {
 }
 
 void Engine::Worker::schedule(Entry& entry) {
+  entry.scheduled_seq = ++schedule_seq_;
   entry.slot = scheduler_.add(entry.name, entry.interval, nowNs());
   if (by_slot_.size() <= entry.slot) {
     by_slot_.resize(entry.slot + 1, nullptr);
@@ -102,6 +106,7 @@ void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed>
     e.interval = spec.interval;
     e.check = std::move(*check);
     e.starts_process = e.check->startsProcess();
+    e.type = spec.type;
     e.machine.setThresholds(thresholds);
     schedule(e);
     return;
@@ -118,6 +123,7 @@ void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed>
                                     0});
   Entry& e = *entry;
   e.starts_process = e.check->startsProcess();
+  e.type = spec.type;
   entries_.emplace(name, std::move(entry));
   checks++;
   schedule(e);
@@ -230,6 +236,14 @@ void Engine::Worker::onDone(Entry& entry, checks::CheckResult result) {
   report.state = entry.machine.state();
   report.count = entry.machine.count();
   report.lag = Nanos(entry.started_ns - entry.due_ns);
+  lag.observe(static_cast<double>(report.lag.count()) / 1e9);
+  Counters& c = entry.counters;
+  c.runs++;
+  if (const auto f = checks::failureOf(result); f != checks::Failure::kNone) {
+    c.failures[static_cast<size_t>(f)]++;
+  }
+  c.last_duration_ns = result.duration.count();
+  c.last_ok = result.status == checks::Status::kOk;
   report.skipped = scheduler_.skipped(entry.slot);
   report.result = std::move(result);
   if (options_.on_result) {
@@ -240,6 +254,79 @@ void Engine::Worker::onDone(Entry& entry, checks::CheckResult result) {
       spdlog::error("engine: result consumer failed for '{}': {}", report.check, ex.what());
     }
   }
+}
+
+void Engine::Worker::appendSeries(const Entry& e, CheckSeriesText& into) const {
+  // The labels every series of this check shares, escaped once: `{check="..",type=".."`.
+  std::string labels = "{check=\"";
+  metrics::appendEscapedLabelValue(labels, e.name);
+  labels += "\",type=\"";
+  labels += config::checkTypeName(e.type);
+  labels += '"';
+  auto line = [&](CheckSeriesText::Family family, std::string_view metric, std::string_view more,
+                  auto value) {
+    std::string& b = into.blocks[family];
+    b += metric;
+    b += labels;
+    b += more;
+    b += "} ";
+    metrics::appendValue(b, value);
+    b += '\n';
+  };
+  const Counters& c = e.counters;
+  if (c.last_duration_ns >= 0) {
+    line(CheckSeriesText::kUp, "ninevolt_check_up", "", uint64_t{c.last_ok ? 1U : 0U});
+    line(CheckSeriesText::kLastDuration, "ninevolt_check_last_duration_seconds", "",
+         static_cast<double>(c.last_duration_ns) / 1e9);
+  }
+  const state::CheckState now = e.machine.state();
+  line(CheckSeriesText::kState, "ninevolt_check_state", ",state=\"ok\"",
+       uint64_t{now == state::CheckState::kOk ? 1U : 0U});
+  line(CheckSeriesText::kState, "ninevolt_check_state", ",state=\"warning\"",
+       uint64_t{now == state::CheckState::kWarning ? 1U : 0U});
+  line(CheckSeriesText::kState, "ninevolt_check_state", ",state=\"critical\"",
+       uint64_t{now == state::CheckState::kCritical ? 1U : 0U});
+  line(CheckSeriesText::kRuns, "ninevolt_check_runs_total", "", c.runs);
+  // Only the reasons this check has seen: 12 series per check would be most of the text.
+  for (size_t f = 1; f < checks::kFailureKinds; ++f) {
+    if (c.failures[f] != 0) {
+      std::string reason = ",reason=\"";
+      reason += checks::failureName(static_cast<checks::Failure>(f));
+      reason += '"';
+      line(CheckSeriesText::kFailures, "ninevolt_check_failures_total", reason,
+           uint64_t{c.failures[f]});
+    }
+  }
+}
+
+void Engine::Worker::renderChecks(size_t from_slot, uint64_t since,
+                                  std::shared_ptr<CheckSeriesText> into,
+                                  std::shared_ptr<std::promise<void>> done) {
+  if (from_slot == 0) {
+    // Sized like the last render (plus some): one allocation per block, not a doubling
+    // series of them left behind in this thread's malloc arena.
+    for (size_t f = 0; f < into->blocks.size(); ++f) {
+      into->blocks[f].reserve(last_render_sizes_[f] + last_render_sizes_[f] / 8);
+    }
+  }
+  const size_t end = std::min(by_slot_.size(), from_slot + kRenderSlice);
+  for (size_t slot = from_slot; slot < end; ++slot) {
+    const Entry* e = by_slot_[slot];
+    if (e != nullptr && e->scheduled_seq <= since) {
+      appendSeries(*e, *into);
+    }
+  }
+  if (end < by_slot_.size()) {
+    // Let runs and I/O through before the next slice.
+    post([this, end, since, into = std::move(into), done = std::move(done)]() mutable {
+      renderChecks(end, since, std::move(into), std::move(done));
+    });
+    return;
+  }
+  for (size_t f = 0; f < into->blocks.size(); ++f) {
+    last_render_sizes_[f] = into->blocks[f].size();
+  }
+  done->set_value();
 }
 
 void Engine::Worker::stop() {

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <array>
 #include <deque>
+#include <future>
 #include <thread>
 #include <unordered_map>
 
@@ -10,6 +12,7 @@
 
 #include "engine/engine.h"
 #include "engine/scheduler.h"
+#include "metrics/metrics.h"
 
 namespace ninevolt::engine {
 
@@ -34,11 +37,30 @@ class Engine::Worker {
   std::atomic<uint64_t> in_flight{0};
   std::atomic<uint64_t> waiting{0};
   std::atomic<uint64_t> errors{0};
+  metrics::Histogram lag{metrics::kLatencyBuckets};  // seconds; this worker's runs only
+
+  // Appends the per-check series of this worker's checks to `into`, kRenderSlice checks
+  // per loop turn. Loop thread; `done` is set after the last slice (and broken if the loop
+  // stops first: the promise goes with the queued handler). Call with from_slot 0 and
+  // since = scheduleSeq(): checks (re)scheduled after that are left out, so a check whose
+  // changed spec moves it to a later slot mid-render is not rendered twice (a duplicate
+  // series would make Prometheus reject the whole scrape); it is back in the next one.
+  void renderChecks(size_t from_slot, uint64_t since, std::shared_ptr<CheckSeriesText> into,
+                    std::shared_ptr<std::promise<void>> done);
+  uint64_t scheduleSeq() const { return schedule_seq_; }  // loop thread
 
  private:
   // Only what the loop needs after the check is created: the check keeps its own copy of
   // the spec, and a second full MonitorSpec here (~1.3 KiB with its JSON tree) was the
   // largest part of the engine's memory per check.
+  // Per-check numbers for /metrics: plain fields, written and read on the loop thread only.
+  struct Counters {
+    uint64_t runs = 0;
+    // By checks::Failure ([kNone] unused). 32 bits: 136 years of a failure a second.
+    std::array<uint32_t, checks::kFailureKinds> failures{};
+    int64_t last_duration_ns = -1;  // -1: no run yet
+    bool last_ok = false;
+  };
   struct Entry {
     std::string name;
     std::string raw;  // spec.raw encoded (CBOR): tells an unchanged spec from a changed one
@@ -51,6 +73,9 @@ class Engine::Worker {
     int64_t started_ns = 0;
     bool running = false;         // started and not yet done (vs merely due, waiting in ready_)
     bool starts_process = false;  // check->startsProcess(), kept for the hot path
+    config::CheckType type = config::CheckType::kHttp;
+    uint64_t scheduled_seq = 0;  // schedule_seq_ when last scheduled (renderChecks)
+    Counters counters;
   };
   struct Ready {
     Entry* entry;
@@ -63,6 +88,9 @@ class Engine::Worker {
   // Of which at most this many spawn a process (~3 ms of loop time), so a backlog of exec
   // runs delays the other checks of the loop by no more than that per turn.
   static constexpr size_t kProcessStartsPerTurn = 4;
+  // Checks rendered per loop turn for /metrics (~0.1-0.3 ms of loop time).
+  static constexpr size_t kRenderSlice = 256;
+  void appendSeries(const Entry& e, CheckSeriesText& into) const;
 
   static int64_t nowNs();
   void schedule(Entry& entry);
@@ -88,6 +116,8 @@ class Engine::Worker {
   std::deque<Ready> ready_processes_;  // the same for checks that start a process
   size_t processes_ = 0;               // process runs in flight
   bool start_posted_ = false;
+  uint64_t schedule_seq_ = 0;                                           // schedule() calls so far
+  std::array<size_t, CheckSeriesText::kFamilies> last_render_sizes_{};  // renderChecks
   std::thread thread_;
 };
 

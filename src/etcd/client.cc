@@ -5,6 +5,7 @@
 
 #include "etcd/client_impl.h"
 #include "etcd/convert.h"
+#include "etcd/metrics.h"
 
 namespace ninevolt::etcd {
 
@@ -192,6 +193,17 @@ void ClientImpl::invalidateToken(const std::string& token) {
 
 template <typename Resp>
 Result<Resp> ClientImpl::unary(
+    const char* op, const std::string& subject,
+    const std::function<grpc::Status(Endpoint&, grpc::ClientContext*, Resp*)>& rpc) {
+  const auto started = Clock::now();
+  auto result = unaryCall<Resp>(op, subject, rpc);
+  clientMetrics().record(op, std::chrono::duration<double>(Clock::now() - started).count(),
+                         result.has_value());
+  return result;
+}
+
+template <typename Resp>
+Result<Resp> ClientImpl::unaryCall(
     const char* op, const std::string& subject,
     const std::function<grpc::Status(Endpoint&, grpc::ClientContext*, Resp*)>& rpc) {
   auto deadline = Clock::now() + options_.call_timeout;

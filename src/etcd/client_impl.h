@@ -65,13 +65,17 @@ class ClientImpl final : public Client {
   std::string allEndpoints() const;
 
   // One unary call with a deadline, auth, failover to the next endpoint on UNAVAILABLE and
-  // one re-authentication on an invalid/expired token.
+  // one re-authentication on an invalid/expired token; timed and counted (metrics.h).
   template <typename Resp>
   Result<Resp> unary(
       const char* op, const std::string& subject,
       const std::function<grpc::Status(Endpoint&, grpc::ClientContext*, Resp*)>& rpc);
 
  private:
+  template <typename Resp>
+  Result<Resp> unaryCall(
+      const char* op, const std::string& subject,
+      const std::function<grpc::Status(Endpoint&, grpc::ClientContext*, Resp*)>& rpc);
   Result<RangeResult> rangeRequest(const char* op, const std::string& subject,
                                    const etcdserverpb::RangeRequest& req);
   Result<RangeResult> listOnce(const std::string& prefix, int64_t page_size);

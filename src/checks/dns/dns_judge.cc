@@ -38,9 +38,10 @@ CheckResult judgeReply(const config::MonitorSpec& spec, uint16_t qtype, const Dn
   CheckResult result;
   result.values["answers"] = static_cast<double>(asked.size());
   result.values["rcode"] = reply.rcode;
-  auto critical = [&](std::string message) {
+  auto critical = [&](std::string message, Failure why = Failure::kExpect) {
     result.status = Status::kCritical;
     result.message = std::move(message);
+    result.failure = why;
     return result;
   };
 
@@ -59,7 +60,8 @@ CheckResult judgeReply(const config::MonitorSpec& spec, uint16_t qtype, const Dn
   }
   if (spec.dns_max_time && elapsed > *spec.dns_max_time) {
     return critical(fmt::format("answer took {}, more than dns-max-time {}", shortDuration(elapsed),
-                                common::formatDuration(*spec.dns_max_time)));
+                                common::formatDuration(*spec.dns_max_time)),
+                    Failure::kSlow);
   }
   // Applied with or without a count (the original 9volt skipped it without one).
   if (spec.expect_regex) {

@@ -100,7 +100,8 @@ void DnsRun::onResolved(const ErrorCode& ec, const udp::resolver::results_type& 
   endPhase("resolve");
   if (ec || results.empty()) {
     finish(CheckResult::critical(fmt::format("cannot resolve DNS server '{}': {}", spec_->host,
-                                             ec ? ec.message() : "no addresses")));
+                                             ec ? ec.message() : "no addresses"),
+                                 Failure::kResolve));
     return;
   }
   sendUdp(results.begin()->endpoint());
@@ -123,7 +124,8 @@ void DnsRun::sendUdp(const udp::endpoint& server) {
   udp_.connect(server, ec);
   if (ec) {
     finish(CheckResult::critical(
-        fmt::format("cannot reach DNS server {} (udp): {}", server_, ec.message())));
+        fmt::format("cannot reach DNS server {} (udp): {}", server_, ec.message()),
+        Failure::kConnect));
     return;
   }
   auto self = shared_from_this();
@@ -131,7 +133,8 @@ void DnsRun::sendUdp(const udp::endpoint& server) {
     self->guarded([&] {
       if (ec) {
         self->finish(CheckResult::critical(
-            fmt::format("cannot send the query to {} (udp): {}", self->server_, ec.message())));
+            fmt::format("cannot send the query to {} (udp): {}", self->server_, ec.message()),
+            Failure::kProtocol));
       }
     });
   });
@@ -148,14 +151,17 @@ void DnsRun::receiveUdp() {
 
 void DnsRun::onUdpReceived(const ErrorCode& ec, size_t size) {
   if (ec == asio::error::connection_refused) {
-    finish(CheckResult::critical(fmt::format(
-        "DNS server {} refused the query (udp: connection refused, nothing listens there)",
-        server_)));
+    finish(CheckResult::critical(
+        fmt::format(
+            "DNS server {} refused the query (udp: connection refused, nothing listens there)",
+            server_),
+        Failure::kConnect));
     return;
   }
   if (ec) {
     finish(CheckResult::critical(
-        fmt::format("cannot read an answer from {} (udp): {}", server_, ec.message())));
+        fmt::format("cannot read an answer from {} (udp): {}", server_, ec.message()),
+        Failure::kProtocol));
     return;
   }
   auto reply = sender_ == server_endpoint_
@@ -190,7 +196,8 @@ void DnsRun::onTcpConnected(const ErrorCode& ec) {
   if (ec) {
     finish(CheckResult::critical(
         fmt::format("cannot connect to DNS server {} (tcp, after a truncated udp answer): {}",
-                    server_, ec.message())));
+                    server_, ec.message()),
+        Failure::kConnect));
     return;
   }
   stage_ = Stage::kTcp;
@@ -205,7 +212,8 @@ void DnsRun::onTcpConnected(const ErrorCode& ec) {
     self->guarded([&] {
       if (ec) {
         self->finish(CheckResult::critical(
-            fmt::format("cannot send the query to {} (tcp): {}", self->server_, ec.message())));
+            fmt::format("cannot send the query to {} (tcp): {}", self->server_, ec.message()),
+            Failure::kProtocol));
         return;
       }
       asio::async_read(
@@ -217,8 +225,10 @@ void DnsRun::onTcpConnected(const ErrorCode& ec) {
 
 void DnsRun::onTcpLength(const ErrorCode& ec) {
   if (ec) {
-    finish(CheckResult::critical(fmt::format(
-        "DNS server {} closed the connection without an answer (tcp): {}", server_, ec.message())));
+    finish(CheckResult::critical(
+        fmt::format("DNS server {} closed the connection without an answer (tcp): {}", server_,
+                    ec.message()),
+        Failure::kProtocol));
     return;
   }
   buffer_.resize((size_t{length_[0]} << 8) | length_[1]);
@@ -231,7 +241,8 @@ void DnsRun::onTcpLength(const ErrorCode& ec) {
 void DnsRun::onTcpReply(const ErrorCode& ec) {
   if (ec) {
     finish(CheckResult::critical(
-        fmt::format("cannot read the answer from {} (tcp): {}", server_, ec.message())));
+        fmt::format("cannot read the answer from {} (tcp): {}", server_, ec.message()),
+        Failure::kProtocol));
     return;
   }
   endPhase("tcp_retry");
@@ -239,7 +250,8 @@ void DnsRun::onTcpReply(const ErrorCode& ec) {
   if (!reply) {
     // Over TCP nobody else can inject a reply: a mismatch is the server's fault.
     finish(CheckResult::critical(
-        fmt::format("DNS server {} sent a bad answer (tcp): {}", server_, reply.error().message)));
+        fmt::format("DNS server {} sent a bad answer (tcp): {}", server_, reply.error().message),
+        Failure::kProtocol));
     return;
   }
   judge(*reply);
@@ -256,9 +268,10 @@ void DnsRun::onTimeout(const ErrorCode& ec) {
   }
   guarded([&] {
     endPhase(stage_ == Stage::kResolve ? "resolve" : stage_ == Stage::kUdp ? "query" : "tcp_retry");
-    finish(CheckResult::critical(fmt::format("timed out after {} {}{}",
-                                             common::formatDuration(spec_->timeout), stageText(),
-                                             ignoredText())));
+    finish(CheckResult::critical(
+        fmt::format("timed out after {} {}{}", common::formatDuration(spec_->timeout), stageText(),
+                    ignoredText()),
+        Failure::kTimeout));
   });
 }
 

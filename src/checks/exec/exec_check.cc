@@ -195,7 +195,8 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     killGroup();
     std::string message = fmt::format("timed out after {} while running {} (process group killed)",
                                       common::formatDuration(spec_->timeout), spec_->command);
-    finish(CheckResult::critical(withLine(message, exec::firstLine(output_.kept()))));
+    finish(CheckResult::critical(withLine(message, exec::firstLine(output_.kept())),
+                                 Failure::kTimeout));
   }
 
   void maybeFinish() {
@@ -216,10 +217,13 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
       result = nagiosResult();
     } else if (signaled_) {
       result = CheckResult::critical(
-          withLine(fmt::format("killed by {}", signalName(exit_status_)), exec::firstLine(out)));
+          withLine(fmt::format("killed by {}", signalName(exit_status_)), exec::firstLine(out)),
+          Failure::kPlugin);
     } else if (exit_status_ != spec_->return_code) {
-      result = CheckResult::critical(withLine(
-          fmt::format("exit {}, want {}", exit_status_, spec_->return_code), exec::firstLine(out)));
+      result = CheckResult::critical(
+          withLine(fmt::format("exit {}, want {}", exit_status_, spec_->return_code),
+                   exec::firstLine(out)),
+          Failure::kPlugin);
     } else {
       result =
           CheckResult::ok(withLine(fmt::format("exit {}", exit_status_), exec::firstLine(out)));
@@ -228,6 +232,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
         && result.status < Status::kCritical) {
       result.status = Status::kCritical;
       result.message = fmt::format("expected \"{}\" not found in output", spec_->expect);
+      result.failure = Failure::kExpect;
     }
     result.values["exit_code"] = signaled_ ? 128 + exit_status_ : exit_status_;
     finish(std::move(result));
@@ -236,11 +241,13 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
   CheckResult nagiosResult() {
     if (signaled_) {
       return CheckResult::unknown(withLine(fmt::format("killed by {}", signalName(exit_status_)),
-                                           exec::firstLine(output_.kept())));
+                                           exec::firstLine(output_.kept())),
+                                  Failure::kPlugin);
     }
     auto parsed = exec::parseNagiosOutput(output_.kept());
     CheckResult result;
     result.status = exec::nagiosStatus(exit_status_);
+    result.failure = result.status == Status::kOk ? Failure::kNone : Failure::kPlugin;
     result.message = parsed.message.empty() ? fmt::format("exit {}", exit_status_) : parsed.message;
     if (exit_status_ > 3) {
       result.message =

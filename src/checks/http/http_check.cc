@@ -225,14 +225,15 @@ CheckResult HttpCheck::evaluate(Run& run, CURLcode rc) const {
   } else if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && run.capped)) {
     if (status != spec_.status_code) {
       result = CheckResult::critical(label_ + ": status " + std::to_string(status) + ", want "
-                                     + std::to_string(spec_.status_code));
+                                         + std::to_string(spec_.status_code),
+                                     Failure::kStatusCode);
     } else if (!spec_.expect.empty() && run.body.find(spec_.expect) == std::string::npos) {
       std::string where = run.capped
                               ? "in the first " + std::to_string(run.max_body)
                                     + " bytes of the body (max-body; the rest was not read)"
                               : "in the body (" + std::to_string(run.body.size()) + " bytes)";
-      result =
-          CheckResult::critical(label_ + ": expected \"" + spec_.expect + "\" not found " + where);
+      result = CheckResult::critical(
+          label_ + ": expected \"" + spec_.expect + "\" not found " + where, Failure::kExpect);
     } else if (auto warning = certExpiry(run)) {
       result = std::move(*warning);
     } else {
@@ -246,7 +247,8 @@ CheckResult HttpCheck::evaluate(Run& run, CURLcode rc) const {
                run.headers_done};
     result =
         CheckResult::critical(label_ + ": timed out after " + common::formatDuration(spec_.timeout)
-                              + " " + timeoutPhase(t, p));
+                                  + " " + timeoutPhase(t, p),
+                              Failure::kTimeout);
   } else {
     long os_errno = 0;
     curl().easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
@@ -294,7 +296,7 @@ std::optional<CheckResult> HttpCheck::certExpiry(Run& run) const {
                 + common::formatDuration(std::chrono::duration_cast<std::chrono::seconds>(left))
                 + ", cert-expiry-warning " + common::formatDuration(*spec_.cert_expiry_warning)
                 + ")";
-  auto result = CheckResult::warning(label_ + ": " + message);
+  auto result = CheckResult::warning(label_ + ": " + message, Failure::kCertExpiry);
   result.values["cert_expires_in_s"] =
       static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(left).count());
   return result;

@@ -72,41 +72,47 @@ CheckResult describeFailure(CURLcode rc, long os_errno, std::string_view detail)
     case CURLE_COULDNT_CONNECT:
       switch (os_errno) {
         case ECONNREFUSED:
-          return CheckResult::critical("connection refused");
+          return CheckResult::critical("connection refused", Failure::kConnect);
         case EHOSTUNREACH:
-          return CheckResult::critical("host unreachable");
+          return CheckResult::critical("host unreachable", Failure::kConnect);
         case ENETUNREACH:
-          return CheckResult::critical("network unreachable");
+          return CheckResult::critical("network unreachable", Failure::kConnect);
         default:
-          return CheckResult::critical(withDetail(
-              "cannot connect", os_errno != 0
-                                    ? std::system_category().message(static_cast<int>(os_errno))
-                                    : std::string(detail)));
+          return CheckResult::critical(
+              withDetail("cannot connect",
+                         os_errno != 0 ? std::system_category().message(static_cast<int>(os_errno))
+                                       : std::string(detail)),
+              Failure::kConnect);
       }
     case CURLE_COULDNT_RESOLVE_HOST:
-      return CheckResult::critical(withDetail("DNS lookup failed", detail));
+      return CheckResult::critical(withDetail("DNS lookup failed", detail), Failure::kResolve);
     case CURLE_PEER_FAILED_VERIFICATION: {
       // "SSL certificate problem: certificate has expired" -> "certificate has expired"
       constexpr std::string_view kPrefix = "SSL certificate problem: ";
       if (detail.substr(0, kPrefix.size()) == kPrefix) {
         detail.remove_prefix(kPrefix.size());
       }
-      return CheckResult::critical(withDetail("TLS certificate verification failed", detail));
+      return CheckResult::critical(withDetail("TLS certificate verification failed", detail),
+                                   Failure::kTls);
     }
     case CURLE_SSL_CONNECT_ERROR:
-      return CheckResult::critical(withDetail("TLS handshake failed", detail));
+      return CheckResult::critical(withDetail("TLS handshake failed", detail), Failure::kTls);
     case CURLE_TOO_MANY_REDIRECTS:
-      return CheckResult::critical(withDetail("too many redirects", detail));
+      return CheckResult::critical(withDetail("too many redirects", detail), Failure::kProtocol);
     case CURLE_GOT_NOTHING:
-      return CheckResult::critical("the server closed the connection without sending a response");
+      return CheckResult::critical("the server closed the connection without sending a response",
+                                   Failure::kProtocol);
     case CURLE_RECV_ERROR:
-      return CheckResult::critical(withDetail("reading the response failed", detail));
+      return CheckResult::critical(withDetail("reading the response failed", detail),
+                                   Failure::kProtocol);
     case CURLE_SEND_ERROR:
-      return CheckResult::critical(withDetail("sending the request failed", detail));
+      return CheckResult::critical(withDetail("sending the request failed", detail),
+                                   Failure::kProtocol);
     case CURLE_PARTIAL_FILE:
-      return CheckResult::critical(withDetail("the response ended early", detail));
+      return CheckResult::critical(withDetail("the response ended early", detail),
+                                   Failure::kProtocol);
     case CURLE_WEIRD_SERVER_REPLY:
-      return CheckResult::critical(withDetail("invalid HTTP response", detail));
+      return CheckResult::critical(withDetail("invalid HTTP response", detail), Failure::kProtocol);
     // 9volt's own failures: the target is not to blame.
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:

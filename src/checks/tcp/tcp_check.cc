@@ -93,7 +93,7 @@ class TcpRun : public std::enable_shared_from_this<TcpRun> {
     endPhase("dns");
     if (ec) {
       finish(CheckResult::critical(
-          fmt::format("cannot resolve \"{}\": {}", spec_->host, describe(ec))));
+          fmt::format("cannot resolve \"{}\": {}", spec_->host, describe(ec)), Failure::kResolve));
       return;
     }
     std::vector<tcp::endpoint> endpoints;
@@ -146,7 +146,8 @@ class TcpRun : public std::enable_shared_from_this<TcpRun> {
       return;
     }
     if (ec) {
-      finish(CheckResult::critical(fmt::format("connecting to {}: {}", target(), describe(ec))));
+      finish(CheckResult::critical(fmt::format("connecting to {}: {}", target(), describe(ec)),
+                                   Failure::kConnect));
       return;
     }
     if (!spec_->send.empty()) {
@@ -186,7 +187,8 @@ class TcpRun : public std::enable_shared_from_this<TcpRun> {
     endPhase("write");
     if (ec) {
       finish(CheckResult::critical(fmt::format("writing to {}: {}, wrote {} of {} bytes", target(),
-                                               describe(ec), written_, spec_->send.size())));
+                                               describe(ec), written_, spec_->send.size()),
+                                   Failure::kProtocol));
       return;
     }
     if (!spec_->expect.empty()) {
@@ -230,6 +232,8 @@ class TcpRun : public std::enable_shared_from_this<TcpRun> {
     phase_timer_.cancel();
     endPhase("read");
     std::string why;
+    // A read error is the connection's fault; a clean end (or read-size) the content's.
+    const Failure failure = ec && ec != asio::error::eof ? Failure::kProtocol : Failure::kExpect;
     if (ec == asio::error::eof) {
       why = fmt::format("connection closed after {} bytes", got_);
     } else if (ec) {
@@ -237,9 +241,10 @@ class TcpRun : public std::enable_shared_from_this<TcpRun> {
     } else {
       why = fmt::format("read-size {} bytes reached", got_);
     }
-    finish(CheckResult::critical(fmt::format("expected {} not found ({}): {}",
-                                             checks::tcp::quotePrefix(expect), why,
-                                             checks::tcp::quotePrefix(received))));
+    finish(CheckResult::critical(
+        fmt::format("expected {} not found ({}): {}", checks::tcp::quotePrefix(expect), why,
+                    checks::tcp::quotePrefix(received)),
+        failure));
   }
 
   void armPhaseTimer(Nanos limit) {
@@ -279,7 +284,8 @@ class TcpRun : public std::enable_shared_from_this<TcpRun> {
         break;
     }
     finish(CheckResult::critical(
-        fmt::format("timed out after {} while {}", common::formatDuration(after), while_doing)));
+        fmt::format("timed out after {} while {}", common::formatDuration(after), while_doing),
+        Failure::kTimeout));
   }
 
   void succeed(std::string message) { finish(CheckResult::ok(std::move(message))); }

@@ -138,6 +138,7 @@ TEST_F(HttpCheckTest, ExpectFoundAndNotFound) {
   EXPECT_EQ(missing.status, Status::kCritical);
   EXPECT_EQ(missing.message,
             "GET " + base(server) + "/ok: expected \"nope\" not found in the body (6 bytes)");
+  EXPECT_EQ(missing.failure, Failure::kExpect);
 }
 
 TEST_F(HttpCheckTest, BodyIsReadOnlyUpToMaxBody) {
@@ -218,6 +219,7 @@ TEST_F(HttpCheckTest, TimeoutWhileReadingTheBody) {
   auto [r, took] = runOnce(*check);
   EXPECT_EQ(r.status, Status::kCritical);
   EXPECT_THAT(r.message, HasSubstr("timed out after 500ms while reading the body"));
+  EXPECT_EQ(r.failure, Failure::kTimeout);
   EXPECT_GE(took, 450ms);
   EXPECT_LT(took, 1500ms);
 }
@@ -306,6 +308,7 @@ TEST_F(HttpCheckTest, FailureWinsOverCertificateWarning) {
       trustTestCa());
   EXPECT_EQ(r.status, Status::kCritical);
   EXPECT_THAT(r.message, HasSubstr("status 500, want 200"));
+  EXPECT_EQ(r.failure, Failure::kStatusCode);
 }
 
 TEST_F(HttpCheckTest, CancelDuringRunNeverCallsBack) {

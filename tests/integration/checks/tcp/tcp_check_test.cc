@@ -137,6 +137,7 @@ TEST_F(TcpCheckTest, SilentPeerTimesOutReading) {
   auto r = run(tcpSpec(server.port(), {{"expect", "+PONG"}, {"read-timeout", "300ms"}}));
   EXPECT_EQ(r.status, Status::kCritical);
   EXPECT_EQ(r.message, "timed out after 300ms while reading (read-timeout 300ms), got 0 bytes");
+  EXPECT_EQ(r.failure, Failure::kTimeout);
   EXPECT_GE(SteadyClock::now() - started, milliseconds(300));
   EXPECT_TRUE(runUntil([&] { return server.closed() == 1; }));
 }
@@ -211,6 +212,7 @@ TEST_F(TcpCheckTest, ClosedPortIsRefused) {
   auto r = run(tcpSpec(port));
   EXPECT_EQ(r.status, Status::kCritical);
   EXPECT_EQ(r.message, "connecting to 127.0.0.1:" + std::to_string(port) + ": connection refused");
+  EXPECT_EQ(r.failure, Failure::kConnect);
 }
 
 TEST_F(TcpCheckTest, NoDescriptorLeftIsUnknownNotTheTargetsFault) {
