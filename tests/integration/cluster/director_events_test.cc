@@ -5,13 +5,11 @@
 #include <mutex>
 #include <thread>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
 #include "cluster/director.h"
 #include "support/etcd_fixture.h"
+#include "support/loop_thread.h"
 
 namespace ninevolt::cluster {
 namespace {
@@ -24,7 +22,6 @@ class DirectorEventsTest : public ninevolt::testing::EtcdTest {
   void SetUp() override {
     EtcdTest::SetUp();
     store_ = std::make_shared<store::Store>(client_, "9volt");
-    loop_ = std::thread([this] { io_.run(); });
   }
 
   void TearDown() override {
@@ -36,19 +33,11 @@ class DirectorEventsTest : public ninevolt::testing::EtcdTest {
         }
       }
     });
-    work_.reset();
     loop_.join();
     EtcdTest::TearDown();
   }
 
-  void onLoop(std::function<void()> fn) {
-    std::promise<void> done;
-    boost::asio::post(io_, [&] {
-      fn();
-      done.set_value();
-    });
-    done.get_future().wait();
-  }
+  void onLoop(const std::function<void()>& fn) { loop_.onLoop(fn); }
 
   void putMember(const std::string& id, std::vector<std::string> tags, int64_t lease) {
     store::MemberInfo m{.id = id, .tags = std::move(tags)};
@@ -72,13 +61,10 @@ class DirectorEventsTest : public ninevolt::testing::EtcdTest {
   }
 
   std::shared_ptr<store::Store> store_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
-      boost::asio::make_work_guard(io_)};
-  std::thread loop_;
+  ninevolt::testing::LoopThread loop_;  // before the loop objects: outlives them
   std::unique_ptr<Director> newDirector(const std::string& id) {
     return std::make_unique<Director>(
-        io_, store_,
+        loop_.io(), store_,
         Director::Options{
             .member_id = id, .debounce = 10ms, .on_event = [this, id](store::Event e) {
               e.member_id = id;  // the recorder, as the event log would set it

@@ -7,14 +7,12 @@
 #include <set>
 #include <thread>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "cluster/director.h"
 #include "support/etcd_fixture.h"
+#include "support/loop_thread.h"
 
 namespace ninevolt::cluster {
 namespace {
@@ -27,7 +25,6 @@ class DirectorFenceTest : public ninevolt::testing::EtcdTest {
   void SetUp() override {
     EtcdTest::SetUp();
     store_ = std::make_shared<store::Store>(client_, "9volt");
-    loop_ = std::thread([this] { io_.run(); });
   }
 
   void TearDown() override {
@@ -37,19 +34,11 @@ class DirectorFenceTest : public ninevolt::testing::EtcdTest {
       }
       directors_.clear();
     });
-    work_.reset();
     loop_.join();
     EtcdTest::TearDown();
   }
 
-  void onLoop(const std::function<void()>& fn) {
-    std::promise<void> done;
-    boost::asio::post(io_, [&] {
-      fn();
-      done.set_value();
-    });
-    done.get_future().wait();
-  }
+  void onLoop(const std::function<void()>& fn) { loop_.onLoop(fn); }
 
   // A director for member `id` on its own lease, started on the loop.
   Director& startDirector(const std::string& id, Director::Options options = {}) {
@@ -69,7 +58,7 @@ class DirectorFenceTest : public ninevolt::testing::EtcdTest {
     };
     Director* d = nullptr;
     onLoop([&] {
-      directors_.push_back(std::make_unique<Director>(io_, store_, options));
+      directors_.push_back(std::make_unique<Director>(loop_.io(), store_, options));
       d = directors_.back().get();
       d->start(*lease);
     });
@@ -111,10 +100,7 @@ class DirectorFenceTest : public ninevolt::testing::EtcdTest {
   }
 
   std::shared_ptr<store::Store> store_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
-      boost::asio::make_work_guard(io_)};
-  std::thread loop_;
+  ninevolt::testing::LoopThread loop_;                  // before the loop objects: outlives them
   std::vector<std::unique_ptr<Director>> directors_;    // loop only
   std::map<std::string, std::atomic<int>> recomputes_;  // member -> placements computed
 };

@@ -5,14 +5,12 @@
 #include <future>
 #include <thread>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
 #include "cluster/director.h"
 #include "cluster/state_publisher.h"
 #include "support/etcd_fixture.h"
+#include "support/loop_thread.h"
 
 namespace ninevolt::cluster {
 namespace {
@@ -27,7 +25,6 @@ class StateCleanupTest : public ninevolt::testing::EtcdTest {
   void SetUp() override {
     EtcdTest::SetUp();
     store_ = std::make_shared<store::Store>(client_, "9volt");
-    loop_ = std::thread([this] { io_.run(); });
     auto lease = client_->grantLease(30s);
     ASSERT_TRUE(lease);
     lease_ = *lease;
@@ -42,24 +39,16 @@ class StateCleanupTest : public ninevolt::testing::EtcdTest {
       }
       publisher_.reset();
     });
-    work_.reset();
     loop_.join();
     EtcdTest::TearDown();
   }
 
-  void onLoop(const std::function<void()>& fn) {
-    std::promise<void> done;
-    boost::asio::post(io_, [&] {
-      fn();
-      done.set_value();
-    });
-    done.get_future().wait();
-  }
+  void onLoop(const std::function<void()>& fn) { loop_.onLoop(fn); }
 
   void startDirector() {
     onLoop([this] {
       director_ = std::make_unique<Director>(
-          io_, store_, Director::Options{.member_id = "m1", .debounce = 10ms});
+          loop_.io(), store_, Director::Options{.member_id = "m1", .debounce = 10ms});
       director_->start(lease_);
     });
   }
@@ -88,10 +77,7 @@ class StateCleanupTest : public ninevolt::testing::EtcdTest {
   }
 
   std::shared_ptr<store::Store> store_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
-      boost::asio::make_work_guard(io_)};
-  std::thread loop_;
+  ninevolt::testing::LoopThread loop_;  // before the loop objects: outlives them
   int64_t lease_ = 0;
   std::unique_ptr<Director> director_;
   std::unique_ptr<StatePublisher> publisher_;
@@ -138,7 +124,7 @@ TEST_F(StateCleanupTest, AResultPendingForADeletedMonitorIsNotWrittenBack) {
   ASSERT_TRUE(client_->put("/9volt/monitor/kept", kMonitor));
   onLoop([this] {
     publisher_ = std::make_unique<StatePublisher>(
-        io_, store_,
+        loop_.io(), store_,
         StatePublisher::Options{
             .member_id = "m1", .flush_interval = std::chrono::hours(1), .digest_interval = 1h});
     publisher_->start(lease_);

@@ -4,15 +4,13 @@
 #include <future>
 #include <thread>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "cluster/state_publisher.h"
 #include "common/yaml_json.h"
 #include "support/etcd_fixture.h"
+#include "support/loop_thread.h"
 
 namespace ninevolt::cluster {
 namespace {
@@ -24,7 +22,6 @@ class StateDigestTest : public ninevolt::testing::EtcdTest {
   void SetUp() override {
     EtcdTest::SetUp();
     store_ = std::make_shared<store::Store>(client_, "9volt");
-    loop_ = std::thread([this] { io_.run(); });
     auto lease = client_->grantLease(30s);
     ASSERT_TRUE(lease);
     lease_ = *lease;
@@ -32,25 +29,14 @@ class StateDigestTest : public ninevolt::testing::EtcdTest {
 
   void TearDown() override {
     onLoop([this] { publisher_.reset(); });
-    work_.reset();
     loop_.join();
     EtcdTest::TearDown();
   }
 
-  void onLoop(const std::function<void()>& fn) {
-    std::promise<void> done;
-    boost::asio::post(io_, [&] {
-      fn();
-      done.set_value();
-    });
-    done.get_future().wait();
-  }
+  void onLoop(const std::function<void()>& fn) { loop_.onLoop(fn); }
 
   std::shared_ptr<store::Store> store_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
-      boost::asio::make_work_guard(io_)};
-  std::thread loop_;
+  ninevolt::testing::LoopThread loop_;  // before the loop objects: outlives them
   int64_t lease_ = 0;
   std::unique_ptr<StatePublisher> publisher_;
 };
@@ -60,7 +46,7 @@ TEST_F(StateDigestTest, ADigestLargerThanOneEtcdRequestIsWrittenWhole) {
   constexpr int kChecks = 80000;
   onLoop([this] {
     publisher_ = std::make_unique<StatePublisher>(
-        io_, store_,
+        loop_.io(), store_,
         StatePublisher::Options{
             .member_id = "m1", .flush_interval = std::chrono::hours(1), .digest_interval = 1h});
     publisher_->start(lease_);  // nothing to digest yet
