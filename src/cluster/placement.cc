@@ -102,4 +102,17 @@ Placement place(const std::vector<MemberView>& members, const std::vector<CheckV
   return out;
 }
 
+OrphanRule::OrphanRule(const std::vector<MemberView>& members) : any_member_(!members.empty()) {
+  for (const auto& m : members) {
+    tags_.insert(m.tags.begin(), m.tags.end());
+  }
+}
+
+bool OrphanRule::orphaned(const CheckView& check) const {
+  if (check.disabled) {
+    return false;
+  }
+  return check.member_tag.empty() ? !any_member_ : !tags_.contains(check.member_tag);
+}
+
 }  // namespace ninevolt::cluster

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,21 @@ struct Placement {
 // and adding, changing or removing a check moves no other check. Any director computes the
 // same placement.
 Placement place(const std::vector<MemberView>& members, const std::vector<CheckView>& checks);
+
+// place()'s orphan rule alone, for readers that only need to know whether a check has an
+// eligible member (the API's state listing and summary), without hashing anything: a
+// disabled check is never an orphan; an untagged one is an orphan only when there are no
+// members at all (it may go to every member when none is untagged); a tagged one when no
+// member has its tag.
+class OrphanRule {
+ public:
+  explicit OrphanRule(const std::vector<MemberView>& members);
+  bool orphaned(const CheckView& check) const;
+
+ private:
+  bool any_member_ = false;
+  std::set<std::string> tags_;  // every tag some member has
+};
 
 // The rendezvous weight of (check, member): a 64-bit mix of the two names' hashes.
 uint64_t rendezvousWeight(uint64_t check_hash, uint64_t member_hash);

@@ -11,13 +11,13 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "api/v1/params.h"
 #include "api/v1/routes.h"
+#include "cluster/placement.h"
 #include "common/yaml_json.h"
 
 namespace ninevolt::api::v1 {
@@ -60,31 +60,25 @@ struct StateFilter {
   }
 };
 
-// Who could run a check now (placement's eligibility rules, docs/architecture.md).
-struct LiveMembers {
-  bool any = false;
-  std::set<std::string> tags;  // every tag some live member has
-
-  // No eligible member: an untagged check needs any member, a tagged one a member with its
-  // tag.
-  bool orphans(const nlohmann::json& monitor) const {
-    const bool disabled = monitor.is_object() && monitor.value("disable", false);
-    const auto tag = monitor.is_object() ? monitor.value("member-tag", "") : std::string();
-    return !disabled && (!any || (!tag.empty() && !tags.contains(tag)));
-  }
-};
-
-Result<LiveMembers> liveMembers(const Context& ctx) {
+// Who could run a check now: place()'s own orphan rule over the live members.
+Result<cluster::OrphanRule> liveOrphanRule(const Context& ctx) {
   auto members = ctx.store->listMembers();
   if (!members) {
     return tl::unexpected(members.error());
   }
-  LiveMembers live;
-  for (const auto& m : *members) {
-    live.any = true;
-    live.tags.insert(m.tags.begin(), m.tags.end());
+  std::vector<cluster::MemberView> views;
+  for (auto& m : *members) {
+    views.push_back({std::move(m.id), std::move(m.tags)});
   }
-  return live;
+  return cluster::OrphanRule(views);
+}
+
+bool orphanedNow(const cluster::OrphanRule& rule, const nlohmann::json& monitor) {
+  if (!monitor.is_object()) {
+    return false;
+  }
+  return rule.orphaned(
+      {"", monitor.value("member-tag", std::string()), monitor.value("disable", false)});
 }
 
 // One check as GET /state shows it: the state key's fields (the original's check, owner,
@@ -93,7 +87,7 @@ Result<LiveMembers> liveMembers(const Context& ctx) {
 // "disabled"; one that no live member may run "orphaned" (what it last was stays in
 // "last-status": the state key is kept for when a member can run it again).
 nlohmann::json entryOf(const std::string& name, const nlohmann::json& monitor,
-                       const nlohmann::json* state, const LiveMembers& live) {
+                       const nlohmann::json* state, const cluster::OrphanRule& live) {
   nlohmann::json e = state != nullptr && state->is_object() ? *state : nlohmann::json::object();
   e["check"] = name;
   bool disabled = monitor.is_object() && monitor.value("disable", false);
@@ -111,7 +105,7 @@ nlohmann::json entryOf(const std::string& name, const nlohmann::json& monitor,
   e["member-tag"] = field("member-tag", "");
   e["description"] = field("description", "");
   e["disabled"] = disabled;
-  const bool orphaned = live.orphans(monitor);
+  const bool orphaned = orphanedNow(live, monitor);
   if (orphaned) {
     e["last-status"] = e["status"];
     e["status"] = "orphaned";
@@ -213,7 +207,7 @@ Response listState(const Context& ctx, const Request& request) {
     from = keys.monitor(*after) + std::string(1, '\0');
   }
 
-  auto live = liveMembers(ctx);
+  auto live = liveOrphanRule(ctx);
   if (!live) {
     return storeError(live.error());
   }
@@ -273,7 +267,7 @@ Response stateSummary(const Context& ctx, SummaryCache& cache) {
     auto it = j->find(key);
     return it != j->end() && it->is_string() ? it->get<std::string>() : std::string();
   };
-  auto live = liveMembers(ctx);
+  auto live = liveOrphanRule(ctx);
   if (!live) {
     return storeError(live.error());
   }
@@ -283,7 +277,7 @@ Response stateSummary(const Context& ctx, SummaryCache& cache) {
         ++total;
         // As entryOf() decides: disabled wins, then orphaned; no state yet is pending.
         bool disabled = monitor.is_object() && monitor.value("disable", false);
-        bool orphaned = live->orphans(monitor);
+        bool orphaned = orphanedNow(*live, monitor);
         std::string status = text(state, "status");
         ++by_status[disabled         ? "disabled"
                     : orphaned       ? "orphaned"

@@ -144,6 +144,27 @@ TEST(Placement, NoMembersMeansEverythingIsOrphaned) {
   EXPECT_EQ(p.orphans.size(), 3U);
 }
 
+// OrphanRule (the API's orphan test) says exactly what place() says, member set by member set.
+TEST(Placement, OrphanRuleAgreesWithPlace) {
+  const std::vector<CheckView> cs{{"e1", "us-east"}, {"eu1", "eu"},     {"u1", ""},
+                                  {"asia", "ap"},    {"off", "", true}, {"off-ap", "ap", true}};
+  const std::vector<std::vector<MemberView>> sets{
+      {},
+      {{"plain", {}}},
+      {{"east", {"us-east"}}},
+      {{"east", {"us-east"}}, {"both", {"us-east", "eu"}}, {"plain", {}}},
+  };
+  for (const auto& ms : sets) {
+    auto p = place(ms, cs);
+    std::set<std::string> want(p.orphans.begin(), p.orphans.end());
+    OrphanRule rule(ms);
+    for (const auto& c : cs) {
+      EXPECT_EQ(rule.orphaned(c), want.contains(c.name))
+          << c.name << " with " << ms.size() << " member(s)";
+    }
+  }
+}
+
 TEST(Placement, ShardsAreStableAndInRange) {
   std::set<uint32_t> seen;
   for (int i = 0; i < 10'000; ++i) {
