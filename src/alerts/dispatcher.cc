@@ -393,7 +393,7 @@ void Dispatcher::settle(const std::string& check, const std::string& alerter,
 }
 
 void Dispatcher::readoptOverflowed() {
-  if (overflowed_.empty() || queued() > options_.max_queued / 2) {
+  if (overflowed_.empty() || queued_ > options_.max_queued / 2) {  // queued_: set by pump()
     return;
   }
   std::vector<std::string> checks(overflowed_.begin(), overflowed_.end());

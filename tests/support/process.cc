@@ -90,25 +90,51 @@ uint16_t freePort() {
   return a.local_endpoint().port();
 }
 
-std::optional<HttpReply> httpGet(uint16_t port, const std::string& path) {
+HttpReply httpCall(uint16_t port, const std::string& method, const std::string& target,
+                   const std::string& body, const std::map<std::string, std::string>& headers,
+                   std::chrono::seconds deadline) {
   namespace beast = boost::beast;
   namespace http = beast::http;
-  try {
-    boost::asio::io_context io;
-    beast::tcp_stream stream(io);
-    stream.expires_after(std::chrono::seconds(2));
-    stream.connect(
-        boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
-    http::request<http::empty_body> req{http::verb::get, path, 11};
-    req.set(http::field::host, "127.0.0.1");
-    http::write(stream, req);
-    beast::flat_buffer buf;
-    http::response<http::string_body> res;
-    http::read(stream, buf, res);
-    return HttpReply{static_cast<int>(res.result_int()), res.body()};
-  } catch (const std::exception&) {
+  boost::asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.expires_after(deadline);
+  beast::error_code ec;
+  stream.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+  if (ec) {
+    return {};  // nothing listening (yet)
+  }
+  http::request<http::string_body> req(http::string_to_verb(method), target, 11);
+  req.set(http::field::host, "127.0.0.1");
+  for (const auto& [k, v] : headers) {
+    req.set(k, v);
+  }
+  req.body() = body;
+  req.prepare_payload();
+  http::write(stream, req, ec);
+  if (ec) {
+    return {};
+  }
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(std::uint64_t{256} << 20);
+  http::read(stream, buffer, parser, ec);
+  if (ec) {  // includes end_of_stream before a response: nothing answered
+    return {};
+  }
+  auto& res = parser.get();
+  HttpReply r{static_cast<int>(res.result_int()), std::move(res.body()), {}};
+  for (const auto& f : res) {
+    r.headers[std::string(f.name_string())] = std::string(f.value());
+  }
+  return r;
+}
+
+std::optional<HttpReply> httpGet(uint16_t port, const std::string& path) {
+  auto r = httpCall(port, "GET", path, {}, {}, std::chrono::seconds(2));
+  if (r.status == 0) {
     return std::nullopt;
   }
+  return r;
 }
 
 }  // namespace ninevolt::testing

@@ -36,11 +36,20 @@ class Process {
 // A port that was free a moment ago on 127.0.0.1.
 uint16_t freePort();
 
-// GET http://127.0.0.1:port/path with a 2 s deadline. nullopt when nothing answered.
 struct HttpReply {
-  int status = 0;
+  int status = 0;  // 0: nothing answered in time
   std::string body;
+  std::map<std::string, std::string> headers;  // as the server spelled the names
 };
+
+// One HTTP/1.1 request to 127.0.0.1:port with a deadline; bodies up to 256 MiB (a /metrics
+// page of many checks).
+HttpReply httpCall(uint16_t port, const std::string& method, const std::string& target,
+                   const std::string& body = {},
+                   const std::map<std::string, std::string>& headers = {},
+                   std::chrono::seconds deadline = std::chrono::seconds(5));
+
+// GET http://127.0.0.1:port/path with a 2 s deadline. nullopt when nothing answered.
 std::optional<HttpReply> httpGet(uint16_t port, const std::string& path);
 
 }  // namespace ninevolt::testing

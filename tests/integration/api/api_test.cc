@@ -6,10 +6,6 @@
 #include <cstdio>
 #include <fstream>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -21,8 +17,6 @@
 namespace ninevolt {
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
 using ninevolt::testing::eventually;
 using ninevolt::testing::freePort;
 using ::testing::HasSubstr;
@@ -37,39 +31,9 @@ struct Reply {
 
 // One HTTP/1.1 request with a 5 s deadline.
 Reply call(uint16_t port, const std::string& method, const std::string& target,
-           const std::string& body = {}, std::map<std::string, std::string> headers = {}) {
-  boost::asio::io_context io;
-  beast::tcp_stream stream(io);
-  stream.expires_after(std::chrono::seconds(5));
-  beast::error_code ec;
-  stream.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
-  if (ec) {
-    return {};  // nothing listening (yet)
-  }
-  http::request<http::string_body> req(http::string_to_verb(method), target, 11);
-  req.set(http::field::host, "127.0.0.1");
-  for (const auto& [k, v] : headers) {
-    req.set(k, v);
-  }
-  req.body() = body;
-  req.prepare_payload();
-  http::write(stream, req, ec);
-  if (ec) {
-    return {};
-  }
-  beast::flat_buffer buffer;
-  http::response<http::string_body> res;
-  http::read(stream, buffer, res, ec);
-  Reply r;
-  if (ec) {  // includes end_of_stream before a response: nothing answered
-    return r;
-  }
-  r.status = res.result_int();
-  r.body = res.body();
-  for (const auto& f : res) {
-    r.headers[std::string(f.name_string())] = std::string(f.value());
-  }
-  return r;
+           const std::string& body = {}, const std::map<std::string, std::string>& headers = {}) {
+  auto r = ninevolt::testing::httpCall(port, method, target, body, headers);
+  return {r.status, std::move(r.body), std::move(r.headers)};
 }
 
 const std::map<std::string, std::string> kRw{{"X-Access-Token", "rw-token"},

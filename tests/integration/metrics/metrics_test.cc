@@ -9,9 +9,6 @@
 #include <iostream>
 #include <set>
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -23,8 +20,6 @@
 namespace ninevolt {
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
 using ninevolt::testing::eventually;
 using ninevolt::testing::freePort;
 using ::testing::HasSubstr;
@@ -39,32 +34,8 @@ struct Reply {
 // GET with a 10 s deadline; status 0 when nothing answered.
 Reply get(uint16_t port, const std::string& target,
           const std::map<std::string, std::string>& headers = {}) {
-  boost::asio::io_context io;
-  beast::tcp_stream stream(io);
-  stream.expires_after(std::chrono::seconds(10));
-  beast::error_code ec;
-  stream.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
-  if (ec) {
-    return {};
-  }
-  http::request<http::string_body> req(http::verb::get, target, 11);
-  req.set(http::field::host, "127.0.0.1");
-  for (const auto& [k, v] : headers) {
-    req.set(k, v);
-  }
-  http::write(stream, req, ec);
-  if (ec) {
-    return {};
-  }
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(256 * 1024 * 1024);
-  http::read(stream, buffer, parser, ec);
-  if (ec) {
-    return {};
-  }
-  auto& res = parser.get();
-  return {res.result_int(), res.body(), std::string(res[http::field::content_type])};
+  auto r = ninevolt::testing::httpCall(port, "GET", target, {}, headers, std::chrono::seconds(10));
+  return {r.status, std::move(r.body), r.headers["Content-Type"]};
 }
 
 // One parsed sample.
