@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/utf8.h"
 #include "metrics/text.h"
 
 namespace ninevolt::engine {
@@ -230,6 +231,11 @@ void Engine::Worker::onDone(Entry& entry, checks::CheckResult result) {
   scheduler_.finished(entry.slot);
   result.time = entry.started_wall;
   result.duration = Nanos(nowNs() - entry.started_ns);
+  if (!common::validUtf8(result.message)) {
+    // Targets answer with any bytes (a Latin-1 plugin, a binary banner). Everything
+    // downstream (state in etcd, alerts, the API) is JSON, which must be UTF-8.
+    result.message = common::printable(result.message, result.message.size());
+  }
   RunReport report;
   report.check = entry.name;
   report.transition = entry.machine.apply(result);
