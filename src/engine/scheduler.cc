@@ -41,7 +41,8 @@ int64_t Scheduler::firstDue(std::string_view name, Nanos interval, int64_t now_n
   return onGridFrom(now_ns, phaseOf(name, iv), iv);
 }
 
-uint32_t Scheduler::add(std::string_view name, Nanos interval, int64_t now_ns) {
+uint32_t Scheduler::add(std::string_view name, Nanos interval, int64_t now_ns,
+                        std::optional<int64_t> last_run_ns) {
   uint32_t slot = 0;
   if (!free_.empty()) {
     slot = free_.back();
@@ -57,7 +58,10 @@ uint32_t Scheduler::add(std::string_view name, Nanos interval, int64_t now_ns) {
   s.skipped = 0;
   s.interval_ns = effectiveInterval(interval);
   s.phase_ns = phaseOf(name, s.interval_ns);
-  s.due_ns = onGridFrom(now_ns, s.phase_ns, s.interval_ns);
+  // Overdue (it missed a due time while it moved here): at once; else at its phase. The
+  // difference is taken so that no value of last_run_ns can overflow it.
+  const bool overdue = last_run_ns && *last_run_ns < now_ns - s.interval_ns;
+  s.due_ns = overdue ? now_ns : onGridFrom(now_ns, s.phase_ns, s.interval_ns);
   live_++;
   push(slot);
   return slot;

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -31,7 +32,9 @@ using common::Nanos;
 //   skipped and counted, and the one after is scheduled;
 // - a floor: an interval under kMinInterval is treated as kMinInterval, so no interval can
 //   make a loop spin (config rejects intervals under 100 ms; this holds whatever reaches
-//   the engine).
+//   the engine);
+// - a check that arrives overdue (it last ran longer than its interval ago, elsewhere) is
+//   due at once, then continues on its grid.
 // Single-threaded (one loop).
 class Scheduler {
  public:
@@ -43,8 +46,11 @@ class Scheduler {
   // The shortest interval the scheduler runs a check at (a shorter one is raised to it).
   static constexpr int64_t kMinInterval = 1'000'000;  // 1 ms
 
-  // Adds or re-times a check (first run at its phase at or after now). Returns its slot.
-  uint32_t add(std::string_view name, Nanos interval, int64_t now_ns);
+  // Adds or re-times a check: its first run at its phase at or after now, or at once
+  // (due now) when last_run_ns (when it last ran anywhere, on this time axis) is more than
+  // one interval before now. Returns its slot.
+  uint32_t add(std::string_view name, Nanos interval, int64_t now_ns,
+               std::optional<int64_t> last_run_ns = std::nullopt);
   void remove(uint32_t slot);
 
   // Every check due at or before now, earliest first; each is marked in flight and is not

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "common/duration.h"
+#include "engine/scheduler.h"
 #include "support/etcd_fixture.h"  // eventually()
 
 namespace ninevolt::engine {
@@ -420,6 +421,32 @@ TEST_F(EngineTest, AOneNanosecondIntervalNeitherStopsTheOtherChecksNorOutlivesRe
   engine_->upsert(fast);
   ASSERT_TRUE(eventually([&] { return runsOf("spin") > spin_removed; }));
   engine_.reset();
+}
+
+TEST_F(EngineTest, ACheckArrivingOverdueRunsAtOnceAndOneThatRanRecentlyWaitsForItsPhase) {
+  // A day's interval: at its phase, a first run is most likely hours away.
+  const auto steady = [] {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  const int64_t t0 = steady();  // before the engine sees them
+  const auto wall = std::chrono::system_clock::now();
+  engine_->upsert(spec("overdue", "24h"), std::nullopt, wall - 25h);  // its member died
+  engine_->upsert(spec("recent", "24h"), std::nullopt, wall - 1h);    // moved from a live one
+  engine_->upsert(spec("unknown", "24h"));                            // a new monitor
+  ASSERT_TRUE(eventually([&] { return runsOf("overdue") >= 1; }));
+  engine_->upsert(spec("clock", "5ms"));
+  ASSERT_TRUE(eventually([&] { return runsOf("clock") >= 20; }));  // 100 ms at least
+  // No slot of their phase has come since t0 (the engine's clock): so the overdue check ran
+  // once, at once, and the others not at all. (If a slot did come meanwhile, which happens
+  // about once in 10^6 runs, nothing can be told apart.)
+  for (const char* name : {"overdue", "recent", "unknown"}) {
+    if (steady() < Scheduler::firstDue(name, 24h, t0)) {
+      EXPECT_EQ(runsOf(name), std::string(name) == "overdue" ? 1U : 0U) << name;
+    }
+  }
+  EXPECT_GE(runsOf("overdue"), 1U);
 }
 
 TEST(RunOnce, RunsEachSpecOnceAndReportsMissingTypes) {

@@ -2,6 +2,7 @@
 #include "engine/scheduler.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -184,6 +185,42 @@ TEST(Scheduler, AOneNanosecondIntervalAndAHugeLagCostOneStep) {
   ASSERT_EQ(again.size(), 1U);
   EXPECT_EQ(again[0].slot, fast);
   EXPECT_EQ(again[0].due_ns % iv, first % iv);
+}
+
+TEST(Scheduler, AnOverdueArrivalRunsAtOnceThenOnItsPhase) {
+  Scheduler s;
+  const int64_t iv = 10 * kSec;
+  const int64_t now = 5000 * kSec + 1234;
+  const int64_t phase_due = Scheduler::firstDue("moved", Nanos(iv), now);
+  // Last ran longer than one interval ago (its member died): due now.
+  uint32_t late = s.add("moved", Nanos(iv), now, now - iv - 1);
+  EXPECT_EQ(s.dueOf(late), now);
+  auto due = s.takeDue(now);
+  ASSERT_EQ(due.size(), 1U);
+  EXPECT_EQ(due[0].due_ns, now);
+  s.finished(late);
+  // Then on its phase, as if it had never moved: the next due time is the one its old
+  // owner would have had, nothing skipped.
+  EXPECT_EQ(s.dueOf(late), phase_due == now ? now + iv : phase_due);
+  EXPECT_EQ(s.skipped(late), 0U);
+  auto next = s.takeDue(s.dueOf(late));
+  ASSERT_EQ(next.size(), 1U);
+  EXPECT_EQ(next[0].due_ns % iv, phase_due % iv);
+}
+
+TEST(Scheduler, AnArrivalThatRanWithinItsIntervalOrIsUnknownWaitsForItsPhase) {
+  Scheduler s;
+  const int64_t iv = 10 * kSec;
+  const int64_t now = 5000 * kSec + 1234;
+  const int64_t phase_due = Scheduler::firstDue("moved", Nanos(iv), now);
+  EXPECT_EQ(s.dueOf(s.add("moved", Nanos(iv), now, now - iv)), phase_due);  // exactly one
+  EXPECT_EQ(s.dueOf(s.add("moved", Nanos(iv), now, now - 1)), phase_due);
+  EXPECT_EQ(s.dueOf(s.add("moved", Nanos(iv), now, now + kSec)), phase_due);  // clock skew
+  EXPECT_EQ(s.dueOf(s.add("moved", Nanos(iv), now)), phase_due);              // unknown
+  // Any value, however far off, is safe.
+  EXPECT_EQ(s.dueOf(s.add("moved", Nanos(iv), now, std::numeric_limits<int64_t>::min())), now);
+  EXPECT_EQ(s.dueOf(s.add("moved", Nanos(iv), now, std::numeric_limits<int64_t>::max())),
+            phase_due);
 }
 
 TEST(Scheduler, RemoveDuringARunAndReAddStartsFresh) {
