@@ -48,9 +48,23 @@ int64_t Engine::Worker::nowNs() {
       .count();
 }
 
-void Engine::Worker::schedule(Entry& entry) {
+void Engine::Worker::schedule(Entry& entry, std::optional<common::SystemTime> last_run) {
   entry.scheduled_seq = ++schedule_seq_;
-  entry.slot = scheduler_.add(entry.name, entry.interval, nowNs());
+  const int64_t now = nowNs();
+  std::optional<int64_t> last_run_ns;
+  if (last_run) {
+    // From the wall clock (another member's) onto this loop's monotonic axis. Saturated: a
+    // date from long ago (or garbage in etcd) must not overflow; one from the future (clock
+    // skew) counts as "just ran".
+    constexpr auto kLongAgo = std::chrono::hours(24 * 365 * 100);
+    const auto wall = std::chrono::system_clock::now();
+    using Ns = std::chrono::nanoseconds;
+    const Ns ago = *last_run < wall - kLongAgo ? Ns(kLongAgo)
+                   : *last_run > wall          ? Ns(0)
+                                               : std::chrono::duration_cast<Ns>(wall - *last_run);
+    last_run_ns = now - ago.count();
+  }
+  entry.slot = scheduler_.add(entry.name, entry.interval, now, last_run_ns);
   if (by_slot_.size() <= entry.slot) {
     by_slot_.resize(entry.slot + 1, nullptr);
   }
@@ -75,7 +89,8 @@ void Engine::Worker::unschedule(Entry& entry) {
   by_slot_[entry.slot] = nullptr;
 }
 
-void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed> seed) {
+void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed> seed,
+                            std::optional<common::SystemTime> last_run) {
   const std::string name = spec.name;
   if (spec.disable) {
     remove(name);
@@ -127,7 +142,7 @@ void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed>
   e.type = spec.type;
   entries_.emplace(name, std::move(entry));
   checks++;
-  schedule(e);
+  schedule(e, last_run);
 }
 
 void Engine::Worker::remove(const std::string& name) {
