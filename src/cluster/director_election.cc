@@ -358,8 +358,8 @@ void Director::takeOver() {
     key_revision_ = std::max(key_revision_, res->revision);
     const auto held = invalid_since_ ? since(*invalid_since_) : options_.takeover_after;
     auto message = fmt::format(
-        "{} held '{}' ({}) for {}ms, which no member wrote: deleted it so that a director "
-        "can be elected",
+        "{} held '{}' ({}) for {}ms, which is no director's record: deleted it so that a "
+        "director can be elected",
         key, shown(kv.value), id ? "on no lease" : "not a director record", held.count());
     spdlog::warn("director: {}", message);
     emit(store::kEventWarning, store::event_kind::kDirectorChanged, std::move(message));
