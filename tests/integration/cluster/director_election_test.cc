@@ -47,7 +47,7 @@ class DirectorElectionTest : public ninevolt::testing::EtcdTest {
 
   // A lease (long: these tests lose leases on purpose, never by time) with member `id`'s
   // record on it.
-  int64_t register_(const std::string& id) {
+  int64_t registerMember(const std::string& id) {
     auto lease = client_->grantLease(60s);
     EXPECT_TRUE(lease);
     store::MemberInfo m{.id = id};
@@ -165,14 +165,14 @@ class DirectorElectionTest : public ninevolt::testing::EtcdTest {
 // fence compares, so the next placement fenced the director out for good).
 TEST_F(DirectorElectionTest, ARetryLeftFromTheLostLeaseDoesNotFenceOutTheNewDirector) {
   putMonitor("c0");
-  const int64_t lease1 = register_("m1");
+  const int64_t lease1 = registerMember("m1");
   auto& d = newDirector("m1");
   start(d, lease1);
   ASSERT_TRUE(eventually([&] { return assigned().contains("c0"); }));
 
   ASSERT_TRUE(client_->revokeLease(lease1));  // the key and the record go with it
   ASSERT_TRUE(eventually([&] { return !isDirector(d); }));
-  const int64_t lease2 = register_("m1");
+  const int64_t lease2 = registerMember("m1");
   start(d, lease2);
   ASSERT_TRUE(eventually([&] { return isDirector(d); }));
 
@@ -186,7 +186,7 @@ TEST_F(DirectorElectionTest, ARetryLeftFromTheLostLeaseDoesNotFenceOutTheNewDire
 // A campaign whose answer was lost (a timeout after etcd applied it) leaves the key with this
 // member's id on its lease: that member is the director, not a follower of itself.
 TEST_F(DirectorElectionTest, AKeyNamingThisMemberOnItsOwnLeaseIsItsOwn) {
-  const int64_t lease = register_("m1");
+  const int64_t lease = registerMember("m1");
   const std::string value = R"({"id":"m1","since":"2026-01-01T00:00:00Z"})";
   ASSERT_TRUE(client_->put(key_, value, {.lease = lease}));
   const auto before = directorKey();
@@ -206,7 +206,7 @@ TEST_F(DirectorElectionTest, AKeyNamingThisMemberOnItsOwnLeaseIsItsOwn) {
 TEST_F(DirectorElectionTest, AFencedOutDirectorCampaignsAgainAndFindsTheKeyItsOwn) {
   std::atomic<bool> armed{false};
   std::atomic<int> rewritten{0};
-  int64_t lease = register_("m1");
+  int64_t lease = registerMember("m1");
   auto& d = newDirector(
       "m1", {.before_write = [&] {
         if (armed.exchange(false)) {
@@ -229,7 +229,7 @@ TEST_F(DirectorElectionTest, AFencedOutDirectorCampaignsAgainAndFindsTheKeyItsOw
 TEST_F(DirectorElectionTest, AFencedOutDirectorFollowsTheNewOneAndCampaignsWhenItGoes) {
   std::atomic<bool> armed{false};
   std::atomic<int> deposed{0};
-  const int64_t other = register_("m2");
+  const int64_t other = registerMember("m2");
   auto& d = newDirector(
       "m1", {.before_write = [&] {
         if (armed.exchange(false)) {
@@ -237,7 +237,7 @@ TEST_F(DirectorElectionTest, AFencedOutDirectorFollowsTheNewOneAndCampaignsWhenI
           deposed++;
         }
       }});
-  start(d, register_("m1"));
+  start(d, registerMember("m1"));
   ASSERT_TRUE(placesANewMonitor("c0"));
   armed = true;
   putMonitor("late");
@@ -253,7 +253,7 @@ TEST_F(DirectorElectionTest, AFencedOutDirectorFollowsTheNewOneAndCampaignsWhenI
 // along (same create_revision: nobody else noticed) instead of waiting for the old lease to
 // expire.
 TEST_F(DirectorElectionTest, ALostLeaseStepsDownAndTheNextLeaseTakesTheKeyAlong) {
-  const int64_t lease1 = register_("m1");
+  const int64_t lease1 = registerMember("m1");
   auto& d = newDirector("m1");
   start(d, lease1);
   ASSERT_TRUE(placesANewMonitor("c0"));
@@ -262,7 +262,7 @@ TEST_F(DirectorElectionTest, ALostLeaseStepsDownAndTheNextLeaseTakesTheKeyAlong)
 
   onLoop([&] { d.leaseLost(); });
   EXPECT_FALSE(isDirector(d));
-  const int64_t lease2 = register_("m1");
+  const int64_t lease2 = registerMember("m1");
   start(d, lease2);
   ASSERT_TRUE(eventually([&] { return isDirector(d); }));
   auto kv = directorKey();
@@ -279,12 +279,12 @@ TEST_F(DirectorElectionTest, ALostLeaseStepsDownAndTheNextLeaseTakesTheKeyAlong)
 // A lease that is already gone when the director is started (the membership re-registered
 // meanwhile): the campaign fails, and the next lease elects it.
 TEST_F(DirectorElectionTest, AStaleLeaseIsReplacedByTheNextOne) {
-  const int64_t stale = register_("m1");
+  const int64_t stale = registerMember("m1");
   ASSERT_TRUE(client_->revokeLease(stale));
   auto& d = newDirector("m1");
   start(d, stale);
   EXPECT_FALSE(isDirector(d));
-  start(d, register_("m1"));
+  start(d, registerMember("m1"));
   ASSERT_TRUE(eventually([&] { return isDirector(d); }));
   EXPECT_TRUE(keepsPlacing("c", 2s));
 }
@@ -313,7 +313,7 @@ TEST_P(DirectorBadKeyTest, IsTakenOverAfterTheGraceAndReported) {
   std::vector<Director*> ds;
   for (const std::string id : {"m1", "m2", "m3"}) {
     ds.push_back(&newDirector(id, {.takeover_after = 300ms}));
-    start(*ds.back(), register_(id));
+    start(*ds.back(), registerMember(id));
   }
   ASSERT_TRUE(eventually([&] { return directorsNow().size() == 1; })) << bad.name;
   const auto now = directorsNow();
@@ -345,7 +345,7 @@ INSTANTIATE_TEST_SUITE_P(
 // and takes the key over after the grace.
 TEST_F(DirectorElectionTest, GarbageOverTheKeyOfADirectorIsTakenOver) {
   auto& d = newDirector("m1", {.takeover_after = 300ms});
-  start(d, register_("m1"));
+  start(d, registerMember("m1"));
   ASSERT_TRUE(placesANewMonitor("c0"));
   ASSERT_TRUE(client_->put(key_, "garbage"));
   ASSERT_TRUE(eventually([&] {
@@ -359,11 +359,11 @@ TEST_F(DirectorElectionTest, GarbageOverTheKeyOfADirectorIsTakenOver) {
 // Another member's record on its live lease is a director's key, however long it stays:
 // never taken over (it goes with that member's lease).
 TEST_F(DirectorElectionTest, AnotherMembersKeyIsNeverTakenOver) {
-  const int64_t other = register_("m2");
+  const int64_t other = registerMember("m2");
   const std::string value = R"({"id":"m2","since":"x"})";
   ASSERT_TRUE(client_->put(key_, value, {.lease = other}));
   auto& d = newDirector("m1", {.takeover_after = 100ms});
-  start(d, register_("m1"));
+  start(d, registerMember("m1"));
   // Ten times the grace: nothing changes.
   EXPECT_FALSE(eventually(
       [&] {
