@@ -72,6 +72,7 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
   director_ = std::make_unique<cluster::Director>(
       io_, store_,
       cluster::Director::Options{.member_id = id,
+                                 .takeover_after = options_.member_ttl,
                                  .on_change = [log](bool director) { log->setTrimming(director); },
                                  .on_event = [log](store::Event e) { log->record(std::move(e)); }});
   manager_ = std::make_unique<cluster::Manager>(
@@ -195,6 +196,9 @@ void ClusterNode::onLeaseLost() {
   boost::asio::post(io_, [this] {
     if (!stopped_) {
       manager_->stopAll();
+      // Posted before the next onRegistered(): the director campaigns with the new lease
+      // only, never with this dead one.
+      director_->leaseLost();
     }
   });
 }
@@ -215,11 +219,13 @@ void ClusterNode::applySettings(const cluster::ClusterSettings& settings) {
   }
   events_->setLimits(settings.event_retention, eventLeaseRotation(settings.event_retention),
                      settings.event_max_count);
-  boost::asio::post(io_, [this, interval = settings.state_dump_interval] {
-    if (!stopped_) {
-      publisher_->setDigestInterval(interval);
-    }
-  });
+  boost::asio::post(io_,
+                    [this, interval = settings.state_dump_interval, ttl = settings.member_ttl] {
+                      if (!stopped_) {
+                        publisher_->setDigestInterval(interval);
+                        director_->setTakeoverAfter(ttl);
+                      }
+                    });
 }
 
 void ClusterNode::renderMetrics(std::string& out) const {

@@ -7,14 +7,11 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "common/clock.h"
 #include "common/yaml_json.h"
 #include "etcd/limits.h"
 
 namespace ninevolt::cluster {
 namespace {
-
-constexpr auto kRetry = std::chrono::seconds(1);
 
 CheckView checkView(const std::string& name, const nlohmann::json& v) {
   CheckView c{name, "", false};
@@ -45,162 +42,17 @@ std::optional<MemberView> memberView(const std::string& text) {
 
 Director::Director(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
                    Options options)
-    : io_(io), store_(std::move(store)), options_(std::move(options)), debounce_timer_(io) {}
+    : io_(io),
+      store_(std::move(store)),
+      options_(std::move(options)),
+      debounce_timer_(io),
+      campaign_timer_(io),
+      takeover_timer_(io) {}
 
 Director::~Director() {
   director_watch_.reset();
   members_watch_.reset();
   monitors_watch_.reset();
-}
-
-void Director::start(int64_t lease_id) {
-  const bool moved = lease_id != lease_id_;
-  lease_id_ = lease_id;
-  stopped_ = false;
-  if (is_director_ && moved) {
-    // The member moved to a new lease (a new member-ttl): take the director key along with a
-    // fenced put of the same value, so it does not expire with the old lease. The key keeps
-    // its create_revision, so the fence still holds and nobody else notices. If the old
-    // lease is gone already, the fence fails and this member steps down and campaigns.
-    auto ok = writeFenced({etcd::TxnOp::put(store_->keys().director(), my_value_, lease_id_)});
-    if (ok && *ok) {
-      spdlog::info("director: director key moved to lease {:x}", lease_id_);
-      return;
-    }
-  }
-  if (is_director_) {
-    stepDown("lease changed");
-  }
-  campaign();
-}
-
-void Director::campaign() {
-  if (stopped_) {
-    return;
-  }
-  const std::string key = store_->keys().director();
-  my_value_ = nlohmann::json{{"id", options_.member_id}, {"since", common::nowRfc3339()}}.dump();
-  auto res =
-      store_->client().txn({etcd::Compare::createRevision(key, etcd::Compare::kEqual, 0)},
-                           {etcd::TxnOp::put(key, my_value_, lease_id_)}, {etcd::TxnOp::get(key)});
-  if (!res) {
-    spdlog::warn("director: campaign failed: {} (retrying)", res.error().message);
-    debounce_timer_.expires_after(kRetry);
-    debounce_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
-      if (!ec) {
-        campaign();
-      }
-    }));
-    return;
-  }
-  if (!director_watch_) {
-    etcd::Watcher::Options wo;
-    wo.key = key;
-    wo.prefix = false;
-    wo.start_revision = res->revision + 1;
-    wo.on_update = [this](const etcd::WatchUpdate& u) {
-      lifetime_.post(io_, [this, u] { onDirectorKey(u); });
-    };
-    director_watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(wo));
-  }
-  if (res->succeeded) {
-    becomeDirector(res->revision);
-    return;
-  }
-  if (!res->responses.empty() && !res->responses[0].kvs.empty()) {
-    spdlog::info("director: {} is the director", res->responses[0].kvs[0].value);
-    noteDirector(res->responses[0].kvs[0].value);
-  }
-}
-
-void Director::onDirectorKey(const etcd::WatchUpdate& update) {
-  if (stopped_) {
-    return;
-  }
-  bool gone = false;
-  bool taken_by_other = false;
-  switch (update.kind) {
-    case etcd::WatchUpdate::kEvents:
-      for (const auto& ev : update.events) {
-        if (ev.type == etcd::WatchEvent::kDelete) {
-          gone = true;
-          taken_by_other = false;
-        } else {
-          gone = false;
-          taken_by_other = ev.kv.value != my_value_;
-          noteDirector(ev.kv.value);
-        }
-      }
-      break;
-    case etcd::WatchUpdate::kResync:
-      gone = update.snapshot.empty();
-      taken_by_other = !gone && update.snapshot[0].value != my_value_;
-      if (!gone) {
-        noteDirector(update.snapshot[0].value);
-      }
-      break;
-    default:
-      return;  // disconnect/reconnect: the watch resumes without gaps
-  }
-  if (is_director_ && (gone || taken_by_other)) {
-    stepDown(gone ? "director key vanished (lease lost)" : "another member took over");
-  }
-  if (gone) {
-    campaign();
-  }
-}
-
-void Director::becomeDirector(int64_t create_revision) {
-  create_revision_ = create_revision;
-  is_director_ = true;
-  spdlog::info("director: member {} is now the director", options_.member_id);
-  orphans_.clear();
-  publishGauges();
-  std::string previous = std::exchange(last_director_, options_.member_id);
-  emit(store::kEventInfo, store::event_kind::kDirectorChanged,
-       previous.empty() || previous == options_.member_id
-           ? fmt::format("member {} is now the director", options_.member_id)
-           : fmt::format("member {} is now the director, after {}", options_.member_id, previous),
-       {}, options_.member_id);
-  if (options_.on_change) {
-    options_.on_change(true);
-  }
-  if (!loadAll()) {
-    scheduleRecompute();
-    return;
-  }
-  reportPreviousDirectorGone(previous);
-  recompute();
-}
-
-void Director::stepDown(const std::string& why) {
-  if (!is_director_) {
-    return;
-  }
-  is_director_ = false;
-  members_watch_.reset();
-  monitors_watch_.reset();
-  members_.clear();
-  checks_.clear();
-  stored_.clear();
-  deleted_.clear();
-  orphans_.clear();
-  publishGauges();
-  spdlog::info("director: member {} is no longer the director: {}", options_.member_id, why);
-  if (options_.on_change) {
-    options_.on_change(false);
-  }
-}
-
-void Director::stop() {
-  stopped_ = true;
-  debounce_timer_.cancel();
-  if (is_director_) {
-    // Hand over at once instead of leaving the others to wait for the lease.
-    (void)writeFenced({etcd::TxnOp::del(store_->keys().director())});
-    stepDown("stopping");
-  }
-  director_watch_.reset();
 }
 
 bool Director::loadAll() {
@@ -451,22 +303,6 @@ void Director::recompute() {
   if (options_.on_orphans) {
     options_.on_orphans(p.orphans);
   }
-}
-
-Result<bool> Director::writeFenced(const std::vector<etcd::TxnOp>& ops) {
-  const std::string key = store_->keys().director();
-  auto res = store_->client().txn(
-      {etcd::Compare::createRevision(key, etcd::Compare::kEqual, create_revision_),
-       etcd::Compare::value(key, etcd::Compare::kEqual, my_value_)},
-      ops);
-  if (!res) {
-    return tl::unexpected(res.error());
-  }
-  if (!res->succeeded) {
-    stepDown("fenced out: the director key is no longer ours");
-    return false;
-  }
-  return true;
 }
 
 }  // namespace ninevolt::cluster
