@@ -351,6 +351,18 @@ class GuardedSax {
 
 }  // namespace
 
+bool isNumberOutOfRange(std::string_view text) {
+  if (text.size() > 400'000) {
+    return false;  // not worth classifying: it is text
+  }
+  bool hex = text.size() > 2 && text[0] == '0' && text[1] == 'x'
+             && std::all_of(text.begin() + 2, text.end(), isHexDigit);
+  if (!hex && !looksInteger(text) && !looksFloat(text)) {
+    return false;
+  }
+  return !plainScalar(std::string(text)).is_number();
+}
+
 Result<nlohmann::json> yamlToJson(const YAML::Node& node) {
   return Converter("").convert(node, 0);
 }

@@ -36,6 +36,11 @@ struct ParseLimits {
 // kMaxDepth, text that is not UTF-8, duplicate keys, alias expansion past the budget.
 Result<nlohmann::json> yamlToJson(const YAML::Node& node);
 
+// True for text that YAML's core schema reads as a number (an unquoted scalar) but that fits
+// no number type (1e999, 1e-999, 0xFFFFFFFFFFFFFFFFFFFF, 30 digits): such a scalar is kept as
+// text by yamlToJson, and a validator uses this to say "out of range" rather than "string".
+bool isNumberOutOfRange(std::string_view text);
+
 // Parses YAML text into JSON; errors carry line and column and the path of the value
 // ("monitor.web.port"). The text must hold one document: a second one ('---') is an error,
 // never silently dropped. A quoted string still open at the end of the text is an error.

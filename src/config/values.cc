@@ -13,24 +13,6 @@ namespace {
 // Long strings are cut so one bad value cannot flood a message.
 constexpr size_t kMaxShown = 60;
 
-// Text YAML kept because the number did not fit: digits, sign, point, exponent, hex.
-bool looksNumeric(const std::string& s) {
-  if (s.empty() || s.size() > 400'000) {
-    return false;
-  }
-  bool digit = false;
-  for (char c : s) {
-    if (c >= '0' && c <= '9') {
-      digit = true;
-    } else if (std::string_view("+-.eExXabcdefABCDEF").find(c) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return digit
-         && (std::isdigit(static_cast<unsigned char>(s[0])) != 0 || s[0] == '-' || s[0] == '+'
-             || s[0] == '.');
-}
-
 }  // namespace
 
 std::string describe(const nlohmann::json& value) {
@@ -83,7 +65,7 @@ std::optional<bool> readBool(const nlohmann::json& v, const std::string& field, 
 
 std::optional<int64_t> readInt(const nlohmann::json& v, const std::string& field, int64_t min,
                                int64_t max, ProblemSink& sink) {
-  if (v.is_string() && looksNumeric(v.get_ref<const std::string&>())) {
+  if (v.is_string() && common::isNumberOutOfRange(v.get_ref<const std::string&>())) {
     // YAML keeps a number that does not fit (1e999, 0xFFFF...FF) as its text.
     sink.add(field, fmt::format("number {} is out of range: must be between {} and {}",
                                 common::printable(v.get_ref<const std::string&>(), 40), min, max));
@@ -124,7 +106,7 @@ std::optional<int64_t> readInt(const nlohmann::json& v, const std::string& field
 
 std::optional<common::Nanos> readDuration(const nlohmann::json& v, const std::string& field,
                                           ProblemSink& sink) {
-  if (v.is_string() && looksNumeric(v.get_ref<const std::string&>())) {
+  if (v.is_string() && common::isNumberOutOfRange(v.get_ref<const std::string&>())) {
     sink.add(field, fmt::format("{} has no unit and is out of range; write a duration like "
                                 "\"10s\"",
                                 common::printable(v.get_ref<const std::string&>(), 40)));

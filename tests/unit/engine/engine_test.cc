@@ -27,6 +27,7 @@ struct FakeWorld {
   std::mutex mu;
   std::map<std::string, std::chrono::milliseconds> run_time;    // default 1 ms
   std::map<std::string, std::vector<checks::Status>> outcomes;  // cycled; default ok
+  std::map<std::string, std::string> messages;                  // default "fake <status>"
   std::map<std::string, int> created, started, cancelled, running, max_running;
   std::set<std::string> processes;  // checks that say they start a process
   int processes_running = 0, max_processes_running = 0;
@@ -52,6 +53,7 @@ class FakeCheck : public checks::Check {
   void start(DoneFn done) override {
     std::chrono::milliseconds t = 1ms;
     checks::Status status = checks::Status::kOk;
+    std::string message;
     std::function<uint64_t()> waiting;
     {
       std::lock_guard lock(world_->mu);
@@ -69,6 +71,9 @@ class FakeCheck : public checks::Check {
       if (!seq.empty()) {
         status = seq[n % seq.size()];
       }
+      message = world_->messages.contains(name_)
+                    ? world_->messages[name_]
+                    : "fake " + std::string(checks::statusName(status));
       int r = ++world_->running[name_];
       world_->max_running[name_] = std::max(world_->max_running[name_], r);
       if (process_) {
@@ -83,13 +88,13 @@ class FakeCheck : public checks::Check {
     // the check is cancelled or destroyed. The token tells it to do nothing then.
     token_ = std::make_shared<bool>(true);
     timer_.expires_after(t);
-    timer_.async_wait([this, done = std::move(done), status,
+    timer_.async_wait([this, done = std::move(done), status, message = std::move(message),
                        token = std::weak_ptr<bool>(token_)](const boost::system::error_code& ec) {
       if (ec || token.expired()) {
         return;
       }
       finish();
-      done(checks::CheckResult{status, "fake " + std::string(checks::statusName(status))});
+      done(checks::CheckResult{status, message});
     });
   }
 
@@ -277,6 +282,21 @@ TEST_F(EngineTest, ProcessRunsAreCappedWhileOtherChecksKeepRunning) {
   for (int i = 0; i < 12; ++i) {
     EXPECT_EQ(worldCount(world_->max_running, "p" + std::to_string(i)), 1) << i;
   }
+}
+
+// Issue 11: a target answering with bytes that are not UTF-8 (a Latin-1 plugin, a binary
+// banner) must not reach the state, the API or etcd as such: JSON cannot carry them.
+TEST_F(EngineTest, AResultMessageThatIsNotUtf8IsEscaped) {
+  {
+    std::lock_guard lock(world_->mu);
+    world_->messages["latin1"] = "temp\xe9rature \x01ok";
+  }
+  engine_->upsert(spec("latin1", "200ms"));
+  ASSERT_TRUE(eventually([&] { return runsOf("latin1") >= 1; }));
+  auto reports = reportsOf("latin1");
+  ASSERT_FALSE(reports.empty());
+  EXPECT_EQ(reports[0].result.message, "temp\\xe9rature \\x01ok");
+  EXPECT_NO_THROW((void)nlohmann::json(reports[0].result.message).dump());
 }
 
 TEST_F(EngineTest, UnchangedUpsertKeepsTheRunningCheck) {
