@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "api/escape.h"
 #include "common/strings.h"
 
 namespace ninevolt::api {
@@ -114,7 +115,7 @@ Router::Resolved Router::resolve(Request& request) const {
   }
   Resolved out;
   if (!any) {
-    out.answer = Response::error(404, fmt::format("no route for {}", request.path));
+    out.answer = Response::error(404, fmt::format("no route for {}", printable(request.path)));
     return out;
   }
   if (best == nullptr) {
@@ -122,8 +123,9 @@ Router::Resolved Router::resolve(Request& request) const {
     for (const auto& m : allowed) {
       allow += allow.empty() ? m : ", " + m;
     }
-    auto r = Response::error(405, fmt::format("method {} not allowed on {} (allowed: {})",
-                                              request.method, request.path, allow));
+    auto r = Response::error(
+        405, fmt::format("method {} not allowed on {} (allowed: {})", printable(request.method),
+                         printable(request.path), allow));
     r.headers.emplace_back("Allow", allow);
     out.answer = std::move(r);
     return out;
@@ -140,9 +142,22 @@ Router::Resolved Router::resolve(Request& request) const {
     if (type == nullptr || !isJsonContentType(*type)) {
       out.answer = Response::error(
           415, fmt::format("the body must be JSON (Content-Type: application/json), got {}",
-                           type == nullptr ? "no Content-Type" : "'" + *type + "'"));
+                           type == nullptr ? "no Content-Type" : "'" + printable(*type) + "'"));
       return out;
     }
+  }
+  // Every query parameter is text: one that is not UTF-8 can match nothing and would only be
+  // quoted back mangled, so it is refused here for every route, naming the parameter.
+  config::Problems problems;
+  for (const auto& [key, value] : request.query) {
+    if (!isValidUtf8(key) || !isValidUtf8(value)) {
+      problems.push_back(
+          {"", "query", printable(key), fmt::format("'{}' is not valid UTF-8", printable(value))});
+    }
+  }
+  if (!problems.empty()) {
+    out.answer = Response::problems(400, problems);
+    return out;
   }
   out.handler = &best->handler;
   out.blocking = best->blocking;

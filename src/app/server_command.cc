@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/auth.h"
+#include "api/escape.h"
 #include "api/http_server.h"
 #include "api/v1/routes.h"
 #include "api/v1/stream_hub.h"
@@ -87,7 +88,7 @@ api::Router makeRouter(const std::string& member_id, const Health& health, const
       "/version",
       [](const api::Request&) {
         return api::Response::json(
-            200, nlohmann::json{{"status", "version"}, {"message", versionText()}}.dump());
+            200, api::jsonText({{"status", "version"}, {"message", versionText()}}));
       },
       open);
   api::TokenAuth auth(options.access_tokens, options.read_tokens);
@@ -125,7 +126,7 @@ api::Router makeRouter(const std::string& member_id, const Health& health, const
         std::string problem = health.ok ? node.etcdProblem() : health.message;
         nlohmann::json body{{"status", problem.empty() ? "ok" : problem},
                             {"message", "MemberID " + member_id}};
-        return api::Response::json(problem.empty() ? 200 : 500, body.dump());
+        return api::Response::json(problem.empty() ? 200 : 500, api::jsonText(body));
       },
       open);
   return router;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "api/escape.h"
 #include "api/v1/params.h"
 #include "api/v1/routes.h"
 #include "cluster/placement.h"
@@ -110,7 +111,7 @@ Response getCluster(const Context& ctx) {
                       {"Director", director},
                       {"checks", total},
                       {"orphans", orphans->size()}};
-  return Response::json(200, body.dump());
+  return Response::json(200, jsonText(body));
 }
 
 Response getOrphans(const Context& ctx) {
@@ -126,7 +127,7 @@ Response getOrphans(const Context& ctx) {
   for (const auto& o : *orphans) {
     list.push_back({{"check", o.name}, {"member-tag", o.member_tag}});
   }
-  return Response::json(200, nlohmann::json{{"count", list.size()}, {"orphans", list}}.dump());
+  return Response::json(200, jsonText({{"count", list.size()}, {"orphans", list}}));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "api/escape.h"
 #include "api/v1/params.h"
 #include "api/v1/routes.h"
 #include "common/yaml_json.h"
@@ -48,17 +49,17 @@ nlohmann::json shown(ConfigKind kind, const store::StoredConfig& c) {
   return kind == ConfigKind::kAlerter ? shownAlerter(c.name, c.value) : c.value;
 }
 
+// The name comes from the client (the path or the body's keys): shown escaped and cut.
 std::string objectName(ConfigKind kind, const std::string& name) {
-  return fmt::format("{} '{}'", kindName(kind), name);
+  return fmt::format("{} '{}'", kindName(kind), printable(name));
 }
 
 // Validates one object as `9volt cfg` does, plus the API's own rule on exec monitors.
 void validate(const Context& ctx, ConfigKind kind, const std::string& name,
               const nlohmann::json& value, const std::set<std::string>& alerter_names,
               config::Problems& problems) {
-  if (!config::validName(name)) {
-    problems.push_back({"", objectName(kind, name), "",
-                        "invalid name: use 1 to 128 of A-Z a-z 0-9 . _ - (not '.' or '..')"});
+  if (auto bad = nameProblem(name)) {
+    problems.push_back({"", objectName(kind, name), "", *bad});
     return;
   }
   if (kind == ConfigKind::kAlerter) {
@@ -100,7 +101,16 @@ std::optional<nlohmann::json> jsonBody(const Request& request, config::Problems&
     problems.push_back({"", "body", "", "a JSON object is required"});
     return std::nullopt;
   }
-  auto parsed = common::parseJson(request.body);
+  // parseJson refuses nesting deeper than limits (common/yaml_json.h) before anything copies,
+  // compares or prints the value: everything below may recurse on it.
+  Result<nlohmann::json> parsed = fail(Errc::kInvalidArgument, "");
+  try {
+    parsed = common::parseJson(request.body);
+  } catch (const std::exception& e) {
+    // parseJson promises not to throw; should a parser error still escape, it is the
+    // client's input that is wrong, not the server: 400 with what the parser said.
+    parsed = fail(Errc::kInvalidArgument, e.what());
+  }
   if (!parsed) {
     problems.push_back({"", "body", "", "not valid JSON: " + parsed.error().message});
     return std::nullopt;
@@ -161,7 +171,7 @@ Response writeAll(const Context& ctx, ConfigKind kind, const store::ConfigSnapsh
       return storeError(applied.error());
     }
     spdlog::info("api: {} {}(s) written: created [{}], updated [{}]", changes.size(),
-                 kindName(kind), created.dump(), updated.dump());
+                 kindName(kind), jsonText(created), jsonText(updated));
   }
   return ok(created.empty() ? 200 : created_status,
             {{"message", fmt::format("{} created, {} updated, {} unchanged", created.size(),
@@ -180,7 +190,7 @@ Response listAll(const Context& ctx, ConfigKind kind) {
   for (const auto& [name, c] : storedOf(*snap, kind)) {
     out[name] = shown(kind, c);
   }
-  return Response::json(200, out.dump());
+  return Response::json(200, jsonText(out));
 }
 
 Response postMap(const Context& ctx, ConfigKind kind, const Request& request) {
@@ -215,9 +225,9 @@ Response getOne(const Context& ctx, ConfigKind kind, const std::string& name) {
     return storeError(c.error());
   }
   if (!*c) {
-    return Response::error(404, fmt::format("no {} named '{}'", kindName(kind), name));
+    return Response::error(404, fmt::format("no {} named '{}'", kindName(kind), printable(name)));
   }
-  return Response::json(200, shown(kind, **c).dump());
+  return Response::json(200, jsonText(shown(kind, **c)));
 }
 
 Response putOne(const Context& ctx, ConfigKind kind, const std::string& name,
@@ -246,7 +256,7 @@ Response deleteOne(const Context& ctx, ConfigKind kind, const std::string& name)
   const auto& stored = storedOf(*snap, kind);
   auto it = stored.find(name);
   if (it == stored.end()) {
-    return Response::error(404, fmt::format("no {} named '{}'", kindName(kind), name));
+    return Response::error(404, fmt::format("no {} named '{}'", kindName(kind), printable(name)));
   }
   if (kind == ConfigKind::kAlerter) {
     // As `9volt cfg`: no monitor may be left naming a deleted alerter.
@@ -264,22 +274,22 @@ Response deleteOne(const Context& ctx, ConfigKind kind, const std::string& name)
     }
     if (!users.empty()) {
       users.erase(std::unique(users.begin(), users.end()), users.end());
-      return Response::error(
-          409, fmt::format("alerter '{}' is used by monitor(s) {}; change them first", name,
-                           nlohmann::json(users).dump()));
+      return Response::error(409,
+                             fmt::format("alerter '{}' is used by monitor(s) {}; change them first",
+                                         printable(name), jsonText(users)));
     }
   }
   auto applied = ctx.store->applyConfigChanges(
       {{store::ConfigChange::kDelete, kind, name, "", it->second.mod_revision}});
   if (!applied) {
     if (applied.error().code == Errc::kConflict) {
-      return Response::error(
-          409, fmt::format("{} '{}' changed while being deleted; retry", kindName(kind), name));
+      return Response::error(409, fmt::format("{} '{}' changed while being deleted; retry",
+                                              kindName(kind), printable(name)));
     }
     return storeError(applied.error());
   }
-  spdlog::info("api: {} '{}' deleted", kindName(kind), name);
-  return ok(200, {{"message", fmt::format("{} '{}' deleted", kindName(kind), name)}});
+  spdlog::info("api: {} '{}' deleted", kindName(kind), printable(name));
+  return ok(200, {{"message", fmt::format("{} '{}' deleted", kindName(kind), printable(name))}});
 }
 
 // Sets a monitor's `disable` field (validated again, guarded by its revision).
@@ -289,16 +299,16 @@ Response setDisabled(const Context& ctx, const std::string& name, bool disable) 
     return storeError(c.error());
   }
   if (!*c) {
-    return Response::error(404, fmt::format("no monitor named '{}'", name));
+    return Response::error(404, fmt::format("no monitor named '{}'", printable(name)));
   }
   const auto& stored = **c;
   if (!stored.value.is_object()) {
     return Response::error(409, fmt::format("monitor '{}' in etcd is not a JSON object; fix it "
                                             "with `9volt cfg` first",
-                                            name));
+                                            printable(name)));
   }
   if (stored.value.value("disable", false) == disable) {
-    return ok(200, {{"message", fmt::format("monitor '{}' is already {}", name,
+    return ok(200, {{"message", fmt::format("monitor '{}' is already {}", printable(name),
                                             disable ? "disabled" : "enabled")}});
   }
   nlohmann::json value = stored.value;
@@ -312,13 +322,14 @@ Response setDisabled(const Context& ctx, const std::string& name, bool disable) 
       {{store::ConfigChange::kPut, ConfigKind::kMonitor, name, value.dump(), stored.mod_revision}});
   if (!applied) {
     if (applied.error().code == Errc::kConflict) {
-      return Response::error(409, fmt::format("monitor '{}' changed meanwhile; retry", name));
+      return Response::error(409,
+                             fmt::format("monitor '{}' changed meanwhile; retry", printable(name)));
     }
     return storeError(applied.error());
   }
-  spdlog::info("api: monitor '{}' {}", name, disable ? "disabled" : "enabled");
-  return ok(200,
-            {{"message", fmt::format("monitor '{}' {}", name, disable ? "disabled" : "enabled")}});
+  spdlog::info("api: monitor '{}' {}", printable(name), disable ? "disabled" : "enabled");
+  return ok(200, {{"message", fmt::format("monitor '{}' {}", printable(name),
+                                          disable ? "disabled" : "enabled")}});
 }
 
 void addKind(Router& router, const Context& ctx, ConfigKind kind) {

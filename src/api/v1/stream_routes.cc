@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "api/auth.h"
+#include "api/escape.h"
 #include "api/v1/params.h"
 #include "api/v1/routes.h"
 #include "api/v1/stream_hub.h"
@@ -46,7 +47,8 @@ Response openStream(const Context& ctx, const Request& request) {
   std::vector<std::string> unknown;
   auto kinds = parseStreamKinds(request.queryValue("types").value_or(""), unknown);
   for (const auto& u : unknown) {
-    badParam(problems, "types", fmt::format("unknown type '{}'; any of state, event, cluster", u));
+    badParam(problems, "types",
+             fmt::format("unknown type '{}'; any of state, event, cluster", printable(u)));
   }
   // A reconnecting EventSource sends Last-Event-ID and still has ?since= of its first URL:
   // the header wins.
@@ -57,12 +59,13 @@ Response openStream(const Context& ctx, const Request& request) {
     if (!since) {
       problems.push_back(
           {"", "header", "Last-Event-ID",
-           fmt::format("'{}' is not an event id of this stream (a revision)", *last)});
+           fmt::format("'{}' is not an event id of this stream (a revision)", printable(*last))});
     }
   } else if (auto text = request.queryValue("since"); text && !text->empty()) {
     since = parseRevision(*text);
     if (!since) {
-      badParam(problems, "since", fmt::format("'{}' is not a revision (a whole number)", *text));
+      badParam(problems, "since",
+               fmt::format("'{}' is not a revision (a whole number)", printable(*text)));
     }
   }
   if (!problems.empty()) {

@@ -17,6 +17,10 @@ TEST(PercentDecode, KeepsBrokenEscapes) {
   EXPECT_EQ(percentDecode("100%", false), "100%");
   EXPECT_EQ(percentDecode("%zz", false), "%zz");
   EXPECT_EQ(percentDecode("%4", false), "%4");
+  // Two hex digits exactly: from_chars alone took a sign ("%-1" became byte 0xff).
+  EXPECT_EQ(percentDecode("%-1", false), "%-1");
+  EXPECT_EQ(percentDecode("%+f", false), "%+f");
+  EXPECT_EQ(percentDecode("%ff", false), "\xff");
 }
 
 TEST(ParseTarget, SplitsPathAndQuery) {
