@@ -148,6 +148,26 @@ std::optional<state::Seed> seedFrom(const std::string& text) {
   return state::Seed{*status, count};
 }
 
+// Who wrote a state key and the start of the run it reports: the owner writes the key when
+// status, count or message change, so the check ran at that date or later (a steady check's
+// date can be old: it then counts as overdue, which at worst runs it once early).
+std::optional<std::pair<std::string, common::SystemTime>> lastRunFrom(const std::string& text) {
+  auto j = common::parseJson(text);
+  if (!j || !j->is_object()) {
+    return std::nullopt;
+  }
+  const auto owner = j->find("owner");
+  const auto date = j->find("date");
+  if (owner == j->end() || !owner->is_string() || date == j->end() || !date->is_string()) {
+    return std::nullopt;
+  }
+  auto at = common::parseRfc3339(date->get<std::string>());
+  if (!at) {
+    return std::nullopt;
+  }
+  return std::make_pair(owner->get<std::string>(), *at);
+}
+
 // An open incident (/9volt/incident/<check>, written by the alert dispatcher before it sends
 // anything) can be fresher than the state key, which is written up to ~1 s late: a check
 // that alerted just before its owner died must continue as failing, or its recovery would
@@ -174,10 +194,58 @@ void keepStronger(std::map<std::string, state::Seed>& seeds, const std::string& 
 }  // namespace
 
 void Manager::prefetch(const std::vector<std::string>& names) {
-  const auto& keys = store_->keys();
   for (const auto& n : names) {
     seeds_.erase(n);  // a left-over seed from an earlier arrival must not win the merge
+    last_runs_.erase(n);
   }
+  arriving_runs_.clear();
+  readArriving(names);
+  resolveLastRuns();
+}
+
+void Manager::noteState(const std::string& name, const std::string& value) {
+  if (auto seed = seedFrom(value)) {
+    keepStronger(seeds_, name, *seed);
+  }
+  if (auto run = lastRunFrom(value)) {
+    arriving_runs_[name] = {std::move(run->first), run->second};
+  }
+}
+
+void Manager::resolveLastRuns() {
+  if (arriving_runs_.empty()) {
+    return;
+  }
+  // Which previous owners are alive (member records live on their leases). If etcd cannot
+  // say, every one counts as gone: a check then runs at once if its date is old, which at
+  // worst is one run early; the other way a missed due time could wait a whole interval.
+  std::set<std::string> live;
+  const auto& keys = store_->keys();
+  auto members = store_->client().range(keys.membersPrefix(), {.prefix = true, .keys_only = true});
+  if (members) {
+    for (const auto& kv : members->kvs) {
+      if (auto id = store::Keys::nameUnder(keys.membersPrefix(), kv.key)) {
+        live.insert(*id);
+      }
+    }
+  } else {
+    spdlog::warn(
+        "manager: cannot read the members: {} (arriving checks count as moved from a "
+        "gone member)",
+        members.error().message);
+  }
+  for (auto& [name, run] : arriving_runs_) {
+    // This member as the previous owner: an earlier life of it (a restart, a lost lease),
+    // which is not running the check any more.
+    if (run.owner == options_.member_id || !live.contains(run.owner)) {
+      last_runs_[name] = run.at;
+    }
+  }
+  arriving_runs_.clear();
+}
+
+void Manager::readArriving(const std::vector<std::string>& names) {
+  const auto& keys = store_->keys();
   if (names.size() > kPrefetchOneByOne && names.size() <= kPrefetchBatched) {
     if (prefetchBatched(names)) {
       return;
@@ -198,9 +266,7 @@ void Manager::prefetch(const std::vector<std::string>& names) {
       for (const auto& kv : res->responses[1].kvs) {
         auto n = store::Keys::nameUnder(keys.statePrefix(), kv.key);
         if (n && wanted.contains(*n)) {
-          if (auto seed = seedFrom(kv.value)) {
-            keepStronger(seeds_, *n, *seed);
-          }
+          noteState(*n, kv.value);
         }
       }
       for (const auto& kv : res->responses[2].kvs) {
@@ -223,9 +289,7 @@ void Manager::prefetch(const std::vector<std::string>& names) {
     }
     auto st = store_->client().range(keys.state(name));
     if (st && !st->kvs.empty()) {
-      if (auto seed = seedFrom(st->kvs[0].value)) {
-        keepStronger(seeds_, name, *seed);
-      }
+      noteState(name, st->kvs[0].value);
     }
     auto inc = store_->client().range(keys.incident(name));
     if (inc && !inc->kvs.empty()) {
@@ -266,9 +330,7 @@ bool Manager::prefetchBatched(const std::vector<std::string>& names) {
         specs_[name] = j ? *j : nlohmann::json();
       }
       if (!state.empty()) {
-        if (auto seed = seedFrom(state[0].value)) {
-          keepStronger(seeds_, name, *seed);
-        }
+        noteState(name, state[0].value);
       }
       if (!incident.empty()) {
         if (auto seed = seedFromIncident(incident[0].value)) {
@@ -400,11 +462,17 @@ void Manager::run(const std::string& name, bool is_new) {
   }
   rejected_.erase(name);
   std::optional<state::Seed> seed;
+  std::optional<common::SystemTime> last_run;
   if (is_new) {
-    // Continue from the state the previous owner left (if any).
+    // Continue from the state the previous owner left (if any), and at once if it missed a
+    // due time while it moved.
     if (auto s = seeds_.find(name); s != seeds_.end()) {
       seed = s->second;
       seeds_.erase(s);
+    }
+    if (auto r = last_runs_.find(name); r != last_runs_.end()) {
+      last_run = r->second;
+      last_runs_.erase(r);
     }
   }
   std::lock_guard lock(engine_mu_);
@@ -412,7 +480,7 @@ void Manager::run(const std::string& name, bool is_new) {
     return;  // lease lost: stopAll() is on its way
   }
   in_engine_.insert(name);
-  engine_->upsert(std::move(*spec), seed);
+  engine_->upsert(std::move(*spec), seed, last_run);
 }
 
 void Manager::removeFromEngine(const std::string& name) {

@@ -101,21 +101,27 @@ Result<ApplyReport> Store::applyConfigChanges(const std::vector<ConfigChange>& c
   std::stable_sort(ordered.begin(), ordered.end(),
                    [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
 
+  std::vector<etcd::TxnOp> all_ops;
+  all_ops.reserve(ordered.size());
+  for (const auto& c : ordered) {
+    std::string key = keyFor(c.kind, c.name);
+    all_ops.push_back(c.action == ConfigChange::kPut ? etcd::TxnOp::put(key, c.value)
+                                                     : etcd::TxnOp::del(key));
+  }
   ApplyReport report;
-  for (size_t start = 0; start < ordered.size(); start += kMaxTxnOps) {
-    size_t end = std::min(ordered.size(), start + kMaxTxnOps);
+  // As many changes as fit in one request (etcd refuses more than 128 operations or 1.5 MiB).
+  for (auto batch : etcd::splitIntoRequests(all_ops, kMaxTxnOps, kMaxTxnBytes)) {
+    const auto start = static_cast<size_t>(batch.data() - all_ops.data());
+    const size_t end = start + batch.size();
     std::vector<etcd::Compare> compares;
-    std::vector<etcd::TxnOp> ops;
     for (size_t i = start; i < end; ++i) {
       const auto& c = ordered[i];
-      std::string key = keyFor(c.kind, c.name);
       if (c.expected_mod_revision >= 0) {
-        compares.push_back(
-            etcd::Compare::modRevision(key, etcd::Compare::kEqual, c.expected_mod_revision));
+        compares.push_back(etcd::Compare::modRevision(all_ops[i].key, etcd::Compare::kEqual,
+                                                      c.expected_mod_revision));
       }
-      ops.push_back(c.action == ConfigChange::kPut ? etcd::TxnOp::put(key, c.value)
-                                                   : etcd::TxnOp::del(key));
     }
+    std::vector<etcd::TxnOp> ops(batch.begin(), batch.end());
     auto res = client_->txn(compares, ops);
     if (!res) {
       if (partial != nullptr) {

@@ -12,6 +12,7 @@
 
 #include "common/result.h"
 #include "etcd/client.h"
+#include "etcd/limits.h"
 #include "etcd/watcher.h"
 #include "store/event.h"
 #include "store/keys.h"
@@ -103,10 +104,10 @@ class Store {
   // All monitors and alerters, read at one revision (one txn).
   Result<ConfigSnapshot> loadConfigs();
 
-  // Writes the changes atomically when they fit in one txn (etcd allows 128 operations),
-  // else in several, ordered so no monitor ever names a deleted alerter: alerter puts,
-  // monitor puts, monitor deletes, alerter deletes. A failed guard is Errc::kConflict and
-  // the report says how many changes were applied before it.
+  // Writes the changes atomically when they fit in one txn (etcd allows 128 operations and
+  // 1.5 MiB per request: kMaxTxnOps, kMaxTxnBytes), else in several, ordered so no monitor ever
+  // names a deleted alerter: alerter puts, monitor puts, monitor deletes, alerter deletes. A failed
+  // guard is Errc::kConflict and the report says how many changes were applied before it.
   Result<ApplyReport> applyConfigChanges(const std::vector<ConfigChange>& changes,
                                          ApplyReport* partial = nullptr);
 
@@ -148,6 +149,9 @@ class Store {
   Result<bool> replaceEventLease(const EventLeaseRecord& record, int64_t expected_mod_revision);
 
   static constexpr size_t kMaxTxnOps = 128;
+  // Bytes of keys and values per txn: below etcd's default --max-request-bytes (1.5 MiB),
+  // with room for the request's own framing.
+  static constexpr size_t kMaxTxnBytes = etcd::kBytesPerRequest;
   static constexpr size_t kMaxEventsPerTxn = kMaxTxnOps / 2;  // a compare and a put each
 
  private:

@@ -26,6 +26,9 @@ Process::Process(std::vector<std::string> argv, std::map<std::string, std::strin
   }
   if (pid_ == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // A group of its own, as a shell gives a foreground job: signalGroup() then does what
+    // Ctrl-C in a terminal does, to it and to whatever it started in the same group.
+    setpgid(0, 0);
     int fd = open(output_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd >= 0) {
       dup2(fd, 1);
@@ -42,6 +45,12 @@ Process::Process(std::vector<std::string> argv, std::map<std::string, std::strin
     args.push_back(nullptr);
     execv(args[0], args.data());
     _exit(127);
+  }
+}
+
+void Process::signalGroup(int signo) const {
+  if (pid_ > 0) {
+    kill(-pid_, signo);
   }
 }
 
