@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstddef>
 
+#include "common/yaml_json.h"
+
 namespace ninevolt::api::limits {
 
 // The request line and every header field together (Beast counts both): 431 Request Header
@@ -28,18 +30,16 @@ inline constexpr size_t kMaxBodyBytes = size_t{1} << 20;
 // line that does not fit: 413. (The body itself is counted against kMaxBodyBytes.)
 inline constexpr size_t kMaxBufferedBytes = kMaxHeaderBytes + 64 * 1024;
 
-// JSON bodies: nesting deeper than 64 levels, duplicate keys and numbers out of range are
-// refused by common::parseJson (400), whose limit that is, before anything else looks at the
-// value: no handler ever copies, compares or prints a value of unbounded depth.
+// JSON bodies: nesting deeper than this (objects and arrays inside each other), a key twice in
+// one object, and numbers out of range (1e999) are refused by common::parseJson (400), whose
+// limit this is, before anything else looks at the value: no handler ever copies, compares or
+// prints a value of unbounded depth (all of which recurse in nlohmann).
+inline constexpr int kMaxJsonDepth = common::ParseLimits::kMaxDepth;
 
 // A connection whose next request (or the rest of one) does not arrive within this is closed,
 // so that a slow or idle client cannot hold a connection; TLS gets kHandshakeTimeout for its
 // handshake. (Streams have no read deadline: stream_sink.h.)
 inline constexpr auto kReadTimeout = std::chrono::seconds(30);
 inline constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
-
-// How many bytes of an untrusted value (a name, a query parameter) an error message quotes;
-// the rest is cut with its length said ("… (10000 bytes)").
-inline constexpr size_t kMaxQuotedBytes = 128;
 
 }  // namespace ninevolt::api::limits

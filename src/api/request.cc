@@ -5,8 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/escape.h"
 #include "common/strings.h"
+#include "common/utf8.h"
+#include "common/yaml_json.h"
 
 namespace ninevolt::api {
 
@@ -36,10 +37,19 @@ Response Response::text(int status, const std::string& body) {
   return Response{status, "text/plain; charset=utf-8", body, {}};
 }
 
+namespace {
+
 // Messages often quote what the client sent (a name, a parameter, the JSON parser's "last
-// read"): bytes that are not UTF-8 are shown as \xNN, never allowed to fail the answer.
+// read"): one that is not UTF-8 is shown with its bad bytes (and control characters) as \xNN
+// rather than as U+FFFD, so the client sees what was wrong. Never cut.
+std::string shown(const std::string& text) {
+  return common::validUtf8(text) ? text : common::printable(text, std::string::npos);
+}
+
+}  // namespace
+
 Response Response::error(int status, const std::string& message) {
-  return json(status, jsonText({{"status", "error"}, {"message", validUtf8(message)}}));
+  return json(status, common::dumpJson({{"status", "error"}, {"message", shown(message)}}));
 }
 
 Response Response::problems(int status, const config::Problems& problems) {
@@ -50,12 +60,11 @@ Response Response::problems(int status, const config::Problems& problems) {
       message += "; ";
     }
     message += p.toString();
-    list.push_back({{"object", validUtf8(p.object)},
-                    {"field", validUtf8(p.field)},
-                    {"message", validUtf8(p.message)}});
+    list.push_back(
+        {{"object", shown(p.object)}, {"field", shown(p.field)}, {"message", shown(p.message)}});
   }
-  nlohmann::json body{{"status", "error"}, {"message", validUtf8(message)}, {"problems", list}};
-  return json(status, jsonText(body));
+  nlohmann::json body{{"status", "error"}, {"message", shown(message)}, {"problems", list}};
+  return json(status, common::dumpJson(body));
 }
 
 std::string percentDecode(std::string_view s, bool plus_is_space) {

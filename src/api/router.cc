@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "api/escape.h"
 #include "common/strings.h"
+#include "common/utf8.h"
 
 namespace ninevolt::api {
 
@@ -115,7 +115,8 @@ Router::Resolved Router::resolve(Request& request) const {
   }
   Resolved out;
   if (!any) {
-    out.answer = Response::error(404, fmt::format("no route for {}", printable(request.path)));
+    out.answer =
+        Response::error(404, fmt::format("no route for {}", common::printable(request.path)));
     return out;
   }
   if (best == nullptr) {
@@ -123,9 +124,9 @@ Router::Resolved Router::resolve(Request& request) const {
     for (const auto& m : allowed) {
       allow += allow.empty() ? m : ", " + m;
     }
-    auto r = Response::error(
-        405, fmt::format("method {} not allowed on {} (allowed: {})", printable(request.method),
-                         printable(request.path), allow));
+    auto r = Response::error(405, fmt::format("method {} not allowed on {} (allowed: {})",
+                                              common::printable(request.method),
+                                              common::printable(request.path), allow));
     r.headers.emplace_back("Allow", allow);
     out.answer = std::move(r);
     return out;
@@ -141,8 +142,9 @@ Router::Resolved Router::resolve(Request& request) const {
     const std::string* type = request.header("content-type");
     if (type == nullptr || !isJsonContentType(*type)) {
       out.answer = Response::error(
-          415, fmt::format("the body must be JSON (Content-Type: application/json), got {}",
-                           type == nullptr ? "no Content-Type" : "'" + printable(*type) + "'"));
+          415,
+          fmt::format("the body must be JSON (Content-Type: application/json), got {}",
+                      type == nullptr ? "no Content-Type" : "'" + common::printable(*type) + "'"));
       return out;
     }
   }
@@ -150,9 +152,9 @@ Router::Resolved Router::resolve(Request& request) const {
   // quoted back mangled, so it is refused here for every route, naming the parameter.
   config::Problems problems;
   for (const auto& [key, value] : request.query) {
-    if (!isValidUtf8(key) || !isValidUtf8(value)) {
-      problems.push_back(
-          {"", "query", printable(key), fmt::format("'{}' is not valid UTF-8", printable(value))});
+    if (!common::validUtf8(key) || !common::validUtf8(value)) {
+      problems.push_back({"", "query", common::printable(key),
+                          fmt::format("'{}' is not valid UTF-8", common::printable(value))});
     }
   }
   if (!problems.empty()) {

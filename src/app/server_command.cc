@@ -13,7 +13,6 @@
 #include <spdlog/spdlog.h>
 
 #include "api/auth.h"
-#include "api/escape.h"
 #include "api/http_server.h"
 #include "api/v1/routes.h"
 #include "api/v1/stream_hub.h"
@@ -26,6 +25,7 @@
 #include "common/ids.h"
 #include "common/strings.h"
 #include "common/version.h"
+#include "common/yaml_json.h"
 #include "etcd/embedded_etcd.h"
 #include "etcd/metrics.h"
 #include "metrics/text.h"
@@ -88,7 +88,7 @@ api::Router makeRouter(const std::string& member_id, const Health& health, const
       "/version",
       [](const api::Request&) {
         return api::Response::json(
-            200, api::jsonText({{"status", "version"}, {"message", versionText()}}));
+            200, common::dumpJson({{"status", "version"}, {"message", versionText()}}));
       },
       open);
   api::TokenAuth auth(options.access_tokens, options.read_tokens);
@@ -126,7 +126,7 @@ api::Router makeRouter(const std::string& member_id, const Health& health, const
         std::string problem = health.ok ? node.etcdProblem() : health.message;
         nlohmann::json body{{"status", problem.empty() ? "ok" : problem},
                             {"message", "MemberID " + member_id}};
-        return api::Response::json(problem.empty() ? 200 : 500, api::jsonText(body));
+        return api::Response::json(problem.empty() ? 200 : 500, common::dumpJson(body));
       },
       open);
   return router;

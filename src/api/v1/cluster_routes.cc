@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "api/escape.h"
 #include "api/v1/params.h"
 #include "api/v1/routes.h"
 #include "cluster/placement.h"
@@ -111,7 +110,7 @@ Response getCluster(const Context& ctx) {
                       {"Director", director},
                       {"checks", total},
                       {"orphans", orphans->size()}};
-  return Response::json(200, jsonText(body));
+  return Response::json(200, common::dumpJson(body));
 }
 
 Response getOrphans(const Context& ctx) {
@@ -127,7 +126,7 @@ Response getOrphans(const Context& ctx) {
   for (const auto& o : *orphans) {
     list.push_back({{"check", o.name}, {"member-tag", o.member_tag}});
   }
-  return Response::json(200, jsonText({{"count", list.size()}, {"orphans", list}}));
+  return Response::json(200, common::dumpJson({{"count", list.size()}, {"orphans", list}}));
 }
 
 }  // namespace

@@ -4,11 +4,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "api/escape.h"
 #include "api/v1/params.h"
 #include "api/v1/routes.h"
 #include "common/clock.h"
 #include "common/duration.h"
+#include "common/utf8.h"
+#include "common/yaml_json.h"
 
 namespace ninevolt::api::v1 {
 namespace {
@@ -31,16 +32,16 @@ Response listEvents(const Context& ctx, const Request& request) {
       filter.since = std::chrono::time_point_cast<common::SystemTime::duration>(
           std::chrono::system_clock::now() - *d);
     } else if (d) {
-      badParam(
-          problems, "since",
-          fmt::format("'{}': a duration back from now must be longer than 0", printable(*since)));
+      badParam(problems, "since",
+               fmt::format("'{}': a duration back from now must be longer than 0",
+                           common::printable(*since)));
     } else {
       // Say what is wrong with it as the kind of value it looks like: a date or a duration.
       const bool date_like = since->size() >= 5 && (*since)[4] == '-';
       badParam(problems, "since",
                fmt::format("{} (an RFC 3339 time like 2026-11-25T10:04:05Z, or a duration like "
                            "15m)",
-                           validUtf8(date_like ? t.error().message : d.error().message)));
+                           date_like ? t.error().message : d.error().message));
     }
   }
   if (!problems.empty()) {
@@ -54,7 +55,7 @@ Response listEvents(const Context& ctx, const Request& request) {
   for (const auto& e : *events) {
     out.push_back(e.event.toJson());
   }
-  return Response::json(200, jsonText(out));
+  return Response::json(200, common::dumpJson(out));
 }
 
 }  // namespace

@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -21,10 +20,6 @@ size_t limitParam(const Request& request, size_t default_limit, size_t max_limit
 // ?x=true|false (also 1/0, yes/no); nullopt when absent.
 std::optional<bool> boolParam(const Request& request, const std::string& name,
                               config::Problems& problems);
-// Why `name` cannot name a monitor or alerter, or nullopt when it can (the same rule as
-// config::validName): 1 to 128 of A-Z a-z 0-9 . _ -, not "." or "..". The message names the
-// first offending character, printed escaped ("byte 0xff at position 1 is not valid UTF-8").
-std::optional<std::string> nameProblem(std::string_view name);
 // A problem about a query parameter: object "query", field = the parameter.
 void badParam(config::Problems& problems, const std::string& name, const std::string& message);
 

@@ -7,11 +7,11 @@
 #include <fmt/format.h>
 
 #include "api/auth.h"
-#include "api/escape.h"
 #include "api/v1/params.h"
 #include "api/v1/routes.h"
 #include "api/v1/stream_hub.h"
 #include "common/strings.h"
+#include "common/utf8.h"
 
 namespace ninevolt::api::v1 {
 namespace {
@@ -48,7 +48,7 @@ Response openStream(const Context& ctx, const Request& request) {
   auto kinds = parseStreamKinds(request.queryValue("types").value_or(""), unknown);
   for (const auto& u : unknown) {
     badParam(problems, "types",
-             fmt::format("unknown type '{}'; any of state, event, cluster", printable(u)));
+             fmt::format("unknown type '{}'; any of state, event, cluster", common::printable(u)));
   }
   // A reconnecting EventSource sends Last-Event-ID and still has ?since= of its first URL:
   // the header wins.
@@ -57,15 +57,15 @@ Response openStream(const Context& ctx, const Request& request) {
       last != nullptr && !common::trim(*last).empty()) {
     since = parseRevision(*last);
     if (!since) {
-      problems.push_back(
-          {"", "header", "Last-Event-ID",
-           fmt::format("'{}' is not an event id of this stream (a revision)", printable(*last))});
+      problems.push_back({"", "header", "Last-Event-ID",
+                          fmt::format("'{}' is not an event id of this stream (a revision)",
+                                      common::printable(*last))});
     }
   } else if (auto text = request.queryValue("since"); text && !text->empty()) {
     since = parseRevision(*text);
     if (!since) {
       badParam(problems, "since",
-               fmt::format("'{}' is not a revision (a whole number)", printable(*text)));
+               fmt::format("'{}' is not a revision (a whole number)", common::printable(*text)));
     }
   }
   if (!problems.empty()) {
