@@ -25,6 +25,7 @@
 #include "common/ids.h"
 #include "common/strings.h"
 #include "common/version.h"
+#include "common/yaml_json.h"
 #include "etcd/embedded_etcd.h"
 #include "etcd/metrics.h"
 #include "metrics/text.h"
@@ -87,7 +88,7 @@ api::Router makeRouter(const std::string& member_id, const Health& health, const
       "/version",
       [](const api::Request&) {
         return api::Response::json(
-            200, nlohmann::json{{"status", "version"}, {"message", versionText()}}.dump());
+            200, common::dumpJson({{"status", "version"}, {"message", versionText()}}));
       },
       open);
   api::TokenAuth auth(options.access_tokens, options.read_tokens);
@@ -125,7 +126,7 @@ api::Router makeRouter(const std::string& member_id, const Health& health, const
         std::string problem = health.ok ? node.etcdProblem() : health.message;
         nlohmann::json body{{"status", problem.empty() ? "ok" : problem},
                             {"message", "MemberID " + member_id}};
-        return api::Response::json(problem.empty() ? 200 : 500, body.dump());
+        return api::Response::json(problem.empty() ? 200 : 500, common::dumpJson(body));
       },
       open);
   return router;

@@ -110,7 +110,7 @@ Response getCluster(const Context& ctx) {
                       {"Director", director},
                       {"checks", total},
                       {"orphans", orphans->size()}};
-  return Response::json(200, body.dump());
+  return Response::json(200, common::dumpJson(body));
 }
 
 Response getOrphans(const Context& ctx) {
@@ -126,7 +126,7 @@ Response getOrphans(const Context& ctx) {
   for (const auto& o : *orphans) {
     list.push_back({{"check", o.name}, {"member-tag", o.member_tag}});
   }
-  return Response::json(200, nlohmann::json{{"count", list.size()}, {"orphans", list}}.dump());
+  return Response::json(200, common::dumpJson({{"count", list.size()}, {"orphans", list}}));
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "api/v1/params.h"
 #include "api/v1/routes.h"
 #include "cluster/placement.h"
+#include "common/utf8.h"
 #include "common/yaml_json.h"
 
 namespace ninevolt::api::v1 {
@@ -189,7 +190,7 @@ Response listState(const Context& ctx, const Request& request) {
       badParam(problems, "status",
                fmt::format("unknown status '{}'; one of ok, warning, critical, pending, disabled, "
                            "orphaned",
-                           s));
+                           common::printable(s)));
     }
   }
   size_t limit = limitParam(request, kDefaultLimit, kMaxLimit, problems);
@@ -229,7 +230,7 @@ Response listState(const Context& ctx, const Request& request) {
   if (*more && !out.empty()) {
     next = out.back()["check"].get<std::string>();
   }
-  auto r = Response::json(200, out.dump());
+  auto r = Response::json(200, common::dumpJson(out));
   if (!next.empty()) {
     // The original's body is a plain array: the cursor goes in a header.
     r.headers.emplace_back("X-Next-After", next);
@@ -292,12 +293,8 @@ Response stateSummary(const Context& ctx, SummaryCache& cache) {
   if (!scanned) {
     return storeError(scanned.error());
   }
-  cache.body = nlohmann::json{
-      {"total", total},
-      {"by_status", by_status},
-      {"by_type", by_type},
-      {"by_owner",
-       by_owner}}.dump();
+  cache.body = common::dumpJson(
+      {{"total", total}, {"by_status", by_status}, {"by_type", by_type}, {"by_owner", by_owner}});
   cache.at = std::chrono::steady_clock::now();
   return Response::json(200, cache.body);
 }

@@ -66,7 +66,7 @@ void StreamConverter::convert(const std::vector<etcd::WatchEvent>& events,
     const bool put = ev.type == etcd::WatchEvent::kPut;
     const int64_t rev = kv.mod_revision;
     auto add = [&](StreamKind kind, const char* event, const nlohmann::json& data) {
-      out.push_back({kind, rev, sse::message(event, data.dump(), rev)});
+      out.push_back({kind, rev, sse::message(event, common::dumpJson(data), rev)});
     };
     auto cluster = [&](const char* change, const std::string& key) {
       add(StreamKind::kCluster, "cluster",
@@ -126,7 +126,7 @@ StreamFanout::StreamFanout(Options options, Hooks hooks)
 
 std::string StreamFanout::control(const char* event, const nlohmann::json& data,
                                   std::optional<int64_t> id) {
-  return sse::message(event, data.dump(), id);
+  return sse::message(event, common::dumpJson(data), id);
 }
 
 uint64_t StreamFanout::add(std::shared_ptr<StreamSink> sink, StreamKinds kinds,
