@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/printable.h"
 #include "common/strings.h"
 
 namespace ninevolt::api {
@@ -35,7 +36,7 @@ Response Response::text(int status, const std::string& body) {
 }
 
 Response Response::error(int status, const std::string& message) {
-  return json(status, nlohmann::json{{"status", "error"}, {"message", message}}.dump());
+  return json(status, common::dumpJson(nlohmann::json{{"status", "error"}, {"message", message}}));
 }
 
 Response Response::problems(int status, const config::Problems& problems) {
@@ -49,7 +50,7 @@ Response Response::problems(int status, const config::Problems& problems) {
     list.push_back({{"object", p.object}, {"field", p.field}, {"message", p.message}});
   }
   nlohmann::json body{{"status", "error"}, {"message", message}, {"problems", list}};
-  return json(status, body.dump());
+  return json(status, common::dumpJson(body));
 }
 
 std::string percentDecode(std::string_view s, bool plus_is_space) {

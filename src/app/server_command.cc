@@ -23,6 +23,7 @@
 #include "cluster/settings.h"
 #include "common/clock.h"
 #include "common/ids.h"
+#include "common/printable.h"
 #include "common/strings.h"
 #include "common/version.h"
 #include "etcd/embedded_etcd.h"
@@ -125,7 +126,7 @@ api::Router makeRouter(const std::string& member_id, const Health& health, const
         std::string problem = health.ok ? node.etcdProblem() : health.message;
         nlohmann::json body{{"status", problem.empty() ? "ok" : problem},
                             {"message", "MemberID " + member_id}};
-        return api::Response::json(problem.empty() ? 200 : 500, body.dump());
+        return api::Response::json(problem.empty() ? 200 : 500, common::dumpJson(body));
       },
       open);
   return router;

@@ -25,8 +25,10 @@ namespace ninevolt::cluster {
 //   /9volt/incident/<check> when that says worse, so thresholds and resolves continue.
 // - A monitor edit (cfg, API, etcdctl) reaches the engine within the watch latency; the
 //   engine restarts only a check whose spec changed.
-// - A monitor that no longer validates (written by hand) is rejected with a log line; the
-//   check keeps running its last good spec.
+// - A monitor that no longer validates (written by hand, even as text that is not JSON) is
+//   rejected with a log line and on_rejected; the check keeps running its last good spec.
+// - Assignment shards, saved states and incidents that do not decode are skipped and
+//   reported through the store's rejections (store/untrusted.h).
 // - stopAll() (lease lost) stops every check at once: someone else owns them now.
 // Runs on the cluster loop; public methods are called on it.
 class Manager {
@@ -68,6 +70,12 @@ class Manager {
   static constexpr size_t kPrefetchOneByOne = 32;
   static constexpr size_t kPrefetchBatched = 4096;
 
+  // An owned check's stored value: its JSON, or (value null) why the text is not JSON.
+  struct Spec {
+    nlohmann::json value;
+    std::string error;
+  };
+
  private:
   bool load();
   void arrived(const std::vector<std::string>& names);
@@ -99,8 +107,8 @@ class Manager {
 
   std::map<std::string, std::set<std::string>> shards_;  // shard -> names
   std::set<std::string> owned_;
-  std::map<std::string, nlohmann::json> specs_;  // owned checks' stored JSON
-  std::map<std::string, state::Seed> seeds_;     // saved states of arriving checks
+  std::map<std::string, Spec> specs_;         // owned checks' stored JSON
+  std::map<std::string, state::Seed> seeds_;  // saved states of arriving checks
   // What this manager put into the engine, and whether halt() froze it; halt() runs on any
   // thread, so these two are guarded (everything else is loop-only).
   std::mutex engine_mu_;

@@ -8,6 +8,7 @@
 #include "api/v1/routes.h"
 #include "common/clock.h"
 #include "common/duration.h"
+#include "common/printable.h"
 
 namespace ninevolt::api::v1 {
 namespace {
@@ -43,7 +44,7 @@ Response listEvents(const Context& ctx, const Request& request) {
   for (const auto& e : *events) {
     out.push_back(e.event.toJson());
   }
-  return Response::json(200, out.dump());
+  return Response::json(200, common::dumpJson(out));
 }
 
 }  // namespace

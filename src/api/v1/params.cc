@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/printable.h"
+
 namespace ninevolt::api::v1 {
 
 void badParam(config::Problems& problems, const std::string& name, const std::string& message) {
@@ -53,7 +55,7 @@ Response storeError(const Error& error) {
 Response ok(int status, nlohmann::json extra) {
   nlohmann::json body{{"status", "ok"}};
   body.update(extra);
-  return Response::json(status, body.dump());
+  return Response::json(status, common::dumpJson(body));
 }
 
 }  // namespace ninevolt::api::v1
