@@ -18,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/stream_sink.h"
+#include "common/printable.h"
 
 namespace ninevolt::api {
 namespace asio = boost::asio;
@@ -109,9 +110,10 @@ Response runHandler(const Handler& handler, const Request& request) {
   try {
     return handler(request);
   } catch (const std::exception& e) {
-    spdlog::error("api: {} {}: handler failed: {}", request.method, request.path, e.what());
+    spdlog::error("api: {} {}: handler failed: {}", request.method, common::printable(request.path),
+                  e.what());
   } catch (...) {
-    spdlog::error("api: {} {}: handler failed", request.method, request.path);
+    spdlog::error("api: {} {}: handler failed", request.method, common::printable(request.path));
   }
   return Response::error(500, "internal error");
 }

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/printable.h"
 #include "common/strings.h"
 #include "common/utf8.h"
 #include "common/yaml_json.h"

@@ -34,6 +34,11 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
                                         .retention = options_.event_retention,
                                         .rotation = eventLeaseRotation(options_.event_retention),
                                         .max_events = options_.event_max_count});
+  // Whatever a reader of etcd skips (a bad key or value under any prefix: store/untrusted.h)
+  // becomes one config-rejected event per key and revision.
+  store_->rejections().setHandler([log = events_.get()](const store::Rejection& r) {
+    log->record(store::kEventError, store::event_kind::kConfigRejected, r.message, r.check);
+  });
   publisher_ = std::make_unique<cluster::StatePublisher>(
       io_, store_,
       cluster::StatePublisher::Options{.member_id = id,
@@ -296,6 +301,7 @@ void ClusterNode::stop() {
   if (!events_->flush(kEventFlushLimit)) {
     spdlog::warn("event log: not everything written within {}s", kEventFlushLimit.count());
   }
+  store_->rejections().setHandler({});  // before the log goes (the API may still read)
   events_.reset();
   work_.reset();
   io_.stop();

@@ -23,6 +23,7 @@
 #include "cluster/settings.h"
 #include "common/clock.h"
 #include "common/ids.h"
+#include "common/printable.h"
 #include "common/strings.h"
 #include "common/version.h"
 #include "common/yaml_json.h"

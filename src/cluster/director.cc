@@ -7,8 +7,11 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
+#include "common/printable.h"
 #include "common/yaml_json.h"
 #include "etcd/limits.h"
+#include "store/untrusted.h"
 
 namespace ninevolt::cluster {
 namespace {
@@ -26,16 +29,44 @@ CheckView checkView(const std::string& name, const nlohmann::json& v) {
   return c;
 }
 
-std::optional<MemberView> memberView(const std::string& text) {
-  auto j = common::parseJson(text);
-  if (!j) {
-    return std::nullopt;
-  }
-  auto m = store::MemberInfo::fromJson(*j);
+// A member record, or nullopt when it is not one (reported once per key and revision): a
+// record that does not decode is no member, so no check is placed on it.
+std::optional<MemberView> memberView(store::Store& store, const etcd::KeyValue& kv) {
+  auto m = store::decodeMember(store.keys().membersPrefix(), kv);
   if (!m) {
+    store.rejections().reject(kv, "member record: " + m.error().message);
     return std::nullopt;
   }
   return MemberView{m->id, m->tags};
+}
+
+// One stored assignment shard ("<member>/<shard>" under the assignments prefix) as the
+// director reads it to diff against: anything it did not write itself (a member id or shard
+// name it would not use, a value that is not a list of check names) is reported; it stays in
+// the diff, so the next placement deletes or rewrites it.
+void checkShard(store::Store& store, const etcd::KeyValue& kv, const std::string& member,
+                const std::string& shard) {
+  std::string why;
+  if (auto problem = store::nameProblem(member); !problem.empty()) {
+    why = "member id: " + problem;
+  } else if (shard.size() != 2 || shard.find_first_not_of("0123456789abcdef") != std::string::npos
+             || std::stoul(shard, nullptr, 16) >= kShards) {
+    why = "not an assignment shard name (00..3f)";
+  } else if (auto j = store::decodeJson(kv.value); !j) {
+    why = j.error().message;
+  } else if (!j->is_array()) {
+    why = "expected a list of check names";
+  } else {
+    for (const auto& n : *j) {
+      if (!n.is_string() || !store::nameProblem(n.get<std::string>()).empty()) {
+        why = "expected a list of check names";
+        break;
+      }
+    }
+  }
+  if (!why.empty()) {
+    store.rejections().reject(kv, "assignment shard: " + why + " (the director replaces it)");
+  }
 }
 
 }  // namespace
@@ -53,6 +84,7 @@ Director::~Director() {
   director_watch_.reset();
   members_watch_.reset();
   monitors_watch_.reset();
+  assignments_watch_.reset();
 }
 
 bool Director::loadAll() {
@@ -69,23 +101,23 @@ bool Director::loadAll() {
   checks_.clear();
   stored_.clear();
   for (const auto& kv : res->responses[0].kvs) {
-    if (auto m = memberView(kv.value)) {
+    if (auto m = memberView(*store_, kv)) {
       members_[m->id] = *m;
     }
   }
   for (const auto& kv : res->responses[1].kvs) {
-    if (auto name = store::Keys::nameUnder(keys.monitorPrefix(), kv.key)) {
-      auto j = common::parseJson(kv.value);
-      checks_[*name] = checkView(*name, j ? *j : nlohmann::json());
+    // A key whose name is not a valid monitor name is never placed (its value is judged by
+    // the owner's manager, which reports a bad one and keeps the last good spec running).
+    auto name = store::nameFromKey(keys.monitorPrefix(), kv.key);
+    if (!name) {
+      store_->rejections().reject(kv, "monitor " + name.error().message);
+      continue;
     }
+    auto j = store::decodeJson(kv.value);
+    checks_[*name] = checkView(*name, j ? *j : nlohmann::json());
   }
-  const std::string ap = keys.allAssignmentsPrefix();
   for (const auto& kv : res->responses[2].kvs) {
-    std::string rest = kv.key.substr(ap.size());  // "<member>/<shard>"
-    auto slash = rest.find('/');
-    if (slash != std::string::npos) {
-      stored_[rest.substr(0, slash)][rest.substr(slash + 1)] = kv.value;
-    }
+    noteStoredShard(kv);
   }
 
   publishGauges();
@@ -95,6 +127,7 @@ bool Director::loadAll() {
   if (!findStaleState(res->revision)) {
     return false;
   }
+  reportBadIncidentKeys(res->revision);
 
   // Follow changes from exactly the revision read.
   auto post = [this](std::function<void()> fn) { lifetime_.post(io_, std::move(fn)); };
@@ -113,7 +146,7 @@ bool Director::loadAll() {
       if (u.kind == etcd::WatchUpdate::kResync) {
         members_.clear();
         for (const auto& kv : u.snapshot) {
-          if (auto m = memberView(kv.value)) {
+          if (auto m = memberView(*store_, kv)) {
             members_[m->id] = *m;
           }
         }
@@ -125,8 +158,10 @@ bool Director::loadAll() {
         }
         if (ev.type == etcd::WatchEvent::kDelete) {
           members_.erase(*id);
-        } else if (auto m = memberView(ev.kv.value)) {
+        } else if (auto m = memberView(*store_, ev.kv)) {
           members_[*id] = *m;
+        } else {
+          members_.erase(*id);  // a member record replaced by garbage is no member any more
         }
       }
       reportMembers(before);
@@ -135,10 +170,77 @@ bool Director::loadAll() {
     });
   };
   members_watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(mw));
+  etcd::Watcher::Options aw;
+  aw.key = keys.allAssignmentsPrefix();
+  aw.start_revision = res->revision + 1;
+  aw.on_update = [this, post](const etcd::WatchUpdate& u) {
+    post([this, u] { onAssignments(u); });
+  };
+  assignments_watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(aw));
   monitors_watch_ = store_->watchConfigs(
       store::ConfigKind::kMonitor, res->revision + 1,
       [post, this](const store::ConfigWatchUpdate& u) { post([this, u] { onMonitors(u); }); });
   return true;
+}
+
+bool Director::noteStoredShard(const etcd::KeyValue& kv) {
+  const std::string ap = store_->keys().allAssignmentsPrefix();
+  std::string rest = kv.key.substr(ap.size());  // "<member>/<shard>"
+  auto slash = rest.find('/');
+  if (slash == std::string::npos) {
+    store_->rejections().reject(kv, "not an assignment shard (<member>/<shard>)");
+    return false;
+  }
+  std::string member = rest.substr(0, slash);
+  std::string shard = rest.substr(slash + 1);
+  checkShard(*store_, kv, member, shard);
+  stored_[member][shard] = kv.value;
+  return true;
+}
+
+void Director::onAssignments(const etcd::WatchUpdate& u) {
+  if (!is_director_) {
+    return;
+  }
+  const std::string ap = store_->keys().allAssignmentsPrefix();
+  bool changed = false;
+  if (u.kind == etcd::WatchUpdate::kResync) {
+    stored_.clear();
+    for (const auto& kv : u.snapshot) {
+      noteStoredShard(kv);
+    }
+    changed = true;
+  }
+  for (const auto& ev : u.events) {
+    std::string rest = ev.kv.key.substr(ap.size());
+    auto slash = rest.find('/');
+    if (ev.type == etcd::WatchEvent::kDelete) {
+      if (slash == std::string::npos) {
+        continue;
+      }
+      auto m = stored_.find(rest.substr(0, slash));
+      if (m != stored_.end() && m->second.erase(rest.substr(slash + 1)) > 0) {
+        if (m->second.empty()) {
+          stored_.erase(m);
+        }
+        changed = true;  // a shard deleted by someone else
+      }
+      continue;
+    }
+    if (slash != std::string::npos) {
+      auto m = stored_.find(rest.substr(0, slash));
+      if (m != stored_.end()) {
+        auto s = m->second.find(rest.substr(slash + 1));
+        if (s != m->second.end() && s->second == ev.kv.value) {
+          continue;  // this director's own write
+        }
+      }
+    }
+    changed = noteStoredShard(ev.kv) || changed;
+  }
+  if (changed) {
+    scheduleRecompute();
+  }
 }
 
 void Director::onMonitors(const store::ConfigWatchUpdate& u) {
@@ -183,8 +285,13 @@ bool Director::findStaleState(int64_t revision) {
   }
   size_t found = 0;
   for (const auto& kv : res->kvs) {
-    auto name = store::Keys::nameUnder(prefix, kv.key);
-    if (name && !checks_.contains(*name) && deleted_.insert(*name).second) {
+    std::string name = kv.key.substr(prefix.size());
+    if (auto problem = store::nameProblem(name); !problem.empty()) {
+      // No monitor can have this name: deleted like any state key without a monitor.
+      store_->rejections().reject(kv, "state key: not a valid check name: " + problem
+                                          + " (deleted with the next placement)");
+    }
+    if (!checks_.contains(name) && deleted_.insert(name).second) {
       found++;
     }
   }
@@ -192,6 +299,20 @@ bool Director::findStaleState(int64_t revision) {
     spdlog::info("director: {} state key(s) without a monitor; deleting them", found);
   }
   return true;
+}
+
+void Director::reportBadIncidentKeys(int64_t revision) {
+  const std::string prefix = store_->keys().incidentPrefix();
+  auto res =
+      store_->client().range(prefix, {.prefix = true, .revision = revision, .keys_only = true});
+  if (!res) {
+    return;  // only a report: the next director (or take-over) tries again
+  }
+  for (const auto& kv : res->kvs) {
+    if (auto problem = store::nameProblem(kv.key.substr(prefix.size())); !problem.empty()) {
+      store_->rejections().reject(kv, "incident key: not a valid check name: " + problem);
+    }
+  }
 }
 
 void Director::scheduleRecompute() {
@@ -237,7 +358,7 @@ void Director::recompute() {
       arr.push_back(n);
     }
     for (auto& [shard, arr] : shards) {
-      desired[member][shardName(shard)] = arr.dump();
+      desired[member][shardName(shard)] = common::dumpJson(arr);
     }
   }
   // Diff against what etcd holds.
@@ -278,6 +399,7 @@ void Director::recompute() {
       if (is_director_) {
         members_watch_.reset();  // re-read everything on the retry
         monitors_watch_.reset();
+        assignments_watch_.reset();
         scheduleRecompute();
       }
       return;

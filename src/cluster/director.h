@@ -133,7 +133,18 @@ class Director {
   // Adds to deleted_ every state key whose monitor is not in checks_, read at `revision`
   // (the revision checks_ was read at). False when etcd could not answer.
   bool findStaleState(int64_t revision);
+  // Reports incident keys whose name no check can have (a keys-only read at `revision`):
+  // nothing else reads them (the dispatcher reads incidents by check name), so without
+  // this they would sit there unseen.
+  void reportBadIncidentKeys(int64_t revision);
   void onMonitors(const store::ConfigWatchUpdate& update);
+  // The assignment shards changed in etcd: what it holds now (stored_) follows, and a change
+  // that is not the director's own write (by hand, a shard deleted or overwritten) makes
+  // the next placement write it right again.
+  void onAssignments(const etcd::WatchUpdate& update);
+  // Records one stored shard in stored_ (reporting one the director would not have
+  // written); false for a key that is no shard at all.
+  bool noteStoredShard(const etcd::KeyValue& kv);
   Result<bool> writeFenced(const std::vector<etcd::TxnOp>& ops);
   void emit(const char* type, const char* kind, std::string message, std::string check = {},
             std::string member = {});
@@ -167,6 +178,7 @@ class Director {
   std::unique_ptr<etcd::Watcher> director_watch_;
   std::unique_ptr<etcd::Watcher> members_watch_;
   std::unique_ptr<etcd::Watcher> monitors_watch_;
+  std::unique_ptr<etcd::Watcher> assignments_watch_;
   boost::asio::steady_timer debounce_timer_;
   boost::asio::steady_timer campaign_timer_;  // campaign retries (never shared with placement)
   boost::asio::steady_timer takeover_timer_;

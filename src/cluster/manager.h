@@ -31,8 +31,10 @@ namespace ninevolt::cluster {
 //   ran it until the move).
 // - A monitor edit (cfg, API, etcdctl) reaches the engine within the watch latency; the
 //   engine restarts only a check whose spec changed.
-// - A monitor that no longer validates (written by hand) is rejected with a log line; the
-//   check keeps running its last good spec.
+// - A monitor that no longer validates (written by hand, even as text that is not JSON) is
+//   rejected with a log line and on_rejected; the check keeps running its last good spec.
+// - Assignment shards, saved states and incidents that do not decode are skipped and
+//   reported through the store's rejections (store/untrusted.h).
 // - stopAll() (lease lost) stops every check at once: someone else owns them now.
 // Runs on the cluster loop; public methods are called on it.
 class Manager {
@@ -74,6 +76,12 @@ class Manager {
   static constexpr size_t kPrefetchOneByOne = 32;
   static constexpr size_t kPrefetchBatched = 4096;
 
+  // An owned check's stored value: its JSON, or (value null) why the text is not JSON.
+  struct Spec {
+    nlohmann::json value;
+    std::string error;
+  };
+
  private:
   bool load();
   void arrived(const std::vector<std::string>& names);
@@ -95,7 +103,7 @@ class Manager {
   void readArriving(const std::vector<std::string>& names);     // prefetch()'s reads
   bool prefetchBatched(const std::vector<std::string>& names);  // false: etcd failed
   // The state key of an arriving check: its seed, and who last ran it when.
-  void noteState(const std::string& name, const std::string& value);
+  void noteState(const std::string& name, const etcd::KeyValue& kv);
   // Keeps the last-run times of the arriving checks whose previous owner is gone.
   void resolveLastRuns();
 
@@ -110,8 +118,8 @@ class Manager {
 
   std::map<std::string, std::set<std::string>> shards_;  // shard -> names
   std::set<std::string> owned_;
-  std::map<std::string, nlohmann::json> specs_;  // owned checks' stored JSON
-  std::map<std::string, state::Seed> seeds_;     // saved states of arriving checks
+  std::map<std::string, Spec> specs_;         // owned checks' stored JSON
+  std::map<std::string, state::Seed> seeds_;  // saved states of arriving checks
   struct LastRun {
     std::string owner;      // the member that wrote the state key
     common::SystemTime at;  // a run of it started then (it may have run later too)

@@ -6,6 +6,7 @@
 
 #include "cluster/placement.h"
 #include "common/clock.h"
+#include "common/printable.h"
 #include "common/yaml_json.h"
 #include "state/state_machine.h"
 
@@ -118,6 +119,7 @@ void StatePublisher::flush() {
     std::vector<std::string> names;
     for (auto it = pending_.begin(); it != pending_.end() && ops.size() < kOpsPerTxn; ++it) {
       exists.push_back(etcd::Compare::version(keys.monitor(it->first), etcd::Compare::kGreater, 0));
+      // dumpJson: a check's message may carry bytes of the target's that are not UTF-8.
       ops.push_back(etcd::TxnOp::put(keys.state(it->first), common::dumpJson(it->second)));
       reads.push_back(etcd::TxnOp::get(keys.monitor(it->first)));
       names.push_back(it->first);

@@ -1,6 +1,5 @@
 #include "common/utf8.h"
 
-#include <fmt/format.h>
 
 namespace ninevolt::common {
 namespace {
@@ -59,30 +58,6 @@ size_t firstInvalidUtf8(std::string_view text) {
     i += len;
   }
   return std::string_view::npos;
-}
-
-std::string printable(std::string_view text, size_t max_bytes) {
-  std::string out;
-  size_t end = std::min(text.size(), max_bytes);
-  out.reserve(end + 8);
-  for (size_t i = 0; i < end;) {
-    auto c = static_cast<unsigned char>(text[i]);
-    size_t len = sequenceLength(text, i);
-    if (len == 1 && (c < 0x20 || c == 0x7F)) {
-      out += fmt::format("\\x{:02x}", c);
-      i++;
-    } else if (len == 0 || i + len > end) {
-      out += fmt::format("\\x{:02x}", c);  // not UTF-8, or cut in the middle by max_bytes
-      i++;
-    } else {
-      out.append(text.substr(i, len));
-      i += len;
-    }
-  }
-  if (text.size() > max_bytes) {
-    out += "...";
-  }
-  return out;
 }
 
 }  // namespace ninevolt::common

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/depthguard.h>
 
+#include "common/printable.h"
 #include "common/utf8.h"
 
 namespace ninevolt::common {
@@ -414,10 +415,6 @@ Result<nlohmann::json> parseJson(std::string_view text) {
     return fail(Errc::kInvalidArgument, "JSON error: " + why);
   }
   return result;
-}
-
-std::string dumpJson(const nlohmann::json& value, int indent) {
-  return value.dump(indent, ' ', false, json::error_handler_t::replace);
 }
 
 const char* jsonTypeName(const nlohmann::json& value) {

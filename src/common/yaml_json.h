@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "common/printable.h"  // dumpJson, for callers of parseJson
 #include "common/result.h"
 
 namespace ninevolt::common {
@@ -50,11 +51,6 @@ Result<nlohmann::json> parseYaml(const std::string& text);
 // UTF-8, a number out of range (1e999), nesting deeper than kMaxDepth, a key twice in one
 // object (JSON parsers disagree on which one wins; YAML rejects it too).
 Result<nlohmann::json> parseJson(std::string_view text);
-
-// JSON text of a value that may hold strings from outside (keys, names, messages): bytes
-// that are not UTF-8 become U+FFFD instead of throwing. Use it for anything 9volt prints or
-// answers with.
-std::string dumpJson(const nlohmann::json& value, int indent = -1);
 
 // A JSON type name for messages: "string", "integer", "number", "boolean", "list",
 // "map", "null".

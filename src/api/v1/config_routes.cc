@@ -12,6 +12,8 @@
 
 #include "api/v1/params.h"
 #include "api/v1/routes.h"
+#include "common/json_fields.h"
+#include "common/printable.h"
 #include "common/utf8.h"
 #include "common/yaml_json.h"
 #include "config/alerter_options.h"
@@ -44,8 +46,8 @@ nlohmann::json shownAlerter(const std::string& name, const nlohmann::json& value
 }
 
 nlohmann::json shown(ConfigKind kind, const store::StoredConfig& c) {
-  if (c.value.is_null()) {
-    return nlohmann::json{{"invalid", "the stored value is not JSON"}};
+  if (!c.error.empty()) {
+    return nlohmann::json{{"invalid", "the stored value is " + common::printable(c.error)}};
   }
   return kind == ConfigKind::kAlerter ? shownAlerter(c.name, c.value) : c.value;
 }
@@ -53,6 +55,11 @@ nlohmann::json shown(ConfigKind kind, const store::StoredConfig& c) {
 // The name comes from the client (the path or the body's keys): shown escaped and cut.
 std::string objectName(ConfigKind kind, const std::string& name) {
   return fmt::format("{} '{}'", kindName(kind), common::printable(name));
+}
+
+Response noSuch(ConfigKind kind, const std::string& name) {
+  return Response::error(404,
+                         fmt::format("no {} named '{}'", kindName(kind), common::printable(name)));
 }
 
 // Validates one object as `9volt cfg` does, plus the API's own rule on exec monitors.
@@ -145,7 +152,7 @@ Response writeAll(const Context& ctx, ConfigKind kind, const store::ConfigSnapsh
       continue;
     }
     (it == stored.end() ? created : updated).push_back(name);
-    changes.push_back({store::ConfigChange::kPut, kind, name, value.dump(),
+    changes.push_back({store::ConfigChange::kPut, kind, name, common::dumpJson(value),
                        it == stored.end() ? 0 : it->second.mod_revision});
   }
   if (changes.size() > store::Store::kMaxTxnOps) {
@@ -229,13 +236,15 @@ Response postMap(const Context& ctx, ConfigKind kind, const Request& request) {
 }
 
 Response getOne(const Context& ctx, ConfigKind kind, const std::string& name) {
+  if (!config::validName(name)) {
+    return noSuch(kind, name);  // no such object can exist (a key with that name is skipped)
+  }
   auto c = ctx.store->getConfig(kind, name);
   if (!c) {
     return storeError(c.error());
   }
   if (!*c) {
-    return Response::error(
-        404, fmt::format("no {} named '{}'", kindName(kind), common::printable(name)));
+    return noSuch(kind, name);
   }
   return Response::json(200, common::dumpJson(shown(kind, **c)));
 }
@@ -259,6 +268,21 @@ Response putOne(const Context& ctx, ConfigKind kind, const std::string& name,
 }
 
 Response deleteOne(const Context& ctx, ConfigKind kind, const std::string& name) {
+  if (!config::validName(name)) {
+    // Not an object any reader uses (skipped and reported as such), but a key that may
+    // exist: deleting it here is how an operator cleans it up without etcdctl.
+    auto deleted = ctx.store->deleteConfig(kind, name);
+    if (!deleted) {
+      return storeError(deleted.error());
+    }
+    if (!*deleted) {
+      return noSuch(kind, name);
+    }
+    spdlog::info("api: {} key with the invalid name '{}' deleted", kindName(kind),
+                 common::printable(name));
+    return ok(200, {{"message", fmt::format("{} key '{}' (not a valid name) deleted",
+                                            kindName(kind), common::printable(name))}});
+  }
   auto snap = ctx.store->loadConfigs();
   if (!snap) {
     return storeError(snap.error());
@@ -266,8 +290,7 @@ Response deleteOne(const Context& ctx, ConfigKind kind, const std::string& name)
   const auto& stored = storedOf(*snap, kind);
   auto it = stored.find(name);
   if (it == stored.end()) {
-    return Response::error(
-        404, fmt::format("no {} named '{}'", kindName(kind), common::printable(name)));
+    return noSuch(kind, name);
   }
   if (kind == ConfigKind::kAlerter) {
     // As `9volt cfg`: no monitor may be left naming a deleted alerter.
@@ -306,12 +329,15 @@ Response deleteOne(const Context& ctx, ConfigKind kind, const std::string& name)
 
 // Sets a monitor's `disable` field (validated again, guarded by its revision).
 Response setDisabled(const Context& ctx, const std::string& name, bool disable) {
+  if (!config::validName(name)) {
+    return noSuch(ConfigKind::kMonitor, name);
+  }
   auto c = ctx.store->getConfig(ConfigKind::kMonitor, name);
   if (!c) {
     return storeError(c.error());
   }
   if (!*c) {
-    return Response::error(404, fmt::format("no monitor named '{}'", common::printable(name)));
+    return noSuch(ConfigKind::kMonitor, name);
   }
   const auto& stored = **c;
   if (!stored.value.is_object()) {
@@ -319,19 +345,21 @@ Response setDisabled(const Context& ctx, const std::string& name, bool disable) 
                                             "with `9volt cfg` first",
                                             common::printable(name)));
   }
-  if (stored.value.value("disable", false) == disable) {
+  if (config::monitorDisabled(stored.value) == disable) {
     return ok(200, {{"message", fmt::format("monitor '{}' is already {}", common::printable(name),
                                             disable ? "disabled" : "enabled")}});
   }
   nlohmann::json value = stored.value;
   value["disable"] = disable;
+  value.erase("enabled");  // the original's field would contradict the new value
   config::Problems problems;
   config::parseMonitor(name, value, problems);  // references are as they were
   if (!problems.empty()) {
     return Response::problems(409, problems);
   }
-  auto applied = ctx.store->applyConfigChanges(
-      {{store::ConfigChange::kPut, ConfigKind::kMonitor, name, value.dump(), stored.mod_revision}});
+  auto applied =
+      ctx.store->applyConfigChanges({{store::ConfigChange::kPut, ConfigKind::kMonitor, name,
+                                      common::dumpJson(value), stored.mod_revision}});
   if (!applied) {
     if (applied.error().code == Errc::kConflict) {
       return Response::error(

@@ -8,6 +8,7 @@
 #include "api/v1/routes.h"
 #include "common/clock.h"
 #include "common/duration.h"
+#include "common/printable.h"
 #include "common/utf8.h"
 #include "common/yaml_json.h"
 

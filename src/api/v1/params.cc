@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/printable.h"
 #include "common/utf8.h"
 #include "common/yaml_json.h"
 

@@ -1,5 +1,7 @@
 #include "common/utf8.h"
 
+#include "common/printable.h"
+
 #include <string>
 
 #include <gtest/gtest.h>
@@ -22,22 +24,6 @@ TEST(Utf8, MalformedSequencesAreFoundAtTheirOffset) {
   EXPECT_EQ(firstInvalidUtf8("\xed\xa0\x80"), 0U);      // a surrogate
   EXPECT_EQ(firstInvalidUtf8("\xf4\x90\x80\x80"), 0U);  // above U+10FFFF
   EXPECT_EQ(firstInvalidUtf8("ok\x80"), 2U);            // a lone continuation byte
-}
-
-TEST(Utf8, PrintableEscapesControlBytesAndNonUtf8AndIsAlwaysValidJson) {
-  EXPECT_EQ(printable("we\x01ird\xff"), "we\\x01ird\\xff");
-  EXPECT_EQ(printable("caf\xc3\xa9"), "caf\xc3\xa9");
-  EXPECT_EQ(printable("tab\there"), "tab\\x09here");
-  EXPECT_EQ(printable(std::string(100, 'a'), 10), std::string(10, 'a') + "...");
-  // A multi-byte character cut by the limit is escaped, not split.
-  EXPECT_EQ(printable("ab\xc3\xa9", 3), "ab\\xc3...");
-  std::string all;
-  for (int c = 0; c < 256; ++c) {
-    all.push_back(static_cast<char>(c));
-  }
-  std::string shown = printable(all, all.size());
-  EXPECT_TRUE(validUtf8(shown));
-  EXPECT_NO_THROW((void)nlohmann::json(shown).dump());
 }
 
 }  // namespace
