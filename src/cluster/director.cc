@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/clock.h"
+#include "config/spec.h"
 #include "common/printable.h"
 #include "common/yaml_json.h"
 #include "etcd/limits.h"
@@ -22,9 +23,7 @@ CheckView checkView(const std::string& name, const nlohmann::json& v) {
     if (v.contains("member-tag") && v["member-tag"].is_string()) {
       c.member_tag = v["member-tag"].get<std::string>();
     }
-    if (v.contains("disable") && v["disable"].is_boolean()) {
-      c.disabled = v["disable"].get<bool>();
-    }
+    c.disabled = config::monitorDisabled(v);  // disable: true, or the original's enabled: false
   }
   return c;
 }

@@ -399,6 +399,7 @@ void Director::stepDown(const std::string& why) {
   }
   is_director_ = false;
   members_watch_.reset();
+  assignments_watch_.reset();
   monitors_watch_.reset();
   members_.clear();
   checks_.clear();

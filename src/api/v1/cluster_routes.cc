@@ -12,6 +12,7 @@
 #include "api/v1/params.h"
 #include "api/v1/routes.h"
 #include "cluster/placement.h"
+#include "config/spec.h"
 #include "common/json_fields.h"
 #include "common/printable.h"
 #include "store/untrusted.h"
@@ -53,7 +54,7 @@ Result<std::vector<Orphan>> findOrphans(const Context& ctx,
       continue;  // its owner reports it (and places nothing new from it)
     }
     cluster::CheckView c{*name, common::stringField(*j, "member-tag"),
-                         common::boolField(*j, "disable", false)};
+                         config::monitorDisabled(*j)};
     tags[*name] = c.member_tag;
     checks.push_back(std::move(c));
   }

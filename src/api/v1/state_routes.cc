@@ -18,6 +18,7 @@
 #include "api/v1/params.h"
 #include "api/v1/routes.h"
 #include "cluster/placement.h"
+#include "config/spec.h"
 #include "common/json_fields.h"
 #include "common/printable.h"
 #include "common/utf8.h"
@@ -85,7 +86,7 @@ bool orphanedNow(const cluster::OrphanRule& rule, const nlohmann::json& monitor)
     return false;
   }
   return rule.orphaned({"", common::stringField(monitor, "member-tag"),
-                        common::boolField(monitor, "disable", false)});
+                        config::monitorDisabled(monitor)});
 }
 
 // One check as GET /state shows it: the state key's fields (the original's check, owner,
@@ -98,7 +99,7 @@ nlohmann::json entryOf(const std::string& name, const nlohmann::json& monitor,
                        const nlohmann::json* state, const cluster::OrphanRule& live) {
   nlohmann::json e = state != nullptr && state->is_object() ? *state : nlohmann::json::object();
   e["check"] = name;
-  bool disabled = common::boolField(monitor, "disable", false);
+  bool disabled = config::monitorDisabled(monitor);
   if (!e.contains("status") || disabled) {
     e["status"] = disabled ? "disabled" : "pending";
   }
@@ -291,7 +292,7 @@ Response stateSummary(const Context& ctx, SummaryCache& cache) {
       [&](const std::string&, const nlohmann::json& monitor, const nlohmann::json* state) {
         ++total;
         // As entryOf() decides: disabled wins, then orphaned; no state yet is pending.
-        bool disabled = common::boolField(monitor, "disable", false);
+        bool disabled = config::monitorDisabled(monitor);
         bool orphaned = orphanedNow(*live, monitor);
         std::string status = text(state, "status");
         ++by_status[disabled         ? "disabled"
