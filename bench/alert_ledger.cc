@@ -71,13 +71,15 @@ AlertReport analyseAlerts(const std::vector<Notification>& received,
         r.redelivered_in_kill_window++;
       }
       r.findings.push_back(
-          {b, killed ? "alert-redelivered-after-kill" : "alert-duplicated",
-           fmt::format("{} {} {} '{}' delivered again {:.1f} s after the first (by {} then {}){}",
+          {b, killed ? "alert-redelivered-after-kill" : "alert-redelivered",
+           fmt::format("{} {} {} '{}' delivered again {:.1f} s after the first (by {} then {}); "
+                       "{}",
                        key.first, list[i]->check, list[i]->kind, key.second,
                        static_cast<double>(b - a) / 1000.0, list[i - 1]->member, list[i]->member,
-                       killed ? "; a member was killed -9 in between (the documented window: the "
-                                "receiver dedupes it by transition_id)"
-                              : ""),
+                       killed ? "a member was killed -9 in between: the documented window "
+                                "(docs/alerting.md), deduped by transition_id"
+                              : "no member was killed in between: outside the documented "
+                                "window (a receiver deduping by transition_id sees it once)"),
            !killed});
     }
   }

@@ -44,7 +44,9 @@ struct AlertRules {
 
 struct Finding {
   int64_t at_ms = 0;
-  std::string kind;  // alert-duplicated, alert-lost, alert-sequence, alert-unresolved, ...
+  // alert-redelivered (same transition id again), alert-sequence (a second trigger under
+  // another id, a resolve without trigger), alert-lost, alert-unresolved, alert-unexplained
+  std::string kind;
   std::string detail;
   bool violation = true;  // false: noted (documented behaviour, or the machine's noise)
 };

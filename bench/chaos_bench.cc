@@ -36,6 +36,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -248,7 +249,10 @@ class Chaos {
   void cutMember(Disturbance& d);
   void editConfig(Disturbance& d);
   void deleteReadd(Disturbance& d);
-  size_t event(Disturbance& d, const std::string& what, int64_t bound_ms, bool suspend = false);
+  // Runs `action` (the disturbance step) with judging suspended, then records the event and
+  // lets the invariants be judged again from bound_ms after it (never if `suspend`).
+  size_t event(Disturbance& d, const std::string& what, int64_t bound_ms,
+               const std::function<std::string()>& action = {}, bool suspend = false);
   Slot* pickMember(bool prefer_director);
   // Waits for a passing sample taken wholly after `after_ms`; returns its end or -1.
   int64_t waitPass(int64_t after_ms, int64_t timeout_ms);
@@ -298,6 +302,7 @@ class Chaos {
   std::map<std::string, Mon> mons_;
   bool suspended_ = true;  // no guarantee now (settling, etcd frozen)
   int64_t must_hold_from_ = INT64_MAX;
+  uint64_t guard_gen_ = 0;  // changes at every event: a sample spanning one is not judged
   std::vector<Sample> history_;  // without owners (pass/fail timeline)
   std::shared_ptr<const Sample> last_;
   std::shared_ptr<const Sample> window_first_;  // first must-hold sample of the open window
@@ -725,6 +730,11 @@ std::optional<std::string> Chaos::etcdDirector() {
 
 Sample Chaos::evaluate() {
   Sample s;
+  uint64_t gen = 0;
+  {
+    std::lock_guard lock(mu_);
+    gen = guard_gen_;
+  }
   s.t0 = now();
   const auto slots = slotViews();
   std::map<size_t, MemberMetrics> got;
@@ -819,7 +829,7 @@ Sample Chaos::evaluate() {
   bool must_hold = false;
   {
     std::lock_guard lock(mu_);
-    must_hold = !suspended_ && s.t0 >= must_hold_from_;
+    must_hold = gen == guard_gen_ && !suspended_ && s.t0 >= must_hold_from_;
   }
   if (directors.size() != 1) {
     std::string who;
@@ -845,8 +855,11 @@ Sample Chaos::evaluate() {
     }
   }
   s.pass = s.placement_problem.empty() && s.director_problem.empty() && s.scrape_problem.empty();
-  s.must_hold = must_hold;
   s.t1 = now();
+  {
+    std::lock_guard lock(mu_);
+    s.must_hold = must_hold && gen == guard_gen_;
+  }
   return s;
 }
 
@@ -1015,19 +1028,32 @@ void Chaos::addViolation(int64_t from, int64_t to, const std::string& kind,
   violations_.push_back({from, to, kind, what, 1});
 }
 
-size_t Chaos::event(Disturbance& d, const std::string& what, int64_t bound_ms, bool suspend) {
+size_t Chaos::event(Disturbance& d, const std::string& what, int64_t bound_ms,
+                    const std::function<std::string()>& action, bool suspend) {
+  // Nothing is judged while the action runs (a sample in flight across it does not count:
+  // the generation changes); the bound runs from when the action is done.
+  closeWindow(now());
+  {
+    std::lock_guard lock(mu_);
+    suspended_ = true;
+    must_hold_from_ = INT64_MAX;
+    window_from_ = INT64_MAX;
+    window_first_.reset();
+    guard_gen_++;
+  }
+  const std::string more = action ? action() : std::string();
   const int64_t t = now();
-  closeWindow(t);
   {
     std::lock_guard lock(mu_);
     suspended_ = suspend;
     must_hold_from_ = suspend ? INT64_MAX : t + bound_ms;
     window_from_ = must_hold_from_;
     window_first_.reset();
+    guard_gen_++;
   }
-  events_.push_back({t, what, bound_ms});
+  events_.push_back({t, what + more, bound_ms});
   d.events.push_back(events_.size() - 1);
-  log(fmt::format("{}  {}", at(t), what));
+  log(fmt::format("{}  {}", at(t), what + more));
   return events_.size() - 1;
 }
 
@@ -1074,47 +1100,53 @@ void Chaos::killAndRestart(Disturbance& d, bool term) {
   const bool was_director = dir && *dir == s->id;
   d.subject = fmt::format("m{}{}", s->index, was_director ? " (director)" : "");
   const std::string sig = term ? "SIGTERM" : "kill -9";
-  const int64_t t0 = now();
-  s->process->signal(term ? SIGTERM : SIGKILL);
-  if (!term) {
-    kills_ms_.push_back(t0);
-  }
-  auto code = s->process->wait(std::chrono::seconds(term ? 20 : 5));
-  {
-    std::lock_guard lock(mu_);
-    s->running = false;
-  }
-  if (term) {
-    d.extra["stop_s"] = secs(now() - t0);
-    d.extra["exit_code"] = code ? *code : -1;
-    if (!code || *code != 0) {
-      addViolation(t0, now(), "sigterm-exit",
-                   fmt::format("m{} after SIGTERM: {} (log {})", s->index,
-                               code ? fmt::format("exit code {}", *code)
-                                    : std::string("still running after 20 s, killed"),
-                               s->log_file));
-      s->process->signal(SIGKILL);
-      s->process->wait(std::chrono::seconds(5));
-    }
-  }
   event(d,
-        fmt::format("{} of m{} {}{}{}", sig, s->index, s->id, was_director ? " (director)" : "",
-                    term ? fmt::format(", exited in {:.2f} s", secs(now() - t0)) : ""),
-        bound_ms_);
+        fmt::format("{} of m{} {}{}", sig, s->index, s->id, was_director ? " (director)" : ""),
+        bound_ms_, [&]() -> std::string {
+          const int64_t t0 = now();
+          s->process->signal(term ? SIGTERM : SIGKILL);
+          if (!term) {
+            kills_ms_.push_back(t0);
+          }
+          auto code = s->process->wait(std::chrono::seconds(term ? 20 : 5));
+          {
+            std::lock_guard lock(mu_);
+            s->running = false;
+          }
+          if (!term) {
+            return "";
+          }
+          d.extra["stop_s"] = secs(now() - t0);
+          d.extra["exit_code"] = code ? *code : -1;
+          if (!code || *code != 0) {
+            addViolation(t0, now(), "sigterm-exit",
+                         fmt::format("m{} after SIGTERM: {} (log {})", s->index,
+                                     code ? fmt::format("exit code {}", *code)
+                                          : std::string("still running after 20 s, killed"),
+                                     s->log_file));
+            s->process->signal(SIGKILL);
+            s->process->wait(std::chrono::seconds(5));
+          }
+          return fmt::format(", exited in {:.2f} s with {}", secs(now() - t0), code ? *code : -1);
+        });
   // Down for 0.5-3 x TTL: sometimes back before its old lease expired.
   const auto down_ms = static_cast<int64_t>(std::uniform_real_distribution<double>(0.5, 3.0)(rng_)
                                             * static_cast<double>(ttl_ms_));
   idle(down_ms);
   d.extra["down_s"] = secs(down_ms);
-  if (!startMember(*s)) {
+  bool started = false;
+  event(d, fmt::format("m{} restarted after {:.1f} s down", s->index, secs(down_ms)), bound_ms_,
+        [&]() -> std::string {
+          const int64_t t0 = now();
+          started = startMember(*s);
+          return started ? fmt::format(" (pid {}, up in {:.2f} s)", s->process->pid(),
+                                       secs(now() - t0))
+                         : std::string(" FAILED");
+        });
+  if (!started) {
     addViolation(now(), now(), "restart-failed",
                  fmt::format("m{} could not be restarted", s->index));
-    return;
   }
-  event(d,
-        fmt::format("m{} restarted (pid {}, after {:.1f} s down)", s->index, s->process->pid(),
-                    secs(down_ms)),
-        bound_ms_);
 }
 
 void Chaos::freezeEtcd(Disturbance& d) {
@@ -1123,11 +1155,18 @@ void Chaos::freezeEtcd(Disturbance& d) {
   d.subject = "etcd";
   d.extra["stopped_s"] = secs(ms);
   d.extra["ttl_multiple"] = k;
-  kill(etcd_->pid(), SIGSTOP);
-  event(d, fmt::format("etcd SIGSTOP for {:.1f} s ({:.1f} x TTL)", secs(ms), k), bound_ms_, true);
+  event(
+      d, fmt::format("etcd SIGSTOP for {:.1f} s ({:.1f} x TTL)", secs(ms), k), bound_ms_,
+      [&]() -> std::string {
+        kill(etcd_->pid(), SIGSTOP);
+        return "";
+      },
+      true);
   idle(ms);
-  kill(etcd_->pid(), SIGCONT);
-  event(d, "etcd SIGCONT", bound_ms_);
+  event(d, "etcd SIGCONT", bound_ms_, [&]() -> std::string {
+    kill(etcd_->pid(), SIGCONT);
+    return "";
+  });
 }
 
 void Chaos::cutMember(Disturbance& d) {
@@ -1142,14 +1181,18 @@ void Chaos::cutMember(Disturbance& d) {
   const auto ms = static_cast<int64_t>(k * static_cast<double>(ttl_ms_));
   d.subject = fmt::format("m{}{}", s->index, was_director ? " (director)" : "");
   d.extra["cut_s"] = secs(ms);
-  s->proxy->cut();
   event(d,
         fmt::format("m{} {}{} cut from etcd for {:.1f} s ({:.1f} x TTL)", s->index, s->id,
                     was_director ? " (director)" : "", secs(ms), k),
-        bound_ms_);
+        bound_ms_, [&]() -> std::string {
+          s->proxy->cut();
+          return "";
+        });
   idle(ms);
-  s->proxy->restore();
-  event(d, fmt::format("m{} reconnected to etcd", s->index), bound_ms_);
+  event(d, fmt::format("m{} reconnected to etcd", s->index), bound_ms_, [&]() -> std::string {
+    s->proxy->restore();
+    return "";
+  });
 }
 
 // Picks up to `n` present monitors that are not flipping (flippers keep their alerting).
@@ -1495,6 +1538,18 @@ json Chaos::summary() {
     violations = violations_;
     procs = procs_;
     notes = alerts_;
+  }
+  {
+    // The whole timeline, for reading a violation against the member logs.
+    std::ofstream tsv(dir_ / "samples.tsv");
+    tsv << "t0_s\tt1_s\twall\tpass\tmust_hold\tproblem\n";
+    for (const auto& s : hist) {
+      tsv << fmt::format("{:.3f}\t{:.3f}\t{}\t{}\t{}\t{}\n", secs(s.t0), secs(s.t1), at(s.t0),
+                         s.pass ? 1 : 0, s.must_hold ? 1 : 0,
+                         s.placement_problem + (s.director_problem.empty() ? "" : " | ")
+                             + s.director_problem + (s.scrape_problem.empty() ? "" : " | ")
+                             + s.scrape_problem);
+    }
   }
   std::map<std::string, std::vector<double>> recovery_by_kind;
   std::vector<double> recovery_all;
