@@ -185,6 +185,7 @@ struct Sample {
   std::string placement_problem;  // "" if fine
   std::string director_problem;
   std::string scrape_problem;
+  std::string health_problem;  // a live member's /status/check is not 200
   // check -> (slot index, runs) for checks listed on exactly one member
   std::map<std::string, std::pair<size_t, uint64_t>> owner;
 };
@@ -207,6 +208,18 @@ int64_t countFds(pid_t pid) {
     ++n;
   }
   return ec && n == 0 ? -1 : n;
+}
+
+// Every problem of a sample, " | " between kinds.
+std::string problemText(const Sample& s) {
+  std::string out;
+  for (const auto* p :
+       {&s.placement_problem, &s.director_problem, &s.scrape_problem, &s.health_problem}) {
+    if (!p->empty()) {
+      out += (out.empty() ? "" : " | ") + *p;
+    }
+  }
+  return out;
 }
 
 // A flipping check's target (checker thread only).
@@ -302,7 +315,7 @@ class Chaos {
   std::map<std::string, Mon> mons_;
   bool suspended_ = true;  // no guarantee now (settling, etcd frozen)
   int64_t must_hold_from_ = INT64_MAX;
-  uint64_t guard_gen_ = 0;  // changes at every event: a sample spanning one is not judged
+  uint64_t guard_gen_ = 0;       // changes at every event: a sample spanning one is not judged
   std::vector<Sample> history_;  // without owners (pass/fail timeline)
   std::shared_ptr<const Sample> last_;
   std::shared_ptr<const Sample> window_first_;  // first must-hold sample of the open window
@@ -315,6 +328,13 @@ class Chaos {
   bool all_up_ = false;  // stop flipping, bring every target up
   int64_t scrapes_ = 0;
   int64_t scrape_failures_ = 0;
+  int64_t scrape_max_ms_ = 0;
+  struct SlowScrape {
+    int64_t at_ms;
+    size_t member;
+    int64_t took_ms;
+  };
+  std::vector<SlowScrape> slow_scrapes_;  // /metrics answers that took 1 s or more
   int64_t samples_ = 0;
   int64_t must_hold_samples_ = 0;
   int64_t failed_must_hold_samples_ = 0;
@@ -697,9 +717,7 @@ bool Chaos::waitSettled() {
     }
   }
   auto s = std::atomic_load(&last_);
-  log("did not settle: "
-      + (s ? s->placement_problem + " " + s->director_problem + " " + s->scrape_problem
-           : std::string("no sample")));
+  log("did not settle: " + (s ? problemText(*s) : std::string("no sample")));
   return false;
 }
 
@@ -739,23 +757,38 @@ Sample Chaos::evaluate() {
   const auto slots = slotViews();
   std::map<size_t, MemberMetrics> got;
   std::vector<std::string> scrape;
+  std::vector<std::string> health;
   for (const auto& v : slots) {
     if (!v.running) {
       continue;
     }
+    const int64_t q0 = now();
     auto r = testing::httpCall(v.port, "GET", "/metrics", {}, {}, std::chrono::seconds(3));
+    const int64_t took = now() - q0;
     {
       std::lock_guard lock(mu_);
       scrapes_++;
       scrape_failures_ += r.status == 200 ? 0 : 1;
+      scrape_max_ms_ = std::max(scrape_max_ms_, took);
+      if (took >= 1000) {
+        slow_scrapes_.push_back({q0, v.index, took});
+      }
     }
     if (r.status != 200) {
-      scrape.push_back(
-          fmt::format("m{} answered /metrics with {}", v.index,
-                      r.status == 0 ? std::string("nothing in 3 s") : std::to_string(r.status)));
+      scrape.push_back(fmt::format(
+          "m{} answered /metrics with {}", v.index,
+          r.status == 0 ? std::string("nothing (3 s deadline)") : std::to_string(r.status)));
       continue;
     }
     got[v.index] = parseMemberMetrics(r.body);
+    // Health as a load balancer would see it.
+    auto h = testing::httpCall(v.port, "GET", "/status/check", {}, {}, std::chrono::seconds(3));
+    if (h.status != 200) {
+      health.push_back(fmt::format("m{} /status/check {}", v.index,
+                                   h.status == 0
+                                       ? std::string("did not answer (3 s deadline)")
+                                       : fmt::format("{} {}", h.status, h.body.substr(0, 160))));
+    }
   }
   std::map<std::string, std::vector<size_t>> listed;
   for (const auto& [i, m] : got) {
@@ -854,7 +887,11 @@ Sample Chaos::evaluate() {
       s.scrape_problem += (s.scrape_problem.empty() ? "" : "; ") + x;
     }
   }
-  s.pass = s.placement_problem.empty() && s.director_problem.empty() && s.scrape_problem.empty();
+  for (const auto& x : health) {
+    s.health_problem += (s.health_problem.empty() ? "" : "; ") + x;
+  }
+  s.pass = s.placement_problem.empty() && s.director_problem.empty() && s.scrape_problem.empty()
+           && s.health_problem.empty();
   s.t1 = now();
   {
     std::lock_guard lock(mu_);
@@ -952,11 +989,9 @@ void Chaos::checkerLoop() {
         failed_must_hold_samples_++;
         const std::string kind = !shared->placement_problem.empty()  ? "placement"
                                  : !shared->director_problem.empty() ? "director"
-                                                                     : "metrics-unanswered";
-        const std::string what =
-            shared->placement_problem + (shared->placement_problem.empty() ? "" : " | ")
-            + shared->director_problem + (shared->director_problem.empty() ? "" : " | ")
-            + shared->scrape_problem;
+                                 : !shared->scrape_problem.empty()   ? "metrics-unanswered"
+                                                                     : "health";
+        const std::string what = problemText(*shared);
         if (open_episode_ && open_episode_->kind == kind) {
           open_episode_->to_ms = shared->t1;
           open_episode_->samples++;
@@ -1100,8 +1135,7 @@ void Chaos::killAndRestart(Disturbance& d, bool term) {
   const bool was_director = dir && *dir == s->id;
   d.subject = fmt::format("m{}{}", s->index, was_director ? " (director)" : "");
   const std::string sig = term ? "SIGTERM" : "kill -9";
-  event(d,
-        fmt::format("{} of m{} {}{}", sig, s->index, s->id, was_director ? " (director)" : ""),
+  event(d, fmt::format("{} of m{} {}{}", sig, s->index, s->id, was_director ? " (director)" : ""),
         bound_ms_, [&]() -> std::string {
           const int64_t t0 = now();
           s->process->signal(term ? SIGTERM : SIGKILL);
@@ -1139,9 +1173,9 @@ void Chaos::killAndRestart(Disturbance& d, bool term) {
         [&]() -> std::string {
           const int64_t t0 = now();
           started = startMember(*s);
-          return started ? fmt::format(" (pid {}, up in {:.2f} s)", s->process->pid(),
-                                       secs(now() - t0))
-                         : std::string(" FAILED");
+          return started
+                     ? fmt::format(" (pid {}, up in {:.2f} s)", s->process->pid(), secs(now() - t0))
+                     : std::string(" FAILED");
         });
   if (!started) {
     addViolation(now(), now(), "restart-failed",
@@ -1511,7 +1545,10 @@ void Chaos::disturb(const std::string& kind) {
   const int64_t last_event = d.events.empty() ? d.start_ms : events_[d.events.back()].at_ms;
   const int64_t pass = waitPass(last_event, 60000);
   if (pass < 0) {
-    log("  no passing sample within 60 s of the disturbance's end");
+    auto s = std::atomic_load(&last_);
+    addViolation(last_event, now(), "no-recovery",
+                 fmt::format("no passing sample within 60 s of the end of {} {}; last: {}", d.kind,
+                             d.subject, s ? problemText(*s) : std::string("no sample at all")));
   }
   newMonitor();
   // Quiet time, the invariants checked meanwhile.
@@ -1545,10 +1582,7 @@ json Chaos::summary() {
     tsv << "t0_s\tt1_s\twall\tpass\tmust_hold\tproblem\n";
     for (const auto& s : hist) {
       tsv << fmt::format("{:.3f}\t{:.3f}\t{}\t{}\t{}\t{}\n", secs(s.t0), secs(s.t1), at(s.t0),
-                         s.pass ? 1 : 0, s.must_hold ? 1 : 0,
-                         s.placement_problem + (s.director_problem.empty() ? "" : " | ")
-                             + s.director_problem + (s.scrape_problem.empty() ? "" : " | ")
-                             + s.scrape_problem);
+                         s.pass ? 1 : 0, s.must_hold ? 1 : 0, problemText(s));
     }
   }
   std::map<std::string, std::vector<double>> recovery_by_kind;
@@ -1707,6 +1741,18 @@ json Chaos::summary() {
            {"failed_must_hold_samples", failed_must_hold_samples_},
            {"scrapes", scrapes_},
            {"scrape_failures", scrape_failures_},
+           {"scrape_max_s", secs(scrape_max_ms_)},
+           {"slow_scrapes",
+            [&] {
+              json a = json::array();
+              std::lock_guard lock(mu_);
+              for (const auto& x : slow_scrapes_) {
+                a.push_back({{"at", at(x.at_ms)},
+                             {"member", fmt::format("m{}", x.member)},
+                             {"took_s", secs(x.took_ms)}});
+              }
+              return a;
+            }()},
            {"quiet_windows_checked", windows_closed_},
            {"target_requests", target_->count()},
            {"flipper_down_periods", flips_down},
@@ -1765,11 +1811,16 @@ std::string Chaos::humanSummary(const json& s) const {
     }
   }
   o += fmt::format(
-      "samples: {} ({} in must-hold periods, {} of them failing); /metrics scrapes {} "
-      "({} failed); quiet windows checked against the target: {}\n",
+      "samples: {} ({} in must-hold periods, {} of them failing); /metrics scrapes {} ({} failed, "
+      "{} took >= 1 s, slowest {:.2f} s); quiet windows checked against the target: {}\n",
       s["samples"].get<int64_t>(), s["must_hold_samples"].get<int64_t>(),
       s["failed_must_hold_samples"].get<int64_t>(), s["scrapes"].get<int64_t>(),
-      s["scrape_failures"].get<int64_t>(), s["quiet_windows_checked"].get<size_t>());
+      s["scrape_failures"].get<int64_t>(), s["slow_scrapes"].size(),
+      s["scrape_max_s"].get<double>(), s["quiet_windows_checked"].get<size_t>());
+  for (const auto& x : s["slow_scrapes"]) {
+    o += fmt::format("  slow /metrics: {} {} took {:.2f} s\n", x["at"].get<std::string>(),
+                     x["member"].get<std::string>(), x["took_s"].get<double>());
+  }
   o += "processes (RSS MiB first/max/last, growth; fds first/max/last):\n";
   for (const auto& p : s["processes"]) {
     o += fmt::format("  {:<6} {:6.1f} s  RSS {:.1f}/{:.1f}/{:.1f} ({:+.1f})  fds {}/{}/{}\n",
