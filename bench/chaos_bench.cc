@@ -137,6 +137,7 @@ struct Slot {
   std::unique_ptr<testing::Process> process;  // main thread only
   int incarnation = 0;
   bool running = false;
+  bool cut = false;  // its proxy to etcd is cut
   std::string log_file;
   std::vector<std::string> logs;  // every incarnation's log file
 };
@@ -149,6 +150,7 @@ struct SlotView {
   pid_t pid = -1;
   int incarnation = 0;
   bool running = false;
+  bool cut = false;
 };
 
 struct Violation {
@@ -781,13 +783,16 @@ Sample Chaos::evaluate() {
       continue;
     }
     got[v.index] = parseMemberMetrics(r.body);
-    // Health as a load balancer would see it.
+    // Health as a load balancer would see it: 200, except on a member cut from etcd, which
+    // must say it is degraded (docs/operations.md; DESIGN "Failure model").
     auto h = testing::httpCall(v.port, "GET", "/status/check", {}, {}, std::chrono::seconds(3));
-    if (h.status != 200) {
-      health.push_back(fmt::format("m{} /status/check {}", v.index,
-                                   h.status == 0
-                                       ? std::string("did not answer (3 s deadline)")
-                                       : fmt::format("{} {}", h.status, h.body.substr(0, 160))));
+    if (v.cut && h.status == 200) {
+      health.push_back(fmt::format("m{} is cut from etcd and /status/check says 200", v.index));
+    } else if (!v.cut && h.status != 200) {
+      health.push_back(fmt::format(
+          "m{} /status/check {}", v.index,
+          h.status == 0 ? std::string("did not answer (3 s deadline)")
+                        : fmt::format("{} {}", h.status, h.body.substr(0, 160))));
     }
   }
   std::map<std::string, std::vector<size_t>> listed;
@@ -1219,12 +1224,18 @@ void Chaos::cutMember(Disturbance& d) {
         fmt::format("m{} {}{} cut from etcd for {:.1f} s ({:.1f} x TTL)", s->index, s->id,
                     was_director ? " (director)" : "", secs(ms), k),
         bound_ms_, [&]() -> std::string {
+          {
+            std::lock_guard lock(mu_);
+            s->cut = true;
+          }
           s->proxy->cut();
           return "";
         });
   idle(ms);
   event(d, fmt::format("m{} reconnected to etcd", s->index), bound_ms_, [&]() -> std::string {
     s->proxy->restore();
+    std::lock_guard lock(mu_);
+    s->cut = false;
     return "";
   });
 }
