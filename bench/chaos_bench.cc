@@ -729,8 +729,8 @@ std::vector<SlotView> Chaos::slotViews() {
   std::lock_guard lock(mu_);
   std::vector<SlotView> out;
   for (const auto& s : slots_) {
-    out.push_back(
-        {s.index, s.port, s.id, s.process ? s.process->pid() : -1, s.incarnation, s.running});
+    out.push_back({s.index, s.port, s.id, s.process ? s.process->pid() : -1, s.incarnation,
+                   s.running, s.cut});
   }
   return out;
 }
@@ -789,10 +789,10 @@ Sample Chaos::evaluate() {
     if (v.cut && h.status == 200) {
       health.push_back(fmt::format("m{} is cut from etcd and /status/check says 200", v.index));
     } else if (!v.cut && h.status != 200) {
-      health.push_back(fmt::format(
-          "m{} /status/check {}", v.index,
-          h.status == 0 ? std::string("did not answer (3 s deadline)")
-                        : fmt::format("{} {}", h.status, h.body.substr(0, 160))));
+      health.push_back(fmt::format("m{} /status/check {}", v.index,
+                                   h.status == 0
+                                       ? std::string("did not answer (3 s deadline)")
+                                       : fmt::format("{} {}", h.status, h.body.substr(0, 160))));
     }
   }
   std::map<std::string, std::vector<size_t>> listed;
