@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +36,10 @@ Process::Process(std::vector<std::string> argv, std::map<std::string, std::strin
       dup2(fd, 2);
       close(fd);
     }
+    // Nothing of ours past stdio: a child holding a copy of the test's sockets keeps them
+    // open after the test closes them (a target "taken down" still listens, a connection a
+    // TcpProxy cut stays open and just hangs), as EmbeddedEtcd does for its etcd.
+    syscall(SYS_close_range, 3U, ~0U, 0U);
     for (const auto& [k, v] : env) {
       setenv(k.c_str(), v.c_str(), 1);
     }
