@@ -1,5 +1,6 @@
 #include "api/request.h"
 
+#include <cctype>
 #include <charconv>
 
 #include <nlohmann/json.hpp>
@@ -56,7 +57,9 @@ std::string percentDecode(std::string_view s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
+    // Two hex digits exactly (from_chars alone would also take a sign: "%-1").
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) != 0
+        && std::isxdigit(static_cast<unsigned char>(s[i + 2])) != 0) {
       int v = 0;
       auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
       if (ec == std::errc() && p == s.data() + i + 3) {
