@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 LISTEN ?= 0.0.0.0:8080
 
-.PHONY: all deps configure build run test lint format clean
+.PHONY: all deps configure build run test test-asan test-tsan test-stress fuzz lint format clean
 
 all: build
 
@@ -26,11 +26,30 @@ run: build
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
+# Other test targets (tests/README.md): each in its own build directory, none part of CI.
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/).
+test-asan: deps
+	@bash scripts/sanitize.sh asan
+
+# Unit and integration suites under ThreadSanitizer (build-tsan/).
+test-tsan: deps
+	@bash scripts/sanitize.sh tsan
+
+# The whole suite 3 times with a CPU hog (stress-ng) on every core beside it.
+test-stress: build
+	@BUILD=$(BUILD) JOBS=$(JOBS) bash scripts/stress.sh
+
+# Every fuzz target (fuzz/README.md) for FUZZ_TIME seconds each (default 600), built with
+# clang + libFuzzer + ASan/UBSan in build-fuzz/.
+FUZZ_TIME ?= 600
+fuzz: deps
+	@FUZZ_TIME=$(FUZZ_TIME) bash scripts/fuzz.sh
+
 lint: configure
 	@bash scripts/lint.sh $(BUILD)
 
 format:
-	@find src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+	@find src tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD)

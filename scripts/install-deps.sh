@@ -23,6 +23,9 @@ packages=(
   python3-prometheus-client
   # lint
   clang-format clang-tidy
+  # fuzzing (`make fuzz`: clang with libFuzzer and its sanitizer runtimes) and
+  # `make test-stress` (a CPU hog beside the suite)
+  clang-14 libclang-rt-14-dev stress-ng
   # browser tests of the web UI (tests/browser: driven by playwright-core from npm; no
   # browser is ever downloaded)
   chromium

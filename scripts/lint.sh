@@ -6,7 +6,7 @@ build=${1:-build}
 cd "$(dirname "$0")/.."
 status=0
 echo "lint: clang-format"
-if ! find src tests bench -name '*.cc' -o -name '*.h' 2>/dev/null | sort |
+if ! find src tests bench fuzz -name '*.cc' -o -name '*.h' 2>/dev/null | sort |
   xargs clang-format --dry-run --Werror; then
   status=1
 fi

@@ -53,6 +53,13 @@ Request toRequest(const http::request<http::string_body>& req) {
   return r;
 }
 
+// The limits of a request read from a connection (and of parseRequest, which must see what
+// a connection sees).
+void limitParser(http::request_parser<http::string_body>& parser, size_t max_body_bytes) {
+  parser.body_limit(max_body_bytes);
+  parser.header_limit(static_cast<std::uint32_t>(limits::kMaxHeaderBytes));  // the default
+}
+
 // The open streaming responses, so that stop() can end them. Loop thread only.
 struct StreamRegistry {
   std::map<uint64_t, std::function<void()>> enders;  // id -> end that stream
@@ -147,8 +154,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>>, public Str
  private:
   void read() {
     parser_.emplace();
+    limitParser(*parser_, shared_->max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(shared_->max_header_bytes));
-    parser_->body_limit(shared_->max_body_bytes);
     lowest(stream_).expires_after(kReadTimeout);
     http::async_read(
         stream_, buffer_, *parser_,
@@ -652,6 +659,33 @@ void HttpServer::stop(std::function<void()> on_stopped) {
                  end();
                }
              });
+}
+
+Result<Request> parseRequest(std::string_view bytes, size_t max_body_bytes) {
+  http::request_parser<http::string_body> parser;
+  limitParser(parser, max_body_bytes);
+  parser.eager(true);
+  beast::error_code ec;
+  while (!parser.is_done()) {
+    size_t used = parser.put(asio::buffer(bytes.data(), bytes.size()), ec);
+    bytes.remove_prefix(used);
+    if (ec == http::error::need_more) {
+      ec = {};
+    }
+    if (!ec && used == 0) {
+      // The connection ended here (put_eof requires that something came first).
+      if (parser.got_some()) {
+        parser.put_eof(ec);
+      }
+      if (!ec && !parser.is_done()) {
+        ec = parser.got_some() ? http::error::partial_message : http::error::end_of_stream;
+      }
+    }
+    if (ec) {
+      return fail(Errc::kInvalidArgument, ec.message());
+    }
+  }
+  return toRequest(parser.get());
 }
 
 }  // namespace ninevolt::api

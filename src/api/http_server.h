@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <boost/asio/io_context.hpp>
@@ -57,6 +58,12 @@ class HttpServer {
   explicit HttpServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<Impl> impl_;
 };
+
+// Parses one HTTP/1.x request the way a connection reads it (the same parser and limits)
+// into what handlers see: for tests and fuzzing of the request path without a socket.
+// Bytes after the first request are ignored; an incomplete request, a body over
+// max_body_bytes and anything the parser refuses are errors with the parser's message.
+Result<Request> parseRequest(std::string_view bytes, size_t max_body_bytes);
 
 // Splits "host:port" ("[::1]:8080" too). Errors name the bad part.
 Result<std::pair<std::string, uint16_t>> splitHostPort(const std::string& listen);

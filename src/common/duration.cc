@@ -63,6 +63,9 @@ Result<Nanos> parseDuration(std::string_view text) {
   // Accumulate in long double nanoseconds: exact for every value a config can sensibly hold,
   // and fractional parts ("1.5s") need no separate integer path.
   long double total = 0;
+  const long double limit = negative
+                                ? 9223372036854775808.0L  // 2^63
+                                : static_cast<long double>(std::numeric_limits<int64_t>::max());
   bool all_digits = true;
   for (char c : s) {
     all_digits = all_digits && (isDigit(c) || c == '.');
@@ -117,11 +120,20 @@ Result<Nanos> parseDuration(std::string_view text) {
       value += (c - '0') * scale;
     }
     total += value * static_cast<long double>(unit->nanos);
-    if (total > static_cast<long double>(std::numeric_limits<int64_t>::max())) {
+    // A negative duration may be one larger: -2^63 ns is the most negative one.
+    if (total > limit) {
       return fail(Errc::kInvalidArgument, fmt::format("duration {} is too long", quoted));
     }
   }
-  auto nanos = static_cast<int64_t>(std::llroundl(total));
+  // long double holds 2^63 exactly: rounded, the magnitude is at most `limit`.
+  const long double rounded = std::roundl(total);
+  if (rounded > limit) {
+    return fail(Errc::kInvalidArgument, fmt::format("duration {} is too long", quoted));
+  }
+  if (negative && rounded == limit) {
+    return Nanos{std::numeric_limits<int64_t>::min()};
+  }
+  auto nanos = static_cast<int64_t>(rounded);
   return Nanos{negative ? -nanos : nanos};
 }
 

@@ -22,7 +22,13 @@ std::string cleanLine(std::string_view line, size_t limit) {
   }
   out = out.substr(begin, out.find_last_not_of(' ') - begin + 1);
   if (out.size() > limit) {
-    out.resize(limit);
+    // Back to the start of the character the cut falls in (continuation bytes are
+    // 10xxxxxx), so that output that was UTF-8 stays UTF-8.
+    size_t cut = limit;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) {
+      --cut;
+    }
+    out.resize(cut);
     out += "...";
   }
   return out;

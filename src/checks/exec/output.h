@@ -22,7 +22,8 @@ class OutputBuffer {
 };
 
 // One line of output fit for a result message: control characters become spaces, trimmed,
-// cut at `limit` bytes with "...".
+// cut at `limit` bytes with "..." (before a UTF-8 character the limit falls inside, never
+// in the middle of one).
 std::string cleanLine(std::string_view line, size_t limit = 200);
 
 // The first non-blank line of output, cleaned; "" when there is none.

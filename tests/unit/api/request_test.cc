@@ -23,6 +23,16 @@ TEST(PercentDecode, KeepsBrokenEscapes) {
   EXPECT_EQ(percentDecode("%ff", false), "\xff");
 }
 
+// from_chars takes a sign: "%-1" was decoded as byte 0xff and "%-0" as NUL (the
+// http_request fuzz target checks every path against a reference decoder).
+TEST(PercentDecode, NeedsTwoHexDigits) {
+  EXPECT_EQ(percentDecode("%-1", false), "%-1");
+  EXPECT_EQ(percentDecode("a%-0b", false), "a%-0b");
+  EXPECT_EQ(percentDecode("%+1", false), "%+1");
+  EXPECT_EQ(percentDecode("% 1", false), "% 1");
+  EXPECT_EQ(percentDecode("%fF%00", false), std::string("\xff\0", 2));
+}
+
 TEST(ParseTarget, SplitsPathAndQuery) {
   Request r;
   parseTarget("/api/v1/state?tags=a%2Cb&name=we+b&limit=10&flag&=x", r);

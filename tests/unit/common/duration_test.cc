@@ -85,6 +85,22 @@ TEST(Duration, FormatsAssortedValues) {
   EXPECT_EQ(formatDuration(-90min), "-1h30m");
 }
 
+// The duration fuzz target: the most negative duration formatted to text that parseDuration
+// refused as "too long" (its magnitude, 2^63 ns, is one more than the largest positive one).
+TEST(Duration, ParseOfFormatIsIdentityAtTheLimits) {
+  for (int64_t v : {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::min() + 1,
+                    std::numeric_limits<int64_t>::max()}) {
+    std::string text = formatDuration(Nanos{v});
+    auto back = parseDuration(text);
+    ASSERT_TRUE(back) << v << " -> " << text << ": " << back.error().message;
+    EXPECT_EQ(back->count(), v) << text;
+  }
+  EXPECT_EQ(parseDuration("-9223372036854775808ns")->count(), std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(parseDuration("9223372036854775807ns")->count(), std::numeric_limits<int64_t>::max());
+  EXPECT_FALSE(parseDuration("9223372036854775808ns"));
+  EXPECT_FALSE(parseDuration("-9223372036854775809ns"));
+}
+
 TEST(Duration, ParseOfFormatIsIdentity) {
   std::mt19937_64 rng(42);  // fixed seed: the test is deterministic
   std::vector<int64_t> values{0,

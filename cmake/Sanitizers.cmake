@@ -1,0 +1,35 @@
+# Sanitizer and fuzzing builds (tests/README.md "Sanitizers", fuzz/README.md).
+#
+# NINEVOLT_SANITIZE=address,undefined   AddressSanitizer + UndefinedBehaviorSanitizer
+#                                       (`make test-asan`, build-asan/)
+# NINEVOLT_SANITIZE=thread              ThreadSanitizer (`make test-tsan`, build-tsan/)
+# NINEVOLT_FUZZ=ON                      clang only: coverage for libFuzzer on every object;
+#                                       fuzz/ links its targets with libFuzzer's main
+#                                       (`make fuzz`, build-fuzz/, with address,undefined)
+#
+# Every object of the project is instrumented; Debian's libraries (gRPC, protobuf, abseil,
+# Boost, libcurl, ...) are not. That is enough for ASan and UBSan. ThreadSanitizer sees
+# synchronisation inside uninstrumented code only through the pthread and atomic calls it
+# intercepts; what it cannot see is suppressed in tests/tsan.supp, each entry with its reason.
+# A UBSan finding fails the test (no recovery), as an ASan one does.
+set(NINEVOLT_SANITIZE "" CACHE STRING
+    "sanitizers to build with: address,undefined | thread | empty for none")
+option(NINEVOLT_FUZZ "build the fuzz targets for libFuzzer (clang)" OFF)
+
+if(NINEVOLT_SANITIZE)
+  if(NINEVOLT_SANITIZE MATCHES "thread" AND NINEVOLT_SANITIZE MATCHES "address")
+    message(FATAL_ERROR "NINEVOLT_SANITIZE: thread cannot be combined with address")
+  endif()
+  add_compile_options(-fsanitize=${NINEVOLT_SANITIZE} -fno-omit-frame-pointer -g)
+  add_link_options(-fsanitize=${NINEVOLT_SANITIZE})
+  if(NINEVOLT_SANITIZE MATCHES "undefined")
+    add_compile_options(-fno-sanitize-recover=undefined)
+  endif()
+endif()
+
+if(NINEVOLT_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "NINEVOLT_FUZZ needs clang (-DCMAKE_CXX_COMPILER=clang++)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

@@ -1,0 +1,137 @@
+// Everything 9volt reads back from etcd (DESIGN.md: untrusted input). The input is a set of
+// keys and values ("KEY\nVALUE" parts separated by "\n--\n"), written over a small healthy
+// cluster in an in-memory etcd; then every reader runs over it:
+// - the value decoders: MemberInfo, Event, EventLeaseRecord, Incident, cluster settings;
+// - the store's readers (configs, members, events, the event lease) and IncidentStore;
+// - the API's readers (monitor, alerter, state, summary, cluster, orphans, events), which
+//   must answer 200 (a bad key or value is skipped, never a 500);
+// - the live stream's converter (watch events -> SSE messages).
+// Nothing may throw or crash, and a reader must not fail because one value is bad.
+
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "alerts/incident.h"
+#include "alerts/incident_store.h"
+#include "api/request.h"
+#include "api/v1/stream_hub.h"
+#include "cluster/settings.h"
+#include "common/yaml_json.h"
+#include "store/event.h"
+#include "support/api_world.h"
+#include "support/fuzz_util.h"
+
+namespace fz = ninevolt::fuzz;
+namespace store = ninevolt::store;
+namespace etcd = ninevolt::etcd;
+
+namespace {
+
+fz::ApiWorld& world() {
+  static auto* w = new fz::ApiWorld();
+  return *w;
+}
+
+void decodeOne(const std::string& value) {
+  auto j = ninevolt::common::parseJson(value);
+  if (!j) {
+    return;
+  }
+  (void)store::MemberInfo::fromJson(*j);
+  if (auto e = store::Event::fromJson(*j)) {
+    (void)e->toJson().dump();
+  }
+  (void)store::EventLeaseRecord::fromJson(*j);
+  if (auto i = ninevolt::alerts::Incident::fromJson(*j)) {
+    (void)i->toJson().dump();
+    (void)ninevolt::alerts::unsettled(*i);
+  }
+  std::vector<std::string> problems;
+  (void)ninevolt::cluster::parseSettings(*j, {}, "/9volt/config", problems);
+}
+
+void get(const std::string& target) {
+  ninevolt::api::Request request;
+  request.method = "GET";
+  ninevolt::api::parseTarget(target, request);
+  auto response = world().answer(request);
+  fz::ApiWorld::checkAnswer(request, response);
+  fz::check(response.status == 200 || response.status == 404,
+            "a read of the API failed because of a value in etcd",
+            target + " -> " + std::to_string(response.status) + " " + response.body);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  fz::quietLogs();
+  world();
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  fz::Parts parts(fz::asText(data, size));
+  auto& w = world();
+  w.reseed();
+  std::vector<etcd::WatchEvent> events;
+  try {
+    for (size_t i = 0; i < parts.size(); ++i) {
+      auto part = parts.part(i);
+      auto nl = part.find('\n');
+      std::string key(part.substr(0, nl));
+      std::string value(nl == std::string_view::npos ? std::string_view() : part.substr(nl + 1));
+      if (key.empty()) {
+        continue;
+      }
+      auto put = w.etcd().put(key, value);
+      etcd::WatchEvent ev;
+      ev.kv = {key, value, put->revision, put->revision, 1, 0};
+      events.push_back(ev);
+      decodeOne(value);
+    }
+    // Deletes of the same keys, as the stream sees them.
+    size_t puts = events.size();
+    for (size_t i = 0; i < puts; ++i) {
+      etcd::WatchEvent del;
+      del.type = etcd::WatchEvent::kDelete;
+      del.kv.key = events[i].kv.key;
+      del.kv.mod_revision = events[i].kv.mod_revision + 1;
+      events.push_back(del);
+    }
+
+    auto& s = w.store();
+    fz::check(s.loadConfigs().has_value(), "loadConfigs failed");
+    fz::check(s.listMembers().has_value(), "listMembers failed");
+    fz::check(s.listEvents({}).has_value(), "listEvents failed");
+    fz::check(s.listEvents({.types = {"error", "check-state"}, .limit = 1}).has_value(),
+              "listEvents with a filter failed");
+    fz::check(s.getEventLease().has_value(), "getEventLease failed");
+    ninevolt::alerts::IncidentStore incidents(w.sharedStore());
+    std::vector<std::string> checks;
+    auto stored = w.etcd().range(s.keys().incidentPrefix(), {.prefix = true});
+    for (const auto& kv : stored->kvs) {
+      if (auto name = store::Keys::nameUnder(s.keys().incidentPrefix(), kv.key)) {
+        fz::check(incidents.load(*name).has_value(), "IncidentStore::load failed", kv.key);
+        checks.push_back(*name);
+      }
+    }
+    fz::check(incidents.loadMany(checks).has_value(), "IncidentStore::loadMany failed");
+    (void)ninevolt::cluster::loadSettings(s);
+
+    for (const char* target : {"/api/v1/monitor", "/api/v1/monitor/self-tcp", "/api/v1/alerter",
+                               "/api/v1/alerter/local-webhook", "/api/v1/state",
+                               "/api/v1/state?status=critical,orphaned&tags=self&limit=2",
+                               "/api/v1/state/summary", "/api/v1/cluster", "/api/v1/orphans",
+                               "/api/v1/event", "/api/v1/event?type=error,check-state&limit=3"}) {
+      get(target);
+    }
+
+    ninevolt::api::v1::StreamConverter converter(s.keys(), "m1");
+    std::vector<ninevolt::api::v1::StreamMessage> messages;
+    converter.convert(events, messages);
+  } catch (const std::exception& e) {
+    fz::violated("reading etcd values threw", e.what());
+  }
+  return 0;
+}
