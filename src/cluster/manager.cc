@@ -9,6 +9,7 @@
 #include "cluster/placement.h"
 #include "common/json_fields.h"
 #include "common/printable.h"
+#include "common/yaml_json.h"
 #include "state/state_machine.h"
 #include "store/untrusted.h"
 
