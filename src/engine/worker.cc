@@ -249,7 +249,7 @@ void Engine::Worker::onDone(Entry& entry, checks::CheckResult result) {
   if (!common::validUtf8(result.message)) {
     // Targets answer with any bytes (a Latin-1 plugin, a binary banner). Everything
     // downstream (state in etcd, alerts, the API) is JSON, which must be UTF-8.
-    result.message = common::printable(result.message, result.message.size());
+    result.message = common::printable(result.message, 4 * result.message.size());
   }
   RunReport report;
   report.check = entry.name;

@@ -193,9 +193,12 @@ TEST_F(TcpCheckTest, TotalTimeoutBoundsTheRead) {
 // then the peer's window closes and the write blocks.
 TEST_F(TcpCheckTest, WriteTimeoutWhenThePeerStopsReading) {
   asio::ip::tcp::acceptor listener(io_, {asio::ip::make_address("127.0.0.1"), 0});
-  std::string payload(64 << 20, 'x');
-  auto r = run(tcpSpec(listener.local_endpoint().port(),
-                       {{"send", payload}, {"write-timeout", "300ms"}, {"timeout", "5s"}}));
+  // 64 MiB, far above what config accepts for `send` (64 KiB) but what it takes to fill the
+  // kernel's buffers on loopback: set on the parsed spec.
+  auto spec = tcpSpec(listener.local_endpoint().port(),
+                      {{"send", "x"}, {"write-timeout", "300ms"}, {"timeout", "5s"}});
+  spec.send = std::string(64 << 20, 'x');
+  auto r = run(spec);
   EXPECT_EQ(r.status, Status::kCritical);
   EXPECT_THAT(r.message,
               StartsWith("timed out after 300ms while writing (write-timeout 300ms), wrote "));
