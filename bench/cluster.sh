@@ -6,6 +6,7 @@
 #   bench/cluster.sh write-rate          # steady etcd revision rate with 1,000 and 10,000 checks
 #   bench/cluster.sh one-member          # CHECKS checks on a single member (its digest alone)
 #   bench/cluster.sh placement cluster write-rate
+#   bench/cluster.sh chaos               # 3 members, 1,000 checks, DURATION s of random disturbances
 # (bench/run.sh passes these scenario names on to this script.)
 #
 # Environment (defaults in brackets):
@@ -19,6 +20,13 @@
 #   STEADY [60]                seconds over which etcd's revision rate is sampled
 #   WORKERS [1]                engine threads per member (10 members share 2 cores)
 #   KILL [member]              what the cluster scenario kills with -9: member | director
+#   DURATION [600]             chaos: seconds of disturbances
+#   SEED [from the clock]      chaos: the schedule's random seed (printed; give it to re-run one)
+#   CHAOS_CHECKS [1000] TTL [2]  chaos: monitors, member-ttl in seconds
+#   KINDS [all]                chaos: only these disturbances, e.g. KINDS=cut,etcd-stop
+#   LABEL []                   chaos: appended to the run's name (chaos-<DURATION>s-<LABEL>)
+#   CHAOS_OUT [bench/results/chaos-v1]  chaos: <label>.json and .txt, and <label>/ (console,
+#                              member and etcd logs); exit 1 if any invariant was violated
 #   REV []                     build the 9volt binary at this git revision (git archive into a
 #                              temp dir, built in $BUILD-rev) instead of the work tree: other
 #                              people's half-done edits stay out of the measurement
@@ -47,7 +55,7 @@ if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(placement cluster write-rate); fi
 # --- dependencies: etcd-server and the build tools (scripts/install-deps.sh is idempotent) -----
 needs_cluster=0
 for s in "${scenarios[@]}"; do
-  case "$s" in cluster | write-rate | one-member) needs_cluster=1 ;; esac
+  case "$s" in cluster | write-rate | one-member | chaos) needs_cluster=1 ;; esac
 done
 if [ "$needs_cluster" = 1 ] || ! command -v cmake >/dev/null 2>&1; then
   bash "$ROOT/scripts/install-deps.sh"
@@ -59,7 +67,7 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 fi
 targets=(placement_bench)
 if [ "$needs_cluster" = 1 ]; then
-  targets+=(cluster_bench)
+  targets+=(cluster_bench chaos_bench)
   [ -n "$REV" ] || targets+=(9volt)
 fi
 ninja -C "$BUILD" "${targets[@]}" >/dev/null
@@ -118,7 +126,16 @@ for s in "${scenarios[@]}"; do
         --interval "$INTERVAL" --steady "$STEADY" --workers "$WORKERS" --kill none \
         --out "$OUT" --label "one-member-$CHECKS"
       ;;
-    *) echo "cluster bench: unknown scenario '$s' (placement cluster write-rate one-member)" >&2; exit 2 ;;
+    chaos)
+      chaos_out="${CHAOS_OUT:-$ROOT/bench/results/chaos-v1}"
+      duration="${DURATION:-600}"
+      mkdir -p "$chaos_out"
+      echo "\$ chaos_bench --duration $duration --checks ${CHAOS_CHECKS:-1000} --ttl ${TTL:-2} ${SEED:+--seed $SEED} (9volt at $what; load $(cut -d' ' -f1-3 /proc/loadavg))"
+      "$BUILD/chaos_bench" --binary "$NINEVOLT" --duration "$duration" \
+        --checks "${CHAOS_CHECKS:-1000}" --ttl "${TTL:-2}" --seed "${SEED:-0}" \
+        ${KINDS:+--kinds "$KINDS"} --out "$chaos_out" --label "chaos-${duration}s${LABEL:+-$LABEL}"
+      ;;
+    *) echo "cluster bench: unknown scenario '$s' (placement cluster write-rate one-member chaos)" >&2; exit 2 ;;
   esac
 done
 echo

@@ -4,6 +4,7 @@
 #   bench/run.sh                 # every scenario: idle small medium large exec exec-over
 #   bench/run.sh idle large      # some of them
 #   DURATION=30 bench/run.sh large
+#   bench/run.sh chaos           # 3 members under random disturbances, 600 s (bench/cluster.sh)
 #
 # Environment (defaults in brackets):
 #   BUILD [build-bench]   build directory (configured and built here, Release)
@@ -44,12 +45,12 @@ BASELINE_REV="${BASELINE_REV:-}"
 scenarios=("$@")
 if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(idle small medium large exec exec-over); fi
 
-# The cluster scenarios (placement, cluster, write-rate, one-member) live in bench/cluster.sh:
+# The cluster scenarios (placement, cluster, write-rate, one-member, chaos) live in bench/cluster.sh:
 # run them there first, then the engine scenarios, if any, here.
 cluster_scenarios=() engine_scenarios=()
 for s in "${scenarios[@]}"; do
   case "$s" in
-    placement | cluster | write-rate | one-member) cluster_scenarios+=("$s") ;;
+    placement | cluster | write-rate | one-member | chaos) cluster_scenarios+=("$s") ;;
     *) engine_scenarios+=("$s") ;;
   esac
 done

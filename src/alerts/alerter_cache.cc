@@ -1,8 +1,9 @@
 #include "alerts/alerter_cache.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "common/yaml_json.h"
+#include "store/untrusted.h"
 
 namespace ninevolt::alerts {
 
@@ -14,23 +15,42 @@ AlerterCache::~AlerterCache() {
   stop();
 }
 
-void AlerterCache::set(const std::string& name, const nlohmann::json& value) {
+std::string AlerterCache::trySet(const std::string& name, const nlohmann::json& value) {
   config::Problems problems;
   auto spec = config::parseAlerter(name, value, problems);
   if (!spec) {
-    spdlog::error("alerts: alerter '{}' is invalid and will not be used: {}", name,
-                  problems.empty() ? "?" : problems.front().toString());
     erase(name);
-    return;
+    std::string all;
+    for (const auto& p : problems) {
+      all += (all.empty() ? "" : "; ") + p.toString();
+    }
+    return all.empty() ? "invalid" : all;
   }
   auto made = registry_->create(*spec);
   if (!made) {
-    spdlog::error("alerts: alerter '{}': {}", name, made.error().message);
     erase(name);
-    return;
+    return fmt::format("alerter '{}': {}", name, made.error().message);
   }
   std::lock_guard lock(mu_);
   alerters_[name] = Entry{spec->type, std::shared_ptr<const Alerter>(std::move(*made))};
+  return {};
+}
+
+void AlerterCache::set(const std::string& name, const nlohmann::json& value) {
+  if (auto why = trySet(name, value); !why.empty()) {
+    spdlog::error("alerts: alerter '{}' is invalid and will not be used: {}", name, why);
+  }
+}
+
+void AlerterCache::setStored(const store::StoredConfig& c) {
+  std::string why = c.error.empty() ? trySet(c.name, c.value) : c.error;
+  if (!c.error.empty()) {
+    erase(c.name);
+  }
+  if (!why.empty()) {
+    store_->rejections().reject(store_->keys().alerter(c.name), c.mod_revision,
+                                why + " (the alerter is not used)");
+  }
 }
 
 void AlerterCache::erase(const std::string& name) {
@@ -45,10 +65,17 @@ Result<void> AlerterCache::start() {
     return tl::unexpected(r.error());
   }
   for (const auto& kv : r->kvs) {
-    if (auto name = store::Keys::nameUnder(prefix, kv.key)) {
-      auto j = common::parseJson(kv.value);
-      set(*name, j ? *j : nlohmann::json());
+    auto name = store::nameFromKey(prefix, kv.key);
+    if (!name) {
+      store_->rejections().reject(kv, "alerter " + name.error().message);
+      continue;
     }
+    auto j = store::decodeJson(kv.value);
+    setStored({.name = *name,
+               .text = {},
+               .value = j ? *j : nlohmann::json(),
+               .error = j ? std::string() : j.error().message,
+               .mod_revision = kv.mod_revision});
   }
   watch_ = store_->watchConfigs(store::ConfigKind::kAlerter, r->revision + 1,
                                 [this](const store::ConfigWatchUpdate& u) {
@@ -58,14 +85,14 @@ Result<void> AlerterCache::start() {
                                       alerters_.clear();
                                     }
                                     for (const auto& [name, c] : u.snapshot) {
-                                      set(name, c.value);
+                                      setStored(c);
                                     }
                                   }
                                   for (const auto& e : u.events) {
                                     if (e.type == store::ConfigEvent::kDelete) {
                                       erase(e.config.name);
                                     } else {
-                                      set(e.config.name, e.config.value);
+                                      setStored(e.config);
                                     }
                                   }
                                 });

@@ -12,7 +12,8 @@
 namespace ninevolt::alerts {
 
 // The configured alerters, kept from an etcd watch (never read per alert). An alerter
-// whose spec is invalid is left out (logged once per revision). Thread-safe.
+// whose key or spec is invalid is left out and reported once per revision (the store's
+// rejections: the event log's config-rejected). Thread-safe.
 class AlerterCache {
  public:
   struct Entry {
@@ -37,6 +38,11 @@ class AlerterCache {
   void erase(const std::string& name);
 
  private:
+  // From etcd: like set(), and a bad one is reported through the store's rejections.
+  void setStored(const store::StoredConfig& c);
+  // Why the alerter cannot be used ("" when it was set).
+  std::string trySet(const std::string& name, const nlohmann::json& value);
+
   std::shared_ptr<store::Store> store_;
   std::shared_ptr<const AlerterRegistry> registry_;
   mutable std::mutex mu_;

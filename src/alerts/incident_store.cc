@@ -4,22 +4,19 @@
 
 #include <spdlog/spdlog.h>
 
-#include "common/yaml_json.h"
+#include "common/printable.h"
+#include "store/untrusted.h"
 
 namespace ninevolt::alerts {
 
 StoredIncident IncidentStore::decode(const std::string& check, const etcd::KeyValue& kv) const {
   StoredIncident out;
   out.mod_revision = kv.mod_revision;
-  auto j = common::parseJson(kv.value);
-  if (!j) {
-    spdlog::error("alerts: incident of '{}' is not JSON; treating it as absent", check);
-    return out;
-  }
-  auto inc = Incident::fromJson(*j);
+  auto j = store::decodeJson(kv.value);
+  auto inc = j ? Incident::fromJson(*j) : Result<Incident>(tl::unexpected(j.error()));
   if (!inc) {
-    spdlog::error("alerts: incident of '{}': {}; treating it as absent", check,
-                  inc.error().message);
+    store_->rejections().reject(kv, "incident: " + inc.error().message + " (treated as absent)",
+                                check);
     return out;
   }
   out.incident = std::move(*inc);
@@ -75,8 +72,9 @@ Result<int64_t> IncidentStore::save(const std::string& check,
   std::vector<etcd::Compare> guard{
       expected == 0 ? etcd::Compare::createRevision(key, etcd::Compare::kEqual, 0)
                     : etcd::Compare::modRevision(key, etcd::Compare::kEqual, expected)};
-  std::vector<etcd::TxnOp> ops{incident ? etcd::TxnOp::put(key, incident->toJson().dump())
-                                        : etcd::TxnOp::del(key)};
+  std::vector<etcd::TxnOp> ops{incident
+                                   ? etcd::TxnOp::put(key, common::dumpJson(incident->toJson()))
+                                   : etcd::TxnOp::del(key)};
   auto r = store_->client().txn(guard, ops);
   if (!r) {
     return tl::unexpected(r.error());

@@ -18,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/stream_sink.h"
+#include "common/printable.h"
 
 namespace ninevolt::api {
 namespace asio = boost::asio;
@@ -27,8 +28,8 @@ namespace ssl = asio::ssl;
 
 namespace {
 
-constexpr auto kReadTimeout = std::chrono::seconds(30);
-constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+using limits::kHandshakeTimeout;
+using limits::kReadTimeout;
 // A closing connection reads and drops what the client still sends for at most this long.
 constexpr auto kLingerTimeout = std::chrono::seconds(2);
 // A streaming response's write that makes no progress this long ends the stream (a client
@@ -56,6 +57,7 @@ Request toRequest(const http::request<http::string_body>& req) {
 // a connection sees).
 void limitParser(http::request_parser<http::string_body>& parser, size_t max_body_bytes) {
   parser.body_limit(max_body_bytes);
+  parser.header_limit(static_cast<std::uint32_t>(limits::kMaxHeaderBytes));  // the default
 }
 
 // The open streaming responses, so that stop() can end them. Loop thread only.
@@ -77,10 +79,28 @@ struct StreamRegistry {
   }
 };
 
+// A header value as sent: control characters (CR and LF above all: they would end the header
+// and start another) percent-encoded. A value may carry a name from etcd (X-Next-After).
+std::string headerValue(const std::string& value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7F) {
+      out += fmt::format("%{:02X}", u);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 // What every session shares: the router, the pool for blocking handlers, the open streams.
 struct Shared {
   Router router;
   std::shared_ptr<asio::thread_pool> pool;
+  size_t max_header_bytes = 0;
+  size_t max_target_bytes = 0;
   size_t max_body_bytes = 0;
   std::shared_ptr<StreamRegistry> streams = std::make_shared<StreamRegistry>();
 };
@@ -97,9 +117,10 @@ Response runHandler(const Handler& handler, const Request& request) {
   try {
     return handler(request);
   } catch (const std::exception& e) {
-    spdlog::error("api: {} {}: handler failed: {}", request.method, request.path, e.what());
+    spdlog::error("api: {} {}: handler failed: {}", request.method, common::printable(request.path),
+                  e.what());
   } catch (...) {
-    spdlog::error("api: {} {}: handler failed", request.method, request.path);
+    spdlog::error("api: {} {}: handler failed", request.method, common::printable(request.path));
   }
   return Response::error(500, "internal error");
 }
@@ -134,6 +155,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>>, public Str
   void read() {
     parser_.emplace();
     limitParser(*parser_, shared_->max_body_bytes);
+    parser_->header_limit(static_cast<std::uint32_t>(shared_->max_header_bytes));
     lowest(stream_).expires_after(kReadTimeout);
     http::async_read(
         stream_, buffer_, *parser_,
@@ -142,12 +164,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>>, public Str
 
   void onRead(beast::error_code ec) {
     if (ec) {
-      if (ec == http::error::body_limit) {
-        respond(Response::error(413, fmt::format("request body over the limit of {} bytes",
-                                                 shared_->max_body_bytes)),
-                false);
+      // A request the server refuses before any handler sees it: answered, then closed (a
+      // lingering close, so the client reads the answer). Closed or timed out: dropped.
+      if (auto refused = refusal(ec)) {
+        respond(std::move(*refused), false);
       }
-      return;  // closed, timed out or malformed: drop the connection
+      return;
+    }
+    if (parser_->get().target().size() > shared_->max_target_bytes) {
+      respond(targetTooLong(parser_->get().target().size()), false);
+      return;
     }
     auto req = parser_->release();
     bool keep_alive = req.keep_alive();
@@ -172,6 +198,45 @@ class Session : public std::enable_shared_from_this<Session<Stream>>, public Str
         self->respond(std::move(res), keep_alive);
       });
     });
+  }
+
+  Response targetTooLong(size_t size) const {
+    return Response::error(414, fmt::format("request target (URL) over the limit of {} bytes{}",
+                                            shared_->max_target_bytes,
+                                            size > 0 ? fmt::format(" ({} bytes)", size) : ""));
+  }
+
+  // The answer to a request that could not be read, or nullopt to just drop the connection
+  // (the client closed it, or went quiet until the read deadline).
+  std::optional<Response> refusal(beast::error_code ec) const {
+    if (ec == http::error::body_limit) {
+      return Response::error(
+          413, fmt::format("request body over the limit of {} bytes", shared_->max_body_bytes));
+    }
+    if (ec == http::error::buffer_overflow) {
+      return Response::error(413, fmt::format("a chunk line or trailer of the request body over "
+                                              "the limit of {} bytes",
+                                              limits::kMaxBufferedBytes));
+    }
+    if (ec == http::error::header_limit) {
+      // The limit counts the request line too: when that line never ended within it (the
+      // parser has no target yet), or holds a target over its own limit, the URL is what is
+      // too long.
+      const auto target = parser_->get().target();
+      if (target.empty() || target.size() > shared_->max_target_bytes) {
+        return targetTooLong(target.size());
+      }
+      return Response::error(431, fmt::format("request header over the limit of {} bytes "
+                                              "(request line and header fields together)",
+                                              shared_->max_header_bytes));
+    }
+    if (ec.category() == beast::error_code(http::error::end_of_stream).category()
+        && ec != http::error::end_of_stream && ec != http::error::partial_message
+        && ec != http::error::need_more && ec != http::error::need_buffer) {
+      // Malformed: bad method, target, version, field, chunk, Content-Length, ...
+      return Response::error(400, fmt::format("malformed HTTP request: {}", ec.message()));
+    }
+    return std::nullopt;
   }
 
   // --- StreamSink (loop thread) ---
@@ -216,7 +281,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>>, public Str
     msg->set(http::field::server, "9volt");
     msg->set(http::field::content_type, r.content_type);
     for (const auto& [name, value] : r.headers) {
-      msg->set(name, value);
+      msg->set(name, headerValue(value));
     }
     msg->keep_alive(keep_alive);
     msg->body() = std::move(r.body);
@@ -270,7 +335,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>>, public Str
     head->set(http::field::server, "9volt");
     head->set(http::field::content_type, r.content_type);
     for (const auto& [name, value] : r.headers) {
-      head->set(name, value);
+      head->set(name, headerValue(value));
     }
     head->keep_alive(false);
     // HTTP/1.0 (e.g. nginx's default proxy_http_version) has no chunked encoding: the body
@@ -401,7 +466,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>>, public Str
   }
 
   Stream stream_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_{limits::kMaxBufferedBytes};
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<const Shared> shared_;
 
@@ -515,6 +580,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io, Opti
   auto shared = std::make_shared<Shared>();
   shared->router = std::move(router);
   shared->pool = std::make_shared<asio::thread_pool>(std::max<size_t>(1, options.worker_threads));
+  shared->max_header_bytes = options.max_header_bytes;
+  shared->max_target_bytes = options.max_target_bytes;
   shared->max_body_bytes = options.max_body_bytes;
   auto impl = std::make_shared<Impl>(io, std::move(shared));
   if (!options.tls_cert.empty()) {

@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "api/limits.h"
 #include "api/request.h"
 #include "api/router.h"
 #include "common/result.h"
@@ -19,7 +20,8 @@ namespace ninevolt::api {
 // read and written on the thread that runs that context; handlers of routes marked
 // `blocking` (those that call etcd) run on a small worker pool of the server's own, so a
 // slow etcd never stalls the loop (membership, /status/check). Every connection has a read
-// deadline (a slow or idle client cannot hold it open) and a body cap (413 beyond it).
+// deadline (a slow or idle client cannot hold it open) and caps on header, URL and body
+// (431, 414, 413 beyond them; limits.h); a request it cannot parse gets 400.
 // A route may answer with a stream instead (Response::stream, e.g. Server-Sent Events): the
 // connection then belongs to that stream, without read deadline, until either side ends it
 // or the server stops.
@@ -31,7 +33,10 @@ class HttpServer {
     std::string tls_cert;
     std::string tls_key;
     size_t worker_threads = 2;  // for blocking handlers
-    size_t max_body_bytes = size_t{1} << 20;
+    // Over a limit: 431, 414 or 413 with a JSON error, then the connection closes (limits.h).
+    size_t max_header_bytes = limits::kMaxHeaderBytes;
+    size_t max_target_bytes = limits::kMaxTargetBytes;
+    size_t max_body_bytes = limits::kMaxBodyBytes;
   };
 
   static Result<std::unique_ptr<HttpServer>> start(boost::asio::io_context& io, Options options,

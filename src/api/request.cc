@@ -5,7 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/printable.h"
 #include "common/strings.h"
+#include "common/utf8.h"
+#include "common/yaml_json.h"
 
 namespace ninevolt::api {
 
@@ -35,8 +38,19 @@ Response Response::text(int status, const std::string& body) {
   return Response{status, "text/plain; charset=utf-8", body, {}};
 }
 
+namespace {
+
+// Messages often quote what the client sent (a name, a parameter, the JSON parser's "last
+// read"): one that is not UTF-8 is shown with its bad bytes (and control characters) as \xNN
+// rather than as U+FFFD, so the client sees what was wrong. Never cut.
+std::string shown(const std::string& text) {
+  return common::validUtf8(text) ? text : common::printable(text, std::string::npos);
+}
+
+}  // namespace
+
 Response Response::error(int status, const std::string& message) {
-  return json(status, nlohmann::json{{"status", "error"}, {"message", message}}.dump());
+  return json(status, common::dumpJson({{"status", "error"}, {"message", shown(message)}}));
 }
 
 Response Response::problems(int status, const config::Problems& problems) {
@@ -47,26 +61,25 @@ Response Response::problems(int status, const config::Problems& problems) {
       message += "; ";
     }
     message += p.toString();
-    list.push_back({{"object", p.object}, {"field", p.field}, {"message", p.message}});
+    list.push_back(
+        {{"object", shown(p.object)}, {"field", shown(p.field)}, {"message", shown(p.message)}});
   }
-  nlohmann::json body{{"status", "error"}, {"message", message}, {"problems", list}};
-  return json(status, body.dump());
+  nlohmann::json body{{"status", "error"}, {"message", shown(message)}, {"problems", list}};
+  return json(status, common::dumpJson(body));
 }
 
 std::string percentDecode(std::string_view s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());
+  auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
   for (size_t i = 0; i < s.size(); ++i) {
-    // Two hex digits exactly (from_chars alone would also take a sign: "%-1").
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) != 0
-        && std::isxdigit(static_cast<unsigned char>(s[i + 2])) != 0) {
-      int v = 0;
-      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
-      if (ec == std::errc() && p == s.data() + i + 3) {
-        out += static_cast<char>(v);
-        i += 2;
-        continue;
-      }
+    // Two hex digits exactly (from_chars alone would take "%-1" as -1).
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) && hex(s[i + 2])) {
+      unsigned v = 0;
+      std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+      out += static_cast<char>(v);
+      i += 2;
+      continue;
     }
     out += (plus_is_space && s[i] == '+') ? ' ' : s[i];
   }

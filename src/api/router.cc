@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/strings.h"
+#include "common/utf8.h"
 
 namespace ninevolt::api {
 
@@ -114,7 +115,8 @@ Router::Resolved Router::resolve(Request& request) const {
   }
   Resolved out;
   if (!any) {
-    out.answer = Response::error(404, fmt::format("no route for {}", request.path));
+    out.answer =
+        Response::error(404, fmt::format("no route for {}", common::printable(request.path)));
     return out;
   }
   if (best == nullptr) {
@@ -123,7 +125,8 @@ Router::Resolved Router::resolve(Request& request) const {
       allow += allow.empty() ? m : ", " + m;
     }
     auto r = Response::error(405, fmt::format("method {} not allowed on {} (allowed: {})",
-                                              request.method, request.path, allow));
+                                              common::printable(request.method),
+                                              common::printable(request.path), allow));
     r.headers.emplace_back("Allow", allow);
     out.answer = std::move(r);
     return out;
@@ -139,10 +142,24 @@ Router::Resolved Router::resolve(Request& request) const {
     const std::string* type = request.header("content-type");
     if (type == nullptr || !isJsonContentType(*type)) {
       out.answer = Response::error(
-          415, fmt::format("the body must be JSON (Content-Type: application/json), got {}",
-                           type == nullptr ? "no Content-Type" : "'" + *type + "'"));
+          415,
+          fmt::format("the body must be JSON (Content-Type: application/json), got {}",
+                      type == nullptr ? "no Content-Type" : "'" + common::printable(*type) + "'"));
       return out;
     }
+  }
+  // Every query parameter is text: one that is not UTF-8 can match nothing and would only be
+  // quoted back mangled, so it is refused here for every route, naming the parameter.
+  config::Problems problems;
+  for (const auto& [key, value] : request.query) {
+    if (!common::validUtf8(key) || !common::validUtf8(value)) {
+      problems.push_back({"", "query", common::printable(key),
+                          fmt::format("'{}' is not valid UTF-8", common::printable(value))});
+    }
+  }
+  if (!problems.empty()) {
+    out.answer = Response::problems(400, problems);
+    return out;
   }
   out.handler = &best->handler;
   out.blocking = best->blocking;

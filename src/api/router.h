@@ -34,7 +34,8 @@ struct RouteOptions {
 // Answers of its own, each {"status":"error","message":...}:
 //   404 no pattern matches the path; 405 the path matches but not the method (with an
 //   Allow header); 401/403 from the authorizer; 415 a write (POST/PUT/PATCH) with a body
-//   whose Content-Type is not application/json. (413 is the HTTP server's: body cap.)
+//   whose Content-Type is not application/json; 400 a query parameter that is not UTF-8
+//   (object "query", field = the parameter). (413, 414, 431 are the HTTP server's: limits.h.)
 class Router {
  public:
   void add(const std::string& method, const std::string& pattern, Handler handler,

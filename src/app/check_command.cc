@@ -10,6 +10,7 @@
 #include "cfgsync/loader.h"
 #include "common/clock.h"
 #include "common/duration.h"
+#include "common/printable.h"
 #include "common/strings.h"
 #include "engine/engine.h"
 
@@ -97,7 +98,7 @@ int runCheck(const CheckOptions& options) {
     }
   }
   if (options.json) {
-    std::cout << out.dump(2) << "\n";
+    std::cout << common::dumpJson(out, 2) << "\n";  // a target's bytes need not be UTF-8
   }
   return worst;
 }

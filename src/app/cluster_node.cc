@@ -34,6 +34,11 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
                                         .retention = options_.event_retention,
                                         .rotation = eventLeaseRotation(options_.event_retention),
                                         .max_events = options_.event_max_count});
+  // Whatever a reader of etcd skips (a bad key or value under any prefix: store/untrusted.h)
+  // becomes one config-rejected event per key and revision.
+  store_->rejections().setHandler([log = events_.get()](const store::Rejection& r) {
+    log->record(store::kEventError, store::event_kind::kConfigRejected, r.message, r.check);
+  });
   publisher_ = std::make_unique<cluster::StatePublisher>(
       io_, store_,
       cluster::StatePublisher::Options{.member_id = id,
@@ -72,6 +77,7 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
   director_ = std::make_unique<cluster::Director>(
       io_, store_,
       cluster::Director::Options{.member_id = id,
+                                 .takeover_after = options_.member_ttl,
                                  .on_change = [log](bool director) { log->setTrimming(director); },
                                  .on_event = [log](store::Event e) { log->record(std::move(e)); }});
   manager_ = std::make_unique<cluster::Manager>(
@@ -195,6 +201,9 @@ void ClusterNode::onLeaseLost() {
   boost::asio::post(io_, [this] {
     if (!stopped_) {
       manager_->stopAll();
+      // Posted before the next onRegistered(): the director campaigns with the new lease
+      // only, never with this dead one.
+      director_->leaseLost();
     }
   });
 }
@@ -215,11 +224,13 @@ void ClusterNode::applySettings(const cluster::ClusterSettings& settings) {
   }
   events_->setLimits(settings.event_retention, eventLeaseRotation(settings.event_retention),
                      settings.event_max_count);
-  boost::asio::post(io_, [this, interval = settings.state_dump_interval] {
-    if (!stopped_) {
-      publisher_->setDigestInterval(interval);
-    }
-  });
+  boost::asio::post(io_,
+                    [this, interval = settings.state_dump_interval, ttl = settings.member_ttl] {
+                      if (!stopped_) {
+                        publisher_->setDigestInterval(interval);
+                        director_->setTakeoverAfter(ttl);
+                      }
+                    });
 }
 
 void ClusterNode::renderMetrics(std::string& out) const {
@@ -290,6 +301,7 @@ void ClusterNode::stop() {
   if (!events_->flush(kEventFlushLimit)) {
     spdlog::warn("event log: not everything written within {}s", kEventFlushLimit.count());
   }
+  store_->rejections().setHandler({});  // before the log goes (the API may still read)
   events_.reset();
   work_.reset();
   io_.stop();

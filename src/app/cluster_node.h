@@ -34,6 +34,9 @@ class ClusterNode {
     // Event log (cluster config `event-retention`, `event-max-count`).
     std::chrono::seconds event_retention{std::chrono::hours(24)};
     size_t event_max_count = 10000;
+    // Cluster config `member-ttl`: also how long a director key that is no director's
+    // (garbage, or on no lease) blocks the election before it is deleted.
+    std::chrono::seconds member_ttl{5};
     // Per-member last-run digest period (cluster config `state-dump-interval`).
     std::chrono::milliseconds state_dump_interval{std::chrono::seconds(10)};
     // Alerts: links in messages point here (--external-url); "" = no links.
@@ -49,12 +52,13 @@ class ClusterNode {
   void onRegistered(int64_t lease_id);
   // Lease lost: stop every check at once; someone else owns them now. (Their alerts in
   // flight finish; what is queued stays unsettled in the incidents for the next owner.)
+  // The director steps down and campaigns again with the next lease.
   void onLeaseLost();
   // The member record moved to a new lease (member-ttl changed): the director key and the
   // digest follow; the checks keep running.
   void onLeaseMoved(int64_t lease_id);
-  // The cluster config changed: state-dump-interval and the event log's limits apply now
-  // (member-ttl is the Membership's).
+  // The cluster config changed: state-dump-interval, the event log's limits and the
+  // director key takeover time (member-ttl) apply now (the lease TTL is the Membership's).
   void applySettings(const cluster::ClusterSettings& settings);
   // Hands over directorship, stops the checks and the cluster loop. Blocks until done.
   void stop();

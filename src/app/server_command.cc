@@ -23,8 +23,10 @@
 #include "cluster/settings.h"
 #include "common/clock.h"
 #include "common/ids.h"
+#include "common/printable.h"
 #include "common/strings.h"
 #include "common/version.h"
+#include "common/yaml_json.h"
 #include "etcd/embedded_etcd.h"
 #include "etcd/metrics.h"
 #include "metrics/text.h"
@@ -87,7 +89,7 @@ api::Router makeRouter(const std::string& member_id, const Health& health, const
       "/version",
       [](const api::Request&) {
         return api::Response::json(
-            200, nlohmann::json{{"status", "version"}, {"message", versionText()}}.dump());
+            200, common::dumpJson({{"status", "version"}, {"message", versionText()}}));
       },
       open);
   api::TokenAuth auth(options.access_tokens, options.read_tokens);
@@ -125,7 +127,7 @@ api::Router makeRouter(const std::string& member_id, const Health& health, const
         std::string problem = health.ok ? node.etcdProblem() : health.message;
         nlohmann::json body{{"status", problem.empty() ? "ok" : problem},
                             {"message", "MemberID " + member_id}};
-        return api::Response::json(problem.empty() ? 200 : 500, body.dump());
+        return api::Response::json(problem.empty() ? 200 : 500, common::dumpJson(body));
       },
       open);
   return router;
@@ -231,6 +233,7 @@ int runServer(const ServerOptions& options) {
   node_options.event_retention = settings->settings.event_retention;
   node_options.event_max_count = settings->settings.event_max_count;
   node_options.state_dump_interval = settings->settings.state_dump_interval;
+  node_options.member_ttl = ttl;
   ClusterNode node(store, node_options);
   cluster::Membership* membership_ptr = nullptr;
   cluster::Membership membership(

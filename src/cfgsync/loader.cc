@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "common/strings.h"
 #include "common/yaml_json.h"
 
 namespace ninevolt::cfgsync {
@@ -86,6 +87,15 @@ LoadedSet loadDirs(const std::vector<std::string>& paths, const LoadOptions& opt
 
   for (const auto& path : files) {
     const std::string file = path.string();
+    std::error_code size_error;
+    auto size = fs::file_size(path, size_error);
+    if (!size_error && size > kMaxFileBytes) {
+      set.problems.push_back({file, "", "",
+                              fmt::format("file is {} bytes; at most {} per file (split it; "
+                                          "docs/configs.md, Limits)",
+                                          size, kMaxFileBytes)});
+      continue;
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
       set.problems.push_back({file, "", "", "cannot open file"});
@@ -121,6 +131,13 @@ LoadedSet loadDirs(const std::vector<std::string>& paths, const LoadOptions& opt
                });
   }
 
+  if (set.monitors.size() + set.alerters.size() > kMaxObjects) {
+    set.problems.push_back(
+        {common::join(paths, ", "), "", "",
+         fmt::format("{} monitors and {} alerters; at most {} objects in one run "
+                     "(docs/configs.md, Limits)",
+                     set.monitors.size(), set.alerters.size(), kMaxObjects)});
+  }
   if (!options.check_alerter_references) {
     return set;
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -31,6 +32,10 @@ struct LoadedSet {
 // `alerter:` map; a file with neither is skipped with a note. Every object is validated
 // (config::parseMonitor/parseAlerter), a name defined in two files is a problem naming both
 // files, and every alerter a monitor names must be in the set (the set is whole).
+// Limits (docs/configs.md, "Limits"): checked before anything is parsed or written.
+inline constexpr uintmax_t kMaxFileBytes = 16 << 20;
+inline constexpr size_t kMaxObjects = 250'000;
+
 struct LoadOptions {
   // Off for `9volt check`, which runs monitors locally and sends no alerts.
   bool check_alerter_references = true;

@@ -8,13 +8,14 @@
 #include <spdlog/spdlog.h>
 
 #include "common/clock.h"
+#include "config/spec.h"
+#include "common/printable.h"
 #include "common/yaml_json.h"
+#include "etcd/limits.h"
+#include "store/untrusted.h"
 
 namespace ninevolt::cluster {
 namespace {
-
-constexpr size_t kOpsPerTxn = 120;  // etcd allows 128; leave room
-constexpr auto kRetry = std::chrono::seconds(1);
 
 CheckView checkView(const std::string& name, const nlohmann::json& v) {
   CheckView c{name, "", false};
@@ -22,185 +23,67 @@ CheckView checkView(const std::string& name, const nlohmann::json& v) {
     if (v.contains("member-tag") && v["member-tag"].is_string()) {
       c.member_tag = v["member-tag"].get<std::string>();
     }
-    if (v.contains("disable") && v["disable"].is_boolean()) {
-      c.disabled = v["disable"].get<bool>();
-    }
+    c.disabled = config::monitorDisabled(v);  // disable: true, or the original's enabled: false
   }
   return c;
 }
 
-std::optional<MemberView> memberView(const std::string& text) {
-  auto j = common::parseJson(text);
-  if (!j) {
-    return std::nullopt;
-  }
-  auto m = store::MemberInfo::fromJson(*j);
+// A member record, or nullopt when it is not one (reported once per key and revision): a
+// record that does not decode is no member, so no check is placed on it.
+std::optional<MemberView> memberView(store::Store& store, const etcd::KeyValue& kv) {
+  auto m = store::decodeMember(store.keys().membersPrefix(), kv);
   if (!m) {
+    store.rejections().reject(kv, "member record: " + m.error().message);
     return std::nullopt;
   }
   return MemberView{m->id, m->tags};
+}
+
+// One stored assignment shard ("<member>/<shard>" under the assignments prefix) as the
+// director reads it to diff against: anything it did not write itself (a member id or shard
+// name it would not use, a value that is not a list of check names) is reported; it stays in
+// the diff, so the next placement deletes or rewrites it.
+void checkShard(store::Store& store, const etcd::KeyValue& kv, const std::string& member,
+                const std::string& shard) {
+  std::string why;
+  if (auto problem = store::nameProblem(member); !problem.empty()) {
+    why = "member id: " + problem;
+  } else if (shard.size() != 2 || shard.find_first_not_of("0123456789abcdef") != std::string::npos
+             || std::stoul(shard, nullptr, 16) >= kShards) {
+    why = "not an assignment shard name (00..3f)";
+  } else if (auto j = store::decodeJson(kv.value); !j) {
+    why = j.error().message;
+  } else if (!j->is_array()) {
+    why = "expected a list of check names";
+  } else {
+    for (const auto& n : *j) {
+      if (!n.is_string() || !store::nameProblem(n.get<std::string>()).empty()) {
+        why = "expected a list of check names";
+        break;
+      }
+    }
+  }
+  if (!why.empty()) {
+    store.rejections().reject(kv, "assignment shard: " + why + " (the director replaces it)");
+  }
 }
 
 }  // namespace
 
 Director::Director(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
                    Options options)
-    : io_(io), store_(std::move(store)), options_(std::move(options)), debounce_timer_(io) {}
+    : io_(io),
+      store_(std::move(store)),
+      options_(std::move(options)),
+      debounce_timer_(io),
+      campaign_timer_(io),
+      takeover_timer_(io) {}
 
 Director::~Director() {
   director_watch_.reset();
   members_watch_.reset();
   monitors_watch_.reset();
-}
-
-void Director::start(int64_t lease_id) {
-  const bool moved = lease_id != lease_id_;
-  lease_id_ = lease_id;
-  stopped_ = false;
-  if (is_director_ && moved) {
-    // The member moved to a new lease (a new member-ttl): take the director key along with a
-    // fenced put of the same value, so it does not expire with the old lease. The key keeps
-    // its create_revision, so the fence still holds and nobody else notices. If the old
-    // lease is gone already, the fence fails and this member steps down and campaigns.
-    auto ok = writeFenced({etcd::TxnOp::put(store_->keys().director(), my_value_, lease_id_)});
-    if (ok && *ok) {
-      spdlog::info("director: director key moved to lease {:x}", lease_id_);
-      return;
-    }
-  }
-  if (is_director_) {
-    stepDown("lease changed");
-  }
-  campaign();
-}
-
-void Director::campaign() {
-  if (stopped_) {
-    return;
-  }
-  const std::string key = store_->keys().director();
-  my_value_ = nlohmann::json{{"id", options_.member_id}, {"since", common::nowRfc3339()}}.dump();
-  auto res =
-      store_->client().txn({etcd::Compare::createRevision(key, etcd::Compare::kEqual, 0)},
-                           {etcd::TxnOp::put(key, my_value_, lease_id_)}, {etcd::TxnOp::get(key)});
-  if (!res) {
-    spdlog::warn("director: campaign failed: {} (retrying)", res.error().message);
-    debounce_timer_.expires_after(kRetry);
-    debounce_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
-      if (!ec) {
-        campaign();
-      }
-    }));
-    return;
-  }
-  if (!director_watch_) {
-    etcd::Watcher::Options wo;
-    wo.key = key;
-    wo.prefix = false;
-    wo.start_revision = res->revision + 1;
-    wo.on_update = [this](const etcd::WatchUpdate& u) {
-      lifetime_.post(io_, [this, u] { onDirectorKey(u); });
-    };
-    director_watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(wo));
-  }
-  if (res->succeeded) {
-    becomeDirector(res->revision);
-    return;
-  }
-  if (!res->responses.empty() && !res->responses[0].kvs.empty()) {
-    spdlog::info("director: {} is the director", res->responses[0].kvs[0].value);
-    noteDirector(res->responses[0].kvs[0].value);
-  }
-}
-
-void Director::onDirectorKey(const etcd::WatchUpdate& update) {
-  if (stopped_) {
-    return;
-  }
-  bool gone = false;
-  bool taken_by_other = false;
-  switch (update.kind) {
-    case etcd::WatchUpdate::kEvents:
-      for (const auto& ev : update.events) {
-        if (ev.type == etcd::WatchEvent::kDelete) {
-          gone = true;
-          taken_by_other = false;
-        } else {
-          gone = false;
-          taken_by_other = ev.kv.value != my_value_;
-          noteDirector(ev.kv.value);
-        }
-      }
-      break;
-    case etcd::WatchUpdate::kResync:
-      gone = update.snapshot.empty();
-      taken_by_other = !gone && update.snapshot[0].value != my_value_;
-      if (!gone) {
-        noteDirector(update.snapshot[0].value);
-      }
-      break;
-    default:
-      return;  // disconnect/reconnect: the watch resumes without gaps
-  }
-  if (is_director_ && (gone || taken_by_other)) {
-    stepDown(gone ? "director key vanished (lease lost)" : "another member took over");
-  }
-  if (gone) {
-    campaign();
-  }
-}
-
-void Director::becomeDirector(int64_t create_revision) {
-  create_revision_ = create_revision;
-  is_director_ = true;
-  spdlog::info("director: member {} is now the director", options_.member_id);
-  orphans_.clear();
-  publishGauges();
-  std::string previous = std::exchange(last_director_, options_.member_id);
-  emit(store::kEventInfo, store::event_kind::kDirectorChanged,
-       previous.empty() || previous == options_.member_id
-           ? fmt::format("member {} is now the director", options_.member_id)
-           : fmt::format("member {} is now the director, after {}", options_.member_id, previous),
-       {}, options_.member_id);
-  if (options_.on_change) {
-    options_.on_change(true);
-  }
-  if (!loadAll()) {
-    scheduleRecompute();
-    return;
-  }
-  reportPreviousDirectorGone(previous);
-  recompute();
-}
-
-void Director::stepDown(const std::string& why) {
-  if (!is_director_) {
-    return;
-  }
-  is_director_ = false;
-  members_watch_.reset();
-  monitors_watch_.reset();
-  members_.clear();
-  checks_.clear();
-  stored_.clear();
-  deleted_.clear();
-  orphans_.clear();
-  publishGauges();
-  spdlog::info("director: member {} is no longer the director: {}", options_.member_id, why);
-  if (options_.on_change) {
-    options_.on_change(false);
-  }
-}
-
-void Director::stop() {
-  stopped_ = true;
-  debounce_timer_.cancel();
-  if (is_director_) {
-    // Hand over at once instead of leaving the others to wait for the lease.
-    (void)writeFenced({etcd::TxnOp::del(store_->keys().director())});
-    stepDown("stopping");
-  }
-  director_watch_.reset();
+  assignments_watch_.reset();
 }
 
 bool Director::loadAll() {
@@ -217,23 +100,23 @@ bool Director::loadAll() {
   checks_.clear();
   stored_.clear();
   for (const auto& kv : res->responses[0].kvs) {
-    if (auto m = memberView(kv.value)) {
+    if (auto m = memberView(*store_, kv)) {
       members_[m->id] = *m;
     }
   }
   for (const auto& kv : res->responses[1].kvs) {
-    if (auto name = store::Keys::nameUnder(keys.monitorPrefix(), kv.key)) {
-      auto j = common::parseJson(kv.value);
-      checks_[*name] = checkView(*name, j ? *j : nlohmann::json());
+    // A key whose name is not a valid monitor name is never placed (its value is judged by
+    // the owner's manager, which reports a bad one and keeps the last good spec running).
+    auto name = store::nameFromKey(keys.monitorPrefix(), kv.key);
+    if (!name) {
+      store_->rejections().reject(kv, "monitor " + name.error().message);
+      continue;
     }
+    auto j = store::decodeJson(kv.value);
+    checks_[*name] = checkView(*name, j ? *j : nlohmann::json());
   }
-  const std::string ap = keys.allAssignmentsPrefix();
   for (const auto& kv : res->responses[2].kvs) {
-    std::string rest = kv.key.substr(ap.size());  // "<member>/<shard>"
-    auto slash = rest.find('/');
-    if (slash != std::string::npos) {
-      stored_[rest.substr(0, slash)][rest.substr(slash + 1)] = kv.value;
-    }
+    noteStoredShard(kv);
   }
 
   publishGauges();
@@ -243,6 +126,7 @@ bool Director::loadAll() {
   if (!findStaleState(res->revision)) {
     return false;
   }
+  reportBadIncidentKeys(res->revision);
 
   // Follow changes from exactly the revision read.
   auto post = [this](std::function<void()> fn) { lifetime_.post(io_, std::move(fn)); };
@@ -261,7 +145,7 @@ bool Director::loadAll() {
       if (u.kind == etcd::WatchUpdate::kResync) {
         members_.clear();
         for (const auto& kv : u.snapshot) {
-          if (auto m = memberView(kv.value)) {
+          if (auto m = memberView(*store_, kv)) {
             members_[m->id] = *m;
           }
         }
@@ -273,8 +157,10 @@ bool Director::loadAll() {
         }
         if (ev.type == etcd::WatchEvent::kDelete) {
           members_.erase(*id);
-        } else if (auto m = memberView(ev.kv.value)) {
+        } else if (auto m = memberView(*store_, ev.kv)) {
           members_[*id] = *m;
+        } else {
+          members_.erase(*id);  // a member record replaced by garbage is no member any more
         }
       }
       reportMembers(before);
@@ -283,10 +169,77 @@ bool Director::loadAll() {
     });
   };
   members_watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(mw));
+  etcd::Watcher::Options aw;
+  aw.key = keys.allAssignmentsPrefix();
+  aw.start_revision = res->revision + 1;
+  aw.on_update = [this, post](const etcd::WatchUpdate& u) {
+    post([this, u] { onAssignments(u); });
+  };
+  assignments_watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(aw));
   monitors_watch_ = store_->watchConfigs(
       store::ConfigKind::kMonitor, res->revision + 1,
       [post, this](const store::ConfigWatchUpdate& u) { post([this, u] { onMonitors(u); }); });
   return true;
+}
+
+bool Director::noteStoredShard(const etcd::KeyValue& kv) {
+  const std::string ap = store_->keys().allAssignmentsPrefix();
+  std::string rest = kv.key.substr(ap.size());  // "<member>/<shard>"
+  auto slash = rest.find('/');
+  if (slash == std::string::npos) {
+    store_->rejections().reject(kv, "not an assignment shard (<member>/<shard>)");
+    return false;
+  }
+  std::string member = rest.substr(0, slash);
+  std::string shard = rest.substr(slash + 1);
+  checkShard(*store_, kv, member, shard);
+  stored_[member][shard] = kv.value;
+  return true;
+}
+
+void Director::onAssignments(const etcd::WatchUpdate& u) {
+  if (!is_director_) {
+    return;
+  }
+  const std::string ap = store_->keys().allAssignmentsPrefix();
+  bool changed = false;
+  if (u.kind == etcd::WatchUpdate::kResync) {
+    stored_.clear();
+    for (const auto& kv : u.snapshot) {
+      noteStoredShard(kv);
+    }
+    changed = true;
+  }
+  for (const auto& ev : u.events) {
+    std::string rest = ev.kv.key.substr(ap.size());
+    auto slash = rest.find('/');
+    if (ev.type == etcd::WatchEvent::kDelete) {
+      if (slash == std::string::npos) {
+        continue;
+      }
+      auto m = stored_.find(rest.substr(0, slash));
+      if (m != stored_.end() && m->second.erase(rest.substr(slash + 1)) > 0) {
+        if (m->second.empty()) {
+          stored_.erase(m);
+        }
+        changed = true;  // a shard deleted by someone else
+      }
+      continue;
+    }
+    if (slash != std::string::npos) {
+      auto m = stored_.find(rest.substr(0, slash));
+      if (m != stored_.end()) {
+        auto s = m->second.find(rest.substr(slash + 1));
+        if (s != m->second.end() && s->second == ev.kv.value) {
+          continue;  // this director's own write
+        }
+      }
+    }
+    changed = noteStoredShard(ev.kv) || changed;
+  }
+  if (changed) {
+    scheduleRecompute();
+  }
 }
 
 void Director::onMonitors(const store::ConfigWatchUpdate& u) {
@@ -331,8 +284,13 @@ bool Director::findStaleState(int64_t revision) {
   }
   size_t found = 0;
   for (const auto& kv : res->kvs) {
-    auto name = store::Keys::nameUnder(prefix, kv.key);
-    if (name && !checks_.contains(*name) && deleted_.insert(*name).second) {
+    std::string name = kv.key.substr(prefix.size());
+    if (auto problem = store::nameProblem(name); !problem.empty()) {
+      // No monitor can have this name: deleted like any state key without a monitor.
+      store_->rejections().reject(kv, "state key: not a valid check name: " + problem
+                                          + " (deleted with the next placement)");
+    }
+    if (!checks_.contains(name) && deleted_.insert(name).second) {
       found++;
     }
   }
@@ -340,6 +298,20 @@ bool Director::findStaleState(int64_t revision) {
     spdlog::info("director: {} state key(s) without a monitor; deleting them", found);
   }
   return true;
+}
+
+void Director::reportBadIncidentKeys(int64_t revision) {
+  const std::string prefix = store_->keys().incidentPrefix();
+  auto res =
+      store_->client().range(prefix, {.prefix = true, .revision = revision, .keys_only = true});
+  if (!res) {
+    return;  // only a report: the next director (or take-over) tries again
+  }
+  for (const auto& kv : res->kvs) {
+    if (auto problem = store::nameProblem(kv.key.substr(prefix.size())); !problem.empty()) {
+      store_->rejections().reject(kv, "incident key: not a valid check name: " + problem);
+    }
+  }
 }
 
 void Director::scheduleRecompute() {
@@ -385,7 +357,7 @@ void Director::recompute() {
       arr.push_back(n);
     }
     for (auto& [shard, arr] : shards) {
-      desired[member][shardName(shard)] = arr.dump();
+      desired[member][shardName(shard)] = common::dumpJson(arr);
     }
   }
   // Diff against what etcd holds.
@@ -413,10 +385,10 @@ void Director::recompute() {
       ops.push_back(etcd::TxnOp::del(keys.state(name)));
     }
   }
-  for (size_t i = 0; i < ops.size(); i += kOpsPerTxn) {
-    std::vector<etcd::TxnOp> batch(
-        ops.begin() + static_cast<ptrdiff_t>(i),
-        ops.begin() + static_cast<ptrdiff_t>(std::min(ops.size(), i + kOpsPerTxn)));
+  // Batches within etcd's request limits, by count and by bytes: 120 shards of a member
+  // with 760,000 checks were 15 MB, and etcd refused the txn.
+  for (auto span : etcd::splitIntoRequests(ops)) {
+    std::vector<etcd::TxnOp> batch(span.begin(), span.end());
     if (options_.before_write) {
       options_.before_write();
     }
@@ -426,6 +398,7 @@ void Director::recompute() {
       if (is_director_) {
         members_watch_.reset();  // re-read everything on the retry
         monitors_watch_.reset();
+        assignments_watch_.reset();
         scheduleRecompute();
       }
       return;
@@ -451,22 +424,6 @@ void Director::recompute() {
   if (options_.on_orphans) {
     options_.on_orphans(p.orphans);
   }
-}
-
-Result<bool> Director::writeFenced(const std::vector<etcd::TxnOp>& ops) {
-  const std::string key = store_->keys().director();
-  auto res = store_->client().txn(
-      {etcd::Compare::createRevision(key, etcd::Compare::kEqual, create_revision_),
-       etcd::Compare::value(key, etcd::Compare::kEqual, my_value_)},
-      ops);
-  if (!res) {
-    return tl::unexpected(res.error());
-  }
-  if (!res->succeeded) {
-    stepDown("fenced out: the director key is no longer ours");
-    return false;
-  }
-  return true;
 }
 
 }  // namespace ninevolt::cluster

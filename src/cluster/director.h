@@ -3,8 +3,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -18,13 +20,30 @@
 
 namespace ninevolt::cluster {
 
+// The member id in a director key's value ({"id": "<member>", "since": ...}); nullopt when
+// the value is not that (not JSON, no id, an empty or over-long id). Never throws.
+std::optional<std::string> directorIdOf(std::string_view value);
+
 // Director election and, while this member is the director, placement.
 //
-// Election: create-if-absent txn (create_revision == 0) on the director key, attached to
-// this member's lease, so the key vanishes with the member. Everyone watches the key and
-// campaigns when it goes. Every write the director makes is fenced: its txn compares the
-// director key's create_revision and value with its own, so a director that lost its lease
-// (or was replaced) cannot write anything.
+// Election (docs/architecture.md "Director election"): create-if-absent txn
+// (create_revision == 0) on the director key, attached to this member's lease, so the key
+// vanishes with the member. Everyone watches the key and campaigns when it goes. Every write
+// the director makes is fenced: its txn compares the director key's create_revision and value
+// with its own, so a director that lost its lease (or was replaced) cannot write anything.
+// The rules that keep the election from ever getting stuck:
+// - The key is this member's when it holds the value this member wrote, or names this
+//   member and sits on its current lease (a campaign whose answer was lost). Then this
+//   member is the director; on an older lease of its own the key is moved (fenced) onto the
+//   current one.
+// - A fenced write that fails steps down and campaigns again at once: it either wins, finds
+//   the key its own, or follows whoever holds it.
+// - A key that is no director's (not JSON with an "id", or on no lease: only a third party
+//   writes that) is deleted after `takeover_after` (one member TTL), logged and reported as
+//   a director-changed warning, and the members campaign.
+// - A lost lease steps down and stops campaigning until the member registered again; watch
+//   events older than what a read already showed are ignored (a late delete of the old key
+//   must not depose the new one).
 //
 // As director: watches members and monitors, computes placement (rendezvous hashing,
 // placement.h) after a short debounce, and rewrites only the assignment shards that differ
@@ -45,6 +64,9 @@ class Director {
   struct Options {
     std::string member_id;
     std::chrono::milliseconds debounce{100};
+    // A director key that is no director's (garbage, or on no lease) is deleted after this
+    // long (the server: member-ttl; setTakeoverAfter() follows changes).
+    std::chrono::milliseconds takeover_after{std::chrono::seconds(5)};
     // Called on the loop when this member becomes or stops being the director.
     std::function<void(bool)> on_change;
     // Orphans after each placement (tests and the event log).
@@ -67,8 +89,13 @@ class Director {
   // given a new lease while its old one still holds the director key (a member-ttl change)
   // moves the key onto it and stays director.
   void start(int64_t lease_id);
+  // This member's lease is lost (or is about to be): steps down without writing and stops
+  // campaigning until start() brings the next lease. The key, if it is still there, is
+  // taken along onto that lease by the next campaign.
+  void leaseLost();
   // Steps down: if director, deletes the director key (fenced) so another takes over at once.
   void stop();
+  void setTakeoverAfter(std::chrono::milliseconds after) { options_.takeover_after = after; }
 
   bool isDirector() const { return is_director_; }
   // Placements written so far (tests, metrics).
@@ -83,6 +110,20 @@ class Director {
 
  private:
   void campaign();
+  void campaignSoon();   // campaign() from the loop, now (not from inside the caller)
+  void retryCampaign();  // campaign() after kRetry
+  void watchDirectorKey(int64_t from_revision);
+  // The director key as read or watched: decides whether this member is the director, follows
+  // another, or (a key that is no director's) arms the takeover.
+  void onKeyPresent(const etcd::KeyValue& kv);
+  void onKeyGone();
+  bool isOurs(const etcd::KeyValue& kv, const std::optional<std::string>& id) const;
+  // Our value on an older lease of ours: moved onto lease_id_ (fenced on create_revision and
+  // value). True if it moved.
+  bool moveKeyToLease(const etcd::KeyValue& kv);
+  void armTakeover(const etcd::KeyValue& kv, const std::string& why);
+  void clearTakeover();
+  void takeOver();
   void becomeDirector(int64_t create_revision);
   void stepDown(const std::string& why);
   void onDirectorKey(const etcd::WatchUpdate& update);
@@ -92,7 +133,18 @@ class Director {
   // Adds to deleted_ every state key whose monitor is not in checks_, read at `revision`
   // (the revision checks_ was read at). False when etcd could not answer.
   bool findStaleState(int64_t revision);
+  // Reports incident keys whose name no check can have (a keys-only read at `revision`):
+  // nothing else reads them (the dispatcher reads incidents by check name), so without
+  // this they would sit there unseen.
+  void reportBadIncidentKeys(int64_t revision);
   void onMonitors(const store::ConfigWatchUpdate& update);
+  // The assignment shards changed in etcd: what it holds now (stored_) follows, and a change
+  // that is not the director's own write (by hand, a shard deleted or overwritten) makes
+  // the next placement write it right again.
+  void onAssignments(const etcd::WatchUpdate& update);
+  // Records one stored shard in stored_ (reporting one the director would not have
+  // written); false for a key that is no shard at all.
+  bool noteStoredShard(const etcd::KeyValue& kv);
   Result<bool> writeFenced(const std::vector<etcd::TxnOp>& ops);
   void emit(const char* type, const char* kind, std::string message, std::string check = {},
             std::string member = {});
@@ -107,9 +159,18 @@ class Director {
   boost::asio::io_context& io_;
   std::shared_ptr<store::Store> store_;
   Options options_;
+  // The director key's value this member last won or adopted; kept after stepping down so
+  // that the key, if still there, is recognised as ours on the next lease.
   std::string my_value_;
-  int64_t lease_id_ = 0;
+  int64_t lease_id_ = 0;  // 0 while the lease is lost: no campaign then
   int64_t create_revision_ = 0;
+  // Newest mod revision of the director key known from reads and the watch: older watch
+  // events are stale (the watch lags behind our own txns) and ignored.
+  int64_t key_revision_ = 0;
+  std::string followed_;  // the director value last logged as followed (log once per change)
+  // A key that is no director's: since when (steady clock) and why, while armed.
+  std::optional<std::chrono::steady_clock::time_point> invalid_since_;
+  std::string invalid_why_;
   bool is_director_ = false;
   bool stopped_ = false;
   uint64_t placements_ = 0;
@@ -117,7 +178,10 @@ class Director {
   std::unique_ptr<etcd::Watcher> director_watch_;
   std::unique_ptr<etcd::Watcher> members_watch_;
   std::unique_ptr<etcd::Watcher> monitors_watch_;
+  std::unique_ptr<etcd::Watcher> assignments_watch_;
   boost::asio::steady_timer debounce_timer_;
+  boost::asio::steady_timer campaign_timer_;  // campaign retries (never shared with placement)
+  boost::asio::steady_timer takeover_timer_;
   bool recompute_pending_ = false;
 
   // Director state, valid while is_director_.

@@ -6,23 +6,55 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "cluster/placement.h"
+#include "common/json_fields.h"
+#include "common/printable.h"
 #include "common/yaml_json.h"
 #include "state/state_machine.h"
+#include "store/untrusted.h"
 
 namespace ninevolt::cluster {
 namespace {
 
-std::set<std::string> namesOf(const std::string& text) {
+// The checks in one of this member's assignment shards (`shard` is the key's last part).
+// Only what the director could write is taken: a shard name 00..3f holding a list of valid
+// check names. Anything else (written by hand) is reported and gives nullopt: the shard
+// keeps the names it had (the director, which watches the assignments, writes it right
+// again), so a stray value does not stop the checks assigned properly.
+std::optional<std::set<std::string>> namesOf(store::Store& store, const std::string& shard,
+                                             const etcd::KeyValue& kv) {
   std::set<std::string> out;
-  auto j = common::parseJson(text);
-  if (j && j->is_array()) {
-    for (const auto& n : *j) {
-      if (n.is_string()) {
-        out.insert(n.get<std::string>());
-      }
+  auto bad = [&](const std::string& why) -> std::optional<std::set<std::string>> {
+    store.rejections().reject(kv, "assignment shard: " + why);
+    return std::nullopt;
+  };
+  bool known = false;
+  for (uint32_t i = 0; i < kShards && !known; ++i) {
+    known = shardName(i) == shard;
+  }
+  if (!known) {
+    return bad("not an assignment shard name (00..3f)");
+  }
+  auto j = store::decodeJson(kv.value);
+  if (!j) {
+    return bad(j.error().message);
+  }
+  if (!j->is_array()) {
+    return bad("expected a list of check names");
+  }
+  for (const auto& n : *j) {
+    if (!n.is_string() || !store::nameProblem(n.get<std::string>()).empty()) {
+      return bad("expected a list of check names");
     }
+    out.insert(n.get<std::string>());
   }
   return out;
+}
+
+// A monitor's stored value as the manager keeps it (the error says why it is not JSON).
+Manager::Spec specOf(const std::string& text) {
+  auto j = store::decodeJson(text);
+  return j ? Manager::Spec{std::move(*j), {}} : Manager::Spec{nullptr, j.error().message};
 }
 
 }  // namespace
@@ -100,9 +132,14 @@ bool Manager::load() {
     return false;
   }
   std::set<std::string> previous = owned_;
-  shards_.clear();
+  auto old = std::exchange(shards_, {});
   for (const auto& kv : res->kvs) {
-    shards_[kv.key.substr(mine.size())] = namesOf(kv.value);
+    std::string shard = kv.key.substr(mine.size());
+    if (auto names = namesOf(*store_, shard, kv)) {
+      shards_[shard] = std::move(*names);
+    } else if (auto it = old.find(shard); it != old.end()) {
+      shards_[shard] = std::move(it->second);
+    }
   }
   owned_ = ownedFromShards();
   owned_count_.set(static_cast<int64_t>(owned_.size()));
@@ -133,31 +170,57 @@ bool Manager::load() {
 
 namespace {
 
-std::optional<state::Seed> seedFrom(const std::string& text) {
+// The saved state of a check (/9volt/state/<check>), or nullopt when there is none usable
+// (a bad one is reported: the check then starts afresh).
+std::optional<state::Seed> seedOf(const nlohmann::json& j) {
+  auto status = state::parseStateName(common::stringField(j, "status"));
+  if (!status) {
+    return std::nullopt;
+  }
+  constexpr int64_t kMaxCount = 1 << 30;
+  const int64_t count = std::clamp<int64_t>(common::intField(j, "count", 0), 0, kMaxCount);
+  return state::Seed{*status, static_cast<int>(count)};
+}
+
+std::optional<state::Seed> seedFrom(store::Store& store, const etcd::KeyValue& kv) {
+  auto j = store::decodeState(kv.value);
+  if (!j) {
+    store.rejections().reject(kv, "check state: " + j.error().message);
+    return std::nullopt;
+  }
+  return seedOf(*j);
+}
+
+// Who wrote a state key and the start of the run it reports: the owner writes the key when
+// status, count or message change, so the check ran at that date or later (a steady check's
+// date can be old: it then counts as overdue, which at worst runs it once early).
+std::optional<std::pair<std::string, common::SystemTime>> lastRunFrom(const std::string& text) {
   auto j = common::parseJson(text);
   if (!j || !j->is_object()) {
     return std::nullopt;
   }
-  auto status = (*j)["status"].is_string()
-                    ? state::parseStateName((*j)["status"].get<std::string>())
-                    : std::nullopt;
-  if (!status) {
+  const auto owner = j->find("owner");
+  const auto date = j->find("date");
+  if (owner == j->end() || !owner->is_string() || date == j->end() || !date->is_string()) {
     return std::nullopt;
   }
-  int count = (*j)["count"].is_number_integer() ? (*j)["count"].get<int>() : 0;
-  return state::Seed{*status, count};
+  auto at = common::parseRfc3339(date->get<std::string>());
+  if (!at) {
+    return std::nullopt;
+  }
+  return std::make_pair(owner->get<std::string>(), *at);
 }
 
 // An open incident (/9volt/incident/<check>, written by the alert dispatcher before it sends
 // anything) can be fresher than the state key, which is written up to ~1 s late: a check
 // that alerted just before its owner died must continue as failing, or its recovery would
-// never be resolved.
-std::optional<state::Seed> seedFromIncident(const std::string& text) {
-  auto j = common::parseJson(text);
-  if (!j || !j->is_object() || (*j)["resolved"] == true) {
+// never be resolved. (A bad incident is reported by the dispatcher, which owns them.)
+std::optional<state::Seed> seedFromIncident(const etcd::KeyValue& kv) {
+  auto j = store::decodeObject(kv.value);
+  if (!j || common::boolField(*j, "resolved", false)) {
     return std::nullopt;
   }
-  return seedFrom(text);
+  return seedOf(*j);
 }
 
 // Whichever says "worse": the higher state, then the longer failure.
@@ -174,10 +237,58 @@ void keepStronger(std::map<std::string, state::Seed>& seeds, const std::string& 
 }  // namespace
 
 void Manager::prefetch(const std::vector<std::string>& names) {
-  const auto& keys = store_->keys();
   for (const auto& n : names) {
     seeds_.erase(n);  // a left-over seed from an earlier arrival must not win the merge
+    last_runs_.erase(n);
   }
+  arriving_runs_.clear();
+  readArriving(names);
+  resolveLastRuns();
+}
+
+void Manager::noteState(const std::string& name, const etcd::KeyValue& kv) {
+  if (auto seed = seedFrom(*store_, kv)) {
+    keepStronger(seeds_, name, *seed);
+  }
+  if (auto run = lastRunFrom(kv.value)) {
+    arriving_runs_[name] = {std::move(run->first), run->second};
+  }
+}
+
+void Manager::resolveLastRuns() {
+  if (arriving_runs_.empty()) {
+    return;
+  }
+  // Which previous owners are alive (member records live on their leases). If etcd cannot
+  // say, every one counts as gone: a check then runs at once if its date is old, which at
+  // worst is one run early; the other way a missed due time could wait a whole interval.
+  std::set<std::string> live;
+  const auto& keys = store_->keys();
+  auto members = store_->client().range(keys.membersPrefix(), {.prefix = true, .keys_only = true});
+  if (members) {
+    for (const auto& kv : members->kvs) {
+      if (auto id = store::Keys::nameUnder(keys.membersPrefix(), kv.key)) {
+        live.insert(*id);
+      }
+    }
+  } else {
+    spdlog::warn(
+        "manager: cannot read the members: {} (arriving checks count as moved from a "
+        "gone member)",
+        members.error().message);
+  }
+  for (auto& [name, run] : arriving_runs_) {
+    // This member as the previous owner: an earlier life of it (a restart, a lost lease),
+    // which is not running the check any more.
+    if (run.owner == options_.member_id || !live.contains(run.owner)) {
+      last_runs_[name] = run.at;
+    }
+  }
+  arriving_runs_.clear();
+}
+
+void Manager::readArriving(const std::vector<std::string>& names) {
+  const auto& keys = store_->keys();
   if (names.size() > kPrefetchOneByOne && names.size() <= kPrefetchBatched) {
     if (prefetchBatched(names)) {
       return;
@@ -191,22 +302,19 @@ void Manager::prefetch(const std::vector<std::string>& names) {
       for (const auto& kv : res->responses[0].kvs) {
         auto n = store::Keys::nameUnder(keys.monitorPrefix(), kv.key);
         if (n && wanted.contains(*n)) {
-          auto j = common::parseJson(kv.value);
-          specs_[*n] = j ? *j : nlohmann::json();
+          specs_[*n] = specOf(kv.value);
         }
       }
       for (const auto& kv : res->responses[1].kvs) {
         auto n = store::Keys::nameUnder(keys.statePrefix(), kv.key);
         if (n && wanted.contains(*n)) {
-          if (auto seed = seedFrom(kv.value)) {
-            keepStronger(seeds_, *n, *seed);
-          }
+          noteState(*n, kv);
         }
       }
       for (const auto& kv : res->responses[2].kvs) {
         auto n = store::Keys::nameUnder(keys.incidentPrefix(), kv.key);
         if (n && wanted.contains(*n)) {
-          if (auto seed = seedFromIncident(kv.value)) {
+          if (auto seed = seedFromIncident(kv)) {
             keepStronger(seeds_, *n, *seed);
           }
         }
@@ -218,18 +326,16 @@ void Manager::prefetch(const std::vector<std::string>& names) {
     if (!specs_.contains(name)) {
       auto got = store_->getConfig(store::ConfigKind::kMonitor, name);
       if (got && got->has_value()) {
-        specs_[name] = (*got)->value;
+        specs_[name] = Spec{(*got)->value, (*got)->error};
       }
     }
     auto st = store_->client().range(keys.state(name));
     if (st && !st->kvs.empty()) {
-      if (auto seed = seedFrom(st->kvs[0].value)) {
-        keepStronger(seeds_, name, *seed);
-      }
+      noteState(name, st->kvs[0]);
     }
     auto inc = store_->client().range(keys.incident(name));
     if (inc && !inc->kvs.empty()) {
-      if (auto seed = seedFromIncident(inc->kvs[0].value)) {
+      if (auto seed = seedFromIncident(inc->kvs[0])) {
         keepStronger(seeds_, name, *seed);
       }
     }
@@ -262,16 +368,13 @@ bool Manager::prefetchBatched(const std::vector<std::string>& names) {
       const auto& state = res->responses[3 * (k - i) + 1].kvs;
       const auto& incident = res->responses[3 * (k - i) + 2].kvs;
       if (!spec.empty()) {
-        auto j = common::parseJson(spec[0].value);
-        specs_[name] = j ? *j : nlohmann::json();
+        specs_[name] = specOf(spec[0].value);
       }
       if (!state.empty()) {
-        if (auto seed = seedFrom(state[0].value)) {
-          keepStronger(seeds_, name, *seed);
-        }
+        noteState(name, state[0]);
       }
       if (!incident.empty()) {
-        if (auto seed = seedFromIncident(incident[0].value)) {
+        if (auto seed = seedFromIncident(incident[0])) {
           keepStronger(seeds_, name, *seed);
         }
       }
@@ -286,17 +389,22 @@ void Manager::onAssignments(const etcd::WatchUpdate& u) {
   }
   const std::string mine = store_->keys().assignmentsPrefix(options_.member_id);
   if (u.kind == etcd::WatchUpdate::kResync) {
-    shards_.clear();
+    auto old = std::exchange(shards_, {});
     for (const auto& kv : u.snapshot) {
-      shards_[kv.key.substr(mine.size())] = namesOf(kv.value);
+      std::string shard = kv.key.substr(mine.size());
+      if (auto names = namesOf(*store_, shard, kv)) {
+        shards_[shard] = std::move(*names);
+      } else if (auto it = old.find(shard); it != old.end()) {
+        shards_[shard] = std::move(it->second);
+      }
     }
   } else if (u.kind == etcd::WatchUpdate::kEvents) {
     for (const auto& ev : u.events) {
       std::string shard = ev.kv.key.substr(mine.size());
       if (ev.type == etcd::WatchEvent::kDelete) {
         shards_.erase(shard);
-      } else {
-        shards_[shard] = namesOf(ev.kv.value);
+      } else if (auto names = namesOf(*store_, shard, ev.kv)) {
+        shards_[shard] = std::move(*names);
       }
     }
   } else {
@@ -331,21 +439,21 @@ void Manager::onMonitors(const store::ConfigWatchUpdate& u) {
   if (!running_) {
     return;
   }
-  auto apply = [this](const std::string& name, const nlohmann::json& value) {
-    if (!owned_.contains(name)) {
+  auto apply = [this](const store::StoredConfig& c) {
+    if (!owned_.contains(c.name)) {
       return;
     }
-    specs_[name] = value;
-    run(name, false);
+    specs_[c.name] = Spec{c.value, c.error};
+    run(c.name, false);
   };
   if (u.resync) {
     for (const auto& [name, c] : u.snapshot) {
-      apply(name, c.value);
+      apply(c);
     }
   }
   for (const auto& ev : u.events) {
     if (ev.type == store::ConfigEvent::kPut) {
-      apply(ev.config.name, ev.config.value);
+      apply(ev.config);
     }
     // A deleted monitor leaves through its assignment (the director drops it).
   }
@@ -382,12 +490,19 @@ void Manager::run(const std::string& name, bool is_new) {
     return;  // assigned but not (yet) visible: the monitors watch will bring it
   }
   config::Problems problems;
-  auto spec = config::parseMonitor(name, it->second, problems);
-  if (!spec) {
-    std::string all;
+  std::optional<config::MonitorSpec> spec;
+  std::string all;
+  if (!it->second.error.empty()) {
+    // Say what is wrong with the text, not what a null would be ("expected a map, got null").
+    all = fmt::format("monitor '{}': {}: {}", name, store_->keys().monitor(name),
+                      common::printable(it->second.error));
+  } else {
+    spec = config::parseMonitor(name, it->second.value, problems);
     for (const auto& p : problems) {
       all += (all.empty() ? "" : "; ") + p.toString();
     }
+  }
+  if (!spec) {
     if (auto r = rejected_.find(name); r != rejected_.end() && r->second == all) {
       return;  // reported already (reconcile runs every owned check again)
     }
@@ -400,11 +515,17 @@ void Manager::run(const std::string& name, bool is_new) {
   }
   rejected_.erase(name);
   std::optional<state::Seed> seed;
+  std::optional<common::SystemTime> last_run;
   if (is_new) {
-    // Continue from the state the previous owner left (if any).
+    // Continue from the state the previous owner left (if any), and at once if it missed a
+    // due time while it moved.
     if (auto s = seeds_.find(name); s != seeds_.end()) {
       seed = s->second;
       seeds_.erase(s);
+    }
+    if (auto r = last_runs_.find(name); r != last_runs_.end()) {
+      last_run = r->second;
+      last_runs_.erase(r);
     }
   }
   std::lock_guard lock(engine_mu_);
@@ -412,7 +533,7 @@ void Manager::run(const std::string& name, bool is_new) {
     return;  // lease lost: stopAll() is on its way
   }
   in_engine_.insert(name);
-  engine_->upsert(std::move(*spec), seed);
+  engine_->upsert(std::move(*spec), seed, last_run);
 }
 
 void Manager::removeFromEngine(const std::string& name) {

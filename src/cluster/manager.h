@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "cluster/lifetime.h"
+#include "common/clock.h"
 #include "engine/engine.h"
 #include "etcd/watcher.h"
 #include "metrics/metrics.h"
@@ -23,10 +24,17 @@ namespace ninevolt::cluster {
 // - A check assigned here is started with the state its previous owner left in
 //   /9volt/state/<check> (status and count), or its open incident in
 //   /9volt/incident/<check> when that says worse, so thresholds and resolves continue.
+// - A check whose previous owner is gone (died, left, or was this member before a restart
+//   or a lost lease) is handed to the engine with when it last ran (the state key's date,
+//   a lower bound): one that missed a due time meanwhile runs at once, not a whole
+//   interval later at its phase. One moved from a live member keeps its phase (that member
+//   ran it until the move).
 // - A monitor edit (cfg, API, etcdctl) reaches the engine within the watch latency; the
 //   engine restarts only a check whose spec changed.
-// - A monitor that no longer validates (written by hand) is rejected with a log line; the
-//   check keeps running its last good spec.
+// - A monitor that no longer validates (written by hand, even as text that is not JSON) is
+//   rejected with a log line and on_rejected; the check keeps running its last good spec.
+// - Assignment shards, saved states and incidents that do not decode are skipped and
+//   reported through the store's rejections (store/untrusted.h).
 // - stopAll() (lease lost) stops every check at once: someone else owns them now.
 // Runs on the cluster loop; public methods are called on it.
 class Manager {
@@ -68,6 +76,12 @@ class Manager {
   static constexpr size_t kPrefetchOneByOne = 32;
   static constexpr size_t kPrefetchBatched = 4096;
 
+  // An owned check's stored value: its JSON, or (value null) why the text is not JSON.
+  struct Spec {
+    nlohmann::json value;
+    std::string error;
+  };
+
  private:
   bool load();
   void arrived(const std::vector<std::string>& names);
@@ -86,7 +100,12 @@ class Manager {
   // tens of MB at 100k checks, read by every survivor at the same moment); the whole
   // prefixes at once for more (a member joining an empty cluster, a cold start).
   void prefetch(const std::vector<std::string>& names);
+  void readArriving(const std::vector<std::string>& names);     // prefetch()'s reads
   bool prefetchBatched(const std::vector<std::string>& names);  // false: etcd failed
+  // The state key of an arriving check: its seed, and who last ran it when.
+  void noteState(const std::string& name, const etcd::KeyValue& kv);
+  // Keeps the last-run times of the arriving checks whose previous owner is gone.
+  void resolveLastRuns();
 
   boost::asio::io_context& io_;
   std::shared_ptr<store::Store> store_;
@@ -99,8 +118,14 @@ class Manager {
 
   std::map<std::string, std::set<std::string>> shards_;  // shard -> names
   std::set<std::string> owned_;
-  std::map<std::string, nlohmann::json> specs_;  // owned checks' stored JSON
-  std::map<std::string, state::Seed> seeds_;     // saved states of arriving checks
+  std::map<std::string, Spec> specs_;         // owned checks' stored JSON
+  std::map<std::string, state::Seed> seeds_;  // saved states of arriving checks
+  struct LastRun {
+    std::string owner;      // the member that wrote the state key
+    common::SystemTime at;  // a run of it started then (it may have run later too)
+  };
+  std::map<std::string, LastRun> arriving_runs_;         // from state keys, this prefetch
+  std::map<std::string, common::SystemTime> last_runs_;  // arriving, previous owner gone
   // What this manager put into the engine, and whether halt() froze it; halt() runs on any
   // thread, so these two are guarded (everything else is loop-only).
   std::mutex engine_mu_;

@@ -6,7 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include "common/duration.h"
-#include "common/yaml_json.h"
+#include "common/printable.h"
+#include "store/untrusted.h"
 
 namespace ninevolt::cluster {
 namespace {
@@ -30,7 +31,7 @@ void readDuration(const nlohmann::json& config, const char* field, Unit fallback
                          : Result<common::Nanos>(fail(Errc::kInvalidArgument, "not a string"));
   if (!d || *d < std::chrono::seconds(1)) {
     problems.push_back(fmt::format("{}: {}: {} is not a duration of at least 1s (keeping {})", key,
-                                   field, v.dump(), common::formatDuration(out)));
+                                   field, common::dumpJson(v), common::formatDuration(out)));
     return;  // out keeps the previous value
   }
   out = std::chrono::ceil<Unit>(*d);
@@ -65,7 +66,7 @@ ClusterSettings parseSettings(const nlohmann::json& config, const ClusterSetting
     out.event_max_count = v.get<size_t>();
   } else {
     problems.push_back(fmt::format("{}: {}: {} is not a positive integer (keeping {})", key,
-                                   kEventMaxCount, v.dump(), out.event_max_count));
+                                   kEventMaxCount, common::dumpJson(v), out.event_max_count));
   }
   return out;
 }
@@ -73,10 +74,19 @@ ClusterSettings parseSettings(const nlohmann::json& config, const ClusterSetting
 Result<LoadedSettings> loadSettings(store::Store& store) {
   int64_t revision = 0;
   auto stored = store.ensureClusterConfig(ClusterSettings::defaultsJson(), &revision);
+  LoadedSettings out;
+  if (!stored && stored.error().code == Errc::kInvalidArgument) {
+    // Not JSON (written by hand): start with the defaults, say so, and follow the key; a
+    // good value written later applies live. Refusing to start would let one bad value keep
+    // every member down.
+    out.revision = revision;
+    out.problems.push_back(
+        fmt::format("{} (using the defaults)", common::printable(stored.error().message)));
+    return out;
+  }
   if (!stored) {
     return tl::unexpected(stored.error());
   }
-  LoadedSettings out;
   out.revision = revision;
   out.settings =
       parseSettings(*stored, ClusterSettings{}, store.keys().clusterConfig(), out.problems);
@@ -136,11 +146,11 @@ void SettingsWatch::onUpdate(const etcd::WatchUpdate& update) {
 void SettingsWatch::apply(const std::string& text) {
   const std::string key = store_->keys().clusterConfig();
   std::vector<std::string> problems;
-  auto json = common::parseJson(text);
+  auto json = store::decodeJson(text);
   ClusterSettings next = json ? parseSettings(*json, current_, key, problems) : current_;
   if (!json) {
-    problems.push_back(
-        fmt::format("{}: not valid JSON: {} (keeping every setting)", key, json.error().message));
+    problems.push_back(fmt::format("{}: {} (keeping every setting)", key,
+                                   common::printable(json.error().message)));
   }
   if (next == current_) {
     report(problems);

@@ -46,7 +46,8 @@ struct LoadedSettings {
   std::vector<std::string> problems;  // bad fields (their defaults are used)
   int64_t revision = 0;
 };
-// Errors: etcd unreachable, or a value that is not JSON at all (nothing to start from).
+// Errors: etcd unreachable. A value that is not JSON at all starts with the defaults (and a
+// problem saying so).
 Result<LoadedSettings> loadSettings(store::Store& store);
 
 // Follows /9volt/config after loadSettings() and hands every change to the member:

@@ -6,6 +6,8 @@
 
 #include "cluster/placement.h"
 #include "common/clock.h"
+#include "common/printable.h"
+#include "common/yaml_json.h"
 #include "state/state_machine.h"
 
 namespace ninevolt::cluster {
@@ -117,7 +119,8 @@ void StatePublisher::flush() {
     std::vector<std::string> names;
     for (auto it = pending_.begin(); it != pending_.end() && ops.size() < kOpsPerTxn; ++it) {
       exists.push_back(etcd::Compare::version(keys.monitor(it->first), etcd::Compare::kGreater, 0));
-      ops.push_back(etcd::TxnOp::put(keys.state(it->first), it->second.dump()));
+      // dumpJson: a check's message may carry bytes of the target's that are not UTF-8.
+      ops.push_back(etcd::TxnOp::put(keys.state(it->first), common::dumpJson(it->second)));
       reads.push_back(etcd::TxnOp::get(keys.monitor(it->first)));
       names.push_back(it->first);
     }
@@ -164,7 +167,7 @@ void StatePublisher::writeDigest() {
     const std::string prefix = store_->keys().digestPrefix() + options_.member_id + "/";
     for (const auto& [shard, j] : shards) {
       std::string key = prefix + shardName(shard);
-      std::string value = j.dump();
+      std::string value = common::dumpJson(j);
       const size_t size = key.size() + value.size();
       if (!txns.back().empty() && bytes + size > kDigestTxnBytes) {
         txns.emplace_back();

@@ -25,6 +25,12 @@ bool readNumber(std::string_view text, size_t& pos, size_t digits, int& out) {
     return false;
   }
   const char* begin = text.data() + pos;
+  // Digits only: from_chars would take a sign ("-1" as an hour).
+  for (size_t i = 0; i < digits; ++i) {
+    if (begin[i] < '0' || begin[i] > '9') {
+      return false;
+    }
+  }
   auto [end, ec] = std::from_chars(begin, begin + digits, out);
   if (ec != std::errc() || end != begin + digits) {
     return false;
@@ -99,10 +105,21 @@ Result<SystemTime> parseRfc3339(std::string_view text) {
   if (pos != text.size() || !ymd.ok() || hour > 23 || minute > 59 || second > 60) {
     return bad();
   }
-  SystemTime t = std::chrono::sys_days(ymd);
-  t += std::chrono::hours(hour) + std::chrono::minutes(minute) + std::chrono::seconds(second)
-       + fraction - offset;
-  return t;
+  // In whole seconds first (no overflow for any 4-digit year): SystemTime counts nanoseconds
+  // in 64 bits, which covers only the years 1678 to 2261; a time outside that is refused
+  // rather than wrapped around (signed overflow) into a date nobody wrote.
+  const std::chrono::sys_seconds seconds = std::chrono::sys_days(ymd) + std::chrono::hours(hour)
+                                           + std::chrono::minutes(minute)
+                                           + std::chrono::seconds(second) - offset;
+  const auto lowest =
+      std::chrono::ceil<std::chrono::seconds>(SystemTime::min()) + std::chrono::seconds(1);
+  const auto highest =
+      std::chrono::floor<std::chrono::seconds>(SystemTime::max()) - std::chrono::seconds(1);
+  if (seconds < lowest || seconds > highest) {
+    return fail(Errc::kInvalidArgument,
+                fmt::format("'{}' is out of range: times from 1678 to 2261 only", text));
+  }
+  return std::chrono::time_point_cast<SystemTime::duration>(seconds) + fraction;
 }
 
 }  // namespace ninevolt::common

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "common/strings.h"
+#include "common/utf8.h"
 #include "common/yaml_json.h"
 #include "config/alerter_options.h"
 #include "config/spec.h"
@@ -319,9 +320,9 @@ std::string lower(std::string_view s) {
 
 std::optional<AlerterSpec> parseAlerter(std::string_view name, const nlohmann::json& value,
                                         Problems& problems) {
-  ProblemSink sink(fmt::format("alerter '{}'", name), problems);
-  if (!validName(name)) {
-    sink.add("", "invalid name: use 1 to 128 characters from A-Z a-z 0-9 . _ -");
+  ProblemSink sink(fmt::format("alerter '{}'", common::printable(name)), problems);
+  if (std::string why = nameProblem(name); !why.empty()) {
+    sink.add("", why);
   }
   if (!value.is_object()) {
     sink.add("",

@@ -2,25 +2,62 @@
 
 #include <fmt/format.h>
 
+#include "common/utf8.h"
 #include "config/spec.h"
 #include "config/values.h"
 
 namespace ninevolt::config {
 
+namespace {
+
+bool nameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
+         || c == '_' || c == '-';
+}
+
+}  // namespace
+
 bool validName(std::string_view name) {
+  return nameProblem(name).empty();
+}
+
+std::string nameProblem(std::string_view name) {
   // Names become etcd key segments and URL path segments: keep them to a safe alphabet.
-  if (name.empty() || name.size() > 128) {
-    return false;
+  constexpr const char* kRule = "use 1 to 128 characters from A-Z a-z 0-9 . _ -";
+  if (name.empty()) {
+    return fmt::format("invalid name: empty; {}", kRule);
   }
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
-              || c == '_' || c == '-';
-    if (!ok) {
-      return false;
+  if (name.size() > ConfigLimits::kMaxNameBytes) {
+    return fmt::format("invalid name: {} bytes long; {}", name.size(), kRule);
+  }
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (!nameChar(name[i])) {
+      std::string shown = common::printable(name.substr(i, 1));
+      if (static_cast<unsigned char>(name[i]) >= 0x80 && common::validUtf8(name.substr(i))) {
+        shown = "a non-ASCII character";
+      } else {
+        shown = "'" + shown + "'";
+      }
+      return fmt::format("invalid name: {} at byte {} is not allowed; {}", shown, i + 1, kRule);
     }
   }
   // "." and ".." are legal by the alphabet but mean something else in a path.
-  return name != "." && name != "..";
+  if (name == "." || name == "..") {
+    return fmt::format("invalid name: '{}' means a directory in a path; {}", name, kRule);
+  }
+  return "";
+}
+
+bool monitorDisabled(const nlohmann::json& value) {
+  if (!value.is_object()) {
+    return false;
+  }
+  auto disable = value.find("disable");
+  if (disable != value.end() && disable->is_boolean() && disable->get<bool>()) {
+    return true;
+  }
+  auto enabled = value.find("enabled");
+  return enabled != value.end() && enabled->is_boolean() && !enabled->get<bool>();
 }
 
 Document splitDocument(const nlohmann::json& root, Problems& problems) {

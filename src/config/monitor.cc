@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "common/utf8.h"
+#include "common/yaml_json.h"
 #include "config/monitor_fields.h"
 #include "config/monitor_rules.h"
 #include "config/spec.h"
@@ -102,12 +104,17 @@ std::optional<CheckType> readType(const json& value, ProblemSink& sink) {
 
 std::optional<MonitorSpec> parseMonitor(std::string_view name, const nlohmann::json& value,
                                         Problems& problems) {
-  ProblemSink sink(fmt::format("monitor '{}'", name), problems);
-  if (!validName(name)) {
-    sink.add("", "invalid name: use 1 to 128 characters from A-Z a-z 0-9 . _ -");
+  ProblemSink sink(fmt::format("monitor '{}'", common::printable(name)), problems);
+  if (std::string why = nameProblem(name); !why.empty()) {
+    sink.add("", why);
   }
   if (!value.is_object()) {
     sink.add("", "expected a map of monitor fields, got " + detail::describe(value));
+    return std::nullopt;
+  }
+  if (size_t bytes = common::dumpJson(value).size(); bytes > ConfigLimits::kMaxObjectBytes) {
+    sink.add("", fmt::format("is {} bytes as JSON; at most {} (docs/configs.md, Limits)", bytes,
+                             ConfigLimits::kMaxObjectBytes));
     return std::nullopt;
   }
   MonitorSpec spec;
@@ -130,7 +137,8 @@ std::optional<MonitorSpec> parseMonitor(std::string_view name, const nlohmann::j
   for (const auto& [key, v] : value.items()) {
     const MonitorField* f = detail::findMonitorField(key);
     if (f == nullptr) {
-      sink.add("", fmt::format("unknown field '{}'{}", key, detail::hint(key, candidates)));
+      sink.add("", fmt::format("unknown field '{}'{}", common::printable(key),
+                               detail::hint(key, candidates)));
       continue;
     }
     if (type && (f->types & detail::typeBit(*type)) == 0) {

@@ -23,6 +23,8 @@ const auto kFields = std::to_array<MonitorField>({
     {"timeout", kAllBits, 0, &M::timeout},
     {"expect", kAllBits, 0, &M::expect},
     {"disable", kAllBits, 0, &M::disable},
+    // The original 9volt's configs carry `enabled` (it ignored the field); kept as !disable.
+    {"enabled", kAllBits, 0, &M::enabled},
     {"tags", kAllBits, 0, &M::tags},
     {"member-tag", kAllBits, 0, &M::member_tag},
     {"warning-threshold", kAllBits, 0, &M::warning_threshold, 0, kIntMax},

@@ -143,6 +143,22 @@ void applyCommonRules(MonitorSpec& spec, const FieldState& state, ProblemSink& s
       && (spec.host.find('/') != std::string::npos || hasSpaceOrControl(spec.host))) {
     sink.add("host", fmt::format("must be a host name or address, got \"{}\"", spec.host));
   }
+  if (state.has("interval") && spec.interval < ConfigLimits::kMinInterval) {
+    // Anything faster is a mistake (1ns spun a worker) or a load test: not a monitor.
+    sink.add("interval", fmt::format("must be at least {}, got {}",
+                                     common::formatDuration(ConfigLimits::kMinInterval),
+                                     common::formatDuration(spec.interval)));
+  }
+  if (state.has("enabled")) {
+    if (state.has("disable") && spec.disable == spec.enabled) {
+      sink.add("enabled", fmt::format("enabled: {} contradicts disable: {}; write only disable "
+                                      "(enabled is kept for the original 9volt's configs)",
+                                      spec.enabled, spec.disable));
+    } else {
+      spec.disable = !spec.enabled;
+    }
+  }
+  spec.enabled = !spec.disable;
   if (state.has("interval")) {
     if (state.has("timeout")) {
       if (spec.timeout >= spec.interval) {

@@ -39,6 +39,7 @@ struct MonitorSpec {
   Nanos timeout{0};  // type default (http/exec/dns 3s, tcp 4s), capped at interval if unset
   std::string expect;
   bool disable = false;
+  bool enabled = true;  // the original 9volt's field, kept for its configs: !disable
   std::vector<std::string> tags;
   std::string member_tag;
   int warning_threshold = 0;
@@ -93,8 +94,25 @@ struct AlerterSpec {
   nlohmann::json raw;
 };
 
-// Name rule for monitors and alerters: [A-Za-z0-9._-]{1,128}.
+// Limits on what one object may hold (docs/configs.md, "Limits"). They keep every value
+// well inside what etcd accepts (1.5 MiB per request) and what a member should hold.
+struct ConfigLimits {
+  static constexpr size_t kMaxNameBytes = 128;
+  static constexpr size_t kMaxStringBytes = 64 * 1024;   // any one string field
+  static constexpr size_t kMaxListItems = 1000;          // tags, args, alerter lists, headers
+  static constexpr size_t kMaxObjectBytes = 256 * 1024;  // the object as JSON
+  static constexpr Nanos kMinInterval = std::chrono::milliseconds(100);
+};
+
+// Name rule for monitors and alerters: [A-Za-z0-9._-]{1,128}, not "." or "..".
 bool validName(std::string_view name);
+// Why a name breaks that rule ("character '\x01' at byte 3 is not allowed; ..."), or "" when
+// it is valid. The name is quoted safely (control bytes and non-UTF-8 escaped).
+std::string nameProblem(std::string_view name);
+
+// Whether a stored monitor value is disabled: `disable: true`, or the original 9volt's
+// `enabled: false`. For code that reads monitors without parsing them (placement, listings).
+bool monitorDisabled(const nlohmann::json& value);
 
 // Parse + validate one object. On any problem, returns nullopt and appends every problem
 // found (not just the first) to `problems`.

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include "common/strings.h"
+#include "common/utf8.h"
 #include "common/yaml_json.h"
+#include "config/spec.h"
 
 namespace ninevolt::config::detail {
 namespace {
@@ -20,7 +22,7 @@ std::string describe(const nlohmann::json& value) {
     if (s.size() > kMaxShown) {
       s = s.substr(0, kMaxShown) + "...";
     }
-    return fmt::format("{} {}", type, nlohmann::json(s).dump());
+    return fmt::format("{} {}", type, common::dumpJson(nlohmann::json(s)));
   }
   if (value.is_number() || value.is_boolean()) {
     return fmt::format("{} {}", type, value.dump());
@@ -39,7 +41,18 @@ std::optional<std::string> readString(const nlohmann::json& v, const std::string
     sink.add(field, "expected a string, got " + describe(v));
     return std::nullopt;
   }
-  return v.get<std::string>();
+  const auto& s = v.get_ref<const std::string&>();
+  if (s.size() > ConfigLimits::kMaxStringBytes) {
+    sink.add(field, fmt::format("is {} bytes long; at most {} (docs/configs.md, Limits)", s.size(),
+                                ConfigLimits::kMaxStringBytes));
+    return std::nullopt;
+  }
+  if (size_t bad = common::firstInvalidUtf8(s); bad != std::string::npos) {
+    sink.add(field, fmt::format("not valid UTF-8 (byte \\x{:02x} at offset {})",
+                                static_cast<unsigned char>(s[bad]), bad));
+    return std::nullopt;
+  }
+  return s;
 }
 
 std::optional<bool> readBool(const nlohmann::json& v, const std::string& field, ProblemSink& sink) {
@@ -52,6 +65,19 @@ std::optional<bool> readBool(const nlohmann::json& v, const std::string& field, 
 
 std::optional<int64_t> readInt(const nlohmann::json& v, const std::string& field, int64_t min,
                                int64_t max, ProblemSink& sink) {
+  if (v.is_string() && common::isNumberOutOfRange(v.get_ref<const std::string&>())) {
+    // YAML keeps a number that does not fit (1e999, 0xFFFF...FF) as its text.
+    sink.add(field, fmt::format("number {} is out of range: must be between {} and {}",
+                                common::printable(v.get_ref<const std::string&>(), 40), min, max));
+    return std::nullopt;
+  }
+  if (v.is_number_float()
+      && (v.get<double>() > static_cast<double>(max)
+          || v.get<double>() < static_cast<double>(min))) {
+    sink.add(field, fmt::format("number {} is out of range: must be between {} and {}", v.dump(),
+                                min, max));
+    return std::nullopt;
+  }
   if (!v.is_number_integer()) {
     sink.add(field, "expected an integer, got " + describe(v));
     return std::nullopt;
@@ -59,14 +85,17 @@ std::optional<int64_t> readInt(const nlohmann::json& v, const std::string& field
   // Unsigned values above INT64_MAX are out of every range we accept.
   if (v.is_number_unsigned()
       && v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-    sink.add(field, fmt::format("{} is too large", v.dump()));
+    sink.add(field,
+             fmt::format("{} is out of range: must be between {} and {}", v.dump(), min, max));
     return std::nullopt;
   }
   int64_t n = v.get<int64_t>();
   if (n >= min && n <= max) {
     return n;
   }
-  if (max == std::numeric_limits<int64_t>::max() || max == std::numeric_limits<int>::max()) {
+  bool open_ended =
+      max == std::numeric_limits<int64_t>::max() || max == std::numeric_limits<int>::max();
+  if (open_ended && n < min) {
     sink.add(field, min == 1 ? fmt::format("must be greater than 0, got {}", n)
                              : fmt::format("must be >= {}, got {}", min, n));
   } else {
@@ -77,6 +106,12 @@ std::optional<int64_t> readInt(const nlohmann::json& v, const std::string& field
 
 std::optional<common::Nanos> readDuration(const nlohmann::json& v, const std::string& field,
                                           ProblemSink& sink) {
+  if (v.is_string() && common::isNumberOutOfRange(v.get_ref<const std::string&>())) {
+    sink.add(field, fmt::format("{} has no unit and is out of range; write a duration like "
+                                "\"10s\"",
+                                common::printable(v.get_ref<const std::string&>(), 40)));
+    return std::nullopt;
+  }
   if (v.is_number()) {
     // JSON/YAML numbers have no unit; 9volt has always meant Go duration strings.
     sink.add(field, fmt::format("{} has no unit; write it as \"{}s\"", v.dump(), v.dump()));
@@ -105,15 +140,19 @@ std::optional<std::vector<std::string>> readStringList(const nlohmann::json& v,
     sink.add(field, "expected a list of strings, got " + describe(v));
     return std::nullopt;
   }
+  if (v.size() > ConfigLimits::kMaxListItems) {
+    sink.add(field, fmt::format("has {} items; at most {}", v.size(), ConfigLimits::kMaxListItems));
+    return std::nullopt;
+  }
   std::vector<std::string> out;
   bool ok = true;
   for (size_t i = 0; i < v.size(); ++i) {
-    if (!v[i].is_string()) {
-      sink.add(fmt::format("{}[{}]", field, i), "expected a string, got " + describe(v[i]));
+    auto s = readString(v[i], fmt::format("{}[{}]", field, i), sink);
+    if (!s) {
       ok = false;
       continue;
     }
-    out.push_back(v[i].get<std::string>());
+    out.push_back(std::move(*s));
   }
   if (!ok) {
     return std::nullopt;
@@ -128,15 +167,20 @@ std::optional<std::map<std::string, std::string>> readStringMap(const nlohmann::
     sink.add(field, "expected a map of strings, got " + describe(v));
     return std::nullopt;
   }
+  if (v.size() > ConfigLimits::kMaxListItems) {
+    sink.add(field,
+             fmt::format("has {} entries; at most {}", v.size(), ConfigLimits::kMaxListItems));
+    return std::nullopt;
+  }
   std::map<std::string, std::string> out;
   bool ok = true;
   for (const auto& [key, value] : v.items()) {
-    if (!value.is_string()) {
-      sink.add(fmt::format("{}.{}", field, key), "expected a string, got " + describe(value));
+    auto s = readString(value, fmt::format("{}.{}", field, key), sink);
+    if (!s) {
       ok = false;
       continue;
     }
-    out[key] = value.get<std::string>();
+    out[key] = std::move(*s);
   }
   if (!ok) {
     return std::nullopt;

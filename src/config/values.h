@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/duration.h"
+#include "common/utf8.h"
 #include "config/problems.h"
 
 namespace ninevolt::config::detail {
@@ -21,11 +22,15 @@ namespace ninevolt::config::detail {
 // Problems about one object ("monitor 'web'"), appended to the caller's list.
 class ProblemSink {
  public:
-  ProblemSink(std::string object, Problems& out)
-      : object_(std::move(object)), out_(out), start_(out.size()) {}
+  // Object, field and message may quote what the user wrote (names, keys, values): they are
+  // made printable here (control bytes and non-UTF-8 escaped, long text cut), once for all
+  // messages, so a problem can always be printed and sent as JSON.
+  ProblemSink(std::string_view object, Problems& out)
+      : object_(common::printable(object, 200)), out_(out), start_(out.size()) {}
 
-  void add(std::string field, std::string message) {
-    out_.push_back(Problem{{}, object_, std::move(field), std::move(message)});
+  void add(std::string_view field, std::string_view message) {
+    out_.push_back(
+        Problem{{}, object_, common::printable(field, 200), common::printable(message, 2000)});
   }
   // True when nothing was added since construction.
   bool clean() const { return out_.size() == start_; }

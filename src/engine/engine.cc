@@ -39,9 +39,12 @@ Engine::Worker& Engine::workerFor(const std::string& name) {
   return *workers_[stableHash(name) % workers_.size()];
 }
 
-void Engine::upsert(config::MonitorSpec spec, std::optional<state::Seed> seed) {
+void Engine::upsert(config::MonitorSpec spec, std::optional<state::Seed> seed,
+                    std::optional<common::SystemTime> last_run) {
   Worker& w = workerFor(spec.name);
-  w.post([&w, spec = std::move(spec), seed]() mutable { w.upsert(std::move(spec), seed); });
+  w.post([&w, spec = std::move(spec), seed, last_run]() mutable {
+    w.upsert(std::move(spec), seed, last_run);
+  });
 }
 
 void Engine::remove(const std::string& name) {

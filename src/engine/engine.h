@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "checks/registry.h"
+#include "common/clock.h"
 #include "config/spec.h"
 #include "metrics/metrics.h"
 #include "metrics/text.h"
@@ -74,10 +75,15 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   // Adds a check or updates it. An update whose spec is unchanged does nothing; a changed
-  // spec restarts only that check and keeps its state (count, state). `seed` sets the state
-  // of a check new to this engine (ignored for one already running). A disabled spec is
-  // removed.
-  void upsert(config::MonitorSpec spec, std::optional<state::Seed> seed = std::nullopt);
+  // spec restarts only that check and keeps its state (count, state). A disabled spec is
+  // removed. For a check new to this engine (both ignored for one already running):
+  // - `seed` sets its state;
+  // - `last_run` says when it last ran anywhere (wall clock; an earlier time than the real
+  //   one is fine, a later one is not): if that is longer ago than its interval it missed a
+  //   due time while it moved, and its first run here is at once, then on its phase;
+  //   otherwise, or when unknown, its first run is at its phase (spread, Scheduler).
+  void upsert(config::MonitorSpec spec, std::optional<state::Seed> seed = std::nullopt,
+              std::optional<common::SystemTime> last_run = std::nullopt);
   // Stops and forgets a check; an in-flight run is cancelled with no callback.
   void remove(const std::string& name);
 

@@ -10,6 +10,17 @@ bool later(const auto& a, const auto& b) {
   return a.due_ns > b.due_ns;
 }
 
+int64_t phaseOf(std::string_view name, int64_t iv) {
+  return static_cast<int64_t>(stableHash(name) % static_cast<uint64_t>(iv));
+}
+
+// The first t >= from on the grid phase + k * iv (0 <= phase < iv). Time on a monotonic
+// clock is never negative, but the arithmetic is safe for any value.
+int64_t onGridFrom(int64_t from, int64_t phase, int64_t iv) {
+  const int64_t into = ((from - phase) % iv + iv) % iv;
+  return into == 0 ? from : from + (iv - into);
+}
+
 }  // namespace
 
 uint64_t stableHash(std::string_view text) {
@@ -21,17 +32,17 @@ uint64_t stableHash(std::string_view text) {
   return h;
 }
 
-int64_t Scheduler::firstDue(std::string_view name, Nanos interval, int64_t now_ns) {
-  const int64_t iv = std::max<int64_t>(interval.count(), 1);
-  const auto phase = static_cast<int64_t>(stableHash(name) % static_cast<uint64_t>(iv));
-  // The next t >= now with t mod interval == phase (now is never negative on a monotonic
-  // clock, but keep the arithmetic safe for any value).
-  int64_t into = ((now_ns % iv) + iv) % iv;
-  int64_t wait = ((phase - into) % iv + iv) % iv;
-  return now_ns + wait;
+int64_t Scheduler::effectiveInterval(Nanos interval) {
+  return std::max<int64_t>(interval.count(), kMinInterval);
 }
 
-uint32_t Scheduler::add(std::string_view name, Nanos interval, int64_t now_ns) {
+int64_t Scheduler::firstDue(std::string_view name, Nanos interval, int64_t now_ns) {
+  const int64_t iv = effectiveInterval(interval);
+  return onGridFrom(now_ns, phaseOf(name, iv), iv);
+}
+
+uint32_t Scheduler::add(std::string_view name, Nanos interval, int64_t now_ns,
+                        std::optional<int64_t> last_run_ns) {
   uint32_t slot = 0;
   if (!free_.empty()) {
     slot = free_.back();
@@ -45,8 +56,12 @@ uint32_t Scheduler::add(std::string_view name, Nanos interval, int64_t now_ns) {
   s.live = true;
   s.in_flight = false;
   s.skipped = 0;
-  s.interval_ns = std::max<int64_t>(interval.count(), 1);
-  s.due_ns = firstDue(name, interval, now_ns);
+  s.interval_ns = effectiveInterval(interval);
+  s.phase_ns = phaseOf(name, s.interval_ns);
+  // Overdue (it missed a due time while it moved here): at once; else at its phase. The
+  // difference is taken so that no value of last_run_ns can overflow it.
+  const bool overdue = last_run_ns && *last_run_ns < now_ns - s.interval_ns;
+  s.due_ns = overdue ? now_ns : onGridFrom(now_ns, s.phase_ns, s.interval_ns);
   live_++;
   push(slot);
   return slot;
@@ -93,15 +108,21 @@ std::vector<Scheduler::Due> Scheduler::takeDue(int64_t now_ns) {
     heap_.pop_back();
     Slot& s = slots_[top.slot];
     const int64_t due = s.due_ns;
-    s.due_ns += s.interval_ns;  // no drift: from the due time, not from now
+    // Every grid point in (due, now] is due too, and cannot run: the check runs at most once
+    // per wake-up. Counted, not stepped through, so the cost does not grow with the lag.
+    const int64_t next = onGridFrom(now_ns + 1, s.phase_ns, s.interval_ns);
+    const int64_t after_due = onGridFrom(due + 1, s.phase_ns, s.interval_ns);
+    uint64_t skipped = static_cast<uint64_t>((next - after_due) / s.interval_ns);
+    s.due_ns = next;  // no drift: on the grid, not from now
     if (s.in_flight) {
-      // Still running from an earlier due time: skip this one, do not double it.
-      s.skipped++;
-      total_skipped_++;
+      // Still running from an earlier due time: skip this one too, do not double it.
+      skipped++;
     } else {
       s.in_flight = true;
       out.push_back({top.slot, due});
     }
+    s.skipped += skipped;
+    total_skipped_ += skipped;
     s.generation++;
     heap_.push_back({s.due_ns, top.slot, s.generation});
     std::push_heap(heap_.begin(), heap_.end(), later<HeapItem, HeapItem>);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/utf8.h"
 #include "metrics/text.h"
 
 namespace ninevolt::engine {
@@ -47,9 +48,23 @@ int64_t Engine::Worker::nowNs() {
       .count();
 }
 
-void Engine::Worker::schedule(Entry& entry) {
+void Engine::Worker::schedule(Entry& entry, std::optional<common::SystemTime> last_run) {
   entry.scheduled_seq = ++schedule_seq_;
-  entry.slot = scheduler_.add(entry.name, entry.interval, nowNs());
+  const int64_t now = nowNs();
+  std::optional<int64_t> last_run_ns;
+  if (last_run) {
+    // From the wall clock (another member's) onto this loop's monotonic axis. Saturated: a
+    // date from long ago (or garbage in etcd) must not overflow; one from the future (clock
+    // skew) counts as "just ran".
+    constexpr auto kLongAgo = std::chrono::hours(24 * 365 * 100);
+    const auto wall = std::chrono::system_clock::now();
+    using Ns = std::chrono::nanoseconds;
+    const Ns ago = *last_run < wall - kLongAgo ? Ns(kLongAgo)
+                   : *last_run > wall          ? Ns(0)
+                                               : std::chrono::duration_cast<Ns>(wall - *last_run);
+    last_run_ns = now - ago.count();
+  }
+  entry.slot = scheduler_.add(entry.name, entry.interval, now, last_run_ns);
   if (by_slot_.size() <= entry.slot) {
     by_slot_.resize(entry.slot + 1, nullptr);
   }
@@ -74,7 +89,8 @@ void Engine::Worker::unschedule(Entry& entry) {
   by_slot_[entry.slot] = nullptr;
 }
 
-void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed> seed) {
+void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed> seed,
+                            std::optional<common::SystemTime> last_run) {
   const std::string name = spec.name;
   if (spec.disable) {
     remove(name);
@@ -126,7 +142,7 @@ void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed>
   e.type = spec.type;
   entries_.emplace(name, std::move(entry));
   checks++;
-  schedule(e);
+  schedule(e, last_run);
 }
 
 void Engine::Worker::remove(const std::string& name) {
@@ -230,6 +246,11 @@ void Engine::Worker::onDone(Entry& entry, checks::CheckResult result) {
   scheduler_.finished(entry.slot);
   result.time = entry.started_wall;
   result.duration = Nanos(nowNs() - entry.started_ns);
+  if (!common::validUtf8(result.message)) {
+    // Targets answer with any bytes (a Latin-1 plugin, a binary banner). Everything
+    // downstream (state in etcd, alerts, the API) is JSON, which must be UTF-8.
+    result.message = common::printable(result.message, result.message.size());
+  }
   RunReport report;
   report.check = entry.name;
   report.transition = entry.machine.apply(result);

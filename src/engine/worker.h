@@ -27,8 +27,9 @@ class Engine::Worker {
   Worker& operator=(const Worker&) = delete;
 
   void post(std::function<void()> fn);
-  void upsert(config::MonitorSpec spec, std::optional<state::Seed> seed);  // loop thread
-  void remove(const std::string& name);                                    // loop thread
+  void upsert(config::MonitorSpec spec, std::optional<state::Seed> seed,
+              std::optional<common::SystemTime> last_run);  // loop thread
+  void remove(const std::string& name);                     // loop thread
   void stop();  // cancels every check on the loop, then joins the thread
 
   std::atomic<uint64_t> checks{0};
@@ -93,7 +94,8 @@ class Engine::Worker {
   void appendSeries(const Entry& e, CheckSeriesText& into) const;
 
   static int64_t nowNs();
-  void schedule(Entry& entry);
+  // last_run: Engine::upsert's, for a check new to this loop.
+  void schedule(Entry& entry, std::optional<common::SystemTime> last_run = std::nullopt);
   void unschedule(Entry& entry);
   void arm();
   void onWake();

@@ -220,6 +220,10 @@ Result<void> EmbeddedEtcd::launch() {
       if (getppid() != parent) {
         _exit(127);  // the parent died before prctl took effect
       }
+      // A process group of its own: Ctrl-C in a terminal (SIGINT to the foreground group)
+      // reaches the server only, which then leaves the cluster cleanly (revokes its lease)
+      // and stops etcd itself. Sharing the group, etcd died first and the goodbye failed.
+      setpgid(0, 0);
       dup2(log_fd, STDOUT_FILENO);
       dup2(log_fd, STDERR_FILENO);
       int devnull = open("/dev/null", O_RDONLY);

@@ -216,7 +216,7 @@ bool EventLog::writeOneByOne(std::vector<store::StoredEvent>& batch, int64_t lea
         noteFailure(fmt::format("cannot read event {}: {}", e.key, existing.error().message));
         return false;
       }
-      bool ours = !existing->kvs.empty() && existing->kvs[0].value == e.event.toJson().dump();
+      bool ours = !existing->kvs.empty() && existing->kvs[0].value == store::eventText(e.event);
       if (!ours) {
         std::string again = store_->keys().event(e.event.time, e.event.member_id, next_seq_++);
         spdlog::info("event log: key {} is taken; writing that event as {}", e.key, again);

@@ -2,6 +2,13 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
+#include "common/json_fields.h"
+#include "common/printable.h"
+#include "common/yaml_json.h"
+#include "store/untrusted.h"
+
 namespace ninevolt::store {
 
 nlohmann::json Event::toJson() const {
@@ -22,12 +29,21 @@ nlohmann::json Event::toJson() const {
 }
 
 Result<Event> Event::fromJson(const nlohmann::json& j) {
-  if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) {
+  if (!j.is_object()) {
+    return fail(Errc::kInvalidArgument,
+                fmt::format("expected a JSON object, got {}", describeType(j)));
+  }
+  const auto* type = common::findField(j, "type");
+  if (type == nullptr || !type->is_string()) {
     return fail(Errc::kInvalidArgument, "event without a type");
   }
-  auto text = [&](const char* field) {
-    return j.contains(field) && j[field].is_string() ? j[field].get<std::string>() : "";
-  };
+  for (const char* field : {"kind", "message", "memberid", "check", "member", "timestamp"}) {
+    if (const auto* v = common::findField(j, field); v != nullptr && !v->is_string()) {
+      return fail(Errc::kInvalidArgument,
+                  fmt::format("{}: expected a string, got {}", field, describeType(*v)));
+    }
+  }
+  auto text = [&](const char* field) { return common::stringField(j, field); };
   Event e;
   e.type = text("type");
   e.kind = text("kind");
@@ -58,14 +74,27 @@ nlohmann::json EventLeaseRecord::toJson() const {
 }
 
 Result<EventLeaseRecord> EventLeaseRecord::fromJson(const nlohmann::json& j) {
-  if (!j.is_object() || !j.contains("id") || !j["id"].is_number_integer()) {
+  const auto* id = common::findField(j, "id");
+  if (id == nullptr || !id->is_number_integer()) {
     return fail(Errc::kInvalidArgument, "event lease record without an id");
   }
   EventLeaseRecord r;
-  r.id = j["id"].get<int64_t>();
-  r.ttl_seconds = j.value("ttl", int64_t{0});
-  r.granted = j.value("granted", "");
+  r.id = common::intField(j, "id", 0);
+  r.ttl_seconds = common::intField(j, "ttl", 0);
+  r.granted = common::stringField(j, "granted");
   return r;
+}
+
+std::string eventText(const Event& event) {
+  return common::dumpJson(event.toJson());
+}
+
+Result<Event> decodeEvent(std::string_view text) {
+  auto j = decodeJson(text);
+  if (!j) {
+    return tl::unexpected(j.error());
+  }
+  return Event::fromJson(*j);
 }
 
 }  // namespace ninevolt::store

@@ -47,9 +47,15 @@ struct Event {
   std::string member;         // the member it is about, if any (joined, left, new director)
 
   nlohmann::json toJson() const;
-  // Accepts the original's events too (no kind; timestamp with a zone offset).
+  // Accepts the original's events too (no kind; timestamp with a zone offset). Never
+  // throws: a field of the wrong type is an error naming it.
   static Result<Event> fromJson(const nlohmann::json& j);
 };
+
+// An event as stored (JSON text that never fails to write: strings that are not UTF-8
+// become U+FFFD), and back ("not JSON: ..." and the like when it is not an event).
+std::string eventText(const Event& event);
+Result<Event> decodeEvent(std::string_view text);
 
 struct StoredEvent {
   std::string key;

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "common/json_fields.h"
+#include "common/printable.h"
 #include "common/yaml_json.h"
 
 namespace ninevolt::store {
@@ -18,23 +20,74 @@ nlohmann::json MemberInfo::toJson() const {
 }
 
 Result<MemberInfo> MemberInfo::fromJson(const nlohmann::json& j) {
-  if (!j.is_object() || !j.contains("id") || !j["id"].is_string()) {
+  if (!j.is_object()) {
+    return fail(Errc::kInvalidArgument,
+                fmt::format("expected a JSON object, got {}", describeType(j)));
+  }
+  const auto* id = common::findField(j, "id");
+  if (id == nullptr || !id->is_string()) {
     return fail(Errc::kInvalidArgument, "member record without an id");
   }
   MemberInfo m;
-  m.id = j["id"].get<std::string>();
-  m.hostname = j.value("hostname", "");
-  m.listen = j.value("listen", "");
-  if (j.contains("tags") && j["tags"].is_array()) {
-    for (const auto& t : j["tags"]) {
-      if (t.is_string()) {
-        m.tags.push_back(t.get<std::string>());
+  m.id = id->get<std::string>();
+  std::string problem;
+  auto text = [&](const char* field, std::string& out) {
+    if (const auto* v = common::findField(j, field); v != nullptr) {
+      if (v->is_string()) {
+        out = v->get<std::string>();
+      } else if (problem.empty()) {
+        problem = fmt::format("{}: expected a string, got {}", field, describeType(*v));
       }
     }
+  };
+  text("hostname", m.hostname);
+  text("listen", m.listen);
+  text("version", m.version);
+  text("started", m.started);
+  if (const auto* tags = common::findField(j, "tags"); tags != nullptr) {
+    if (!tags->is_array()) {
+      return fail(Errc::kInvalidArgument, "tags: expected a list of strings");
+    }
+    for (const auto& t : *tags) {
+      if (!t.is_string()) {
+        return fail(Errc::kInvalidArgument, "tags: expected a list of strings");
+      }
+      m.tags.push_back(t.get<std::string>());
+    }
   }
-  m.version = j.value("version", "");
-  m.started = j.value("started", "");
-  m.checks = j.value("checks", int64_t{0});
+  if (const auto* checks = common::findField(j, "checks"); checks != nullptr) {
+    if (!checks->is_number_integer()) {
+      return fail(Errc::kInvalidArgument, "checks: expected an integer");
+    }
+    m.checks = common::intField(j, "checks", 0);
+  }
+  if (!problem.empty()) {
+    return fail(Errc::kInvalidArgument, problem);
+  }
+  return m;
+}
+
+Result<MemberInfo> decodeMember(std::string_view members_prefix, const etcd::KeyValue& kv) {
+  auto name = nameFromKey(members_prefix, kv.key);
+  if (!name) {
+    return tl::unexpected(name.error());
+  }
+  auto j = decodeObject(kv.value);
+  if (!j) {
+    return tl::unexpected(j.error());
+  }
+  auto m = MemberInfo::fromJson(*j);
+  if (!m) {
+    return m;
+  }
+  if (m->id != *name) {
+    return fail(Errc::kInvalidArgument, fmt::format("the record's id '{}' is not the key's '{}'",
+                                                    common::printable(m->id), *name));
+  }
+  if (kv.lease == 0) {
+    return fail(Errc::kInvalidArgument,
+                "not on a lease: not a live member (members keep their record on their lease)");
+  }
   return m;
 }
 
@@ -45,10 +98,23 @@ StoredConfig toStored(const std::string& name, const etcd::KeyValue& kv) {
   c.name = name;
   c.text = kv.value;
   c.mod_revision = kv.mod_revision;
-  if (auto parsed = common::parseJson(kv.value)) {
+  if (auto parsed = decodeJson(kv.value)) {
     c.value = std::move(*parsed);
+  } else {
+    c.error = parsed.error().message;
   }
   return c;
+}
+
+// The config's name from its key; a key whose name is not valid is reported and skipped.
+std::optional<std::string> configName(Rejections& rejections, ConfigKind kind,
+                                      std::string_view prefix, const etcd::KeyValue& kv) {
+  auto name = nameFromKey(prefix, kv.key);
+  if (!name) {
+    rejections.reject(kv, fmt::format("{} {}", configKindName(kind), name.error().message));
+    return std::nullopt;
+  }
+  return std::move(*name);
 }
 
 }  // namespace
@@ -69,21 +135,19 @@ Result<ConfigSnapshot> Store::loadConfigs() {
   }
   ConfigSnapshot snap;
   snap.revision = res->revision;
-  auto fill = [](const etcd::RangeResult& range, const std::string& prefix,
-                 std::map<std::string, StoredConfig>& out) {
+  auto fill = [this](const etcd::RangeResult& range, ConfigKind kind, const std::string& prefix,
+                     std::map<std::string, StoredConfig>& out) {
     for (const auto& kv : range.kvs) {
-      auto name = Keys::nameUnder(prefix, kv.key);
-      if (!name) {
-        continue;  // something deeper under the prefix: not ours
+      if (auto name = configName(*rejections_, kind, prefix, kv)) {
+        out.emplace(*name, toStored(*name, kv));
       }
-      out.emplace(*name, toStored(*name, kv));
     }
   };
   if (res->responses.size() != 2) {
     return fail(Errc::kInternal, "etcd txn returned an unexpected number of responses");
   }
-  fill(res->responses[0], keys_.monitorPrefix(), snap.monitors);
-  fill(res->responses[1], keys_.alerterPrefix(), snap.alerters);
+  fill(res->responses[0], ConfigKind::kMonitor, keys_.monitorPrefix(), snap.monitors);
+  fill(res->responses[1], ConfigKind::kAlerter, keys_.alerterPrefix(), snap.alerters);
   return snap;
 }
 
@@ -101,21 +165,27 @@ Result<ApplyReport> Store::applyConfigChanges(const std::vector<ConfigChange>& c
   std::stable_sort(ordered.begin(), ordered.end(),
                    [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
 
+  std::vector<etcd::TxnOp> all_ops;
+  all_ops.reserve(ordered.size());
+  for (const auto& c : ordered) {
+    std::string key = keyFor(c.kind, c.name);
+    all_ops.push_back(c.action == ConfigChange::kPut ? etcd::TxnOp::put(key, c.value)
+                                                     : etcd::TxnOp::del(key));
+  }
   ApplyReport report;
-  for (size_t start = 0; start < ordered.size(); start += kMaxTxnOps) {
-    size_t end = std::min(ordered.size(), start + kMaxTxnOps);
+  // As many changes as fit in one request (etcd refuses more than 128 operations or 1.5 MiB).
+  for (auto batch : etcd::splitIntoRequests(all_ops, kMaxTxnOps, kMaxTxnBytes)) {
+    const auto start = static_cast<size_t>(batch.data() - all_ops.data());
+    const size_t end = start + batch.size();
     std::vector<etcd::Compare> compares;
-    std::vector<etcd::TxnOp> ops;
     for (size_t i = start; i < end; ++i) {
       const auto& c = ordered[i];
-      std::string key = keyFor(c.kind, c.name);
       if (c.expected_mod_revision >= 0) {
-        compares.push_back(
-            etcd::Compare::modRevision(key, etcd::Compare::kEqual, c.expected_mod_revision));
+        compares.push_back(etcd::Compare::modRevision(all_ops[i].key, etcd::Compare::kEqual,
+                                                      c.expected_mod_revision));
       }
-      ops.push_back(c.action == ConfigChange::kPut ? etcd::TxnOp::put(key, c.value)
-                                                   : etcd::TxnOp::del(key));
     }
+    std::vector<etcd::TxnOp> ops(batch.begin(), batch.end());
     auto res = client_->txn(compares, ops);
     if (!res) {
       if (partial != nullptr) {
@@ -178,7 +248,8 @@ std::unique_ptr<etcd::Watcher> Store::watchConfigs(
   o.key = prefix;
   o.prefix = true;
   o.start_revision = from_revision;
-  o.on_update = [kind, prefix, cb = std::move(on_update)](const etcd::WatchUpdate& u) {
+  o.on_update = [kind, prefix, rejections = rejections_,
+                 cb = std::move(on_update)](const etcd::WatchUpdate& u) {
     ConfigWatchUpdate out;
     out.revision = u.revision;
     switch (u.kind) {
@@ -192,15 +263,18 @@ std::unique_ptr<etcd::Watcher> Store::watchConfigs(
       case etcd::WatchUpdate::kResync:
         out.resync = true;
         for (const auto& kv : u.snapshot) {
-          if (auto name = Keys::nameUnder(prefix, kv.key)) {
+          if (auto name = configName(*rejections, kind, prefix, kv)) {
             out.snapshot.emplace(*name, toStored(*name, kv));
           }
         }
         break;
       case etcd::WatchUpdate::kEvents:
         for (const auto& ev : u.events) {
-          auto name = Keys::nameUnder(prefix, ev.kv.key);
-          if (!name) {
+          // A bad key's delete is not news (it was skipped when written).
+          auto name = ev.type == etcd::WatchEvent::kPut
+                          ? configName(*rejections, kind, prefix, ev.kv)
+                          : Keys::nameUnder(prefix, ev.kv.key);
+          if (!name || !nameProblem(*name).empty()) {
             continue;
           }
           ConfigEvent e;
@@ -220,7 +294,8 @@ std::unique_ptr<etcd::Watcher> Store::watchConfigs(
 }
 
 Result<int64_t> Store::putMember(const MemberInfo& member, int64_t lease) {
-  auto res = client_->put(keys_.member(member.id), member.toJson().dump(), {.lease = lease});
+  auto res =
+      client_->put(keys_.member(member.id), common::dumpJson(member.toJson()), {.lease = lease});
   if (!res) {
     return tl::unexpected(res.error());
   }
@@ -234,14 +309,12 @@ Result<std::vector<MemberInfo>> Store::listMembers() {
   }
   std::vector<MemberInfo> out;
   for (const auto& kv : res->kvs) {
-    auto j = common::parseJson(kv.value);
-    if (!j) {
+    auto m = decodeMember(keys_.membersPrefix(), kv);
+    if (!m) {
+      rejections_->reject(kv, "member record: " + m.error().message);
       continue;
     }
-    auto m = MemberInfo::fromJson(*j);
-    if (m) {
-      out.push_back(std::move(*m));
-    }
+    out.push_back(std::move(*m));
   }
   return out;
 }
@@ -249,8 +322,9 @@ Result<std::vector<MemberInfo>> Store::listMembers() {
 Result<nlohmann::json> Store::ensureClusterConfig(const nlohmann::json& defaults,
                                                   int64_t* revision) {
   const std::string key = keys_.clusterConfig();
-  auto res = client_->txn({etcd::Compare::createRevision(key, etcd::Compare::kEqual, 0)},
-                          {etcd::TxnOp::put(key, defaults.dump())}, {etcd::TxnOp::get(key)});
+  auto res =
+      client_->txn({etcd::Compare::createRevision(key, etcd::Compare::kEqual, 0)},
+                   {etcd::TxnOp::put(key, common::dumpJson(defaults))}, {etcd::TxnOp::get(key)});
   if (!res) {
     return tl::unexpected(res.error());
   }
@@ -263,10 +337,9 @@ Result<nlohmann::json> Store::ensureClusterConfig(const nlohmann::json& defaults
   if (res->responses.empty() || res->responses[0].kvs.empty()) {
     return fail(Errc::kInternal, "cluster config vanished while being read");
   }
-  auto parsed = common::parseJson(res->responses[0].kvs[0].value);
+  auto parsed = decodeJson(res->responses[0].kvs[0].value);
   if (!parsed) {
-    return fail(Errc::kInvalidArgument,
-                fmt::format("{}: not valid JSON: {}", key, parsed.error().message));
+    return fail(Errc::kInvalidArgument, fmt::format("{}: {}", key, parsed.error().message));
   }
   return *parsed;
 }

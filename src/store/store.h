@@ -12,9 +12,11 @@
 
 #include "common/result.h"
 #include "etcd/client.h"
+#include "etcd/limits.h"
 #include "etcd/watcher.h"
 #include "store/event.h"
 #include "store/keys.h"
+#include "store/untrusted.h"
 
 namespace ninevolt::store {
 
@@ -23,12 +25,14 @@ enum class ConfigKind { kMonitor, kAlerter };
 const char* configKindName(ConfigKind kind);  // "monitor" / "alerter"
 
 // A monitor or alerter as stored in etcd: the raw text, its parsed JSON (null when the
-// value is not JSON, e.g. written by hand with etcdctl) and its revision, for
-// compare-and-swap.
+// value is not JSON, e.g. written by hand with etcdctl, and then `error` says why) and its
+// revision, for compare-and-swap. Its name is always valid (config::validName): keys whose
+// name is not are skipped by every Store read and reported through rejections().
 struct StoredConfig {
   std::string name;
   std::string text;
   nlohmann::json value;  // null if text is not valid JSON
+  std::string error;     // "not JSON: ..." / "empty value (not JSON)" when value is null
   int64_t mod_revision = 0;
 };
 
@@ -88,8 +92,14 @@ struct MemberInfo {
   int64_t checks = 0;   // checks this member runs
 
   nlohmann::json toJson() const;
+  // Never throws: a field of the wrong type is an error naming it.
   static Result<MemberInfo> fromJson(const nlohmann::json& j);
 };
+
+// A member record as read from etcd under `members_prefix`: a JSON object whose id is the
+// key's name (a valid name) and which lives on a lease (a record on no lease is not a live
+// member: checks placed on it would run nowhere, for ever).
+Result<MemberInfo> decodeMember(std::string_view members_prefix, const etcd::KeyValue& kv);
 
 // Typed access to 9volt's data in etcd. Thread-safe (the client is).
 class Store {
@@ -97,16 +107,20 @@ class Store {
   Store(std::shared_ptr<etcd::Client> client, std::string_view prefix);
 
   const Keys& keys() const { return keys_; }
+  // Where every reader of this store reports the keys and values it skipped (see
+  // untrusted.h); the app points it at the event log. Shared by copies of this Store.
+  Rejections& rejections() const { return *rejections_; }
   etcd::Client& client() { return *client_; }
   std::shared_ptr<etcd::Client> sharedClient() const { return client_; }
 
-  // All monitors and alerters, read at one revision (one txn).
+  // All monitors and alerters, read at one revision (one txn). Keys with an invalid name
+  // are skipped and reported; values are kept as they are (their readers judge them).
   Result<ConfigSnapshot> loadConfigs();
 
-  // Writes the changes atomically when they fit in one txn (etcd allows 128 operations),
-  // else in several, ordered so no monitor ever names a deleted alerter: alerter puts,
-  // monitor puts, monitor deletes, alerter deletes. A failed guard is Errc::kConflict and
-  // the report says how many changes were applied before it.
+  // Writes the changes atomically when they fit in one txn (etcd allows 128 operations and
+  // 1.5 MiB per request: kMaxTxnOps, kMaxTxnBytes), else in several, ordered so no monitor ever
+  // names a deleted alerter: alerter puts, monitor puts, monitor deletes, alerter deletes. A failed
+  // guard is Errc::kConflict and the report says how many changes were applied before it.
   Result<ApplyReport> applyConfigChanges(const std::vector<ConfigChange>& changes,
                                          ApplyReport* partial = nullptr);
 
@@ -122,6 +136,7 @@ class Store {
       std::function<void(const ConfigWatchUpdate&)> on_update);
 
   Result<int64_t> putMember(const MemberInfo& member, int64_t lease);
+  // Live members; records that do not decode (decodeMember) are skipped and reported.
   Result<std::vector<MemberInfo>> listMembers();
 
   // Creates /9volt/config with the given defaults if it does not exist; returns the value
@@ -135,7 +150,7 @@ class Store {
   // kMaxEventsPerTxn events per call.
   Result<bool> createEvents(const std::vector<StoredEvent>& events, int64_t lease);
   // See EventFilter: newest first, read in pages at one revision, stopping at `limit`.
-  // Values that are not events (written by hand) are skipped.
+  // Values that are not events (written by hand) are skipped and reported.
   Result<std::vector<StoredEvent>> listEvents(const EventFilter& filter);
   Result<int64_t> countEvents();
   // Deletes the oldest events so that at most `keep` remain (one range delete); returns how
@@ -148,6 +163,9 @@ class Store {
   Result<bool> replaceEventLease(const EventLeaseRecord& record, int64_t expected_mod_revision);
 
   static constexpr size_t kMaxTxnOps = 128;
+  // Bytes of keys and values per txn: below etcd's default --max-request-bytes (1.5 MiB),
+  // with room for the request's own framing.
+  static constexpr size_t kMaxTxnBytes = etcd::kBytesPerRequest;
   static constexpr size_t kMaxEventsPerTxn = kMaxTxnOps / 2;  // a compare and a put each
 
  private:
@@ -155,6 +173,7 @@ class Store {
 
   std::shared_ptr<etcd::Client> client_;
   Keys keys_;
+  std::shared_ptr<Rejections> rejections_ = std::make_shared<Rejections>();
 };
 
 }  // namespace ninevolt::store

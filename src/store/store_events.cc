@@ -1,7 +1,7 @@
 // Store: the cluster event log (/9volt/event/) and its shared retention lease.
 #include <fmt/format.h>
 
-#include "common/yaml_json.h"
+#include "common/printable.h"
 #include "store/store.h"
 
 namespace ninevolt::store {
@@ -16,7 +16,7 @@ Result<bool> Store::createEvents(const std::vector<StoredEvent>& events, int64_t
   for (const auto& e : events) {
     // Never overwrite: a key that exists belongs to another event (see EventLog on seq).
     compares.push_back(etcd::Compare::createRevision(e.key, etcd::Compare::kEqual, 0));
-    ops.push_back(etcd::TxnOp::put(e.key, e.event.toJson().dump(), lease));
+    ops.push_back(etcd::TxnOp::put(e.key, eventText(e.event), lease));
   }
   auto res = client_->txn(compares, ops);
   if (!res) {
@@ -42,12 +42,12 @@ Result<std::vector<StoredEvent>> Store::listEvents(const EventFilter& filter) {
     }
     std::string lowest = res->kvs.back().key;  // descending: the last key is the lowest
     for (auto& kv : res->kvs) {
-      auto j = common::parseJson(kv.value);
-      if (!j) {
+      auto e = decodeEvent(kv.value);
+      if (!e) {
+        rejections_->reject(kv, "event: " + e.error().message);
         continue;
       }
-      auto e = Event::fromJson(*j);
-      if (!e || !filter.matches(*e)) {
+      if (!filter.matches(*e)) {
         continue;
       }
       out.push_back({std::move(kv.key), std::move(*e)});
@@ -103,10 +103,13 @@ Result<std::optional<EventLeaseRecord>> Store::getEventLease() {
   if (res->kvs.empty()) {
     return std::optional<EventLeaseRecord>{};
   }
-  auto j = common::parseJson(res->kvs[0].value);
-  auto record = j ? EventLeaseRecord::fromJson(*j) : Result<EventLeaseRecord>(EventLeaseRecord{});
+  auto j = decodeObject(res->kvs[0].value);
+  auto record =
+      j ? EventLeaseRecord::fromJson(*j) : Result<EventLeaseRecord>(tl::unexpected(j.error()));
   if (!record) {
     // Unreadable (written by hand): treat as a lease id 0, which the writer replaces.
+    rejections_->reject(
+        res->kvs[0], "event lease record: " + record.error().message + " (replaced by a new one)");
     record = EventLeaseRecord{};
   }
   record->mod_revision = res->kvs[0].mod_revision;
@@ -119,7 +122,7 @@ Result<bool> Store::replaceEventLease(const EventLeaseRecord& record,
   auto guard = expected_mod_revision == 0
                    ? etcd::Compare::createRevision(key, etcd::Compare::kEqual, 0)
                    : etcd::Compare::modRevision(key, etcd::Compare::kEqual, expected_mod_revision);
-  auto res = client_->txn({guard}, {etcd::TxnOp::put(key, record.toJson().dump())});
+  auto res = client_->txn({guard}, {etcd::TxnOp::put(key, common::dumpJson(record.toJson()))});
   if (!res) {
     return tl::unexpected(res.error());
   }

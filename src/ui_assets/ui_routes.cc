@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "common/utf8.h"
 #include "ui_assets/assets.h"
 
 namespace ninevolt::ui_assets {
@@ -56,7 +57,7 @@ api::Response serve(const api::Request& request, const EmbeddedFile& file) {
 }
 
 api::Response notFound(const api::Request& request) {
-  return api::Response::error(404, "no UI file " + request.path);
+  return api::Response::error(404, "no UI file " + common::printable(request.path));
 }
 
 }  // namespace

@@ -227,5 +227,89 @@ TEST_F(FailoverTest, AFourthMemberTakesAQuarterAndNothingRunsTwiceForLong) {
   }
 }
 
+// Issue 11, failover gap: a moved check used to keep its phase, so one whose due time passed
+// while its member was dead waited for its next slot on the survivor (with 10 s checks, gaps
+// of up to 20 s after kill -9). Now a check that arrives and has not run for longer than its
+// interval runs at once, and its checks resume within the failure model's TTL + 2 s of the
+// kill whatever their interval. Checks every 5 s (= member-ttl): at their phase, the first
+// survivor runs would spread over up to 5 s after the arrival, past TTL + 2 s for most.
+TEST_F(FailoverTest, AKilledMembersOverdueChecksRunAtOnceOnTheSurvivor) {
+  constexpr int kChecks = 60;
+  constexpr int64_t kIntervalMs = 5000;
+  addChecks(kChecks, "5s", "g");
+  startMember();
+  startMember();
+  ASSERT_TRUE(waitPlaced(kChecks, 2)) << logs();
+  auto before = assignments();
+  // Steady state: every check ran on its owner, whose state key says so (owner and date),
+  // and each date is over an interval old by the kill, as an OK check's is.
+  collect(target_.nowMs(), keysOf(before), 0ms);
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto r = client_->range("/9volt/state/", {.prefix = true});
+        if (!r || r->kvs.size() != static_cast<size_t>(kChecks)) {
+          return false;
+        }
+        for (const auto& kv : r->kvs) {
+          auto j = nlohmann::json::parse(kv.value);
+          if (j["owner"] != before[j["check"].get<std::string>()]) {
+            return false;
+          }
+        }
+        return true;
+      },
+      20s));
+  collect(target_.nowMs(), keysOf(before), std::chrono::milliseconds(kIntervalMs));
+
+  const std::string dir = director();
+  ASSERT_FALSE(dir.empty());
+  Member* victim = nullptr;
+  for (auto& m : members_) {
+    if (m.id != dir) {
+      victim = &m;
+    }
+  }
+  ASSERT_NE(victim, nullptr);
+  std::set<std::string> its;
+  for (const auto& [c, m] : before) {
+    if (m == victim->id) {
+      its.insert(c);
+    }
+  }
+  ASSERT_GE(its.size(), 10U);  // enough that, at their phases, some would wait long
+  const int64_t killed_at = target_.nowMs();
+  kill9(*victim);
+  ASSERT_GE(waitRunElsewhere(its, victim->id, killed_at, kTtl + 20s), 0) << logs();
+
+  std::map<std::string, int64_t> last_old;
+  std::map<std::string, int64_t> first_new;
+  for (const auto& h : target_.hitsSince(killed_at - 2 * kIntervalMs)) {
+    if (!its.contains(h.check)) {
+      continue;
+    }
+    if (h.member == victim->id && h.at_ms <= killed_at) {
+      last_old[h.check] = h.at_ms;
+    } else if (h.member != victim->id && h.at_ms >= killed_at) {
+      first_new.try_emplace(h.check, h.at_ms);
+    }
+  }
+  int64_t worst_resume = 0;
+  int64_t worst_gap = 0;
+  for (const auto& c : its) {
+    ASSERT_TRUE(last_old.contains(c)) << c;
+    ASSERT_TRUE(first_new.contains(c)) << c;
+    const int64_t resume = first_new[c] - killed_at;
+    const int64_t gap = first_new[c] - last_old[c];
+    worst_resume = std::max(worst_resume, resume);
+    worst_gap = std::max(worst_gap, gap);
+    // The failure model: its checks run on survivors within TTL + 2 s of the kill, so the
+    // gap is what the check had waited at the kill (at most an interval) + TTL + 2 s.
+    EXPECT_LE(resume, std::chrono::milliseconds(kTtl + 2s).count()) << c;
+    EXPECT_LE(gap, (killed_at - last_old[c]) + std::chrono::milliseconds(kTtl + 2s).count()) << c;
+  }
+  figure("kill -9, 5 s checks: all run by the survivor after", worst_resume / 1e3, "s");
+  figure("kill -9, 5 s checks: longest gap between runs", worst_gap / 1e3, "s");
+}
+
 }  // namespace
 }  // namespace ninevolt::e2e

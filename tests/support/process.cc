@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,12 +27,19 @@ Process::Process(std::vector<std::string> argv, std::map<std::string, std::strin
   }
   if (pid_ == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // A group of its own, as a shell gives a foreground job: signalGroup() then does what
+    // Ctrl-C in a terminal does, to it and to whatever it started in the same group.
+    setpgid(0, 0);
     int fd = open(output_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd >= 0) {
       dup2(fd, 1);
       dup2(fd, 2);
       close(fd);
     }
+    // Nothing of ours past stdio: a child holding a copy of the test's sockets keeps them
+    // open after the test closes them (a target "taken down" still listens, a connection a
+    // TcpProxy cut stays open and just hangs), as EmbeddedEtcd does for its etcd.
+    syscall(SYS_close_range, 3U, ~0U, 0U);
     for (const auto& [k, v] : env) {
       setenv(k.c_str(), v.c_str(), 1);
     }
@@ -42,6 +50,12 @@ Process::Process(std::vector<std::string> argv, std::map<std::string, std::strin
     args.push_back(nullptr);
     execv(args[0], args.data());
     _exit(127);
+  }
+}
+
+void Process::signalGroup(int signo) const {
+  if (pid_ > 0) {
+    kill(-pid_, signo);
   }
 }
 

@@ -23,6 +23,8 @@ class Process {
 
   pid_t pid() const { return pid_; }
   void signal(int signo) const;
+  // To its whole process group (it leads one): what Ctrl-C in a terminal does.
+  void signalGroup(int signo) const;
   // Waits for exit up to timeout; returns the exit code (128+signal if killed), or nullopt.
   std::optional<int> wait(std::chrono::milliseconds timeout);
   std::string output() const;  // everything written so far

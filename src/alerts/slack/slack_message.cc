@@ -7,6 +7,7 @@
 #include "alerts/transport/notification_format.h"
 #include "alerts/transport/outcome.h"
 #include "common/clock.h"
+#include "common/json_fields.h"
 
 namespace ninevolt::alerts::slack {
 namespace {
@@ -121,7 +122,8 @@ Result<void> judgeWebApiReply(const transport::HttpResponse& response) {
   if (reply["ok"].get<bool>()) {
     return {};
   }
-  std::string error = reply.value("error", std::string("unknown"));
+  // A reply from the network: a non-string "error" must not throw (as value() would).
+  std::string error = common::stringField(reply, "error", "unknown");
   std::string message = fmt::format("slack chat.postMessage: ok=false, error {}", error);
   if (reply.contains("needed") && reply["needed"].is_string()) {
     message += fmt::format(" (needs scope {})", reply["needed"].get<std::string>());

@@ -4,13 +4,18 @@
 // with the director's own rule (cluster::place) from the members and monitors in etcd, so
 // every member gives the same answer the director would.
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "api/v1/params.h"
 #include "api/v1/routes.h"
 #include "cluster/placement.h"
-#include "common/yaml_json.h"
+#include "config/spec.h"
+#include "common/json_fields.h"
+#include "common/printable.h"
+#include "store/untrusted.h"
 
 namespace ninevolt::api::v1 {
 namespace {
@@ -39,12 +44,17 @@ Result<std::vector<Orphan>> findOrphans(const Context& ctx,
     if (!views.empty() && kv.value.find("member-tag") == std::string::npos) {
       continue;
     }
-    auto name = store::Keys::nameUnder(keys.monitorPrefix(), kv.key);
-    auto j = common::parseJson(kv.value);
-    if (!name || !j || !j->is_object()) {
+    auto name = store::nameFromKey(keys.monitorPrefix(), kv.key);
+    if (!name) {
+      ctx.store->rejections().reject(kv, "monitor " + name.error().message);
       continue;
     }
-    cluster::CheckView c{*name, j->value("member-tag", ""), j->value("disable", false)};
+    auto j = store::decodeObject(kv.value);
+    if (!j) {
+      continue;  // its owner reports it (and places nothing new from it)
+    }
+    cluster::CheckView c{*name, common::stringField(*j, "member-tag"),
+                         config::monitorDisabled(*j)};
     tags[*name] = c.member_tag;
     checks.push_back(std::move(c));
   }
@@ -69,11 +79,12 @@ Response getCluster(const Context& ctx) {
   }
   std::vector<store::MemberInfo> members;
   for (const auto& kv : res->responses[0].kvs) {
-    if (auto j = common::parseJson(kv.value)) {
-      if (auto m = store::MemberInfo::fromJson(*j)) {
-        members.push_back(std::move(*m));
-      }
+    auto m = store::decodeMember(keys.membersPrefix(), kv);
+    if (!m) {
+      ctx.store->rejections().reject(kv, "member record: " + m.error().message);
+      continue;
     }
+    members.push_back(std::move(*m));
   }
   // Checks per member: the director's assignment shards (JSON arrays of names).
   std::map<std::string, int64_t> assigned;
@@ -82,10 +93,12 @@ Response getCluster(const Context& ctx) {
   for (const auto& kv : res->responses[2].kvs) {
     std::string rest = kv.key.substr(ap.size());
     auto slash = rest.find('/');
-    auto j = common::parseJson(kv.value);
+    auto j = store::decodeJson(kv.value);
     if (slash != std::string::npos && j && j->is_array()) {
-      assigned[rest.substr(0, slash)] += static_cast<int64_t>(j->size());
-      total += static_cast<int64_t>(j->size());
+      // Only strings count (the director and the owner report anything else).
+      auto n = std::count_if(j->begin(), j->end(), [](const auto& v) { return v.is_string(); });
+      assigned[rest.substr(0, slash)] += n;
+      total += n;
     }
   }
   auto orphans = findOrphans(ctx, members);
@@ -101,16 +114,23 @@ Response getCluster(const Context& ctx) {
   }
   nlohmann::json director = nullptr;
   if (!res->responses[1].kvs.empty()) {
-    auto d = common::parseJson(res->responses[1].kvs[0].value);
-    if (d && d->is_object()) {
-      director = {{"MemberID", d->value("id", "")}, {"since", d->value("since", "")}};
+    // A director key that is not the director's record (written by hand) shows as none.
+    auto d = store::decodeObject(res->responses[1].kvs[0].value);
+    const auto* id = d ? common::findField(*d, "id") : nullptr;
+    if (id != nullptr && id->is_string()) {
+      director = {{"MemberID", id->get<std::string>()},
+                  {"since", common::stringField(*d, "since")}};
+    } else {
+      ctx.store->rejections().reject(
+          res->responses[1].kvs[0],
+          "director record: " + (d ? std::string("no id") : d.error().message));
     }
   }
   nlohmann::json body{{"Members", members_json},
                       {"Director", director},
                       {"checks", total},
                       {"orphans", orphans->size()}};
-  return Response::json(200, body.dump());
+  return Response::json(200, common::dumpJson(body));
 }
 
 Response getOrphans(const Context& ctx) {
@@ -126,7 +146,8 @@ Response getOrphans(const Context& ctx) {
   for (const auto& o : *orphans) {
     list.push_back({{"check", o.name}, {"member-tag", o.member_tag}});
   }
-  return Response::json(200, nlohmann::json{{"count", list.size()}, {"orphans", list}}.dump());
+  return Response::json(
+      200, common::dumpJson(nlohmann::json{{"count", list.size()}, {"orphans", list}}));
 }
 
 }  // namespace

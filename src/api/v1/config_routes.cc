@@ -12,9 +12,13 @@
 
 #include "api/v1/params.h"
 #include "api/v1/routes.h"
+#include "common/json_fields.h"
+#include "common/printable.h"
+#include "common/utf8.h"
 #include "common/yaml_json.h"
 #include "config/alerter_options.h"
 #include "config/spec.h"
+#include "etcd/limits.h"
 
 namespace ninevolt::api::v1 {
 namespace {
@@ -42,23 +46,28 @@ nlohmann::json shownAlerter(const std::string& name, const nlohmann::json& value
 }
 
 nlohmann::json shown(ConfigKind kind, const store::StoredConfig& c) {
-  if (c.value.is_null()) {
-    return nlohmann::json{{"invalid", "the stored value is not JSON"}};
+  if (!c.error.empty()) {
+    return nlohmann::json{{"invalid", "the stored value is " + common::printable(c.error)}};
   }
   return kind == ConfigKind::kAlerter ? shownAlerter(c.name, c.value) : c.value;
 }
 
+// The name comes from the client (the path or the body's keys): shown escaped and cut.
 std::string objectName(ConfigKind kind, const std::string& name) {
-  return fmt::format("{} '{}'", kindName(kind), name);
+  return fmt::format("{} '{}'", kindName(kind), common::printable(name));
+}
+
+Response noSuch(ConfigKind kind, const std::string& name) {
+  return Response::error(404,
+                         fmt::format("no {} named '{}'", kindName(kind), common::printable(name)));
 }
 
 // Validates one object as `9volt cfg` does, plus the API's own rule on exec monitors.
 void validate(const Context& ctx, ConfigKind kind, const std::string& name,
               const nlohmann::json& value, const std::set<std::string>& alerter_names,
               config::Problems& problems) {
-  if (!config::validName(name)) {
-    problems.push_back({"", objectName(kind, name), "",
-                        "invalid name: use 1 to 128 of A-Z a-z 0-9 . _ - (not '.' or '..')"});
+  if (auto bad = config::nameProblem(name); !bad.empty()) {
+    problems.push_back({"", objectName(kind, name), "", bad});
     return;
   }
   if (kind == ConfigKind::kAlerter) {
@@ -100,6 +109,8 @@ std::optional<nlohmann::json> jsonBody(const Request& request, config::Problems&
     problems.push_back({"", "body", "", "a JSON object is required"});
     return std::nullopt;
   }
+  // First thing: parseJson refuses nesting deeper than limits::kMaxJsonDepth, duplicate keys
+  // and numbers out of range, and never throws; everything below may recurse on the value.
   auto parsed = common::parseJson(request.body);
   if (!parsed) {
     problems.push_back({"", "body", "", "not valid JSON: " + parsed.error().message});
@@ -141,7 +152,7 @@ Response writeAll(const Context& ctx, ConfigKind kind, const store::ConfigSnapsh
       continue;
     }
     (it == stored.end() ? created : updated).push_back(name);
-    changes.push_back({store::ConfigChange::kPut, kind, name, value.dump(),
+    changes.push_back({store::ConfigChange::kPut, kind, name, common::dumpJson(value),
                        it == stored.end() ? 0 : it->second.mod_revision});
   }
   if (changes.size() > store::Store::kMaxTxnOps) {
@@ -149,6 +160,21 @@ Response writeAll(const Context& ctx, ConfigKind kind, const store::ConfigSnapsh
         400, fmt::format("{} changes in one request; at most {} fit in one etcd transaction "
                          "(send them in parts, or use `9volt cfg`)",
                          changes.size(), store::Store::kMaxTxnOps));
+  }
+  // By bytes too: applyConfigChanges splits what does not fit in one request into several
+  // transactions, and a conflict in a later one would leave the earlier ones written. A body
+  // just under the 1 MiB cap can come out over the same amount as keys and values.
+  size_t bytes = 0;
+  for (const auto& c : changes) {
+    const auto& keys = ctx.store->keys();
+    bytes += etcd::requestBytes(etcd::TxnOp::put(
+        kind == ConfigKind::kMonitor ? keys.monitor(c.name) : keys.alerter(c.name), c.value));
+  }
+  if (bytes > store::Store::kMaxTxnBytes) {
+    return Response::error(
+        413, fmt::format("the changes come to {} bytes in etcd; at most {} fit in one etcd "
+                         "transaction (send them in parts, or use `9volt cfg`)",
+                         bytes, store::Store::kMaxTxnBytes));
   }
   if (!changes.empty()) {
     auto applied = ctx.store->applyConfigChanges(changes);
@@ -161,7 +187,7 @@ Response writeAll(const Context& ctx, ConfigKind kind, const store::ConfigSnapsh
       return storeError(applied.error());
     }
     spdlog::info("api: {} {}(s) written: created [{}], updated [{}]", changes.size(),
-                 kindName(kind), created.dump(), updated.dump());
+                 kindName(kind), common::dumpJson(created), common::dumpJson(updated));
   }
   return ok(created.empty() ? 200 : created_status,
             {{"message", fmt::format("{} created, {} updated, {} unchanged", created.size(),
@@ -180,7 +206,7 @@ Response listAll(const Context& ctx, ConfigKind kind) {
   for (const auto& [name, c] : storedOf(*snap, kind)) {
     out[name] = shown(kind, c);
   }
-  return Response::json(200, out.dump());
+  return Response::json(200, common::dumpJson(out));
 }
 
 Response postMap(const Context& ctx, ConfigKind kind, const Request& request) {
@@ -210,14 +236,17 @@ Response postMap(const Context& ctx, ConfigKind kind, const Request& request) {
 }
 
 Response getOne(const Context& ctx, ConfigKind kind, const std::string& name) {
+  if (!config::validName(name)) {
+    return noSuch(kind, name);  // no such object can exist (a key with that name is skipped)
+  }
   auto c = ctx.store->getConfig(kind, name);
   if (!c) {
     return storeError(c.error());
   }
   if (!*c) {
-    return Response::error(404, fmt::format("no {} named '{}'", kindName(kind), name));
+    return noSuch(kind, name);
   }
-  return Response::json(200, shown(kind, **c).dump());
+  return Response::json(200, common::dumpJson(shown(kind, **c)));
 }
 
 Response putOne(const Context& ctx, ConfigKind kind, const std::string& name,
@@ -239,6 +268,21 @@ Response putOne(const Context& ctx, ConfigKind kind, const std::string& name,
 }
 
 Response deleteOne(const Context& ctx, ConfigKind kind, const std::string& name) {
+  if (!config::validName(name)) {
+    // Not an object any reader uses (skipped and reported as such), but a key that may
+    // exist: deleting it here is how an operator cleans it up without etcdctl.
+    auto deleted = ctx.store->deleteConfig(kind, name);
+    if (!deleted) {
+      return storeError(deleted.error());
+    }
+    if (!*deleted) {
+      return noSuch(kind, name);
+    }
+    spdlog::info("api: {} key with the invalid name '{}' deleted", kindName(kind),
+                 common::printable(name));
+    return ok(200, {{"message", fmt::format("{} key '{}' (not a valid name) deleted",
+                                            kindName(kind), common::printable(name))}});
+  }
   auto snap = ctx.store->loadConfigs();
   if (!snap) {
     return storeError(snap.error());
@@ -246,7 +290,7 @@ Response deleteOne(const Context& ctx, ConfigKind kind, const std::string& name)
   const auto& stored = storedOf(*snap, kind);
   auto it = stored.find(name);
   if (it == stored.end()) {
-    return Response::error(404, fmt::format("no {} named '{}'", kindName(kind), name));
+    return noSuch(kind, name);
   }
   if (kind == ConfigKind::kAlerter) {
     // As `9volt cfg`: no monitor may be left naming a deleted alerter.
@@ -264,61 +308,68 @@ Response deleteOne(const Context& ctx, ConfigKind kind, const std::string& name)
     }
     if (!users.empty()) {
       users.erase(std::unique(users.begin(), users.end()), users.end());
-      return Response::error(
-          409, fmt::format("alerter '{}' is used by monitor(s) {}; change them first", name,
-                           nlohmann::json(users).dump()));
+      return Response::error(409,
+                             fmt::format("alerter '{}' is used by monitor(s) {}; change them first",
+                                         common::printable(name), common::dumpJson(users)));
     }
   }
   auto applied = ctx.store->applyConfigChanges(
       {{store::ConfigChange::kDelete, kind, name, "", it->second.mod_revision}});
   if (!applied) {
     if (applied.error().code == Errc::kConflict) {
-      return Response::error(
-          409, fmt::format("{} '{}' changed while being deleted; retry", kindName(kind), name));
+      return Response::error(409, fmt::format("{} '{}' changed while being deleted; retry",
+                                              kindName(kind), common::printable(name)));
     }
     return storeError(applied.error());
   }
-  spdlog::info("api: {} '{}' deleted", kindName(kind), name);
-  return ok(200, {{"message", fmt::format("{} '{}' deleted", kindName(kind), name)}});
+  spdlog::info("api: {} '{}' deleted", kindName(kind), common::printable(name));
+  return ok(200,
+            {{"message", fmt::format("{} '{}' deleted", kindName(kind), common::printable(name))}});
 }
 
 // Sets a monitor's `disable` field (validated again, guarded by its revision).
 Response setDisabled(const Context& ctx, const std::string& name, bool disable) {
+  if (!config::validName(name)) {
+    return noSuch(ConfigKind::kMonitor, name);
+  }
   auto c = ctx.store->getConfig(ConfigKind::kMonitor, name);
   if (!c) {
     return storeError(c.error());
   }
   if (!*c) {
-    return Response::error(404, fmt::format("no monitor named '{}'", name));
+    return noSuch(ConfigKind::kMonitor, name);
   }
   const auto& stored = **c;
   if (!stored.value.is_object()) {
     return Response::error(409, fmt::format("monitor '{}' in etcd is not a JSON object; fix it "
                                             "with `9volt cfg` first",
-                                            name));
+                                            common::printable(name)));
   }
-  if (stored.value.value("disable", false) == disable) {
-    return ok(200, {{"message", fmt::format("monitor '{}' is already {}", name,
+  if (config::monitorDisabled(stored.value) == disable) {
+    return ok(200, {{"message", fmt::format("monitor '{}' is already {}", common::printable(name),
                                             disable ? "disabled" : "enabled")}});
   }
   nlohmann::json value = stored.value;
   value["disable"] = disable;
+  value.erase("enabled");  // the original's field would contradict the new value
   config::Problems problems;
   config::parseMonitor(name, value, problems);  // references are as they were
   if (!problems.empty()) {
     return Response::problems(409, problems);
   }
-  auto applied = ctx.store->applyConfigChanges(
-      {{store::ConfigChange::kPut, ConfigKind::kMonitor, name, value.dump(), stored.mod_revision}});
+  auto applied =
+      ctx.store->applyConfigChanges({{store::ConfigChange::kPut, ConfigKind::kMonitor, name,
+                                      common::dumpJson(value), stored.mod_revision}});
   if (!applied) {
     if (applied.error().code == Errc::kConflict) {
-      return Response::error(409, fmt::format("monitor '{}' changed meanwhile; retry", name));
+      return Response::error(
+          409, fmt::format("monitor '{}' changed meanwhile; retry", common::printable(name)));
     }
     return storeError(applied.error());
   }
-  spdlog::info("api: monitor '{}' {}", name, disable ? "disabled" : "enabled");
-  return ok(200,
-            {{"message", fmt::format("monitor '{}' {}", name, disable ? "disabled" : "enabled")}});
+  spdlog::info("api: monitor '{}' {}", common::printable(name), disable ? "disabled" : "enabled");
+  return ok(200, {{"message", fmt::format("monitor '{}' {}", common::printable(name),
+                                          disable ? "disabled" : "enabled")}});
 }
 
 void addKind(Router& router, const Context& ctx, ConfigKind kind) {

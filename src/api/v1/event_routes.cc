@@ -8,6 +8,9 @@
 #include "api/v1/routes.h"
 #include "common/clock.h"
 #include "common/duration.h"
+#include "common/printable.h"
+#include "common/utf8.h"
+#include "common/yaml_json.h"
 
 namespace ninevolt::api::v1 {
 namespace {
@@ -22,14 +25,24 @@ Response listEvents(const Context& ctx, const Request& request) {
   filter.limit = limitParam(request, kDefaultLimit, kMaxLimit, problems);
   if (auto since = request.queryValue("since"); since && !since->empty()) {
     // An RFC 3339 time, or a duration back from now ("15m").
-    if (auto t = common::parseRfc3339(*since)) {
+    auto t = common::parseRfc3339(*since);
+    auto d = t ? Result<common::Nanos>(common::Nanos(0)) : common::parseDuration(*since);
+    if (t) {
       filter.since = *t;
-    } else if (auto d = common::parseDuration(*since); d && d->count() > 0) {
+    } else if (d && d->count() > 0) {
       filter.since = std::chrono::time_point_cast<common::SystemTime::duration>(
           std::chrono::system_clock::now() - *d);
-    } else {
+    } else if (d) {
       badParam(problems, "since",
-               fmt::format("'{}' is neither an RFC 3339 time nor a duration like 15m", *since));
+               fmt::format("'{}': a duration back from now must be longer than 0",
+                           common::printable(*since)));
+    } else {
+      // Say what is wrong with it as the kind of value it looks like: a date or a duration.
+      const bool date_like = since->size() >= 5 && (*since)[4] == '-';
+      badParam(problems, "since",
+               fmt::format("{} (an RFC 3339 time like 2026-11-25T10:04:05Z, or a duration like "
+                           "15m)",
+                           date_like ? t.error().message : d.error().message));
     }
   }
   if (!problems.empty()) {
@@ -43,7 +56,7 @@ Response listEvents(const Context& ctx, const Request& request) {
   for (const auto& e : *events) {
     out.push_back(e.event.toJson());
   }
-  return Response::json(200, out.dump());
+  return Response::json(200, common::dumpJson(out));
 }
 
 }  // namespace

@@ -6,6 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/printable.h"
+#include "common/utf8.h"
+#include "common/yaml_json.h"
+
 namespace ninevolt::api::v1 {
 
 void badParam(config::Problems& problems, const std::string& name, const std::string& message) {
@@ -21,8 +25,9 @@ size_t limitParam(const Request& request, size_t default_limit, size_t max_limit
   size_t v = 0;
   auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
   if (ec != std::errc() || p != text->data() + text->size() || v < 1 || v > max_limit) {
-    badParam(problems, "limit",
-             fmt::format("'{}' is not a whole number in 1..{}", *text, max_limit));
+    badParam(
+        problems, "limit",
+        fmt::format("'{}' is not a whole number in 1..{}", common::printable(*text), max_limit));
     return default_limit;
   }
   return v;
@@ -40,7 +45,7 @@ std::optional<bool> boolParam(const Request& request, const std::string& name,
   if (*text == "false" || *text == "0" || *text == "no") {
     return false;
   }
-  badParam(problems, name, fmt::format("'{}' is not true or false", *text));
+  badParam(problems, name, fmt::format("'{}' is not true or false", common::printable(*text)));
   return std::nullopt;
 }
 
@@ -53,7 +58,7 @@ Response storeError(const Error& error) {
 Response ok(int status, nlohmann::json extra) {
   nlohmann::json body{{"status", "ok"}};
   body.update(extra);
-  return Response::json(status, body.dump());
+  return Response::json(status, common::dumpJson(body));
 }
 
 }  // namespace ninevolt::api::v1

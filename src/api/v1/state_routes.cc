@@ -18,7 +18,12 @@
 #include "api/v1/params.h"
 #include "api/v1/routes.h"
 #include "cluster/placement.h"
+#include "config/spec.h"
+#include "common/json_fields.h"
+#include "common/printable.h"
+#include "common/utf8.h"
 #include "common/yaml_json.h"
+#include "store/untrusted.h"
 
 namespace ninevolt::api::v1 {
 namespace {
@@ -42,17 +47,20 @@ struct StateFilter {
     if (!name.empty() && entry["check"].get<std::string>().find(name) == std::string::npos) {
       return false;
     }
-    if (!anyOf(statuses, entry.value("status", "")) || !anyOf(types, entry.value("type", ""))) {
+    if (!anyOf(statuses, common::stringField(entry, "status"))
+        || !anyOf(types, common::stringField(entry, "type"))) {
       return false;
     }
-    if (!owner.empty() && entry.value("owner", "") != owner) {
+    if (!owner.empty() && common::stringField(entry, "owner") != owner) {
       return false;
     }
     if (!tags.empty()) {
-      const auto& have = entry["tags"];
+      const auto* have = common::findField(entry, "tags");
       bool any = false;
-      for (const auto& t : have) {
-        any = any || (t.is_string() && anyOf(tags, t.get<std::string>()));
+      if (have != nullptr && have->is_array()) {
+        for (const auto& t : *have) {
+          any = any || (t.is_string() && anyOf(tags, t.get<std::string>()));
+        }
       }
       return any;
     }
@@ -77,33 +85,32 @@ bool orphanedNow(const cluster::OrphanRule& rule, const nlohmann::json& monitor)
   if (!monitor.is_object()) {
     return false;
   }
-  return rule.orphaned(
-      {"", monitor.value("member-tag", std::string()), monitor.value("disable", false)});
+  return rule.orphaned({"", common::stringField(monitor, "member-tag"),
+                        config::monitorDisabled(monitor)});
 }
 
 // One check as GET /state shows it: the state key's fields (the original's check, owner,
-// status, count, message, date, plus ours) and from the monitor type, tags, member-tag,
-// description and disabled. A check with no state yet is "pending"; a disabled one
-// "disabled"; one that no live member may run "orphaned" (what it last was stays in
+// status, count, message, date, plus ours; a state that does not decode is left out) and
+// from the monitor type, tags, member-tag, description and disabled (each as "" / [] when
+// the stored monitor has it with another type). A check with no state yet is "pending"; a disabled
+// one "disabled"; one that no live member may run "orphaned" (what it last was stays in
 // "last-status": the state key is kept for when a member can run it again).
 nlohmann::json entryOf(const std::string& name, const nlohmann::json& monitor,
                        const nlohmann::json* state, const cluster::OrphanRule& live) {
   nlohmann::json e = state != nullptr && state->is_object() ? *state : nlohmann::json::object();
   e["check"] = name;
-  bool disabled = monitor.is_object() && monitor.value("disable", false);
+  bool disabled = config::monitorDisabled(monitor);
   if (!e.contains("status") || disabled) {
     e["status"] = disabled ? "disabled" : "pending";
   }
   if (!e.contains("owner")) {
     e["owner"] = "";
   }
-  auto field = [&monitor](const char* key, const nlohmann::json& fallback) {
-    return monitor.is_object() && monitor.contains(key) ? monitor[key] : fallback;
-  };
-  e["type"] = field("type", "");
-  e["tags"] = field("tags", nlohmann::json::array());
-  e["member-tag"] = field("member-tag", "");
-  e["description"] = field("description", "");
+  e["type"] = common::stringField(monitor, "type");
+  const auto* tags = common::findField(monitor, "tags");
+  e["tags"] = tags != nullptr && tags->is_array() ? *tags : nlohmann::json::array();
+  e["member-tag"] = common::stringField(monitor, "member-tag");
+  e["description"] = common::stringField(monitor, "description");
   e["disabled"] = disabled;
   const bool orphaned = orphanedNow(live, monitor);
   if (orphaned) {
@@ -115,7 +122,8 @@ nlohmann::json entryOf(const std::string& name, const nlohmann::json& monitor,
 }
 
 // One check as the scan finds it: the parsed monitor (null if unparsable) and its state key
-// (nullptr if none yet).
+// (nullptr if none yet, or if it does not decode). Monitor keys whose name is not valid and
+// state values that do not decode are skipped and reported (store/untrusted.h).
 using CheckVisitor = std::function<bool(const std::string& name, const nlohmann::json& monitor,
                                         const nlohmann::json* state)>;
 
@@ -137,30 +145,38 @@ Result<bool> scanChecks(const Context& ctx, std::string from, const std::string&
     if (page->kvs.empty()) {
       return false;
     }
-    auto first = store::Keys::nameUnder(keys.monitorPrefix(), page->kvs.front().key);
-    auto last = store::Keys::nameUnder(keys.monitorPrefix(), page->kvs.back().key);
+    // The same name range under state/ (raw key suffixes: the bounds need not be valid names).
+    const size_t skip = keys.monitorPrefix().size();
+    std::string first = page->kvs.front().key.substr(skip);
+    std::string last = page->kvs.back().key.substr(skip);
     std::map<std::string, nlohmann::json> states;
-    if (first && last) {
-      auto st = client.range(keys.state(*first),
-                             {.revision = revision, .range_end = keys.state(*last) + '\0'});
-      if (!st) {
-        return tl::unexpected(st.error());
+    auto st = client.range(keys.state(first),
+                           {.revision = revision, .range_end = keys.state(last) + '\0'});
+    if (!st) {
+      return tl::unexpected(st.error());
+    }
+    for (const auto& kv : st->kvs) {
+      std::string n = kv.key.substr(keys.statePrefix().size());
+      if (auto problem = store::nameProblem(n); !problem.empty()) {
+        // No monitor has that name: not shown (the director deletes it when it takes over).
+        ctx.store->rejections().reject(kv, "state key: not a valid check name: " + problem);
+        continue;
       }
-      for (const auto& kv : st->kvs) {
-        if (auto n = store::Keys::nameUnder(keys.statePrefix(), kv.key)) {
-          if (auto j = common::parseJson(kv.value)) {
-            states[*n] = std::move(*j);
-          }
-        }
+      auto j = store::decodeState(kv.value);
+      if (!j) {
+        ctx.store->rejections().reject(kv, "check state: " + j.error().message, n);
+        continue;
       }
+      states[n] = std::move(*j);
     }
     for (size_t i = 0; i < page->kvs.size(); ++i) {
       const auto& kv = page->kvs[i];
-      auto name = store::Keys::nameUnder(keys.monitorPrefix(), kv.key);
+      auto name = store::nameFromKey(keys.monitorPrefix(), kv.key);
       if (!name) {
+        ctx.store->rejections().reject(kv, "monitor " + name.error().message);
         continue;
       }
-      auto monitor = common::parseJson(kv.value);
+      auto monitor = store::decodeJson(kv.value);
       auto st = states.find(*name);
       if (!visit(*name, monitor ? *monitor : nlohmann::json(),
                  st == states.end() ? nullptr : &st->second)) {
@@ -189,7 +205,7 @@ Response listState(const Context& ctx, const Request& request) {
       badParam(problems, "status",
                fmt::format("unknown status '{}'; one of ok, warning, critical, pending, disabled, "
                            "orphaned",
-                           s));
+                           common::printable(s)));
     }
   }
   size_t limit = limitParam(request, kDefaultLimit, kMaxLimit, problems);
@@ -229,7 +245,7 @@ Response listState(const Context& ctx, const Request& request) {
   if (*more && !out.empty()) {
     next = out.back()["check"].get<std::string>();
   }
-  auto r = Response::json(200, out.dump());
+  auto r = Response::json(200, common::dumpJson(out));
   if (!next.empty()) {
     // The original's body is a plain array: the cursor goes in a header.
     r.headers.emplace_back("X-Next-After", next);
@@ -276,7 +292,7 @@ Response stateSummary(const Context& ctx, SummaryCache& cache) {
       [&](const std::string&, const nlohmann::json& monitor, const nlohmann::json* state) {
         ++total;
         // As entryOf() decides: disabled wins, then orphaned; no state yet is pending.
-        bool disabled = monitor.is_object() && monitor.value("disable", false);
+        bool disabled = config::monitorDisabled(monitor);
         bool orphaned = orphanedNow(*live, monitor);
         std::string status = text(state, "status");
         ++by_status[disabled         ? "disabled"
@@ -292,12 +308,8 @@ Response stateSummary(const Context& ctx, SummaryCache& cache) {
   if (!scanned) {
     return storeError(scanned.error());
   }
-  cache.body = nlohmann::json{
-      {"total", total},
-      {"by_status", by_status},
-      {"by_type", by_type},
-      {"by_owner",
-       by_owner}}.dump();
+  cache.body = common::dumpJson(nlohmann::json{
+      {"total", total}, {"by_status", by_status}, {"by_type", by_type}, {"by_owner", by_owner}});
   cache.at = std::chrono::steady_clock::now();
   return Response::json(200, cache.body);
 }

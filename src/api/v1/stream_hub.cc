@@ -9,9 +9,10 @@
 
 #include "api/request.h"
 #include "api/sse.h"
+#include "common/printable.h"
 #include "common/strings.h"
-#include "common/yaml_json.h"
 #include "store/event.h"
+#include "store/untrusted.h"
 
 namespace ninevolt::api::v1 {
 namespace asio = boost::asio;
@@ -57,6 +58,12 @@ StreamKinds parseStreamKinds(const std::string& text, std::vector<std::string>& 
 // ---------------------------------------------------------------------------------------
 // StreamConverter
 
+void StreamConverter::reject(const etcd::KeyValue& kv, const std::string& why) {
+  if (rejections_ != nullptr) {
+    rejections_->reject(kv, why);
+  }
+}
+
 void StreamConverter::convert(const std::vector<etcd::WatchEvent>& events,
                               std::vector<StreamMessage>& out) {
   std::set<std::pair<int64_t, std::string>> assigned;  // (revision, member) already told
@@ -66,51 +73,82 @@ void StreamConverter::convert(const std::vector<etcd::WatchEvent>& events,
     const bool put = ev.type == etcd::WatchEvent::kPut;
     const int64_t rev = kv.mod_revision;
     auto add = [&](StreamKind kind, const char* event, const nlohmann::json& data) {
-      out.push_back({kind, rev, sse::message(event, data.dump(), rev)});
+      out.push_back({kind, rev, sse::message(event, common::dumpJson(data), rev)});
+    };
+    // The name under prefix if it is valid; else nullopt (a put is reported, a delete of a
+    // key skipped when it was written is not news). nullopt too for keys elsewhere.
+    auto valid = [&](const std::string& prefix, const char* what) -> std::optional<std::string> {
+      auto name = store::Keys::nameUnder(prefix, kv.key);
+      if (!name && !kv.key.starts_with(prefix)) {
+        return std::nullopt;
+      }
+      if (name && store::nameProblem(*name).empty()) {
+        return name;
+      }
+      if (put) {
+        auto n = store::nameFromKey(prefix, kv.key);
+        reject(kv, std::string(what) + " " + (n ? "key" : n.error().message));
+      }
+      return std::string();  // ours, but not shown
     };
     auto cluster = [&](const char* change, const std::string& key) {
       add(StreamKind::kCluster, "cluster",
           {{"change", change}, {"key", key}, {"action", put ? "put" : "delete"}});
     };
     using store::Keys;
-    if (auto check = Keys::nameUnder(keys_.statePrefix(), kv.key)) {
+    if (auto check = valid(keys_.statePrefix(), "check state")) {
+      if (check->empty()) {
+        continue;
+      }
       if (!put) {
         add(StreamKind::kState, "state-deleted", {{"check", *check}});
         continue;
       }
-      auto j = common::parseJson(kv.value);
-      if (!j || !j->is_object()) {
-        continue;  // written by hand; GET /api/v1/state skips it too
+      auto j = store::decodeState(kv.value);
+      if (!j) {
+        // Written by hand; GET /api/v1/state skips it too.
+        reject(kv, "check state: " + j.error().message);
+        continue;
       }
       (*j)["check"] = *check;
       add(StreamKind::kState, "state", *j);
-    } else if (Keys::nameUnder(keys_.eventPrefix(), kv.key)) {
+    } else if (kv.key.starts_with(keys_.eventPrefix())) {
       // New keys only: deletes are the retention at work, not news.
       if (!put || kv.create_revision != kv.mod_revision) {
         continue;
       }
-      auto j = common::parseJson(kv.value);
-      if (!j) {
+      auto e = store::decodeEvent(kv.value);
+      if (!e) {
+        reject(kv, "event: " + e.error().message);
         continue;
       }
-      if (auto e = store::Event::fromJson(*j)) {
-        add(StreamKind::kEvent, "event", e->toJson());
+      add(StreamKind::kEvent, "event", e->toJson());
+    } else if (auto id = valid(keys_.membersPrefix(), "member")) {
+      // Only the key: the change tells clients to read GET /api/v1/cluster again, which
+      // decodes the record.
+      if (!id->empty()) {
+        cluster("members", *id);
       }
-    } else if (auto id = Keys::nameUnder(keys_.membersPrefix(), kv.key)) {
-      cluster("members", *id);
     } else if (kv.key == keys_.director()) {
       if (put) {
-        auto j = common::parseJson(kv.value);
+        auto j = store::decodeJson(kv.value);
         director_ = j ? stringField(*j, "id") : std::string();
       }
       cluster("director", director_);  // a delete names the director that left
-    } else if (auto name = Keys::nameUnder(keys_.monitorPrefix(), kv.key)) {
-      cluster("monitor", *name);
-    } else if (auto name = Keys::nameUnder(keys_.alerterPrefix(), kv.key)) {
-      cluster("alerter", *name);
+    } else if (auto name = valid(keys_.monitorPrefix(), "monitor")) {
+      if (!name->empty()) {
+        cluster("monitor", *name);
+      }
+    } else if (auto name = valid(keys_.alerterPrefix(), "alerter")) {
+      if (!name->empty()) {
+        cluster("alerter", *name);
+      }
     } else if (kv.key.size() > assignments.size() && kv.key.starts_with(assignments)) {
       std::string member = kv.key.substr(assignments.size());
       member = member.substr(0, member.find('/'));
+      if (!store::nameProblem(member).empty()) {
+        continue;  // not a member's (the director reports it and replaces it)
+      }
       if (assigned.insert({rev, member}).second) {
         cluster("assignments", member);
       }
@@ -126,7 +164,7 @@ StreamFanout::StreamFanout(Options options, Hooks hooks)
 
 std::string StreamFanout::control(const char* event, const nlohmann::json& data,
                                   std::optional<int64_t> id) {
-  return sse::message(event, data.dump(), id);
+  return sse::message(event, common::dumpJson(data), id);
 }
 
 uint64_t StreamFanout::add(std::shared_ptr<StreamSink> sink, StreamKinds kinds,
@@ -418,7 +456,8 @@ void StreamHub::attach(std::shared_ptr<StreamSink> sink, StreamKinds kinds,
 std::unique_ptr<etcd::Watcher> StreamHub::watch(
     int64_t from_revision, const std::string& director,
     std::function<void(const etcd::WatchUpdate&, std::vector<StreamMessage>)> on_update) {
-  auto converter = std::make_shared<StreamConverter>(store_->keys(), director);
+  auto converter =
+      std::make_shared<StreamConverter>(store_->keys(), director, &store_->rejections());
   etcd::Watcher::Options o;
   o.key = store_->keys().root() + "/";
   o.prefix = true;
@@ -449,7 +488,7 @@ void StreamHub::startFeed() {
       if (r) {
         std::string director;
         if (!r->kvs.empty()) {
-          if (auto j = common::parseJson(r->kvs[0].value)) {
+          if (auto j = store::decodeJson(r->kvs[0].value)) {
             director = stringField(*j, "id");
           }
         }

@@ -47,18 +47,25 @@ struct StreamMessage {
 
 // Turns watch events of the whole prefix into the stream's messages. Keeps the director id
 // last seen (a delete carries no value) and sends one `assignments` message per member and
-// revision. One converter per watch; not thread-safe.
+// revision. A key whose name is not valid, a state or an event that does not decode is left
+// out (reported to `rejections` when given): a client never gets a name it could not use
+// in a request, and one bad key never stops the stream. One converter per watch; not
+// thread-safe.
 class StreamConverter {
  public:
   // director: the director's id at the watch's start, if known (named by a first delete).
-  explicit StreamConverter(store::Keys keys, std::string director = {})
-      : keys_(std::move(keys)), director_(std::move(director)) {}
+  explicit StreamConverter(store::Keys keys, std::string director = {},
+                           store::Rejections* rejections = nullptr)
+      : keys_(std::move(keys)), director_(std::move(director)), rejections_(rejections) {}
   // Appends the messages for these events (of one watch update, revision order).
   void convert(const std::vector<etcd::WatchEvent>& events, std::vector<StreamMessage>& out);
 
  private:
+  void reject(const etcd::KeyValue& kv, const std::string& why);
+
   store::Keys keys_;
   std::string director_;
+  store::Rejections* rejections_;
 };
 
 // The stream's clients (loop thread only). Everything etcd-related is the owner's, through

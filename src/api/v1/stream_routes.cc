@@ -11,6 +11,7 @@
 #include "api/v1/routes.h"
 #include "api/v1/stream_hub.h"
 #include "common/strings.h"
+#include "common/utf8.h"
 
 namespace ninevolt::api::v1 {
 namespace {
@@ -46,7 +47,8 @@ Response openStream(const Context& ctx, const Request& request) {
   std::vector<std::string> unknown;
   auto kinds = parseStreamKinds(request.queryValue("types").value_or(""), unknown);
   for (const auto& u : unknown) {
-    badParam(problems, "types", fmt::format("unknown type '{}'; any of state, event, cluster", u));
+    badParam(problems, "types",
+             fmt::format("unknown type '{}'; any of state, event, cluster", common::printable(u)));
   }
   // A reconnecting EventSource sends Last-Event-ID and still has ?since= of its first URL:
   // the header wins.
@@ -55,14 +57,15 @@ Response openStream(const Context& ctx, const Request& request) {
       last != nullptr && !common::trim(*last).empty()) {
     since = parseRevision(*last);
     if (!since) {
-      problems.push_back(
-          {"", "header", "Last-Event-ID",
-           fmt::format("'{}' is not an event id of this stream (a revision)", *last)});
+      problems.push_back({"", "header", "Last-Event-ID",
+                          fmt::format("'{}' is not an event id of this stream (a revision)",
+                                      common::printable(*last))});
     }
   } else if (auto text = request.queryValue("since"); text && !text->empty()) {
     since = parseRevision(*text);
     if (!since) {
-      badParam(problems, "since", fmt::format("'{}' is not a revision (a whole number)", *text));
+      badParam(problems, "since",
+               fmt::format("'{}' is not a revision (a whole number)", common::printable(*text)));
     }
   }
   if (!problems.empty()) {

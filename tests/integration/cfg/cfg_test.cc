@@ -182,6 +182,76 @@ monitor:
   EXPECT_EQ(revision(), rev);
 }
 
+// Issue 11: what aborted `cfg` (rc 134) or was silently cut is now a problem naming file,
+// object and field, exit 2, nothing written.
+TEST_F(CfgTest, HostileFilesAreProblemsNeverAborts) {
+  ASSERT_EQ(cfg(), kCfgOk) << err_;
+  int64_t rev = revision();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"monitor:\n  big:\n    type: tcp\n    host: 127.0.0.1\n    port: 1e999\n    interval: 10s\n",
+       "monitor 'big': port: number 1e999 is out of range"},
+      {"monitor:\n  tiny:\n    type: tcp\n    host: 127.0.0.1\n    port: 1e-999\n    interval: "
+       "10s\n",
+       "monitor 'tiny': port: number 1e-999 is out of range"},
+      {"monitor:\n  hex:\n    type: tcp\n    host: 127.0.0.1\n    port: 0xFFFFFFFFFFFFFFFFFFFFFF\n"
+       "    interval: 10s\n",
+       "port: number 0xFFFFFFFFFFFFFFFFFFFFFF is out of range"},
+      {"monitor:\n  utf:\n    type: tcp\n    host: 127.0.0.1\n    port: 1\n    interval: 10s\n"
+       "    description: \"\xff\xfe\"\n",
+       "monitor.utf.description: not valid UTF-8"},
+      {"monitor:\n  one:\n    type: tcp\n    host: 127.0.0.1\n    port: 1\n    interval: 10s\n"
+       "---\nmonitor:\n  two:\n    type: tcp\n    host: 127.0.0.1\n    port: 2\n    interval: "
+       "10s\n",
+       "a second YAML document"},
+      {"monitor:\n  fast:\n    type: tcp\n    host: 127.0.0.1\n    port: 1\n    interval: 1ns\n",
+       "monitor 'fast': interval: must be at least 100ms, got 1ns"},
+      {"monitor:\n  open:\n    type: \"tcp\n    host: 127.0.0.1\n",
+       "quoted string is never closed"},
+      {"monitor:\n  d:\n    type: tcp\n    host: 127.0.0.1\n    port: 1\n    interval: 10s\n"
+       "    tags: "
+           + std::string(100, '[') + std::string(100, ']') + "\n",
+       "nested"},
+  };
+  for (const auto& [text, expected] : cases) {
+    configs_->write("checks/hostile.yaml", text);
+    EXPECT_EQ(cfg(), kCfgInvalid) << text << "\n" << out_;
+    EXPECT_THAT(err_, HasSubstr(expected)) << text;
+    EXPECT_THAT(err_, HasSubstr("hostile.yaml"));
+    EXPECT_THAT(err_, HasSubstr("nothing was written"));
+    EXPECT_EQ(revision(), rev) << text;
+  }
+}
+
+TEST_F(CfgTest, TheOriginalsEnabledFieldIsAccepted) {
+  configs_->write("checks/orig.yaml",
+                  "monitor:\n  orig:\n    type: http\n    host: 127.0.0.1\n    interval: 10s\n"
+                  "    enabled: true\n");
+  ASSERT_EQ(cfg(), kCfgOk) << err_;
+  auto stored = client_->range("/9volt/monitor/orig", {});
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->kvs.size(), 1U);
+}
+
+TEST_F(CfgTest, ChangesLargerThanOneEtcdRequestAreSplitBySize) {
+  // 12 monitors of ~200 KiB each: 2.4 MiB, above etcd's 1.5 MiB per request. One txn of them
+  // was refused ("message larger than max"); now they go in several.
+  std::string yaml = "monitor:\n";
+  for (int i = 0; i < 12; ++i) {
+    yaml += "  big" + std::to_string(i) + ":\n    type: http\n    host: 127.0.0.1\n"
+            "    interval: 1m\n    headers:\n";
+    for (int h = 0; h < 4; ++h) {
+      yaml += "      X-" + std::to_string(h) + ": " + std::string(50'000, 'a' + h) + "\n";
+    }
+  }
+  configs_->write("checks/big.yaml", yaml);
+  ASSERT_EQ(cfg(), kCfgOk) << err_;
+  EXPECT_THAT(out_, HasSubstr("applied 12 change(s)"));
+  EXPECT_THAT(out_, Not(HasSubstr("in 1 transaction(s)")));
+  auto count = client_->range("/9volt/monitor/big", {.prefix = true, .count_only = true});
+  ASSERT_TRUE(count);
+  EXPECT_EQ(count->count, 12);
+}
+
 TEST_F(CfgTest, EtcdDownIsExitOneWithinTheDeadline) {
   ASSERT_TRUE(etcd_->stop());
   auto start = std::chrono::steady_clock::now();

@@ -110,17 +110,21 @@ TEST_F(DirectorFenceTest, ADirectorDeposedJustBeforeItWritesIsRefusedAndStepsDow
     putMonitor("c" + std::to_string(i));
   }
   // The hook runs on the loop right before each fenced write; once armed, it replaces the
-  // director key (same key, another value: what a successor's record looks like).
+  // director key (same key, another value, on the successor's lease: what a successor's
+  // record looks like; on no lease it would be taken over after a while).
   std::atomic<bool> armed{false};
   std::atomic<int> deposed{0};
   const std::string director_key = store_->keys().director();
-  auto& d = startDirector(
-      "m1", {.before_write = [&] {
-        if (armed.exchange(false)) {
-          ASSERT_TRUE(client_->put(director_key, R"({"id":"usurper","since":"now"})"));
-          deposed++;
-        }
-      }});
+  auto usurper = client_->grantLease(30s);
+  ASSERT_TRUE(usurper);
+  auto& d =
+      startDirector("m1", {.before_write = [&] {
+                      if (armed.exchange(false)) {
+                        ASSERT_TRUE(client_->put(director_key, R"({"id":"usurper","since":"now"})",
+                                                 {.lease = *usurper}));
+                        deposed++;
+                      }
+                    }});
   ASSERT_TRUE(eventually([&] { return assigned().size() == 20; }));
   ASSERT_TRUE(isDirector(d));
   const auto before = shardRevisions();

@@ -13,6 +13,8 @@
 
 #include "checks/exec/exec_check.h"
 #include "cluster/manager.h"
+#include "common/clock.h"
+#include "engine/scheduler.h"
 #include "support/etcd_fixture.h"
 
 namespace ninevolt {
@@ -133,6 +135,86 @@ TEST_F(ManagerPrefetchTest, ManyArrivingChecksStartWithTheirSavedState) {
   expectContinued(later);
   EXPECT_EQ(manager_->owned().size(), 140u);
   EXPECT_EQ(arrived.size(), 140u);
+}
+
+// Who ran an arriving check last decides whether it runs at once (issue 11, failover gap):
+// its previous owner gone (not a member, or this member in an earlier life) and its state
+// key's date over one interval old -> at once; moved from a live member, ran recently, or
+// no state -> at its phase. Checks every 24 h, so "at its phase" is hours away.
+TEST_F(ManagerPrefetchTest, ArrivingChecksWhoseOwnerIsGoneAndMissedARunRunAtOnce) {
+  const auto& keys = store_->keys();
+  ASSERT_TRUE(client_->put(keys.member("m1"), R"({"id":"m1"})"));  // alive (no lease needed)
+  const auto now = std::chrono::system_clock::now();
+  const std::string old_date = common::formatRfc3339(now - 25h);
+  const std::string recent = common::formatRfc3339(now - 1h);
+  struct Case {
+    const char* prefix;
+    const char* owner;  // "" = no state key
+    std::string date;
+    bool at_once;
+  };
+  const std::vector<Case> cases{
+      {"gone", "m9", old_date, true},          // its member died
+      {"self", "m2", old_date, true},          // this member, before a restart
+      {"live", "m1", old_date, false},         // moved from a live member: it ran until now
+      {"recent", "m9", recent, false},         // ran within its interval
+      {"nostate", "", "", false},              // a new monitor
+      {"baddate", "m9", "yesterday", false}};  // garbage in etcd: unknown
+  auto put = [&](const std::string& prefix, size_t n, const std::string& shard) {
+    std::map<std::string, bool> want;
+    std::vector<std::string> names;
+    for (const auto& c : cases) {
+      for (size_t i = 0; i < n; ++i) {
+        const std::string name = fmt::format("{}{}-{:02d}", c.prefix, prefix, i);
+        names.push_back(name);
+        want[name] = c.at_once;
+        this->put(keys.monitor(name),
+                  {{"type", "exec"}, {"command", "/bin/true"}, {"interval", "24h"}});
+        if (*c.owner != '\0') {
+          this->put(keys.state(name), {{"check", name},
+                                       {"owner", c.owner},
+                                       {"status", "ok"},
+                                       {"count", 0},
+                                       {"date", c.date}});
+        }
+      }
+    }
+    this->put(keys.assignmentShard("m2", shard), nlohmann::json(names));
+    return want;
+  };
+  const auto steady = [] {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  auto expectOnly = [&](const std::map<std::string, bool>& want, int64_t t0) {
+    std::vector<std::string> at_once;
+    for (const auto& [name, yes] : want) {
+      if (yes) {
+        at_once.push_back(name);
+      }
+    }
+    ASSERT_TRUE(waitForFirstRuns(at_once));
+    // The others have not run, unless their phase came meanwhile (about once in 10^5 runs
+    // of this test: then nothing can be told apart).
+    std::lock_guard lock(mu_);
+    for (const auto& [name, yes] : want) {
+      if (!yes && steady() < engine::Scheduler::firstDue(name, 24h, t0)) {
+        EXPECT_FALSE(first_.contains(name)) << name << " ran at once";
+      }
+    }
+  };
+  // A few at start (read one by one), then more through the assignments watch (batched).
+  const int64_t t0 = steady();
+  auto first = put("a", 1, "00");
+  manager_ = std::make_unique<cluster::Manager>(io_, store_, engine_,
+                                                cluster::Manager::Options{.member_id = "m2"});
+  boost::asio::post(io_, [this] { manager_->start(); });
+  expectOnly(first, t0);
+  static_assert(cluster::Manager::kPrefetchOneByOne < 6 * 8);
+  const int64_t t1 = steady();
+  auto more = put("b", 8, "01");
+  expectOnly(more, t1);
 }
 
 }  // namespace

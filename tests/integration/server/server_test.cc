@@ -94,6 +94,32 @@ TEST(Server, EmbeddedEtcdHealthVersionAndCleanStop) {
   EXPECT_FALSE((*client)->status());
 }
 
+// Issue 11: Ctrl-C on `make run` reached the private etcd too (same process group), so the
+// server's goodbye failed: it waited 5 s and logged "could not revoke lease ... not
+// reachable". etcd now runs in a group of its own and is stopped by the server.
+TEST(Server, CtrlCLeavesTheClusterCleanlyBeforeStoppingThePrivateEtcd) {
+  TempDir dir;
+  uint16_t port = freePort();
+  std::string data = (dir.path() / "data").string();
+  auto server =
+      startServer(dir, "a", {"--listen", "127.0.0.1:" + std::to_string(port), "--data-dir", data});
+  ASSERT_TRUE(eventually([&] { return healthy(port); }, kStartLimit)) << server->output();
+  std::string endpoint;
+  std::ifstream(data + "/etcd-endpoint") >> endpoint;
+  ASSERT_FALSE(endpoint.empty());
+
+  server->signalGroup(SIGINT);  // the terminal's Ctrl-C: the whole foreground group
+  auto code = server->wait(std::chrono::seconds(30));
+  ASSERT_TRUE(code.has_value()) << server->output();
+  EXPECT_EQ(*code, 0) << server->output();
+  EXPECT_THAT(server->output(), HasSubstr("left the cluster (lease"));
+  EXPECT_THAT(server->output(), ::testing::Not(HasSubstr("could not revoke lease")));
+  EXPECT_THAT(server->output(), HasSubstr("stopping the private etcd"));
+  auto client = etcd::Client::create({.endpoints = {endpoint}});
+  ASSERT_TRUE(client);
+  EXPECT_FALSE((*client)->status());  // and etcd is gone with it
+}
+
 class ServerOnEtcd : public ninevolt::testing::EtcdTest {};
 
 TEST_F(ServerOnEtcd, RegistersUnderPrefixFromEnvAndLeavesAtOnceOnSigterm) {

@@ -70,7 +70,11 @@ TEST(SlackMessage, WebApiAnswers) {
   EXPECT_EQ(limited.error().code, Errc::kUnavailable);
   auto not_json = slack::judgeWebApiReply({.status = 200, .body = "ok"});
   ASSERT_FALSE(not_json);
-  EXPECT_EQ(not_json.error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(not_json.error().code, Errc::kInvalidArgument);  // An "error" that is not a string is
+                                                             // an answer too, not an exception.
+  auto odd = slack::judgeWebApiReply({.status = 200, .body = R"({"ok":false,"error":5})"});
+  ASSERT_FALSE(odd);
+  EXPECT_EQ(odd.error().message, "slack chat.postMessage: ok=false, error unknown");
 }
 
 TEST(PagerDutyEvent, DedupKey) {

@@ -17,6 +17,10 @@ TEST(PercentDecode, KeepsBrokenEscapes) {
   EXPECT_EQ(percentDecode("100%", false), "100%");
   EXPECT_EQ(percentDecode("%zz", false), "%zz");
   EXPECT_EQ(percentDecode("%4", false), "%4");
+  // Two hex digits exactly: from_chars alone took a sign ("%-1" became byte 0xff).
+  EXPECT_EQ(percentDecode("%-1", false), "%-1");
+  EXPECT_EQ(percentDecode("%+f", false), "%+f");
+  EXPECT_EQ(percentDecode("%ff", false), "\xff");
 }
 
 // from_chars takes a sign: "%-1" was decoded as byte 0xff and "%-0" as NUL (the
@@ -63,6 +67,25 @@ TEST(Response, ProblemsListsEveryOne) {
             "monitor 'web': interval: is required; monitor 'web': port: must be 1..65535");
   ASSERT_EQ(j["problems"].size(), 2U);
   EXPECT_EQ(j["problems"][1]["field"], "port");
+}
+
+// Messages quoting what a client sent stay readable JSON: nlohmann's dump() throws
+// type_error 316 on invalid UTF-8, which turned such 400s and 404s into 500s.
+TEST(Response, ErrorsQuotingInvalidBytesStayReadableJson) {
+  auto r = Response::error(404, "no monitor named '\xff'");
+  EXPECT_EQ(r.status, 404);
+  auto j = nlohmann::json::parse(r.body);
+  EXPECT_EQ(j["message"], "no monitor named '\\xff'");
+
+  auto p = Response::problems(400, {{"", "monitor '\xff'", "ho\xfest", "bad \xfe value"}});
+  auto k = nlohmann::json::parse(p.body);
+  EXPECT_EQ(k["problems"][0]["object"], "monitor '\\xff'");
+  EXPECT_EQ(k["problems"][0]["field"], "ho\\xfest");
+  EXPECT_EQ(k["problems"][0]["message"], "bad \\xfe value");
+  EXPECT_EQ(k["message"], "monitor '\\xff': ho\\xfest: bad \\xfe value");
+  // Valid UTF-8 is kept as it is, control characters too (JSON escapes them).
+  auto fine = nlohmann::json::parse(Response::error(400, "caf\xc3\xa9\n").body);
+  EXPECT_EQ(fine["message"], "caf\xc3\xa9\n");
 }
 
 }  // namespace

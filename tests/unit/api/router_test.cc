@@ -142,6 +142,28 @@ TEST(Router, ResolveReportsBlockingRoutes) {
   ASSERT_NE(resolved.handler, nullptr);
 }
 
+// A query parameter that is not UTF-8 is a 400 naming it, on every route; the router's own
+// answers quote the path escaped (they were 500s: dump() threw on the raw byte).
+TEST(Router, RefusesQueryParametersThatAreNotUtf8AndQuotesPathsEscaped) {
+  auto router = testRouter();
+  auto bad = router.dispatch(make("GET", "/api/v1/monitor?limit=1%ff&ok=1"));
+  EXPECT_EQ(bad.status, 400);
+  auto j = body(bad);
+  ASSERT_EQ(j["problems"].size(), 1U);
+  EXPECT_EQ(j["problems"][0]["object"], "query");
+  EXPECT_EQ(j["problems"][0]["field"], "limit");
+  EXPECT_EQ(j["problems"][0]["message"], "'1\\xff' is not valid UTF-8");
+  EXPECT_EQ(router.dispatch(make("GET", "/api/v1/monitor?x%fe=1")).status, 400);
+  EXPECT_EQ(router.dispatch(make("GET", "/api/v1/monitor?name=caf%C3%A9")).status, 200);
+
+  auto missing = router.dispatch(make("GET", "/nope/%ff"));
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(body(missing)["message"], "no route for /nope/\\xff");
+  auto wrong = router.dispatch(make("PATCH", "/api/v1/monitor/%ff"));
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_THAT(body(wrong)["message"].get<std::string>(), HasSubstr("/api/v1/monitor/\\xff"));
+}
+
 TEST(ContentType, JsonWithParameters) {
   EXPECT_TRUE(isJsonContentType("application/json"));
   EXPECT_TRUE(isJsonContentType(" application/json ; charset=UTF-8"));

@@ -139,6 +139,35 @@ TEST(StreamConverter, StateEventsAndClusterChanges) {
             (nlohmann::json{{"change", "alerter"}, {"key", "ops"}, {"action", "delete"}}));
 }
 
+TEST(StreamConverter, KeysAndValuesWrittenByHandAreLeftOutAndReported) {
+  store::Rejections rejections;
+  std::vector<std::string> reported;
+  rejections.setHandler([&](const store::Rejection& r) { reported.push_back(r.message); });
+  v1::StreamConverter conv(store::Keys("9volt"), {}, &rejections);
+  std::vector<StreamMessage> out;
+  // Each of these threw from dump() or reached clients with a name no request can use.
+  EXPECT_NO_THROW(conv.convert(
+      {put("/9volt/state/we\x01ird\xff", R"({"status":"ok"})", 10),
+       put("/9volt/state/web", "not json", 11), put("/9volt/state/web", R"({"status":5})", 12),
+       put("/9volt/event/x", R"({"type":"info","message":5})", 13),
+       put("/9volt/monitor/we\x01ird\xff", "x", 14), put("/9volt/alerter/a/b", "{}", 15),
+       put("/9volt/cluster/members/m\xff", "{}", 16),
+       put("/9volt/cluster/assignments/m\xff/00", "[]", 17),
+       del("/9volt/monitor/we\x01ird\xff", 18),
+       // The stream goes on: a good one after them all.
+       put("/9volt/monitor/web", "{}", 19)},
+      out));
+  ASSERT_EQ(out.size(), 1U);
+  EXPECT_EQ(parse(out[0].text).data,
+            (nlohmann::json{{"change", "monitor"}, {"key", "web"}, {"action", "put"}}));
+  ASSERT_EQ(reported.size(), 7U);  // every put but the assignment (its director reports it)
+  EXPECT_THAT(reported[0], HasSubstr("/9volt/state/we\\x01ird\\xff: check state not a valid name"));
+  EXPECT_THAT(reported[1], HasSubstr("/9volt/state/web: check state: not JSON"));
+  EXPECT_THAT(reported[2], HasSubstr("status: expected ok, warning or critical"));
+  EXPECT_THAT(reported[3], HasSubstr("/9volt/event/x: event: message: expected a string"));
+  EXPECT_THAT(reported[4], HasSubstr("/9volt/monitor/we\\x01ird\\xff: monitor not a valid name"));
+}
+
 TEST(StreamConverter, SkipsWhatTheStreamDoesNotShow) {
   v1::StreamConverter conv(store::Keys("/9volt/"));
   std::vector<StreamMessage> out;

@@ -1,5 +1,6 @@
 #include "common/clock.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace ninevolt::common {
@@ -42,6 +43,28 @@ TEST(Rfc3339, RejectsWhatIsNotATime) {
       EXPECT_EQ(t.error().code, Errc::kInvalidArgument);
     }
   }
+}
+
+// SystemTime counts nanoseconds in 64 bits: a year outside 1678..2261 used to wrap around
+// (signed overflow) into some other date; a sign was read as part of a number.
+TEST(Rfc3339, RefusesTimesSystemTimeCannotHoldAndSigns) {
+  for (const char* bad : {"0001-01-01T00:00:00Z", "1677-01-01T00:00:00Z", "2262-12-31T00:00:00Z",
+                          "9999-12-31T23:59:59Z", "-001-01-01T00:00:00Z", "2026-11-25T-1:04:05Z",
+                          "2026-11-25T10:-4:05Z", "+026-11-25T10:04:05Z"}) {
+    auto t = parseRfc3339(bad);
+    EXPECT_FALSE(t) << bad;
+    if (!t) {
+      EXPECT_EQ(t.error().code, Errc::kInvalidArgument);
+    }
+  }
+  EXPECT_THAT(parseRfc3339("9999-12-31T23:59:59Z").error().message,
+              ::testing::HasSubstr("out of range"));
+  auto early = parseRfc3339("1700-01-01T00:00:00Z");
+  ASSERT_TRUE(early) << early.error().message;
+  EXPECT_EQ(formatRfc3339(*early), "1700-01-01T00:00:00Z");
+  auto late = parseRfc3339("2261-12-31T23:59:59.5Z");
+  ASSERT_TRUE(late) << late.error().message;
+  EXPECT_EQ(formatRfc3339(*late), "2261-12-31T23:59:59Z");
 }
 
 }  // namespace

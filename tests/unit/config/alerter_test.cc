@@ -164,8 +164,8 @@ TEST(Alerter, ValueAndName) {
               ElementsAre("alerter 'a1': expected a map with type, description and options, got "
                           "string \"slack\""));
   EXPECT_THAT(alerter(yaml("type: pagerduty\noptions: {token: t}\n"), "bad/name").problems,
-              ElementsAre("alerter 'bad/name': invalid name: use 1 to 128 characters from A-Z "
-                          "a-z 0-9 . _ -"));
+              ElementsAre("alerter 'bad/name': invalid name: '/' at byte 4 is not allowed; use 1 "
+                          "to 128 characters from A-Z a-z 0-9 . _ -"));
 }
 
 TEST(Alerter, SlackIncomingWebhook) {

@@ -73,7 +73,7 @@ TEST(Docs, EveryExampleIsAccepted) {
     types.insert(m.type);
     EXPECT_THAT(cfgtest::strings(checkAlerterReferences(m, alerter_names)), ::testing::IsEmpty());
   }
-  EXPECT_EQ(types.size(), 4u);  // one example per check type
+  EXPECT_EQ(types.size(), 4u);          // one example per check type
   EXPECT_EQ(alerter_types.size(), 4u);  // one example (at least) per alerter type
 }
 

@@ -303,8 +303,8 @@ TEST(MonitorCommon, Names) {
   EXPECT_FALSE(validName("caf\xC3\xA9"));
   EXPECT_FALSE(validName(".."));
   EXPECT_THAT(monitorYaml(kBase, "bad name").problems,
-              ElementsAre("monitor 'bad name': invalid name: use 1 to 128 characters from A-Z "
-                          "a-z 0-9 . _ -"));
+              ElementsAre("monitor 'bad name': invalid name: ' ' at byte 4 is not allowed; use 1 "
+                          "to 128 characters from A-Z a-z 0-9 . _ -"));
 }
 
 TEST(MonitorCommon, FieldListsPerType) {

@@ -10,6 +10,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/duration.h"
 #include "engine/engine.h"
 #include "support/etcd_fixture.h"  // eventually()
 
@@ -69,11 +70,17 @@ class InstantFactory : public checks::CheckFactory {
   std::shared_ptr<Outcomes> outcomes_;
 };
 
+// Parsed with a valid interval (config requires 100 ms or more), then given the test's:
+// these tests run checks every few ms to see several runs quickly.
 config::MonitorSpec spec(const std::string& name, const std::string& interval) {
-  nlohmann::json j{{"type", "exec"}, {"command", "/bin/true"}, {"interval", interval}};
+  nlohmann::json j{{"type", "exec"}, {"command", "/bin/true"}, {"interval", "1s"}};
   config::Problems problems;
   auto s = config::parseMonitor(name, j, problems);
   EXPECT_TRUE(s) << (problems.empty() ? "" : problems[0].toString());
+  auto iv = common::parseDuration(interval);
+  EXPECT_TRUE(iv) << interval;
+  s->interval = *iv;
+  s->raw["interval"] = interval;
   return *s;
 }
 
@@ -221,7 +228,7 @@ TEST_F(EngineMetricsTest, RenderTimeAt100kChecks) {
   ASSERT_TRUE(eventually(
       [&] {
         std::string probe;
-        engine_->renderCheckMetrics(probe);
+        engine_->renderCheckMetrics(probe, 120s);
         return upLines(probe) == static_cast<size_t>(kChecks);
       },
       60s));
@@ -232,7 +239,9 @@ TEST_F(EngineMetricsTest, RenderTimeAt100kChecks) {
     text.clear();
     text.shrink_to_fit();
     auto t0 = std::chrono::steady_clock::now();
-    engine_->renderCheckMetrics(text);
+    // A limit far beyond any render: on a loaded machine a worker answering late must not
+    // leave its checks out (the figure is printed, not asserted: timing claims live in bench/).
+    engine_->renderCheckMetrics(text, 120s);
     ms.push_back(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
@@ -243,7 +252,6 @@ TEST_F(EngineMetricsTest, RenderTimeAt100kChecks) {
       "render of {} checks: median {:.1f} ms, min {:.1f}, max {:.1f}; {} lines, {:.1f} MiB\n",
       kChecks, ms[ms.size() / 2], ms.front(), ms.back(), lines,
       static_cast<double>(text.size()) / (1024.0 * 1024.0));
-  EXPECT_LT(ms[ms.size() / 2], 5000.0);  // generous: a shared 2-core machine
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "engine/scheduler.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -88,6 +89,138 @@ TEST(Scheduler, StalledLoopSkipsMissedDueTimesInsteadOfBursting) {
   ASSERT_EQ(due.size(), 1U);                // one run, not six
   EXPECT_EQ(s.skipped(slot), 5U);
   EXPECT_EQ(s.dueOf(slot), t0 + 6 * kSec);
+}
+
+// A reference for the catch-up: steps through every due time one at a time, as the
+// scheduler once did (fine for small lags only).
+struct Stepper {
+  int64_t due;
+  int64_t iv;
+  bool in_flight = false;
+  uint64_t skipped = 0;
+  // Returns the due time that runs, or -1.
+  int64_t take(int64_t now) {
+    int64_t ran = -1;
+    while (due <= now) {
+      if (in_flight) {
+        skipped++;
+      } else {
+        in_flight = true;
+        ran = due;
+      }
+      due += iv;
+    }
+    return ran;
+  }
+};
+
+TEST(Scheduler, CatchUpCountsExactlyLikeSteppingThroughEveryDueTime) {
+  // Lags of zero to many intervals, landing on and between due times, with runs that end
+  // at once, late, or several intervals later.
+  for (const int64_t iv : {kMs, 7 * kMs, kSec, 10 * kSec}) {
+    Scheduler s;
+    uint32_t slot = s.add("ref", Nanos(iv), 123);
+    Stepper ref{s.dueOf(slot), iv};
+    int64_t now = s.dueOf(slot);
+    for (int i = 0; i < 2000; ++i) {
+      const int64_t step = (i * 7919 % 13) * iv / 4 + (i % 3 == 0 ? 0 : i % 5);
+      now += step;
+      auto due = s.takeDue(now);
+      const int64_t ran = ref.take(now);
+      if (ran < 0) {
+        ASSERT_TRUE(due.empty()) << "iv " << iv << " step " << i;
+      } else {
+        ASSERT_EQ(due.size(), 1U) << "iv " << iv << " step " << i;
+        ASSERT_EQ(due[0].due_ns, ran) << "iv " << iv << " step " << i;
+      }
+      ASSERT_EQ(s.skipped(slot), ref.skipped) << "iv " << iv << " step " << i;
+      ASSERT_EQ(s.dueOf(slot), ref.due) << "iv " << iv << " step " << i;
+      if (i % 4 != 1) {  // some runs stay in flight across wake-ups
+        s.finished(slot);
+        ref.in_flight = false;
+      }
+    }
+    EXPECT_GT(ref.skipped, 0U);
+  }
+}
+
+TEST(Scheduler, AOneNanosecondIntervalAndAHugeLagCostOneStep) {
+  // Stepping through every missed due time, this wake-up would take 10^15 steps at 1 ns
+  // (10^9 at the 1 ms floor): the catch-up is arithmetic, one step per check.
+  Scheduler s;
+  uint32_t fast = s.add("fast", Nanos(1), 0);
+  uint32_t other = s.add("other", Nanos(10 * kSec), 0);
+  EXPECT_EQ(Scheduler::effectiveInterval(Nanos(1)), Scheduler::kMinInterval);
+  EXPECT_EQ(Scheduler::effectiveInterval(Nanos(0)), Scheduler::kMinInterval);
+  EXPECT_EQ(Scheduler::effectiveInterval(Nanos(-5)), Scheduler::kMinInterval);
+  const int64_t iv = Scheduler::kMinInterval;
+  const int64_t first = s.dueOf(fast);
+  const int64_t first_other = s.dueOf(other);
+  EXPECT_LT(first, iv);                        // its phase within the floored interval
+  const int64_t now = 1'000'000 * kSec + 123;  // ~11.6 days late
+  auto due = s.takeDue(now);
+  ASSERT_EQ(due.size(), 2U);  // each check once, however late
+  for (const auto& d : due) {
+    EXPECT_EQ(d.due_ns, d.slot == fast ? first : first_other);  // the earliest due time
+  }
+  // Every due time in (first, now] skipped and counted; the next is the first one after
+  // now, on the check's phase.
+  EXPECT_EQ(s.dueOf(fast) % iv, first % iv);
+  EXPECT_GT(s.dueOf(fast), now);
+  EXPECT_LE(s.dueOf(fast), now + iv);
+  EXPECT_EQ(s.skipped(fast), static_cast<uint64_t>((s.dueOf(fast) - first) / iv - 1));
+  EXPECT_EQ(s.skipped(fast), 999'999'999U + (first <= 123 ? 1U : 0U));  // 10^15 ns / 1 ms
+  EXPECT_EQ(s.skipped(other),
+            static_cast<uint64_t>((s.dueOf(other) - first_other) / (10 * kSec) - 1));
+  EXPECT_EQ(s.totalSkipped(), s.skipped(fast) + s.skipped(other));
+  // Still in flight at the next wake-ups, one interval apart: no run, one skip each.
+  const uint64_t before = s.skipped(fast);
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_TRUE(s.takeDue(now + i * iv).empty());
+    EXPECT_EQ(s.skipped(fast), before + i);
+  }
+  s.finished(fast);
+  s.finished(other);
+  auto again = s.takeDue(now + 10 * iv);
+  ASSERT_EQ(again.size(), 1U);
+  EXPECT_EQ(again[0].slot, fast);
+  EXPECT_EQ(again[0].due_ns % iv, first % iv);
+}
+
+TEST(Scheduler, AnOverdueArrivalRunsAtOnceThenOnItsPhase) {
+  Scheduler s;
+  const int64_t iv = 10 * kSec;
+  const int64_t now = 5000 * kSec + 1234;
+  const int64_t phase_due = Scheduler::firstDue("moved", Nanos(iv), now);
+  // Last ran longer than one interval ago (its member died): due now.
+  uint32_t late = s.add("moved", Nanos(iv), now, now - iv - 1);
+  EXPECT_EQ(s.dueOf(late), now);
+  auto due = s.takeDue(now);
+  ASSERT_EQ(due.size(), 1U);
+  EXPECT_EQ(due[0].due_ns, now);
+  s.finished(late);
+  // Then on its phase, as if it had never moved: the next due time is the one its old
+  // owner would have had, nothing skipped.
+  EXPECT_EQ(s.dueOf(late), phase_due == now ? now + iv : phase_due);
+  EXPECT_EQ(s.skipped(late), 0U);
+  auto next = s.takeDue(s.dueOf(late));
+  ASSERT_EQ(next.size(), 1U);
+  EXPECT_EQ(next[0].due_ns % iv, phase_due % iv);
+}
+
+TEST(Scheduler, AnArrivalThatRanWithinItsIntervalOrIsUnknownWaitsForItsPhase) {
+  Scheduler s;
+  const int64_t iv = 10 * kSec;
+  const int64_t now = 5000 * kSec + 1234;
+  const int64_t phase_due = Scheduler::firstDue("moved", Nanos(iv), now);
+  EXPECT_EQ(s.dueOf(s.add("moved", Nanos(iv), now, now - iv)), phase_due);  // exactly one
+  EXPECT_EQ(s.dueOf(s.add("moved", Nanos(iv), now, now - 1)), phase_due);
+  EXPECT_EQ(s.dueOf(s.add("moved", Nanos(iv), now, now + kSec)), phase_due);  // clock skew
+  EXPECT_EQ(s.dueOf(s.add("moved", Nanos(iv), now)), phase_due);              // unknown
+  // Any value, however far off, is safe.
+  EXPECT_EQ(s.dueOf(s.add("moved", Nanos(iv), now, std::numeric_limits<int64_t>::min())), now);
+  EXPECT_EQ(s.dueOf(s.add("moved", Nanos(iv), now, std::numeric_limits<int64_t>::max())),
+            phase_due);
 }
 
 TEST(Scheduler, RemoveDuringARunAndReAddStartsFresh) {

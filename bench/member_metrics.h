@@ -1,0 +1,23 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace ninevolt::bench {
+
+// What the chaos run reads from one member's GET /metrics (docs/api.md, "Metrics"): the
+// checks in its engine right now (a check has its series exactly while this member runs
+// it) with their run counters, and whether it says it is the director.
+struct MemberMetrics {
+  std::unordered_map<std::string, uint64_t> runs;  // check -> ninevolt_check_runs_total
+  int is_director = -1;                            // ninevolt_cluster_is_director; -1: absent
+  int lease_live = -1;                             // ninevolt_etcd_lease_live; -1: absent
+};
+
+// Parses the Prometheus text; lines it does not need are skipped. Check names with escaped
+// characters are kept escaped (the chaos run's names have none).
+MemberMetrics parseMemberMetrics(std::string_view text);
+
+}  // namespace ninevolt::bench

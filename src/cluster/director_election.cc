@@ -1,0 +1,448 @@
+// Director: the election (campaign, the director key's watch, fencing, takeover of a key
+// that is no director's). Placement is in director.cc.
+#include <algorithm>
+#include <utility>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cluster/director.h"
+#include "common/clock.h"
+#include "common/yaml_json.h"
+
+namespace ninevolt::cluster {
+namespace {
+
+constexpr auto kRetry = std::chrono::seconds(1);
+// Member ids are 8 hex digits; anything much longer in the director key is not a member's.
+constexpr size_t kMaxIdLength = 256;
+constexpr size_t kMaxShown = 64;  // bytes of a bad value quoted in logs and events
+
+// A value from etcd, for a log line or an event: at most kMaxShown bytes, anything but
+// printable ASCII as \xNN (the value may be any bytes at all).
+std::string shown(std::string_view value) {
+  std::string out;
+  for (size_t i = 0; i < value.size() && i < kMaxShown; ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += fmt::format("\\x{:02x}", c);
+    }
+  }
+  if (value.size() > kMaxShown) {
+    out += fmt::format("... ({} bytes)", value.size());
+  }
+  return out;
+}
+
+std::chrono::milliseconds since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now()
+                                                               - t);
+}
+
+}  // namespace
+
+std::optional<std::string> directorIdOf(std::string_view value) {
+  auto j = common::parseJson(value);
+  if (!j || !j->is_object()) {
+    return std::nullopt;
+  }
+  auto it = j->find("id");
+  if (it == j->end() || !it->is_string()) {
+    return std::nullopt;
+  }
+  const auto& id = it->get_ref<const std::string&>();
+  if (id.empty() || id.size() > kMaxIdLength) {
+    return std::nullopt;
+  }
+  return id;
+}
+
+void Director::start(int64_t lease_id) {
+  const bool moved = lease_id != lease_id_;
+  lease_id_ = lease_id;
+  stopped_ = false;
+  campaign_timer_.cancel();  // a retry still pending would campaign with the old lease
+  if (is_director_ && !moved) {
+    return;
+  }
+  if (is_director_) {
+    // The member moved to a new lease (a new member-ttl): take the director key along with a
+    // fenced put of the same value, so it does not expire with the old lease. The key keeps
+    // its create_revision, so the fence still holds and nobody else notices. If the old
+    // lease is gone already, the fence fails and this member steps down and campaigns.
+    auto ok = writeFenced({etcd::TxnOp::put(store_->keys().director(), my_value_, lease_id_)});
+    if (ok && *ok) {
+      spdlog::info("director: director key moved to lease {:x}", lease_id_);
+      return;
+    }
+    stepDown("lease changed");
+  }
+  campaign();
+}
+
+void Director::leaseLost() {
+  lease_id_ = 0;
+  campaign_timer_.cancel();
+  takeover_timer_.cancel();
+  stepDown("this member's lease is lost (campaigning again once registered)");
+}
+
+void Director::campaign() {
+  if (stopped_ || is_director_ || lease_id_ == 0) {
+    return;
+  }
+  const std::string key = store_->keys().director();
+  // Only a won (or adopted) value becomes my_value_: a campaign that loses must not change
+  // what the fence compares, or a director campaigning by mistake would fence itself out.
+  std::string candidate =
+      nlohmann::json{{"id", options_.member_id}, {"since", common::nowRfc3339()}}.dump();
+  auto res =
+      store_->client().txn({etcd::Compare::createRevision(key, etcd::Compare::kEqual, 0)},
+                           {etcd::TxnOp::put(key, candidate, lease_id_)}, {etcd::TxnOp::get(key)});
+  if (!res) {
+    if (res.error().code == Errc::kNotFound) {
+      // A stale lease: the membership re-registers and start() brings the new one; until
+      // then keep trying (cheap), in case the keeper has not noticed yet.
+      spdlog::warn("director: campaign: lease {:x} is gone ({}); retrying", lease_id_,
+                   res.error().message);
+    } else {
+      spdlog::warn("director: campaign failed: {} (retrying)", res.error().message);
+    }
+    retryCampaign();
+    return;
+  }
+  watchDirectorKey(res->revision + 1);
+  if (res->succeeded) {
+    my_value_ = std::move(candidate);
+    key_revision_ = std::max(key_revision_, res->revision);
+    becomeDirector(res->revision);
+    return;
+  }
+  if (res->responses.empty() || res->responses[0].kvs.empty()) {
+    retryCampaign();  // cannot be (the txn is atomic); read again rather than stop
+    return;
+  }
+  onKeyPresent(res->responses[0].kvs[0]);
+}
+
+void Director::campaignSoon() {
+  campaign_timer_.expires_after(std::chrono::milliseconds(0));
+  campaign_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
+    if (!ec) {
+      campaign();
+    }
+  }));
+}
+
+void Director::retryCampaign() {
+  campaign_timer_.expires_after(kRetry);
+  campaign_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
+    if (!ec) {
+      campaign();
+    }
+  }));
+}
+
+void Director::watchDirectorKey(int64_t from_revision) {
+  if (director_watch_) {
+    return;
+  }
+  etcd::Watcher::Options wo;
+  wo.key = store_->keys().director();
+  wo.prefix = false;
+  wo.start_revision = from_revision;
+  wo.on_update = [this](const etcd::WatchUpdate& u) {
+    lifetime_.post(io_, [this, u] { onDirectorKey(u); });
+  };
+  director_watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(wo));
+}
+
+void Director::onDirectorKey(const etcd::WatchUpdate& update) {
+  if (stopped_) {
+    return;
+  }
+  switch (update.kind) {
+    case etcd::WatchUpdate::kEvents: {
+      if (update.events.empty()) {
+        return;
+      }
+      // Only where the key ended up matters; and only if it is newer than what this member
+      // already read (its own campaign or move may be ahead of the watch).
+      const auto& last = update.events.back();
+      if (last.kv.mod_revision <= key_revision_) {
+        return;
+      }
+      key_revision_ = last.kv.mod_revision;
+      if (last.type == etcd::WatchEvent::kDelete) {
+        onKeyGone();
+      } else {
+        onKeyPresent(last.kv);
+      }
+      return;
+    }
+    case etcd::WatchUpdate::kResync:
+      if (update.revision < key_revision_) {
+        return;
+      }
+      key_revision_ = update.revision;
+      if (update.snapshot.empty()) {
+        onKeyGone();
+      } else {
+        onKeyPresent(update.snapshot[0]);
+      }
+      return;
+    default:
+      return;  // disconnect/reconnect: the watch resumes without gaps
+  }
+}
+
+void Director::onKeyGone() {
+  clearTakeover();
+  followed_.clear();
+  if (is_director_) {
+    stepDown("director key vanished (lease lost)");
+  }
+  campaign();
+}
+
+bool Director::isOurs(const etcd::KeyValue& kv, const std::optional<std::string>& id) const {
+  // The value we wrote, or our id on our current lease: nobody else writes with our lease,
+  // and a campaign whose answer was lost leaves exactly that.
+  return (!my_value_.empty() && kv.value == my_value_)
+         || (lease_id_ != 0 && kv.lease == lease_id_ && id == options_.member_id);
+}
+
+void Director::onKeyPresent(const etcd::KeyValue& kv) {
+  key_revision_ = std::max(key_revision_, kv.mod_revision);
+  const auto id = directorIdOf(kv.value);
+  if (isOurs(kv, id)) {
+    clearTakeover();
+    followed_.clear();
+    if (lease_id_ == 0) {
+      return;  // lease lost: start() decides with the next one
+    }
+    if (kv.lease != lease_id_) {
+      if (!moveKeyToLease(kv)) {
+        campaignSoon();  // it changed meanwhile: read it again
+      }
+      return;
+    }
+    if (is_director_ && (kv.create_revision != create_revision_ || kv.value != my_value_)) {
+      stepDown("director key rewritten");  // the fence would refuse: take it up afresh
+    }
+    if (!is_director_) {
+      my_value_ = kv.value;
+      spdlog::info("director: the director key is this member's (on its lease {:x})", lease_id_);
+      becomeDirector(kv.create_revision);
+    }
+    return;
+  }
+  if (id && kv.lease != 0) {
+    // Another member's: follow it; it goes with its lease.
+    clearTakeover();
+    if (is_director_) {
+      stepDown("another member took over");
+    }
+    noteDirector(kv.value);
+    if (followed_ != kv.value) {
+      followed_ = kv.value;
+      spdlog::info("director: {} is the director", shown(kv.value));
+    }
+    return;
+  }
+  followed_.clear();
+  std::string why = id ? "on no lease" : "not a director record ({\"id\": ...})";
+  if (is_director_) {
+    stepDown("the director key was overwritten");
+  }
+  armTakeover(kv, why);
+}
+
+bool Director::moveKeyToLease(const etcd::KeyValue& kv) {
+  const std::string key = store_->keys().director();
+  auto res = store_->client().txn(
+      {etcd::Compare::createRevision(key, etcd::Compare::kEqual, kv.create_revision),
+       etcd::Compare::value(key, etcd::Compare::kEqual, kv.value)},
+      {etcd::TxnOp::put(key, kv.value, lease_id_)});
+  if (!res) {
+    spdlog::warn("director: cannot move the director key to lease {:x}: {} (retrying)", lease_id_,
+                 res.error().message);
+    retryCampaign();
+    return true;  // the retry reads it again
+  }
+  if (!res->succeeded) {
+    return false;
+  }
+  key_revision_ = std::max(key_revision_, res->revision);
+  spdlog::info("director: director key (this member's, lease {:x}) moved to lease {:x}", kv.lease,
+               lease_id_);
+  if (is_director_ && create_revision_ == kv.create_revision) {
+    return true;
+  }
+  stepDown("director key moved");
+  my_value_ = kv.value;
+  becomeDirector(kv.create_revision);
+  return true;
+}
+
+void Director::armTakeover(const etcd::KeyValue& kv, const std::string& why) {
+  if (!invalid_since_) {
+    invalid_since_ = std::chrono::steady_clock::now();
+    invalid_why_ = why;
+    spdlog::warn(
+        "director: {} holds '{}', {}: no member can be elected while it is there; deleting it "
+        "in {}ms unless a director's record replaces it",
+        store_->keys().director(), shown(kv.value), why, options_.takeover_after.count());
+  }
+  // The deadline counts from when the key was first seen bad: one rewritten over and over
+  // with garbage does not keep the election away.
+  takeover_timer_.expires_at(*invalid_since_ + options_.takeover_after);
+  takeover_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
+    if (!ec) {
+      takeOver();
+    }
+  }));
+}
+
+void Director::clearTakeover() {
+  invalid_since_.reset();
+  invalid_why_.clear();
+  takeover_timer_.cancel();
+}
+
+void Director::takeOver() {
+  if (stopped_ || is_director_ || lease_id_ == 0) {
+    return;
+  }
+  const std::string key = store_->keys().director();
+  auto read = store_->client().range(key);
+  if (!read) {
+    spdlog::warn("director: cannot read {}: {} (retrying)", key, read.error().message);
+    takeover_timer_.expires_after(kRetry);
+    takeover_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
+      if (!ec) {
+        takeOver();
+      }
+    }));
+    return;
+  }
+  if (read->kvs.empty()) {
+    onKeyGone();
+    return;
+  }
+  const etcd::KeyValue kv = read->kvs[0];
+  const auto id = directorIdOf(kv.value);
+  if (isOurs(kv, id) || (id && kv.lease != 0)) {
+    onKeyPresent(kv);  // a director's record by now
+    return;
+  }
+  // Deleted only if it is still exactly what was read: a director that campaigned meanwhile
+  // is not deleted.
+  auto res = store_->client().txn(
+      {etcd::Compare::modRevision(key, etcd::Compare::kEqual, kv.mod_revision)},
+      {etcd::TxnOp::del(key)});
+  if (!res) {
+    spdlog::warn("director: cannot delete {}: {} (retrying)", key, res.error().message);
+    takeover_timer_.expires_after(kRetry);
+    takeover_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
+      if (!ec) {
+        takeOver();
+      }
+    }));
+    return;
+  }
+  if (res->succeeded) {
+    key_revision_ = std::max(key_revision_, res->revision);
+    const auto held = invalid_since_ ? since(*invalid_since_) : options_.takeover_after;
+    auto message = fmt::format(
+        "{} held '{}' ({}) for {}ms, which is no director's record: deleted it so that a "
+        "director can be elected",
+        key, shown(kv.value), id ? "on no lease" : "not a director record", held.count());
+    spdlog::warn("director: {}", message);
+    emit(store::kEventWarning, store::event_kind::kDirectorChanged, std::move(message));
+  }
+  clearTakeover();
+  campaign();  // deleted by us or by another member meanwhile: either way, campaign now
+}
+
+void Director::becomeDirector(int64_t create_revision) {
+  create_revision_ = create_revision;
+  is_director_ = true;
+  clearTakeover();
+  followed_.clear();
+  spdlog::info("director: member {} is now the director", options_.member_id);
+  orphans_.clear();
+  publishGauges();
+  std::string previous = std::exchange(last_director_, options_.member_id);
+  emit(store::kEventInfo, store::event_kind::kDirectorChanged,
+       previous.empty() || previous == options_.member_id
+           ? fmt::format("member {} is now the director", options_.member_id)
+           : fmt::format("member {} is now the director, after {}", options_.member_id, previous),
+       {}, options_.member_id);
+  if (options_.on_change) {
+    options_.on_change(true);
+  }
+  if (!loadAll()) {
+    scheduleRecompute();
+    return;
+  }
+  reportPreviousDirectorGone(previous);
+  recompute();
+}
+
+void Director::stepDown(const std::string& why) {
+  if (!is_director_) {
+    return;
+  }
+  is_director_ = false;
+  members_watch_.reset();
+  assignments_watch_.reset();
+  monitors_watch_.reset();
+  members_.clear();
+  checks_.clear();
+  stored_.clear();
+  deleted_.clear();
+  orphans_.clear();
+  publishGauges();
+  spdlog::info("director: member {} is no longer the director: {}", options_.member_id, why);
+  if (options_.on_change) {
+    options_.on_change(false);
+  }
+}
+
+void Director::stop() {
+  stopped_ = true;
+  debounce_timer_.cancel();
+  campaign_timer_.cancel();
+  takeover_timer_.cancel();
+  if (is_director_) {
+    // Hand over at once instead of leaving the others to wait for the lease.
+    (void)writeFenced({etcd::TxnOp::del(store_->keys().director())});
+    stepDown("stopping");
+  }
+  director_watch_.reset();
+}
+
+Result<bool> Director::writeFenced(const std::vector<etcd::TxnOp>& ops) {
+  const std::string key = store_->keys().director();
+  auto res = store_->client().txn(
+      {etcd::Compare::createRevision(key, etcd::Compare::kEqual, create_revision_),
+       etcd::Compare::value(key, etcd::Compare::kEqual, my_value_)},
+      ops);
+  if (!res) {
+    return tl::unexpected(res.error());
+  }
+  if (!res->succeeded) {
+    stepDown("fenced out: the director key is no longer ours (campaigning again)");
+    // Never a dead end: the key may be gone, another's, garbage, or ours after all (written
+    // again on our lease); the campaign finds out which and acts on it.
+    campaignSoon();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace ninevolt::cluster

@@ -1,0 +1,148 @@
+#include "store/untrusted.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/printable.h"
+#include "common/yaml_json.h"
+#include "config/spec.h"
+
+namespace ninevolt::store {
+
+std::string nameProblem(std::string_view name) {
+  if (config::validName(name)) {
+    return {};
+  }
+  if (name.empty()) {
+    return "empty name";
+  }
+  constexpr size_t kMaxName = 128;
+  if (name.size() > kMaxName) {
+    return fmt::format("a name of {} bytes (at most {})", name.size(), kMaxName);
+  }
+  if (name == "." || name == "..") {
+    return fmt::format("'{}' is not a name", name);
+  }
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == '_' || c == '-';
+    if (!ok) {
+      return fmt::format("byte {} ({}) of the name is not one of A-Z a-z 0-9 . _ -", i + 1,
+                         common::printable(name.substr(i, 1)));
+    }
+  }
+  return "not a valid name";
+}
+
+Result<std::string> nameFromKey(std::string_view prefix, std::string_view key) {
+  if (key.size() < prefix.size() || key.substr(0, prefix.size()) != prefix) {
+    return fail(Errc::kInvalidArgument, "not under " + std::string(prefix));
+  }
+  std::string_view name = key.substr(prefix.size());
+  if (auto problem = nameProblem(name); !problem.empty()) {
+    return fail(Errc::kInvalidArgument, "not a valid name: " + problem);
+  }
+  return std::string(name);
+}
+
+std::string describeType(const nlohmann::json& value) {
+  if (value.is_null()) {
+    return "null";
+  }
+  const std::string name = common::jsonTypeName(value);
+  return (name.front() == 'i' ? "an " : "a ") + name;
+}
+
+Result<nlohmann::json> decodeJson(std::string_view text) {
+  if (text.empty()) {
+    return fail(Errc::kInvalidArgument, "empty value (not JSON)");
+  }
+  auto j = common::parseJson(text);
+  if (!j) {
+    return fail(Errc::kInvalidArgument, "not JSON: " + j.error().message);
+  }
+  return j;
+}
+
+Result<nlohmann::json> decodeObject(std::string_view text) {
+  auto j = decodeJson(text);
+  if (j && !j->is_object()) {
+    return fail(Errc::kInvalidArgument,
+                fmt::format("expected a JSON object, got {}", describeType(*j)));
+  }
+  return j;
+}
+
+Result<nlohmann::json> decodeState(std::string_view text) {
+  auto j = decodeObject(text);
+  if (!j) {
+    return j;
+  }
+  auto bad = [](const char* field, const char* want) {
+    return fail(Errc::kInvalidArgument, fmt::format("{}: expected {}", field, want));
+  };
+  auto status = j->find("status");
+  if (status == j->end() || !status->is_string()
+      || (*status != "ok" && *status != "warning" && *status != "critical")) {
+    return bad("status", "ok, warning or critical");
+  }
+  for (const char* field : {"check", "owner", "message", "date", "result"}) {
+    if (auto it = j->find(field); it != j->end() && !it->is_string()) {
+      return bad(field, "a string");
+    }
+  }
+  if (auto it = j->find("count");
+      it != j->end() && !(it->is_number_unsigned() || (it->is_number_integer() && *it >= 0))) {
+    return bad("count", "an integer >= 0");
+  }
+  if (auto it = j->find("duration_ms"); it != j->end() && !it->is_number()) {
+    return bad("duration_ms", "a number");
+  }
+  return j;
+}
+
+void Rejections::setHandler(Handler handler) {
+  std::lock_guard lock(mu_);
+  handler_ = std::move(handler);
+}
+
+bool Rejections::reject(std::string_view key, int64_t mod_revision, std::string_view why,
+                        std::string_view check) {
+  std::lock_guard lock(mu_);
+  auto it = seen_.find(key);
+  if (it != seen_.end() && it->second == mod_revision) {
+    return false;
+  }
+  if (it == seen_.end()) {
+    if (seen_.size() >= kRemembered) {
+      seen_.clear();
+    }
+    seen_.emplace(std::string(key), mod_revision);
+  } else {
+    it->second = mod_revision;
+  }
+  ++count_;
+  Rejection r;
+  r.key = common::printable(key);
+  r.message = fmt::format("{}: {}; skipped", r.key, common::printable(why, 1024));
+  if (!check.empty() && config::validName(check)) {
+    r.check = std::string(check);
+  }
+  spdlog::warn("etcd: {}", r.message);
+  if (handler_) {
+    try {
+      handler_(r);
+    } catch (const std::exception& e) {
+      spdlog::error("etcd: reporting a rejected key: {}", e.what());
+    }
+  }
+  return true;
+}
+
+uint64_t Rejections::count() const {
+  std::lock_guard lock(mu_);
+  return count_;
+}
+
+}  // namespace ninevolt::store
