@@ -9,7 +9,7 @@ namespace {
 using Json = nlohmann::json;
 
 store::StoredConfig stored(const std::string& name, const Json& value, int64_t rev) {
-  return {name, value.dump(), value, rev};
+  return {.name = name, .text = value.dump(), .value = value, .mod_revision = rev};
 }
 
 LoadedSet localSet() {
@@ -90,7 +90,8 @@ TEST(Plan, StoredGarbageIsUpdated) {
   LoadedSet set;
   set.monitors["web"] = {"web", "m.yaml", Json{{"type", "http"}}};
   store::ConfigSnapshot s;
-  s.monitors["web"] = {"web", "not json{", Json(), 4};
+  s.monitors["web"] = {
+      .name = "web", .text = "not json{", .value = Json(), .error = "not JSON", .mod_revision = 4};
   auto plan = makePlan(set, s, {});
   ASSERT_EQ(plan.size(), 1U);
   EXPECT_EQ(plan[0].action, PlanItem::kUpdate);
