@@ -249,7 +249,9 @@ void Engine::Worker::onDone(Entry& entry, checks::CheckResult result) {
   if (!common::validUtf8(result.message)) {
     // Targets answer with any bytes (a Latin-1 plugin, a binary banner). Everything
     // downstream (state in etcd, alerts, the API) is JSON, which must be UTF-8.
-    result.message = common::printable(result.message, result.message.size());
+    // No cut here (escapes make the text longer than it was: a bound of its own size cut
+    // every such message to "... (N bytes)"); the check bounded the message already.
+    result.message = common::printable(result.message, std::string::npos);
   }
   RunReport report;
   report.check = entry.name;
