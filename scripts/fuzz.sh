@@ -49,6 +49,8 @@ for t in $targets; do
   [ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
   fork=()
   [ "$FUZZ_JOBS" -gt 1 ] && fork=(-fork="$FUZZ_JOBS" -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1)
+  stamp="$FUZZ_BUILD/logs/.$t.start"
+  touch "$stamp"
   echo "fuzz: $t for ${FUZZ_TIME}s (log: $log)"
   # shellcheck disable=SC2086
   "$FUZZ_BUILD/fuzz/fuzz_$t" "$work" "fuzz/corpus/$t" "${dict[@]}" "${fork[@]}" \
@@ -67,7 +69,7 @@ for t in $targets; do
     runs=$(sed -n 's/^#\([0-9]*\):.*/\1/p' <<<"$last")
     eps=$(sed -n 's/.* exec\/s \([0-9]*\).*/\1/p' <<<"$last")
   fi
-  found=$(find "$artifacts" -type f | wc -l)
+  found=$(find "$artifacts" -type f -newer "$stamp" | wc -l)  # this run's only
   outcome=ok
   if [ $rc -ne 0 ] || [ "$found" -gt 0 ]; then
     outcome="FAILED (rc $rc, $found artifact(s) in $artifacts)"
