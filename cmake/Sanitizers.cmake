@@ -20,7 +20,12 @@ if(NINEVOLT_SANITIZE)
   if(NINEVOLT_SANITIZE MATCHES "thread" AND NINEVOLT_SANITIZE MATCHES "address")
     message(FATAL_ERROR "NINEVOLT_SANITIZE: thread cannot be combined with address")
   endif()
-  add_compile_options(-fsanitize=${NINEVOLT_SANITIZE} -fno-omit-frame-pointer -g)
+  if(NINEVOLT_FUZZ)
+    set(_nv_debug -g)  # a fuzzer's crash is debugged in this build
+  else()
+    set(_nv_debug -g1)  # line tables for the reports' stack traces, at a fraction of -g's cost
+  endif()
+  add_compile_options(-fsanitize=${NINEVOLT_SANITIZE} -fno-omit-frame-pointer ${_nv_debug})
   add_link_options(-fsanitize=${NINEVOLT_SANITIZE})
   if(NINEVOLT_SANITIZE MATCHES "undefined")
     add_compile_options(-fno-sanitize-recover=undefined)

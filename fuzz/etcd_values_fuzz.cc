@@ -1,7 +1,8 @@
 // Everything 9volt reads back from etcd (DESIGN.md: untrusted input). The input is a set of
 // keys and values ("KEY\nVALUE" parts separated by "\n--\n"), written over a small healthy
 // cluster in an in-memory etcd; then every reader runs over it:
-// - the value decoders: MemberInfo, Event, EventLeaseRecord, Incident, cluster settings;
+// - the value and key decoders: names from keys, members, events, states, the director's id,
+//   event lease records, incidents, cluster settings;
 // - the store's readers (configs, members, events, the event lease) and IncidentStore;
 // - the API's readers (monitor, alerter, state, summary, cluster, orphans, events), which
 //   must answer 200 (a bad key or value is skipped, never a 500);
@@ -16,7 +17,9 @@
 #include "alerts/incident_store.h"
 #include "api/request.h"
 #include "api/v1/stream_hub.h"
+#include "cluster/director.h"
 #include "cluster/settings.h"
+#include "common/printable.h"
 #include "common/yaml_json.h"
 #include "store/event.h"
 #include "support/api_world.h"
@@ -33,18 +36,38 @@ fz::ApiWorld& world() {
   return *w;
 }
 
-void decodeOne(const std::string& value) {
-  auto j = ninevolt::common::parseJson(value);
+// The decoders the readers use (store/untrusted.h, store/event.h, store/store.h,
+// cluster/director.h) on one key and value, and what they promise.
+void decodeOne(const etcd::KeyValue& kv, const store::Keys& keys) {
+  for (const auto& prefix :
+       {keys.monitorPrefix(), keys.alerterPrefix(), keys.membersPrefix(), keys.statePrefix(),
+        keys.incidentPrefix(), keys.eventPrefix(), keys.allAssignmentsPrefix()}) {
+    if (auto name = store::nameFromKey(prefix, kv.key)) {
+      fz::check(ninevolt::config::validName(*name), "nameFromKey gave an invalid name", kv.key);
+    } else {
+      fz::check(!name.error().message.empty(), "nameFromKey refused without a reason", kv.key);
+    }
+  }
+  if (auto m = store::decodeMember(keys.membersPrefix(), kv)) {
+    fz::check(ninevolt::config::validName(m->id), "decodeMember gave an invalid id", kv.key);
+    (void)ninevolt::common::dumpJson(m->toJson());
+  }
+  if (auto e = store::decodeEvent(kv.value)) {
+    auto text = store::eventText(*e);
+    fz::check(store::decodeEvent(text).has_value(), "an event written back does not decode", text);
+  }
+  (void)store::decodeState(kv.value);
+  if (auto id = ninevolt::cluster::directorIdOf(kv.value)) {
+    fz::check(!id->empty(), "directorIdOf gave an empty id", kv.value);
+  }
+  auto j = store::decodeObject(kv.value);
   if (!j) {
     return;
   }
   (void)store::MemberInfo::fromJson(*j);
-  if (auto e = store::Event::fromJson(*j)) {
-    (void)e->toJson().dump();
-  }
   (void)store::EventLeaseRecord::fromJson(*j);
   if (auto i = ninevolt::alerts::Incident::fromJson(*j)) {
-    (void)i->toJson().dump();
+    (void)ninevolt::common::dumpJson(i->toJson());
     (void)ninevolt::alerts::unsettled(*i);
   }
   std::vector<std::string> problems;
@@ -84,11 +107,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (key.empty()) {
         continue;
       }
-      auto put = w.etcd().put(key, value);
+      // Member records on a lease, as members write them (decodeMember refuses others).
+      const int64_t lease = key.starts_with(w.store().keys().membersPrefix()) ? 0x1001 : 0;
+      auto put = w.etcd().put(key, value, {.lease = lease});
       etcd::WatchEvent ev;
-      ev.kv = {key, value, put->revision, put->revision, 1, 0};
+      ev.kv = {key, value, put->revision, put->revision, 1, lease};
       events.push_back(ev);
-      decodeOne(value);
+      decodeOne(ev.kv, w.store().keys());
     }
     // Deletes of the same keys, as the stream sees them.
     size_t puts = events.size();

@@ -49,19 +49,27 @@ for t in $targets; do
   [ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
   fork=()
   [ "$FUZZ_JOBS" -gt 1 ] && fork=(-fork="$FUZZ_JOBS" -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1)
+  stamp="$FUZZ_BUILD/logs/.$t.start"
+  touch "$stamp"
   echo "fuzz: $t for ${FUZZ_TIME}s (log: $log)"
   # shellcheck disable=SC2086
   "$FUZZ_BUILD/fuzz/fuzz_$t" "$work" "fuzz/corpus/$t" "${dict[@]}" "${fork[@]}" \
     -max_total_time="$FUZZ_TIME" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
     -artifact_prefix="$artifacts/" -print_final_stats=1 $FUZZ_ARGS >"$log" 2>&1
   rc=$?
+  # One process: its final stats; -fork: the last status line of the parent
+  # ("#508040: cov: 12304 ft: 12123 corp: 1054 exec/s 3779 oom/timeout/crash: 0/0/0 ...").
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   last=$(grep -E '^#[0-9]+' "$log" | tail -1)
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
-  corp=$(sed -n 's/.* corp: \([0-9]*\/[0-9a-zA-Z]*\).*/\1/p' <<<"$last")
-  found=$(find "$artifacts" -type f | wc -l)
+  corp=$(sed -n 's/.* corp: \([0-9]*\(\/[0-9a-zA-Z]*\)\?\).*/\1/p' <<<"$last")
+  if [ -z "$runs" ]; then
+    runs=$(sed -n 's/^#\([0-9]*\):.*/\1/p' <<<"$last")
+    eps=$(sed -n 's/.* exec\/s \([0-9]*\).*/\1/p' <<<"$last")
+  fi
+  found=$(find "$artifacts" -type f -newer "$stamp" | wc -l)  # this run's only
   outcome=ok
   if [ $rc -ne 0 ] || [ "$found" -gt 0 ]; then
     outcome="FAILED (rc $rc, $found artifact(s) in $artifacts)"

@@ -32,8 +32,9 @@ case "$kind" in
 esac
 reports="$root/$build/sanitizer"
 
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNINEVOLT_SANITIZE="$flags" \
-  >/dev/null || exit 2
+# -O1: the sanitizers' usual level (fast enough to run, quicker to build than -O2).
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -DNDEBUG" -DNINEVOLT_SANITIZE="$flags" >/dev/null || exit 2
 cmake --build "$build" -j "$JOBS" || exit 2
 
 rm -rf "$reports"

@@ -4,6 +4,7 @@
 # busy worker per core, nice 0), to show that no test depends on an idle machine. Prints
 # each round's wall time and result; exit 1 if any round failed. Not part of CI (slow).
 #   STRESS_ROUNDS=3  STRESS_WORKERS=<cores>  JOBS=<cores> (ctest -j)  BUILD=build
+# Arguments go to ctest (e.g. `-L unit`); none = the whole suite.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -30,7 +31,7 @@ for round in $(seq 1 "$ROUNDS"); do
   stress-ng --cpu "$WORKERS" --cpu-method matrixprod --quiet --timeout 0 &
   hog=$!
   start=$(date +%s)
-  (cd "$BUILD" && ctest --output-on-failure -j "$JOBS" --timeout 900)
+  (cd "$BUILD" && ctest --output-on-failure -j "$JOBS" --timeout 900 "$@")
   rc=$?
   took=$(( $(date +%s) - start ))
   stop_hog
