@@ -7,8 +7,11 @@
 #include <unordered_set>
 #include <vector>
 
+#include <sstream>
+
 #include <fmt/format.h>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 
 #include "common/printable.h"
 #include "common/utf8.h"
@@ -368,32 +371,120 @@ Result<nlohmann::json> yamlToJson(const YAML::Node& node) {
   return Converter("").convert(node, 0);
 }
 
+namespace {
+
+// Counts what a document holds, and where its first node is. A document that is one null
+// node is empty ("a: 1\n---\n" ends with one).
+class DocumentProbe : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& /*mark*/) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t /*anchor*/) override { node(mark, true); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t /*anchor*/) override { node(mark, false); }
+  void OnScalar(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
+                const std::string& /*value*/) override {
+    node(mark, false);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& /*tag*/,
+                       YAML::anchor_t /*anchor*/, YAML::EmitterStyle::value /*style*/) override {
+    node(mark, false);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
+                  YAML::EmitterStyle::value /*style*/) override {
+    node(mark, false);
+  }
+  void OnMapEnd() override {}
+
+  bool empty() const { return nodes_ == 0 || (nodes_ == 1 && first_is_null_); }
+  const YAML::Mark& first() const { return first_; }
+
+ private:
+  void node(const YAML::Mark& mark, bool is_null) {
+    if (nodes_++ == 0) {
+      first_ = mark;
+      first_is_null_ = is_null;
+    }
+  }
+  size_t nodes_ = 0;
+  bool first_is_null_ = false;
+  YAML::Mark first_;
+};
+
+// Every document after the first starts with a marker ("---" or "..."), so a stream holds at
+// most markers + 1 documents. yaml-cpp 0.7 does not know that: on a stray ',' or ']' at the
+// top level it returns an empty document without moving on, for ever (YAML::LoadAll never
+// returns; YAML::Load takes the file as empty).
+size_t mostDocuments(const std::string& text) {
+  size_t markers = 0;
+  for (size_t at = 0; (at = text.find_first_of("-.", at)) != std::string::npos; ++at) {
+    if (text.compare(at, 3, "---") == 0 || text.compare(at, 3, "...") == 0) {
+      ++markers;
+      at += 2;
+    }
+  }
+  return markers + 1;
+}
+
+std::string strayAt(const std::string& text, const YAML::Mark& mark) {
+  std::string where = fmt::format("line {}, column {}", mark.line + 1, mark.column + 1);
+  if (mark.pos >= 0 && static_cast<size_t>(mark.pos) < text.size()) {
+    return fmt::format("{}: unexpected '{}' outside a [list] or {{map}}", where,
+                       printable(text.substr(static_cast<size_t>(mark.pos), 1), 8));
+  }
+  return where + ": not valid YAML";
+}
+
+}  // namespace
+
 Result<nlohmann::json> parseYaml(const std::string& text) {
-  std::vector<YAML::Node> documents;
+  // First pass: events only (no nodes, no alias expansion), to find the one document with
+  // content and to stop yaml-cpp's endless empty documents.
+  size_t content_index = 0;
+  bool has_content = false;
   try {
-    documents = YAML::LoadAll(text);
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    const size_t most = mostDocuments(text);
+    for (size_t index = 0;; ++index) {
+      DocumentProbe probe;
+      if (!parser.HandleNextDocument(probe)) {
+        break;
+      }
+      if (index >= most) {
+        return fail(Errc::kInvalidArgument, strayAt(text, probe.first()));
+      }
+      if (probe.empty()) {
+        continue;
+      }
+      if (has_content) {
+        return fail(Errc::kInvalidArgument,
+                    fmt::format("line {}: a second YAML document ('---'); 9volt reads one "
+                                "document per file: put it in a file of its own",
+                                probe.first().line + 1));
+      }
+      has_content = true;
+      content_index = index;
+    }
   } catch (const YAML::Exception& e) {
     return fail(Errc::kInvalidArgument, yamlError(e));
   }
-  // "a: 1\n---\n" ends with an empty document: only documents with content count.
-  const YAML::Node* first = nullptr;
-  for (const auto& doc : documents) {
-    if (doc.IsNull() || !doc.IsDefined()) {
-      continue;
-    }
-    if (first != nullptr) {
-      return fail(Errc::kInvalidArgument,
-                  fmt::format("line {}: a second YAML document ('---'); 9volt reads one document "
-                              "per file: put it in a file of its own",
-                              doc.Mark().line + 1));
-    }
-    first = &doc;
-  }
-  if (first == nullptr) {
+  if (!has_content) {
     return nullptr;
   }
+  if (content_index != 0) {
+    return fail(Errc::kInvalidArgument,
+                "an empty YAML document ('---' with nothing after it) comes before the one with "
+                "content; 9volt reads one document per file: remove the empty one");
+  }
+  YAML::Node document;
+  try {
+    document = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return fail(Errc::kInvalidArgument, yamlError(e));
+  }
   Converter converter(text);
-  return converter.convert(*first, 0);
+  return converter.convert(document, 0);
 }
 
 Result<nlohmann::json> parseJson(std::string_view text) {

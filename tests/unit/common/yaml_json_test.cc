@@ -221,6 +221,21 @@ TEST(YamlLimits, ASecondDocumentIsAnErrorNotDropped) {
   EXPECT_TRUE(parseYaml("a: 1\n...\n"));
 }
 
+// yaml-cpp 0.7 returns an empty document for a stray ',' at the top level without moving on:
+// YAML::LoadAll looped for ever (found by the yaml_json fuzz target) and YAML::Load took the
+// file as empty.
+TEST(YamlLimits, AStrayFlowIndicatorIsAnErrorNotAHang) {
+  for (const char* text : {",", ",\n", ", [3, [4]]], {a: {b: : {b: {c: d}}}]", "a: 1\n---\n,\n"}) {
+    auto r = parseYaml(text);
+    ASSERT_FALSE(r) << text;
+    EXPECT_NE(errorOf(r).find("unexpected ','"), std::string::npos) << errorOf(r);
+  }
+  // An empty document before the one with content would be read as the empty one.
+  auto r = parseYaml("---\n---\na: 1\n");
+  ASSERT_FALSE(r);
+  EXPECT_NE(errorOf(r).find("empty YAML document"), std::string::npos) << errorOf(r);
+}
+
 TEST(YamlLimits, AliasExpansionIsBounded) {
   std::string laughs =
       "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n";
