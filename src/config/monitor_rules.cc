@@ -4,15 +4,19 @@
 #include <array>
 #include <cctype>
 #include <chrono>
-#include <regex>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <re2/re2.h>
 
 #include "config/monitor_fields.h"
 
 namespace ninevolt::config::detail {
 namespace {
+
+// The most memory one compiled `expect` may take (RE2's default is 8 MiB); a pattern that
+// needs more is a config error, not a member's memory.
+constexpr int64_t kExpectRegexMemory = 1 << 20;
 
 using std::chrono::seconds;
 
@@ -103,11 +107,18 @@ void dnsRules(MonitorSpec& spec, const FieldState& state, ProblemSink& sink) {
   }
   // Compiled here so a bad pattern is a config problem, never a crash at run time (the
   // original 9volt compiled it per run and panicked).
-  try {
-    spec.expect_regex = std::make_shared<const std::regex>(spec.expect, std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    sink.add("expect", fmt::format("invalid regular expression \"{}\": {}", spec.expect, e.what()));
+  // RE2 matches in time linear in the answer whatever the pattern (std::regex recursed per
+  // character and overflowed the stack on a back-reference like \5555...).
+  re2::RE2::Options options;
+  options.set_log_errors(false);
+  options.set_max_mem(kExpectRegexMemory);
+  auto compiled = std::make_shared<const re2::RE2>(spec.expect, options);
+  if (!compiled->ok()) {
+    sink.add("expect", fmt::format("invalid regular expression \"{}\": {}", spec.expect,
+                                   compiled->error()));
+    return;
   }
+  spec.expect_regex = std::move(compiled);
 }
 
 void execRules(MonitorSpec& spec, const FieldState& state, ProblemSink& sink) {

@@ -5,7 +5,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -15,6 +14,10 @@
 
 #include "common/duration.h"
 #include "config/problems.h"
+
+namespace re2 {
+class RE2;
+}
 
 namespace ninevolt::config {
 
@@ -71,7 +74,7 @@ struct MonitorSpec {
   std::optional<Nanos> dns_max_time;
   std::optional<int> dns_expected_count;
   // expect compiled once here (default "."), never at run time.
-  std::shared_ptr<const std::regex> expect_regex;
+  std::shared_ptr<const re2::RE2> expect_regex;  // dns: expect, compiled (RE2 syntax)
 
   // exec
   std::string command;

@@ -1,6 +1,6 @@
 #include "checks/dns/dns_judge.h"
 
-#include <regex>
+#include <re2/re2.h>
 #include <string>
 
 #include <fmt/format.h>
@@ -66,7 +66,7 @@ CheckResult judgeReply(const config::MonitorSpec& spec, uint16_t qtype, const Dn
   // Applied with or without a count (the original 9volt skipped it without one).
   if (spec.expect_regex) {
     for (const DnsAnswer* answer : asked) {
-      if (!std::regex_search(answer->text, *spec.expect_regex)) {
+      if (!re2::RE2::PartialMatch(answer->text, *spec.expect_regex)) {
         return critical(fmt::format("{} record '{}' does not match expect '{}'", type, answer->text,
                                     spec.expect));
       }

@@ -1,6 +1,6 @@
 // Per-type fields, defaults and rules: http, tcp, dns, exec.
 
-#include <regex>
+#include <re2/re2.h>
 #include <string>
 
 #include <gmock/gmock.h>
@@ -189,7 +189,7 @@ TEST(Dns, Defaults) {
   EXPECT_EQ(m.spec->dns_record_type, "A");
   EXPECT_EQ(m.spec->expect, ".");
   ASSERT_NE(m.spec->expect_regex, nullptr);
-  EXPECT_TRUE(std::regex_search("example.com.\t299\tIN\tA\t1.2.3.4", *m.spec->expect_regex));
+  EXPECT_TRUE(re2::RE2::PartialMatch("example.com.\t299\tIN\tA\t1.2.3.4", *m.spec->expect_regex));
   EXPECT_FALSE(m.spec->dns_max_time);
   EXPECT_FALSE(m.spec->dns_expected_count);
 }
@@ -204,8 +204,8 @@ TEST(Dns, FieldsAreRead) {
   EXPECT_EQ(m.spec->dns_max_time, std::chrono::nanoseconds(250ms));
   EXPECT_EQ(m.spec->dns_expected_count, 0);
   ASSERT_NE(m.spec->expect_regex, nullptr);
-  EXPECT_TRUE(std::regex_search("example.com.\t60\tIN\tAAAA\t2001:db8::1", *m.spec->expect_regex));
-  EXPECT_FALSE(std::regex_search("example.com.\t60\tIN\tA\t1.2.3.4", *m.spec->expect_regex));
+  EXPECT_TRUE(re2::RE2::PartialMatch("example.com.\t60\tIN\tAAAA\t2001:db8::1", *m.spec->expect_regex));
+  EXPECT_FALSE(re2::RE2::PartialMatch("example.com.\t60\tIN\tA\t1.2.3.4", *m.spec->expect_regex));
 }
 
 TEST(Dns, InvalidRegexIsAProblemNotACrash) {
@@ -214,6 +214,26 @@ TEST(Dns, InvalidRegexIsAProblemNotACrash) {
   EXPECT_THAT(p[0], HasSubstr("monitor 'web': expect: invalid regular expression \"([a-z\": "));
   EXPECT_THAT(monitorYaml(kDns + "expect: \"*\"\n").problems, SizeIs(1));
   EXPECT_THAT(monitorYaml(kDns + "expect: \"a{2,1}\"\n").problems, SizeIs(1));
+}
+
+// std::regex overflowed the stack compiling a back-reference with a huge number (found by the
+// config_json fuzz target) and recursed per character when matching. RE2 (Go's syntax, as the
+// original 9volt's) has no back-references, bounds its memory, and matches in linear time.
+TEST(Dns, ExpectIsRe2WithoutBackReferencesAndLinearOnLongAnswers) {
+  // RE2 reads \555 as an octal character code and the rest as literal digits.
+  auto found = monitorYaml(kDns + "expect: 'IN\\s+A\\s+93\\.18?\\" + std::string(110, '5') + ".'\n");
+  ASSERT_TRUE(found.spec) << ::testing::PrintToString(found.problems);
+  EXPECT_FALSE(re2::RE2::PartialMatch("example.com.\t60\tIN\tA\t93.184.216.34", *found.spec->expect_regex));
+  auto p = monitorYaml(kDns + "expect: '(a)\\1'\n").problems;
+  ASSERT_THAT(p, SizeIs(1));
+  EXPECT_THAT(p[0], HasSubstr("expect: invalid regular expression \"(a)\\1\": invalid escape"));
+  EXPECT_THAT(monitorYaml(kDns + "expect: '((((((((((a{1000}){1000}){1000}))))))))'\n").problems,
+              SizeIs(1));  // over the memory bound, not 8 GB
+  auto m = monitorYaml(kDns + "expect: '(a|aa)*b'\n");
+  ASSERT_TRUE(m.spec) << ::testing::PrintToString(m.problems);
+  const std::string answer(1'000'000, 'a');  // exponential for a backtracking matcher
+  EXPECT_FALSE(re2::RE2::PartialMatch(answer, *m.spec->expect_regex));
+  EXPECT_TRUE(re2::RE2::PartialMatch(answer + "b", *m.spec->expect_regex));
 }
 
 TEST(Dns, RecordTypes) {
