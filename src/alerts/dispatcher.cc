@@ -120,7 +120,28 @@ void Dispatcher::onTransition(const std::string& check, const state::Transition&
   if (change.time == common::SystemTime{}) {
     change.time = std::chrono::system_clock::now();
   }
-  asio::post(io_, [this, change = std::move(change)] { handleChange(change, 0); });
+  asio::post(io_, [this, change = std::move(change), epoch = lease_epoch_.load()] {
+    handleChange(change, epoch, 0, nullptr);
+  });
+}
+
+Dispatcher::WorkToken Dispatcher::ownedWork(const std::string& check) {
+  auto token = std::make_shared<bool>(false);
+  owned_work_.emplace(check, token);
+  return token;
+}
+
+void Dispatcher::finishWork(const std::string& check, const WorkToken& token) {
+  if (!token) {
+    return;
+  }
+  auto [from, to] = owned_work_.equal_range(check);
+  for (auto it = from; it != to; ++it) {
+    if (it->second == token) {
+      owned_work_.erase(it);
+      return;
+    }
+  }
 }
 
 std::optional<CheckInfo> Dispatcher::checkInfo(const std::string& check) {
@@ -138,15 +159,37 @@ std::optional<CheckInfo> Dispatcher::checkInfo(const std::string& check) {
   return CheckInfo{check, "", "", "", {}, {}};
 }
 
-void Dispatcher::handleChange(const ChangeOfState& change, int tries) {
-  auto later = [this, change, tries](const std::string& why) {
+void Dispatcher::handleChange(const ChangeOfState& change, uint64_t epoch, int tries,
+                              WorkToken token) {
+  if ((token && *token) || epoch != lease_epoch_) {
+    // Seen while the check was ours, but not written before it left (or the lease was
+    // lost): the next owner runs the check and judges it itself. Writing it now would put
+    // a stale state into that owner's incident and alert it a second time.
+    {
+      std::lock_guard lock(stats_mu_);
+      stats_.abandoned++;
+    }
+    spdlog::warn(
+        "alerts: '{}' {} -> {} not written: {}; its next owner judges it", change.check,
+        state::stateName(change.from), state::stateName(change.to),
+        epoch != lease_epoch_ ? "this member lost its etcd lease" : "the check left this member");
+    finishWork(change.check, token);
+    return;
+  }
+  auto later = [this, change, epoch, tries, token](const std::string& why) mutable {
     if (milliseconds(kEtcdRetry * (tries + 1)) > options_.retry_for) {
+      finishWork(change.check, token);
       event("error", change.check,
             fmt::format("alert for '{}' ({} -> {}) not sent: {}", change.check,
                         state::stateName(change.from), state::stateName(change.to), why));
       return;
     }
-    retryLater([this, change, tries] { handleChange(change, tries + 1); }, kEtcdRetry);
+    if (!token) {
+      token = ownedWork(change.check);
+    }
+    retryLater(
+        [this, change, epoch, tries, token] { handleChange(change, epoch, tries + 1, token); },
+        kEtcdRetry);
   };
   auto info = checkInfo(change.check);
   if (!info) {
@@ -165,6 +208,7 @@ void Dispatcher::handleChange(const ChangeOfState& change, int tries) {
     auto step = applyChange(loaded->incident, change, info->warning_alerter, info->critical_alerter,
                             options_.member_id, fmt::format("{}-{}", now_ms, options_.member_id));
     if (!step.changed) {
+      finishWork(change.check, token);
       return;
     }
     auto saved = incidents_.save(change.check, step.incident, loaded->mod_revision);
@@ -175,6 +219,7 @@ void Dispatcher::handleChange(const ChangeOfState& change, int tries) {
       later("cannot write the incident: " + saved.error().message);
       return;
     }
+    finishWork(change.check, token);
     if (step.incident && !step.deliveries.empty()) {
       enqueue(*info, *step.incident, step.deliveries);
     }
@@ -216,6 +261,15 @@ void Dispatcher::enqueue(const CheckInfo& check, const Incident& incident,
       return j.notification.transition_id == d.transition_id;
     });
     if (dup) {
+      continue;
+    }
+    if (unrecorded_.contains({check.name, d.alerter, d.transition_id})) {
+      // Delivered by this member before; its record is still being written (etcd was away
+      // and the check came back to us meanwhile).
+      spdlog::info(
+          "alerts: {} for '{}' to '{}' ({}) was delivered already; its record is on "
+          "its way",
+          notificationKindName(d.kind), check.name, d.alerter, d.transition_id);
       continue;
     }
     Job job;
@@ -306,6 +360,16 @@ void Dispatcher::onAttempt(const LaneKey& key, const std::string& transition_id,
   Job& job = it->second.front();
   job.in_flight = false;
   const char* kind = notificationKindName(job.notification.kind);
+  if (job.released && !outcome) {
+    // The check left while this attempt ran: its next owner sends it (still unsettled).
+    spdlog::info(
+        "alerts: {} for '{}' to '{}' failed after the check left this member: {}; "
+        "its next owner sends it",
+        kind, check, alerter, outcome.error().message);
+    it->second.pop_front();
+    pump(key);
+    return;
+  }
   if (outcome) {
     {
       std::lock_guard lock(stats_mu_);
@@ -356,16 +420,19 @@ void Dispatcher::onAttempt(const LaneKey& key, const std::string& transition_id,
 
 void Dispatcher::settle(const std::string& check, const std::string& alerter,
                         const std::string& transition_id, bool delivered, int tries) {
+  const std::tuple<std::string, std::string, std::string> key{check, alerter, transition_id};
   for (int round = 0; round < kCasTries; ++round) {
     auto loaded = incidents_.load(check);
     if (!loaded) {
       break;
     }
     if (!loaded->incident) {
+      unrecorded_.erase(key);
       return;
     }
     Incident inc = std::move(*loaded->incident);
     if (!recordOutcome(inc, alerter, transition_id, delivered)) {
+      unrecorded_.erase(key);
       return;  // the incident moved on: this outcome is history
     }
     std::optional<Incident> next;
@@ -374,14 +441,20 @@ void Dispatcher::settle(const std::string& check, const std::string& alerter,
     }
     auto saved = incidents_.save(check, next, loaded->mod_revision);
     if (saved) {
+      unrecorded_.erase(key);
       return;
     }
     if (saved.error().code != Errc::kConflict) {
       break;
     }
   }
-  // etcd unreachable: the outcome must still be recorded, or a next owner re-sends it.
+  // etcd unreachable: the outcome must still be recorded, or a next owner re-sends it (and
+  // this member must not, should the check come back to it first).
+  if (delivered) {
+    unrecorded_.insert(key);
+  }
   if (milliseconds(kEtcdRetry * (tries + 1)) > options_.retry_for) {
+    unrecorded_.erase(key);
     event("error", check,
           fmt::format("could not record the outcome of {} for '{}' to '{}'", transition_id, check,
                       alerter));
@@ -399,25 +472,31 @@ void Dispatcher::readoptOverflowed() {
   std::vector<std::string> checks(overflowed_.begin(), overflowed_.end());
   overflowed_.clear();
   spdlog::info("alerts: queue drained: sending what {} check(s) held back", checks.size());
-  asio::post(io_, [this, checks = std::move(checks)] { handleAdopt(checks); });
+  asio::post(io_, [this, checks = std::move(checks), epoch = lease_epoch_.load()] {
+    handleAdopt(checks, epoch);
+  });
 }
 
 void Dispatcher::adopt(std::vector<std::string> checks) {
   if (stopped_ || checks.empty()) {
     return;
   }
-  asio::post(io_, [this, checks = std::move(checks)] { handleAdopt(checks); });
+  asio::post(io_, [this, checks = std::move(checks), epoch = lease_epoch_.load()] {
+    handleAdopt(checks, epoch);
+  });
 }
 
-void Dispatcher::handleAdopt(const std::vector<std::string>& checks) {
+void Dispatcher::handleAdopt(const std::vector<std::string>& checks, uint64_t epoch) {
+  if (epoch != lease_epoch_) {
+    return;  // they arrived on a lease this member has lost since
+  }
   auto loaded = incidents_.loadMany(checks);
   if (!loaded) {
     spdlog::warn("alerts: cannot read incidents of {} arriving check(s) ({}); retrying",
                  checks.size(), loaded.error().message);
-    retryLater([this, checks] { handleAdopt(checks); }, kEtcdRetry);
+    retryLater([this, checks, epoch] { handleAdopt(checks, epoch); }, kEtcdRetry);
     return;
   }
-  std::optional<std::set<std::string>> live;  // read once, only if needed
   for (auto& [check, stored] : *loaded) {
     if (!stored.incident) {
       continue;
@@ -428,24 +507,21 @@ void Dispatcher::handleAdopt(const std::vector<std::string>& checks) {
     }
     auto info = checkInfo(check);
     if (!info) {
-      retryLater([this, check = check] { handleAdopt({check}); }, kEtcdRetry);
+      retryLater(
+          [this, check = check, epoch, token = ownedWork(check)] {
+            finishWork(check, token);
+            if (!*token) {
+              handleAdopt({check}, epoch);
+            }
+          },
+          kEtcdRetry);
       continue;
     }
-    milliseconds grace{0};
+    // Another member may be finishing an attempt right now, even one whose lease is gone
+    // (cut off from etcd, it stops starting attempts once it knows, but one in flight runs
+    // to its timeout). Its record, if it can write one, is read again after the grace.
     const std::string& owner = stored.incident->owner;
-    if (owner != options_.member_id) {
-      if (!live) {
-        live.emplace();
-        if (auto members = store_->listMembers()) {
-          for (const auto& m : *members) {
-            live->insert(m.id);
-          }
-        }
-      }
-      if (live->contains(owner)) {
-        grace = options_.adopt_grace;  // it may be sending right now
-      }
-    }
+    const milliseconds grace = owner != options_.member_id ? options_.adopt_grace : milliseconds{0};
     spdlog::info("alerts: '{}' arrived with {} unsettled alert(s) from member {}; sending {}",
                  check, pending.size(), owner,
                  grace.count() > 0 ? fmt::format("in {} ms", grace.count()) : "now");
@@ -455,7 +531,11 @@ void Dispatcher::handleAdopt(const std::vector<std::string>& checks) {
       continue;
     }
     retryLater(
-        [this, check = check] {
+        [this, check = check, token = ownedWork(check), epoch] {
+          finishWork(check, token);
+          if (*token || epoch != lease_epoch_) {
+            return;  // the check left again meanwhile
+          }
           // Read again: the old owner may have settled them meanwhile.
           auto again = incidents_.load(check);
           if (!again || !again->incident) {
@@ -471,17 +551,50 @@ void Dispatcher::handleAdopt(const std::vector<std::string>& checks) {
 }
 
 void Dispatcher::release(const std::string& check) {
-  asio::post(io_, [this, check] {
-    overflowed_.erase(check);  // the next owner sends what it held back
-    for (auto it = lanes_.lower_bound({check, ""});
-         it != lanes_.end() && it->first.first == check;) {
-      auto& lane = it->second;
-      // Keep only an attempt in flight (its outcome is still recorded); a retry waiting
-      // for its timer is dropped like the rest: the new owner sends it.
-      std::erase_if(lane, [](const Job& j) { return !j.in_flight; });
-      it = lane.empty() ? lanes_.erase(it) : std::next(it);
+  asio::post(io_, [this, check] { releaseOnLoop(check); });
+}
+
+void Dispatcher::releaseOnLoop(const std::string& check) {
+  overflowed_.erase(check);  // the next owner sends what it held back
+  auto [from, to] = owned_work_.equal_range(check);
+  for (auto it = from; it != to; ++it) {
+    *it->second = true;
+  }
+  owned_work_.erase(from, to);
+  for (auto it = lanes_.lower_bound({check, ""}); it != lanes_.end() && it->first.first == check;) {
+    auto& lane = it->second;
+    // Keep only an attempt in flight (its outcome is still recorded, a failure is not
+    // retried); a retry waiting for its timer is dropped like the rest: the new owner
+    // sends it.
+    std::erase_if(lane, [](const Job& j) { return !j.in_flight; });
+    for (auto& job : lane) {
+      job.released = true;
     }
-    queued_ = queued();
+    it = lane.empty() ? lanes_.erase(it) : std::next(it);
+  }
+  queued_ = queued();
+}
+
+void Dispatcher::leaseLost() {
+  lease_epoch_++;  // changes seen before now are never written
+  asio::post(io_, [this] {
+    std::set<std::string> checks;
+    for (const auto& [key, lane] : lanes_) {
+      checks.insert(key.first);
+    }
+    for (const auto& [check, token] : owned_work_) {
+      checks.insert(check);
+    }
+    checks.insert(overflowed_.begin(), overflowed_.end());
+    for (const auto& check : checks) {
+      releaseOnLoop(check);
+    }
+    if (!checks.empty()) {
+      spdlog::warn(
+          "alerts: lease lost: stopped the deliveries of {} check(s); their next "
+          "owners send what is unsettled",
+          checks.size());
+    }
   });
 }
 
@@ -511,6 +624,10 @@ void Dispatcher::renderMetrics(metrics::Writer& out) const {
   out.gauge("ninevolt_alerts_queued", "Alert deliveries waiting or in flight.", s.queued);
   out.counter("ninevolt_alerts_dropped_total",
               "Alerts refused because the delivery queue was full.", s.dropped);
+  out.counter("ninevolt_alerts_abandoned_total",
+              "State changes not written because their check left this member (or it lost "
+              "its etcd lease) while etcd could not be reached; the next owner judges them.",
+              s.abandoned);
 }
 
 DispatcherStats Dispatcher::stats() const {

@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -32,6 +33,9 @@ struct DispatcherStats {
   std::map<std::string, PerType> by_type;  // alerter type -> counters
   uint64_t queued = 0;                     // deliveries waiting or in flight
   uint64_t dropped = 0;                    // refused because the queue was full
+  // State changes not written because the check left this member (or the member lost its
+  // lease) while etcd could not be reached: the check's next owner judges it afresh.
+  uint64_t abandoned = 0;
 };
 
 // Turns state changes of the checks this member runs into notifications, exactly once
@@ -44,8 +48,12 @@ struct DispatcherStats {
 //     `retry_for`, then given up with an error event;
 //  4. record each outcome in the incident; delete it once every resolve is settled.
 // A check arriving from another member is adopted: what its incident has unsettled is sent
-// again under the same transition ids (after a grace period while the old owner may still
-// be sending). Nothing here blocks an engine loop: changes are posted to the dispatcher's
+// again under the same transition ids (after a grace period: the old owner may still be
+// finishing an attempt, even when cut off from etcd). Work for a check stops when it leaves:
+// queued deliveries and retries are dropped, an attempt in flight is recorded but not
+// retried, a state change not yet written is abandoned (the next owner judges the check
+// itself); the same for every check when the member loses its lease. Nothing here blocks
+// an engine loop: changes are posted to the dispatcher's
 // own loop thread, whose etcd calls block only it.
 class Dispatcher {
  public:
@@ -57,8 +65,8 @@ class Dispatcher {
     std::chrono::milliseconds retry_for{15 * 60'000};
     std::chrono::milliseconds first_backoff{1'000};
     std::chrono::milliseconds max_backoff{60'000};
-    // A new owner waits this long before re-sending what a still-live old owner left
-    // unsettled (it may be sending it right now). Default: timeout + 2 s.
+    // A new owner waits this long before re-sending what another member left unsettled (it
+    // may be sending it right now, even when cut off from etcd). Default: timeout + 2 s.
     std::chrono::milliseconds adopt_grace{-1};
     size_t max_queued = 10'000;
     // Error/warning events (unknown alerter, given up, queue full): type, check, message.
@@ -81,8 +89,12 @@ class Dispatcher {
   void onTransition(const std::string& check, const state::Transition& transition);
   // Checks that arrived at this member: send what their incidents left unsettled.
   void adopt(std::vector<std::string> checks);
-  // A check left this member: drop its queued deliveries (an attempt in flight finishes).
+  // A check left this member: drop its queued deliveries and retries, abandon its state
+  // changes not yet written (an attempt in flight finishes and is recorded, not retried).
   void release(const std::string& check);
+  // This member lost its etcd lease: every check may be someone else's now. release() for
+  // all of them, and state changes seen before now are never written (any thread).
+  void leaseLost();
 
   DispatcherStats stats() const;
   // ninevolt_alerts_* (docs/api.md) from stats(). Any thread.
@@ -98,11 +110,18 @@ class Dispatcher {
     std::chrono::steady_clock::time_point first_try{};
     bool in_flight = false;    // an attempt is running on the pool
     bool backing_off = false;  // waiting for its retry timer
+    bool released = false;     // the check left while in flight: record, never retry
   };
+  // Work for a check that is only this member's while it owns the check (a state change
+  // waiting for etcd, an adoption in its grace period): release() cancels it.
+  using WorkToken = std::shared_ptr<bool>;              // true: cancelled
   using LaneKey = std::pair<std::string, std::string>;  // check, alerter
 
-  void handleChange(const ChangeOfState& change, int tries);
-  void handleAdopt(const std::vector<std::string>& checks);
+  void handleChange(const ChangeOfState& change, uint64_t epoch, int tries, WorkToken token);
+  WorkToken ownedWork(const std::string& check);
+  void finishWork(const std::string& check, const WorkToken& token);
+  void releaseOnLoop(const std::string& check);
+  void handleAdopt(const std::vector<std::string>& checks, uint64_t epoch);
   void enqueue(const CheckInfo& check, const Incident& incident,
                const std::vector<Delivery>& deliveries);
   void pump(const LaneKey& key);
@@ -129,6 +148,7 @@ class Dispatcher {
   boost::asio::thread_pool pool_;  // delivery attempts (blocking, with a timeout each)
   std::thread thread_;
   std::atomic<bool> stopped_{false};
+  std::atomic<uint64_t> lease_epoch_{0};  // leaseLost() calls so far
 
   // Dispatcher loop only:
   std::map<LaneKey, std::deque<Job>> lanes_;
@@ -137,6 +157,10 @@ class Dispatcher {
   // incidents read afresh) once the queue has drained to half, so a member that keeps
   // running still sends them.
   std::set<std::string> overflowed_;
+  std::multimap<std::string, WorkToken> owned_work_;
+  // Deliveries a receiver accepted whose record etcd has not taken yet (being retried):
+  // adopting the check again (after a lease loss) must not send them a second time.
+  std::set<std::tuple<std::string, std::string, std::string>> unrecorded_;  // check, alerter, id
   std::mt19937_64 rng_{std::random_device{}()};
   bool alerters_loaded_ = false;
   std::atomic<uint64_t> queued_{0};  // jobs in lanes_, for stats()

@@ -198,6 +198,11 @@ void ClusterNode::onLeaseLost() {
   if (manager_) {
     manager_->halt();
   }
+  // And their alerts: no new attempt, no retry, and no state change seen before now is
+  // written into what is about to be another member's incident.
+  if (dispatcher_) {
+    dispatcher_->leaseLost();
+  }
   boost::asio::post(io_, [this] {
     if (!stopped_) {
       manager_->stopAll();

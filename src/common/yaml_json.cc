@@ -4,10 +4,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <sstream>
 #include <unordered_set>
 #include <vector>
-
-#include <sstream>
 
 #include <fmt/format.h>
 #include <yaml-cpp/depthguard.h>

@@ -114,8 +114,8 @@ void dnsRules(MonitorSpec& spec, const FieldState& state, ProblemSink& sink) {
   options.set_max_mem(kExpectRegexMemory);
   auto compiled = std::make_shared<const re2::RE2>(spec.expect, options);
   if (!compiled->ok()) {
-    sink.add("expect", fmt::format("invalid regular expression \"{}\": {}", spec.expect,
-                                   compiled->error()));
+    sink.add("expect",
+             fmt::format("invalid regular expression \"{}\": {}", spec.expect, compiled->error()));
     return;
   }
   spec.expect_regex = std::move(compiled);

@@ -2,6 +2,7 @@
 // unknown alerters, ordering, and a second member adopting what the first left unsettled.
 #include "alerts/dispatcher.h"
 
+#include <csignal>
 #include <mutex>
 #include <set>
 
@@ -30,6 +31,7 @@ struct World {
   std::map<std::string, int> attempts;
   std::map<std::string, std::chrono::milliseconds> delay;
   std::shared_ptr<store::Store> store;
+  bool check_recorded = true;  // false while etcd is frozen: the check would wait for it
 
   size_t count(const std::string& alerter, NotificationKind kind) {
     std::lock_guard lock(mu);
@@ -59,7 +61,9 @@ class ScriptedAlerter : public Alerter {
     }
     // Was the incident written before this send? Read it from etcd like a new owner would.
     bool recorded = false;
-    auto r = world_->store->client().range(world_->store->keys().incident(n.check));
+    auto r = world_->check_recorded
+                 ? world_->store->client().range(world_->store->keys().incident(n.check))
+                 : Result<etcd::RangeResult>(fail(Errc::kUnavailable, "not checked"));
     if (r && !r->kvs.empty()) {
       auto inc = Incident::fromJson(nlohmann::json::parse(r->kvs[0].value));
       recorded = inc && inc->alerters.contains(name_)
@@ -107,6 +111,7 @@ class DispatcherTest : public ninevolt::testing::EtcdTest {
                                             {"critical-alerter", {"chat", "pager"}}});
   }
   void TearDown() override {
+    thaw();
     for (auto& d : dispatchers_) {
       d->stop();
     }
@@ -117,7 +122,26 @@ class DispatcherTest : public ninevolt::testing::EtcdTest {
     ASSERT_TRUE(client_->put(key, j.dump()));
   }
 
-  Dispatcher& start(const std::string& member, Dispatcher::Options o = {}) {
+  // A store whose etcd calls give up quickly, for a member that sees etcd go away.
+  std::shared_ptr<store::Store> impatientStore() {
+    auto client = newClient({.call_timeout = 300ms});
+    return std::make_shared<store::Store>(client, "/9volt");
+  }
+
+  // etcd stops answering (SIGSTOP) until thaw() or the end of the test.
+  void freeze() {
+    ASSERT_EQ(kill(etcd_->pid(), SIGSTOP), 0);
+    frozen_ = true;
+  }
+  void thaw() {
+    if (frozen_) {
+      kill(etcd_->pid(), SIGCONT);
+      frozen_ = false;
+    }
+  }
+
+  Dispatcher& start(const std::string& member, Dispatcher::Options o = {},
+                    std::shared_ptr<store::Store> store = nullptr) {
     o.member_id = member;
     o.first_backoff = 20ms;
     o.max_backoff = 100ms;
@@ -130,7 +154,7 @@ class DispatcherTest : public ninevolt::testing::EtcdTest {
       std::lock_guard lock(events_mu_);
       events_.push_back(type + " " + check + ": " + message);
     };
-    dispatchers_.push_back(std::make_unique<Dispatcher>(store_, registry_, o));
+    dispatchers_.push_back(std::make_unique<Dispatcher>(store ? store : store_, registry_, o));
     dispatchers_.back()->start();
     return *dispatchers_.back();
   }
@@ -162,6 +186,7 @@ class DispatcherTest : public ninevolt::testing::EtcdTest {
   std::vector<std::unique_ptr<Dispatcher>> dispatchers_;
   std::mutex events_mu_;
   std::vector<std::string> events_;
+  bool frozen_ = false;
 };
 
 using state::CheckState;
@@ -377,6 +402,99 @@ TEST_F(DispatcherTest, ANewOwnerSendsWhatTheOldOneLeftUnsettledAndResolvesIt) {
       EXPECT_EQ(s.n.member_id, "m2");
     }
   }
+}
+
+// Chaos defect 3: a member cut from etcd saw a warning it could not write; after its lease
+// was lost and the check had moved, it wrote that stale warning into the new owner's
+// incident and alerted it. A change seen before the lease loss is abandoned instead.
+TEST_F(DispatcherTest, AChangeSeenBeforeALeaseLossIsNeverWrittenIntoTheNextOwnersIncident) {
+  auto& m1 = start("m1", {}, impatientStore());
+  freeze();
+  m1.onTransition("web", change(CheckState::kOk, CheckState::kWarning, 2));
+  m1.sync();  // its first write failed: it waits to retry
+  m1.leaseLost();
+  thaw();
+  auto& m2 = start("m2");  // the next owner judges the check itself: critical
+  m2.adopt({"web"});
+  m2.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 3));
+  ASSERT_TRUE(eventually([&] { return m1.stats().abandoned == 1; }));
+  ASSERT_TRUE(eventually([&] { return world_->count("pager", NotificationKind::kCritical) == 1; }));
+  m1.sync();
+  m2.sync();
+  EXPECT_EQ(world_->count("chat", NotificationKind::kWarning), 0U);
+  EXPECT_EQ(world_->count("chat", NotificationKind::kCritical), 1U);
+  auto r = client_->range(store_->keys().incident("web"));
+  ASSERT_TRUE(r && r->kvs.size() == 1);
+  auto inc = Incident::fromJson(nlohmann::json::parse(r->kvs[0].value));
+  ASSERT_TRUE(inc);
+  EXPECT_EQ(inc->owner, "m2");
+  EXPECT_EQ(inc->status, CheckState::kCritical);
+}
+
+// Chaos defect 4a: a cut member went on retrying a delivery after it knew its lease was
+// lost, while the next owner sent the same transition. After a lease loss nothing is
+// retried, and an attempt in flight is not retried when it fails.
+TEST_F(DispatcherTest, AfterALeaseLossNothingIsRetried) {
+  world_->script["pager"] = std::vector<Errc>(1000, Errc::kUnavailable);
+  world_->delay["pager"] = 50ms;
+  auto& m1 = start("m1");
+  m1.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 3));
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(world_->mu);
+    return world_->attempts["pager"] >= 3;
+  }));
+  m1.leaseLost();
+  // Backing off or in flight, the job is gone once its attempt (if any) returns.
+  ASSERT_TRUE(eventually([&] { return m1.stats().queued == 0; }));
+  int attempts_then = 0;
+  {
+    std::lock_guard lock(world_->mu);
+    world_->script["pager"].clear();  // pager is back
+    attempts_then = world_->attempts["pager"];
+  }
+  auto& m2 = start("m2");
+  m2.adopt({"web"});
+  ASSERT_TRUE(eventually([&] { return world_->count("pager", NotificationKind::kCritical) == 1; }));
+  m1.sync();
+  m2.sync();
+  std::lock_guard lock(world_->mu);
+  EXPECT_EQ(world_->attempts["pager"], attempts_then + 1);  // m2's, once
+  EXPECT_EQ(world_->sent.back().n.member_id, "m2");
+}
+
+// Chaos defect 4b: etcd froze after a receiver accepted a message and before its record was
+// written; the member lost its lease, registered again, adopted its own check and sent the
+// message a second time. A delivery whose record is still being retried is not re-sent.
+TEST_F(DispatcherTest, ADeliveryWhoseRecordWaitsForEtcdIsNotSentAgainToItsOwnMember) {
+  world_->delay["chat"] = 300ms;
+  world_->delay["pager"] = 300ms;
+  auto& m1 = start("m1", {}, impatientStore());
+  m1.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 3));
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(world_->mu);
+    return world_->attempts["chat"] == 1 && world_->attempts["pager"] == 1;
+  }));
+  world_->check_recorded = false;
+  freeze();  // both attempts are in flight: their records cannot be written
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(world_->mu);
+    return world_->sent.size() == 2;
+  }));
+  m1.sync();  // the records failed and wait for a retry
+  thaw();
+  m1.leaseLost();
+  m1.adopt({"web"});  // registered again: the check comes back with its incident
+  ASSERT_TRUE(eventually([&] {
+    auto r = client_->range(store_->keys().incident("web"));
+    if (!r || r->kvs.size() != 1) {
+      return false;
+    }
+    auto inc = Incident::fromJson(nlohmann::json::parse(r->kvs[0].value));
+    return inc && inc->alerters.at("chat").delivered && inc->alerters.at("pager").delivered;
+  }));
+  m1.sync();
+  std::lock_guard lock(world_->mu);
+  EXPECT_EQ(world_->sent.size(), 2U);
 }
 
 }  // namespace

@@ -1,10 +1,10 @@
 // Per-type fields, defaults and rules: http, tcp, dns, exec.
 
-#include <re2/re2.h>
 #include <string>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 
 #include "config/spec.h"
 #include "helpers.h"
@@ -204,7 +204,8 @@ TEST(Dns, FieldsAreRead) {
   EXPECT_EQ(m.spec->dns_max_time, std::chrono::nanoseconds(250ms));
   EXPECT_EQ(m.spec->dns_expected_count, 0);
   ASSERT_NE(m.spec->expect_regex, nullptr);
-  EXPECT_TRUE(re2::RE2::PartialMatch("example.com.\t60\tIN\tAAAA\t2001:db8::1", *m.spec->expect_regex));
+  EXPECT_TRUE(
+      re2::RE2::PartialMatch("example.com.\t60\tIN\tAAAA\t2001:db8::1", *m.spec->expect_regex));
   EXPECT_FALSE(re2::RE2::PartialMatch("example.com.\t60\tIN\tA\t1.2.3.4", *m.spec->expect_regex));
 }
 
@@ -221,9 +222,11 @@ TEST(Dns, InvalidRegexIsAProblemNotACrash) {
 // original 9volt's) has no back-references, bounds its memory, and matches in linear time.
 TEST(Dns, ExpectIsRe2WithoutBackReferencesAndLinearOnLongAnswers) {
   // RE2 reads \555 as an octal character code and the rest as literal digits.
-  auto found = monitorYaml(kDns + "expect: 'IN\\s+A\\s+93\\.18?\\" + std::string(110, '5') + ".'\n");
+  auto found =
+      monitorYaml(kDns + "expect: 'IN\\s+A\\s+93\\.18?\\" + std::string(110, '5') + ".'\n");
   ASSERT_TRUE(found.spec) << ::testing::PrintToString(found.problems);
-  EXPECT_FALSE(re2::RE2::PartialMatch("example.com.\t60\tIN\tA\t93.184.216.34", *found.spec->expect_regex));
+  EXPECT_FALSE(
+      re2::RE2::PartialMatch("example.com.\t60\tIN\tA\t93.184.216.34", *found.spec->expect_regex));
   auto p = monitorYaml(kDns + "expect: '(a)\\1'\n").problems;
   ASSERT_THAT(p, SizeIs(1));
   EXPECT_THAT(p[0], HasSubstr("expect: invalid regular expression \"(a)\\1\": invalid escape"));
