@@ -38,8 +38,8 @@ std::optional<std::string> directorIdOf(std::string_view value);
 //   current one.
 // - A fenced write that fails steps down and campaigns again at once: it either wins, finds
 //   the key its own, or follows whoever holds it.
-// - A key that is no director's (not JSON with an "id", or on no lease: only a third party
-//   writes that) is deleted after `takeover_after` (one member TTL), logged and reported as
+// - A key that is no director's (not JSON with an "id", on no lease, or naming a member that
+//   is not registered on the key's lease: only a third party writes that) is deleted after `takeover_after` (one member TTL), logged and reported as
 //   a director-changed warning, and the members campaign.
 // - A lost lease steps down and stops campaigning until the member registered again; watch
 //   events older than what a read already showed are ignored (a late delete of the old key
@@ -118,6 +118,11 @@ class Director {
   void onKeyPresent(const etcd::KeyValue& kv);
   void onKeyGone();
   bool isOurs(const etcd::KeyValue& kv, const std::optional<std::string>& id) const;
+  // Why a record naming another member on a live lease is no director's: that member is
+  // not registered on that lease (a third party's key on a lease of its own would block
+  // the election for as long as it keeps the lease alive). Empty: it is a director's, or
+  // etcd could not tell (then it is followed, and asked again on the next change).
+  std::string impostor(const etcd::KeyValue& kv, const std::string& id) const;
   // Our value on an older lease of ours: moved onto lease_id_ (fenced on create_revision and
   // value). True if it moved.
   bool moveKeyToLease(const etcd::KeyValue& kv);

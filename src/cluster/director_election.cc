@@ -240,7 +240,10 @@ void Director::onKeyPresent(const etcd::KeyValue& kv) {
     }
     return;
   }
-  if (id && kv.lease != 0) {
+  std::string why = !id             ? "not a director record ({\"id\": ...})"
+                    : kv.lease == 0 ? "on no lease"
+                                    : impostor(kv, *id);
+  if (why.empty()) {
     // Another member's: follow it; it goes with its lease.
     clearTakeover();
     if (is_director_) {
@@ -254,11 +257,30 @@ void Director::onKeyPresent(const etcd::KeyValue& kv) {
     return;
   }
   followed_.clear();
-  std::string why = id ? "on no lease" : "not a director record ({\"id\": ...})";
   if (is_director_) {
     stepDown("the director key was overwritten");
   }
   armTakeover(kv, why);
+}
+
+std::string Director::impostor(const etcd::KeyValue& kv, const std::string& id) const {
+  if (kv.value == followed_ && !invalid_since_) {
+    return "";  // checked when it was first seen
+  }
+  auto member = store_->client().range(store_->keys().member(id));
+  if (!member) {
+    return "";
+  }
+  if (member->kvs.empty()) {
+    return fmt::format("naming '{}', which is no registered member", shown(id));
+  }
+  if (member->kvs[0].lease != kv.lease) {
+    // A member that moved to a new lease (member-ttl change) moves the key right after;
+    // the takeover grace covers that moment, and takeOver() asks again.
+    return fmt::format("naming member '{}' on lease {:x}, which is not that member's ({:x})",
+                       shown(id), kv.lease, member->kvs[0].lease);
+  }
+  return "";
 }
 
 bool Director::moveKeyToLease(const etcd::KeyValue& kv) {
@@ -335,7 +357,10 @@ void Director::takeOver() {
   }
   const etcd::KeyValue kv = read->kvs[0];
   const auto id = directorIdOf(kv.value);
-  if (isOurs(kv, id) || (id && kv.lease != 0)) {
+  const std::string why = !id             ? "not a director record"
+                          : kv.lease == 0 ? "on no lease"
+                                          : impostor(kv, *id);
+  if (isOurs(kv, id) || why.empty()) {
     onKeyPresent(kv);  // a director's record by now
     return;
   }
@@ -360,7 +385,7 @@ void Director::takeOver() {
     auto message = fmt::format(
         "{} held '{}' ({}) for {}ms, which is no director's record: deleted it so that a "
         "director can be elected",
-        key, shown(kv.value), id ? "on no lease" : "not a director record", held.count());
+        key, shown(kv.value), why, held.count());
     spdlog::warn("director: {}", message);
     emit(store::kEventWarning, store::event_kind::kDirectorChanged, std::move(message));
   }

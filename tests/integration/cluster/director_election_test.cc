@@ -338,7 +338,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadKey{"NoIdOnALease", R"({"since":"x"})", true},
         BadKey{"EmptyIdOnALease", R"({"id":""})", true}, BadKey{"AListOnALease", R"([1,2])", true},
         BadKey{"InvalidUtf8OnALease", "\xff\xfe{", true},
-        BadKey{"DeepOnALease", std::string(5000, '[') + std::string(5000, ']'), true}),
+        BadKey{"DeepOnALease", std::string(5000, '[') + std::string(5000, ']'), true},
+        // A well-formed record on a live lease that is no member's: it would hold the key
+        // for as long as its lease lives.
+        BadKey{"ARecordNamingNoMemberOnALease", R"({"id":"m9","since":"x"})", true},
+        BadKey{"ARecordNamingAMemberOnAnotherLease", R"({"id":"m2","since":"x"})", true}),
     [](const ::testing::TestParamInfo<BadKey>& info) { return info.param.name; });
 
 // Garbage written over the key of a working director: it steps down (its fence refuses),
