@@ -37,12 +37,14 @@ test-tsan: deps
 
 # The whole suite 3 times with a CPU hog (stress-ng) on every core beside it.
 test-stress: build
+	@bash scripts/install-deps.sh stress
 	@BUILD=$(BUILD) JOBS=$(JOBS) bash scripts/stress.sh
 
 # Every fuzz target (fuzz/README.md) for FUZZ_TIME seconds each (default 600), built with
 # clang + libFuzzer + ASan/UBSan in build-fuzz/.
 FUZZ_TIME ?= 600
-fuzz: deps
+fuzz:
+	@bash scripts/install-deps.sh fuzz
 	@FUZZ_TIME=$(FUZZ_TIME) bash scripts/fuzz.sh
 
 lint: configure

@@ -24,7 +24,7 @@ all_targets=$(sed -n 's/^nv_fuzz(\([a-z_0-9]*\).*/\1/p' fuzz/CMakeLists.txt)
 targets=${FUZZ_TARGETS:-$all_targets}
 
 if [ -z "$CLANGXX" ]; then
-  echo "fuzz: no clang++ (bash scripts/install-deps.sh installs Debian's clang)" >&2
+  echo "fuzz: no clang++ (bash scripts/install-deps.sh fuzz installs Debian's clang)" >&2
   exit 2
 fi
 cmake -S . -B "$FUZZ_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

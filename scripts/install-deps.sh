@@ -2,6 +2,11 @@
 # Installs everything 9volt needs to build, run and test on Debian 12.
 # Idempotent: packages already present are not touched, and `apt-get update`
 # runs at most once per invocation (and only when something is missing).
+#
+#   install-deps.sh            what `make run` and `make test` need
+#   install-deps.sh fuzz       and Debian's clang with libFuzzer (`make fuzz`)
+#   install-deps.sh stress     and stress-ng (`make test-stress`)
+# (clang alone is ~150 MB: a newcomer's `make test` does not wait for it.)
 set -euo pipefail
 
 packages=(
@@ -23,13 +28,17 @@ packages=(
   python3-prometheus-client
   # lint
   clang-format clang-tidy
-  # fuzzing (`make fuzz`: clang with libFuzzer and its sanitizer runtimes) and
-  # `make test-stress` (a CPU hog beside the suite)
-  clang-14 libclang-rt-14-dev stress-ng
   # browser tests of the web UI (tests/browser: driven by playwright-core from npm; no
   # browser is ever downloaded)
   chromium
 )
+for extra in "$@"; do
+  case "$extra" in
+    fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;  # libFuzzer and its sanitizer runtimes
+    stress) packages+=(stress-ng) ;;                   # a CPU hog beside the suite
+    *) echo "install-deps: unknown group '$extra' (fuzz, stress)" >&2; exit 2 ;;
+  esac
+done
 # The web UI (ui/) is built with Node.js and npm: Debian's, unless a node is already on PATH
 # (e.g. a newer one from nodesource or nvm).
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

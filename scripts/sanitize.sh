@@ -8,6 +8,8 @@
 # there is one, also when the process that found it was a child whose exit nobody checked.
 #   JOBS=N        build and test parallelism (default: cores)
 #   SANITIZE_BUILD=dir
+#   SANITIZE_TARGETS="a b"  build only these targets (e.g. the unit test binaries, with
+#                           `-L unit`); default: everything
 set -uo pipefail
 cd "$(dirname "$0")/.."
 kind=${1:?usage: scripts/sanitize.sh asan|tsan [ctest args...]}
@@ -35,7 +37,9 @@ reports="$root/$build/sanitizer"
 # -O1: the sanitizers' usual level (fast enough to run, quicker to build than -O2).
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -DNDEBUG" -DNINEVOLT_SANITIZE="$flags" >/dev/null || exit 2
-cmake --build "$build" -j "$JOBS" || exit 2
+targets=()
+for t in ${SANITIZE_TARGETS:-}; do targets+=(--target "$t"); done
+cmake --build "$build" -j "$JOBS" "${targets[@]}" || exit 2
 
 rm -rf "$reports"
 mkdir -p "$reports"

@@ -12,7 +12,7 @@ ROUNDS=${STRESS_ROUNDS:-3}
 WORKERS=${STRESS_WORKERS:-$(nproc)}
 JOBS=${JOBS:-$(nproc)}
 if ! command -v stress-ng >/dev/null; then
-  echo "stress: no stress-ng (bash scripts/install-deps.sh installs it)" >&2
+  echo "stress: no stress-ng (bash scripts/install-deps.sh stress installs it)" >&2
   exit 2
 fi
 hog=""
