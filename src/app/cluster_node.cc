@@ -244,7 +244,9 @@ void ClusterNode::renderMetrics(std::string& out) const {
   if (engine_) {
     engine_->renderEngineMetrics(w);
   }
-  const bool director = director_ && director_->directorNow();
+  // Not after a lease loss, even before the cluster loop (perhaps waiting on etcd) has made
+  // the director step down: another member may be the director already.
+  const bool director = lease_live_ && director_ && director_->directorNow();
   w.gauge("ninevolt_cluster_is_director", "1 while this member is the cluster's director.",
           uint64_t{director ? 1U : 0U});
   w.gauge("ninevolt_cluster_members",
