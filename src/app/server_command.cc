@@ -275,8 +275,9 @@ int runServer(const ServerOptions& options) {
              }
            }});
 
-  // The check count in the member record (API, UI), refreshed every 2 s when it changed;
-  // skipped while etcd is away, so this loop (it serves /status/check) never waits on it.
+  // The check count in the member record (API, UI), refreshed every 2 s when it changed
+  // (the write runs on the membership's worker, never on this loop); skipped while etcd is
+  // away, where it could only fail.
   boost::asio::steady_timer checks_timer(io);
   std::function<void()> refresh_checks = [&] {
     checks_timer.expires_after(std::chrono::seconds(2));

@@ -1,10 +1,19 @@
 #include "cluster/membership.h"
 
+#include <algorithm>
+#include <exception>
+#include <utility>
+
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace ninevolt::cluster {
+
+namespace {
+constexpr std::chrono::milliseconds kFirstBackoff{250};
+constexpr std::chrono::milliseconds kMaxBackoff{5000};
+}  // namespace
 
 Membership::Membership(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
                        Options options)
@@ -12,40 +21,159 @@ Membership::Membership(boost::asio::io_context& io, std::shared_ptr<store::Store
 
 Membership::~Membership() {
   keeper_.reset();
+  // A call in flight finishes (within its deadline); its outcome, posted to the loop, is
+  // dropped by lifetime_. A lease it granted expires within its TTL (stop() revokes it).
+  worker_.join();
 }
 
 Result<void> Membership::start() {
-  return registerOnce();
+  Call call{.kind = Call::Kind::kLease, .member = options_.member, .ttl = options_.ttl};
+  perform(*store_, call);
+  if (!call.result) {
+    return tl::unexpected(call.result.error());
+  }
+  onRegistered(call);
+  return {};
 }
 
-Result<void> Membership::registerOnce() {
-  keeper_.reset();
-  auto lease = store_->client().grantLease(options_.ttl);
-  if (!lease) {
-    return tl::unexpected(lease.error());
+void Membership::perform(store::Store& store, Call& call) {
+  // Worker thread (or start()): nothing here may throw into the thread pool.
+  try {
+    if (call.kind == Call::Kind::kPut) {
+      auto put = store.putMember(call.member, call.lease);
+      call.result = put ? Result<void>{} : tl::unexpected(put.error());
+      return;
+    }
+    auto lease = store.client().grantLease(call.ttl);
+    if (!lease) {
+      call.result = tl::unexpected(lease.error());
+      return;
+    }
+    if (auto put = store.putMember(call.member, *lease); !put) {
+      (void)store.client().revokeLease(*lease);
+      call.result = tl::unexpected(put.error());
+      return;
+    }
+    call.lease = *lease;
+    call.result = {};
+  } catch (const std::exception& e) {
+    call.result = fail(Errc::kInternal, e.what());
   }
-  auto put = store_->putMember(options_.member, *lease);
-  if (!put) {
-    (void)store_->client().revokeLease(*lease);
-    return tl::unexpected(put.error());
+}
+
+void Membership::submit(const std::shared_ptr<Call>& call) {
+  in_flight_ = call;
+  auto done = lifetime_.guard([this, call] { onDone(call); });
+  boost::asio::post(worker_, [&io = io_, store = store_, call, done = std::move(done)]() mutable {
+    perform(*store, *call);
+    boost::asio::post(io, std::move(done));
+  });
+}
+
+void Membership::onDone(const std::shared_ptr<Call>& call) {
+  if (call != in_flight_) {
+    return;  // stop() took its outcome over
   }
-  lease_id_ = *lease;
-  checks_written_ = options_.member.checks;
+  in_flight_.reset();
+  if (call->kind == Call::Kind::kLease) {
+    onLeaseCall(*call);
+  } else if (!call->result) {
+    // Tried again at the next setChecks() call (every few seconds in the server).
+    spdlog::debug("member {}: cannot update the check count in the record: {}", options_.member.id,
+                  call->result.error().message);
+  } else if (registered_ && call->lease == lease_id_) {
+    checks_written_ = call->member.checks;
+  }
+  kick();
+}
+
+void Membership::onLeaseCall(const Call& call) {
+  const std::string& id = options_.member.id;
+  if (!call.result) {
+    if (registered_) {
+      // A move (setTtl) that etcd refused: the record stays where it is.
+      spdlog::warn(
+          "member {}: member-ttl {}s: cannot move the record to a new lease: {} (staying on "
+          "lease {:x}, {}s, until the next registration)",
+          id, call.ttl.count(), call.result.error().message, lease_id_, lease_ttl_.count());
+      return;
+    }
+    // A registration (or a move overtaken by the loss of the lease) failed.
+    backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+    spdlog::warn("member {}: registration failed: {} (retrying in {}ms)", id,
+                 call.result.error().message, backoff_.count());
+    if (options_.on_change) {
+      options_.on_change(false, "cannot register with etcd: " + call.result.error().message);
+    }
+    scheduleRetry();
+    return;
+  }
+  if (!registered_) {
+    // A registration, or a move that finished after the lease was lost: the record is on
+    // a live lease either way, so the member is back.
+    onRegistered(call);
+    return;
+  }
+  const int64_t old_lease = std::exchange(lease_id_, call.lease);
+  const auto old_ttl = std::exchange(lease_ttl_, call.ttl);
+  checks_written_ = call.member.checks;
+  keepAlive();                                 // the old lease's keeper stops here
+  move_pending_ = options_.ttl != lease_ttl_;  // setTtl() again meanwhile
+  spdlog::info(
+      "member {}: member-ttl {}s -> {}s: record moved to lease {:x}; lease {:x} is no "
+      "longer kept alive and expires within {}s",
+      id, old_ttl.count(), lease_ttl_.count(), lease_id_, old_lease, old_ttl.count());
+  if (options_.on_lease_moved) {
+    options_.on_lease_moved(lease_id_);
+  }
+}
+
+void Membership::onRegistered(const Call& call) {
+  lease_id_ = call.lease;
+  lease_ttl_ = call.ttl;
+  checks_written_ = call.member.checks;
   keepAlive();
   registered_ = true;
-  backoff_ = std::chrono::milliseconds(250);
+  backoff_ = kFirstBackoff;
+  retry_due_ = false;
+  retry_timer_.cancel();
+  // What changed while the registration was in flight follows at once (kick()).
+  move_pending_ = options_.ttl != lease_ttl_;
+  checks_pending_ = options_.member.checks != checks_written_;
   spdlog::info("member {}: registered at {} on lease {:x} (ttl {}s)", options_.member.id,
-               store_->keys().member(options_.member.id), lease_id_, options_.ttl.count());
+               store_->keys().member(options_.member.id), lease_id_, lease_ttl_.count());
   if (options_.on_change) {
     options_.on_change(true, "registered");
   }
-  return {};
+}
+
+void Membership::kick() {
+  if (stopped_ || in_flight_) {
+    return;  // whatever is due starts when the call in flight is done
+  }
+  if (!registered_) {
+    if (retry_due_) {
+      retry_due_ = false;
+      submit(std::make_shared<Call>(
+          Call{.kind = Call::Kind::kLease, .member = options_.member, .ttl = options_.ttl}));
+    }
+    return;
+  }
+  if (std::exchange(move_pending_, false) && options_.ttl != lease_ttl_) {
+    submit(std::make_shared<Call>(
+        Call{.kind = Call::Kind::kLease, .member = options_.member, .ttl = options_.ttl}));
+    return;
+  }
+  if (std::exchange(checks_pending_, false) && options_.member.checks != checks_written_) {
+    submit(std::make_shared<Call>(
+        Call{.kind = Call::Kind::kPut, .member = options_.member, .lease = lease_id_}));
+  }
 }
 
 void Membership::keepAlive() {
   etcd::LeaseKeeper::Options ko;
   ko.lease_id = lease_id_;
-  ko.ttl = options_.ttl;
+  ko.ttl = lease_ttl_;
   ko.on_lost = [this, lease = lease_id_](const Error& e) {
     // Keeper thread: hop onto the loop; ignore it there if we moved on meanwhile.
     lifetime_.post(io_, [this, lease, e] {
@@ -60,14 +188,10 @@ void Membership::keepAlive() {
 void Membership::setChecks(int64_t checks) {
   options_.member.checks = checks;
   if (stopped_ || !registered_ || checks == checks_written_) {
-    return;
+    return;  // not registered: the next registration writes it
   }
-  if (auto put = store_->putMember(options_.member, lease_id_); !put) {
-    spdlog::debug("member {}: cannot update the check count in the record: {}", options_.member.id,
-                  put.error().message);
-    return;
-  }
-  checks_written_ = checks;
+  checks_pending_ = true;
+  kick();
 }
 
 void Membership::setTtl(std::chrono::seconds ttl) {
@@ -81,31 +205,8 @@ void Membership::setTtl(std::chrono::seconds ttl) {
                  old_ttl.count(), ttl.count());
     return;
   }
-  auto lease = store_->client().grantLease(ttl);
-  if (!lease) {
-    spdlog::warn(
-        "member {}: member-ttl {}s: cannot grant a lease now: {} (staying on lease {:x}, "
-        "{}s, until the next registration)",
-        id, ttl.count(), lease.error().message, lease_id_, old_ttl.count());
-    return;
-  }
-  if (auto put = store_->putMember(options_.member, *lease); !put) {
-    (void)store_->client().revokeLease(*lease);
-    spdlog::warn(
-        "member {}: member-ttl {}s: cannot move the record to a new lease: {} (staying "
-        "on lease {:x}, {}s, until the next registration)",
-        id, ttl.count(), put.error().message, lease_id_, old_ttl.count());
-    return;
-  }
-  const int64_t old_lease = std::exchange(lease_id_, *lease);
-  keepAlive();  // the old lease's keeper stops here
-  spdlog::info(
-      "member {}: member-ttl {}s -> {}s: record moved to lease {:x}; lease {:x} is no "
-      "longer kept alive and expires within {}s",
-      id, old_ttl.count(), ttl.count(), lease_id_, old_lease, old_ttl.count());
-  if (options_.on_lease_moved) {
-    options_.on_lease_moved(lease_id_);
-  }
+  move_pending_ = true;
+  kick();
 }
 
 void Membership::onLeaseLost(const Error& error) {
@@ -113,6 +214,7 @@ void Membership::onLeaseLost(const Error& error) {
     return;
   }
   registered_ = false;
+  move_pending_ = false;  // the registration takes the current TTL
   std::string reason = fmt::format("lost etcd lease {:x}: {}", lease_id_, error.message);
   spdlog::warn("member {}: {}; registering again", options_.member.id, reason);
   if (options_.on_change) {
@@ -122,21 +224,14 @@ void Membership::onLeaseLost(const Error& error) {
 }
 
 void Membership::scheduleRetry() {
+  retry_due_ = false;  // the timer says when (a timer that fired meanwhile may have set it)
   retry_timer_.expires_after(backoff_);
   retry_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
-    if (ec || stopped_) {
+    if (ec || stopped_ || registered_) {
       return;
     }
-    auto r = registerOnce();
-    if (!r) {
-      spdlog::warn("member {}: registration failed: {} (retrying in {}ms)", options_.member.id,
-                   r.error().message, backoff_.count());
-      if (options_.on_change) {
-        options_.on_change(false, "cannot register with etcd: " + r.error().message);
-      }
-      backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, std::chrono::seconds(5));
-      scheduleRetry();
-    }
+    retry_due_ = true;
+    kick();  // on the worker; after the call in flight (a move, a count) if there is one
   }));
 }
 
@@ -147,6 +242,21 @@ void Membership::stop() {
   stopped_ = true;
   retry_timer_.cancel();
   keeper_.reset();
+  // Shutdown only: wait for the call in flight, then its outcome is ours (the one posted
+  // to the loop is ignored). A lease it granted holds our record (or, for a move, a copy
+  // of it): revoke it with the current one.
+  worker_.join();
+  if (auto call = std::exchange(in_flight_, nullptr);
+      call && call->kind == Call::Kind::kLease && call->result && call->lease != 0) {
+    auto r = store_->client().revokeLease(call->lease);
+    if (r) {
+      spdlog::info("member {}: lease {:x}, granted while stopping, revoked", options_.member.id,
+                   call->lease);
+    } else {
+      spdlog::warn("member {}: could not revoke lease {:x}: {} (it expires in {}s)",
+                   options_.member.id, call->lease, r.error().message, call->ttl.count());
+    }
+  }
   if (registered_ && lease_id_ != 0) {
     auto r = store_->client().revokeLease(lease_id_);
     if (r) {
@@ -154,7 +264,7 @@ void Membership::stop() {
                    lease_id_);
     } else {
       spdlog::warn("member {}: could not revoke lease {:x}: {} (it expires in {}s)",
-                   options_.member.id, lease_id_, r.error().message, options_.ttl.count());
+                   options_.member.id, lease_id_, r.error().message, lease_ttl_.count());
     }
   }
   registered_ = false;
