@@ -36,9 +36,13 @@ config::MonitorSpec httpSpec() {
 // One test, in this order: the factory maps nothing, the first check maps libcurl.
 TEST(CurlLibraryTest, LoadedByTheFirstCheckNotByTheFactory) {
   ASSERT_FALSE(mapped("libcurl.so.4")) << "this test binary links libcurl";
+  // libssl may be here from the start: the linker can pull the etcd client (and gRPC, which
+  // needs libssl) into this binary for a weak std::string member gtest refers to, depending
+  // on the order of the archives. What matters is that the factory does not load it.
+  const bool ssl_at_start = mapped("libssl.so.3");
   auto factory = makeHttpCheckFactory();
   EXPECT_FALSE(mapped("libcurl.so.4"));
-  EXPECT_FALSE(mapped("libssl.so.3"));
+  EXPECT_EQ(mapped("libssl.so.3"), ssl_at_start);
 
   boost::asio::io_context io;
   auto check = factory->create(httpSpec(), io);
