@@ -473,20 +473,22 @@ void Dispatcher::readoptOverflowed() {
   overflowed_.clear();
   spdlog::info("alerts: queue drained: sending what {} check(s) held back", checks.size());
   asio::post(io_, [this, checks = std::move(checks), epoch = lease_epoch_.load()] {
-    handleAdopt(checks, epoch);
+    handleAdopt(checks, {}, epoch);
   });
 }
 
-void Dispatcher::adopt(std::vector<std::string> checks) {
+void Dispatcher::adopt(std::vector<std::string> checks,
+                       std::map<std::string, state::Seed> started_from) {
   if (stopped_ || checks.empty()) {
     return;
   }
-  asio::post(io_, [this, checks = std::move(checks), epoch = lease_epoch_.load()] {
-    handleAdopt(checks, epoch);
-  });
+  asio::post(io_, [this, checks = std::move(checks), started_from = std::move(started_from),
+                   epoch = lease_epoch_.load()] { handleAdopt(checks, started_from, epoch); });
 }
 
-void Dispatcher::handleAdopt(const std::vector<std::string>& checks, uint64_t epoch) {
+void Dispatcher::handleAdopt(const std::vector<std::string>& checks,
+                             const std::map<std::string, state::Seed>& started_from,
+                             uint64_t epoch) {
   if (epoch != lease_epoch_) {
     return;  // they arrived on a lease this member has lost since
   }
@@ -494,8 +496,37 @@ void Dispatcher::handleAdopt(const std::vector<std::string>& checks, uint64_t ep
   if (!loaded) {
     spdlog::warn("alerts: cannot read incidents of {} arriving check(s) ({}); retrying",
                  checks.size(), loaded.error().message);
-    retryLater([this, checks, epoch] { handleAdopt(checks, epoch); }, kEtcdRetry);
+    retryLater([this, checks, started_from, epoch] { handleAdopt(checks, started_from, epoch); },
+               kEtcdRetry);
     return;
+  }
+  for (const auto& [check, seed] : started_from) {
+    if (seed.state == state::CheckState::kOk) {
+      continue;
+    }
+    auto found = loaded->find(check);
+    const Incident* incident =
+        found != loaded->end() && found->second.incident ? &*found->second.incident : nullptr;
+    const state::CheckState alerted =
+        incident && !incident->resolved() ? incident->status : state::CheckState::kOk;
+    if (seed.state <= alerted) {
+      continue;
+    }
+    // The check starts here worse than anyone alerted: its state key says so, its incident
+    // does not. The change is this member's to alert now (an incident write racing with
+    // the old owner's is settled by compare-and-swap: re-entering an alerted state sends
+    // nothing).
+    spdlog::warn("alerts: '{}' arrived {} but its incident says {}: alerting the change", check,
+                 state::stateName(seed.state), state::stateName(alerted));
+    ChangeOfState change{check,
+                         alerted,
+                         seed.state,
+                         seed.count,
+                         fmt::format("{} when this member took the check over (the change "
+                                     "was not alerted by its previous owner)",
+                                     state::stateName(seed.state)),
+                         std::chrono::system_clock::now()};
+    handleChange(change, epoch, 0, nullptr);
   }
   for (auto& [check, stored] : *loaded) {
     if (!stored.incident) {
@@ -511,7 +542,7 @@ void Dispatcher::handleAdopt(const std::vector<std::string>& checks, uint64_t ep
           [this, check = check, epoch, token = ownedWork(check)] {
             finishWork(check, token);
             if (!*token) {
-              handleAdopt({check}, epoch);
+              handleAdopt({check}, {}, epoch);
             }
           },
           kEtcdRetry);

@@ -87,8 +87,11 @@ class Dispatcher {
 
   // A check of this member changed state (any thread; cheap).
   void onTransition(const std::string& check, const state::Transition& transition);
-  // Checks that arrived at this member: send what their incidents left unsettled.
-  void adopt(std::vector<std::string> checks);
+  // Checks that arrived at this member: send what their incidents left unsettled; and where
+  // a check starts from a state worse than its incident has alerted (its previous owner saw
+  // the change but never wrote it: it abandoned it on a lease loss, or died between its
+  // state write and its incident write), alert that change now, as its own.
+  void adopt(std::vector<std::string> checks, std::map<std::string, state::Seed> started_from = {});
   // A check left this member: drop its queued deliveries and retries, abandon its state
   // changes not yet written (an attempt in flight finishes and is recorded, not retried).
   void release(const std::string& check);
@@ -121,7 +124,8 @@ class Dispatcher {
   WorkToken ownedWork(const std::string& check);
   void finishWork(const std::string& check, const WorkToken& token);
   void releaseOnLoop(const std::string& check);
-  void handleAdopt(const std::vector<std::string>& checks, uint64_t epoch);
+  void handleAdopt(const std::vector<std::string>& checks,
+                   const std::map<std::string, state::Seed>& started_from, uint64_t epoch);
   void enqueue(const CheckInfo& check, const Incident& incident,
                const std::vector<Delivery>& deliveries);
   void pump(const LaneKey& key);

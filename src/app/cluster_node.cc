@@ -95,8 +95,11 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
                 publisher->forget(name);
                 dispatcher->release(name);
               },
-          .on_arrived = [dispatcher = dispatcher_.get()](
-                            const std::vector<std::string>& names) { dispatcher->adopt(names); }});
+          .on_arrived =
+              [dispatcher = dispatcher_.get()](const std::vector<std::string>& names,
+                                               const std::map<std::string, state::Seed>& seeds) {
+                dispatcher->adopt(names, seeds);
+              }});
   etcd::ClientOptions probe_options = store_->client().options();
   probe_options.call_timeout = std::min(probe_options.call_timeout, kProbeTimeout);
   if (auto c = etcd::Client::create(probe_options)) {

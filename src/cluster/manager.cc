@@ -244,6 +244,12 @@ void Manager::prefetch(const std::vector<std::string>& names) {
   arriving_runs_.clear();
   readArriving(names);
   resolveLastRuns();
+  arriving_seeds_.clear();
+  for (const auto& n : names) {
+    if (auto s = seeds_.find(n); s != seeds_.end()) {
+      arriving_seeds_.emplace(n, s->second);
+    }
+  }
 }
 
 void Manager::noteState(const std::string& name, const etcd::KeyValue& kv) {
@@ -461,8 +467,9 @@ void Manager::onMonitors(const store::ConfigWatchUpdate& u) {
 
 void Manager::arrived(const std::vector<std::string>& names) {
   if (options_.on_arrived && !names.empty()) {
-    options_.on_arrived(names);
+    options_.on_arrived(names, arriving_seeds_);
   }
+  arriving_seeds_.clear();
 }
 
 void Manager::reconcile(const std::set<std::string>& previous, bool all_owned) {

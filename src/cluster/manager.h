@@ -47,8 +47,10 @@ class Manager {
     // A check stopped running here (moved away, deleted, or all stopped).
     std::function<void(const std::string&)> on_removed;
     // Checks newly assigned here, after they were handed to the engine (the alert
-    // dispatcher adopts their incidents).
-    std::function<void(const std::vector<std::string>&)> on_arrived;
+    // dispatcher adopts their incidents), with the state each started from (the worse of
+    // its state key and its open incident) where it had one.
+    std::function<void(const std::vector<std::string>&, const std::map<std::string, state::Seed>&)>
+        on_arrived;
   };
 
   Manager(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
@@ -120,6 +122,8 @@ class Manager {
   std::set<std::string> owned_;
   std::map<std::string, Spec> specs_;         // owned checks' stored JSON
   std::map<std::string, state::Seed> seeds_;  // saved states of arriving checks
+  // The seeds of the checks of the last prefetch(), for on_arrived (run() consumes seeds_).
+  std::map<std::string, state::Seed> arriving_seeds_;
   struct LastRun {
     std::string owner;      // the member that wrote the state key
     common::SystemTime at;  // a run of it started then (it may have run later too)

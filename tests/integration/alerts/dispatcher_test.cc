@@ -497,5 +497,53 @@ TEST_F(DispatcherTest, ADeliveryWhoseRecordWaitsForEtcdIsNotSentAgainToItsOwnMem
   EXPECT_EQ(world_->sent.size(), 2U);
 }
 
+// Chaos run 2 after the fix above: a member saw warning -> critical during an etcd stall,
+// abandoned it with its lease, got the check back and started it from its state key
+// (critical, written by the state publisher): nobody ever sent the critical. Whoever adopts a
+// check that starts worse than its incident has alerted sends that change.
+TEST_F(DispatcherTest, ACheckArrivingWorseThanItsIncidentAlertsTheChangeOnce) {
+  auto& m1 = start("m1", {}, impatientStore());
+  m1.onTransition("web", change(CheckState::kOk, CheckState::kWarning, 2));
+  ASSERT_TRUE(eventually([&] { return world_->count("chat", NotificationKind::kWarning) == 1; }));
+  freeze();
+  m1.onTransition("web", change(CheckState::kWarning, CheckState::kCritical, 3));
+  m1.sync();  // its first write failed: it waits to retry
+  m1.leaseLost();
+  thaw();
+  ASSERT_TRUE(eventually([&] { return m1.stats().abandoned == 1; }));
+  // Back on a new lease, the manager starts it from its state key: critical.
+  m1.adopt({"web"}, {{"web", state::Seed{CheckState::kCritical, 3}}});
+  ASSERT_TRUE(eventually([&] {
+    return world_->count("chat", NotificationKind::kCritical) == 1
+           && world_->count("pager", NotificationKind::kCritical) == 1;
+  }));
+  // Adopted again (it moved away and back) in the same state: the incident says critical.
+  m1.adopt({"web"}, {{"web", state::Seed{CheckState::kCritical, 5}}});
+  m1.sync();
+  m1.sync();
+  EXPECT_EQ(world_->count("chat", NotificationKind::kCritical), 1U);
+  EXPECT_EQ(world_->count("pager", NotificationKind::kCritical), 1U);
+  EXPECT_EQ(world_->count("chat", NotificationKind::kWarning), 1U);
+  // Its recovery resolves what was alerted.
+  m1.onTransition("web", change(CheckState::kCritical, CheckState::kOk, 0));
+  ASSERT_TRUE(eventually([&] {
+    return world_->count("chat", NotificationKind::kResolve) == 1
+           && world_->count("pager", NotificationKind::kResolve) == 1;
+  }));
+}
+
+// A check arriving failing with no incident at all (its owner died between its state write
+// and its incident write) is alerted too; one arriving OK is not.
+TEST_F(DispatcherTest, ACheckArrivingFailingWithoutAnIncidentIsAlerted) {
+  auto& m2 = start("m2");
+  m2.adopt({"web"}, {{"web", state::Seed{CheckState::kWarning, 2}}});
+  ASSERT_TRUE(eventually([&] { return world_->count("chat", NotificationKind::kWarning) == 1; }));
+  m2.adopt({"other"}, {{"other", state::Seed{CheckState::kOk, 0}}});
+  m2.sync();
+  m2.sync();
+  std::lock_guard lock(world_->mu);
+  EXPECT_EQ(world_->sent.size(), 1U);
+}
+
 }  // namespace
 }  // namespace ninevolt::alerts

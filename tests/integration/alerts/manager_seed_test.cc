@@ -50,7 +50,8 @@ class ManagerSeedTest : public ninevolt::testing::EtcdTest {
         io_, store_, engine_,
         cluster::Manager::Options{
             .member_id = "m2",
-            .on_arrived = [this](const std::vector<std::string>& n) { arrived_ = n; }});
+            .on_arrived = [this](const std::vector<std::string>& n,
+                                 const std::map<std::string, state::Seed>&) { arrived_ = n; }});
     boost::asio::post(io_, [this] { manager_->start(); });
     ASSERT_TRUE(eventually([&] {
       io_.run_for(20ms);

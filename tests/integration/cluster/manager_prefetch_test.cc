@@ -122,10 +122,12 @@ TEST_F(ManagerPrefetchTest, ManyArrivingChecksStartWithTheirSavedState) {
   std::vector<std::string> arrived;
   manager_ = std::make_unique<cluster::Manager>(
       io_, store_, engine_,
-      cluster::Manager::Options{.member_id = "m2",
-                                .on_arrived = [&arrived](const std::vector<std::string>& n) {
-                                  arrived.insert(arrived.end(), n.begin(), n.end());
-                                }});
+      cluster::Manager::Options{
+          .member_id = "m2",
+          .on_arrived = [&arrived](const std::vector<std::string>& n,
+                                   const std::map<std::string, state::Seed>&) {
+            arrived.insert(arrived.end(), n.begin(), n.end());
+          }});
   boost::asio::post(io_, [this] { manager_->start(); });
   ASSERT_TRUE(waitForFirstRuns(at_start));
   expectContinued(at_start);
