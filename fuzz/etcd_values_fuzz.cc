@@ -96,7 +96,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fz::Parts parts(fz::asText(data, size));
   auto& w = world();
-  w.reseed();
+  fz::ApiWorld::RunScope run(w);
   std::vector<etcd::WatchEvent> events;
   try {
     for (size_t i = 0; i < parts.size(); ++i) {

@@ -59,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   fz::check(request->path == referenceDecode(request->raw_path),
             "the path is not the percent-decoded raw path", request->raw_path);
-  world().reseed();
+  fz::ApiWorld::RunScope run(world());
   auto response = world().answer(*request);
   fz::ApiWorld::checkAnswer(*request, response);
   return 0;

@@ -38,8 +38,7 @@ ApiWorld::~ApiWorld() {
 void ApiWorld::reseed() {
   etcd_->clear();
   // A fresh Store too: its rejections (each bad key reported once per process) would grow
-  // from run to run, and libFuzzer runs a leak check after every run whose mallocs and
-  // frees differ (slowing the API targets a hundredfold).
+  // from run to run, and a run must free what it allocated (RunScope).
   *store_ = store::Store(etcd_, "9volt");
   seedCluster(*etcd_, store_->keys());
 }
