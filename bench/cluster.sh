@@ -25,7 +25,7 @@
 #   CHAOS_CHECKS [1000] TTL [2]  chaos: monitors, member-ttl in seconds
 #   KINDS [all]                chaos: only these disturbances, e.g. KINDS=cut,etcd-stop
 #   LABEL []                   chaos: appended to the run's name (chaos-<DURATION>s-<LABEL>)
-#   CHAOS_OUT [bench/results/chaos-v1]  chaos: <label>.json and .txt, and <label>/ (console,
+#   CHAOS_OUT [bench/results/chaos-v2]  chaos: <label>.json and .txt, and <label>/ (console,
 #                              member and etcd logs); exit 1 if any invariant was violated
 #   REV []                     build the 9volt binary at this git revision (git archive into a
 #                              temp dir, built in $BUILD-rev) instead of the work tree: other
@@ -127,7 +127,7 @@ for s in "${scenarios[@]}"; do
         --out "$OUT" --label "one-member-$CHECKS"
       ;;
     chaos)
-      chaos_out="${CHAOS_OUT:-$ROOT/bench/results/chaos-v1}"
+      chaos_out="${CHAOS_OUT:-$ROOT/bench/results/chaos-v2}"
       duration="${DURATION:-600}"
       mkdir -p "$chaos_out"
       echo "\$ chaos_bench --duration $duration --checks ${CHAOS_CHECKS:-1000} --ttl ${TTL:-2} ${SEED:+--seed $SEED} (9volt at $what; load $(cut -d' ' -f1-3 /proc/loadavg))"
