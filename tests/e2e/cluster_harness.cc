@@ -71,12 +71,19 @@ void ClusterTest::stopMember(Member& m) {
 }
 
 Member* ClusterTest::memberById(const std::string& id) {
+  // A member started on the port of one killed earlier has its id (ids derive from the
+  // listen address): the live one is meant. (The first match was a dead one: kill9() of it
+  // did nothing and AlertFailoverTest saw "the resolve came from the dead member".)
+  Member* dead = nullptr;
   for (auto& m : members_) {
     if (m.id == id) {
-      return &m;
+      if (m.alive) {
+        return &m;
+      }
+      dead = &m;
     }
   }
-  return nullptr;
+  return dead;
 }
 
 nlohmann::json ClusterTest::checkSpec(const std::string& name, const std::string& interval,

@@ -54,7 +54,7 @@ class ClusterTest : public testing::EtcdTest {
   void kill9(Member& m);
   // SIGTERM and wait; the exit code must be 0.
   void stopMember(Member& m);
-  Member* memberById(const std::string& id);
+  Member* memberById(const std::string& id);  // the live one, else the last dead one
 
   // The spec of an http check of /c/<name><suffix> on the target (timeout 400ms).
   nlohmann::json checkSpec(const std::string& name, const std::string& interval,
