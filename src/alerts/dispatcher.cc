@@ -125,6 +125,18 @@ void Dispatcher::onTransition(const std::string& check, const state::Transition&
   });
 }
 
+void Dispatcher::retryWhileOwned(const std::string& check, milliseconds delay,
+                                 std::function<void()> fn) {
+  retryLater(
+      [this, check, token = ownedWork(check), fn = std::move(fn)] {
+        finishWork(check, token);
+        if (!*token) {
+          fn();
+        }
+      },
+      delay);
+}
+
 Dispatcher::WorkToken Dispatcher::ownedWork(const std::string& check) {
   auto token = std::make_shared<bool>(false);
   owned_work_.emplace(check, token);
@@ -538,14 +550,8 @@ void Dispatcher::handleAdopt(const std::vector<std::string>& checks,
     }
     auto info = checkInfo(check);
     if (!info) {
-      retryLater(
-          [this, check = check, epoch, token = ownedWork(check)] {
-            finishWork(check, token);
-            if (!*token) {
-              handleAdopt({check}, {}, epoch);
-            }
-          },
-          kEtcdRetry);
+      retryWhileOwned(check, kEtcdRetry,
+                      [this, check = check, epoch] { handleAdopt({check}, {}, epoch); });
       continue;
     }
     // Another member may be finishing an attempt right now, even one whose lease is gone
@@ -561,23 +567,20 @@ void Dispatcher::handleAdopt(const std::vector<std::string>& checks,
       enqueue(*info, inc, pending);
       continue;
     }
-    retryLater(
-        [this, check = check, token = ownedWork(check), epoch] {
-          finishWork(check, token);
-          if (*token || epoch != lease_epoch_) {
-            return;  // the check left again meanwhile
-          }
-          // Read again: the old owner may have settled them meanwhile.
-          auto again = incidents_.load(check);
-          if (!again || !again->incident) {
-            return;
-          }
-          auto info2 = checkInfo(check);
-          if (info2) {
-            enqueue(*info2, *again->incident, unsettled(*again->incident));
-          }
-        },
-        grace);
+    retryWhileOwned(check, grace, [this, check = check, epoch] {
+      if (epoch != lease_epoch_) {
+        return;  // the lease was lost meanwhile
+      }
+      // Read again: the old owner may have settled them meanwhile.
+      auto again = incidents_.load(check);
+      if (!again || !again->incident) {
+        return;
+      }
+      auto info2 = checkInfo(check);
+      if (info2) {
+        enqueue(*info2, *again->incident, unsettled(*again->incident));
+      }
+    });
   }
 }
 

@@ -122,6 +122,9 @@ class Dispatcher {
 
   void handleChange(const ChangeOfState& change, uint64_t epoch, int tries, WorkToken token);
   WorkToken ownedWork(const std::string& check);
+  // retryLater(fn, delay), unless the check leaves this member before then.
+  void retryWhileOwned(const std::string& check, std::chrono::milliseconds delay,
+                       std::function<void()> fn);
   void finishWork(const std::string& check, const WorkToken& token);
   void releaseOnLoop(const std::string& check);
   void handleAdopt(const std::vector<std::string>& checks,
