@@ -279,10 +279,11 @@ int runServer(const ServerOptions& options) {
   // (the write runs on the membership's worker, never on this loop); skipped while etcd is
   // away, where it could only fail.
   boost::asio::steady_timer checks_timer(io);
+  bool stopping = false;  // cancel() misses a tick that already fired and is queued
   std::function<void()> refresh_checks = [&] {
     checks_timer.expires_after(std::chrono::seconds(2));
     checks_timer.async_wait([&](const boost::system::error_code& ec) {
-      if (ec) {
+      if (ec || stopping) {
         return;
       }
       if (node.etcdProblem().empty()) {
@@ -316,6 +317,7 @@ int runServer(const ServerOptions& options) {
       return;
     }
     spdlog::info("signal {}: leaving the cluster", signo == SIGINT ? "SIGINT" : "SIGTERM");
+    stopping = true;
     checks_timer.cancel();
     node.stop();  // hands over directorship, stops the checks
     membership.stop();

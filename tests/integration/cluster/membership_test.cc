@@ -57,6 +57,10 @@ class MembershipTest : public ninevolt::testing::EtcdTest {
         membership_->stop();
         membership_.reset();
       }
+      // cancel() alone cannot stop it: a beat that already fired is queued with success
+      // and would arm the timer again, and loop_.join() would wait for ever (it did, once,
+      // under stress-ng).
+      beating_ = false;
       heartbeat_.cancel();
     });
     loop_.join();
@@ -88,7 +92,7 @@ class MembershipTest : public ninevolt::testing::EtcdTest {
   void beat() {
     heartbeat_.expires_after(kBeat);
     heartbeat_.async_wait([this](const boost::system::error_code& ec) {
-      if (ec) {
+      if (ec || !beating_) {
         return;
       }
       const auto now = std::chrono::steady_clock::now();
@@ -154,6 +158,7 @@ class MembershipTest : public ninevolt::testing::EtcdTest {
   std::shared_ptr<store::Store> store_;
   std::unique_ptr<Membership> membership_;             // loop only
   boost::asio::steady_timer heartbeat_{loop_.io()};    // loop only
+  bool beating_ = true;                                // loop only
   std::chrono::steady_clock::time_point last_beat_;    // loop only
   std::chrono::steady_clock::duration longest_gap_{};  // loop only
   std::thread::id loop_thread_;
