@@ -5,6 +5,7 @@
 // Real etcd; directors on a loop thread of their own as in the server.
 #include <atomic>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -204,21 +205,23 @@ TEST_F(DirectorElectionTest, AKeyNamingThisMemberOnItsOwnLeaseIsItsOwn) {
 // The fence refuses a write because the key was rewritten: the director steps down and
 // campaigns again. Rewritten with its own id on its own lease, the key is still its own.
 TEST_F(DirectorElectionTest, AFencedOutDirectorCampaignsAgainAndFindsTheKeyItsOwn) {
-  std::atomic<bool> armed{false};
-  std::atomic<int> rewritten{0};
+  // Shared with the hook, which the loop may still run after the test body has returned
+  // (until TearDown stops the director): never a reference to the body's stack.
+  auto armed = std::make_shared<std::atomic<bool>>(false);
+  auto rewritten = std::make_shared<std::atomic<int>>(0);
   int64_t lease = registerMember("m1");
   auto& d = newDirector(
-      "m1", {.before_write = [&] {
-        if (armed.exchange(false)) {
+      "m1", {.before_write = [this, armed, rewritten, lease] {
+        if (armed->exchange(false)) {
           ASSERT_TRUE(client_->put(key_, R"({"id":"m1","since":"rewritten"})", {.lease = lease}));
-          rewritten++;
+          ++*rewritten;
         }
       }});
   start(d, lease);
   ASSERT_TRUE(placesANewMonitor("c0"));
-  armed = true;
+  *armed = true;
   putMonitor("late");  // its placement meets the fence
-  ASSERT_TRUE(eventually([&] { return rewritten.load() == 1; }));
+  ASSERT_TRUE(eventually([&] { return rewritten->load() == 1; }));
   EXPECT_TRUE(eventually([&] { return assigned().contains("late"); }));
   EXPECT_TRUE(isDirector(d));
   EXPECT_TRUE(placesANewMonitor("later"));
@@ -227,21 +230,21 @@ TEST_F(DirectorElectionTest, AFencedOutDirectorCampaignsAgainAndFindsTheKeyItsOw
 // Fenced out by another member's key: it follows that member, and campaigns (and wins) when
 // that member's lease goes.
 TEST_F(DirectorElectionTest, AFencedOutDirectorFollowsTheNewOneAndCampaignsWhenItGoes) {
-  std::atomic<bool> armed{false};
-  std::atomic<int> deposed{0};
+  auto armed = std::make_shared<std::atomic<bool>>(false);  // shared with the hook (above)
+  auto deposed = std::make_shared<std::atomic<int>>(0);
   const int64_t other = registerMember("m2");
   auto& d = newDirector(
-      "m1", {.before_write = [&] {
-        if (armed.exchange(false)) {
+      "m1", {.before_write = [this, armed, deposed, other] {
+        if (armed->exchange(false)) {
           ASSERT_TRUE(client_->put(key_, R"({"id":"m2","since":"now"})", {.lease = other}));
-          deposed++;
+          ++*deposed;
         }
       }});
   start(d, registerMember("m1"));
   ASSERT_TRUE(placesANewMonitor("c0"));
-  armed = true;
+  *armed = true;
   putMonitor("late");
-  ASSERT_TRUE(eventually([&] { return deposed.load() == 1 && !isDirector(d); }));
+  ASSERT_TRUE(eventually([&] { return deposed->load() == 1 && !isDirector(d); }));
   EXPECT_FALSE(assigned().contains("late"));
   ASSERT_TRUE(client_->revokeLease(other));
   ASSERT_TRUE(eventually([&] { return isDirector(d); }));

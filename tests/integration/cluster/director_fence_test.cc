@@ -3,6 +3,7 @@
 #include <atomic>
 #include <future>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -112,26 +113,28 @@ TEST_F(DirectorFenceTest, ADirectorDeposedJustBeforeItWritesIsRefusedAndStepsDow
   // The hook runs on the loop right before each fenced write; once armed, it replaces the
   // director key (same key, another value, on the successor's lease: what a successor's
   // record looks like; on no lease it would be taken over after a while).
-  std::atomic<bool> armed{false};
-  std::atomic<int> deposed{0};
+  // Shared with the hook, which the loop may still run after the test body has returned
+  // (until TearDown stops the director): never a reference to the body's stack.
+  auto armed = std::make_shared<std::atomic<bool>>(false);
+  auto deposed = std::make_shared<std::atomic<int>>(0);
   const std::string director_key = store_->keys().director();
   auto usurper = client_->grantLease(30s);
   ASSERT_TRUE(usurper);
-  auto& d =
-      startDirector("m1", {.before_write = [&] {
-                      if (armed.exchange(false)) {
-                        ASSERT_TRUE(client_->put(director_key, R"({"id":"usurper","since":"now"})",
-                                                 {.lease = *usurper}));
-                        deposed++;
-                      }
-                    }});
+  auto& d = startDirector(
+      "m1", {.before_write = [this, armed, deposed, director_key, usurper = *usurper] {
+        if (armed->exchange(false)) {
+          ASSERT_TRUE(client_->put(director_key, R"({"id":"usurper","since":"now"})",
+                                   {.lease = usurper}));
+          ++*deposed;
+        }
+      }});
   ASSERT_TRUE(eventually([&] { return assigned().size() == 20; }));
   ASSERT_TRUE(isDirector(d));
   const auto before = shardRevisions();
 
-  armed = true;
+  *armed = true;
   putMonitor("late");  // the placement of 'late' is the write that meets the fence
-  ASSERT_TRUE(eventually([&] { return deposed.load() == 1; }));
+  ASSERT_TRUE(eventually([&] { return deposed->load() == 1; }));
   ASSERT_TRUE(eventually([&] { return !isDirector(d); }));
   EXPECT_EQ(shardRevisions(), before) << "a deposed director's write went through";
   EXPECT_FALSE(assigned().contains("late"));
