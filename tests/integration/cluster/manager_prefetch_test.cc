@@ -3,6 +3,7 @@
 // owner left, from the state key or from an open incident, both when the member starts and
 // when its assignments grow later.
 #include <map>
+#include <memory>
 #include <mutex>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -119,14 +120,15 @@ class ManagerPrefetchTest : public ninevolt::testing::EtcdTest {
 TEST_F(ManagerPrefetchTest, ManyArrivingChecksStartWithTheirSavedState) {
   static_assert(cluster::Manager::kPrefetchBatched > 140);
   auto at_start = putChecks("a", 100, "00");  // > kPrefetchOneByOne: batched at start
-  std::vector<std::string> arrived;
+  // Shared with the callback: the manager outlives this body (TearDown stops it).
+  auto arrived = std::make_shared<std::vector<std::string>>();
   manager_ = std::make_unique<cluster::Manager>(
       io_, store_, engine_,
       cluster::Manager::Options{
           .member_id = "m2",
-          .on_arrived = [&arrived](const std::vector<std::string>& n,
-                                   const std::map<std::string, state::Seed>&) {
-            arrived.insert(arrived.end(), n.begin(), n.end());
+          .on_arrived = [arrived](const std::vector<std::string>& n,
+                                  const std::map<std::string, state::Seed>&) {
+            arrived->insert(arrived->end(), n.begin(), n.end());
           }});
   boost::asio::post(io_, [this] { manager_->start(); });
   ASSERT_TRUE(waitForFirstRuns(at_start));
@@ -136,7 +138,7 @@ TEST_F(ManagerPrefetchTest, ManyArrivingChecksStartWithTheirSavedState) {
   ASSERT_TRUE(waitForFirstRuns(later));
   expectContinued(later);
   EXPECT_EQ(manager_->owned().size(), 140u);
-  EXPECT_EQ(arrived.size(), 140u);
+  EXPECT_EQ(arrived->size(), 140u);
 }
 
 // Who ran an arriving check last decides whether it runs at once (issue 11, failover gap):
