@@ -36,6 +36,10 @@ class ManagerSeedTest : public ninevolt::testing::EtcdTest {
       boost::asio::post(io_, [this] { manager_->stopAll(); });
       io_.run_for(1s);
     }
+    // The manager holds the engine too: both go here, so that the engine's workers are
+    // joined before reports_ (declared after them, so destroyed first) is gone. (TSan
+    // caught a worker's on_result writing into the freed reports_.)
+    manager_.reset();
     engine_.reset();
     EtcdTest::TearDown();
   }

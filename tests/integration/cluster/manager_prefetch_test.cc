@@ -43,6 +43,9 @@ class ManagerPrefetchTest : public ninevolt::testing::EtcdTest {
       boost::asio::post(io_, [this] { manager_->stopAll(); });
       io_.run_for(1s);
     }
+    // The manager holds the engine too: both go here, so that the engine's workers stop
+    // before first_ (declared after them, so destroyed first) is gone.
+    manager_.reset();
     engine_.reset();
     EtcdTest::TearDown();
   }
