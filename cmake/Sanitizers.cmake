@@ -16,6 +16,16 @@ set(NINEVOLT_SANITIZE "" CACHE STRING
     "sanitizers to build with: address,undefined | thread | empty for none")
 option(NINEVOLT_FUZZ "build the fuzz targets for libFuzzer (clang)" OFF)
 
+# How much slower the tests run in this build: test timeouts (ctest's and the tests' own
+# generous deadlines, tests/support/slowdown.h) are multiplied by it. ThreadSanitizer runs
+# our code 5-15x slower; the 9volt servers the tests start are instrumented too.
+set(NINEVOLT_TEST_SLOWDOWN 1)
+if(NINEVOLT_SANITIZE MATCHES "thread")
+  set(NINEVOLT_TEST_SLOWDOWN 5)
+elseif(NINEVOLT_SANITIZE)
+  set(NINEVOLT_TEST_SLOWDOWN 3)
+endif()
+
 if(NINEVOLT_SANITIZE)
   if(NINEVOLT_SANITIZE MATCHES "thread" AND NINEVOLT_SANITIZE MATCHES "address")
     message(FATAL_ERROR "NINEVOLT_SANITIZE: thread cannot be combined with address")

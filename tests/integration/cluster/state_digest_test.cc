@@ -11,6 +11,7 @@
 #include "common/yaml_json.h"
 #include "support/etcd_fixture.h"
 #include "support/loop_thread.h"
+#include "support/slowdown.h"
 
 namespace ninevolt::cluster {
 namespace {
@@ -22,7 +23,9 @@ class StateDigestTest : public ninevolt::testing::EtcdTest {
   void SetUp() override {
     EtcdTest::SetUp();
     store_ = std::make_shared<store::Store>(client_, "9volt");
-    auto lease = client_->grantLease(30s);
+    // Long: nothing keeps it alive, and under ThreadSanitizer writing the large digest
+    // below takes most of a minute.
+    auto lease = client_->grantLease(600s);
     ASSERT_TRUE(lease);
     lease_ = *lease;
   }
@@ -64,7 +67,7 @@ TEST_F(StateDigestTest, ADigestLargerThanOneEtcdRequestIsWrittenWhole) {
   ASSERT_TRUE(ninevolt::testing::eventually([&] {
     auto n = client_->range(prefix, {.prefix = true, .count_only = true});
     return n && n->count == 64;  // every shard
-  }));
+  }, ninevolt::testing::slow(40s)));  // a few seconds here; most of a minute under TSan
   auto digest = client_->range(prefix, {.prefix = true});
   ASSERT_TRUE(digest);
   size_t entries = 0;

@@ -19,6 +19,7 @@
 #include "store/store.h"
 #include "support/etcd_fixture.h"
 #include "support/process.h"
+#include "support/slowdown.h"
 #include "support/sse_client.h"
 
 namespace ninevolt {
@@ -32,8 +33,10 @@ using ninevolt::testing::Process;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr auto kStartLimit = 60s;
-constexpr auto kLimit = 45s;  // the machine may be busy: generous, polled
+constexpr auto kStartLimit = ninevolt::testing::slow(60s);
+constexpr auto kLimit = ninevolt::testing::slow(45s);  // the machine may be busy: generous, polled
+// The server's etcd timeout: short, so that a reader stuck on a bad value would show.
+const std::string kEtcdTimeout = std::to_string(ninevolt::testing::slow(2s).count()) + "s";
 
 const std::map<std::string, std::string> kJson{{"Content-Type", "application/json"}};
 
@@ -66,7 +69,7 @@ class UntrustedEtcd : public ninevolt::testing::EtcdTest {
     id_ = common::memberId(common::hostName(), listen);
     server_ = std::make_unique<Process>(
         std::vector<std::string>{NINEVOLT_BINARY, "server", "-e", etcd_->endpoint(), "--listen",
-                                 listen, "--workers", "1", "--etcd-timeout", "2s"},
+                                 listen, "--workers", "1", "--etcd-timeout", kEtcdTimeout},
         std::map<std::string, std::string>{}, (dir_->path() / "server.log").string());
     ASSERT_TRUE(eventually(
         [&] { return get("/status/check").status == 200 || server_->wait(0ms).has_value(); },
