@@ -2,16 +2,14 @@
 
 #include <chrono>
 
+#include "support/slowdown_config.h"  // generated: NINEVOLT_TEST_SLOWDOWN
+
 namespace ninevolt::testing {
 
 // How much slower this build runs the tests (1; 3 under ASan+UBSan, 5 under ThreadSanitizer:
 // cmake/Sanitizers.cmake). Generous deadlines that only bound a wait (never a timing claim)
 // are multiplied by it, and so are the etcd timeouts of servers whose every call is slowed.
-#ifdef NINEVOLT_TEST_SLOWDOWN
 inline constexpr int kSlowdown = NINEVOLT_TEST_SLOWDOWN;
-#else
-inline constexpr int kSlowdown = 1;
-#endif
 
 template <typename Rep, typename Period>
 constexpr auto slow(std::chrono::duration<Rep, Period> d) {
