@@ -1,1 +1,0 @@
-// The translation unit that builds a precompiled header (cmake/Precompiled.cmake).
