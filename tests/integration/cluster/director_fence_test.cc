@@ -49,7 +49,9 @@ class DirectorFenceTest : public ninevolt::testing::EtcdTest {
     EXPECT_TRUE(store_->putMember(m, *lease));
     options.member_id = id;
     options.debounce = 10ms;
-    recomputes_[id] = 0;  // inserted here, before the loop thread counts into it
+    // Inserted on the loop, which is the only thread that counts into the map: another
+    // director may be counting there right now.
+    onLoop([&] { recomputes_[id] = 0; });
     auto user_orphans = options.on_orphans;
     options.on_orphans = [this, id, user_orphans](const std::vector<std::string>& o) {
       recomputes_.at(id)++;
