@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include "support/slowdown.h"
+
 namespace ninevolt::testing {
 
 void EtcdTest::SetUp() {
@@ -43,7 +45,7 @@ std::shared_ptr<etcd::Client> EtcdTest::newClient(etcd::ClientOptions options) {
 }
 
 bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds deadline) {
-  auto until = std::chrono::steady_clock::now() + deadline;
+  auto until = std::chrono::steady_clock::now() + slow(deadline);
   while (std::chrono::steady_clock::now() < until) {
     if (cond()) {
       return true;
