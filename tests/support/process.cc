@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "support/slowdown.h"
+
 namespace ninevolt::testing {
 
 Process::Process(std::vector<std::string> argv, std::map<std::string, std::string> env,
@@ -104,6 +106,23 @@ uint16_t freePort() {
   return a.local_endpoint().port();
 }
 
+namespace {
+
+// Runs one asynchronous operation to its end on `io` and returns its error. The operations
+// are asynchronous because beast's tcp_stream enforces expires_after() only on those: with
+// the synchronous calls a server that accepts and never answers hung the test until ctest's
+// timeout.
+template <typename Start>
+boost::beast::error_code runOne(boost::asio::io_context& io, Start start) {
+  boost::beast::error_code ec = boost::asio::error::would_block;
+  start([&ec](boost::beast::error_code e, auto&&...) { ec = e; });
+  io.restart();
+  io.run();
+  return ec;
+}
+
+}  // namespace
+
 HttpReply httpCall(uint16_t port, const std::string& method, const std::string& target,
                    const std::string& body, const std::map<std::string, std::string>& headers,
                    std::chrono::seconds deadline) {
@@ -111,11 +130,11 @@ HttpReply httpCall(uint16_t port, const std::string& method, const std::string& 
   namespace http = beast::http;
   boost::asio::io_context io;
   beast::tcp_stream stream(io);
-  stream.expires_after(deadline);
-  beast::error_code ec;
-  stream.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
-  if (ec) {
-    return {};  // nothing listening (yet)
+  // One deadline for the whole exchange (connect, write, read), scaled like eventually()'s.
+  stream.expires_after(slow(deadline));
+  const boost::asio::ip::tcp::endpoint server{boost::asio::ip::make_address("127.0.0.1"), port};
+  if (runOne(io, [&](auto done) { stream.async_connect(server, done); })) {
+    return {};  // nothing listening (yet), or no answer in time
   }
   http::request<http::string_body> req(http::string_to_verb(method), target, 11);
   req.set(http::field::host, "127.0.0.1");
@@ -124,15 +143,14 @@ HttpReply httpCall(uint16_t port, const std::string& method, const std::string& 
   }
   req.body() = body;
   req.prepare_payload();
-  http::write(stream, req, ec);
-  if (ec) {
+  if (runOne(io, [&](auto done) { http::async_write(stream, req, done); })) {
     return {};
   }
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(std::uint64_t{256} << 20);
-  http::read(stream, buffer, parser, ec);
-  if (ec) {  // includes end_of_stream before a response: nothing answered
+  // Includes end_of_stream before a response, and the deadline: nothing answered.
+  if (runOne(io, [&](auto done) { http::async_read(stream, buffer, parser, done); })) {
     return {};
   }
   auto& res = parser.get();
@@ -144,7 +162,7 @@ HttpReply httpCall(uint16_t port, const std::string& method, const std::string& 
 }
 
 std::optional<HttpReply> httpGet(uint16_t port, const std::string& path) {
-  auto r = httpCall(port, "GET", path, {}, {}, std::chrono::seconds(2));
+  auto r = httpCall(port, "GET", path, {}, {}, std::chrono::seconds(10));
   if (r.status == 0) {
     return std::nullopt;
   }

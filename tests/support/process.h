@@ -44,14 +44,15 @@ struct HttpReply {
   std::map<std::string, std::string> headers;  // as the server spelled the names
 };
 
-// One HTTP/1.1 request to 127.0.0.1:port with a deadline; bodies up to 256 MiB (a /metrics
-// page of many checks).
+// One HTTP/1.1 request to 127.0.0.1:port; bodies up to 256 MiB (a /metrics page of many
+// checks). status 0: nothing answered within the deadline (which is scaled by the build's
+// slowdown, support/slowdown.h), or the connection failed.
 HttpReply httpCall(uint16_t port, const std::string& method, const std::string& target,
                    const std::string& body = {},
                    const std::map<std::string, std::string>& headers = {},
-                   std::chrono::seconds deadline = std::chrono::seconds(5));
+                   std::chrono::seconds deadline = std::chrono::seconds(20));
 
-// GET http://127.0.0.1:port/path with a 2 s deadline. nullopt when nothing answered.
+// GET http://127.0.0.1:port/path with a 10 s deadline. nullopt when nothing answered.
 std::optional<HttpReply> httpGet(uint16_t port, const std::string& path);
 
 }  // namespace ninevolt::testing

@@ -46,6 +46,7 @@ TEST(Server, EmbeddedEtcdHealthVersionAndCleanStop) {
   ASSERT_TRUE(eventually([&] { return healthy(port); }, kStartLimit)) << server->output();
 
   auto check = httpGet(port, "/status/check");
+  ASSERT_TRUE(check);
   auto body = nlohmann::json::parse(check->body);
   std::string id = common::memberId(common::hostName(), listen);
   EXPECT_EQ(body["status"], "ok");
@@ -161,7 +162,9 @@ TEST_F(ServerOnEtcd, HealthIsDegradedWhileEtcdIsDownAndRecovers) {
       },
       std::chrono::seconds(15)))
       << server->output();
-  EXPECT_THAT(httpGet(port, "/status/check")->body, HasSubstr("etcd"));
+  auto down = httpGet(port, "/status/check");
+  ASSERT_TRUE(down);
+  EXPECT_THAT(down->body, HasSubstr("etcd"));
   ASSERT_TRUE(etcd_->restart());
   EXPECT_TRUE(eventually([&] { return healthy(port); }, std::chrono::seconds(30)))
       << server->output();
