@@ -8,6 +8,8 @@
 #include <boost/beast/http.hpp>
 #include <sys/socket.h>
 
+#include "support/slowdown.h"
+
 namespace ninevolt::testing {
 
 namespace beast = boost::beast;
@@ -144,7 +146,7 @@ void SseClient::parse() {
 
 int SseClient::status(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  cv_.wait_for(lock, timeout, [&] { return head_done_; });
+  cv_.wait_for(lock, slow(timeout), [&] { return head_done_; });
   return status_;
 }
 
@@ -161,7 +163,7 @@ std::string SseClient::body() {
 
 std::optional<SseMessage> SseClient::next(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  cv_.wait_for(lock, timeout, [&] { return !messages_.empty() || ended_; });
+  cv_.wait_for(lock, slow(timeout), [&] { return !messages_.empty() || ended_; });
   if (messages_.empty()) {
     return std::nullopt;
   }
@@ -172,7 +174,7 @@ std::optional<SseMessage> SseClient::next(std::chrono::milliseconds timeout) {
 
 bool SseClient::waitEnded(std::chrono::milliseconds timeout, bool* clean) {
   std::unique_lock lock(mu_);
-  bool ended = cv_.wait_for(lock, timeout, [&] { return ended_; });
+  bool ended = cv_.wait_for(lock, slow(timeout), [&] { return ended_; });
   if (clean != nullptr) {
     *clean = clean_;
   }

@@ -21,8 +21,9 @@ struct SseMessage {
 
 // A plain HTTP/1.1 client for a text/event-stream response on 127.0.0.1: sends one GET, reads
 // the head and the chunked body on a thread of its own, and parses the messages as a
-// browser's EventSource would (comments counted, not returned). Every wait has a deadline;
-// the destructor closes the socket and joins the thread.
+// browser's EventSource would (comments counted, not returned). Every wait has a deadline,
+// scaled by the build's slowdown (support/slowdown.h) as eventually()'s are; the destructor
+// closes the socket and joins the thread.
 class SseClient {
  public:
   SseClient(uint16_t port, const std::string& target,

@@ -34,8 +34,8 @@ using ninevolt::testing::Process;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// Generous, polled; eventually() scales them with the build's slowdown, the other waits
-// below with slow().
+// Generous, polled; eventually() and the stream client scale them with the build's slowdown,
+// the manual loop below with slow().
 constexpr auto kStartLimit = 60s;
 constexpr auto kLimit = 45s;
 // The server's etcd timeout: short, so that a reader stuck on a bad value would show.
@@ -103,7 +103,7 @@ class UntrustedEtcd : public ninevolt::testing::EtcdTest {
   void openStream() {
     stream_ = std::make_unique<ninevolt::testing::SseClient>(port_, "/api/v1/stream");
     ASSERT_EQ(stream_->status(), 200);
-    auto hello = stream_->next(ninevolt::testing::slow(kLimit));
+    auto hello = stream_->next(kLimit);
     ASSERT_TRUE(hello) << server_->output();
     ASSERT_EQ(hello->event, "hello");
   }
