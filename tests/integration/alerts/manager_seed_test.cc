@@ -49,7 +49,6 @@ class ManagerSeedTest : public ninevolt::testing::EtcdTest {
   }
 
   void runManager() {
-    std::vector<std::string> arrived;
     manager_ = std::make_unique<cluster::Manager>(
         io_, store_, engine_,
         cluster::Manager::Options{
