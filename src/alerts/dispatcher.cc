@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "alerts/backoff.h"
+#include "common/thread_name.h"
 
 namespace ninevolt::alerts {
 namespace asio = boost::asio;
@@ -27,7 +28,8 @@ Dispatcher::Dispatcher(const std::shared_ptr<store::Store>& store,
       alerters_(store, registry),
       incidents_(store),
       work_(asio::make_work_guard(io_)),
-      pool_(std::max<size_t>(1, options_.delivery_threads)) {
+      pool_(common::constructNamed<boost::asio::thread_pool>(
+          "9v-deliver", std::max<size_t>(1, options_.delivery_threads))) {
   // Every known type has its counters from the start (at 0), so /metrics shows them and a
   // rate() over the first alert of a type is right.
   if (registry) {
@@ -39,6 +41,7 @@ Dispatcher::Dispatcher(const std::shared_ptr<store::Store>& store,
     options_.adopt_grace = options_.timeout + milliseconds(2000);
   }
   thread_ = std::thread([this] {
+    common::nameThisThread("9v-alerts");
     while (true) {
       try {
         io_.run();

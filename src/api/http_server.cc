@@ -19,6 +19,7 @@
 
 #include "api/stream_sink.h"
 #include "common/printable.h"
+#include "common/thread_name.h"
 
 namespace ninevolt::api {
 namespace asio = boost::asio;
@@ -579,7 +580,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io, Opti
   }
   auto shared = std::make_shared<Shared>();
   shared->router = std::move(router);
-  shared->pool = std::make_shared<asio::thread_pool>(std::max<size_t>(1, options.worker_threads));
+  {
+    common::ScopedThreadName name("9v-http");  // the pool's threads take this name
+    shared->pool = std::make_shared<asio::thread_pool>(std::max<size_t>(1, options.worker_threads));
+  }
   shared->max_header_bytes = options.max_header_bytes;
   shared->max_target_bytes = options.max_target_bytes;
   shared->max_body_bytes = options.max_body_bytes;

@@ -9,6 +9,7 @@
 
 #include "app/builtin_alerters.h"
 #include "app/builtin_checks.h"
+#include "common/thread_name.h"
 
 namespace ninevolt::app {
 namespace {
@@ -106,6 +107,7 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
     probe_client_ = *c;
   }
   thread_ = std::thread([this] {
+    common::nameThisThread("9v-cluster");
     while (true) {
       try {
         io_.run();
@@ -189,7 +191,10 @@ void ClusterNode::onRegistered(int64_t lease_id) {
     manager_->start();
     publisher_->start(lease_id);
     if (!probe_thread_.joinable()) {
-      probe_thread_ = std::thread([this] { probeLoop(); });
+      probe_thread_ = std::thread([this] {
+        common::nameThisThread("9v-probe");
+        probeLoop();
+      });
     }
   });
 }

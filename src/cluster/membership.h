@@ -10,6 +10,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "cluster/lifetime.h"
+#include "common/thread_name.h"
 #include "etcd/lease_keeper.h"
 #include "store/store.h"
 
@@ -113,7 +114,8 @@ class Membership {
   bool checks_pending_ = false;      // setChecks() changed the count: write it
   std::shared_ptr<Call> in_flight_;  // the call on the worker, if any
   // The worker: one thread, so calls run one at a time in the order submitted.
-  boost::asio::thread_pool worker_{1};
+  boost::asio::thread_pool worker_ =
+      common::constructNamed<boost::asio::thread_pool>("9v-membership", 1);
   // Guards against a lost-lease callback posted by a keeper that has since been replaced,
   // and against a worker outcome arriving after destruction.
   Lifetime lifetime_;  // last: ends first

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/thread_name.h"
 #include "common/utf8.h"
 #include "metrics/text.h"
 
@@ -20,7 +21,8 @@ Engine::Worker::Worker(size_t index, const Engine::Options& options)
           std::max<size_t>(1, options.max_processes / std::max<size_t>(1, options.workers))),
       work_(boost::asio::make_work_guard(io_)),
       timer_(io_),
-      thread_([this] {
+      thread_([this, index] {
+        common::nameThisThread("9v-worker-" + std::to_string(index));
         // Never let an exception from a callback kill the loop: log, count, go on.
         while (true) {
           try {

@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/thread_name.h"
 #include "etcd/client_impl.h"
 #include "etcd/convert.h"
 
@@ -83,6 +84,7 @@ void LeaseKeeper::Impl::lost(const Error& error) {
 }
 
 void LeaseKeeper::Impl::run() {
+  common::nameThisThread("9v-lease");
   std::string lease = std::to_string(options.lease_id);
   if (!grpc_client) {
     lost(Error(Errc::kInvalidArgument,

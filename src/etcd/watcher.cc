@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/thread_name.h"
 #include "etcd/client_impl.h"
 #include "etcd/convert.h"
 
@@ -126,6 +127,7 @@ Result<RangeResult> Watcher::Impl::snapshot() {
 }
 
 void Watcher::Impl::run() {
+  common::nameThisThread("9v-watch");
   if (!grpc_client) {
     reportDown(Error(Errc::kInvalidArgument,
                      "etcd watch " + options.key + ": client was not made by Client::create()"),

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/thread_name.h"
+
 namespace ninevolt::events {
 namespace {
 
@@ -32,7 +34,10 @@ EventLog::EventLog(std::shared_ptr<store::Store> store, Options options)
       active_{options_.retention, options_.rotation, options_.max_events},
       queue_(options_.queue_limit),
       limits_(active_),
-      thread_([this] { run(); }) {}
+      thread_([this] {
+        common::nameThisThread("9v-events");
+        run();
+      }) {}
 
 EventLog::~EventLog() {
   {

@@ -27,6 +27,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "api/stream_sink.h"
+#include "common/thread_name.h"
 #include "etcd/watcher.h"
 #include "store/store.h"
 
@@ -208,7 +209,8 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
   std::shared_ptr<store::Store> store_;
   Options options_;
   std::unique_ptr<StreamFanout> fanout_;
-  boost::asio::thread_pool pool_{1};  // etcd calls and watcher destruction
+  // etcd calls and watcher destruction
+  boost::asio::thread_pool pool_ = common::constructNamed<boost::asio::thread_pool>("9v-stream", 1);
   boost::asio::steady_timer timer_;
   std::unique_ptr<etcd::Watcher> feed_;
   bool feed_starting_ = false;

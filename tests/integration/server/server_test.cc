@@ -1,7 +1,9 @@
 // `9volt server` as a real process: embedded etcd, data dir lock, member registration,
 // health endpoints, flags and env, clean shutdown.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -146,6 +148,44 @@ TEST_F(ServerOnEtcd, RegistersUnderPrefixFromEnvAndLeavesAtOnceOnSigterm) {
   auto code = server->wait(std::chrono::seconds(20));
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 0);
+}
+
+// The names of a process's threads (/proc/<pid>/task/*/comm).
+std::multiset<std::string> threadNames(pid_t pid) {
+  std::multiset<std::string> names;
+  std::error_code ec;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::string name;
+    std::getline(std::ifstream(task.path() / "comm"), name);
+    names.insert(name);
+  }
+  return names;
+}
+
+// Issue 12: an operator can tell a member's threads apart (top -H, ps -L, gdb): each of ours
+// carries the name of what it does.
+TEST_F(ServerOnEtcd, ThreadsAreNamedForWhatTheyDo) {
+  uint16_t port = freePort();
+  auto server = startServer(*dir_, "s",
+                            {"--listen", "127.0.0.1:" + std::to_string(port), "-e",
+                             etcd_->endpoint(), "--workers", "2"});
+  ASSERT_TRUE(eventually([&] { return healthy(port); }, kStartLimit)) << server->output();
+  const std::vector<std::string> expected{
+      "9v-cluster", "9v-worker-0", "9v-worker-1", "9v-watch",      "9v-lease",  "9v-events",
+      "9v-alerts",  "9v-deliver",  "9v-probe",    "9v-membership", "9v-stream", "9v-http"};
+  std::multiset<std::string> names;
+  // The probe thread starts at the first registration, the watches as their owners start.
+  // Only the main thread keeps the process's name (gRPC names its own threads).
+  EXPECT_TRUE(eventually(
+      [&] {
+        names = threadNames(server->pid());
+        return names.count("9volt") == 1
+               && std::all_of(expected.begin(), expected.end(),
+                              [&](const std::string& n) { return names.contains(n); });
+      },
+      kStartLimit))
+      << ::testing::PrintToString(names);
 }
 
 TEST_F(ServerOnEtcd, HealthIsDegradedWhileEtcdIsDownAndRecovers) {
