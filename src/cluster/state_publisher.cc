@@ -1,10 +1,11 @@
 #include "cluster/state_publisher.h"
 
-#include <boost/asio/post.hpp>
+#include <algorithm>
+#include <functional>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "cluster/placement.h"
 #include "common/clock.h"
 #include "common/printable.h"
 #include "common/yaml_json.h"
@@ -13,7 +14,10 @@
 namespace ninevolt::cluster {
 namespace {
 constexpr size_t kOpsPerTxn = 120;
-constexpr size_t kDigestTxnBytes = 1024 * 1024;  // well under etcd's 1.5 MiB request limit
+
+int64_t unixSeconds(common::SystemTime t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
 }  // namespace
 
 StatePublisher::StatePublisher(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
@@ -25,38 +29,71 @@ StatePublisher::StatePublisher(boost::asio::io_context& io, std::shared_ptr<stor
       digest_timer_(io) {}
 
 void StatePublisher::onResult(const engine::RunReport& r) {
-  // Engine worker thread, every run: copy only what apply() needs; the JSON is built there,
-  // and only for the few runs that change something.
-  lifetime_.post(io_,
-                 [this, check = r.check, state = r.state, result = r.result.status, count = r.count,
-                  message = r.result.message, time = r.result.time, duration = r.result.duration] {
-                   apply(check, state, result, count, message, time, duration);
-                 });
+  // Engine worker thread, every run: copy what apply() needs and leave. No post: the loop
+  // takes the whole inbox once per flush, so thousands of runs per second cost it one
+  // wake-up per flush interval, not one each.
+  Run run{.check = r.check,
+          .state = r.state,
+          .result = r.result.status,
+          .count = r.count,
+          .settled_count = r.settled_count,
+          .message = r.result.message,
+          .time = r.result.time,
+          .duration = r.result.duration,
+          .lag = r.lag,
+          .skipped = r.skipped};
+  std::lock_guard lock(inbox_mu_);
+  inbox_.push_back(std::move(run));
 }
 
-void StatePublisher::apply(const std::string& check, state::CheckState state, checks::Status result,
-                           int count, const std::string& message, common::SystemTime time,
-                           common::Nanos duration) {
+void StatePublisher::drainInbox() {
+  std::vector<Run> runs;
+  {
+    std::lock_guard lock(inbox_mu_);
+    runs.swap(inbox_);
+  }
   if (!running_) {
     return;
   }
-  last_run_[check] =
-      std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
-  const std::string status(state::stateName(state));
-  Last& last = written_[check];
-  if (last.status == status && last.count == count && last.message == message) {
+  for (auto& r : runs) {
+    apply(r);
+  }
+}
+
+void StatePublisher::apply(Run& run) {
+  runs_since_digest_++;
+  Written& last = written_[run.check];
+  // Late: started kLateAfter past its due time, or skipped a due time since the last run
+  // (the previous run was still going). An on-time run takes the check off the list.
+  const bool skipped = run.skipped > last.skipped;
+  last.skipped = run.skipped;
+  if (run.lag > kLateAfter || skipped) {
+    late_[run.check] = {
+        .run = unixSeconds(run.time),
+        .lag_ms = std::chrono::duration_cast<std::chrono::milliseconds>(run.lag).count(),
+        .skipped = run.skipped};
+  } else if (!late_.empty()) {
+    late_.erase(run.check);
+  }
+
+  const size_t message_hash = std::hash<std::string>{}(run.message);
+  const int settled = std::max(1, run.settled_count);
+  const bool needed = last.state != run.state || last.count < 0 ||
+                      std::min(last.count, settled) != std::min(run.count, settled);
+  const bool shown = needed || last.count != run.count || last.message_hash != message_hash;
+  if (!shown) {
     return;  // nothing an operator would see changed
   }
-  last = {status, count, message};
-  pending_[check] =
-      nlohmann::json{{"check", check},
-                     {"owner", options_.member_id},
-                     {"status", status},
-                     {"result", std::string(checks::statusName(result))},
-                     {"count", count},
-                     {"message", message},
-                     {"date", common::formatRfc3339(time)},
-                     {"duration_ms", std::chrono::duration<double, std::milli>(duration).count()}};
+  last.state = run.state;
+  last.count = run.count;
+  last.message_hash = message_hash;
+  std::string check = run.check;
+  if (needed || pending_.count(check) != 0) {
+    cosmetic_.erase(check);
+    pending_[std::move(check)] = std::move(run);
+  } else {
+    cosmetic_[std::move(check)] = std::move(run);
+  }
 }
 
 void StatePublisher::start(int64_t lease_id) {
@@ -64,7 +101,7 @@ void StatePublisher::start(int64_t lease_id) {
   lease_id_ = lease_id;
   if (running_) {
     if (moved) {
-      // The digest keys are on the old lease, which is going: rewrite them on this one now.
+      // The digest key is on the old lease, which is going: rewrite it on this one now.
       digest_timer_.cancel();
       writeDigest();
     }
@@ -72,7 +109,7 @@ void StatePublisher::start(int64_t lease_id) {
   }
   running_ = true;
   scheduleFlush();
-  writeDigest();
+  scheduleDigest();
 }
 
 void StatePublisher::setDigestInterval(std::chrono::milliseconds interval) {
@@ -81,20 +118,15 @@ void StatePublisher::setDigestInterval(std::chrono::milliseconds interval) {
   }
   options_.digest_interval = interval;
   if (running_) {
-    // The next digest one new interval from now (not after the rest of the old one).
-    digest_timer_.expires_after(interval);
-    digest_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
-      if (!ec) {
-        writeDigest();
-      }
-    }));
+    scheduleDigest();  // the next digest one new interval from now (not the rest of the old)
   }
 }
 
 void StatePublisher::forget(const std::string& check) {
   written_.erase(check);
   pending_.erase(check);
-  last_run_.erase(check);
+  cosmetic_.erase(check);
+  late_.erase(check);
 }
 
 void StatePublisher::scheduleFlush() {
@@ -108,8 +140,33 @@ void StatePublisher::scheduleFlush() {
 }
 
 void StatePublisher::flush() {
+  drainInbox();
+  if (!write(pending_, pending_.size())) {
+    return;
+  }
+  if (cosmetic_.empty()) {
+    return;
+  }
+  // The shown-only changes, a few per flush, round robin: a long outage over many checks
+  // refreshes each of them in turn at a constant rate.
+  std::map<std::string, Run> batch;
+  auto it = cosmetic_.upper_bound(cosmetic_cursor_);
+  while (batch.size() < kCosmeticPerFlush && !cosmetic_.empty()) {
+    if (it == cosmetic_.end()) {
+      it = cosmetic_.begin();
+    }
+    cosmetic_cursor_ = it->first;
+    batch.insert(cosmetic_.extract(it++));
+  }
+  if (!write(batch, batch.size())) {
+    cosmetic_.merge(batch);  // back to wait (nothing newer came: the loop was ours throughout)
+  }
+}
+
+bool StatePublisher::write(std::map<std::string, Run>& from, size_t limit) {
   const auto& keys = store_->keys();
-  while (!pending_.empty()) {
+  size_t done = 0;
+  while (!from.empty() && done < limit) {
     // Each put only while its monitor exists: a result that was pending when the monitor
     // was deleted must not bring back the state key the director just deleted. If a
     // compare fails, the other branch reads those monitors and the gone ones are dropped.
@@ -117,10 +174,20 @@ void StatePublisher::flush() {
     std::vector<etcd::TxnOp> ops;
     std::vector<etcd::TxnOp> reads;
     std::vector<std::string> names;
-    for (auto it = pending_.begin(); it != pending_.end() && ops.size() < kOpsPerTxn; ++it) {
+    for (auto it = from.begin(); it != from.end() && ops.size() < kOpsPerTxn; ++it) {
+      const Run& r = it->second;
+      const nlohmann::json value{
+          {"check", it->first},
+          {"owner", options_.member_id},
+          {"status", std::string(state::stateName(r.state))},
+          {"result", std::string(checks::statusName(r.result))},
+          {"count", r.count},
+          {"message", r.message},
+          {"date", common::formatRfc3339(r.time)},
+          {"duration_ms", std::chrono::duration<double, std::milli>(r.duration).count()}};
       exists.push_back(etcd::Compare::version(keys.monitor(it->first), etcd::Compare::kGreater, 0));
       // dumpJson: a check's message may carry bytes of the target's that are not UTF-8.
-      ops.push_back(etcd::TxnOp::put(keys.state(it->first), common::dumpJson(it->second)));
+      ops.push_back(etcd::TxnOp::put(keys.state(it->first), common::dumpJson(value)));
       reads.push_back(etcd::TxnOp::get(keys.monitor(it->first)));
       names.push_back(it->first);
     }
@@ -128,62 +195,67 @@ void StatePublisher::flush() {
     if (!res) {
       // Keep them; they go out on a later flush. The written_ marks stay, so a newer
       // result for the same check simply replaces the pending value.
-      spdlog::warn("state: {} write(s) waiting: {}", pending_.size(), res.error().message);
-      return;
+      spdlog::warn("state: {} write(s) waiting: {}", from.size(), res.error().message);
+      return false;
     }
     if (!res->succeeded) {
       size_t dropped = 0;
       for (size_t i = 0; i < names.size() && i < res->responses.size(); ++i) {
         if (res->responses[i].kvs.empty()) {
           spdlog::info("state: not writing the state of '{}': its monitor was deleted", names[i]);
+          from.erase(names[i]);
           forget(names[i]);
           dropped++;
         }
       }
       if (dropped == 0) {
-        return;  // a short answer (the reads see the compares' revision): next flush
+        return false;  // a short answer (the reads see the compares' revision): next flush
       }
       continue;  // the rest of the batch again
     }
     for (const auto& n : names) {
-      pending_.erase(n);
+      from.erase(n);
     }
+    done += names.size();
     writes_ += names.size();
   }
+  return true;
 }
 
 void StatePublisher::writeDigest() {
-  if (!last_run_.empty()) {
-    std::map<uint32_t, nlohmann::json> shards;
-    for (const auto& [name, t] : last_run_) {
-      shards[shardOf(name)][name] = t;
-    }
-    // etcd refuses a request larger than its --max-request-bytes (1.5 MiB by default), and a
-    // digest takes ~21 bytes per check: the shards go out in as few txns as keep each under
-    // kDigestTxnBytes. Up to ~50,000 checks on one member that is one txn (one revision)
-    // per round; a member with 100,000 checks could not write its digest at all in one.
-    std::vector<std::vector<etcd::TxnOp>> txns(1);
-    size_t bytes = 0;
-    const std::string prefix = store_->keys().digestPrefix() + options_.member_id + "/";
-    for (const auto& [shard, j] : shards) {
-      std::string key = prefix + shardName(shard);
-      std::string value = common::dumpJson(j);
-      const size_t size = key.size() + value.size();
-      if (!txns.back().empty() && bytes + size > kDigestTxnBytes) {
-        txns.emplace_back();
-        bytes = 0;
-      }
-      bytes += size;
-      txns.back().push_back(etcd::TxnOp::put(std::move(key), std::move(value), lease_id_));
-    }
-    for (const auto& ops : txns) {
-      auto res = store_->client().txn({}, ops);
-      if (!res) {
-        spdlog::warn("state: digest not written: {}", res.error().message);
-        break;
-      }
-    }
+  drainInbox();
+  // The latest late runs first, at most kLateListed of them: the value's size does not
+  // depend on how many checks the member has.
+  std::vector<std::pair<std::string, Late>> late(late_.begin(), late_.end());
+  const size_t listed = std::min(late.size(), kLateListed);
+  std::partial_sort(late.begin(), late.begin() + static_cast<std::ptrdiff_t>(listed), late.end(),
+                    [](const auto& a, const auto& b) {
+                      return a.second.lag_ms != b.second.lag_ms ? a.second.lag_ms > b.second.lag_ms
+                                                                : a.first < b.first;
+                    });
+  nlohmann::json listed_late = nlohmann::json::object();
+  for (size_t i = 0; i < listed; ++i) {
+    listed_late[late[i].first] = {{"run", late[i].second.run},
+                                  {"lag_ms", late[i].second.lag_ms},
+                                  {"skipped", late[i].second.skipped}};
   }
+  const nlohmann::json digest{{"member", options_.member_id},
+                              {"date", common::formatRfc3339(std::chrono::system_clock::now())},
+                              {"checks", written_.size()},
+                              {"runs", runs_since_digest_},
+                              {"late_total", late_.size()},
+                              {"late", std::move(listed_late)}};
+  const std::string key = store_->keys().digestPrefix() + options_.member_id + "/summary";
+  auto res = store_->client().put(key, common::dumpJson(digest), {.lease = lease_id_});
+  if (res) {
+    runs_since_digest_ = 0;
+  } else {
+    spdlog::warn("state: digest not written: {}", res.error().message);
+  }
+  scheduleDigest();
+}
+
+void StatePublisher::scheduleDigest() {
   digest_timer_.expires_after(options_.digest_interval);
   digest_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
     if (!ec) {

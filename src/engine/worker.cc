@@ -258,6 +258,7 @@ void Engine::Worker::onDone(Entry& entry, checks::CheckResult result) {
   report.transition = entry.machine.apply(result);
   report.state = entry.machine.state();
   report.count = entry.machine.count();
+  report.settled_count = entry.machine.settledCount();
   report.lag = Nanos(entry.started_ns - entry.due_ns);
   lag.observe(static_cast<double>(report.lag.count()) / 1e9);
   Counters& c = entry.counters;

@@ -32,6 +32,10 @@ std::optional<CheckState> parseStateName(std::string_view name) {
 StateMachine::StateMachine(Thresholds thresholds, Seed seed)
     : thresholds_(thresholds), state_(seed.state), count_(std::max(0, seed.count)) {}
 
+int StateMachine::settledCount() const {
+  return std::max({thresholds_.warning, thresholds_.critical, 1});
+}
+
 std::optional<Transition> StateMachine::apply(const checks::CheckResult& result) {
   const CheckState before = state_;
   if (result.status == checks::Status::kOk) {

@@ -49,6 +49,9 @@ class StateMachine {
   std::optional<Transition> apply(const checks::CheckResult& result);
 
   void setThresholds(Thresholds thresholds) { thresholds_ = thresholds; }
+  // The count past which further failures change nothing but the count itself: no state
+  // changes beyond it (at least 1: with both thresholds 0 the first failure is CRITICAL).
+  int settledCount() const;
   CheckState state() const { return state_; }
   int count() const { return count_; }
   Seed seed() const { return {state_, count_}; }
