@@ -35,6 +35,11 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
                                         .retention = options_.event_retention,
                                         .rotation = eventLeaseRotation(options_.event_retention),
                                         .max_events = options_.event_max_count});
+  health_ = std::make_unique<EtcdHealth>(EtcdHealth::Options{
+      .on_event = [log = events_.get()](const char* type, const char* kind,
+                                        const std::string& message) {
+        log->record(type, kind, message);
+      }});
   // Whatever a reader of etcd skips (a bad key or value under any prefix: store/untrusted.h)
   // becomes one config-rejected event per key and revision.
   store_->rejections().setHandler([log = events_.get()](const store::Rejection& r) {
@@ -81,6 +86,12 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
                                  .takeover_after = options_.member_ttl,
                                  .on_change = [log](bool director) { log->setTrimming(director); },
                                  .on_event = [log](store::Event e) { log->record(std::move(e)); }});
+  compactor_ = std::make_unique<cluster::Compactor>(
+      io_, store_,
+      cluster::Compactor::Options{
+          .member_id = id,
+          .interval = options_.etcd_compaction_interval,
+          .fence = [director = director_.get()] { return director->fence(); }});
   manager_ = std::make_unique<cluster::Manager>(
       io_, store_, engine_,
       cluster::Manager::Options{
@@ -124,34 +135,11 @@ ClusterNode::~ClusterNode() {
 }
 
 std::string ClusterNode::etcdProblem() const {
-  std::lock_guard lock(problem_mu_);
-  return etcd_problem_;
+  return health_->problem();
 }
 
 void ClusterNode::probeEtcd() {
-  auto status = probe_client_ ? probe_client_->status() : store_->client().status();
-  std::string problem = status ? "" : "etcd unreachable: " + status.error().message;
-  {
-    std::lock_guard lock(problem_mu_);
-    if (problem != etcd_problem_) {
-      if (problem.empty()) {
-        auto down = std::chrono::duration_cast<std::chrono::seconds>(
-            std::chrono::steady_clock::now() - etcd_lost_at_);
-        spdlog::info("etcd reachable again");
-        events_->record(store::kEventInfo, store::event_kind::kEtcdRestored,
-                        fmt::format("etcd reachable again after about {}s", down.count()));
-      } else {
-        spdlog::warn("{}; running this member's checks while its lease can still be alive",
-                     problem);
-        if (etcd_problem_.empty()) {
-          // Queued: written once etcd is back, dated now.
-          etcd_lost_at_ = std::chrono::steady_clock::now();
-          events_->record(store::kEventError, store::event_kind::kEtcdLost, problem);
-        }
-      }
-    }
-    etcd_problem_ = problem;
-  }
+  health_->observe(probe_client_ ? probe_client_->status() : store_->client().status());
 }
 
 void ClusterNode::probeLoop() {
@@ -190,6 +178,7 @@ void ClusterNode::onRegistered(int64_t lease_id) {
     }
     manager_->start();
     publisher_->start(lease_id);
+    compactor_->start();
     if (!probe_thread_.joinable()) {
       probe_thread_ = std::thread([this] {
         common::nameThisThread("9v-probe");
@@ -237,13 +226,14 @@ void ClusterNode::applySettings(const cluster::ClusterSettings& settings) {
   }
   events_->setLimits(settings.event_retention, eventLeaseRotation(settings.event_retention),
                      settings.event_max_count);
-  boost::asio::post(io_,
-                    [this, interval = settings.state_dump_interval, ttl = settings.member_ttl] {
-                      if (!stopped_) {
-                        publisher_->setDigestInterval(interval);
-                        director_->setTakeoverAfter(ttl);
-                      }
-                    });
+  boost::asio::post(io_, [this, interval = settings.state_dump_interval, ttl = settings.member_ttl,
+                          compaction = settings.etcd_compaction_interval] {
+    if (!stopped_) {
+      publisher_->setDigestInterval(interval);
+      director_->setTakeoverAfter(ttl);
+      compactor_->setInterval(compaction);
+    }
+  });
 }
 
 void ClusterNode::renderMetrics(std::string& out) const {
@@ -271,6 +261,13 @@ void ClusterNode::renderMetrics(std::string& out) const {
           "1 while this member holds a live lease (its member record and its checks are "
           "its own), 0 once it is lost or the member is stopping.",
           uint64_t{lease_live_ ? 1U : 0U});
+  health_->renderMetrics(w);
+  w.counter("ninevolt_etcd_compactions_total",
+            "etcd compactions this member made as the director (etcd-compaction-interval).",
+            compactor_ ? compactor_->compactions() : uint64_t{0});
+  w.gauge("ninevolt_etcd_compacted_revision",
+          "The revision this member last compacted etcd to (0: none yet).",
+          compactor_ ? compactor_->compactedRevision() : int64_t{0});
   if (dispatcher_) {
     dispatcher_->renderMetrics(w);
   }
@@ -302,6 +299,7 @@ void ClusterNode::stop() {
   runOnLoop([this] {
     std::lock_guard lock(metrics_mu_);
     manager_.reset();
+    compactor_.reset();
     director_.reset();
   });
   {

@@ -12,6 +12,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "alerts/dispatcher.h"
+#include "app/etcd_health.h"
+#include "cluster/compactor.h"
 #include "cluster/director.h"
 #include "cluster/manager.h"
 #include "cluster/settings.h"
@@ -39,6 +41,8 @@ class ClusterNode {
     std::chrono::seconds member_ttl{5};
     // Per-member last-run digest period (cluster config `state-dump-interval`).
     std::chrono::milliseconds state_dump_interval{std::chrono::seconds(10)};
+    // The director compacts etcd this often (cluster config `etcd-compaction-interval`).
+    std::chrono::seconds etcd_compaction_interval{std::chrono::minutes(5)};
     // Alerts: links in messages point here (--external-url); "" = no links.
     std::string external_url;
   };
@@ -83,11 +87,13 @@ class ClusterNode {
   std::shared_ptr<store::Store> store_;
   std::shared_ptr<engine::Engine> engine_;
   std::unique_ptr<events::EventLog> events_;        // before the director and manager: they use it
+  std::unique_ptr<EtcdHealth> health_;              // reports to events_
   std::unique_ptr<alerts::Dispatcher> dispatcher_;  // before the engine: it reports to it
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::unique_ptr<cluster::Director> director_;
   std::unique_ptr<cluster::Manager> manager_;
+  std::unique_ptr<cluster::Compactor> compactor_;  // uses director_
   // Held while renderMetrics() reads engine_, director_ and manager_, and while stop()
   // resets them, so a scrape during shutdown reads nothing freed.
   mutable std::mutex metrics_mu_;
@@ -100,12 +106,9 @@ class ClusterNode {
   std::mutex probe_mu_;
   std::condition_variable probe_cv_;
   bool probe_stop_ = false;  // guarded by probe_mu_
-  mutable std::mutex problem_mu_;
-  std::string etcd_problem_;
   // The probe's own client, with a short deadline: etcd gone shows within ~1-2 s.
   std::shared_ptr<etcd::Client> probe_client_;
   static constexpr std::chrono::milliseconds kProbeTimeout{1000};
-  std::chrono::steady_clock::time_point etcd_lost_at_;  // guarded by problem_mu_
 };
 
 }  // namespace ninevolt::app

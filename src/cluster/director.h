@@ -98,6 +98,9 @@ class Director {
   void setTakeoverAfter(std::chrono::milliseconds after) { options_.takeover_after = after; }
 
   bool isDirector() const { return is_director_; }
+  // The compares that fence a write of the director's (the director key still ours); empty
+  // when this member is not the director. For writes made beside the Director (Compactor).
+  std::vector<etcd::Compare> fence() const;
   // Placements written so far (tests, metrics).
   uint64_t placements() const { return placements_; }
 

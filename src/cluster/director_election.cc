@@ -451,6 +451,15 @@ void Director::stop() {
   director_watch_.reset();
 }
 
+std::vector<etcd::Compare> Director::fence() const {
+  if (!is_director_) {
+    return {};
+  }
+  const std::string key = store_->keys().director();
+  return {etcd::Compare::createRevision(key, etcd::Compare::kEqual, create_revision_),
+          etcd::Compare::value(key, etcd::Compare::kEqual, my_value_)};
+}
+
 Result<bool> Director::writeFenced(const std::vector<etcd::TxnOp>& ops) {
   const std::string key = store_->keys().director();
   auto res = store_->client().txn(

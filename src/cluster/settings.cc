@@ -16,12 +16,15 @@ constexpr const char* kMemberTtl = "member-ttl";
 constexpr const char* kStateDumpInterval = "state-dump-interval";
 constexpr const char* kEventRetention = "event-retention";
 constexpr const char* kEventMaxCount = "event-max-count";
+constexpr const char* kEtcdCompactionInterval = "etcd-compaction-interval";
 
 // A Go duration string of at least 1s; whole seconds when Unit is seconds (etcd leases and
 // lease-based retention are in seconds), rounded up.
+// With zero_allowed, "0" (or "0s") is valid too: the feature is off.
 template <typename Unit>
 void readDuration(const nlohmann::json& config, const char* field, Unit fallback, Unit& out,
-                  const std::string& key, std::vector<std::string>& problems) {
+                  const std::string& key, std::vector<std::string>& problems,
+                  bool zero_allowed = false) {
   if (!config.contains(field)) {
     out = fallback;
     return;
@@ -29,9 +32,14 @@ void readDuration(const nlohmann::json& config, const char* field, Unit fallback
   const auto& v = config[field];
   auto d = v.is_string() ? common::parseDuration(v.get<std::string>())
                          : Result<common::Nanos>(fail(Errc::kInvalidArgument, "not a string"));
+  if (zero_allowed && d && d->count() == 0) {
+    out = Unit(0);
+    return;
+  }
   if (!d || *d < std::chrono::seconds(1)) {
-    problems.push_back(fmt::format("{}: {}: {} is not a duration of at least 1s (keeping {})", key,
-                                   field, common::dumpJson(v), common::formatDuration(out)));
+    problems.push_back(fmt::format("{}: {}: {} is not a duration of at least 1s{} (keeping {})",
+                                   key, field, common::dumpJson(v), zero_allowed ? " or 0" : "",
+                                   common::formatDuration(out)));
     return;  // out keeps the previous value
   }
   out = std::chrono::ceil<Unit>(*d);
@@ -43,7 +51,8 @@ nlohmann::json ClusterSettings::defaultsJson() {
   return {{kMemberTtl, "5s"},
           {kStateDumpInterval, "10s"},
           {kEventRetention, "24h"},
-          {kEventMaxCount, 10000}};
+          {kEventMaxCount, 10000},
+          {kEtcdCompactionInterval, "5m"}};
 }
 
 ClusterSettings parseSettings(const nlohmann::json& config, const ClusterSettings& previous,
@@ -59,6 +68,8 @@ ClusterSettings parseSettings(const nlohmann::json& config, const ClusterSetting
                key, problems);
   readDuration(config, kEventRetention, defaults.event_retention, out.event_retention, key,
                problems);
+  readDuration(config, kEtcdCompactionInterval, defaults.etcd_compaction_interval,
+               out.etcd_compaction_interval, key, problems, /*zero_allowed=*/true);
   if (!config.contains(kEventMaxCount)) {
     out.event_max_count = defaults.event_max_count;
   } else if (const auto& v = config[kEventMaxCount];

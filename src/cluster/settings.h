@@ -19,12 +19,15 @@ namespace ninevolt::cluster {
 
 // The cluster's timing settings, /9volt/config (one JSON object shared by every member):
 //   {"member-ttl":"5s","state-dump-interval":"10s","event-retention":"24h",
-//    "event-max-count":10000}
+//    "event-max-count":10000,"etcd-compaction-interval":"5m"}
 struct ClusterSettings {
   std::chrono::seconds member_ttl{5};                                       // member lease TTL
   std::chrono::milliseconds state_dump_interval{std::chrono::seconds(10)};  // digest period
   std::chrono::seconds event_retention{std::chrono::hours(24)};             // events live this long
   size_t event_max_count = 10000;                                           // events kept at most
+  // The director compacts etcd's history to the revision of one interval ago, every
+  // interval (cluster/compactor.h); 0 = never (etcd's own --auto-compaction-* then).
+  std::chrono::seconds etcd_compaction_interval{std::chrono::minutes(5)};
 
   bool operator==(const ClusterSettings&) const = default;
   // The defaults as stored in a new /9volt/config.

@@ -493,6 +493,10 @@ Result<StatusInfo> ClientImpl::status() {
   StatusInfo out;
   out.version = resp->version();
   out.db_size = resp->dbsize();
+  out.db_size_in_use = resp->dbsizeinuse();
+  for (const auto& e : resp->errors()) {
+    out.errors.push_back(e);
+  }
   out.leader = resp->leader();
   out.member_id = resp->header().member_id();
   out.revision = resp->header().revision();

@@ -119,10 +119,14 @@ struct TxnResult {
 
 struct StatusInfo {
   std::string version;  // etcd server version
-  int64_t db_size = 0;
+  int64_t db_size = 0;          // bytes of the backend file (what the quota is checked against)
+  int64_t db_size_in_use = 0;   // of which in use (the rest is freed by a defragmentation)
   uint64_t leader = 0;
   uint64_t member_id = 0;
   int64_t revision = 0;
+  // What the member reports wrong: its active alarms ("memberID:... alarm:NOSPACE"; while
+  // NOSPACE is raised etcd refuses every write but deletes) and "no leader".
+  std::vector<std::string> errors;
 };
 
 struct LeaseInfo {

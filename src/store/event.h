@@ -28,6 +28,7 @@ inline constexpr const char* kCheckPlaced = "check-placed";
 inline constexpr const char* kConfigRejected = "config-rejected";
 inline constexpr const char* kEtcdLost = "etcd-lost";
 inline constexpr const char* kEtcdRestored = "etcd-restored";
+inline constexpr const char* kEtcdAlarm = "etcd-alarm";  // NOSPACE, CORRUPT, no leader
 inline constexpr const char* kAlert = "alert";  // an alert given up, unknown alerter, ...
 inline constexpr const char* kCheckState = "check-state";  // a check's state changed
 }  // namespace event_kind

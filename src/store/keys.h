@@ -35,6 +35,9 @@ class Keys {
     return assignmentsPrefix(member_id) + std::string(shard);
   }
   std::string digestPrefix() const { return root_ + "/cluster/digest/"; }
+  // The director's compaction record {"member", "unix"}: its mod_revision is the revision
+  // the next compaction goes to (cluster/compactor.h).
+  std::string compaction() const { return root_ + "/cluster/compaction"; }
 
   std::string statePrefix() const { return root_ + "/state/"; }
   std::string state(std::string_view check) const { return statePrefix() + std::string(check); }

@@ -81,5 +81,66 @@ TEST_F(ServerEvents, DirectorRejectedConfigAndEtcdOutageAreLogged) {
   EXPECT_EQ(events("config-rejected").size(), 1U);
 }
 
+// etcd out of space (its quota made tiny here; 2 GiB by default): it raises the NOSPACE
+// alarm and refuses writes until an operator frees space and disarms it. The member says so
+// in /status/check and /metrics, and records it once it can write again.
+TEST_F(ServerEvents, AnEtcdAlarmIsTheMembersProblemUntilDisarmed) {
+  startEtcd({"--quota-backend-bytes", std::to_string(8 << 20)});
+  const uint16_t port = freePort();
+  const std::string listen = "127.0.0.1:" + std::to_string(port);
+  Process server({NINEVOLT_BINARY, "server", "-e", etcd_->endpoint(), "--listen", listen,
+                  "--etcd-timeout", "1s", "--workers", "1"},
+                 {}, (dir_->path() / "server.log").string());
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto r = httpGet(port, "/status/check");
+        return r && r->status == 200;
+      },
+      60s))
+      << server.output();
+
+  // Fill it: 1 MiB values until etcd refuses (a bounded number of them).
+  const std::string big(1 << 20, 'x');
+  int filled = 0;
+  std::string refusal;
+  for (; filled < 64; ++filled) {
+    auto put = client_->put("/fill/" + std::to_string(filled), big);
+    if (!put) {
+      refusal = put.error().message;
+      break;
+    }
+  }
+  ASSERT_THAT(refusal, ::testing::HasSubstr("database space exceeded"));
+  ASSERT_TRUE(eventually([&] {
+    auto r = httpGet(port, "/status/check");
+    return r && r->status == 500 && r->body.find("NOSPACE") != std::string::npos;
+  })) << server.output();
+  auto check = httpGet(port, "/status/check");
+  EXPECT_THAT(check->body, ::testing::HasSubstr("etcdctl alarm disarm"));
+  auto metrics = httpGet(port, "/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_THAT(metrics->body, ::testing::HasSubstr("ninevolt_etcd_alarms 1\n"));
+
+  // What docs/operations.md says to do: delete, compact, defragment, disarm (etcdctl: Debian's
+  // etcd-client, installed by scripts/install-deps.sh).
+  ASSERT_TRUE(client_->del("/fill/", true));
+  ASSERT_TRUE(client_->compact(client_->status()->revision));
+  for (std::vector<std::string> step : {std::vector<std::string>{"defrag"},
+                                        std::vector<std::string>{"alarm", "disarm"}}) {
+    std::vector<std::string> argv = {"/usr/bin/etcdctl", "--endpoints", etcd_->endpoint()};
+    argv.insert(argv.end(), step.begin(), step.end());
+    Process etcdctl(argv, {{"ETCDCTL_API", "3"}}, (dir_->path() / "etcdctl.log").string());
+    ASSERT_EQ(etcdctl.wait(30s), 0) << step[0] << ": " << etcdctl.output();
+  }
+  ASSERT_TRUE(eventually([&] {
+    auto r = httpGet(port, "/status/check");
+    return r && r->status == 200;
+  })) << server.output();
+  ASSERT_TRUE(eventually([&] { return !events("etcd-alarm").empty(); }, 30s)) << server.output();
+  auto alarm = events("etcd-alarm");
+  EXPECT_EQ(alarm[0].event.type, "error");
+  EXPECT_THAT(alarm[0].event.message, ::testing::HasSubstr("NOSPACE"));
+}
+
 }  // namespace
 }  // namespace ninevolt

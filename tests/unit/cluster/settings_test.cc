@@ -29,6 +29,34 @@ TEST(ClusterSettings, TheDefaultsReadBackAsTheDefaults) {
   EXPECT_EQ(s.state_dump_interval, 10s);
   EXPECT_EQ(s.event_retention, 24h);
   EXPECT_EQ(s.event_max_count, 10000U);
+  EXPECT_EQ(s.etcd_compaction_interval, 5min);
+}
+
+TEST(ClusterSettings, CompactionIsOffWithZeroAndNeverShorterThanASecond) {
+  ClusterSettings previous{.etcd_compaction_interval = 10min};
+  for (const char* off : {"0", "0s", "0m"}) {
+    std::vector<std::string> problems;
+    EXPECT_EQ(parse({{"etcd-compaction-interval", off}}, previous, problems)
+                  .etcd_compaction_interval,
+              0s)
+        << off;
+    EXPECT_THAT(problems, IsEmpty());
+  }
+  for (nlohmann::json bad : {nlohmann::json("-5m"), nlohmann::json("500ms"),
+                             nlohmann::json("banana"), nlohmann::json(300), nlohmann::json()}) {
+    std::vector<std::string> problems;
+    EXPECT_EQ(parse({{"etcd-compaction-interval", bad}}, previous, problems)
+                  .etcd_compaction_interval,
+              10min)
+        << bad;
+    ASSERT_EQ(problems.size(), 1U) << bad;
+    EXPECT_THAT(problems[0], HasSubstr("etcd-compaction-interval: "));
+    EXPECT_THAT(problems[0], HasSubstr("at least 1s or 0 (keeping 10m)"));
+  }
+  std::vector<std::string> problems;
+  EXPECT_EQ(parse({{"etcd-compaction-interval", "1h"}}, previous, problems)
+                .etcd_compaction_interval,
+            1h);
 }
 
 TEST(ClusterSettings, ValuesAreReadAndDurationsInSecondsRoundUp) {
