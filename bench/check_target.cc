@@ -19,6 +19,9 @@ constexpr auto kSessionDeadline = std::chrono::seconds(10);
 constexpr std::string_view kResponse =
     "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: "
     "close\r\n\r\nok\n";
+constexpr std::string_view kFailure =
+    "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n"
+    "Connection: close\r\n\r\ndown\n";
 
 // "(member <id>)" out of "9volt/<version> (member <id>)".
 std::string memberOf(std::string_view user_agent) {
@@ -82,7 +85,8 @@ class CheckTarget::Session : public std::enable_shared_from_this<Session> {
     }
     owner_.record(path, ua);
     auto self = shared_from_this();
-    boost::asio::async_write(socket_, boost::asio::buffer(kResponse.data(), kResponse.size()),
+    const std::string_view answer = owner_.failing_.load() ? kFailure : kResponse;
+    boost::asio::async_write(socket_, boost::asio::buffer(answer.data(), answer.size()),
                              [self](const boost::system::error_code&, size_t) {
                                boost::system::error_code ignored;
                                self->socket_.shutdown(tcp::socket::shutdown_both, ignored);

@@ -40,6 +40,8 @@ class CheckTarget {
   // Member ids in index order (RunRecord::member); index 0 is "unknown".
   std::vector<std::string> members() const;
   uint64_t badRequests() const { return bad_.load(); }
+  // Every request answered 500 from now on (an outage of every target), or 200 again.
+  void setFailing(bool failing) { failing_ = failing; }
 
  private:
   class Session;
@@ -53,6 +55,7 @@ class CheckTarget {
   std::vector<RunRecord> log_;
   std::vector<std::string> members_{"?"};
   std::atomic<uint64_t> bad_{0};
+  std::atomic<bool> failing_{false};
   std::thread thread_;
 };
 

@@ -5,6 +5,7 @@
 #   bench/cluster.sh cluster             # 10 members, 100,000 checks: settle, steady etcd rate, kill -9, RSS
 #   bench/cluster.sh write-rate          # steady etcd revision rate with 1,000 and 10,000 checks
 #   bench/cluster.sh one-member          # CHECKS checks on a single member (its digest alone)
+#   bench/cluster.sh outage              # OUTAGE_CHECKS checks every 10 s, every target down OUTAGE s
 #   bench/cluster.sh placement cluster write-rate
 #   bench/cluster.sh chaos               # 3 members, 1,000 checks, DURATION s of random disturbances
 # (bench/run.sh passes these scenario names on to this script.)
@@ -27,6 +28,7 @@
 #   LABEL []                   chaos: appended to the run's name (chaos-<DURATION>s-<LABEL>)
 #   CHAOS_OUT [bench/results/chaos-v2]  chaos: <label>.json and .txt, and <label>/ (console,
 #                              member and etcd logs); exit 1 if any invariant was violated
+#   OUTAGE_CHECKS [10000] OUTAGE [120]  outage: checks (every 10 s, thresholds 2/3), seconds down
 #   REV []                     build the 9volt binary at this git revision (git archive into a
 #                              temp dir, built in $BUILD-rev) instead of the work tree: other
 #                              people's half-done edits stay out of the measurement
@@ -55,7 +57,7 @@ if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(placement cluster write-rate); fi
 # --- dependencies: etcd-server and the build tools (scripts/install-deps.sh is idempotent) -----
 needs_cluster=0
 for s in "${scenarios[@]}"; do
-  case "$s" in cluster | write-rate | one-member | chaos) needs_cluster=1 ;; esac
+  case "$s" in cluster | write-rate | one-member | outage | chaos) needs_cluster=1 ;; esac
 done
 if [ "$needs_cluster" = 1 ] || ! command -v cmake >/dev/null 2>&1; then
   bash "$ROOT/scripts/install-deps.sh"
@@ -126,6 +128,13 @@ for s in "${scenarios[@]}"; do
         --interval "$INTERVAL" --steady "$STEADY" --workers "$WORKERS" --kill none \
         --out "$OUT" --label "one-member-$CHECKS"
       ;;
+    outage)
+      n="${OUTAGE_CHECKS:-10000}"
+      echo "\$ cluster_bench --members $MEMBERS --checks $n --interval 10s --steady $STEADY --outage ${OUTAGE:-120} --kill none"
+      "$BUILD/cluster_bench" --binary "$NINEVOLT" --members "$MEMBERS" --checks "$n" \
+        --interval 10s --steady "$STEADY" --workers "$WORKERS" --outage "${OUTAGE:-120}" \
+        --kill none --out "$OUT" --label "outage-$n${REV:+-$REV}"
+      ;;
     chaos)
       chaos_out="${CHAOS_OUT:-$ROOT/bench/results/chaos-v2}"
       duration="${DURATION:-600}"
@@ -135,7 +144,7 @@ for s in "${scenarios[@]}"; do
         --checks "${CHAOS_CHECKS:-1000}" --ttl "${TTL:-2}" --seed "${SEED:-0}" \
         ${KINDS:+--kinds "$KINDS"} --out "$chaos_out" --label "chaos-${duration}s${LABEL:+-$LABEL}"
       ;;
-    *) echo "cluster bench: unknown scenario '$s' (placement cluster write-rate one-member chaos)" >&2; exit 2 ;;
+    *) echo "cluster bench: unknown scenario '$s' (placement cluster write-rate one-member outage chaos)" >&2; exit 2 ;;
   esac
 done
 echo

@@ -52,6 +52,7 @@ struct Flags {
   double steady_s = 60;
   size_t workers = 1;
   std::string kill = "member";  // member | director | none
+  double outage_s = 0;          // every target down this long after the steady phase
   size_t target_ports = 8;
   double settle_timeout_s = 900;
   std::string out = ".";
@@ -202,7 +203,9 @@ json monitorSpec(size_t i, const std::vector<uint16_t>& ports, const std::string
           {"port", ports[i % ports.size()]},
           {"url", fmt::format("/c{:06d}", i)},
           {"interval", interval},
-          {"timeout", "5s"}};
+          {"timeout", "5s"},
+          {"warning-threshold", 2},
+          {"critical-threshold", 3}};
 }
 
 std::string checkName(size_t i) {
@@ -254,6 +257,7 @@ class Bench {
   int64_t lastOwnedChangeMs(int64_t after_ms) const;
   json settle();
   json steady();
+  json outage();
   json killOne();
   json memory();
   void stopAll();
@@ -516,6 +520,56 @@ json Bench::steady() {
   return out;
 }
 
+// Every target answers 500 for outage_s seconds, then 200 again: etcd's revisions, keys put
+// and client bytes per 10 s window while it lasts, and for 60 s after. What an outage costs
+// etcd is bounded per check (its state key up to the highest threshold), then flat.
+json Bench::outage() {
+  json out;
+  const double window_s = 10;
+  const int windows = static_cast<int>(std::max(1.0, f_.outage_s / window_s));
+  auto sample = [&](const char* phase, int n, json& series) {
+    EtcdCounters last = readCounters(*client_, etcd_port_);
+    const EtcdCounters first = last;
+    int64_t t = nowMs();
+    for (int i = 0; i < n; ++i) {
+      sleepMs(static_cast<int>(window_s * 1000));
+      const EtcdCounters c = readCounters(*client_, etcd_port_);
+      const double secs = secondsBetween(t, nowMs());
+      t = nowMs();
+      series.push_back(
+          {{"phase", phase},
+           {"revisions_per_s", static_cast<double>(c.revision - last.revision) / secs},
+           {"keys_put_per_s", (c.puts - last.puts) / secs},
+           {"client_bytes_in_per_s", (c.client_bytes_in - last.client_bytes_in) / secs},
+           {"db_size_bytes", c.db_size}});
+      std::printf("  %s %3.0f s: %8.1f revisions/s, %8.1f keys put/s, %10.0f client bytes in/s\n",
+                  phase, (i + 1) * window_s, series.back()["revisions_per_s"].get<double>(),
+                  series.back()["keys_put_per_s"].get<double>(),
+                  series.back()["client_bytes_in_per_s"].get<double>());
+      std::fflush(stdout);
+      last = c;
+    }
+    return std::make_pair(first, last);
+  };
+  json series = json::array();
+  target_->setFailing(true);
+  auto [d0, d1] = sample("down", windows, series);
+  target_->setFailing(false);
+  auto [u0, u1] = sample("up", 6, series);
+  out = {{"seconds", f_.outage_s},
+         {"windows", series},
+         {"keys_put_while_down", d1.puts - d0.puts},
+         {"keys_put_per_check_while_down", (d1.puts - d0.puts) / static_cast<double>(f_.checks)},
+         {"client_bytes_in_while_down", d1.client_bytes_in - d0.client_bytes_in},
+         {"keys_put_after", u1.puts - u0.puts}};
+  std::printf(
+      "  outage (%.0f s, every target 500): %.0f keys put (%.2f per check), %.0f client "
+      "bytes in; after: %.0f keys put\n",
+      f_.outage_s, d1.puts - d0.puts, (d1.puts - d0.puts) / static_cast<double>(f_.checks),
+      d1.client_bytes_in - d0.client_bytes_in, u1.puts - u0.puts);
+  return out;
+}
+
 json Bench::memory() {
   json out = json::array();
   double sum = 0;
@@ -690,6 +744,9 @@ int Bench::run() {
       if (report["settle"]["loaded_s"].get<double>() >= 0) {
         report["steady"] = steady();
         report["memory"] = memory();
+        if (f_.outage_s > 0) {
+          report["outage"] = outage();
+        }
         double sum = 0;
         for (const auto& m : report["memory"]) {
           sum += m["rss_mib"].get<double>();
@@ -743,6 +800,9 @@ int main(int argc, char** argv) {
   app.add_option("--steady", f.steady_s, "seconds over which etcd's revision rate is sampled")
       ->capture_default_str();
   app.add_option("--workers", f.workers, "engine threads per member")->capture_default_str();
+  app.add_option("--outage", f.outage_s,
+                 "after the steady phase, every target answers 500 for this many seconds "
+                 "(0: no outage)");
   app.add_option("--kill", f.kill, "kill -9 after the steady phase: member | director | none")
       ->check(CLI::IsMember({"member", "director", "none"}))
       ->capture_default_str();

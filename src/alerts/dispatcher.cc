@@ -27,9 +27,7 @@ Dispatcher::Dispatcher(const std::shared_ptr<store::Store>& store,
       options_(std::move(options)),
       alerters_(store, registry),
       incidents_(store),
-      work_(asio::make_work_guard(io_)),
-      pool_(common::constructNamed<boost::asio::thread_pool>(
-          "9v-deliver", std::max<size_t>(1, options_.delivery_threads))) {
+      work_(asio::make_work_guard(io_)) {
   // Every known type has its counters from the start (at 0), so /metrics shows them and a
   // rate() over the first alert of a type is right.
   if (registry) {
@@ -79,7 +77,14 @@ void Dispatcher::stop() {
   if (stopped_.exchange(true)) {
     return;
   }
-  pool_.join();  // attempts in flight finish (each has its timeout); queued ones do nothing
+  std::unique_ptr<asio::thread_pool> pool;
+  {
+    std::lock_guard lock(pool_mu_);  // no delivery is posted after this (stopped_ is set)
+    pool = std::move(pool_);
+  }
+  if (pool) {
+    pool->join();  // attempts in flight finish (each has its timeout); queued ones do nothing
+  }
   alerters_.stop();
   work_.reset();
   io_.stop();
@@ -92,6 +97,19 @@ void Dispatcher::sync() {
   std::promise<void> done;
   asio::post(io_, [&done] { done.set_value(); });
   done.get_future().wait();
+}
+
+bool Dispatcher::postDelivery(std::function<void()> fn) {
+  std::lock_guard lock(pool_mu_);
+  if (stopped_) {
+    return false;
+  }
+  if (!pool_) {
+    common::ScopedThreadName name("9v-deliver");  // the pool's threads take it
+    pool_ = std::make_unique<asio::thread_pool>(std::max<size_t>(1, options_.delivery_threads));
+  }
+  asio::post(*pool_, std::move(fn));
+  return true;
 }
 
 void Dispatcher::retryLater(std::function<void()> fn, milliseconds delay) {
@@ -347,21 +365,20 @@ void Dispatcher::attempt(const LaneKey& key) {
   if (job.attempts++ == 0) {
     job.first_try = std::chrono::steady_clock::now();
   }
-  asio::post(pool_,
-             [this, key, n = job.notification, alerter = entry->alerter, type = entry->type] {
-               if (stopped_) {
-                 return;
-               }
-               Result<void> r = fail(Errc::kInternal, "not attempted");
-               try {
-                 r = alerter->deliver(n, options_.timeout);
-               } catch (const std::exception& e) {
-                 r = fail(Errc::kInternal, e.what());
-               }
-               asio::post(io_, [this, key, tid = n.transition_id, r = std::move(r), type] {
-                 onAttempt(key, tid, r, type);
-               });
-             });
+  postDelivery([this, key, n = job.notification, alerter = entry->alerter, type = entry->type] {
+    if (stopped_) {
+      return;
+    }
+    Result<void> r = fail(Errc::kInternal, "not attempted");
+    try {
+      r = alerter->deliver(n, options_.timeout);
+    } catch (const std::exception& e) {
+      r = fail(Errc::kInternal, e.what());
+    }
+    asio::post(io_, [this, key, tid = n.transition_id, r = std::move(r), type] {
+      onAttempt(key, tid, r, type);
+    });
+  });
 }
 
 void Dispatcher::onAttempt(const LaneKey& key, const std::string& transition_id,

@@ -144,6 +144,8 @@ class Dispatcher {
   std::optional<CheckInfo> checkInfo(const std::string& check);
   void event(const std::string& type, const std::string& check, const std::string& message);
   void retryLater(std::function<void()> fn, std::chrono::milliseconds delay);
+  // Runs fn on the delivery pool, starting the pool first if needed; false after stop().
+  bool postDelivery(std::function<void()> fn);
 
   std::shared_ptr<store::Store> store_;
   Options options_;
@@ -152,7 +154,11 @@ class Dispatcher {
 
   boost::asio::io_context io_;  // the dispatcher loop: incidents, lanes, timers
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  boost::asio::thread_pool pool_;  // delivery attempts (blocking, with a timeout each)
+  // Delivery attempts (blocking, with a timeout each). Started with the first delivery: a
+  // member whose checks never alert runs no delivery thread. Created and posted to under
+  // pool_mu_, taken and joined by stop() (from another thread).
+  std::mutex pool_mu_;
+  std::unique_ptr<boost::asio::thread_pool> pool_;
   std::thread thread_;
   std::atomic<bool> stopped_{false};
   std::atomic<uint64_t> lease_epoch_{0};  // leaseLost() calls so far

@@ -35,9 +35,9 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
                                         .retention = options_.event_retention,
                                         .rotation = eventLeaseRotation(options_.event_retention),
                                         .max_events = options_.event_max_count});
-  health_ = std::make_unique<EtcdHealth>(EtcdHealth::Options{
-      .on_event = [log = events_.get()](const char* type, const char* kind,
-                                        const std::string& message) {
+  health_ = std::make_unique<EtcdHealth>(
+      EtcdHealth::Options{.on_event = [log = events_.get()](const char* type, const char* kind,
+                                                            const std::string& message) {
         log->record(type, kind, message);
       }});
   // Whatever a reader of etcd skips (a bad key or value under any prefix: store/untrusted.h)

@@ -73,8 +73,7 @@ void EtcdHealth::observe(const Result<etcd::StatusInfo>& status,
                           "etcd no longer reports a problem; it was: " + problem_});
       }
     } else if (kind == Kind::kUnreachable) {
-      spdlog::warn("{}; running this member's checks while its lease can still be alive",
-                   problem);
+      spdlog::warn("{}; running this member's checks while its lease can still be alive", problem);
       if (kind_ != Kind::kUnreachable) {
         // Queued: written once etcd is back, dated now.
         lost_at_ = now;

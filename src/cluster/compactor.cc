@@ -91,7 +91,9 @@ void Compactor::check() {
     const auto& kv = read->kvs[0];
     auto at = recordTime(kv.value);
     if (!at) {
-      store_->rejections().reject(kv, "not a compaction record {\"member\", \"unix\"} (written anew; no compaction this round)");
+      store_->rejections().reject(kv,
+                                  "not a compaction record {\"member\", \"unix\"} (written anew; "
+                                  "no compaction this round)");
     } else if (now - *at < options_.interval.count() && *at <= now) {
       return;  // not an interval old yet
     } else if (*at <= now) {

@@ -46,9 +46,9 @@ class Compactor {
   Compactor(const Compactor&) = delete;
   Compactor& operator=(const Compactor&) = delete;
 
-  void start();                                  // loop: checks on its period from now
+  void start();                                     // loop: checks on its period from now
   void setInterval(std::chrono::seconds interval);  // loop: etcd-compaction-interval changed
-  void check();                                  // loop: one check now (the timer's; tests)
+  void check();                                     // loop: one check now (the timer's; tests)
 
   int64_t compactedRevision() const { return compacted_revision_.load(); }  // any thread
   uint64_t compactions() const { return compactions_.load(); }              // any thread

@@ -8,9 +8,10 @@
 #include <spdlog/spdlog.h>
 
 #include "common/clock.h"
-#include "config/spec.h"
+#include "common/memory.h"
 #include "common/printable.h"
 #include "common/yaml_json.h"
+#include "config/spec.h"
 #include "etcd/limits.h"
 #include "store/untrusted.h"
 
@@ -323,9 +324,12 @@ void Director::scheduleRecompute() {
   debounce_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
     recompute_pending_ = false;
     if (!ec && is_director_) {
-      if (members_watch_ == nullptr && !loadAll()) {
-        scheduleRecompute();
-        return;
+      if (members_watch_ == nullptr) {
+        if (!loadAll()) {
+          scheduleRecompute();
+          return;
+        }
+        common::releaseFreedMemory();  // the whole prefixes just read
       }
       recompute();
     }

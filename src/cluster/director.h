@@ -39,8 +39,9 @@ std::optional<std::string> directorIdOf(std::string_view value);
 // - A fenced write that fails steps down and campaigns again at once: it either wins, finds
 //   the key its own, or follows whoever holds it.
 // - A key that is no director's (not JSON with an "id", on no lease, or naming a member that
-//   is not registered on the key's lease: only a third party writes that) is deleted after `takeover_after` (one member TTL), logged and reported as
-//   a director-changed warning, and the members campaign.
+//   is not registered on the key's lease: only a third party writes that) is deleted after
+//   `takeover_after` (one member TTL), logged and reported as a director-changed warning, and the
+//   members campaign.
 // - A lost lease steps down and stops campaigning until the member registered again; watch
 //   events older than what a read already showed are ignored (a late delete of the old key
 //   must not depose the new one).

@@ -9,6 +9,7 @@
 
 #include "cluster/director.h"
 #include "common/clock.h"
+#include "common/memory.h"
 #include "common/yaml_json.h"
 
 namespace ninevolt::cluster {
@@ -414,6 +415,7 @@ void Director::becomeDirector(int64_t create_revision) {
     scheduleRecompute();
     return;
   }
+  common::releaseFreedMemory();  // the whole prefixes just read
   reportPreviousDirectorGone(previous);
   recompute();
 }

@@ -8,6 +8,7 @@
 
 #include "cluster/placement.h"
 #include "common/json_fields.h"
+#include "common/memory.h"
 #include "common/printable.h"
 #include "common/yaml_json.h"
 #include "state/state_machine.h"
@@ -53,8 +54,7 @@ std::optional<std::set<std::string>> namesOf(store::Store& store, const std::str
 
 // A monitor's stored value as the manager keeps it (the error says why it is not JSON).
 Manager::Spec specOf(const std::string& text) {
-  auto j = store::decodeJson(text);
-  return j ? Manager::Spec{std::move(*j), {}} : Manager::Spec{nullptr, j.error().message};
+  return Manager::Spec{text};
 }
 
 }  // namespace
@@ -243,6 +243,9 @@ void Manager::prefetch(const std::vector<std::string>& names) {
   }
   arriving_runs_.clear();
   readArriving(names);
+  if (names.size() > kPrefetchBatched) {
+    common::releaseFreedMemory();  // the whole prefixes readArriving() read and dropped
+  }
   resolveLastRuns();
   arriving_seeds_.clear();
   for (const auto& n : names) {
@@ -332,7 +335,7 @@ void Manager::readArriving(const std::vector<std::string>& names) {
     if (!specs_.contains(name)) {
       auto got = store_->getConfig(store::ConfigKind::kMonitor, name);
       if (got && got->has_value()) {
-        specs_[name] = Spec{(*got)->value, (*got)->error};
+        specs_[name] = specOf((*got)->text);
       }
     }
     auto st = store_->client().range(keys.state(name));
@@ -449,7 +452,7 @@ void Manager::onMonitors(const store::ConfigWatchUpdate& u) {
     if (!owned_.contains(c.name)) {
       return;
     }
-    specs_[c.name] = Spec{c.value, c.error};
+    specs_[c.name] = specOf(c.text);
     run(c.name, false);
   };
   if (u.resync) {
@@ -499,12 +502,13 @@ void Manager::run(const std::string& name, bool is_new) {
   config::Problems problems;
   std::optional<config::MonitorSpec> spec;
   std::string all;
-  if (!it->second.error.empty()) {
+  auto value = store::decodeJson(it->second.text);
+  if (!value) {
     // Say what is wrong with the text, not what a null would be ("expected a map, got null").
     all = fmt::format("monitor '{}': {}: {}", name, store_->keys().monitor(name),
-                      common::printable(it->second.error));
+                      common::printable(value.error().message));
   } else {
-    spec = config::parseMonitor(name, it->second.value, problems);
+    spec = config::parseMonitor(name, *value, problems);
     for (const auto& p : problems) {
       all += (all.empty() ? "" : "; ") + p.toString();
     }

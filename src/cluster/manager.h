@@ -79,9 +79,11 @@ class Manager {
   static constexpr size_t kPrefetchBatched = 4096;
 
   // An owned check's stored value: its JSON, or (value null) why the text is not JSON.
+  // A monitor's stored value as etcd holds it. The text, not its JSON tree: the tree of a
+  // typical monitor takes several times its ~200 bytes, and it is needed only while the
+  // check is (re)started (run() decodes it then).
   struct Spec {
-    nlohmann::json value;
-    std::string error;
+    std::string text;
   };
 
  private:
@@ -120,7 +122,7 @@ class Manager {
 
   std::map<std::string, std::set<std::string>> shards_;  // shard -> names
   std::set<std::string> owned_;
-  std::map<std::string, Spec> specs_;         // owned checks' stored JSON
+  std::map<std::string, Spec> specs_;         // owned checks' stored values
   std::map<std::string, state::Seed> seeds_;  // saved states of arriving checks
   // The seeds of the checks of the last prefetch(), for on_arrived (run() consumes seeds_).
   std::map<std::string, state::Seed> arriving_seeds_;

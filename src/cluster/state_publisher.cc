@@ -78,8 +78,8 @@ void StatePublisher::apply(Run& run) {
 
   const size_t message_hash = std::hash<std::string>{}(run.message);
   const int settled = std::max(1, run.settled_count);
-  const bool needed = last.state != run.state || last.count < 0 ||
-                      std::min(last.count, settled) != std::min(run.count, settled);
+  const bool needed = last.state != run.state || last.count < 0
+                      || std::min(last.count, settled) != std::min(run.count, settled);
   const bool shown = needed || last.count != run.count || last.message_hash != message_hash;
   if (!shown) {
     return;  // nothing an operator would see changed

@@ -118,9 +118,9 @@ struct TxnResult {
 };
 
 struct StatusInfo {
-  std::string version;  // etcd server version
-  int64_t db_size = 0;          // bytes of the backend file (what the quota is checked against)
-  int64_t db_size_in_use = 0;   // of which in use (the rest is freed by a defragmentation)
+  std::string version;         // etcd server version
+  int64_t db_size = 0;         // bytes of the backend file (what the quota is checked against)
+  int64_t db_size_in_use = 0;  // of which in use (the rest is freed by a defragmentation)
   uint64_t leader = 0;
   uint64_t member_id = 0;
   int64_t revision = 0;

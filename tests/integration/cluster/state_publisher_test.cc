@@ -3,10 +3,11 @@
 // changes trickle out at a constant rate; the per-member digest keeps one size however many
 // checks the member has, and lists the late ones. The publisher runs on a loop thread as in
 // the server; flush() is called by hand (the flush timer is an hour).
+#include "cluster/state_publisher.h"
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "cluster/state_publisher.h"
 #include "common/yaml_json.h"
 #include "support/etcd_fixture.h"
 #include "support/loop_thread.h"
@@ -121,7 +122,8 @@ TEST_F(StatePublisherTest, AnOutageCostsEachCheckItsThresholdsThenAConstantRate)
   }
   onLoop([&] { EXPECT_EQ(publisher_->cosmeticPending(), 0U); });
   for (const char* check : {"c000", "c150", "c199"}) {
-    auto shown = common::parseJson(client_->range(std::string("/9volt/state/") + check)->kvs[0].value);
+    auto shown =
+        common::parseJson(client_->range(std::string("/9volt/state/") + check)->kvs[0].value);
     EXPECT_EQ((*shown)["message"], "timeout #30") << check;
     EXPECT_EQ((*shown)["count"], 30) << check;
   }

@@ -238,6 +238,11 @@ TEST_F(Metrics, ScrapeParsesAndShowsTheOwnedChecks) {
       {"ninevolt_etcd_request_duration_seconds", "histogram"},
       {"ninevolt_etcd_request_errors", "counter"},
       {"ninevolt_etcd_lease_live", "gauge"},
+      {"ninevolt_etcd_db_size_bytes", "gauge"},
+      {"ninevolt_etcd_db_size_in_use_bytes", "gauge"},
+      {"ninevolt_etcd_alarms", "gauge"},
+      {"ninevolt_etcd_compactions", "counter"},
+      {"ninevolt_etcd_compacted_revision", "gauge"},
       {"ninevolt_engine_checks", "gauge"},
       {"ninevolt_engine_runs", "counter"},
       {"ninevolt_engine_skipped_runs", "counter"},
@@ -273,6 +278,7 @@ TEST_F(Metrics, ScrapeParsesAndShowsTheOwnedChecks) {
   EXPECT_EQ(p.value("ninevolt_cluster_orphans"), 0);
   EXPECT_EQ(p.value("ninevolt_cluster_checks_owned"), 2);
   EXPECT_EQ(p.value("ninevolt_etcd_lease_live"), 1);
+  EXPECT_EQ(p.value("ninevolt_etcd_alarms"), 0);
   EXPECT_EQ(p.value("ninevolt_engine_checks"), 2);
   EXPECT_GE(p.value("ninevolt_engine_runs_total"), 3);  // 1 + 2 at least (above)
   EXPECT_GE(p.value("ninevolt_engine_runs_in_flight"), 0);

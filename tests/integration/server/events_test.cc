@@ -125,8 +125,8 @@ TEST_F(ServerEvents, AnEtcdAlarmIsTheMembersProblemUntilDisarmed) {
   // etcd-client, installed by scripts/install-deps.sh).
   ASSERT_TRUE(client_->del("/fill/", true));
   ASSERT_TRUE(client_->compact(client_->status()->revision));
-  for (std::vector<std::string> step : {std::vector<std::string>{"defrag"},
-                                        std::vector<std::string>{"alarm", "disarm"}}) {
+  for (std::vector<std::string> step :
+       {std::vector<std::string>{"defrag"}, std::vector<std::string>{"alarm", "disarm"}}) {
     std::vector<std::string> argv = {"/usr/bin/etcdctl", "--endpoints", etcd_->endpoint()};
     argv.insert(argv.end(), step.begin(), step.end());
     Process etcdctl(argv, {{"ETCDCTL_API", "3"}}, (dir_->path() / "etcdctl.log").string());

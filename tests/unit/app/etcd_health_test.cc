@@ -19,10 +19,10 @@ struct Recorded {
 
 class EtcdHealthTest : public ::testing::Test {
  protected:
-  EtcdHealth health_{{.on_event = [this](const char* type, const char* kind,
-                                         const std::string& message) {
-    events_.push_back({type, kind, message});
-  }}};
+  EtcdHealth health_{
+      {.on_event = [this](const char* type, const char* kind, const std::string& message) {
+        events_.push_back({type, kind, message});
+      }}};
   std::vector<Recorded> events_;
   std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
 

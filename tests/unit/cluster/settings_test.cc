@@ -36,27 +36,25 @@ TEST(ClusterSettings, CompactionIsOffWithZeroAndNeverShorterThanASecond) {
   ClusterSettings previous{.etcd_compaction_interval = 10min};
   for (const char* off : {"0", "0s", "0m"}) {
     std::vector<std::string> problems;
-    EXPECT_EQ(parse({{"etcd-compaction-interval", off}}, previous, problems)
-                  .etcd_compaction_interval,
-              0s)
+    EXPECT_EQ(
+        parse({{"etcd-compaction-interval", off}}, previous, problems).etcd_compaction_interval, 0s)
         << off;
     EXPECT_THAT(problems, IsEmpty());
   }
   for (nlohmann::json bad : {nlohmann::json("-5m"), nlohmann::json("500ms"),
                              nlohmann::json("banana"), nlohmann::json(300), nlohmann::json()}) {
     std::vector<std::string> problems;
-    EXPECT_EQ(parse({{"etcd-compaction-interval", bad}}, previous, problems)
-                  .etcd_compaction_interval,
-              10min)
+    EXPECT_EQ(
+        parse({{"etcd-compaction-interval", bad}}, previous, problems).etcd_compaction_interval,
+        10min)
         << bad;
     ASSERT_EQ(problems.size(), 1U) << bad;
     EXPECT_THAT(problems[0], HasSubstr("etcd-compaction-interval: "));
     EXPECT_THAT(problems[0], HasSubstr("at least 1s or 0 (keeping 10m)"));
   }
   std::vector<std::string> problems;
-  EXPECT_EQ(parse({{"etcd-compaction-interval", "1h"}}, previous, problems)
-                .etcd_compaction_interval,
-            1h);
+  EXPECT_EQ(
+      parse({{"etcd-compaction-interval", "1h"}}, previous, problems).etcd_compaction_interval, 1h);
 }
 
 TEST(ClusterSettings, ValuesAreReadAndDurationsInSecondsRoundUp) {
