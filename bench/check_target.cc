@@ -83,9 +83,11 @@ class CheckTarget::Session : public std::enable_shared_from_this<Session> {
         break;
       }
     }
-    owner_.record(path, ua);
+    const auto check = owner_.record(path, ua);
     auto self = shared_from_this();
-    const std::string_view answer = owner_.failing_.load() ? kFailure : kResponse;
+    const uint32_t every = owner_.flap_every_.load();
+    const bool flapped_down = check && every > 0 && owner_.flap_down_.load() && *check % every == 0;
+    const std::string_view answer = owner_.failing_.load() || flapped_down ? kFailure : kResponse;
     boost::asio::async_write(socket_, boost::asio::buffer(answer.data(), answer.size()),
                              [self](const boost::system::error_code&, size_t) {
                                boost::system::error_code ignored;
@@ -132,12 +134,16 @@ void CheckTarget::accept(size_t i) {
   });
 }
 
-void CheckTarget::record(const std::string& path, const std::string& user_agent) {
+std::optional<uint32_t> CheckTarget::record(const std::string& path,
+                                            const std::string& user_agent) {
   uint32_t check = 0;
   if (path.size() < 3 || path.compare(0, 2, "/c") != 0
       || std::from_chars(path.data() + 2, path.data() + path.size(), check).ec != std::errc()) {
     bad_++;
-    return;
+    return std::nullopt;
+  }
+  if (!logging_.load()) {
+    return check;
   }
   const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
@@ -156,6 +162,7 @@ void CheckTarget::record(const std::string& path, const std::string& user_agent)
     index = static_cast<uint16_t>(members_.size() - 1);
   }
   log_.push_back({ms, check, index});
+  return check;
 }
 
 std::vector<RunRecord> CheckTarget::log() const {

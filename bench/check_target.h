@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,11 +43,20 @@ class CheckTarget {
   uint64_t badRequests() const { return bad_.load(); }
   // Every request answered 500 from now on (an outage of every target), or 200 again.
   void setFailing(bool failing) { failing_ = failing; }
+  // The checks whose number is a multiple of `every` (0: none) answer 500 while `down`:
+  // the soak's flapping tenth.
+  void setFlapping(uint32_t every, bool down) {
+    flap_every_ = every;
+    flap_down_ = down;
+  }
+  // Off: requests are answered but not logged (an hour of 100,000 checks is 6 M records).
+  void setLogging(bool on) { logging_ = on; }
 
  private:
   class Session;
   void accept(size_t i);
-  void record(const std::string& path, const std::string& user_agent);
+  // Logs the request; the check's number, or nullopt for a path that names none.
+  std::optional<uint32_t> record(const std::string& path, const std::string& user_agent);
 
   boost::asio::io_context io_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
@@ -56,6 +66,9 @@ class CheckTarget {
   std::vector<std::string> members_{"?"};
   std::atomic<uint64_t> bad_{0};
   std::atomic<bool> failing_{false};
+  std::atomic<uint32_t> flap_every_{0};
+  std::atomic<bool> flap_down_{false};
+  std::atomic<bool> logging_{true};
   std::thread thread_;
 };
 

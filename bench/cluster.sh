@@ -6,6 +6,7 @@
 #   bench/cluster.sh write-rate          # steady etcd revision rate with 1,000 and 10,000 checks
 #   bench/cluster.sh one-member          # CHECKS checks on a single member (its digest alone)
 #   bench/cluster.sh outage              # OUTAGE_CHECKS checks every 10 s, every target down OUTAGE s
+#   bench/cluster.sh soak                # 3 members, SOAK_CHECKS checks, SOAK s on an etcd with its defaults
 #   bench/cluster.sh placement cluster write-rate
 #   bench/cluster.sh chaos               # 3 members, 1,000 checks, DURATION s of random disturbances
 # (bench/run.sh passes these scenario names on to this script.)
@@ -29,6 +30,8 @@
 #   CHAOS_OUT [bench/results/chaos-v2]  chaos: <label>.json and .txt, and <label>/ (console,
 #                              member and etcd logs); exit 1 if any invariant was violated
 #   OUTAGE_CHECKS [10000] OUTAGE [120]  outage: checks (every 10 s, thresholds 2/3), seconds down
+#   SOAK_CHECKS [100000] SOAK [3600] SOAK_MEMBERS [3]  soak: checks, seconds, members; the plot and
+#                              CSV go to SOAK_OUT [bench/results/soak]
 #   REV []                     build the 9volt binary at this git revision (git archive into a
 #                              temp dir, built in $BUILD-rev) instead of the work tree: other
 #                              people's half-done edits stay out of the measurement
@@ -57,7 +60,7 @@ if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(placement cluster write-rate); fi
 # --- dependencies: etcd-server and the build tools (scripts/install-deps.sh is idempotent) -----
 needs_cluster=0
 for s in "${scenarios[@]}"; do
-  case "$s" in cluster | write-rate | one-member | outage | chaos) needs_cluster=1 ;; esac
+  case "$s" in cluster | write-rate | one-member | outage | soak | chaos) needs_cluster=1 ;; esac
 done
 if [ "$needs_cluster" = 1 ] || ! command -v cmake >/dev/null 2>&1; then
   bash "$ROOT/scripts/install-deps.sh"
@@ -135,6 +138,23 @@ for s in "${scenarios[@]}"; do
         --interval 10s --steady "$STEADY" --workers "$WORKERS" --outage "${OUTAGE:-120}" \
         --kill none --out "$OUT" --label "outage-$n${REV:+-$REV}"
       ;;
+    soak)
+      n="${SOAK_CHECKS:-100000}" secs="${SOAK:-3600}" label="soak-${SOAK_CHECKS:-100000}-${SOAK:-3600}s"
+      soak_out="${SOAK_OUT:-$ROOT/bench/results/soak}"
+      bash "$ROOT/scripts/install-deps.sh" soak
+      echo "\$ cluster_bench --members ${SOAK_MEMBERS:-3} --checks $n --interval $INTERVAL --soak $secs --etcd-defaults --state-dump-interval 1s"
+      rc=0
+      "$BUILD/cluster_bench" --binary "$NINEVOLT" --members "${SOAK_MEMBERS:-3}" --checks "$n" \
+        --interval "$INTERVAL" --workers "$WORKERS" --soak "$secs" --etcd-defaults \
+        --state-dump-interval 1s --kill none --out "$OUT" --label "$label" || rc=$?
+      mkdir -p "$soak_out"
+      cp "$OUT/$label/soak.csv" "$soak_out/$label.csv"
+      cp "$OUT/$label.json" "$soak_out/$label.json" 2>/dev/null || true
+      gnuplot -e "csv='$soak_out/$label.csv'; png='$soak_out/$label.png'; title='9volt soak: $n checks on ${SOAK_MEMBERS:-3} members, etcd with its defaults ($what)'" \
+        "$ROOT/bench/plot_soak.gp"
+      echo "soak: $soak_out/$label.png, $soak_out/$label.csv"
+      [ "$rc" = 0 ] || { echo "soak: FAILED (see above)"; exit 1; }
+      ;;
     chaos)
       chaos_out="${CHAOS_OUT:-$ROOT/bench/results/chaos-v2}"
       duration="${DURATION:-600}"
@@ -144,7 +164,7 @@ for s in "${scenarios[@]}"; do
         --checks "${CHAOS_CHECKS:-1000}" --ttl "${TTL:-2}" --seed "${SEED:-0}" \
         ${KINDS:+--kinds "$KINDS"} --out "$chaos_out" --label "chaos-${duration}s${LABEL:+-$LABEL}"
       ;;
-    *) echo "cluster bench: unknown scenario '$s' (placement cluster write-rate one-member outage chaos)" >&2; exit 2 ;;
+    *) echo "cluster bench: unknown scenario '$s' (placement cluster write-rate one-member outage soak chaos)" >&2; exit 2 ;;
   esac
 done
 echo

@@ -6,6 +6,7 @@
 // See README.md ("Cluster").
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -34,6 +35,7 @@
 #include "member_log.h"
 #include "pid_stats.h"
 #include "run_analysis.h"
+#include "soak_sampler.h"
 #include "store/keys.h"
 #include "support/process.h"
 
@@ -53,6 +55,11 @@ struct Flags {
   size_t workers = 1;
   std::string kill = "member";  // member | director | none
   double outage_s = 0;          // every target down this long after the steady phase
+  double soak_s = 0;            // soak: sample this long after settling (no steady phase)
+  uint32_t flap_every = 10;     // soak: every Nth check fails and recovers on a cycle
+  double flap_cycle_s = 120;    // soak: one down + up cycle of the flapping checks
+  std::string dump_interval;    // /9volt/config state-dump-interval ("" = the default)
+  bool etcd_defaults = false;   // etcd without auto-compaction (its defaults)
   size_t target_ports = 8;
   double settle_timeout_s = 900;
   std::string out = ".";
@@ -258,6 +265,7 @@ class Bench {
   json settle();
   json steady();
   json outage();
+  json soak();
   json killOne();
   json memory();
   void stopAll();
@@ -283,6 +291,11 @@ bool Bench::startEtcd() {
   o.data_dir = (work_ / "etcd").string();
   o.log_file = (dir_ / "etcd.log").string();
   o.binary = f_.etcd_binary;
+  if (f_.etcd_defaults) {
+    // What an operator's etcd does out of the box: no auto-compaction (retention 0 turns
+    // off the one the launcher sets) and the default 2 GiB quota.
+    o.extra_args = {"--auto-compaction-retention", "0"};
+  }
   auto e = etcd::EmbeddedEtcd::start(o);
   if (!e) {
     std::cerr << "cluster_bench: etcd: " << e.error().message << "\n";
@@ -570,6 +583,161 @@ json Bench::outage() {
   return out;
 }
 
+// The soak (issue 12 section 3): for soak_s seconds, every 10 s, etcd's size, revision and
+// bytes in, and each member's RSS, fds, threads, runs, late runs and lag p99, into
+// <out>/<label>/soak.csv; every flap_every-th check fails for half of each flap cycle.
+// The verdict: no etcd alarm, etcd's db size levels off, member RSS and fds flat after
+// warm-up (slope over the second half, reported), no late run.
+json Bench::soak() {
+  constexpr double kSampleS = 10;
+  constexpr double kLate = 1.0;  // a run that started more than 1 s late
+  const fs::path csv_path = dir_ / "soak.csv";
+  std::ofstream csv(csv_path);
+  csv << "t_s,etcd_db_mib,etcd_db_in_use_mib,revision,revisions_per_s,client_kb_in_per_s,"
+         "etcd_alarms,flapping_down,runs_per_s,late_runs,skipped_runs,lag_p99_s";
+  for (size_t i = 0; i < members_.size(); ++i) {
+    csv << fmt::format(",m{0}_rss_mib,m{0}_fds,m{0}_threads", i);
+  }
+  csv << "\n";
+  target_->setLogging(false);
+  std::vector<EngineCounters> last_engine(members_.size());
+  auto scrape = [&](size_t i) {
+    const uint16_t port = static_cast<uint16_t>(
+        std::stoi(members_[i].listen.substr(members_[i].listen.rfind(':') + 1)));
+    auto r = testing::httpCall(port, "GET", "/metrics", {}, {}, std::chrono::seconds(30));
+    return r.status == 200 ? parseEngineCounters(r.body) : EngineCounters{};
+  };
+  for (size_t i = 0; i < members_.size(); ++i) {
+    last_engine[i] = scrape(i);
+  }
+  EtcdCounters last = readCounters(*client_, etcd_port_);
+  const int64_t t0 = nowMs();
+  int64_t last_ms = t0;
+  bool down = false;
+  int64_t alarms_seen = 0;
+  double late_total = 0;
+  double skipped_total = 0;
+  std::vector<double> ts;
+  std::vector<double> db;
+  std::vector<std::vector<double>> rss(members_.size());
+  std::vector<std::vector<double>> fds(members_.size());
+  const int samples = static_cast<int>(f_.soak_s / kSampleS);
+  for (int k = 1; k <= samples; ++k) {
+    sleepMs(static_cast<int>(
+        std::max<int64_t>(0, t0 + static_cast<int64_t>(k * kSampleS * 1000) - nowMs())));
+    const double t = secondsBetween(t0, nowMs());
+    const bool want_down = std::fmod(t, f_.flap_cycle_s) >= f_.flap_cycle_s / 2;
+    if (want_down != down) {
+      down = want_down;
+      target_->setFlapping(f_.flap_every, down);
+    }
+    const EtcdCounters c = readCounters(*client_, etcd_port_);
+    auto status = client_->status();
+    const int64_t alarms = status ? static_cast<int64_t>(status->errors.size()) : -1;
+    alarms_seen = std::max(alarms_seen, alarms);
+    const double secs = secondsBetween(last_ms, nowMs());
+    last_ms = nowMs();
+    double runs = 0;
+    double late = 0;
+    double skipped = 0;
+    double p99 = 0;
+    std::string member_cols;
+    for (size_t i = 0; i < members_.size(); ++i) {
+      const EngineCounters e = scrape(i);
+      runs += e.runs - last_engine[i].runs;
+      late += lateRuns(last_engine[i], e, kLate);
+      skipped += e.skipped - last_engine[i].skipped;
+      p99 = std::max(p99, lagQuantile(last_engine[i], e, 0.99));
+      last_engine[i] = e;
+      const PidStats ps = readPidStats(members_[i].process->pid());
+      const int nfd = openFds(members_[i].process->pid());
+      rss[i].push_back(static_cast<double>(ps.rss_kib) / 1024.0);
+      fds[i].push_back(nfd);
+      member_cols += fmt::format(",{:.1f},{},{}", static_cast<double>(ps.rss_kib) / 1024.0, nfd,
+                                 threadCount(members_[i].process->pid()));
+    }
+    late_total += late;
+    skipped_total += skipped;
+    ts.push_back(t);
+    db.push_back(static_cast<double>(c.db_size) / 1048576.0);
+    csv << fmt::format(
+        "{:.0f},{:.2f},{:.2f},{},{:.2f},{:.2f},{},{},{:.1f},{:.0f},{:.0f},{:.3f}{}\n", t,
+        static_cast<double>(c.db_size) / 1048576.0,
+        status ? static_cast<double>(status->db_size_in_use) / 1048576.0 : 0.0, c.revision,
+        static_cast<double>(c.revision - last.revision) / secs,
+        (c.client_bytes_in - last.client_bytes_in) / secs / 1000.0, alarms, down ? 1 : 0,
+        runs / secs, late, skipped, p99, member_cols);
+    csv.flush();
+    if (k % 6 == 0) {
+      std::printf(
+          "  soak %5.0f s: etcd db %.1f MiB (rev %lld), %.1f runs/s, late %.0f, p99 "
+          "lag %.3f s, RSS %s MiB\n",
+          t, db.back(), static_cast<long long>(c.revision), runs / secs, late, p99,
+          member_cols.c_str());
+      std::fflush(stdout);
+    }
+    last = c;
+  }
+  target_->setFlapping(0, false);
+  // Second half: the warm-up (start, first compactions) is behind.
+  const size_t half = ts.size() / 2;
+  auto tail = [&](const std::vector<double>& v) {
+    return std::vector<double>(v.begin() + static_cast<std::ptrdiff_t>(half), v.end());
+  };
+  const std::vector<double> t2 = tail(ts);
+  json members = json::array();
+  double worst_rss_slope = 0;
+  double worst_fd_slope = 0;
+  for (size_t i = 0; i < members_.size(); ++i) {
+    const double rs = slope(t2, tail(rss[i])) * 3600.0;  // MiB per hour
+    const double fs_ = slope(t2, tail(fds[i])) * 3600.0;
+    worst_rss_slope = std::max(worst_rss_slope, rs);
+    worst_fd_slope = std::max(worst_fd_slope, fs_);
+    members.push_back({{"rss_mib_first", rss[i].empty() ? 0 : rss[i].front()},
+                       {"rss_mib_last", rss[i].empty() ? 0 : rss[i].back()},
+                       {"rss_mib_per_hour_second_half", rs},
+                       {"fds_last", fds[i].empty() ? 0 : fds[i].back()},
+                       {"fds_per_hour_second_half", fs_}});
+  }
+  const double db_max_first_half =
+      half == 0 ? 0 : *std::max_element(db.begin(), db.begin() + static_cast<std::ptrdiff_t>(half));
+  const double db_max = db.empty() ? 0 : *std::max_element(db.begin(), db.end());
+  const double db_slope = slope(t2, tail(db)) * 3600.0;
+  json out{{"seconds", f_.soak_s},
+           {"csv", csv_path.string()},
+           {"etcd_alarms_seen", alarms_seen},
+           {"etcd_db_mib_max", db_max},
+           {"etcd_db_mib_max_first_half", db_max_first_half},
+           {"etcd_db_mib_per_hour_second_half", db_slope},
+           {"late_runs", late_total},
+           {"skipped_runs", skipped_total},
+           {"members", members}};
+  std::vector<std::string> failed;
+  if (alarms_seen != 0) {
+    failed.push_back("etcd raised an alarm");
+  }
+  // Levels off: the second half adds less than a quarter of what the first half reached.
+  if (db_max > 1.25 * db_max_first_half + 1.0) {
+    failed.push_back(fmt::format("etcd db grew from {:.1f} to {:.1f} MiB in the second half",
+                                 db_max_first_half, db_max));
+  }
+  if (late_total > 0 || skipped_total > 0) {
+    failed.push_back(
+        fmt::format("{:.0f} late and {:.0f} skipped run(s)", late_total, skipped_total));
+  }
+  out["failed"] = failed;
+  out["passed"] = failed.empty();
+  std::printf(
+      "  soak: %s; etcd db max %.1f MiB (first half %.1f), slope %.2f MiB/h; RSS slope "
+      "worst %.2f MiB/h, fds %.2f/h; %.0f late, %.0f skipped runs\n",
+      failed.empty() ? "PASSED" : "FAILED", db_max, db_max_first_half, db_slope, worst_rss_slope,
+      worst_fd_slope, late_total, skipped_total);
+  for (const auto& f : failed) {
+    std::printf("    %s\n", f.c_str());
+  }
+  return out;
+}
+
 json Bench::memory() {
   json out = json::array();
   double sum = 0;
@@ -739,9 +907,16 @@ int Bench::run() {
                   report["load_monitors_s"].get<double>());
       assignments_ = std::make_unique<AssignmentView>(client_, keys_);
       start_ms_ = nowMs();
+      if (!f_.dump_interval.empty()) {
+        (void)client_->put(keys_.clusterConfig(),
+                           json{{"state-dump-interval", f_.dump_interval}}.dump());
+      }
       startMembers();
       report["settle"] = settle();
-      if (report["settle"]["loaded_s"].get<double>() >= 0) {
+      if (report["settle"]["loaded_s"].get<double>() >= 0 && f_.soak_s > 0) {
+        report["soak"] = soak();
+        rc = report["soak"]["passed"].get<bool>() ? 0 : 1;
+      } else if (report["settle"]["loaded_s"].get<double>() >= 0) {
         report["steady"] = steady();
         report["memory"] = memory();
         if (f_.outage_s > 0) {
@@ -803,6 +978,15 @@ int main(int argc, char** argv) {
   app.add_option("--outage", f.outage_s,
                  "after the steady phase, every target answers 500 for this many seconds "
                  "(0: no outage)");
+  app.add_option("--soak", f.soak_s,
+                 "instead of the steady phase: sample every 10 s for this many seconds into "
+                 "soak.csv, with every --flap-every-th check failing half of each --flap-cycle");
+  app.add_option("--flap-every", f.flap_every, "soak: every Nth check flaps (0: none)");
+  app.add_option("--flap-cycle", f.flap_cycle_s, "soak: seconds of one down+up cycle");
+  app.add_option("--state-dump-interval", f.dump_interval,
+                 "written to /9volt/config before the members start (default: 10s)");
+  app.add_flag("--etcd-defaults", f.etcd_defaults,
+               "run etcd without the auto-compaction the private etcd has");
   app.add_option("--kill", f.kill, "kill -9 after the steady phase: member | director | none")
       ->check(CLI::IsMember({"member", "director", "none"}))
       ->capture_default_str();

@@ -50,7 +50,7 @@ if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(idle small medium large exec exec
 cluster_scenarios=() engine_scenarios=()
 for s in "${scenarios[@]}"; do
   case "$s" in
-    placement | cluster | write-rate | one-member | outage | chaos) cluster_scenarios+=("$s") ;;
+    placement | cluster | write-rate | one-member | outage | soak | chaos) cluster_scenarios+=("$s") ;;
     *) engine_scenarios+=("$s") ;;
   esac
 done

@@ -6,6 +6,7 @@
 #   install-deps.sh            what `make run` and `make test` need
 #   install-deps.sh fuzz       and Debian's clang with libFuzzer (`make fuzz`)
 #   install-deps.sh stress     and stress-ng (`make test-stress`)
+#   install-deps.sh soak       and gnuplot (`bench/run.sh soak` draws its plot)
 # (clang alone is ~150 MB: a newcomer's `make test` does not wait for it.)
 set -euo pipefail
 
@@ -36,7 +37,8 @@ for extra in "$@"; do
   case "$extra" in
     fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;  # libFuzzer and its sanitizer runtimes
     stress) packages+=(stress-ng) ;;                   # a CPU hog beside the suite
-    *) echo "install-deps: unknown group '$extra' (fuzz, stress)" >&2; exit 2 ;;
+    soak) packages+=(gnuplot-nox) ;;                   # bench/run.sh soak draws its plot
+    *) echo "install-deps: unknown group '$extra' (fuzz, stress, soak)" >&2; exit 2 ;;
   esac
 done
 # The web UI (ui/) is built with Node.js and npm: Debian's, unless a node is already on PATH

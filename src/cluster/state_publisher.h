@@ -45,7 +45,7 @@ class StatePublisher {
     std::chrono::milliseconds flush_interval{1000};
     std::chrono::milliseconds digest_interval{10000};
   };
-  static constexpr size_t kCosmeticPerFlush = 20;
+  static constexpr size_t kCosmeticPerFlush = 5;
   static constexpr std::chrono::seconds kLateAfter{1};
   static constexpr size_t kLateListed = 100;
 
