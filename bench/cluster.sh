@@ -30,7 +30,8 @@
 #   CHAOS_OUT [bench/results/chaos-v2]  chaos: <label>.json and .txt, and <label>/ (console,
 #                              member and etcd logs); exit 1 if any invariant was violated
 #   OUTAGE_CHECKS [10000] OUTAGE [120]  outage: checks (every 10 s, thresholds 2/3), seconds down
-#   SOAK_CHECKS [100000] SOAK [3600] SOAK_MEMBERS [3]  soak: checks, seconds, members; the plot and
+#   SOAK_CHECKS [100000] SOAK [3600] SOAK_MEMBERS [3]  soak: checks, seconds, members; every 10th
+#                              check down for half of each FLAP_CYCLE [600] s; the plot and
 #                              CSV go to SOAK_OUT [bench/results/soak]
 #   REV []                     build the 9volt binary at this git revision (git archive into a
 #                              temp dir, built in $BUILD-rev) instead of the work tree: other
@@ -146,7 +147,7 @@ for s in "${scenarios[@]}"; do
       rc=0
       "$BUILD/cluster_bench" --binary "$NINEVOLT" --members "${SOAK_MEMBERS:-3}" --checks "$n" \
         --interval "$INTERVAL" --workers "$WORKERS" --soak "$secs" --etcd-defaults \
-        --state-dump-interval 1s --kill none --out "$OUT" --label "$label" || rc=$?
+        --flap-cycle "${FLAP_CYCLE:-600}" --state-dump-interval 1s --kill none --out "$OUT" --label "$label" || rc=$?
       mkdir -p "$soak_out"
       cp "$OUT/$label/soak.csv" "$soak_out/$label.csv"
       cp "$OUT/$label.json" "$soak_out/$label.json" 2>/dev/null || true

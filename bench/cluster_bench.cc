@@ -671,9 +671,16 @@ json Bench::soak() {
     if (k % 6 == 0) {
       std::printf(
           "  soak %5.0f s: etcd db %.1f MiB (rev %lld), %.1f runs/s, late %.0f, p99 "
-          "lag %.3f s, RSS %s MiB\n",
+          "lag %.3f s, member RSS %s MiB\n",
           t, db.back(), static_cast<long long>(c.revision), runs / secs, late, p99,
-          member_cols.c_str());
+          [&] {
+            std::string r;
+            for (const auto& m : rss) {
+              r += fmt::format("{}{:.0f}", r.empty() ? "" : " ", m.back());
+            }
+            return r;
+          }()
+              .c_str());
       std::fflush(stdout);
     }
     last = c;
