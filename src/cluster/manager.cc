@@ -65,7 +65,8 @@ Manager::Manager(boost::asio::io_context& io, std::shared_ptr<store::Store> stor
       store_(std::move(store)),
       engine_(std::move(engine)),
       options_(std::move(options)),
-      retry_timer_(io) {}
+      retry_timer_(io),
+      trim_timer_(io) {}
 
 Manager::~Manager() {
   assignments_watch_.reset();
@@ -476,6 +477,7 @@ void Manager::arrived(const std::vector<std::string>& names) {
 }
 
 void Manager::reconcile(const std::set<std::string>& previous, bool all_owned) {
+  size_t removed = 0;
   for (const auto& name : previous) {
     if (!owned_.contains(name)) {
       removeFromEngine(name);
@@ -484,7 +486,19 @@ void Manager::reconcile(const std::set<std::string>& previous, bool all_owned) {
       if (options_.on_removed) {
         options_.on_removed(name);
       }
+      removed++;
     }
+  }
+  if (removed >= kTrimAfterRemoving) {
+    // Many checks left (the first member of a cold start hands two thirds of everything to
+    // the members that register after it): once the engine workers have dropped them, the
+    // heap they used goes back to the kernel instead of staying in this member's RSS.
+    trim_timer_.expires_after(kTrimDelay);
+    trim_timer_.async_wait(lifetime_.guard([](const boost::system::error_code& ec) {
+      if (!ec) {
+        common::releaseFreedMemory();
+      }
+    }));
   }
   for (const auto& name : owned_) {
     const bool is_new = !previous.contains(name);

@@ -118,6 +118,9 @@ class Manager {
   std::unique_ptr<etcd::Watcher> assignments_watch_;
   std::unique_ptr<etcd::Watcher> monitors_watch_;
   boost::asio::steady_timer retry_timer_;
+  boost::asio::steady_timer trim_timer_;  // hands freed heap back after many checks left
+  static constexpr size_t kTrimAfterRemoving = 1000;
+  static constexpr std::chrono::seconds kTrimDelay{5};
   bool running_ = false;
 
   std::map<std::string, std::set<std::string>> shards_;  // shard -> names

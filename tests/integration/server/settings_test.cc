@@ -4,6 +4,7 @@
 // field is an error event naming it and keeps its previous value; a deleted config comes
 // back with the defaults.
 #include <mutex>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -192,6 +193,37 @@ TEST_F(ServerSettings, ChangesApplyLiveAndBadFieldsAreRejected) {
   ASSERT_TRUE(config);
   EXPECT_EQ(nlohmann::json::parse(config->value)["member-ttl"], "5s");
   EXPECT_THAT(server.output(), HasSubstr("was deleted; writing the defaults again"));
+}
+
+// etcd-compaction-interval: the director compacts etcd's history on it (no etcd
+// auto-compaction needed), and 0 turns it off, live.
+TEST_F(ServerSettings, TheDirectorCompactsEtcdOnItsInterval) {
+  putConfig({{"etcd-compaction-interval", "1s"}});
+  const int64_t early = client_->put("/test/early", "x")->revision;
+  const uint16_t port = freePort();
+  Process server({NINEVOLT_BINARY, "server", "-e", etcd_->endpoint(), "--listen",
+                  "127.0.0.1:" + std::to_string(port), "--workers", "1"},
+                 {}, (dir_->path() / "server.log").string());
+  // The first record after ~1 s, the compaction one interval later.
+  ASSERT_TRUE(eventually([&] { return !client_->range("/test/early", {.revision = early}); }, 30s))
+      << server.output();
+  EXPECT_THAT(server.output(), HasSubstr("etcd compaction: history before revision"));
+  auto metrics = ninevolt::testing::httpGet(port, "/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_THAT(metrics->body, ::testing::Not(HasSubstr("ninevolt_etcd_compactions_total 0\n")));
+
+  // Off: the record stays as it is.
+  putConfig({{"etcd-compaction-interval", "0"}});
+  ASSERT_TRUE(eventually([&] {
+    return server.output().find("every 0s (off") != std::string::npos;
+  })) << server.output();
+  const int64_t record = get("/9volt/cluster/compaction")->mod_revision;
+  const int64_t later = client_->put("/test/later", "x")->revision;
+  for (int i = 0; i < 3; ++i) {  // three of the old checks' periods
+    std::this_thread::sleep_for(1s);
+    EXPECT_EQ(get("/9volt/cluster/compaction")->mod_revision, record);
+  }
+  EXPECT_TRUE(client_->range("/test/later", {.revision = later}));
 }
 
 }  // namespace
