@@ -14,6 +14,11 @@
 namespace ninevolt::cluster {
 namespace {
 constexpr size_t kOpsPerTxn = 120;
+// A batch's puts stay well under etcd's 1.5 MiB request limit, and a message is cut to this
+// (every check type bounds its own; this holds whatever a future one sends): a single
+// oversized value would make etcd refuse the whole batch on every flush.
+constexpr size_t kTxnBytes = 512 * 1024;
+constexpr size_t kMaxMessage = 4096;
 
 int64_t unixSeconds(common::SystemTime t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -174,7 +179,9 @@ bool StatePublisher::write(std::map<std::string, Run>& from, size_t limit) {
     std::vector<etcd::TxnOp> ops;
     std::vector<etcd::TxnOp> reads;
     std::vector<std::string> names;
-    for (auto it = from.begin(); it != from.end() && ops.size() < kOpsPerTxn; ++it) {
+    size_t bytes = 0;
+    for (auto it = from.begin(); it != from.end() && ops.size() < kOpsPerTxn && bytes < kTxnBytes;
+         ++it) {
       const Run& r = it->second;
       const nlohmann::json value{
           {"check", it->first},
@@ -182,12 +189,14 @@ bool StatePublisher::write(std::map<std::string, Run>& from, size_t limit) {
           {"status", std::string(state::stateName(r.state))},
           {"result", std::string(checks::statusName(r.result))},
           {"count", r.count},
-          {"message", r.message},
+          {"message",
+           r.message.size() <= kMaxMessage ? r.message : common::printable(r.message, kMaxMessage)},
           {"date", common::formatRfc3339(r.time)},
           {"duration_ms", std::chrono::duration<double, std::milli>(r.duration).count()}};
       exists.push_back(etcd::Compare::version(keys.monitor(it->first), etcd::Compare::kGreater, 0));
       // dumpJson: a check's message may carry bytes of the target's that are not UTF-8.
       ops.push_back(etcd::TxnOp::put(keys.state(it->first), common::dumpJson(value)));
+      bytes += ops.back().key.size() + ops.back().value.size();
       reads.push_back(etcd::TxnOp::get(keys.monitor(it->first)));
       names.push_back(it->first);
     }

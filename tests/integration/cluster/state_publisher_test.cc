@@ -140,6 +140,27 @@ TEST_F(StatePublisherTest, AnOutageCostsEachCheckItsThresholdsThenAConstantRate)
   EXPECT_EQ((*j)["count"], 0);
 }
 
+TEST_F(StatePublisherTest, HugeMessagesAreCutAndSplitIntoRequestsEtcdTakes) {
+  // 200 checks failing with 1 MiB messages each (a future check type that forgot to bound
+  // its output): one batch would be 200 MiB, far over etcd's 1.5 MiB request limit.
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(client_->put(fmt::format("/9volt/monitor/h{:03d}", i), kMonitor));
+  }
+  startPublisher();
+  const std::string huge(1 << 20, 'x');
+  for (int i = 0; i < 200; ++i) {
+    publisher_->onResult(run(fmt::format("h{:03d}", i), 1, huge));
+  }
+  EXPECT_EQ(flush(), 200U);
+  auto st = client_->range("/9volt/state/h123");
+  ASSERT_TRUE(st && st->kvs.size() == 1);
+  auto j = common::parseJson(st->kvs[0].value);
+  ASSERT_TRUE(j);
+  const std::string message = (*j)["message"];
+  EXPECT_LE(message.size(), 4096U + 32);
+  EXPECT_NE(message.find("(1048576 bytes)"), std::string::npos) << message.substr(4000);
+}
+
 TEST_F(StatePublisherTest, ASteadyCheckIsNotRewritten) {
   ASSERT_TRUE(client_->put("/9volt/monitor/web", kMonitor));
   startPublisher();
