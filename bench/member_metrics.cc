@@ -22,14 +22,7 @@ MemberMetrics parseMemberMetrics(std::string_view text) {
   constexpr std::string_view kDirector = "ninevolt_cluster_is_director ";
   constexpr std::string_view kLease = "ninevolt_etcd_lease_live ";
   MemberMetrics out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t eol = text.find('\n', pos);
-    if (eol == std::string_view::npos) {
-      eol = text.size();
-    }
-    std::string_view line = text.substr(pos, eol - pos);
-    pos = eol + 1;
+  forEachLine(text, [&](std::string_view line) {
     if (line.starts_with(kRuns)) {
       const size_t name_end = line.find('"', kRuns.size());
       const size_t close = line.find('}', kRuns.size());
@@ -43,7 +36,7 @@ MemberMetrics parseMemberMetrics(std::string_view text) {
     } else if (line.starts_with(kLease)) {
       valueAfter(line, kLease.size(), out.lease_live);
     }
-  }
+  });
   return out;
 }
 

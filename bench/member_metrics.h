@@ -16,6 +16,20 @@ struct MemberMetrics {
   int lease_live = -1;                             // ninevolt_etcd_lease_live; -1: absent
 };
 
+// Calls fn with each line of a Prometheus text page (no trailing newline), in order.
+template <typename Fn>
+void forEachLine(std::string_view text, Fn fn) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string_view::npos) {
+      eol = text.size();
+    }
+    fn(text.substr(pos, eol - pos));
+    pos = eol + 1;
+  }
+}
+
 // Parses the Prometheus text; lines it does not need are skipped. Check names with escaped
 // characters are kept escaped (the chaos run's names have none).
 MemberMetrics parseMemberMetrics(std::string_view text);

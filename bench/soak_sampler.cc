@@ -8,6 +8,8 @@
 #include <string>
 #include <system_error>
 
+#include "member_metrics.h"  // forEachLine
+
 namespace ninevolt::bench {
 namespace {
 
@@ -32,14 +34,7 @@ EngineCounters parseEngineCounters(std::string_view text) {
   constexpr std::string_view kRuns = "ninevolt_engine_runs_total ";
   constexpr std::string_view kSkipped = "ninevolt_engine_skipped_runs_total ";
   constexpr std::string_view kBucket = "ninevolt_engine_schedule_lag_seconds_bucket{le=\"";
-  size_t at = 0;
-  while (at < text.size()) {
-    size_t end = text.find('\n', at);
-    if (end == std::string_view::npos) {
-      end = text.size();
-    }
-    std::string_view line = text.substr(at, end - at);
-    at = end + 1;
+  forEachLine(text, [&](std::string_view line) {
     if (line.starts_with(kRuns)) {
       c.runs = lineValue(line);
     } else if (line.starts_with(kSkipped)) {
@@ -48,7 +43,7 @@ EngineCounters parseEngineCounters(std::string_view text) {
       auto rest = line.substr(kBucket.size());
       c.lag_buckets[parseNumber(rest.substr(0, rest.find('"')))] = lineValue(line);
     }
-  }
+  });
   return c;
 }
 

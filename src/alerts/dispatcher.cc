@@ -99,17 +99,16 @@ void Dispatcher::sync() {
   done.get_future().wait();
 }
 
-bool Dispatcher::postDelivery(std::function<void()> fn) {
+void Dispatcher::postDelivery(std::function<void()> fn) {
   std::lock_guard lock(pool_mu_);
   if (stopped_) {
-    return false;
+    return;
   }
   if (!pool_) {
     common::ScopedThreadName name("9v-deliver");  // the pool's threads take it
     pool_ = std::make_unique<asio::thread_pool>(std::max<size_t>(1, options_.delivery_threads));
   }
   asio::post(*pool_, std::move(fn));
-  return true;
 }
 
 void Dispatcher::retryLater(std::function<void()> fn, milliseconds delay) {

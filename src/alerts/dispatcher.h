@@ -144,8 +144,8 @@ class Dispatcher {
   std::optional<CheckInfo> checkInfo(const std::string& check);
   void event(const std::string& type, const std::string& check, const std::string& message);
   void retryLater(std::function<void()> fn, std::chrono::milliseconds delay);
-  // Runs fn on the delivery pool, starting the pool first if needed; false after stop().
-  bool postDelivery(std::function<void()> fn);
+  // Runs fn on the delivery pool, starting the pool first if needed; nothing after stop().
+  void postDelivery(std::function<void()> fn);
 
   std::shared_ptr<store::Store> store_;
   Options options_;

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/json_fields.h"
 #include "common/yaml_json.h"
 #include "store/untrusted.h"
 
@@ -18,18 +19,19 @@ int64_t systemNowUnix() {
 
 // The record's time (seconds since the epoch); nullopt when the value is not the record.
 std::optional<int64_t> recordTime(const std::string& value) {
-  auto j = common::parseJson(value);
-  if (!j || !j->is_object() || !j->contains("unix") || !(*j)["unix"].is_number_integer()) {
+  auto j = store::decodeObject(value);
+  const nlohmann::json* unix_time = j ? common::findField(*j, "unix") : nullptr;
+  if (unix_time == nullptr || !unix_time->is_number_integer()) {
     return std::nullopt;
   }
-  return (*j)["unix"].get<int64_t>();
+  return unix_time->get<int64_t>();
 }
 
 }  // namespace
 
 Compactor::Compactor(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
                      Options options)
-    : io_(io), store_(std::move(store)), options_(std::move(options)), timer_(io) {
+    : store_(std::move(store)), options_(std::move(options)), timer_(io) {
   if (!options_.now_unix) {
     options_.now_unix = systemNowUnix;
   }
@@ -105,7 +107,7 @@ void Compactor::check() {
     fence.push_back(etcd::Compare::modRevision(key, etcd::Compare::kEqual, kv.mod_revision));
   }
   const nlohmann::json record{{"member", options_.member_id}, {"unix", now}};
-  auto res = store_->client().txn(fence, {etcd::TxnOp::put(key, record.dump())});
+  auto res = store_->client().txn(fence, {etcd::TxnOp::put(key, common::dumpJson(record))});
   if (!res) {
     spdlog::warn("etcd compaction: cannot write {}: {}", key, res.error().message);
     return;

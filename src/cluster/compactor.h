@@ -56,7 +56,6 @@ class Compactor {
  private:
   void schedule();
 
-  boost::asio::io_context& io_;
   std::shared_ptr<store::Store> store_;
   Options options_;
   boost::asio::steady_timer timer_;

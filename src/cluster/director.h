@@ -154,6 +154,8 @@ class Director {
   // Records one stored shard in stored_ (reporting one the director would not have
   // written); false for a key that is no shard at all.
   bool noteStoredShard(const etcd::KeyValue& kv);
+  // The director key still holds what this member wrote (create_revision and value).
+  std::vector<etcd::Compare> fenceCompares() const;
   Result<bool> writeFenced(const std::vector<etcd::TxnOp>& ops);
   void emit(const char* type, const char* kind, std::string message, std::string check = {},
             std::string member = {});

@@ -453,21 +453,18 @@ void Director::stop() {
   director_watch_.reset();
 }
 
-std::vector<etcd::Compare> Director::fence() const {
-  if (!is_director_) {
-    return {};
-  }
+std::vector<etcd::Compare> Director::fenceCompares() const {
   const std::string key = store_->keys().director();
   return {etcd::Compare::createRevision(key, etcd::Compare::kEqual, create_revision_),
           etcd::Compare::value(key, etcd::Compare::kEqual, my_value_)};
 }
 
+std::vector<etcd::Compare> Director::fence() const {
+  return is_director_ ? fenceCompares() : std::vector<etcd::Compare>{};
+}
+
 Result<bool> Director::writeFenced(const std::vector<etcd::TxnOp>& ops) {
-  const std::string key = store_->keys().director();
-  auto res = store_->client().txn(
-      {etcd::Compare::createRevision(key, etcd::Compare::kEqual, create_revision_),
-       etcd::Compare::value(key, etcd::Compare::kEqual, my_value_)},
-      ops);
+  auto res = store_->client().txn(fenceCompares(), ops);
   if (!res) {
     return tl::unexpected(res.error());
   }

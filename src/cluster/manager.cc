@@ -52,7 +52,7 @@ std::optional<std::set<std::string>> namesOf(store::Store& store, const std::str
   return out;
 }
 
-// A monitor's stored value as the manager keeps it (the error says why it is not JSON).
+// A monitor's stored value as the manager keeps it (run() decodes it).
 Manager::Spec specOf(const std::string& text) {
   return Manager::Spec{text};
 }

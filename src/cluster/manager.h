@@ -78,7 +78,6 @@ class Manager {
   static constexpr size_t kPrefetchOneByOne = 32;
   static constexpr size_t kPrefetchBatched = 4096;
 
-  // An owned check's stored value: its JSON, or (value null) why the text is not JSON.
   // A monitor's stored value as etcd holds it. The text, not its JSON tree: the tree of a
   // typical monitor takes several times its ~200 bytes, and it is needed only while the
   // check is (re)started (run() decodes it then).

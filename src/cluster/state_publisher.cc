@@ -27,11 +27,7 @@ int64_t unixSeconds(common::SystemTime t) {
 
 StatePublisher::StatePublisher(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
                                Options options)
-    : io_(io),
-      store_(std::move(store)),
-      options_(std::move(options)),
-      flush_timer_(io),
-      digest_timer_(io) {}
+    : store_(std::move(store)), options_(std::move(options)), flush_timer_(io), digest_timer_(io) {}
 
 void StatePublisher::onResult(const engine::RunReport& r) {
   // Engine worker thread, every run: copy what apply() needs and leave. No post: the loop
@@ -146,7 +142,7 @@ void StatePublisher::scheduleFlush() {
 
 void StatePublisher::flush() {
   drainInbox();
-  if (!write(pending_, pending_.size())) {
+  if (!write(pending_)) {
     return;
   }
   if (cosmetic_.empty()) {
@@ -163,15 +159,14 @@ void StatePublisher::flush() {
     cosmetic_cursor_ = it->first;
     batch.insert(cosmetic_.extract(it++));
   }
-  if (!write(batch, batch.size())) {
+  if (!write(batch)) {
     cosmetic_.merge(batch);  // back to wait (nothing newer came: the loop was ours throughout)
   }
 }
 
-bool StatePublisher::write(std::map<std::string, Run>& from, size_t limit) {
+bool StatePublisher::write(std::map<std::string, Run>& from) {
   const auto& keys = store_->keys();
-  size_t done = 0;
-  while (!from.empty() && done < limit) {
+  while (!from.empty()) {
     // Each put only while its monitor exists: a result that was pending when the monitor
     // was deleted must not bring back the state key the director just deleted. If a
     // compare fails, the other branch reads those monitors and the gone ones are dropped.
@@ -225,7 +220,6 @@ bool StatePublisher::write(std::map<std::string, Run>& from, size_t limit) {
     for (const auto& n : names) {
       from.erase(n);
     }
-    done += names.size();
     writes_ += names.size();
   }
   return true;
@@ -254,7 +248,7 @@ void StatePublisher::writeDigest() {
                               {"runs", runs_since_digest_},
                               {"late_total", late_.size()},
                               {"late", std::move(listed_late)}};
-  const std::string key = store_->keys().digestPrefix() + options_.member_id + "/summary";
+  const std::string key = store_->keys().memberSummary(options_.member_id);
   auto res = store_->client().put(key, common::dumpJson(digest), {.lease = lease_id_});
   if (res) {
     runs_since_digest_ = 0;

@@ -96,10 +96,10 @@ class StatePublisher {
   void scheduleFlush();
   void writeDigest();
   void scheduleDigest();
-  // Writes these (check -> value) in fenced batches; returns false if etcd failed (kept).
-  bool write(std::map<std::string, Run>& from, size_t limit);
+  // Writes all of these (check -> value) in fenced batches, taking each out once written;
+  // false if etcd failed (the rest is kept).
+  bool write(std::map<std::string, Run>& from);
 
-  boost::asio::io_context& io_;
   std::shared_ptr<store::Store> store_;
   Options options_;
   int64_t lease_id_ = 0;

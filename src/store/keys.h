@@ -35,6 +35,10 @@ class Keys {
     return assignmentsPrefix(member_id) + std::string(shard);
   }
   std::string digestPrefix() const { return root_ + "/cluster/digest/"; }
+  // A member's summary (cluster/state_publisher.h), on its lease.
+  std::string memberSummary(std::string_view member_id) const {
+    return digestPrefix() + std::string(member_id) + "/summary";
+  }
   // The director's compaction record {"member", "unix"}: its mod_revision is the revision
   // the next compaction goes to (cluster/compactor.h).
   std::string compaction() const { return root_ + "/cluster/compaction"; }

@@ -24,6 +24,17 @@ class ServerEvents : public ninevolt::testing::EtcdTest {
     auto got = store.listEvents({.types = {kind}});
     return got ? *got : std::vector<store::StoredEvent>{};
   }
+
+  // GET /status/check answers `status` (and its body holds `text`) before the deadline.
+  static bool statusCheckBecomes(uint16_t port, int status, std::chrono::seconds deadline,
+                                 const std::string& text = {}) {
+    return eventually(
+        [&] {
+          auto r = httpGet(port, "/status/check");
+          return r && r->status == status && r->body.find(text) != std::string::npos;
+        },
+        deadline);
+  }
 };
 
 TEST_F(ServerEvents, DirectorRejectedConfigAndEtcdOutageAreLogged) {
@@ -60,13 +71,7 @@ TEST_F(ServerEvents, DirectorRejectedConfigAndEtcdOutageAreLogged) {
   // etcd goes away and comes back.
   ASSERT_TRUE(etcd_->stop());
   const auto stopped_at = std::chrono::system_clock::now();
-  ASSERT_TRUE(eventually(
-      [&] {
-        auto r = httpGet(port, "/status/check");
-        return r && r->status == 500;
-      },
-      15s))
-      << server.output();
+  ASSERT_TRUE(statusCheckBecomes(port, 500, 15s)) << server.output();
   ASSERT_TRUE(etcd_->restart());
   const auto restarted_at = std::chrono::system_clock::now();
   ASSERT_TRUE(eventually([&] { return !events("etcd-restored").empty(); }, 30s)) << server.output();
@@ -91,13 +96,7 @@ TEST_F(ServerEvents, AnEtcdAlarmIsTheMembersProblemUntilDisarmed) {
   Process server({NINEVOLT_BINARY, "server", "-e", etcd_->endpoint(), "--listen", listen,
                   "--etcd-timeout", "1s", "--workers", "1"},
                  {}, (dir_->path() / "server.log").string());
-  ASSERT_TRUE(eventually(
-      [&] {
-        auto r = httpGet(port, "/status/check");
-        return r && r->status == 200;
-      },
-      60s))
-      << server.output();
+  ASSERT_TRUE(statusCheckBecomes(port, 200, 60s)) << server.output();
 
   // Fill it: 1 MiB values until etcd refuses (a bounded number of them).
   const std::string big(1 << 20, 'x');
@@ -111,10 +110,7 @@ TEST_F(ServerEvents, AnEtcdAlarmIsTheMembersProblemUntilDisarmed) {
     }
   }
   ASSERT_THAT(refusal, ::testing::HasSubstr("database space exceeded"));
-  ASSERT_TRUE(eventually([&] {
-    auto r = httpGet(port, "/status/check");
-    return r && r->status == 500 && r->body.find("NOSPACE") != std::string::npos;
-  })) << server.output();
+  ASSERT_TRUE(statusCheckBecomes(port, 500, 10s, "NOSPACE")) << server.output();
   auto check = httpGet(port, "/status/check");
   EXPECT_THAT(check->body, ::testing::HasSubstr("etcdctl alarm disarm"));
   auto metrics = httpGet(port, "/metrics");
@@ -132,10 +128,7 @@ TEST_F(ServerEvents, AnEtcdAlarmIsTheMembersProblemUntilDisarmed) {
     Process etcdctl(argv, {{"ETCDCTL_API", "3"}}, (dir_->path() / "etcdctl.log").string());
     ASSERT_EQ(etcdctl.wait(30s), 0) << step[0] << ": " << etcdctl.output();
   }
-  ASSERT_TRUE(eventually([&] {
-    auto r = httpGet(port, "/status/check");
-    return r && r->status == 200;
-  })) << server.output();
+  ASSERT_TRUE(statusCheckBecomes(port, 200, 10s)) << server.output();
   ASSERT_TRUE(eventually([&] { return !events("etcd-alarm").empty(); }, 30s)) << server.output();
   auto alarm = events("etcd-alarm");
   EXPECT_EQ(alarm[0].event.type, "error");
