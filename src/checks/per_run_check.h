@@ -12,15 +12,18 @@ namespace ninevolt::checks {
 // (sockets, processes, timers). The Run is shared with its pending asio handlers, so it may
 // outlive cancel() until asio drops them; cancel() must make it release everything and
 // never call `done` afterwards. A finished run is released as it reports, so an idle check
-// holds only its spec (an exec run's 64 KiB read buffer, a tcp run's sockets and timers
+// holds only its settings (an exec run's 64 KiB read buffer, a tcp run's sockets and timers
 // would otherwise stay until the next start). Run needs:
-//   Run(std::shared_ptr<const config::MonitorSpec>, boost::asio::io_context&, Check::DoneFn)
+//   using Settings = ...;  // what a run reads of its monitor, constructible from a
+//                          // MonitorSpec: kept for as long as the check is owned, so a
+//                          // type that needs a few fields keeps those, not the whole spec
+//   Run(std::shared_ptr<const Settings>, boost::asio::io_context&, Check::DoneFn)
 //   void start();  void cancel();  static constexpr bool kStartsProcess;
 template <typename Run>
 class PerRunCheck final : public Check {
  public:
   PerRunCheck(const config::MonitorSpec& spec, boost::asio::io_context& io)
-      : spec_(std::make_shared<const config::MonitorSpec>(spec)), io_(io) {}
+      : settings_(std::make_shared<const typename Run::Settings>(spec)), io_(io) {}
   ~PerRunCheck() override {
     try {
       cancel();
@@ -35,7 +38,7 @@ class PerRunCheck final : public Check {
     // Every Run calls `done` from a handler that holds its own reference to the Run, so
     // dropping ours inside the callback is safe. Dropped before `done` runs: `done` may
     // start the next run, or destroy this check.
-    run_ = std::make_shared<Run>(spec_, io_, [this, done = std::move(done)](CheckResult r) mutable {
+    run_ = std::make_shared<Run>(settings_, io_, [this, done = std::move(done)](CheckResult r) mutable {
       DoneFn report = std::move(done);
       run_.reset();
       report(std::move(r));
@@ -53,7 +56,7 @@ class PerRunCheck final : public Check {
   }
 
  private:
-  std::shared_ptr<const config::MonitorSpec> spec_;  // shared with runs that outlive this
+  std::shared_ptr<const typename Run::Settings> settings_;  // shared with runs that outlive this
   boost::asio::io_context& io_;
   std::shared_ptr<Run> run_;
 };

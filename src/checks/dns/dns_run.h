@@ -25,6 +25,7 @@ namespace ninevolt::checks::dns {
 class DnsRun : public std::enable_shared_from_this<DnsRun> {
  public:
   static constexpr bool kStartsProcess = false;
+  using Settings = config::MonitorSpec;  // judgeReply() reads most of it
   DnsRun(std::shared_ptr<const config::MonitorSpec> spec, boost::asio::io_context& io,
          Check::DoneFn done);
 

@@ -50,6 +50,7 @@ std::string withLine(std::string message, const std::string& line) {
 class ExecRun : public std::enable_shared_from_this<ExecRun> {
  public:
   static constexpr bool kStartsProcess = true;
+  using Settings = config::MonitorSpec;
   ExecRun(std::shared_ptr<const config::MonitorSpec> spec, asio::io_context& io, Check::DoneFn done)
       : spec_(std::move(spec)),
         io_(io),

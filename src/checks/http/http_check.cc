@@ -22,22 +22,54 @@ namespace {
 
 constexpr long kMaxRedirects = 10;
 
-class HttpCheck final : public Check {
- public:
-  HttpCheck(config::MonitorSpec spec, asio::io_context& io, HttpOptions options)
-      : spec_(std::move(spec)),
-        options_(std::move(options)),
-        io_(io),
-        multi_(asio::use_service<CurlMultiService>(io)) {
-    std::string host = spec_.host;
+// What one check needs of its monitor, and nothing else. A check lives as long as its
+// member owns it, so at 100,000 checks each byte here is 100 KB: the whole MonitorSpec
+// (~0.7 KiB inline, every type's fields) and a copy of the factory's options are not kept.
+struct HttpTarget {
+  explicit HttpTarget(const config::MonitorSpec& spec)
+      : method(spec.method),
+        request_body(spec.request_body),
+        expect(spec.expect),
+        headers(spec.headers.begin(), spec.headers.end()),
+        timeout(spec.timeout),
+        cert_expiry_warning(spec.cert_expiry_warning),
+        max_body(std::max<int64_t>(spec.max_body, 0)),
+        status_code(spec.status_code),
+        ssl(spec.ssl),
+        tls_verify(spec.tls_verify),
+        follow_redirects(spec.follow_redirects),
+        host_is_name(!isIpLiteral(spec.host)) {
+    std::string host = spec.host;
     if (host.find(':') != std::string::npos) {
       host = "[" + host + "]";  // IPv6 literal
     }
     // The path is appended exactly as configured: no parsing, no re-encoding.
-    url_ =
-        (spec_.ssl ? "https://" : "http://") + host + ":" + std::to_string(spec_.port) + spec_.url;
-    label_ = spec_.method + " " + url_;
+    url = (spec.ssl ? "https://" : "http://") + host + ":" + std::to_string(spec.port) + spec.url;
   }
+
+  std::string url;
+  std::string method;
+  std::string request_body;
+  std::string expect;
+  std::vector<std::pair<std::string, std::string>> headers;
+  Nanos timeout;
+  std::optional<Nanos> cert_expiry_warning;
+  int64_t max_body;
+  int status_code;
+  bool ssl;
+  bool tls_verify;
+  bool follow_redirects;
+  bool host_is_name;
+};
+
+class HttpCheck final : public Check {
+ public:
+  HttpCheck(const config::MonitorSpec& spec, asio::io_context& io,
+            std::shared_ptr<const HttpOptions> options)
+      : target_(spec),
+        options_(std::move(options)),
+        io_(io),
+        multi_(asio::use_service<CurlMultiService>(io)) {}
 
   ~HttpCheck() override { cancel(); }
   HttpCheck(const HttpCheck&) = delete;
@@ -54,13 +86,14 @@ class HttpCheck final : public Check {
   std::optional<CheckResult> certExpiry(Run& run) const;
   // Only valid once start() has seen that the library is loaded.
   const CurlLibrary& curl() const { return *multi_.curl(); }
+  // "GET http://host:port/path: ", the prefix of every message (built per message rather
+  // than kept: a message is built once per run anyway).
+  std::string label() const { return target_.method + " " + target_.url + ": "; }
 
-  config::MonitorSpec spec_;
-  HttpOptions options_;
+  HttpTarget target_;
+  std::shared_ptr<const HttpOptions> options_;  // the factory's, shared by all its checks
   asio::io_context& io_;
   CurlMultiService& multi_;
-  std::string url_;
-  std::string label_;  // "GET http://host:port/path", the prefix of every message
   std::shared_ptr<Run> run_;
 };
 
@@ -69,24 +102,24 @@ void HttpCheck::start(DoneFn done) {
   auto run = std::make_shared<Run>();
   run->multi = &multi_;
   run->done = std::move(done);
-  run->max_body = std::max<int64_t>(spec_.max_body, 0);
+  run->max_body = target_.max_body;
   if (multi_.curl() == nullptr) {
-    failLater(run, CheckResult::unknown(label_ + ": " + multi_.loadError()));
+    failLater(run, CheckResult::unknown(label() + multi_.loadError()));
     return;
   }
   run->easy = curl().easy_init();
   if (run->easy == nullptr) {
-    failLater(run, CheckResult::unknown(label_ + ": cannot create a curl handle"));
+    failLater(run, CheckResult::unknown(label() + "cannot create a curl handle"));
     return;
   }
   if (CURLcode rc = configure(*run); rc != CURLE_OK) {
-    failLater(run, CheckResult::unknown(label_ + ": setting up curl: " + curl().easy_strerror(rc)));
+    failLater(run, CheckResult::unknown(label() + "setting up curl: " + curl().easy_strerror(rc)));
     return;
   }
   if (CURLMcode rc = multi_.add(run->easy, [this](CURLcode result) { finish(result); });
       rc != CURLM_OK) {
-    failLater(run, CheckResult::unknown(label_
-                                        + ": starting the transfer: " + curl().multi_strerror(rc)));
+    failLater(run,
+              CheckResult::unknown(label() + "starting the transfer: " + curl().multi_strerror(rc)));
     return;
   }
   run->added = true;
@@ -101,7 +134,7 @@ CURLcode HttpCheck::configure(Run& run) {
       rc = curl().easy_setopt(e, option, value);
     }
   };
-  set(CURLOPT_URL, url_.c_str());
+  set(CURLOPT_URL, target_.url.c_str());
   set(CURLOPT_PATH_AS_IS, 1L);  // keep "../" and "//" as written
   set(CURLOPT_PROTOCOLS_STR, "http,https");
   set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -111,24 +144,24 @@ CURLcode HttpCheck::configure(Run& run) {
   set(CURLOPT_TIMEOUT_MS,
       std::max<long>(
           1, static_cast<long>(
-                 std::chrono::duration_cast<std::chrono::milliseconds>(spec_.timeout).count())));
+                 std::chrono::duration_cast<std::chrono::milliseconds>(target_.timeout).count())));
   set(CURLOPT_ERRORBUFFER, run.errbuf.data());
-  set(CURLOPT_USERAGENT, options_.user_agent.c_str());
+  set(CURLOPT_USERAGENT, options_->user_agent.c_str());
   set(CURLOPT_HEADERFUNCTION, &onHeader);
   set(CURLOPT_HEADERDATA, &run);
   set(CURLOPT_WRITEFUNCTION, &onBody);
   set(CURLOPT_WRITEDATA, &run);
-  set(CURLOPT_FOLLOWLOCATION, spec_.follow_redirects ? 1L : 0L);
+  set(CURLOPT_FOLLOWLOCATION, target_.follow_redirects ? 1L : 0L);
   set(CURLOPT_MAXREDIRS, kMaxRedirects);
 
-  const std::string& method = spec_.method;
-  const bool has_body = !spec_.request_body.empty();
+  const std::string& method = target_.method;
+  const bool has_body = !target_.request_body.empty();
   if (method == "HEAD") {
     set(CURLOPT_NOBODY, 1L);
   } else {
     if (has_body || method == "POST" || method == "PUT" || method == "PATCH") {
-      set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(spec_.request_body.size()));
-      set(CURLOPT_COPYPOSTFIELDS, spec_.request_body.c_str());
+      set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(target_.request_body.size()));
+      set(CURLOPT_COPYPOSTFIELDS, target_.request_body.c_str());
     }
     if (method != "POST" && (method != "GET" || has_body)) {
       set(CURLOPT_CUSTOMREQUEST, method.c_str());
@@ -137,7 +170,7 @@ CURLcode HttpCheck::configure(Run& run) {
 
   // No "Expect: 100-continue" round trip unless the user asks for one.
   bool user_expect = false;
-  for (const auto& [name, value] : spec_.headers) {
+  for (const auto& [name, value] : target_.headers) {
     user_expect = user_expect || strcasecmp(name.c_str(), "Expect") == 0;
     // "Name;" is curl's way to send a header with an empty value.
     std::string line = name;
@@ -150,13 +183,13 @@ CURLcode HttpCheck::configure(Run& run) {
   }
   set(CURLOPT_HTTPHEADER, run.headers);
 
-  if (spec_.ssl) {
-    set(CURLOPT_SSL_VERIFYPEER, spec_.tls_verify ? 1L : 0L);
-    set(CURLOPT_SSL_VERIFYHOST, spec_.tls_verify ? 2L : 0L);
-    if (!options_.ca_file.empty()) {
-      set(CURLOPT_CAINFO, options_.ca_file.c_str());
+  if (target_.ssl) {
+    set(CURLOPT_SSL_VERIFYPEER, target_.tls_verify ? 1L : 0L);
+    set(CURLOPT_SSL_VERIFYHOST, target_.tls_verify ? 2L : 0L);
+    if (!options_->ca_file.empty()) {
+      set(CURLOPT_CAINFO, options_->ca_file.c_str());
     }
-    if (spec_.cert_expiry_warning) {
+    if (target_.cert_expiry_warning) {
       set(CURLOPT_CERTINFO, 1L);
     }
     // Only for the phase timings: a curl without the OpenSSL backend refuses, which is fine.
@@ -192,7 +225,7 @@ void HttpCheck::finish(CURLcode rc) {
   try {
     result = evaluate(*run, rc);
   } catch (const std::exception& e) {
-    result = CheckResult::unknown(label_ + ": " + e.what());
+    result = CheckResult::unknown(label() + e.what());
   }
   DoneFn done = std::move(run->done);
   run_.reset();
@@ -221,32 +254,32 @@ CheckResult HttpCheck::evaluate(Run& run, CURLcode rc) const {
 
   CheckResult result;
   if (!run.callback_error.empty()) {
-    result = CheckResult::unknown(label_ + ": " + run.callback_error);
+    result = CheckResult::unknown(label() + run.callback_error);
   } else if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && run.capped)) {
-    if (status != spec_.status_code) {
-      result = CheckResult::critical(label_ + ": status " + std::to_string(status) + ", want "
-                                         + std::to_string(spec_.status_code),
+    if (status != target_.status_code) {
+      result = CheckResult::critical(label() + "status " + std::to_string(status) + ", want "
+                                         + std::to_string(target_.status_code),
                                      Failure::kStatusCode);
-    } else if (!spec_.expect.empty() && run.body.find(spec_.expect) == std::string::npos) {
+    } else if (!target_.expect.empty() && run.body.find(target_.expect) == std::string::npos) {
       std::string where = run.capped
                               ? "in the first " + std::to_string(run.max_body)
                                     + " bytes of the body (max-body; the rest was not read)"
                               : "in the body (" + std::to_string(run.body.size()) + " bytes)";
       result = CheckResult::critical(
-          label_ + ": expected \"" + spec_.expect + "\" not found " + where, Failure::kExpect);
+          label() + "expected \"" + target_.expect + "\" not found " + where, Failure::kExpect);
     } else if (auto warning = certExpiry(run)) {
       result = std::move(*warning);
     } else {
       result =
-          CheckResult::ok(label_ + ": status " + std::to_string(status) + ", "
+          CheckResult::ok(label() + "status " + std::to_string(status) + ", "
                           + std::to_string(run.body.size()) + (run.capped ? "+ bytes" : " bytes"));
     }
     result.values["body_bytes"] = static_cast<double>(run.body.size());
   } else if (rc == CURLE_OPERATION_TIMEDOUT) {
-    Progress p{spec_.ssl, !isIpLiteral(spec_.host), run.tls_started.has_value(), run.got_bytes,
+    Progress p{target_.ssl, target_.host_is_name, run.tls_started.has_value(), run.got_bytes,
                run.headers_done};
     result =
-        CheckResult::critical(label_ + ": timed out after " + common::formatDuration(spec_.timeout)
+        CheckResult::critical(label() + "timed out after " + common::formatDuration(target_.timeout)
                                   + " " + timeoutPhase(t, p),
                               Failure::kTimeout);
   } else {
@@ -255,9 +288,9 @@ CheckResult HttpCheck::evaluate(Run& run, CURLcode rc) const {
     const std::string_view detail =
         run.errbuf[0] != '\0' ? run.errbuf.data() : curl().easy_strerror(rc);
     result = describeFailure(rc, os_errno, detail);
-    result.message = label_ + ": " + result.message;
+    result.message = label() + result.message;
   }
-  result.phases = phasesOf(t, spec_.ssl);
+  result.phases = phasesOf(t, target_.ssl);
   if (status > 0) {
     result.values["status_code"] = static_cast<double>(status);
   }
@@ -265,13 +298,13 @@ CheckResult HttpCheck::evaluate(Run& run, CURLcode rc) const {
 }
 
 std::optional<CheckResult> HttpCheck::certExpiry(Run& run) const {
-  if (!spec_.ssl || !spec_.cert_expiry_warning) {
+  if (!target_.ssl || !target_.cert_expiry_warning) {
     return std::nullopt;
   }
   curl_certinfo* info = nullptr;
   if (curl().easy_getinfo(run.easy, CURLINFO_CERTINFO, &info) != CURLE_OK || info == nullptr
       || info->num_of_certs < 1) {
-    return CheckResult::unknown(label_ + ": cert-expiry-warning: the server sent no certificate");
+    return CheckResult::unknown(label() + "cert-expiry-warning: the server sent no certificate");
   }
   constexpr std::string_view kKey = "Expire date:";
   std::optional<common::SystemTime> expires;
@@ -282,10 +315,10 @@ std::optional<CheckResult> HttpCheck::certExpiry(Run& run) const {
     }
   }
   if (!expires) {
-    return CheckResult::unknown(label_ + ": cannot read the certificate's expiry date");
+    return CheckResult::unknown(label() + "cannot read the certificate's expiry date");
   }
   const auto left = *expires - std::chrono::system_clock::now();
-  if (left >= *spec_.cert_expiry_warning) {
+  if (left >= *target_.cert_expiry_warning) {
     return std::nullopt;
   }
   const std::string date = common::formatRfc3339(*expires);
@@ -294,9 +327,9 @@ std::optional<CheckResult> HttpCheck::certExpiry(Run& run) const {
           ? "certificate expired on " + date
           : "certificate expires on " + date + " (in "
                 + common::formatDuration(std::chrono::duration_cast<std::chrono::seconds>(left))
-                + ", cert-expiry-warning " + common::formatDuration(*spec_.cert_expiry_warning)
+                + ", cert-expiry-warning " + common::formatDuration(*target_.cert_expiry_warning)
                 + ")";
-  auto result = CheckResult::warning(label_ + ": " + message, Failure::kCertExpiry);
+  auto result = CheckResult::warning(label() + message, Failure::kCertExpiry);
   result.values["cert_expires_in_s"] =
       static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(left).count());
   return result;
@@ -304,14 +337,15 @@ std::optional<CheckResult> HttpCheck::certExpiry(Run& run) const {
 
 class HttpCheckFactory final : public CheckFactory {
  public:
-  explicit HttpCheckFactory(HttpOptions options) : options_(std::move(options)) {}
+  explicit HttpCheckFactory(HttpOptions options)
+      : options_(std::make_shared<const HttpOptions>(std::move(options))) {}
   std::unique_ptr<Check> create(const config::MonitorSpec& spec,
                                 asio::io_context& io) const override {
     return std::make_unique<HttpCheck>(spec, io, options_);
   }
 
  private:
-  HttpOptions options_;
+  std::shared_ptr<const HttpOptions> options_;
 };
 
 }  // namespace
