@@ -117,8 +117,8 @@ class Manager {
   std::unique_ptr<etcd::Watcher> assignments_watch_;
   std::unique_ptr<etcd::Watcher> monitors_watch_;
   boost::asio::steady_timer retry_timer_;
-  boost::asio::steady_timer trim_timer_;  // hands freed heap back after many checks left
-  static constexpr size_t kTrimAfterRemoving = 1000;
+  boost::asio::steady_timer trim_timer_;  // hands freed heap back after many checks moved
+  static constexpr size_t kTrimAfterMoving = 1000;
   static constexpr std::chrono::seconds kTrimDelay{5};
   bool running_ = false;
 
@@ -134,10 +134,9 @@ class Manager {
   };
   std::map<std::string, LastRun> arriving_runs_;         // from state keys, this prefetch
   std::map<std::string, common::SystemTime> last_runs_;  // arriving, previous owner gone
-  // What this manager put into the engine, and whether halt() froze it; halt() runs on any
-  // thread, so these two are guarded (everything else is loop-only).
+  // Whether halt() froze the engine (it holds only this manager's checks, so halt() empties
+  // it whole); halt() runs on any thread, so this is guarded (everything else is loop-only).
   std::mutex engine_mu_;
-  std::set<std::string> in_engine_;
   bool halted_ = false;
   std::map<std::string, std::string> rejected_;  // owned checks with a bad spec -> problems
   metrics::Gauge owned_count_;                   // owned_.size(), for other threads

@@ -52,6 +52,12 @@ void Engine::remove(const std::string& name) {
   w.post([&w, name] { w.remove(name); });
 }
 
+void Engine::removeAll() {
+  for (auto& w : workers_) {
+    w->post([w = w.get()] { w->removeAll(); });
+  }
+}
+
 EngineStats Engine::stats() const {
   EngineStats s;
   for (const auto& w : workers_) {

@@ -87,6 +87,8 @@ class Engine {
               std::optional<common::SystemTime> last_run = std::nullopt);
   // Stops and forgets a check; an in-flight run is cancelled with no callback.
   void remove(const std::string& name);
+  // remove() of every check, after whatever was asked before (a lost lease).
+  void removeAll();
 
   EngineStats stats() const;
   // Schedule lag (due time to start) of every run so far, in seconds.

@@ -102,7 +102,9 @@ void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed>
   // CBOR rather than dump(): compact, and it never throws (dump() does on invalid UTF-8).
   std::string raw;
   nlohmann::json::to_cbor(spec.raw, raw);
-  if (it != entries_.end() && it->second->raw == raw) {
+  const size_t raw_hash = std::hash<std::string>{}(raw);
+  if (it != entries_.end() && it->second->raw_size == raw.size()
+      && it->second->raw_hash == raw_hash) {
     return;  // unchanged: keep running undisturbed
   }
   // The check keeps its own copy of the spec; the JSON tree (~0.5 KiB per check) is only
@@ -120,7 +122,8 @@ void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed>
     // Changed spec: restart this check only, keeping its state.
     Entry& e = *it->second;
     unschedule(e);
-    e.raw = std::move(raw);
+    e.raw_size = raw.size();
+    e.raw_hash = raw_hash;
     e.interval = spec.interval;
     e.check = std::move(*check);
     e.starts_process = e.check->startsProcess();
@@ -131,7 +134,8 @@ void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed>
   }
   auto entry =
       std::make_unique<Entry>(Entry{name,
-                                    std::move(raw),
+                                    raw.size(),
+                                    raw_hash,
                                     spec.interval,
                                     std::move(*check),
                                     state::StateMachine(thresholds, seed.value_or(state::Seed{})),
@@ -155,6 +159,14 @@ void Engine::Worker::remove(const std::string& name) {
   unschedule(*it->second);
   entries_.erase(it);
   checks--;
+}
+
+void Engine::Worker::removeAll() {
+  for (auto& [name, entry] : entries_) {
+    unschedule(*entry);
+  }
+  entries_.clear();
+  checks = 0;
 }
 
 void Engine::Worker::arm() {

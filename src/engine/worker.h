@@ -29,7 +29,8 @@ class Engine::Worker {
   void post(std::function<void()> fn);
   void upsert(config::MonitorSpec spec, std::optional<state::Seed> seed,
               std::optional<common::SystemTime> last_run);  // loop thread
-  void remove(const std::string& name);                     // loop thread
+  void remove(const std::string& name);  // loop thread
+  void removeAll();                      // loop thread
   void stop();  // cancels every check on the loop, then joins the thread
 
   std::atomic<uint64_t> checks{0};
@@ -64,7 +65,10 @@ class Engine::Worker {
   };
   struct Entry {
     std::string name;
-    std::string raw;  // spec.raw encoded (CBOR): tells an unchanged spec from a changed one
+    // spec.raw encoded (CBOR), its size and hash: tells an unchanged spec from a changed
+    // one. Not the bytes (~120 per check); two specs collide once in ~2^64 edits.
+    size_t raw_size = 0;
+    size_t raw_hash = 0;
     Nanos interval{0};
     std::unique_ptr<checks::Check> check;
     state::StateMachine machine;

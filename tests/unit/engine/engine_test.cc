@@ -349,6 +349,33 @@ TEST_F(EngineTest, RemoveDuringARunCancelsItWithNoCallback) {
   EXPECT_EQ(engine_->stats().in_flight <= 1, true);
 }
 
+// A lost lease: every check goes at once, a run in flight is cancelled with no callback, and
+// an upsert asked for just before is not left behind.
+TEST_F(EngineTest, RemoveAllStopsEveryCheckAndCancelsRunsInFlight) {
+  world_->run_time["slow"] = 300ms;
+  engine_->upsert(spec("slow", "1s"));
+  for (int i = 0; i < 5; ++i) {
+    engine_->upsert(spec("f" + std::to_string(i), "5ms"));
+  }
+  ASSERT_TRUE(eventually([&] { return worldCount(world_->running, "slow") == 1; }));
+  engine_->upsert(spec("late", "5ms"));
+  engine_->removeAll();
+  engine_->sync();
+  EXPECT_EQ(engine_->stats().checks, 0U);
+  EXPECT_EQ(worldCount(world_->cancelled, "slow"), 1);
+  std::map<std::string, size_t> before;
+  for (const char* name : {"slow", "f0", "f4", "late"}) {
+    before[name] = runsOf(name);
+  }
+  // A new check as the clock: 80 of its runs (400 ms) later nothing removed ran or reported.
+  engine_->upsert(spec("clock", "5ms"));
+  ASSERT_TRUE(eventually([&] { return runsOf("clock") >= 80; }));
+  for (const auto& [name, runs] : before) {
+    EXPECT_EQ(runsOf(name), runs) << name;
+  }
+  EXPECT_EQ(engine_->stats().checks, 1U);
+}
+
 TEST_F(EngineTest, SlowRunIsNeverDoubledAndSkipsAreCounted) {
   world_->run_time["slow"] = 35ms;
   engine_->upsert(spec("slow", "10ms"));
