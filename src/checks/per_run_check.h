@@ -38,11 +38,12 @@ class PerRunCheck final : public Check {
     // Every Run calls `done` from a handler that holds its own reference to the Run, so
     // dropping ours inside the callback is safe. Dropped before `done` runs: `done` may
     // start the next run, or destroy this check.
-    run_ = std::make_shared<Run>(settings_, io_, [this, done = std::move(done)](CheckResult r) mutable {
-      DoneFn report = std::move(done);
-      run_.reset();
-      report(std::move(r));
-    });
+    run_ = std::make_shared<Run>(settings_, io_,
+                                 [this, done = std::move(done)](CheckResult r) mutable {
+                                   DoneFn report = std::move(done);
+                                   run_.reset();
+                                   report(std::move(r));
+                                 });
     run_->start();
   }
 

@@ -570,10 +570,11 @@ void Manager::removeFromEngine(const std::string& name) {
 void Manager::halt() {
   std::lock_guard lock(engine_mu_);
   halted_ = true;
-  const uint64_t running = engine_->stats().checks;
   engine_->removeAll();
-  if (running > 0) {
-    spdlog::warn("manager: lease lost: {} check(s) stopped at once", running);
+  // The gauge, not owned_: this may run on any thread. (The engine's own count would miss
+  // upserts still queued for its workers.)
+  if (const int64_t owned = owned_count_.value(); owned > 0) {
+    spdlog::warn("manager: lease lost: {} check(s) stopped at once", owned);
   }
 }
 

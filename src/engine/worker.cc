@@ -162,6 +162,10 @@ void Engine::Worker::remove(const std::string& name) {
 }
 
 void Engine::Worker::removeAll() {
+  // Emptied first, so each unschedule() below has nothing to search (linear, not N x queued).
+  waiting -= ready_.size() + ready_processes_.size();
+  ready_.clear();
+  ready_processes_.clear();
   for (auto& [name, entry] : entries_) {
     unschedule(*entry);
   }

@@ -29,8 +29,8 @@ class Engine::Worker {
   void post(std::function<void()> fn);
   void upsert(config::MonitorSpec spec, std::optional<state::Seed> seed,
               std::optional<common::SystemTime> last_run);  // loop thread
-  void remove(const std::string& name);  // loop thread
-  void removeAll();                      // loop thread
+  void remove(const std::string& name);                     // loop thread
+  void removeAll();                                         // loop thread
   void stop();  // cancels every check on the loop, then joins the thread
 
   std::atomic<uint64_t> checks{0};

@@ -118,8 +118,8 @@ void HttpCheck::start(DoneFn done) {
   }
   if (CURLMcode rc = multi_.add(run->easy, [this](CURLcode result) { finish(result); });
       rc != CURLM_OK) {
-    failLater(run,
-              CheckResult::unknown(label() + "starting the transfer: " + curl().multi_strerror(rc)));
+    failLater(
+        run, CheckResult::unknown(label() + "starting the transfer: " + curl().multi_strerror(rc)));
     return;
   }
   run->added = true;
