@@ -39,6 +39,7 @@ Result<CurlLibrary> openCurlLibrary(const char* soname) {
   resolve(lib.global_init, "curl_global_init");
   resolve(lib.easy_init, "curl_easy_init");
   resolve(lib.easy_cleanup, "curl_easy_cleanup");
+  resolve(lib.easy_reset, "curl_easy_reset");
   resolve(lib.easy_setopt, "curl_easy_setopt");
   resolve(lib.easy_getinfo, "curl_easy_getinfo");
   resolve(lib.easy_strerror, "curl_easy_strerror");

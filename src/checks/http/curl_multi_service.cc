@@ -67,8 +67,39 @@ void CurlMultiService::stop() noexcept try {
   }
   watches_.clear();
   timer_.cancel();
+  for (CURL* easy : idle_easy_) {
+    curl_->easy_cleanup(easy);
+  }
+  idle_easy_.clear();
 } catch (const std::exception& e) {
   spdlog::error("http check: stopping the curl multi: {}", e.what());
+}
+
+CURL* CurlMultiService::acquireEasy() {
+  if (curl_ == nullptr) {
+    return nullptr;
+  }
+  if (!idle_easy_.empty()) {
+    CURL* easy = idle_easy_.back();
+    idle_easy_.pop_back();
+    return easy;
+  }
+  return curl_->easy_init();
+}
+
+void CurlMultiService::releaseEasy(CURL* easy) {
+  if (easy == nullptr) {
+    return;
+  }
+  if (shut_down_ || idle_easy_.size() >= kIdleEasyHandles) {
+    curl_->easy_cleanup(easy);
+    return;
+  }
+  // Every option back to its default (URL, callbacks and their data, headers, TLS, error
+  // buffer): nothing of this transfer reaches the next one. Connections are not kept
+  // (each run asks for a fresh one), so there is none to inherit either.
+  curl_->easy_reset(easy);
+  idle_easy_.push_back(easy);
 }
 
 CURLMcode CurlMultiService::add(CURL* easy, DoneFn on_done) {

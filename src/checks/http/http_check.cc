@@ -107,7 +107,7 @@ void HttpCheck::start(DoneFn done) {
     failLater(run, CheckResult::unknown(label() + multi_.loadError()));
     return;
   }
-  run->easy = curl().easy_init();
+  run->easy = multi_.acquireEasy();
   if (run->easy == nullptr) {
     failLater(run, CheckResult::unknown(label() + "cannot create a curl handle"));
     return;
@@ -184,6 +184,10 @@ CURLcode HttpCheck::configure(Run& run) {
   set(CURLOPT_HTTPHEADER, run.headers);
 
   if (target_.ssl) {
+    // A pooled handle keeps the TLS sessions of its earlier transfers (curl_easy_reset does
+    // not clear them): never resume one, so every run makes and times a full handshake and
+    // sees the certificate, as a new client would.
+    set(CURLOPT_SSL_SESSIONID_CACHE, 0L);
     set(CURLOPT_SSL_VERIFYPEER, target_.tls_verify ? 1L : 0L);
     set(CURLOPT_SSL_VERIFYHOST, target_.tls_verify ? 2L : 0L);
     if (!options_->ca_file.empty()) {

@@ -14,7 +14,8 @@
 namespace ninevolt::checks::http {
 
 // One run: the easy handle and everything curl's callbacks write into. Owned by the check;
-// destroying it stops the transfer (removed from the multi) and frees the handle.
+// destroying it stops the transfer (removed from the multi) and gives the handle back to
+// the loop's CurlMultiService.
 struct Run {
   Run() = default;
   Run(const Run&) = delete;
@@ -39,10 +40,9 @@ struct Run {
     if (added) {
       multi->remove(easy);
     }
-    // easy and headers are only ever set through a loaded library.
-    if (easy != nullptr) {
-      multi->curl()->easy_cleanup(easy);
-    }
+    // easy and headers are only ever set through a loaded library. The handle goes back
+    // to the loop's pool only after it left the multi (above).
+    multi->releaseEasy(easy);
     if (headers != nullptr) {
       multi->curl()->slist_free_all(headers);
     }

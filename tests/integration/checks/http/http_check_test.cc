@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "checks/http/curl_multi_service.h"
 #include "common/clock.h"
 #include "config/spec.h"
 #include "support/etcd_fixture.h"
@@ -299,6 +300,43 @@ TEST_F(HttpCheckTest, CertificateExpiringSoonIsAWarningNamingTheDate) {
   auto quiet =
       run(spec(soon.port(), {{"ssl", true}, {"cert-expiry-warning", "48h"}}), trustTestCa());
   EXPECT_EQ(quiet.status, Status::kOk) << quiet.message;
+}
+
+// Easy handles are pooled per loop (CurlMultiService) and reset between transfers: a reused
+// handle carries nothing of its last transfer over, TLS sessions included (a resumed session
+// would skip the handshake and the certificate, and with it cert-expiry-warning).
+TEST_F(HttpCheckTest, AReusedCurlHandleCarriesNothingOver) {
+  TestServer soon(certs_->soon.cert, certs_->soon.key);
+  auto tls = make(spec(soon.port(), {{"ssl", true}, {"cert-expiry-warning", "168h"}}),
+                  trustTestCa());
+  for (int i = 0; i < 3; ++i) {
+    auto r = runOnce(*tls).first;
+    EXPECT_EQ(r.status, Status::kWarning) << i << ": " << r.message;
+    EXPECT_THAT(r.message, HasSubstr("certificate expires on")) << i;
+    ASSERT_EQ(r.phases.size(), 5U) << i;
+    EXPECT_GT(r.phases[2].second, Nanos(0)) << i << ": no TLS handshake";
+  }
+  auto& service = boost::asio::use_service<CurlMultiService>(io_);
+  EXPECT_EQ(service.idleEasyHandles(), 1U) << "one handle, reused by every run";
+
+  TestServer server;
+  auto put = make(spec(server.port(), {{"url", "/put"},
+                                       {"method", "PUT"},
+                                       {"request-body", "hello=1"},
+                                       {"headers", {{"X-Token", "abc"}}},
+                                       {"timeout", "1500ms"}}));
+  EXPECT_EQ(runOnce(*put).first.status, Status::kOk);
+  auto get = make(spec(server.port(), {{"url", "/ok"}}));
+  auto r = runOnce(*get).first;
+  EXPECT_EQ(r.status, Status::kOk) << r.message;
+  EXPECT_EQ(service.idleEasyHandles(), 1U);
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2U);
+  EXPECT_EQ(requests[1].method, "GET");
+  EXPECT_EQ(requests[1].target, "/ok");
+  EXPECT_EQ(requests[1].body, "");
+  EXPECT_EQ(requests[1].headers.count("X-Token"), 0U);
+  EXPECT_EQ(requests[1].headers["User-Agent"], "9volt");
 }
 
 TEST_F(HttpCheckTest, FailureWinsOverCertificateWarning) {
