@@ -1,8 +1,10 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -80,6 +82,9 @@ class CurlMultiService : public boost::asio::execution_context::service {
   void arm(const std::shared_ptr<Watch>& watch);
   void onReady(const std::shared_ptr<Watch>& watch, int event);
   void onTimeout();
+  void armTimer(std::chrono::milliseconds timeout);
+  static constexpr std::chrono::milliseconds kTimerSlack{10};
+  static constexpr std::chrono::milliseconds kTimerSlackFrom{100};
   // Runs curl for one event, then completes every finished transfer.
   void action(curl_socket_t fd, int event);
   void completeFinished();
@@ -89,6 +94,8 @@ class CurlMultiService : public boost::asio::execution_context::service {
   std::string load_error_;
   CURLM* multi_ = nullptr;
   boost::asio::steady_timer timer_;
+  std::optional<std::chrono::steady_clock::time_point> armed_for_;  // timer_'s, while set
+  bool timeout_posted_ = false;  // a "now" timeout is queued on the loop
   std::unordered_map<curl_socket_t, std::shared_ptr<Watch>> watches_;
   std::unordered_map<CURL*, Transfer> transfers_;
   std::vector<CURL*> idle_easy_;  // reset, ready for acquireEasy()
