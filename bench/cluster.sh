@@ -7,6 +7,7 @@
 #   bench/cluster.sh one-member          # CHECKS checks on a single member (its digest alone)
 #   bench/cluster.sh outage              # OUTAGE_CHECKS checks every 10 s, every target down OUTAGE s
 #   bench/cluster.sh soak                # 3 members, SOAK_CHECKS checks, SOAK s on an etcd with its defaults
+#   bench/cluster.sh million             # MILLION_CHECKS tiny monitors placed over 3 members: no txn refused
 #   bench/cluster.sh placement cluster write-rate
 #   bench/cluster.sh chaos               # 3 members, 1,000 checks, DURATION s of random disturbances
 # (bench/run.sh passes these scenario names on to this script.)
@@ -30,6 +31,8 @@
 #   CHAOS_OUT [bench/results/chaos-v2]  chaos: <label>.json and .txt, and <label>/ (console,
 #                              member and etcd logs); exit 1 if any invariant was violated
 #   OUTAGE_CHECKS [10000] OUTAGE [120]  outage: checks (every 10 s, thresholds 2/3), seconds down
+#   MILLION_CHECKS [1000000] MILLION_MEMBERS [3]  million: monitors (interval 24h: placed and
+#                              loaded, hardly run), members; exit 1 if a member logged a warning
 #   SOAK_CHECKS [100000] SOAK [3600] SOAK_MEMBERS [3]  soak: checks, seconds, members; every 10th
 #                              check down for half of each FLAP_CYCLE [600] s; the plot and
 #                              CSV go to SOAK_OUT [bench/results/soak]
@@ -61,7 +64,7 @@ if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(placement cluster write-rate); fi
 # --- dependencies: etcd-server and the build tools (scripts/install-deps.sh is idempotent) -----
 needs_cluster=0
 for s in "${scenarios[@]}"; do
-  case "$s" in cluster | write-rate | one-member | outage | soak | chaos) needs_cluster=1 ;; esac
+  case "$s" in cluster | write-rate | one-member | outage | soak | million | chaos) needs_cluster=1 ;; esac
 done
 if [ "$needs_cluster" = 1 ] || ! command -v cmake >/dev/null 2>&1; then
   bash "$ROOT/scripts/install-deps.sh"
@@ -132,6 +135,13 @@ for s in "${scenarios[@]}"; do
         --interval "$INTERVAL" --steady "$STEADY" --workers "$WORKERS" --kill none \
         --out "$OUT" --label "one-member-$CHECKS"
       ;;
+    million)
+      n="${MILLION_CHECKS:-1000000}"
+      echo "\$ cluster_bench --members ${MILLION_MEMBERS:-3} --checks $n --interval 24h --place-only"
+      "$BUILD/cluster_bench" --binary "$NINEVOLT" --members "${MILLION_MEMBERS:-3}" --checks "$n" \
+        --interval 24h --workers "$WORKERS" --kill none --place-only --settle-timeout 1800 \
+        --out "$OUT" --label "million-$n${REV:+-$REV}"
+      ;;
     outage)
       n="${OUTAGE_CHECKS:-10000}"
       echo "\$ cluster_bench --members $MEMBERS --checks $n --interval 10s --steady $STEADY --outage ${OUTAGE:-120} --kill none"
@@ -165,7 +175,7 @@ for s in "${scenarios[@]}"; do
         --checks "${CHAOS_CHECKS:-1000}" --ttl "${TTL:-2}" --seed "${SEED:-0}" \
         ${KINDS:+--kinds "$KINDS"} --out "$chaos_out" --label "chaos-${duration}s${LABEL:+-$LABEL}"
       ;;
-    *) echo "cluster bench: unknown scenario '$s' (placement cluster write-rate one-member outage soak chaos)" >&2; exit 2 ;;
+    *) echo "cluster bench: unknown scenario '$s' (placement cluster write-rate one-member outage soak million chaos)" >&2; exit 2 ;;
   esac
 done
 echo

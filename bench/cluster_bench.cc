@@ -64,6 +64,7 @@ struct Flags {
   double settle_timeout_s = 900;
   std::string out = ".";
   std::string label = "cluster";
+  bool place_only = false;  // settle (assigned and loaded) and report; no run waited for
 };
 
 int64_t nowMs() {
@@ -268,6 +269,8 @@ class Bench {
   json soak();
   json killOne();
   json memory();
+  // --place-only: the assignment shards as etcd holds them, and every member warning.
+  json placement();
   void stopAll();
   std::optional<std::string> directorId();
 
@@ -430,6 +433,9 @@ json Bench::settle() {
       f_.checks, out["assigned_s"].get<double>(), out["loaded_s"].get<double>());
   if (!ok) {
     std::printf("  settle: NOT loaded within %.0f s\n", f_.settle_timeout_s);
+    return out;
+  }
+  if (f_.place_only) {
     return out;
   }
   // Each check's first run comes at its phase within one interval of being loaded.
@@ -764,6 +770,54 @@ json Bench::memory() {
   return out;
 }
 
+json Bench::placement() {
+  json out;
+  auto shards = client_->range(keys_.allAssignmentsPrefix(), {.prefix = true});
+  size_t largest = 0;
+  size_t bytes = 0;
+  if (shards) {
+    for (const auto& kv : shards->kvs) {
+      largest = std::max(largest, kv.value.size());
+      bytes += kv.value.size();
+    }
+  }
+  out["shard_keys"] = shards ? shards->kvs.size() : 0;
+  out["shard_bytes"] = bytes;
+  out["largest_shard_bytes"] = largest;
+  if (auto st = client_->status()) {
+    out["etcd_db_size_bytes"] = st->db_size;
+  }
+  // Every warning or error a member logged (a refused or failed write is one), except the
+  // open-API notice every member without tokens prints at start.
+  json warnings = json::array();
+  for (const auto& m : members_) {
+    m.log->poll();
+    for (const auto& line : m.log->warningLines()) {
+      if (line.find("/api/v1 is open") == std::string::npos) {
+        warnings.push_back(m.id + ": " + line);
+      }
+    }
+  }
+  out["member_warnings"] = warnings;
+  out["passed"] = warnings.empty();
+  std::printf("  placement: %zu shard keys, %.1f MiB, the largest %.1f KiB; etcd db %.0f MiB\n",
+              out["shard_keys"].get<size_t>(), static_cast<double>(bytes) / 1048576.0,
+              static_cast<double>(largest) / 1024.0,
+              static_cast<double>(out.value("etcd_db_size_bytes", int64_t{0})) / 1048576.0);
+  for (const auto& m : memory()) {
+    std::printf("  member %s: owns %lld, RSS %.1f MiB (anon %.1f, peak %.1f)\n",
+                m["member"].get<std::string>().c_str(),
+                static_cast<long long>(m["owns"].get<int64_t>()), m["rss_mib"].get<double>(),
+                m["anon_mib"].get<double>(), m["peak_mib"].get<double>());
+  }
+  std::printf("  member warnings: %zu%s\n", warnings.size(),
+              warnings.empty() ? " (no write refused or failed): passed" : ": FAILED");
+  for (const auto& w : warnings) {
+    std::printf("    %s\n", w.get<std::string>().c_str());
+  }
+  return out;
+}
+
 json Bench::killOne() {
   json out;
   auto director = directorId();
@@ -920,7 +974,11 @@ int Bench::run() {
       }
       startMembers();
       report["settle"] = settle();
-      if (report["settle"]["loaded_s"].get<double>() >= 0 && f_.soak_s > 0) {
+      if (report["settle"]["loaded_s"].get<double>() >= 0 && f_.place_only) {
+        report["memory"] = memory();
+        report["placement"] = placement();
+        rc = report["placement"]["passed"].get<bool>() ? 0 : 1;
+      } else if (report["settle"]["loaded_s"].get<double>() >= 0 && f_.soak_s > 0) {
         report["soak"] = soak();
         rc = report["soak"]["passed"].get<bool>() ? 0 : 1;
       } else if (report["settle"]["loaded_s"].get<double>() >= 0) {
@@ -999,6 +1057,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--target-ports", f.target_ports, "ports the http target listens on")
       ->capture_default_str();
+  app.add_flag("--place-only", f.place_only,
+               "settle only: every check assigned and loaded by its member (no run is waited "
+               "for: give a long --interval), then the assignment shards' sizes, RSS and every "
+               "member warning; exit 1 on any warning (a refused txn is one)");
   app.add_option("--settle-timeout", f.settle_timeout_s, "give up settling after this (s)")
       ->capture_default_str();
   app.add_option("--out", f.out, "directory for <label>.json and <label>/ (member logs)")

@@ -57,6 +57,9 @@ void MemberLog::poll() {
                || line.find(" error ") != std::string::npos) {
       warnings_++;
       last_warning_ = line;
+      if (warning_lines_.size() < kKeptWarnings) {
+        warning_lines_.push_back(line);
+      }
     }
   }
   partial_.erase(0, start);

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace ninevolt::bench {
 
@@ -22,6 +23,9 @@ class MemberLog {
   int64_t directorSinceMs() const { return director_since_ms_; }  // 0 = never director
   int64_t warnings() const { return warnings_; }                  // "warning" and "error" lines
   const std::string& lastWarning() const { return last_warning_; }
+  // The first kKeptWarnings warning and error lines, as logged.
+  const std::vector<std::string>& warningLines() const { return warning_lines_; }
+  static constexpr size_t kKeptWarnings = 50;
   const std::string& lastLine() const { return last_line_; }
 
  private:
@@ -33,6 +37,7 @@ class MemberLog {
   int64_t director_since_ms_ = 0;
   int64_t warnings_ = 0;
   std::string last_warning_;
+  std::vector<std::string> warning_lines_;
   std::string last_line_;
 };
 

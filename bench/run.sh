@@ -45,12 +45,12 @@ BASELINE_REV="${BASELINE_REV:-}"
 scenarios=("$@")
 if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(idle small medium large exec exec-over); fi
 
-# The cluster scenarios (placement, cluster, write-rate, one-member, chaos) live in bench/cluster.sh:
+# The cluster scenarios (placement, cluster, write-rate, one-member, outage, soak, million, chaos) live in bench/cluster.sh:
 # run them there first, then the engine scenarios, if any, here.
 cluster_scenarios=() engine_scenarios=()
 for s in "${scenarios[@]}"; do
   case "$s" in
-    placement | cluster | write-rate | one-member | outage | soak | chaos) cluster_scenarios+=("$s") ;;
+    placement | cluster | write-rate | one-member | outage | soak | million | chaos) cluster_scenarios+=("$s") ;;
     *) engine_scenarios+=("$s") ;;
   esac
 done
