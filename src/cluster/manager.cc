@@ -244,7 +244,7 @@ void Manager::prefetch(const std::vector<std::string>& names) {
   }
   arriving_runs_.clear();
   readArriving(names);
-  if (names.size() > kPrefetchBatched) {
+  if (names.size() > options_.whole_prefix_above) {
     common::releaseFreedMemory();  // the whole prefixes readArriving() read and dropped
   }
   resolveLastRuns();
@@ -299,36 +299,17 @@ void Manager::resolveLastRuns() {
 
 void Manager::readArriving(const std::vector<std::string>& names) {
   const auto& keys = store_->keys();
-  if (names.size() > kPrefetchOneByOne && names.size() <= kPrefetchBatched) {
+  if (names.size() > kPrefetchOneByOne && names.size() <= options_.whole_prefix_above) {
     if (prefetchBatched(names)) {
       return;
     }
-  } else if (names.size() > kPrefetchBatched) {
-    std::set<std::string> wanted(names.begin(), names.end());
-    auto res = store_->client().txn({}, {etcd::TxnOp::get(keys.monitorPrefix(), true),
-                                         etcd::TxnOp::get(keys.statePrefix(), true),
-                                         etcd::TxnOp::get(keys.incidentPrefix(), true)});
-    if (res && res->responses.size() == 3) {
-      for (const auto& kv : res->responses[0].kvs) {
-        auto n = store::Keys::nameUnder(keys.monitorPrefix(), kv.key);
-        if (n && wanted.contains(*n)) {
-          specs_[*n] = specOf(kv.value);
-        }
-      }
-      for (const auto& kv : res->responses[1].kvs) {
-        auto n = store::Keys::nameUnder(keys.statePrefix(), kv.key);
-        if (n && wanted.contains(*n)) {
-          noteState(*n, kv);
-        }
-      }
-      for (const auto& kv : res->responses[2].kvs) {
-        auto n = store::Keys::nameUnder(keys.incidentPrefix(), kv.key);
-        if (n && wanted.contains(*n)) {
-          if (auto seed = seedFromIncident(kv)) {
-            keepStronger(seeds_, *n, *seed);
-          }
-        }
-      }
+  } else if (names.size() > options_.whole_prefix_above) {
+    if (readWholePrefixes(names)) {
+      return;
+    }
+    // Point reads in batches still finish (40 checks per txn); one by one, 333,000 arriving
+    // checks were a million sequential calls.
+    if (prefetchBatched(names)) {
       return;
     }
   }
@@ -350,6 +331,49 @@ void Manager::readArriving(const std::vector<std::string>& names) {
       }
     }
   }
+}
+
+bool Manager::readWholePrefixes(const std::vector<std::string>& names) {
+  // Read in pages (etcd::Client::listPrefix, each page at the first page's revision, each
+  // call with its own deadline): one txn of the three whole prefixes was ~200 MB at
+  // 1,000,000 monitors and outlived its call timeout on a busy etcd.
+  const auto& keys = store_->keys();
+  const std::set<std::string> wanted(names.begin(), names.end());
+  size_t keys_read = 0;
+  auto read = [&](const std::string& prefix, auto&& take) {
+    auto got = store_->client().listPrefix(prefix, options_.prefix_page_size);
+    if (!got) {
+      spdlog::warn(
+          "manager: reading {} for {} arriving check(s) failed: {} (reading them in "
+          "batches instead)",
+          prefix, names.size(), got.error().message);
+      return false;
+    }
+    keys_read += got->kvs.size();
+    for (const auto& kv : got->kvs) {
+      auto n = store::Keys::nameUnder(prefix, kv.key);
+      if (n && wanted.contains(*n)) {
+        take(*n, kv);
+      }
+    }
+    return true;
+  };
+  const bool ok =
+      read(keys.monitorPrefix(),
+           [&](const std::string& n, const etcd::KeyValue& kv) { specs_[n] = specOf(kv.value); })
+      && read(keys.statePrefix(),
+              [&](const std::string& n, const etcd::KeyValue& kv) { noteState(n, kv); })
+      && read(keys.incidentPrefix(), [&](const std::string& n, const etcd::KeyValue& kv) {
+           if (auto seed = seedFromIncident(kv)) {
+             keepStronger(seeds_, n, *seed);
+           }
+         });
+  if (ok) {
+    spdlog::info(
+        "manager: {} arriving check(s) read with the whole prefixes ({} keys, pages of {})",
+        names.size(), keys_read, options_.prefix_page_size);
+  }
+  return ok;
 }
 
 bool Manager::prefetchBatched(const std::vector<std::string>& names) {

@@ -51,6 +51,10 @@ class Manager {
     // its state key and its open incident) where it had one.
     std::function<void(const std::vector<std::string>&, const std::map<std::string, state::Seed>&)>
         on_arrived;
+    // More arriving checks than this are read with the whole prefixes, in pages of
+    // prefix_page_size keys (tests make both small to exercise the path cheaply).
+    size_t whole_prefix_above = kPrefetchBatched;
+    int64_t prefix_page_size = kPrefixPageSize;
   };
 
   Manager(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
@@ -77,6 +81,7 @@ class Manager {
   // point reads before the whole prefixes are read instead (see prefetch()).
   static constexpr size_t kPrefetchOneByOne = 32;
   static constexpr size_t kPrefetchBatched = 4096;
+  static constexpr int64_t kPrefixPageSize = 10000;
 
   // A monitor's stored value as etcd holds it. The text, not its JSON tree: the tree of a
   // typical monitor takes several times its ~200 bytes, and it is needed only while the
@@ -105,6 +110,9 @@ class Manager {
   void prefetch(const std::vector<std::string>& names);
   void readArriving(const std::vector<std::string>& names);     // prefetch()'s reads
   bool prefetchBatched(const std::vector<std::string>& names);  // false: etcd failed
+  // The monitor, state and incident prefixes read whole, in pages; false: etcd failed.
+  bool readWholePrefixes(const std::vector<std::string>& names);
+
   // The state key of an arriving check: its seed, and who last ran it when.
   void noteState(const std::string& name, const etcd::KeyValue& kv);
   // Keeps the last-run times of the arriving checks whose previous owner is gone.

@@ -5,12 +5,16 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <sstream>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "checks/exec/exec_check.h"
 #include "cluster/manager.h"
@@ -23,6 +27,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using ninevolt::testing::eventually;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 class ManagerPrefetchTest : public ninevolt::testing::EtcdTest {
  protected:
@@ -127,12 +133,11 @@ TEST_F(ManagerPrefetchTest, ManyArrivingChecksStartWithTheirSavedState) {
   auto arrived = std::make_shared<std::vector<std::string>>();
   manager_ = std::make_unique<cluster::Manager>(
       io_, store_, engine_,
-      cluster::Manager::Options{
-          .member_id = "m2",
-          .on_arrived = [arrived](const std::vector<std::string>& n,
-                                  const std::map<std::string, state::Seed>&) {
-            arrived->insert(arrived->end(), n.begin(), n.end());
-          }});
+      cluster::Manager::Options{.member_id = "m2",
+                                .on_arrived = [arrived](const std::vector<std::string>& n,
+                                                        const std::map<std::string, state::Seed>&) {
+                                  arrived->insert(arrived->end(), n.begin(), n.end());
+                                }});
   boost::asio::post(io_, [this] { manager_->start(); });
   ASSERT_TRUE(waitForFirstRuns(at_start));
   expectContinued(at_start);
@@ -142,6 +147,45 @@ TEST_F(ManagerPrefetchTest, ManyArrivingChecksStartWithTheirSavedState) {
   expectContinued(later);
   EXPECT_EQ(manager_->owned().size(), 140u);
   EXPECT_EQ(arrived->size(), 140u);
+}
+
+// Past whole_prefix_above the monitor, state and incident prefixes are read whole, in pages
+// (here 7 keys, so every prefix takes many pages): every arriving check still starts with
+// its spec and the state its previous owner left, and checks of another member (not
+// assigned here) are neither read into the engine nor run.
+TEST_F(ManagerPrefetchTest, ManyMoreArrivingChecksAreReadWithTheWholePrefixesInPages) {
+  auto mine = putChecks("a", 60, "00");
+  for (int i = 0; i < 20; ++i) {  // someone else's: in the prefixes, not in m2's shards
+    put(store_->keys().monitor(fmt::format("z{:03d}", i)),
+        {{"type", "exec"}, {"command", "/bin/false"}, {"interval", "1s"}});
+  }
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  spdlog::default_logger()->sinks().push_back(sink);
+  struct Unhook {
+    std::shared_ptr<spdlog::sinks::sink> sink;
+    ~Unhook() { std::erase(spdlog::default_logger()->sinks(), sink); }
+  } unhook{sink};
+  manager_ = std::make_unique<cluster::Manager>(
+      io_, store_, engine_,
+      cluster::Manager::Options{
+          .member_id = "m2", .whole_prefix_above = 40, .prefix_page_size = 7});
+  boost::asio::post(io_, [this] { manager_->start(); });
+  ASSERT_TRUE(waitForFirstRuns(mine));
+  expectContinued(mine);
+  auto later = putChecks("b", 50, "01");  // through the assignments watch, the same way
+  ASSERT_TRUE(waitForFirstRuns(later));
+  expectContinued(later);
+  EXPECT_EQ(manager_->owned().size(), 110U);
+  EXPECT_EQ(engine_->stats().checks, 110U);
+  // Read whole both times (not in batches after a failed read).
+  EXPECT_THAT(log.str(), HasSubstr("60 arriving check(s) read with the whole prefixes"));
+  EXPECT_THAT(log.str(), HasSubstr("50 arriving check(s) read with the whole prefixes"));
+  EXPECT_THAT(log.str(), Not(HasSubstr("failed")));
+  std::lock_guard lock(mu_);
+  for (const auto& [name, report] : first_) {
+    EXPECT_NE(name[0], 'z') << name;
+  }
 }
 
 // Who ran an arriving check last decides whether it runs at once (issue 11, failover gap):
