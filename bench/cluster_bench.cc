@@ -410,6 +410,7 @@ json Bench::settle() {
   json out;
   int64_t assigned_ms = 0;
   bool died = false;
+  int64_t progress_ms = nowMs();
   bool ok = waitFor(
       [&] {
         pollLogs();
@@ -421,9 +422,21 @@ json Bench::settle() {
         if (assigned_ms == 0 && assigned(s)) {
           assigned_ms = nowMs();
         }
+        if (nowMs() - progress_ms >= 30000) {  // a long settle says where it is
+          progress_ms = nowMs();
+          std::string owned;
+          for (const auto& m : members_) {
+            auto it = s.per_member.find(m.id);
+            owned += fmt::format(" {}:{}/{}", m.id, m.log->owned(),
+                                 it == s.per_member.end() ? 0 : it->second);
+          }
+          std::printf("  settle: %zu names in the shards (%zu distinct); owned/assigned%s\n",
+                      s.total, s.distinct, owned.c_str());
+        }
         return assigned_ms != 0 && loaded(s);
       },
-      f_.settle_timeout_s);
+      // Each poll gathers every assigned name: at 1,000,000 every 100 ms was a core.
+      f_.settle_timeout_s, f_.checks > 100000 ? 1000 : 100);
   ok = ok && !died;
   const int64_t loaded_ms = lastOwnedChangeMs(start_ms_);
   out["assigned_s"] = secondsBetween(start_ms_, assigned_ms);

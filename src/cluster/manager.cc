@@ -336,7 +336,7 @@ void Manager::readArriving(const std::vector<std::string>& names) {
 bool Manager::readWholePrefixes(const std::vector<std::string>& names) {
   // Read in pages (etcd::Client::listPrefix, each page at the first page's revision, each
   // call with its own deadline): one txn of the three whole prefixes was ~200 MB at
-  // 1,000,000 monitors and outlived its call timeout on a busy etcd.
+  // 1,000,000 monitors and failed (near the 256 MiB receive limit, a busy etcd).
   const auto& keys = store_->keys();
   const std::set<std::string> wanted(names.begin(), names.end());
   size_t keys_read = 0;
