@@ -66,7 +66,8 @@ Manager::Manager(boost::asio::io_context& io, std::shared_ptr<store::Store> stor
       engine_(std::move(engine)),
       options_(std::move(options)),
       retry_timer_(io),
-      trim_timer_(io) {}
+      trim_timer_(io),
+      assignments_timer_(io) {}
 
 Manager::~Manager() {
   assignments_watch_.reset();
@@ -94,6 +95,7 @@ void Manager::stopAll() {
   retry_timer_.cancel();
   assignments_watch_.reset();
   monitors_watch_.reset();
+  dropQueuedAssignments();
   for (const auto& name : owned_) {
     removeFromEngine(name);
     if (options_.on_removed) {
@@ -149,9 +151,11 @@ bool Manager::load() {
   etcd::Watcher::Options aw;
   aw.key = mine;
   aw.start_revision = res->revision + 1;
-  aw.on_update = [this, post](const etcd::WatchUpdate& u) {
-    post([this, u] { onAssignments(u); });
-  };
+  aw.on_update = [this](const etcd::WatchUpdate& u) { queueAssignments(u); };
+  // Defensive (stopAll() and a failed load() leave no watch): a watch still here stops
+  // first, and what it queued is older than the assignments just read.
+  assignments_watch_.reset();
+  dropQueuedAssignments();
   assignments_watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(aw));
   monitors_watch_ = store_->watchConfigs(
       store::ConfigKind::kMonitor, res->revision + 1,
@@ -162,8 +166,10 @@ bool Manager::load() {
       arriving.push_back(name);
     }
   }
+  const size_t removed = removeLeft(previous);
   prefetch(arriving);
-  reconcile(previous, /*all_owned=*/true);  // a re-list: the engine ignores unchanged specs
+  reconcile(previous, removed,
+            /*all_owned=*/true);  // a re-list: the engine ignores unchanged specs
   arrived(arriving);
   spdlog::info("manager: member {} owns {} check(s)", options_.member_id, owned_.size());
   return true;
@@ -417,9 +423,74 @@ bool Manager::prefetchBatched(const std::vector<std::string>& names) {
   return true;
 }
 
-void Manager::onAssignments(const etcd::WatchUpdate& u) {
+void Manager::queueAssignments(const etcd::WatchUpdate& u) {
+  bool first = false;
+  {
+    std::lock_guard lock(pending_mu_);
+    first = pending_assignments_.empty();
+    pending_assignments_.push_back(u);
+    last_queued_ = std::chrono::steady_clock::now();
+    if (first) {
+      first_queued_ = last_queued_;
+    }
+  }
+  if (first) {
+    // A placement reaches etcd in several txns, and each comes as its own update: updates
+    // are gathered while they keep coming (each within assignments_gather of the last, up
+    // to assignments_gather_max), so the arriving checks are read (past a few thousand, with
+    // the whole prefixes) once per placement, not once per txn.
+    lifetime_.post(io_, [this] { gatherAssignments(options_.assignments_gather); });
+  }
+}
+
+void Manager::gatherAssignments(std::chrono::steady_clock::duration wait) {
+  assignments_timer_.expires_after(wait);
+  assignments_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
+    if (ec) {
+      return;
+    }
+    std::chrono::steady_clock::duration more{0};
+    {
+      std::lock_guard lock(pending_mu_);
+      const auto now = std::chrono::steady_clock::now();
+      if (!pending_assignments_.empty() && now - first_queued_ < options_.assignments_gather_max) {
+        more = std::min(last_queued_ + options_.assignments_gather,
+                        first_queued_ + options_.assignments_gather_max)
+               - now;
+      }
+    }
+    if (more > std::chrono::steady_clock::duration::zero()) {
+      gatherAssignments(more);
+      return;
+    }
+    drainAssignments();
+  }));
+}
+
+void Manager::dropQueuedAssignments() {
+  assignments_timer_.cancel();
+  std::lock_guard lock(pending_mu_);
+  pending_assignments_.clear();
+}
+
+void Manager::drainAssignments() {
+  std::vector<etcd::WatchUpdate> updates;
+  {
+    std::lock_guard lock(pending_mu_);
+    updates.swap(pending_assignments_);
+  }
+  bool changed = false;
+  for (const auto& u : updates) {
+    changed = applyAssignments(u) || changed;
+  }
+  if (changed) {
+    assignmentsChanged();
+  }
+}
+
+bool Manager::applyAssignments(const etcd::WatchUpdate& u) {
   if (!running_) {
-    return;
+    return false;
   }
   const std::string mine = store_->keys().assignmentsPrefix(options_.member_id);
   if (u.kind == etcd::WatchUpdate::kResync) {
@@ -442,6 +513,13 @@ void Manager::onAssignments(const etcd::WatchUpdate& u) {
       }
     }
   } else {
+    return false;
+  }
+  return true;
+}
+
+void Manager::assignmentsChanged() {
+  if (!running_) {
     return;
   }
   std::set<std::string> previous = owned_;
@@ -453,15 +531,14 @@ void Manager::onAssignments(const etcd::WatchUpdate& u) {
       arriving.push_back(name);
     }
   }
+  // The leaving checks stop first: the new owner may run them already, and reading the
+  // arriving ones can take a while (the whole prefixes, at scale).
+  const size_t left = removeLeft(previous);
   prefetch(arriving);
-  size_t left = 0;
-  for (const auto& name : previous) {
-    left += owned_.contains(name) ? 0 : 1;
-  }
   // Only the arriving checks go to the engine: the others run their spec already (a spec
   // change comes through onMonitors). Parsing every owned spec again on each assignment
   // change cost seconds per survivor when a member of a 100k-check cluster died.
-  reconcile(previous, /*all_owned=*/false);
+  reconcile(previous, left, /*all_owned=*/false);
   arrived(arriving);
   if (!arriving.empty() || left > 0) {
     spdlog::info("manager: member {} owns {} check(s) (+{} -{})", options_.member_id, owned_.size(),
@@ -500,7 +577,7 @@ void Manager::arrived(const std::vector<std::string>& names) {
   arriving_seeds_.clear();
 }
 
-void Manager::reconcile(const std::set<std::string>& previous, bool all_owned) {
+size_t Manager::removeLeft(const std::set<std::string>& previous) {
   size_t removed = 0;
   for (const auto& name : previous) {
     if (!owned_.contains(name)) {
@@ -513,6 +590,10 @@ void Manager::reconcile(const std::set<std::string>& previous, bool all_owned) {
       removed++;
     }
   }
+  return removed;
+}
+
+void Manager::reconcile(const std::set<std::string>& previous, size_t moved_out, bool all_owned) {
   size_t started = 0;
   for (const auto& name : owned_) {
     const bool is_new = !previous.contains(name);
@@ -521,7 +602,7 @@ void Manager::reconcile(const std::set<std::string>& previous, bool all_owned) {
       started++;
     }
   }
-  if (removed + started >= kTrimAfterMoving) {
+  if (moved_out + started >= kTrimAfterMoving) {
     // Many checks left or came (a cold start, a member leaving or joining): parsing them,
     // and the checks that left, freed heap that would otherwise stay in this member's RSS
     // (~0.5 KiB per check at 100,000). Trimmed once the engine workers have taken them in.

@@ -55,6 +55,10 @@ class Manager {
     // prefix_page_size keys (tests make both small to exercise the path cheaply).
     size_t whole_prefix_above = kPrefetchBatched;
     int64_t prefix_page_size = kPrefixPageSize;
+    // Assignment updates are gathered while each comes within assignments_gather of the
+    // last, for at most assignments_gather_max, then applied together.
+    std::chrono::milliseconds assignments_gather{50};
+    std::chrono::milliseconds assignments_gather_max{1000};
   };
 
   Manager(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
@@ -94,11 +98,21 @@ class Manager {
   bool load();
   void arrived(const std::vector<std::string>& names);
   std::set<std::string> ownedFromShards() const;
-  void onAssignments(const etcd::WatchUpdate& u);
+  // Any thread (the watch's): queues an update of this member's assignment shards.
+  void queueAssignments(const etcd::WatchUpdate& u);
+  void gatherAssignments(std::chrono::steady_clock::duration wait);  // then drains
+  void drainAssignments();       // every queued update, then assignmentsChanged() once
+  void dropQueuedAssignments();  // after the watch stopped
+  // One update into shards_; false when it changed nothing (a disconnect notice).
+  bool applyAssignments(const etcd::WatchUpdate& u);
+  // owned_ from shards_: the arriving checks read and started, the leaving ones stopped.
+  void assignmentsChanged();
   void onMonitors(const store::ConfigWatchUpdate& u);
-  // Removes what left since `previous`; gives the engine the arriving checks, or every
-  // owned check when all_owned (after a re-list).
-  void reconcile(const std::set<std::string>& previous, bool all_owned);
+  // Stops and forgets the checks that left since `previous`; returns how many.
+  size_t removeLeft(const std::set<std::string>& previous);
+  // Gives the engine the arriving checks, or every owned check when all_owned (after a
+  // re-list); `moved_out`: removeLeft()'s count (many moved: the heap is trimmed).
+  void reconcile(const std::set<std::string>& previous, size_t moved_out, bool all_owned);
   void run(const std::string& name, bool is_new);
   void removeFromEngine(const std::string& name);
   void scheduleRetry();
@@ -125,7 +139,12 @@ class Manager {
   std::unique_ptr<etcd::Watcher> assignments_watch_;
   std::unique_ptr<etcd::Watcher> monitors_watch_;
   boost::asio::steady_timer retry_timer_;
-  boost::asio::steady_timer trim_timer_;  // hands freed heap back after many checks moved
+  boost::asio::steady_timer trim_timer_;         // hands freed heap back after many checks moved
+  boost::asio::steady_timer assignments_timer_;  // gathers queued assignment updates
+  std::mutex pending_mu_;                        // guards the three below
+  std::vector<etcd::WatchUpdate> pending_assignments_;
+  std::chrono::steady_clock::time_point first_queued_;
+  std::chrono::steady_clock::time_point last_queued_;
   static constexpr size_t kTrimAfterMoving = 1000;
   static constexpr std::chrono::seconds kTrimDelay{5};
   bool running_ = false;

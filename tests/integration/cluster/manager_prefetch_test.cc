@@ -188,6 +188,49 @@ TEST_F(ManagerPrefetchTest, ManyMoreArrivingChecksAreReadWithTheWholePrefixesInP
   }
 }
 
+// A placement comes in several txns, each its own watch update: updates arriving close
+// together are gathered and applied at once, so the arriving checks are read once (here
+// with the whole prefixes: one read for the three shards, not three).
+TEST_F(ManagerPrefetchTest, AssignmentUpdatesInQuickSuccessionAreReadTogether) {
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  spdlog::default_logger()->sinks().push_back(sink);
+  struct Unhook {
+    std::shared_ptr<spdlog::sinks::sink> sink;
+    ~Unhook() { std::erase(spdlog::default_logger()->sinks(), sink); }
+  } unhook{sink};
+  auto calls = std::make_shared<std::vector<size_t>>();  // names per on_arrived call
+  manager_ = std::make_unique<cluster::Manager>(
+      io_, store_, engine_,
+      cluster::Manager::Options{
+          .member_id = "m2",
+          .on_arrived =
+              [calls](const std::vector<std::string>& n,
+                      const std::map<std::string, state::Seed>&) { calls->push_back(n.size()); },
+          .whole_prefix_above = 40,
+          .prefix_page_size = 7,
+          // Wide enough that three shard writes a few hundred ms apart on a busy machine
+          // still fall in one gathering.
+          .assignments_gather = 3s,
+          .assignments_gather_max = 20s});
+  boost::asio::post(io_, [this] { manager_->start(); });
+  ASSERT_TRUE(eventually([&] {
+    io_.run_for(20ms);
+    return log.str().find("owns 0 check(s)") != std::string::npos;
+  }));
+  std::vector<std::string> all;
+  for (const char* shard : {"00", "01", "02"}) {
+    auto names = putChecks(std::string("s") + shard + "-", 20, shard);
+    all.insert(all.end(), names.begin(), names.end());
+    io_.run_for(300ms);  // the loop runs between the writes, as it would in a member
+  }
+  ASSERT_TRUE(waitForFirstRuns(all));
+  EXPECT_EQ(*calls, std::vector<size_t>{60});
+  EXPECT_THAT(log.str(), HasSubstr("60 arriving check(s) read with the whole prefixes"));
+  EXPECT_THAT(log.str(), HasSubstr("owns 60 check(s) (+60 -0)"));
+  EXPECT_EQ(manager_->owned().size(), 60U);
+}
+
 // Who ran an arriving check last decides whether it runs at once (issue 11, failover gap):
 // its previous owner gone (not a member, or this member in an earlier life) and its state
 // key's date over one interval old -> at once; moved from a live member, ran recently, or
