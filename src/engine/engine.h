@@ -26,7 +26,7 @@ struct RunReport {
   std::string check;
   checks::CheckResult result;  // time and duration stamped by the engine
   state::CheckState state = state::CheckState::kOk;
-  int count = 0;                                // consecutive non-OK results
+  int count = 0;          // consecutive non-OK results
   int settled_count = 1;  // counts above this change no state (StateMachine::settledCount)
   std::optional<state::Transition> transition;  // set when the state changed with this run
   Nanos lag{0};                                 // how late the run started vs its due time

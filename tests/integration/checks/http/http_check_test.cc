@@ -307,8 +307,8 @@ TEST_F(HttpCheckTest, CertificateExpiringSoonIsAWarningNamingTheDate) {
 // would skip the handshake and the certificate, and with it cert-expiry-warning).
 TEST_F(HttpCheckTest, AReusedCurlHandleCarriesNothingOver) {
   TestServer soon(certs_->soon.cert, certs_->soon.key);
-  auto tls = make(spec(soon.port(), {{"ssl", true}, {"cert-expiry-warning", "168h"}}),
-                  trustTestCa());
+  auto tls =
+      make(spec(soon.port(), {{"ssl", true}, {"cert-expiry-warning", "168h"}}), trustTestCa());
   for (int i = 0; i < 3; ++i) {
     auto r = runOnce(*tls).first;
     EXPECT_EQ(r.status, Status::kWarning) << i << ": " << r.message;
