@@ -152,10 +152,6 @@ bool Manager::load() {
   aw.key = mine;
   aw.start_revision = res->revision + 1;
   aw.on_update = [this](const etcd::WatchUpdate& u) { queueAssignments(u); };
-  // Defensive (stopAll() and a failed load() leave no watch): a watch still here stops
-  // first, and what it queued is older than the assignments just read.
-  assignments_watch_.reset();
-  dropQueuedAssignments();
   assignments_watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(aw));
   monitors_watch_ = store_->watchConfigs(
       store::ConfigKind::kMonitor, res->revision + 1,

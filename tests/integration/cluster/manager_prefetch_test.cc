@@ -5,7 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <sstream>
+#include <string>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "checks/exec/exec_check.h"
@@ -32,6 +32,27 @@ using ::testing::Not;
 
 class ManagerPrefetchTest : public ninevolt::testing::EtcdTest {
  protected:
+  // What the default logger writes while this lives. A ring buffer: text() reads it under
+  // the sink's own lock while other threads may be logging.
+  class LogCapture {
+   public:
+    LogCapture() { spdlog::default_logger()->sinks().push_back(sink_); }
+    ~LogCapture() { std::erase(spdlog::default_logger()->sinks(), sink_); }
+    LogCapture(const LogCapture&) = delete;
+    LogCapture& operator=(const LogCapture&) = delete;
+    std::string text() const {
+      std::string all;
+      for (const auto& line : sink_->last_formatted()) {
+        all += line;
+      }
+      return all;
+    }
+
+   private:
+    std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_ =
+        std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(10000);
+  };
+
   void SetUp() override {
     EtcdTest::SetUp();
     store_ = std::make_shared<store::Store>(client_, "/9volt");
@@ -159,13 +180,7 @@ TEST_F(ManagerPrefetchTest, ManyMoreArrivingChecksAreReadWithTheWholePrefixesInP
     put(store_->keys().monitor(fmt::format("z{:03d}", i)),
         {{"type", "exec"}, {"command", "/bin/false"}, {"interval", "1s"}});
   }
-  std::ostringstream log;
-  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
-  spdlog::default_logger()->sinks().push_back(sink);
-  struct Unhook {
-    std::shared_ptr<spdlog::sinks::sink> sink;
-    ~Unhook() { std::erase(spdlog::default_logger()->sinks(), sink); }
-  } unhook{sink};
+  LogCapture log;
   manager_ = std::make_unique<cluster::Manager>(
       io_, store_, engine_,
       cluster::Manager::Options{
@@ -179,9 +194,9 @@ TEST_F(ManagerPrefetchTest, ManyMoreArrivingChecksAreReadWithTheWholePrefixesInP
   EXPECT_EQ(manager_->owned().size(), 110U);
   EXPECT_EQ(engine_->stats().checks, 110U);
   // Read whole both times (not in batches after a failed read).
-  EXPECT_THAT(log.str(), HasSubstr("60 arriving check(s) read with the whole prefixes"));
-  EXPECT_THAT(log.str(), HasSubstr("50 arriving check(s) read with the whole prefixes"));
-  EXPECT_THAT(log.str(), Not(HasSubstr("failed")));
+  EXPECT_THAT(log.text(), HasSubstr("60 arriving check(s) read with the whole prefixes"));
+  EXPECT_THAT(log.text(), HasSubstr("50 arriving check(s) read with the whole prefixes"));
+  EXPECT_THAT(log.text(), Not(HasSubstr("failed")));
   std::lock_guard lock(mu_);
   for (const auto& [name, report] : first_) {
     EXPECT_NE(name[0], 'z') << name;
@@ -192,13 +207,7 @@ TEST_F(ManagerPrefetchTest, ManyMoreArrivingChecksAreReadWithTheWholePrefixesInP
 // together are gathered and applied at once, so the arriving checks are read once (here
 // with the whole prefixes: one read for the three shards, not three).
 TEST_F(ManagerPrefetchTest, AssignmentUpdatesInQuickSuccessionAreReadTogether) {
-  std::ostringstream log;
-  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
-  spdlog::default_logger()->sinks().push_back(sink);
-  struct Unhook {
-    std::shared_ptr<spdlog::sinks::sink> sink;
-    ~Unhook() { std::erase(spdlog::default_logger()->sinks(), sink); }
-  } unhook{sink};
+  LogCapture log;
   auto calls = std::make_shared<std::vector<size_t>>();  // names per on_arrived call
   manager_ = std::make_unique<cluster::Manager>(
       io_, store_, engine_,
@@ -216,7 +225,7 @@ TEST_F(ManagerPrefetchTest, AssignmentUpdatesInQuickSuccessionAreReadTogether) {
   boost::asio::post(io_, [this] { manager_->start(); });
   ASSERT_TRUE(eventually([&] {
     io_.run_for(20ms);
-    return log.str().find("owns 0 check(s)") != std::string::npos;
+    return log.text().find("owns 0 check(s)") != std::string::npos;
   }));
   std::vector<std::string> all;
   for (const char* shard : {"00", "01", "02"}) {
@@ -226,8 +235,8 @@ TEST_F(ManagerPrefetchTest, AssignmentUpdatesInQuickSuccessionAreReadTogether) {
   }
   ASSERT_TRUE(waitForFirstRuns(all));
   EXPECT_EQ(*calls, std::vector<size_t>{60});
-  EXPECT_THAT(log.str(), HasSubstr("60 arriving check(s) read with the whole prefixes"));
-  EXPECT_THAT(log.str(), HasSubstr("owns 60 check(s) (+60 -0)"));
+  EXPECT_THAT(log.text(), HasSubstr("60 arriving check(s) read with the whole prefixes"));
+  EXPECT_THAT(log.text(), HasSubstr("owns 60 check(s) (+60 -0)"));
   EXPECT_EQ(manager_->owned().size(), 60U);
 }
 
