@@ -1,5 +1,6 @@
 #include "cluster/director.h"
 
+#include <array>
 #include <utility>
 
 #include <boost/asio/post.hpp>
@@ -18,15 +19,17 @@
 namespace ninevolt::cluster {
 namespace {
 
-CheckView checkView(const std::string& name, const nlohmann::json& v) {
-  CheckView c{name, "", false};
-  if (v.is_object()) {
-    if (v.contains("member-tag") && v["member-tag"].is_string()) {
-      c.member_tag = v["member-tag"].get<std::string>();
-    }
-    c.disabled = config::monitorDisabled(v);  // disable: true, or the original's enabled: false
+// Appends `name` to a JSON array's text as a JSON string, exactly as dumpJson would write it.
+// Names in the director's view are valid names (A-Z a-z 0-9 . _ -), which need no escaping;
+// anything else goes through the JSON library.
+void appendJsonName(std::string& out, const std::string& name) {
+  if (store::nameProblem(name).empty()) {
+    out += '"';
+    out += name;
+    out += '"';
+  } else {
+    out += common::dumpJson(nlohmann::json(name));
   }
-  return c;
 }
 
 // A member record, or nullopt when it is not one (reported once per key and revision): a
@@ -98,7 +101,7 @@ bool Director::loadAll() {
     return false;
   }
   members_.clear();
-  checks_.clear();
+  clearChecks();
   stored_.clear();
   for (const auto& kv : res->responses[0].kvs) {
     if (auto m = memberView(*store_, kv)) {
@@ -114,7 +117,7 @@ bool Director::loadAll() {
       continue;
     }
     auto j = store::decodeJson(kv.value);
-    checks_[*name] = checkView(*name, j ? *j : nlohmann::json());
+    putCheck(*name, j ? *j : nlohmann::json());
   }
   for (const auto& kv : res->responses[2].kvs) {
     noteStoredShard(kv);
@@ -194,8 +197,39 @@ bool Director::noteStoredShard(const etcd::KeyValue& kv) {
   std::string member = rest.substr(0, slash);
   std::string shard = rest.substr(slash + 1);
   checkShard(*store_, kv, member, shard);
-  stored_[member][shard] = kv.value;
+  stored_[member][shard] = digestOf(kv.value);
   return true;
+}
+
+Director::ShardDigest Director::digestOf(std::string_view text) {
+  return {text.size(), std::hash<std::string_view>()(text), nameHash(text)};
+}
+
+void Director::putCheck(const std::string& name, const nlohmann::json& monitor) {
+  std::string tag;
+  bool disabled = false;
+  if (monitor.is_object()) {
+    if (auto t = monitor.find("member-tag"); t != monitor.end() && t->is_string()) {
+      tag = t->get<std::string>();
+    }
+    disabled = config::monitorDisabled(monitor);  // disable: true, or the original's enabled: false
+  }
+  auto [it, added] = tag_ids_.try_emplace(tag, static_cast<uint32_t>(tags_.size()));
+  if (added) {
+    tags_.push_back(tag);
+  }
+  checks_.insert_or_assign(name, CheckEntry{it->second, disabled});
+}
+
+void Director::clearChecks() {
+  checks_.clear();
+  tags_.assign(1, "");
+  tag_ids_ = {{"", 0}};
+}
+
+const std::string& Director::tagOf(const std::string& name) const {
+  auto c = checks_.find(name);
+  return c == checks_.end() ? tags_.front() : tags_[c->second.tag];
 }
 
 void Director::onAssignments(const etcd::WatchUpdate& u) {
@@ -231,7 +265,7 @@ void Director::onAssignments(const etcd::WatchUpdate& u) {
       auto m = stored_.find(rest.substr(0, slash));
       if (m != stored_.end()) {
         auto s = m->second.find(rest.substr(slash + 1));
-        if (s != m->second.end() && s->second == ev.kv.value) {
+        if (s != m->second.end() && s->second == digestOf(ev.kv.value)) {
           continue;  // this director's own write
         }
       }
@@ -257,9 +291,9 @@ void Director::onMonitors(const store::ConfigWatchUpdate& u) {
         deleted_.insert(name);
       }
     }
-    checks_.clear();
+    clearChecks();
     for (const auto& [name, c] : u.snapshot) {
-      checks_[name] = checkView(name, c.value);
+      putCheck(name, c.value);
     }
     (void)findStaleState(u.revision);
   }
@@ -268,7 +302,7 @@ void Director::onMonitors(const store::ConfigWatchUpdate& u) {
       checks_.erase(ev.config.name);
       deleted_.insert(ev.config.name);
     } else {
-      checks_[ev.config.name] = checkView(ev.config.name, ev.config.value);
+      putCheck(ev.config.name, ev.config.value);
     }
   }
   scheduleRecompute();
@@ -342,42 +376,61 @@ void Director::recompute() {
   for (const auto& [id, m] : members_) {
     members.push_back(m);
   }
-  std::vector<CheckView> checks;
-  checks.reserve(checks_.size());
-  for (const auto& [name, c] : checks_) {
-    checks.push_back(c);
-  }
-  Placement p = place(members, checks);
+  const Placer placer(members);
 
-  // Desired shard texts.
-  std::map<std::string, std::map<std::string, std::string>> desired;
-  for (const auto& [member, names] : p.owned) {
-    std::map<uint32_t, nlohmann::json> shards;
-    for (const auto& n : names) {
-      auto& arr = shards[shardOf(n)];
-      if (arr.is_null()) {
-        arr = nlohmann::json::array();
-      }
-      arr.push_back(n);
+  // The desired shard texts, built straight from the view: one pass in name order, so each
+  // shard's list comes out sorted, with no copy of any name but in the texts themselves
+  // (the director of 100,000 checks used to hold three).
+  std::vector<std::array<std::string, kShards>> texts(members.size());
+  std::vector<std::string> orphans;
+  size_t total = 0;
+  for (const auto& [name, c] : checks_) {
+    const int owner = placer.owner(name, tags_[c.tag], c.disabled);
+    if (owner == Placer::kOrphan) {
+      orphans.push_back(name);
+      continue;
     }
-    for (auto& [shard, arr] : shards) {
-      desired[member][shardName(shard)] = common::dumpJson(arr);
+    if (owner < 0) {
+      continue;
     }
+    std::string& text = texts[owner][shardOf(name)];
+    text += text.empty() ? '[' : ',';
+    appendJsonName(text, name);
+    total++;
   }
+
   // Diff against what etcd holds.
   std::vector<etcd::TxnOp> ops;
   const auto& keys = store_->keys();
-  for (const auto& [member, shards] : desired) {
-    for (const auto& [shard, text] : shards) {
-      auto m = stored_.find(member);
-      if (m == stored_.end() || !m->second.contains(shard) || m->second.at(shard) != text) {
-        ops.push_back(etcd::TxnOp::put(keys.assignmentShard(member, shard), text));
+  std::map<std::string, std::map<std::string, ShardDigest>> desired;
+  size_t members_used = 0;
+  for (size_t i = 0; i < members.size(); ++i) {
+    const std::string& member = members[i].id;
+    auto m = stored_.find(member);
+    bool any = false;
+    for (uint32_t shard = 0; shard < kShards; ++shard) {
+      std::string& text = texts[i][shard];
+      if (text.empty()) {
+        continue;
       }
+      any = true;
+      text += ']';
+      const std::string name = shardName(shard);
+      const ShardDigest digest = digestOf(text);
+      desired[member][name] = digest;
+      const bool stored_already = m != stored_.end() && m->second.contains(name)
+                                  && m->second.at(name) == digest;
+      if (!stored_already) {
+        ops.push_back(etcd::TxnOp::put(keys.assignmentShard(member, name), std::move(text)));
+      }
+      std::string().swap(text);
     }
+    members_used += any ? 1 : 0;
   }
+  texts.clear();
   for (const auto& [member, shards] : stored_) {
-    for (const auto& [shard, text] : shards) {
-      auto d = desired.find(member);
+    auto d = desired.find(member);
+    for (const auto& [shard, digest] : shards) {
       if (d == desired.end() || !d->second.contains(shard)) {
         ops.push_back(etcd::TxnOp::del(keys.assignmentShard(member, shard)));
       }
@@ -411,22 +464,31 @@ void Director::recompute() {
       return;  // fenced out: stepped down
     }
   }
-  if (!ops.empty()) {
+  const size_t op_count = ops.size();
+  ops = {};
+  if (op_count > 0) {
     placements_++;
-    size_t total = 0;
-    for (const auto& [m, names] : p.owned) {
-      total += names.size();
-    }
     spdlog::info(
         "director: placed {} check(s) on {} member(s), {} shard write(s), {} orphan(s), {} "
         "state key(s) of removed checks deleted",
-        total, p.owned.size(), shard_ops, p.orphans.size(), ops.size() - shard_ops);
+        total, members_used, shard_ops, orphans.size(), op_count - shard_ops);
   }
   stored_ = std::move(desired);
   deleted_.clear();
-  reportOrphans(p);
+  reportOrphans(orphans, [&](const std::string& name) {
+    auto c = checks_.find(name);
+    const int owner = c == checks_.end()
+                          ? Placer::kOrphan
+                          : placer.owner(name, tags_[c->second.tag], c->second.disabled);
+    return owner >= 0 ? members[owner].id : std::string();
+  });
   if (options_.on_orphans) {
-    options_.on_orphans(p.orphans);
+    options_.on_orphans(orphans);
+  }
+  // A placement that wrote many shards leaves its texts and txn buffers freed but kept by
+  // glibc: hand them back, as after any large read.
+  if (shard_ops >= kShards) {
+    common::releaseFreedMemory();
   }
 }
 

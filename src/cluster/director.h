@@ -11,6 +11,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "cluster/lifetime.h"
 #include "cluster/placement.h"
@@ -164,7 +165,13 @@ class Director {
   // watch of its successor never sees it go, so the successor reports it.
   void reportPreviousDirectorGone(const std::string& previous);
   void noteDirector(const std::string& director_value);
-  void reportOrphans(const Placement& placement);
+  // Orphan events on change; `owner_of` names the member that now runs a check.
+  void reportOrphans(std::vector<std::string> now,
+                     const std::function<std::string(const std::string&)>& owner_of);
+  // checks_ with interned member-tags.
+  void putCheck(const std::string& name, const nlohmann::json& monitor);
+  void clearChecks();
+  const std::string& tagOf(const std::string& name) const;
   void publishGauges();  // the atomics above, from the loop's state
 
   boost::asio::io_context& io_;
@@ -197,9 +204,27 @@ class Director {
 
   // Director state, valid while is_director_.
   std::map<std::string, MemberView> members_;
-  std::map<std::string, CheckView> checks_;
-  // member -> shard name -> JSON text stored (what etcd holds).
-  std::map<std::string, std::map<std::string, std::string>> stored_;
+  // Every monitor, compactly (the director of a 100,000-check cluster holds them all): the
+  // name once, as the key; the member-tag as an index into tags_, which holds each tag once
+  // ("" first) and is rebuilt with checks_.
+  struct CheckEntry {
+    uint32_t tag = 0;
+    bool disabled = false;
+  };
+  std::map<std::string, CheckEntry, std::less<>> checks_;
+  std::vector<std::string> tags_{""};
+  std::map<std::string, uint32_t, std::less<>> tag_ids_{{"", 0}};
+  // What etcd holds of each shard: its text's length and two hashes, enough to tell whether
+  // a desired shard is already there (the texts themselves are ~20 bytes per check).
+  struct ShardDigest {
+    size_t size = 0;
+    uint64_t hash = 0;
+    uint64_t hash2 = 0;
+    bool operator==(const ShardDigest&) const = default;
+  };
+  static ShardDigest digestOf(std::string_view text);
+  // member -> shard name -> digest of the text stored.
+  std::map<std::string, std::map<std::string, ShardDigest>> stored_;
   // Checks whose /9volt/state key goes with the next placement write: monitors deleted since
   // the last one, and state keys found without a monitor.
   std::set<std::string> deleted_;

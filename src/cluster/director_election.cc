@@ -429,7 +429,7 @@ void Director::stepDown(const std::string& why) {
   assignments_watch_.reset();
   monitors_watch_.reset();
   members_.clear();
-  checks_.clear();
+  clearChecks();
   stored_.clear();
   deleted_.clear();
   orphans_.clear();

@@ -73,8 +73,10 @@ void Director::reportPreviousDirectorGone(const std::string& previous) {
   }
 }
 
-void Director::reportOrphans(const Placement& placement) {
-  std::set<std::string> now(placement.orphans.begin(), placement.orphans.end());
+void Director::reportOrphans(std::vector<std::string> orphans,
+                             const std::function<std::string(const std::string&)>& owner_of) {
+  std::set<std::string> now(std::make_move_iterator(orphans.begin()),
+                            std::make_move_iterator(orphans.end()));
   std::vector<std::string> orphaned;
   std::vector<std::string> placed;
   for (const auto& name : now) {
@@ -95,15 +97,11 @@ void Director::reportOrphans(const Placement& placement) {
     spdlog::warn("director: {} check(s) newly orphaned (no eligible member)", orphaned.size());
   }
 
-  auto tag_of = [this](const std::string& name) {
-    auto c = checks_.find(name);
-    return c == checks_.end() ? std::string() : c->second.member_tag;
-  };
   for (size_t i = 0; i < orphaned.size() && i < kMaxCheckEvents; ++i) {
     const auto& name = orphaned[i];
     emit(store::kEventWarning, store::event_kind::kCheckOrphaned,
          fmt::format("check '{}' is orphaned: no member may run it ({})", name,
-                     tagText(tag_of(name))),
+                     tagText(tagOf(name))),
          name);
   }
   if (orphaned.size() > kMaxCheckEvents) {
@@ -113,13 +111,7 @@ void Director::reportOrphans(const Placement& placement) {
   }
   for (size_t i = 0; i < placed.size() && i < kMaxCheckEvents; ++i) {
     const auto& name = placed[i];
-    std::string owner;
-    for (const auto& [member, names] : placement.owned) {
-      if (std::binary_search(names.begin(), names.end(), name)) {
-        owner = member;
-        break;
-      }
-    }
+    const std::string owner = owner_of(name);
     emit(store::kEventInfo, store::event_kind::kCheckPlaced,
          fmt::format("orphaned check '{}' is placed: member {} runs it", name, owner), name, owner);
   }

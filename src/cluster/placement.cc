@@ -1,7 +1,6 @@
 #include "cluster/placement.h"
 
 #include <algorithm>
-#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -41,62 +40,68 @@ std::string shardName(uint32_t shard) {
   return fmt::format("{:02x}", shard);
 }
 
-Placement place(const std::vector<MemberView>& members, const std::vector<CheckView>& checks) {
-  struct Candidate {
-    const std::string* id;
-    uint64_t hash;
-  };
-  // Candidate lists per eligibility class, computed once: by tag, untagged, everyone.
-  std::unordered_map<std::string, std::vector<Candidate>> by_tag;
-  std::vector<Candidate> untagged;
-  std::vector<Candidate> everyone;
-  for (const auto& m : members) {
-    Candidate c{&m.id, nameHash(m.id)};
-    everyone.push_back(c);
+Placer::Placer(const std::vector<MemberView>& members) : members_(members) {
+  for (size_t i = 0; i < members.size(); ++i) {
+    const auto& m = members[i];
+    Candidate c{static_cast<int>(i), nameHash(m.id)};
+    everyone_.push_back(c);
     if (m.tags.empty()) {
-      untagged.push_back(c);
+      untagged_.push_back(c);
     }
     for (const auto& t : m.tags) {
-      auto& list = by_tag[t];
+      auto& list = by_tag_[t];
       // A tag listed twice on one member still makes it one candidate.
-      if (list.empty() || list.back().id != &m.id) {
+      if (list.empty() || list.back().index != c.index) {
         list.push_back(c);
       }
     }
   }
-  const std::vector<Candidate>& for_untagged = untagged.empty() ? everyone : untagged;
+}
 
-  Placement out;
-  std::unordered_map<const std::string*, std::vector<std::string>> owned;
-  for (const auto& check : checks) {
-    if (check.disabled) {
-      continue;
-    }
-    const std::vector<Candidate>* candidates = &for_untagged;
-    if (!check.member_tag.empty()) {
-      auto it = by_tag.find(check.member_tag);
-      candidates = it == by_tag.end() ? nullptr : &it->second;
-    }
-    if (candidates == nullptr || candidates->empty()) {
-      out.orphans.push_back(check.name);
-      continue;
-    }
-    const uint64_t h = nameHash(check.name);
-    const Candidate* best = nullptr;
-    uint64_t best_weight = 0;
-    for (const auto& c : *candidates) {
-      uint64_t w = rendezvousWeight(h, c.hash);
-      // Ties (astronomically rare) go to the smaller id, so every director agrees.
-      if (best == nullptr || w > best_weight || (w == best_weight && *c.id < *best->id)) {
-        best = &c;
-        best_weight = w;
-      }
-    }
-    owned[best->id].push_back(check.name);
+int Placer::owner(std::string_view name, std::string_view member_tag, bool disabled) const {
+  if (disabled) {
+    return kNowhere;
   }
-  for (auto& [id, names] : owned) {
-    std::sort(names.begin(), names.end());
-    out.owned.emplace(*id, std::move(names));
+  const std::vector<Candidate>* candidates = untagged_.empty() ? &everyone_ : &untagged_;
+  if (!member_tag.empty()) {
+    auto it = by_tag_.find(member_tag);
+    candidates = it == by_tag_.end() ? nullptr : &it->second;
+  }
+  if (candidates == nullptr || candidates->empty()) {
+    return kOrphan;
+  }
+  const uint64_t h = nameHash(name);
+  const Candidate* best = nullptr;
+  uint64_t best_weight = 0;
+  for (const auto& c : *candidates) {
+    uint64_t w = rendezvousWeight(h, c.hash);
+    // Ties (astronomically rare) go to the smaller id, so every director agrees.
+    if (best == nullptr || w > best_weight
+        || (w == best_weight && members_[c.index].id < members_[best->index].id)) {
+      best = &c;
+      best_weight = w;
+    }
+  }
+  return best->index;
+}
+
+Placement place(const std::vector<MemberView>& members, const std::vector<CheckView>& checks) {
+  Placer placer(members);
+  Placement out;
+  std::vector<std::vector<std::string>> owned(members.size());
+  for (const auto& check : checks) {
+    const int o = placer.owner(check.name, check.member_tag, check.disabled);
+    if (o == Placer::kOrphan) {
+      out.orphans.push_back(check.name);
+    } else if (o >= 0) {
+      owned[o].push_back(check.name);
+    }
+  }
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (!owned[i].empty()) {
+      std::sort(owned[i].begin(), owned[i].end());
+      out.owned.emplace(members[i].id, std::move(owned[i]));
+    }
   }
   std::sort(out.orphans.begin(), out.orphans.end());
   return out;

@@ -41,6 +41,28 @@ struct Placement {
 // same placement.
 Placement place(const std::vector<MemberView>& members, const std::vector<CheckView>& checks);
 
+// place()'s rule one check at a time, for callers that keep their checks in a compact form of
+// their own and need no copy of every name (the director): the candidate lists per tag are
+// computed once. Refers to `members`, which must outlive it and stay unchanged.
+class Placer {
+ public:
+  static constexpr int kOrphan = -1;   // no member may run it
+  static constexpr int kNowhere = -2;  // disabled: placed nowhere, and no orphan
+  explicit Placer(const std::vector<MemberView>& members);
+  // The index in `members` of the check's owner, or kOrphan / kNowhere.
+  int owner(std::string_view name, std::string_view member_tag, bool disabled) const;
+
+ private:
+  struct Candidate {
+    int index;
+    uint64_t hash;
+  };
+  const std::vector<MemberView>& members_;
+  std::map<std::string, std::vector<Candidate>, std::less<>> by_tag_;
+  std::vector<Candidate> untagged_;
+  std::vector<Candidate> everyone_;
+};
+
 // place()'s orphan rule alone, for readers that only need to know whether a check has an
 // eligible member (the API's state listing and summary), without hashing anything: a
 // disabled check is never an orphan; an untagged one is an orphan only when there are no

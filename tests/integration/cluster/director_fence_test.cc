@@ -1,5 +1,6 @@
 // The director's writes are fenced, and a new director rewrites nothing that is right.
 // Real etcd; directors on a loop thread of their own as in the server.
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <map>
@@ -179,6 +180,30 @@ TEST_F(DirectorFenceTest, ANewDirectorRewritesNothingThatIsAlreadyRight) {
   onLoop([] {});
   // ... and writes no shard.
   EXPECT_EQ(shardRevisions(), before);
+}
+
+// Shards as earlier versions wrote them (the JSON library's text of each sorted list) are
+// taken as right: a director of this version rewrites none of them when it takes over.
+TEST_F(DirectorFenceTest, ShardsWrittenByAnEarlierVersionAreNotRewritten) {
+  std::map<uint32_t, nlohmann::json> shards;
+  for (int i = 0; i < 500; ++i) {
+    const std::string name = "check." + std::to_string(i) + "_x-Y";
+    putMonitor(name);
+    shards[shardOf(name)].push_back(name);  // names in order within each shard: sorted below
+  }
+  for (auto& [shard, names] : shards) {
+    std::sort(names.begin(), names.end());
+    ASSERT_TRUE(
+        client_->put(store_->keys().assignmentShard("m1", shardName(shard)), names.dump()));
+  }
+  const auto before = shardRevisions();
+  ASSERT_EQ(before.size(), shards.size());
+
+  auto& d = startDirector("m1");  // the only member: every check is its
+  ASSERT_TRUE(eventually([&] { return isDirector(d) && recomputes_.at("m1") >= 1; }));
+  onLoop([] {});
+  EXPECT_EQ(shardRevisions(), before);
+  EXPECT_EQ(assigned().size(), 500U);
 }
 
 }  // namespace

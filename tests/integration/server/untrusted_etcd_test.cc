@@ -491,7 +491,7 @@ TEST_F(UntrustedEtcd, SettingsDigestAndEventLease) {
   EXPECT_TRUE(eventually([&] { return reported(lease + ": event lease record") == 1; }, kLimit))
       << get("/api/v1/event").body << server_->output();
   // While it runs: every bad value is reported once and the settings in force stay.
-  for (const std::string value :
+  for (const std::string& value :
        {std::string("[1,2]"), std::string(), std::string(size_t{1} << 20, 'x')}) {
     const size_t before = reported(config + ":");
     ASSERT_TRUE(client_->put(config, value));

@@ -165,6 +165,52 @@ TEST(Placement, OrphanRuleAgreesWithPlace) {
   }
 }
 
+// Members of different versions must agree on every owner (a director of the next version
+// takes over from one of this): the placement of a fixed mix of tagged, untagged, disabled
+// and orphaned checks is pinned. The values were computed by the first implementation of
+// place() (before Placer); a change here moves checks in every mixed-version cluster.
+TEST(Placement, OwnersArePinnedAcrossVersions) {
+  const std::vector<MemberView> ms{
+      {"m0", {}}, {"m1", {"eu"}}, {"m2", {"eu", "us"}}, {"m3", {}}, {"m4", {"us"}}};
+  std::vector<CheckView> cs;
+  for (int i = 0; i < 2000; ++i) {
+    const char* tag = i % 5 == 0 ? "eu" : i % 7 == 0 ? "us" : i % 11 == 0 ? "ap" : "";
+    cs.push_back({"check-" + std::to_string(i), tag, i % 13 == 0});
+  }
+  auto p = place(ms, cs);
+  std::string all;
+  for (const auto& [m, names] : p.owned) {
+    for (const auto& n : names) {
+      all += n + "=" + m + ";";
+    }
+  }
+  for (const auto& n : p.orphans) {
+    all += n + "=orphan;";
+  }
+  EXPECT_EQ(all.size(), 25280U);
+  EXPECT_EQ(nameHash(all), 0xc19a7acc1e0ddf52ULL);
+  auto o = owners(p);
+  EXPECT_EQ(o["check-1"], "m0");
+  EXPECT_EQ(o["check-2"], "m3");
+  EXPECT_EQ(o["check-7"], "m2");
+  EXPECT_FALSE(o.contains("check-0"));  // disabled
+  EXPECT_THAT(p.orphans, ::testing::Contains("check-22"));  // tag "ap": no member has it
+
+  // Placer, one check at a time, says the same as place() for each of them.
+  Placer placer(ms);
+  for (const auto& c : cs) {
+    const int owner = placer.owner(c.name, c.member_tag, c.disabled);
+    if (c.disabled) {
+      EXPECT_EQ(owner, Placer::kNowhere) << c.name;
+    } else if (owner == Placer::kOrphan) {
+      EXPECT_FALSE(o.contains(c.name)) << c.name;
+    } else {
+      ASSERT_GE(owner, 0);
+      EXPECT_EQ(ms[owner].id, o[c.name]) << c.name;
+    }
+  }
+}
+
 TEST(Placement, ShardsAreStableAndInRange) {
   std::set<uint32_t> seen;
   for (int i = 0; i < 10'000; ++i) {
