@@ -48,6 +48,7 @@ struct Flags {
   std::vector<std::string> http_urls;
   std::vector<std::string> tcp_targets;
   size_t workers = 0;
+  int wake_step_ms = 5;
   double exec_rate = 0;            // exec runs/s to schedule beside the tcp/http checks
   double exec_ceiling_factor = 0;  // or: this fraction of the measured spawn ceiling
   size_t exec_checks = 0;          // or: exactly this many exec checks
@@ -246,6 +247,7 @@ int run(const Flags& flags) {
   Recorder recorder(std::llround(flags.late_ms * 1000));
   auto engine = std::make_unique<engine::Engine>(engine::Engine::Options{
       .workers = flags.workers,
+      .wake_step = std::chrono::milliseconds(flags.wake_step_ms),
       .registry = benchRegistry(),
       .on_result = [&recorder](const engine::RunReport& r) { recorder.onResult(r); },
   });
@@ -481,6 +483,9 @@ int main(int argc, char** argv) {
   app.add_option("--http-url", f.http_urls, "http target(s), http://127.x.y.z:PORT/path");
   app.add_option("--tcp-target", f.tcp_targets, "tcp target(s), 127.x.y.z:PORT");
   app.add_option("--workers", f.workers, "engine loops (0 = one per core)")->capture_default_str();
+  app.add_option("--wake-step-ms", f.wake_step_ms,
+                 "engine wake-up grid in ms (0 = wake for each due time)")
+      ->capture_default_str();
   app.add_option("--exec-rate", f.exec_rate, "exec runs/s to add beside the tcp/http checks");
   app.add_option("--exec-ceiling-factor", f.exec_ceiling_factor,
                  "exec runs/s as this fraction of the measured spawn ceiling");

@@ -71,7 +71,7 @@ void Engine::Worker::schedule(Entry& entry, std::optional<common::SystemTime> la
     by_slot_.resize(entry.slot + 1, nullptr);
   }
   by_slot_[entry.slot] = &entry;
-  if (scheduler_.dueOf(entry.slot) < armed_for_) {
+  if (wakeFor(scheduler_.dueOf(entry.slot)) < armed_for_) {
     arm();
   }
 }
@@ -173,8 +173,16 @@ void Engine::Worker::removeAll() {
   checks = 0;
 }
 
+int64_t Engine::Worker::wakeFor(int64_t due_ns) const {
+  const int64_t step = std::chrono::nanoseconds(options_.wake_step).count();
+  if (step <= 0 || due_ns <= 0 || due_ns > INT64_MAX - step) {
+    return due_ns;
+  }
+  return (due_ns + step - 1) / step * step;
+}
+
 void Engine::Worker::arm() {
-  const int64_t next = scheduler_.nextWakeup();
+  const int64_t next = wakeFor(scheduler_.nextWakeup());
   armed_for_ = next;
   if (next == INT64_MAX) {
     timer_.cancel();

@@ -102,6 +102,8 @@ class Engine::Worker {
   void schedule(Entry& entry, std::optional<common::SystemTime> last_run = std::nullopt);
   void unschedule(Entry& entry);
   void arm();
+  // The wake-up for a run due at `due_ns`: the next point of the wake_step grid.
+  int64_t wakeFor(int64_t due_ns) const;
   void onWake();
   void startReady();
   void continueLater();  // another startReady() after what the loop has queued
@@ -114,7 +116,7 @@ class Engine::Worker {
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   boost::asio::steady_timer timer_;
-  int64_t armed_for_ = INT64_MAX;
+  int64_t armed_for_ = INT64_MAX;  // the wake-up the timer is set for (wakeFor())
   Scheduler scheduler_;
   std::unordered_map<std::string, std::unique_ptr<Entry>> entries_;
   std::vector<Entry*> by_slot_;
