@@ -21,6 +21,7 @@
 #   PROFILE_CHECKS [100000]  checks in the "profile" scenario (not in the default list): the
 #                         large load under `perf record -e cpu-clock` (software clock: this
 #                         machine has no hardware counters), flat report by symbol
+#   BENCH_ARGS []         extra engine_bench flags for every scenario (e.g. "--wake-step-ms 0")
 #   BASELINE_REV []       also build the engine at this git revision and run every scenario
 #                         with both binaries back to back (same machine, same minute)
 #
@@ -42,6 +43,7 @@ NGINX_WORKERS="${NGINX_WORKERS:-1}"
 BASE_PORT="${BASE_PORT:-18080}"
 ADDRS="${ADDRS:-8}"
 BASELINE_REV="${BASELINE_REV:-}"
+read -r -a BENCH_ARGS <<<"${BENCH_ARGS:-}"
 scenarios=("$@")
 if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(idle small medium large exec exec-over); fi
 
@@ -200,7 +202,8 @@ bench() {
     settle
     echo
     echo "\$ ${bins[$k]#"$ROOT/"} --label $name${tags[$k]} $*" | sed "s#$tcp_targets#<tcp targets>#; s#$http_urls#<http urls>#"
-    "${bins[$k]}" --label "$name${tags[$k]}" --json-file "$OUT/$name${tags[$k]}.json" "$@"
+    "${bins[$k]}" --label "$name${tags[$k]}" --json-file "$OUT/$name${tags[$k]}.json" "$@" \
+      ${BENCH_ARGS[@]+"${BENCH_ARGS[@]}"}
   done
 }
 
