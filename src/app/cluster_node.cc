@@ -84,6 +84,8 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
       io_, store_,
       cluster::Director::Options{.member_id = id,
                                  .takeover_after = options_.member_ttl,
+                                 .cold_start_quiet = std::chrono::seconds(1),
+                                 .cold_start_max = options_.member_ttl,
                                  .on_change = [log](bool director) { log->setTrimming(director); },
                                  .on_event = [log](store::Event e) { log->record(std::move(e)); }});
   compactor_ = std::make_unique<cluster::Compactor>(

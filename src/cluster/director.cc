@@ -108,6 +108,7 @@ bool Director::loadAll() {
       members_[m->id] = *m;
     }
   }
+  last_join_ = std::chrono::steady_clock::now();
   for (const auto& kv : res->responses[1].kvs) {
     // A key whose name is not a valid monitor name is never placed (its value is judged by
     // the owner's manager, which reports a bad one and keeps the last good spec running).
@@ -165,6 +166,11 @@ bool Director::loadAll() {
           members_[*id] = *m;
         } else {
           members_.erase(*id);  // a member record replaced by garbage is no member any more
+        }
+      }
+      for (const auto& [id, m] : members_) {
+        if (!before.contains(id)) {
+          last_join_ = std::chrono::steady_clock::now();
         }
       }
       reportMembers(before);
@@ -349,12 +355,12 @@ void Director::reportBadIncidentKeys(int64_t revision) {
   }
 }
 
-void Director::scheduleRecompute() {
+void Director::scheduleRecompute(std::optional<std::chrono::milliseconds> delay) {
   if (recompute_pending_ || !is_director_) {
     return;
   }
   recompute_pending_ = true;
-  debounce_timer_.expires_after(options_.debounce);
+  debounce_timer_.expires_after(delay.value_or(options_.debounce));
   debounce_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
     recompute_pending_ = false;
     if (!ec && is_director_) {
@@ -370,7 +376,28 @@ void Director::scheduleRecompute() {
   }));
 }
 
+std::chrono::milliseconds Director::coldStartWait() const {
+  using std::chrono::milliseconds;
+  if (options_.cold_start_quiet <= milliseconds(0) || !stored_.empty() || checks_.empty()) {
+    return milliseconds(0);
+  }
+  const auto until = std::min(last_join_ + options_.cold_start_quiet,
+                              director_since_ + options_.cold_start_max);
+  const auto now = std::chrono::steady_clock::now();
+  return until > now ? std::chrono::ceil<milliseconds>(until - now) : milliseconds(0);
+}
+
 void Director::recompute() {
+  if (const auto wait = coldStartWait(); wait.count() > 0) {
+    if (!std::exchange(cold_wait_logged_, true)) {
+      spdlog::info(
+          "director: nothing is assigned yet (a cold start): the first placement waits until "
+          "no member has joined for {} ms (at most {} ms)",
+          options_.cold_start_quiet.count(), options_.cold_start_max.count());
+    }
+    scheduleRecompute(wait);
+    return;
+  }
   std::vector<MemberView> members;
   members.reserve(members_.size());
   for (const auto& [id, m] : members_) {

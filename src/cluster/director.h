@@ -69,6 +69,14 @@ class Director {
     // A director key that is no director's (garbage, or on no lease) is deleted after this
     // long (the server: member-ttl; setTakeoverAfter() follows changes).
     std::chrono::milliseconds takeover_after{std::chrono::seconds(5)};
+    // A cold start of the whole cluster (no check assigned yet in etcd): the first placement
+    // waits until no member has joined for `cold_start_quiet`, and at most `cold_start_max`
+    // after this member became director. Members usually start together; the first to
+    // win the election would otherwise take every check for a moment, read and start them
+    // all, and hand most of them away a second later (the heap of that moment stayed: a
+    // director of 10 members at 100,000 checks kept 135 MiB). 0 = place at once.
+    std::chrono::milliseconds cold_start_quiet{0};
+    std::chrono::milliseconds cold_start_max{std::chrono::seconds(5)};
     // Called on the loop when this member becomes or stops being the director.
     std::function<void(bool)> on_change;
     // Orphans after each placement (tests and the event log).
@@ -137,8 +145,10 @@ class Director {
   void becomeDirector(int64_t create_revision);
   void stepDown(const std::string& why);
   void onDirectorKey(const etcd::WatchUpdate& update);
-  void scheduleRecompute();
+  void scheduleRecompute(std::optional<std::chrono::milliseconds> delay = std::nullopt);
   void recompute();
+  // How much longer the first placement of a cold cluster start waits (Options); 0: none.
+  std::chrono::milliseconds coldStartWait() const;
   bool loadAll();
   // Adds to deleted_ every state key whose monitor is not in checks_, read at `revision`
   // (the revision checks_ was read at). False when etcd could not answer.
@@ -201,6 +211,9 @@ class Director {
   boost::asio::steady_timer campaign_timer_;  // campaign retries (never shared with placement)
   boost::asio::steady_timer takeover_timer_;
   bool recompute_pending_ = false;
+  std::chrono::steady_clock::time_point director_since_;  // became director (steady clock)
+  std::chrono::steady_clock::time_point last_join_;       // a member joined, or loadAll()
+  bool cold_wait_logged_ = false;
 
   // Director state, valid while is_director_.
   std::map<std::string, MemberView> members_;

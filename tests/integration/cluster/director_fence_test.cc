@@ -15,6 +15,7 @@
 #include "cluster/director.h"
 #include "support/etcd_fixture.h"
 #include "support/loop_thread.h"
+#include "support/slowdown.h"
 
 namespace ninevolt::cluster {
 namespace {
@@ -180,6 +181,38 @@ TEST_F(DirectorFenceTest, ANewDirectorRewritesNothingThatIsAlreadyRight) {
   onLoop([] {});
   // ... and writes no shard.
   EXPECT_EQ(shardRevisions(), before);
+}
+
+// A cold start of the cluster (nothing assigned yet): the first director waits until the
+// members have stopped joining, so it never takes every check for itself only to hand most
+// of them away a moment later. Each shard is written once, by one placement.
+TEST_F(DirectorFenceTest, AColdStartPlacesOnceAfterTheMembersHaveJoined) {
+  for (int i = 0; i < 200; ++i) {
+    putMonitor("c" + std::to_string(i));
+  }
+  Director::Options options;
+  options.cold_start_quiet = ninevolt::testing::slow(std::chrono::milliseconds(1500));
+  options.cold_start_max = std::chrono::seconds(60);
+  auto& d1 = startDirector("m1", options);
+  ASSERT_TRUE(eventually([&] { return isDirector(d1); }));
+  // m2 joins just after m1 became director (its record is written at once).
+  auto lease = client_->grantLease(30s);
+  ASSERT_TRUE(lease);
+  ASSERT_TRUE(store_->putMember(store::MemberInfo{.id = "m2"}, *lease));
+
+  ASSERT_TRUE(eventually([&] { return assigned().size() == 200; }, 30s));
+  onLoop([] {});
+  uint64_t placements = 0;
+  onLoop([&] { placements = d1.placements(); });
+  EXPECT_EQ(placements, 1U);
+  auto r = client_->range(store_->keys().allAssignmentsPrefix(), {.prefix = true});
+  ASSERT_TRUE(r);
+  bool m2_has_some = false;
+  for (const auto& kv : r->kvs) {
+    EXPECT_EQ(kv.mod_revision, kv.create_revision) << kv.key << " was written more than once";
+    m2_has_some = m2_has_some || kv.key.find("/m2/") != std::string::npos;
+  }
+  EXPECT_TRUE(m2_has_some);
 }
 
 // Shards as earlier versions wrote them (the JSON library's text of each sorted list) are
