@@ -92,10 +92,12 @@ Director::~Director() {
 
 bool Director::loadAll() {
   const auto& keys = store_->keys();
+  // Members and shards in one txn (small); the monitors then in pages at that txn's
+  // revision, each page reduced to the view before the next is read: one response holding
+  // every monitor of a 100,000-check cluster was ~25 MB, and its copy as much again.
   auto res = store_->client().txn({}, {etcd::TxnOp::get(keys.membersPrefix(), true),
-                                       etcd::TxnOp::get(keys.monitorPrefix(), true),
                                        etcd::TxnOp::get(keys.allAssignmentsPrefix(), true)});
-  if (!res || res->responses.size() != 3) {
+  if (!res || res->responses.size() != 2) {
     spdlog::warn("director: cannot read the cluster: {}",
                  res ? "short txn response" : res.error().message);
     return false;
@@ -110,20 +112,11 @@ bool Director::loadAll() {
   }
   last_join_ = std::chrono::steady_clock::now();
   for (const auto& kv : res->responses[1].kvs) {
-    // A key whose name is not a valid monitor name is never placed (its value is judged by
-    // the owner's manager, which reports a bad one and keeps the last good spec running).
-    auto name = store::nameFromKey(keys.monitorPrefix(), kv.key);
-    if (!name) {
-      store_->rejections().reject(kv, "monitor " + name.error().message);
-      continue;
-    }
-    auto j = store::decodeJson(kv.value);
-    putCheck(*name, j ? *j : nlohmann::json());
-  }
-  for (const auto& kv : res->responses[2].kvs) {
     noteStoredShard(kv);
   }
-
+  if (!readMonitors(res->revision)) {
+    return false;
+  }
   publishGauges();
 
   // State keys left by monitors deleted before this director (or while nobody was).
@@ -190,6 +183,37 @@ bool Director::loadAll() {
       store::ConfigKind::kMonitor, res->revision + 1,
       [post, this](const store::ConfigWatchUpdate& u) { post([this, u] { onMonitors(u); }); });
   return true;
+}
+
+bool Director::readMonitors(int64_t revision) {
+  const std::string prefix = store_->keys().monitorPrefix();
+  const std::string end = etcd::prefixRangeEnd(prefix);
+  std::string from = prefix;
+  while (true) {
+    auto page = store_->client().range(
+        from, {.limit = std::max<int64_t>(1, options_.monitor_page), .revision = revision, .range_end = end});
+    if (!page) {
+      spdlog::warn("director: cannot read {} at revision {}: {}", prefix, revision,
+                   page.error().message);
+      return false;
+    }
+    for (const auto& kv : page->kvs) {
+      // A key whose name is not a valid monitor name is never placed (its value is judged
+      // by the owner's manager, which reports a bad one and keeps the last good spec
+      // running).
+      auto name = store::nameFromKey(prefix, kv.key);
+      if (!name) {
+        store_->rejections().reject(kv, "monitor " + name.error().message);
+        continue;
+      }
+      auto j = store::decodeJson(kv.value);
+      putCheck(*name, j ? *j : nlohmann::json());
+    }
+    if (!page->more || page->kvs.empty()) {
+      return true;
+    }
+    from = page->kvs.back().key + '\0';  // the next key after the last one read
+  }
 }
 
 bool Director::noteStoredShard(const etcd::KeyValue& kv) {

@@ -77,6 +77,8 @@ class Director {
     // director of 10 members at 100,000 checks kept 135 MiB). 0 = place at once.
     std::chrono::milliseconds cold_start_quiet{0};
     std::chrono::milliseconds cold_start_max{std::chrono::seconds(5)};
+    // Monitors read per request when the director loads them all.
+    int64_t monitor_page = 5000;
     // Called on the loop when this member becomes or stops being the director.
     std::function<void(bool)> on_change;
     // Orphans after each placement (tests and the event log).
@@ -150,6 +152,8 @@ class Director {
   // How much longer the first placement of a cold cluster start waits (Options); 0: none.
   std::chrono::milliseconds coldStartWait() const;
   bool loadAll();
+  // Every monitor into checks_, read in pages of Options::monitor_page at `revision`.
+  bool readMonitors(int64_t revision);
   // Adds to deleted_ every state key whose monitor is not in checks_, read at `revision`
   // (the revision checks_ was read at). False when etcd could not answer.
   bool findStaleState(int64_t revision);

@@ -215,6 +215,30 @@ TEST_F(DirectorFenceTest, AColdStartPlacesOnceAfterTheMembersHaveJoined) {
   EXPECT_TRUE(m2_has_some);
 }
 
+// The director reads the monitors in pages at one revision: every one of them is placed,
+// whatever the page size, and nothing twice.
+TEST_F(DirectorFenceTest, MonitorsReadInPagesAreAllPlaced) {
+  for (int i = 0; i < 50; ++i) {
+    putMonitor("p" + std::to_string(i));
+  }
+  Director::Options options;
+  options.monitor_page = 7;  // 8 pages, the last one short
+  startDirector("m1", options);
+  ASSERT_TRUE(eventually([&] { return assigned().size() == 50; }));
+  startDirector("m2", options);
+  ASSERT_TRUE(eventually([&] {
+    auto r = client_->range(store_->keys().allAssignmentsPrefix(), {.prefix = true});
+    size_t names = 0;
+    bool m2 = false;
+    for (const auto& kv : r->kvs) {
+      names += nlohmann::json::parse(kv.value).size();
+      m2 = m2 || kv.key.find("/m2/") != std::string::npos;
+    }
+    return m2 && names == 50;  // each once, over both members
+  }));
+  EXPECT_EQ(assigned().size(), 50U);
+}
+
 // Shards as earlier versions wrote them (the JSON library's text of each sorted list) are
 // taken as right: a director of this version rewrites none of them when it takes over.
 TEST_F(DirectorFenceTest, ShardsWrittenByAnEarlierVersionAreNotRewritten) {
