@@ -67,7 +67,8 @@ Manager::Manager(boost::asio::io_context& io, std::shared_ptr<store::Store> stor
       options_(std::move(options)),
       retry_timer_(io),
       trim_timer_(io),
-      assignments_timer_(io) {}
+      assignments_timer_(io),
+      arrival_timer_(io) {}
 
 Manager::~Manager() {
   assignments_watch_.reset();
@@ -93,6 +94,7 @@ void Manager::scheduleRetry() {
 void Manager::stopAll() {
   running_ = false;
   retry_timer_.cancel();
+  arrival_timer_.cancel();
   assignments_watch_.reset();
   monitors_watch_.reset();
   dropQueuedAssignments();
@@ -163,7 +165,10 @@ bool Manager::load() {
     }
   }
   const size_t removed = removeLeft(previous);
-  prefetch(arriving);
+  if (!prefetch(arriving)) {
+    deferArrivals(arriving);
+    arriving.clear();
+  }
   reconcile(previous, removed,
             /*all_owned=*/true);  // a re-list: the engine ignores unchanged specs
   arrived(arriving);
@@ -239,15 +244,19 @@ void keepStronger(std::map<std::string, state::Seed>& seeds, const std::string& 
 
 }  // namespace
 
-void Manager::prefetch(const std::vector<std::string>& names) {
+bool Manager::prefetch(const std::vector<std::string>& names) {
   for (const auto& n : names) {
     seeds_.erase(n);  // a left-over seed from an earlier arrival must not win the merge
     last_runs_.erase(n);
   }
   arriving_runs_.clear();
-  readArriving(names);
+  const bool read = readArriving(names);
   if (names.size() > options_.whole_prefix_above) {
     common::releaseFreedMemory();  // the whole prefixes readArriving() read and dropped
+  }
+  if (!read) {
+    arriving_runs_.clear();
+    return false;
   }
   resolveLastRuns();
   arriving_seeds_.clear();
@@ -256,6 +265,27 @@ void Manager::prefetch(const std::vector<std::string>& names) {
       arriving_seeds_.emplace(n, s->second);
     }
   }
+  return true;
+}
+
+void Manager::deferArrivals(const std::vector<std::string>& names) {
+  if (names.empty()) {
+    return;
+  }
+  for (const auto& n : names) {
+    owned_.erase(n);
+  }
+  owned_count_.set(static_cast<int64_t>(owned_.size()));
+  spdlog::warn(
+      "manager: {} arriving check(s) not started: etcd did not answer their reads; reading "
+      "them again in {} ms",
+      names.size(), options_.arrival_retry.count());
+  arrival_timer_.expires_after(options_.arrival_retry);
+  arrival_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
+    if (!ec && running_) {
+      assignmentsChanged();
+    }
+  }));
 }
 
 void Manager::noteState(const std::string& name, const etcd::KeyValue& kv) {
@@ -299,40 +329,57 @@ void Manager::resolveLastRuns() {
   arriving_runs_.clear();
 }
 
-void Manager::readArriving(const std::vector<std::string>& names) {
-  const auto& keys = store_->keys();
-  if (names.size() > kPrefetchOneByOne && names.size() <= options_.whole_prefix_above) {
-    if (prefetchBatched(names)) {
-      return;
-    }
-  } else if (names.size() > options_.whole_prefix_above) {
-    if (readWholePrefixes(names)) {
-      return;
-    }
-    // Point reads in batches still finish (40 checks per txn); one by one, 333,000 arriving
-    // checks were a million sequential calls.
-    if (prefetchBatched(names)) {
-      return;
-    }
+bool Manager::readArriving(const std::vector<std::string>& names) {
+  if (names.empty()) {
+    return true;
   }
+  if (options_.before_arrival_reads) {
+    options_.before_arrival_reads();
+  }
+  const auto& keys = store_->keys();
+  if (names.size() > options_.whole_prefix_above) {
+    // Point reads in batches still finish when the whole prefixes are too much for etcd
+    // (40 checks per txn). Never one by one: 333,000 arriving checks were a million
+    // sequential calls, each waiting out its deadline when etcd is away.
+    return readWholePrefixes(names) || prefetchBatched(names);
+  }
+  if (names.size() > kPrefetchOneByOne) {
+    return prefetchBatched(names);
+  }
+  // A few: one key at a time, giving up at the first read etcd does not answer.
   for (const auto& name : names) {
     if (!specs_.contains(name)) {
       auto got = store_->getConfig(store::ConfigKind::kMonitor, name);
-      if (got && got->has_value()) {
+      if (!got) {
+        spdlog::warn("manager: reading arriving check {}: {}", name, got.error().message);
+        return false;
+      }
+      if (got->has_value()) {
         specs_[name] = specOf((*got)->text);
       }
     }
     auto st = store_->client().range(keys.state(name));
-    if (st && !st->kvs.empty()) {
-      noteState(name, st->kvs[0]);
+    if (!st) {
+      spdlog::warn("manager: reading the state of arriving check {}: {}", name,
+                   st.error().message);
+      return false;
     }
     auto inc = store_->client().range(keys.incident(name));
-    if (inc && !inc->kvs.empty()) {
+    if (!inc) {
+      spdlog::warn("manager: reading the incident of arriving check {}: {}", name,
+                   inc.error().message);
+      return false;
+    }
+    if (!st->kvs.empty()) {
+      noteState(name, st->kvs[0]);
+    }
+    if (!inc->kvs.empty()) {
       if (auto seed = seedFromIncident(inc->kvs[0])) {
         keepStronger(seeds_, name, *seed);
       }
     }
   }
+  return true;
 }
 
 bool Manager::readWholePrefixes(const std::vector<std::string>& names) {
@@ -394,7 +441,7 @@ bool Manager::prefetchBatched(const std::vector<std::string>& names) {
     }
     auto res = store_->client().txn({}, ops);
     if (!res || res->responses.size() != ops.size()) {
-      spdlog::warn("manager: reading {} arriving check(s): {} (one at a time instead)",
+      spdlog::warn("manager: reading {} arriving check(s) in batches: {}",
                    names.size(), res ? "short txn response" : res.error().message);
       return false;
     }
@@ -530,7 +577,10 @@ void Manager::assignmentsChanged() {
   // The leaving checks stop first: the new owner may run them already, and reading the
   // arriving ones can take a while (the whole prefixes, at scale).
   const size_t left = removeLeft(previous);
-  prefetch(arriving);
+  if (!prefetch(arriving)) {
+    deferArrivals(arriving);
+    arriving.clear();
+  }
   // Only the arriving checks go to the engine: the others run their spec already (a spec
   // change comes through onMonitors). Parsing every owned spec again on each assignment
   // change cost seconds per survivor when a member of a 100k-check cluster died.

@@ -59,6 +59,11 @@ class Manager {
     // last, for at most assignments_gather_max, then applied together.
     std::chrono::milliseconds assignments_gather{50};
     std::chrono::milliseconds assignments_gather_max{1000};
+    // Arriving checks whose reads etcd did not answer are read again after this long.
+    std::chrono::milliseconds arrival_retry{1000};
+    // Tests: called on the loop just before the reads of arriving checks (to stop etcd at
+    // exactly that moment).
+    std::function<void()> before_arrival_reads;
   };
 
   Manager(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
@@ -121,8 +126,14 @@ class Manager {
   // survivor ~1/N of its checks: reading only those is far cheaper than the whole prefixes,
   // tens of MB at 100k checks, read by every survivor at the same moment); the whole
   // prefixes at once for more (a member joining an empty cluster, a cold start).
-  void prefetch(const std::vector<std::string>& names);
-  void readArriving(const std::vector<std::string>& names);     // prefetch()'s reads
+  // False when etcd did not answer: the caller then starts none of them (deferArrivals()).
+  bool prefetch(const std::vector<std::string>& names);
+  bool readArriving(const std::vector<std::string>& names);     // prefetch()'s reads
+  // Arriving checks that could not be read: none starts without its spec and saved state
+  // (without its state it would forget a failure count; without its spec it would wait for
+  // a monitor change that may never come). They leave owned_ and are read again after
+  // Options::arrival_retry, by assignmentsChanged().
+  void deferArrivals(const std::vector<std::string>& names);
   bool prefetchBatched(const std::vector<std::string>& names);  // false: etcd failed
   // The monitor, state and incident prefixes read whole, in pages; false: etcd failed.
   bool readWholePrefixes(const std::vector<std::string>& names);
@@ -141,6 +152,7 @@ class Manager {
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer trim_timer_;         // hands freed heap back after many checks moved
   boost::asio::steady_timer assignments_timer_;  // gathers queued assignment updates
+  boost::asio::steady_timer arrival_timer_;      // reads deferred arrivals again
   std::mutex pending_mu_;                        // guards the three below
   std::vector<etcd::WatchUpdate> pending_assignments_;
   std::chrono::steady_clock::time_point first_queued_;

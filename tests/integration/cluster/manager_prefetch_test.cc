@@ -2,6 +2,8 @@
 // read: the batched point reads) start with their spec and with the state their previous
 // owner left, from the state key or from an open incident, both when the member starts and
 // when its assignments grow later.
+#include <signal.h>
+
 #include <map>
 #include <memory>
 #include <mutex>
@@ -238,6 +240,56 @@ TEST_F(ManagerPrefetchTest, AssignmentUpdatesInQuickSuccessionAreReadTogether) {
   EXPECT_THAT(log.text(), HasSubstr("60 arriving check(s) read with the whole prefixes"));
   EXPECT_THAT(log.text(), HasSubstr("owns 60 check(s) (+60 -0)"));
   EXPECT_EQ(manager_->owned().size(), 60U);
+}
+
+// etcd stops answering just as checks arrive (here: stopped with SIGSTOP right before the
+// reads). None of them starts without its spec and saved state, and nothing waits out a
+// deadline per check: the reads give up at the first one etcd does not answer, and the
+// arrivals are read again shortly, when etcd is back. One by one (5), in batches (50) and
+// with the whole prefixes (60).
+TEST_F(ManagerPrefetchTest, ArrivingChecksWhoseReadsFailStartLaterWithTheirState) {
+  const pid_t etcd_pid = etcd_->pid();
+  struct Thaw {  // whatever happens, etcd runs again before TearDown
+    pid_t pid;
+    ~Thaw() { kill(pid, SIGCONT); }
+  } thaw{etcd_pid};
+  etcd::ClientOptions quick;
+  quick.call_timeout = 1s;
+  auto member_store = std::make_shared<store::Store>(newClient(quick), "/9volt");
+  LogCapture log;
+  auto freeze_next = std::make_shared<bool>(false);
+  auto frozen = std::make_shared<bool>(false);
+  manager_ = std::make_unique<cluster::Manager>(
+      io_, member_store, engine_,
+      cluster::Manager::Options{.member_id = "m2",
+                                .whole_prefix_above = 55,
+                                .arrival_retry = 200ms,
+                                .before_arrival_reads = [=] {
+                                  if (std::exchange(*freeze_next, false)) {
+                                    kill(etcd_pid, SIGSTOP);
+                                    *frozen = true;
+                                  } else if (std::exchange(*frozen, false)) {
+                                    kill(etcd_pid, SIGCONT);
+                                  }
+                                }});
+  boost::asio::post(io_, [this] { manager_->start(); });
+  io_.run_for(100ms);
+  size_t owned = 0;
+  int round = 0;
+  for (const size_t n : {5, 50, 60}) {
+    SCOPED_TRACE(fmt::format("{} arriving checks", n));
+    *freeze_next = true;
+    auto names = putChecks(fmt::format("r{}-", round), n, fmt::format("0{}", round));
+    round++;
+    ASSERT_TRUE(waitForFirstRuns(names));
+    expectContinued(names);  // their saved state, read once etcd was back
+    owned += n;
+    EXPECT_EQ(manager_->owned().size(), owned);
+    EXPECT_FALSE(*frozen);
+  }
+  EXPECT_THAT(log.text(), HasSubstr("5 arriving check(s) not started: etcd did not answer"));
+  EXPECT_THAT(log.text(), HasSubstr("50 arriving check(s) not started: etcd did not answer"));
+  EXPECT_THAT(log.text(), HasSubstr("60 arriving check(s) not started: etcd did not answer"));
 }
 
 // Who ran an arriving check last decides whether it runs at once (issue 11, failover gap):
