@@ -190,8 +190,9 @@ bool Director::readMonitors(int64_t revision) {
   const std::string end = etcd::prefixRangeEnd(prefix);
   std::string from = prefix;
   while (true) {
-    auto page = store_->client().range(
-        from, {.limit = std::max<int64_t>(1, options_.monitor_page), .revision = revision, .range_end = end});
+    auto page = store_->client().range(from, {.limit = std::max<int64_t>(1, options_.monitor_page),
+                                              .revision = revision,
+                                              .range_end = end});
     if (!page) {
       spdlog::warn("director: cannot read {} at revision {}: {}", prefix, revision,
                    page.error().message);
@@ -405,8 +406,8 @@ std::chrono::milliseconds Director::coldStartWait() const {
   if (options_.cold_start_quiet <= milliseconds(0) || !stored_.empty() || checks_.empty()) {
     return milliseconds(0);
   }
-  const auto until = std::min(last_join_ + options_.cold_start_quiet,
-                              director_since_ + options_.cold_start_max);
+  const auto until =
+      std::min(last_join_ + options_.cold_start_quiet, director_since_ + options_.cold_start_max);
   const auto now = std::chrono::steady_clock::now();
   return until > now ? std::chrono::ceil<milliseconds>(until - now) : milliseconds(0);
 }
@@ -469,8 +470,8 @@ void Director::recompute() {
       const std::string name = shardName(shard);
       const ShardDigest digest = digestOf(text);
       desired[member][name] = digest;
-      const bool stored_already = m != stored_.end() && m->second.contains(name)
-                                  && m->second.at(name) == digest;
+      const bool stored_already =
+          m != stored_.end() && m->second.contains(name) && m->second.at(name) == digest;
       if (!stored_already) {
         ops.push_back(etcd::TxnOp::put(keys.assignmentShard(member, name), std::move(text)));
       }

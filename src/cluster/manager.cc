@@ -360,8 +360,7 @@ bool Manager::readArriving(const std::vector<std::string>& names) {
     }
     auto st = store_->client().range(keys.state(name));
     if (!st) {
-      spdlog::warn("manager: reading the state of arriving check {}: {}", name,
-                   st.error().message);
+      spdlog::warn("manager: reading the state of arriving check {}: {}", name, st.error().message);
       return false;
     }
     auto inc = store_->client().range(keys.incident(name));
@@ -441,8 +440,8 @@ bool Manager::prefetchBatched(const std::vector<std::string>& names) {
     }
     auto res = store_->client().txn({}, ops);
     if (!res || res->responses.size() != ops.size()) {
-      spdlog::warn("manager: reading {} arriving check(s) in batches: {}",
-                   names.size(), res ? "short txn response" : res.error().message);
+      spdlog::warn("manager: reading {} arriving check(s) in batches: {}", names.size(),
+                   res ? "short txn response" : res.error().message);
       return false;
     }
     for (size_t k = i; k < end; ++k) {

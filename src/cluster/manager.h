@@ -128,7 +128,7 @@ class Manager {
   // prefixes at once for more (a member joining an empty cluster, a cold start).
   // False when etcd did not answer: the caller then starts none of them (deferArrivals()).
   bool prefetch(const std::vector<std::string>& names);
-  bool readArriving(const std::vector<std::string>& names);     // prefetch()'s reads
+  bool readArriving(const std::vector<std::string>& names);  // prefetch()'s reads
   // Arriving checks that could not be read: none starts without its spec and saved state
   // (without its state it would forget a failure count; without its spec it would wait for
   // a monitor change that may never come). They leave owned_ and are read again after

@@ -1,9 +1,9 @@
 #include "common/memory.h"
 
-#include <malloc.h>
-
 #include <cstdlib>
 #include <cstring>
+
+#include <malloc.h>
 
 namespace ninevolt::common {
 

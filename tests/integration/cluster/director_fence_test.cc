@@ -127,8 +127,8 @@ TEST_F(DirectorFenceTest, ADirectorDeposedJustBeforeItWritesIsRefusedAndStepsDow
   auto& d = startDirector(
       "m1", {.before_write = [this, armed, deposed, director_key, usurper = *usurper] {
         if (armed->exchange(false)) {
-          ASSERT_TRUE(client_->put(director_key, R"({"id":"usurper","since":"now"})",
-                                   {.lease = usurper}));
+          ASSERT_TRUE(
+              client_->put(director_key, R"({"id":"usurper","since":"now"})", {.lease = usurper}));
           ++*deposed;
         }
       }});
@@ -250,8 +250,7 @@ TEST_F(DirectorFenceTest, ShardsWrittenByAnEarlierVersionAreNotRewritten) {
   }
   for (auto& [shard, names] : shards) {
     std::sort(names.begin(), names.end());
-    ASSERT_TRUE(
-        client_->put(store_->keys().assignmentShard("m1", shardName(shard)), names.dump()));
+    ASSERT_TRUE(client_->put(store_->keys().assignmentShard("m1", shardName(shard)), names.dump()));
   }
   const auto before = shardRevisions();
   ASSERT_EQ(before.size(), shards.size());

@@ -2,8 +2,6 @@
 // read: the batched point reads) start with their spec and with the state their previous
 // owner left, from the state key or from an open incident, both when the member starts and
 // when its assignments grow later.
-#include <signal.h>
-
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,6 +13,7 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 

@@ -193,7 +193,7 @@ TEST(Placement, OwnersArePinnedAcrossVersions) {
   EXPECT_EQ(o["check-1"], "m0");
   EXPECT_EQ(o["check-2"], "m3");
   EXPECT_EQ(o["check-7"], "m2");
-  EXPECT_FALSE(o.contains("check-0"));  // disabled
+  EXPECT_FALSE(o.contains("check-0"));                      // disabled
   EXPECT_THAT(p.orphans, ::testing::Contains("check-22"));  // tag "ap": no member has it
 
   // Placer, one check at a time, says the same as place() for each of them.
