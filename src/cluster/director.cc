@@ -110,13 +110,16 @@ bool Director::loadAll() {
       members_[m->id] = *m;
     }
   }
-  last_join_ = std::chrono::steady_clock::now();
   for (const auto& kv : res->responses[1].kvs) {
     noteStoredShard(kv);
   }
   if (!readMonitors(res->revision)) {
     return false;
   }
+  // Counted from the end of the reads: reading a million monitors takes seconds, and the
+  // members that registered meanwhile are in the watch's first events, not in members_ yet.
+  loaded_at_ = std::chrono::steady_clock::now();
+  last_join_ = loaded_at_;
   publishGauges();
 
   // State keys left by monitors deleted before this director (or while nobody was).
@@ -407,7 +410,7 @@ std::chrono::milliseconds Director::coldStartWait() const {
     return milliseconds(0);
   }
   const auto until =
-      std::min(last_join_ + options_.cold_start_quiet, director_since_ + options_.cold_start_max);
+      std::min(last_join_ + options_.cold_start_quiet, loaded_at_ + options_.cold_start_max);
   const auto now = std::chrono::steady_clock::now();
   return until > now ? std::chrono::ceil<milliseconds>(until - now) : milliseconds(0);
 }

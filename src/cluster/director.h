@@ -71,10 +71,10 @@ class Director {
     std::chrono::milliseconds takeover_after{std::chrono::seconds(5)};
     // A cold start of the whole cluster (no check assigned yet in etcd): the first placement
     // waits until no member has joined for `cold_start_quiet`, and at most `cold_start_max`
-    // after this member became director. Members usually start together; the first to
-    // win the election would otherwise take every check for a moment, read and start them
-    // all, and hand most of them away a second later (the heap of that moment stayed: a
-    // director of 10 members at 100,000 checks kept 135 MiB). 0 = place at once.
+    // after this member, as director, read the cluster. Members usually start together; the first
+    // to win the election would otherwise take every check for a moment, read and start them all,
+    // and hand most of them away a second later (the heap of that moment stayed: a director of 10
+    // members at 100,000 checks kept 135 MiB). 0 = place at once.
     std::chrono::milliseconds cold_start_quiet{0};
     std::chrono::milliseconds cold_start_max{std::chrono::seconds(5)};
     // Monitors read per request when the director loads them all.
@@ -215,8 +215,8 @@ class Director {
   boost::asio::steady_timer campaign_timer_;  // campaign retries (never shared with placement)
   boost::asio::steady_timer takeover_timer_;
   bool recompute_pending_ = false;
-  std::chrono::steady_clock::time_point director_since_;  // became director (steady clock)
-  std::chrono::steady_clock::time_point last_join_;       // a member joined, or loadAll()
+  std::chrono::steady_clock::time_point loaded_at_;  // loadAll() read everything (steady clock)
+  std::chrono::steady_clock::time_point last_join_;  // a member joined, or loadAll()
   bool cold_wait_logged_ = false;
 
   // Director state, valid while is_director_.

@@ -397,7 +397,6 @@ void Director::takeOver() {
 void Director::becomeDirector(int64_t create_revision) {
   create_revision_ = create_revision;
   is_director_ = true;
-  director_since_ = std::chrono::steady_clock::now();
   cold_wait_logged_ = false;
   clearTakeover();
   followed_.clear();
