@@ -190,34 +190,28 @@ bool Director::loadAll() {
 
 bool Director::readMonitors(int64_t revision) {
   const std::string prefix = store_->keys().monitorPrefix();
-  const std::string end = etcd::prefixRangeEnd(prefix);
-  std::string from = prefix;
-  while (true) {
-    auto page = store_->client().range(from, {.limit = std::max<int64_t>(1, options_.monitor_page),
-                                              .revision = revision,
-                                              .range_end = end});
-    if (!page) {
-      spdlog::warn("director: cannot read {} at revision {}: {}", prefix, revision,
-                   page.error().message);
-      return false;
-    }
-    for (const auto& kv : page->kvs) {
-      // A key whose name is not a valid monitor name is never placed (its value is judged
-      // by the owner's manager, which reports a bad one and keeps the last good spec
-      // running).
-      auto name = store::nameFromKey(prefix, kv.key);
-      if (!name) {
-        store_->rejections().reject(kv, "monitor " + name.error().message);
-        continue;
-      }
-      auto j = store::decodeJson(kv.value);
-      putCheck(*name, j ? *j : nlohmann::json());
-    }
-    if (!page->more || page->kvs.empty()) {
-      return true;
-    }
-    from = page->kvs.back().key + '\0';  // the next key after the last one read
+  auto read =
+      etcd::forEachPage(store_->client(), prefix, std::max<int64_t>(1, options_.monitor_page),
+                        revision, [&](std::vector<etcd::KeyValue>& page) {
+                          for (const auto& kv : page) {
+                            // A key whose name is not a valid monitor name is never placed (its
+                            // value is judged by the owner's manager, which reports a bad one and
+                            // keeps the last good spec running).
+                            auto name = store::nameFromKey(prefix, kv.key);
+                            if (!name) {
+                              store_->rejections().reject(kv, "monitor " + name.error().message);
+                              continue;
+                            }
+                            auto j = store::decodeJson(kv.value);
+                            putCheck(*name, j ? *j : nlohmann::json());
+                          }
+                        });
+  if (!read) {
+    spdlog::warn("director: cannot read {} at revision {}: {}", prefix, revision,
+                 read.error().message);
+    return false;
   }
+  return true;
 }
 
 bool Director::noteStoredShard(const etcd::KeyValue& kv) {

@@ -307,37 +307,19 @@ Result<RangeResult> ClientImpl::range(const std::string& key, const RangeOptions
 }
 
 Result<RangeResult> ClientImpl::listOnce(const std::string& prefix, int64_t page_size) {
-  etcdserverpb::RangeRequest req;
-  fillRange(prefix, true, req.mutable_key(), req.mutable_range_end());
-  req.set_limit(page_size);
   RangeResult all;
-  for (;;) {
-    auto page = rangeRequest("list", prefix, req);
-    if (!page) {
-      return page;
-    }
-    if (all.revision == 0) {
-      // The first page fixes the revision every later page is read at.
-      all.revision = page->revision;
-      all.count = page->count;
-      all.kvs.reserve(page->count);
-      req.set_revision(page->revision);
-    }
-    bool more = page->more && !page->kvs.empty();
-    if (more) {
-      req.set_key(page->kvs.back().key + std::string(1, '\0'));  // just after the last key
-    }
-    std::move(page->kvs.begin(), page->kvs.end(), std::back_inserter(all.kvs));
-    if (!more) {
-      return all;
-    }
+  auto revision = forEachPage(*this, prefix, page_size, 0, [&](std::vector<KeyValue>& page) {
+    std::move(page.begin(), page.end(), std::back_inserter(all.kvs));
+  });
+  if (!revision) {
+    return tl::unexpected(revision.error());
   }
+  all.revision = *revision;
+  all.count = static_cast<int64_t>(all.kvs.size());
+  return all;
 }
 
 Result<RangeResult> ClientImpl::listPrefix(const std::string& prefix, int64_t page_size) {
-  if (page_size <= 0) {
-    return fail(Errc::kInvalidArgument, "etcd list " + prefix + ": page size must be positive");
-  }
   // A compaction between pages makes the pinned revision unreadable: start over (a couple
   // of times; with hourly auto-compaction a retry practically always succeeds).
   Result<RangeResult> got;
@@ -504,4 +486,32 @@ Result<StatusInfo> ClientImpl::status() {
 }
 
 }  // namespace detail
+
+Result<int64_t> forEachPage(Client& client, const std::string& prefix, int64_t page_size,
+                            int64_t revision,
+                            const std::function<void(std::vector<KeyValue>& page)>& take) {
+  if (page_size <= 0) {
+    return fail(Errc::kInvalidArgument, "etcd list " + prefix + ": page size must be positive");
+  }
+  const std::string end = prefixRangeEnd(prefix);
+  std::string from = prefix;
+  for (;;) {
+    auto page = client.range(from, {.limit = page_size, .revision = revision, .range_end = end});
+    if (!page) {
+      return tl::unexpected(page.error());
+    }
+    if (revision == 0) {
+      revision = page->revision;  // the first page fixes the revision of every later one
+    }
+    const bool more = page->more && !page->kvs.empty();
+    if (more) {
+      from = page->kvs.back().key + std::string(1, '\0');  // just after the last key
+    }
+    take(page->kvs);
+    if (!more) {
+      return revision;
+    }
+  }
+}
+
 }  // namespace ninevolt::etcd

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -177,5 +178,13 @@ class Client {
 
 // The end of the key range covering every key that starts with prefix ("" -> "\0").
 std::string prefixRangeEnd(const std::string& prefix);
+
+// Reads every key under prefix in pages of page_size at `revision` (0: the first page's,
+// which then pins the rest), handing each page to `take` before the next is read, so memory
+// is bounded by a page. Returns the revision read at. One call per page, each with its own
+// deadline; a compaction of `revision` meanwhile fails with Errc::kCompacted.
+Result<int64_t> forEachPage(Client& client, const std::string& prefix, int64_t page_size,
+                            int64_t revision,
+                            const std::function<void(std::vector<KeyValue>& page)>& take);
 
 }  // namespace ninevolt::etcd
