@@ -1,6 +1,7 @@
 #include "checks/http/http_check.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <utility>
@@ -11,7 +12,9 @@
 
 #include "checks/http/curl_multi_service.h"
 #include "checks/http/http_run.h"
+#include "checks/http/http_target.h"
 #include "checks/http/http_verdict.h"
+#include "checks/http/plain_client.h"
 #include "common/duration.h"
 
 namespace ninevolt::checks::http {
@@ -22,70 +25,55 @@ namespace {
 
 constexpr long kMaxRedirects = 10;
 
-// What one check needs of its monitor, and nothing else. A check lives as long as its
-// member owns it, so at 100,000 checks each byte here is 100 KB: the whole MonitorSpec
-// (~0.7 KiB inline, every type's fields) and a copy of the factory's options are not kept.
-struct HttpTarget {
-  explicit HttpTarget(const config::MonitorSpec& spec)
-      : method(spec.method),
-        request_body(spec.request_body),
-        expect(spec.expect),
-        headers(spec.headers.begin(), spec.headers.end()),
-        timeout(spec.timeout),
-        cert_expiry_warning(spec.cert_expiry_warning),
-        max_body(std::max<int64_t>(spec.max_body, 0)),
-        status_code(spec.status_code),
-        ssl(spec.ssl),
-        tls_verify(spec.tls_verify),
-        follow_redirects(spec.follow_redirects),
-        host_is_name(!isIpLiteral(spec.host)) {
-    std::string host = spec.host;
-    if (host.find(':') != std::string::npos) {
-      host = "[" + host + "]";  // IPv6 literal
+// curl sends http:// requests through the proxy these name (it ignores upper-case
+// HTTP_PROXY, for CGI's sake); the plain client knows no proxies, so with one set every
+// run goes through curl.
+bool proxyInEnvironment() {
+  for (const char* name : {"http_proxy", "all_proxy", "ALL_PROXY"}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && value[0] != '\0') {
+      return true;
     }
-    // The path is appended exactly as configured: no parsing, no re-encoding.
-    url = (spec.ssl ? "https://" : "http://") + host + ":" + std::to_string(spec.port) + spec.url;
   }
-
-  std::string url;
-  std::string method;
-  std::string request_body;
-  std::string expect;
-  std::vector<std::pair<std::string, std::string>> headers;
-  Nanos timeout;
-  std::optional<Nanos> cert_expiry_warning;
-  int64_t max_body;
-  int status_code;
-  bool ssl;
-  bool tls_verify;
-  bool follow_redirects;
-  bool host_is_name;
-};
+  return false;
+}
 
 class HttpCheck final : public Check {
  public:
   HttpCheck(const config::MonitorSpec& spec, asio::io_context& io,
             std::shared_ptr<const HttpOptions> options)
-      : target_(spec),
-        options_(std::move(options)),
-        io_(io),
-        multi_(asio::use_service<CurlMultiService>(io)) {}
+      : target_(spec), options_(std::move(options)), io_(io) {
+    plain_ = options_->plain_client && target_.plainEligible();
+  }
 
   ~HttpCheck() override { cancel(); }
   HttpCheck(const HttpCheck&) = delete;
   HttpCheck& operator=(const HttpCheck&) = delete;
 
   void start(DoneFn done) override;
-  void cancel() override { run_.reset(); }
+  void cancel() override {
+    run_.reset();
+    if (exchange_) {
+      exchange_->cancel();
+      exchange_.reset();
+    }
+  }
 
  private:
-  CURLcode configure(Run& run);
-  void finish(CURLcode rc);
+  void startPlain(DoneFn done);
+  void finishPlain(PlainExchange::Result result, const DoneFn& done);
+  // One curl transfer of url; a hand-off from the plain client gives its own URL, the
+  // redirects left and the time left.
+  void startCurl(DoneFn done, const std::string& url, long max_redirects, Nanos timeout);
+  CURLcode configure(Run& run, const std::string& url, long max_redirects, Nanos timeout);
+  void finishCurl(CURLcode rc);
   void failLater(const std::shared_ptr<Run>& run, CheckResult result);
-  CheckResult evaluate(Run& run, CURLcode rc) const;
+  Outcome outcomeOf(Run& run, CURLcode rc) const;
+  // The check's verdict on what either client saw; certificate expiry only with curl (TLS).
+  CheckResult verdict(const Outcome& o, Run* curl_run) const;
   std::optional<CheckResult> certExpiry(Run& run) const;
-  // Only valid once start() has seen that the library is loaded.
-  const CurlLibrary& curl() const { return *multi_.curl(); }
+  // Only valid once a curl run has seen that the library is loaded.
+  const CurlLibrary& curl() const { return *multi_->curl(); }
   // "GET http://host:port/path: ", the prefix of every message (built per message rather
   // than kept: a message is built once per run anyway).
   std::string label() const { return target_.method + " " + target_.url + ": "; }
@@ -93,30 +81,76 @@ class HttpCheck final : public Check {
   HttpTarget target_;
   std::shared_ptr<const HttpOptions> options_;  // the factory's, shared by all its checks
   asio::io_context& io_;
-  CurlMultiService& multi_;
+  // The loop's curl multi, looked up by the first curl run: a member whose http checks all
+  // go through the plain client never loads libcurl.
+  CurlMultiService* multi_ = nullptr;
   std::shared_ptr<Run> run_;
+  std::shared_ptr<PlainExchange> exchange_;
+  // Runs go through the plain client (plain_client.h). Cleared for good when a redirect
+  // took a run where only curl can follow, so the hand-off (one request made twice) happens
+  // once per check, not once per run.
+  bool plain_ = false;
 };
 
 void HttpCheck::start(DoneFn done) {
-  run_.reset();  // the engine never overlaps runs; if it did, the old one is dropped
-  auto run = std::make_shared<Run>();
-  run->multi = &multi_;
-  run->done = std::move(done);
-  run->max_body = target_.max_body;
-  if (multi_.curl() == nullptr) {
-    failLater(run, CheckResult::unknown(label() + multi_.loadError()));
+  cancel();  // the engine never overlaps runs; if it did, the old one is dropped
+  if (plain_) {
+    startPlain(std::move(done));
+  } else {
+    startCurl(std::move(done), target_.url, kMaxRedirects, target_.timeout);
+  }
+}
+
+void HttpCheck::startPlain(DoneFn done) {
+  // The exchange never calls back from inside start(), and not after cancel().
+  exchange_ =
+      PlainExchange::start(io_, target_, options_->user_agent,
+                           [this, done = std::move(done)](PlainExchange::Result result) mutable {
+                             auto keep = std::move(exchange_);  // alive until this callback returns
+                             finishPlain(std::move(result), done);
+                           });
+}
+
+void HttpCheck::finishPlain(PlainExchange::Result result, const DoneFn& done) {
+  if (result.handoff) {
+    plain_ = false;
+    const Nanos left = target_.timeout - std::chrono::microseconds(result.outcome.timings.total_us);
+    startCurl(done, *result.handoff, result.redirects_left,
+              std::max<Nanos>(left, std::chrono::milliseconds(1)));
     return;
   }
-  run->easy = multi_.acquireEasy();
+  CheckResult verdict_now;
+  try {
+    verdict_now = verdict(result.outcome, nullptr);
+  } catch (const std::exception& e) {
+    verdict_now = CheckResult::unknown(label() + e.what());
+  }
+  // Last: done may start the next run or destroy this check.
+  done(std::move(verdict_now));
+}
+
+void HttpCheck::startCurl(DoneFn done, const std::string& url, long max_redirects, Nanos timeout) {
+  if (multi_ == nullptr) {
+    multi_ = &asio::use_service<CurlMultiService>(io_);
+  }
+  auto run = std::make_shared<Run>();
+  run->multi = multi_;
+  run->done = std::move(done);
+  run->max_body = target_.max_body;
+  if (multi_->curl() == nullptr) {
+    failLater(run, CheckResult::unknown(label() + multi_->loadError()));
+    return;
+  }
+  run->easy = multi_->acquireEasy();
   if (run->easy == nullptr) {
     failLater(run, CheckResult::unknown(label() + "cannot create a curl handle"));
     return;
   }
-  if (CURLcode rc = configure(*run); rc != CURLE_OK) {
+  if (CURLcode rc = configure(*run, url, max_redirects, timeout); rc != CURLE_OK) {
     failLater(run, CheckResult::unknown(label() + "setting up curl: " + curl().easy_strerror(rc)));
     return;
   }
-  if (CURLMcode rc = multi_.add(run->easy, [this](CURLcode result) { finish(result); });
+  if (CURLMcode rc = multi_->add(run->easy, [this](CURLcode result) { finishCurl(result); });
       rc != CURLM_OK) {
     failLater(
         run, CheckResult::unknown(label() + "starting the transfer: " + curl().multi_strerror(rc)));
@@ -126,7 +160,7 @@ void HttpCheck::start(DoneFn done) {
   run_ = std::move(run);
 }
 
-CURLcode HttpCheck::configure(Run& run) {
+CURLcode HttpCheck::configure(Run& run, const std::string& url, long max_redirects, Nanos timeout) {
   CURL* e = run.easy;
   CURLcode rc = CURLE_OK;
   auto set = [&](CURLoption option, auto value) {
@@ -134,7 +168,7 @@ CURLcode HttpCheck::configure(Run& run) {
       rc = curl().easy_setopt(e, option, value);
     }
   };
-  set(CURLOPT_URL, target_.url.c_str());
+  set(CURLOPT_URL, url.c_str());
   set(CURLOPT_PATH_AS_IS, 1L);  // keep "../" and "//" as written
   set(CURLOPT_PROTOCOLS_STR, "http,https");
   set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -142,9 +176,9 @@ CURLcode HttpCheck::configure(Run& run) {
   set(CURLOPT_FRESH_CONNECT, 1L);  // each run measures a real connect, as a user would see
   set(CURLOPT_FORBID_REUSE, 1L);
   set(CURLOPT_TIMEOUT_MS,
-      std::max<long>(
-          1, static_cast<long>(
-                 std::chrono::duration_cast<std::chrono::milliseconds>(target_.timeout).count())));
+      std::max<long>(1,
+                     static_cast<long>(
+                         std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count())));
   set(CURLOPT_ERRORBUFFER, run.errbuf.data());
   set(CURLOPT_USERAGENT, options_->user_agent.c_str());
   set(CURLOPT_HEADERFUNCTION, &onHeader);
@@ -152,8 +186,7 @@ CURLcode HttpCheck::configure(Run& run) {
   set(CURLOPT_WRITEFUNCTION, &onBody);
   set(CURLOPT_WRITEDATA, &run);
   set(CURLOPT_FOLLOWLOCATION, target_.follow_redirects ? 1L : 0L);
-  set(CURLOPT_MAXREDIRS, kMaxRedirects);
-
+  set(CURLOPT_MAXREDIRS, max_redirects);
   const std::string& method = target_.method;
   const bool has_body = !target_.request_body.empty();
   if (method == "HEAD") {
@@ -219,7 +252,7 @@ void HttpCheck::failLater(const std::shared_ptr<Run>& run, CheckResult result) {
   });
 }
 
-void HttpCheck::finish(CURLcode rc) {
+void HttpCheck::finishCurl(CURLcode rc) {
   std::shared_ptr<Run> run = run_;
   if (!run) {
     return;
@@ -227,7 +260,11 @@ void HttpCheck::finish(CURLcode rc) {
   run->added = false;  // the service already took it out of the multi
   CheckResult result;
   try {
-    result = evaluate(*run, rc);
+    if (!run->callback_error.empty()) {
+      result = CheckResult::unknown(label() + run->callback_error);
+    } else {
+      result = verdict(outcomeOf(*run, rc), run.get());
+    }
   } catch (const std::exception& e) {
     result = CheckResult::unknown(label() + e.what());
   }
@@ -238,9 +275,11 @@ void HttpCheck::finish(CURLcode rc) {
   done(std::move(result));
 }
 
-CheckResult HttpCheck::evaluate(Run& run, CURLcode rc) const {
+Outcome HttpCheck::outcomeOf(Run& run, CURLcode rc) const {
   CURL* e = run.easy;
-  Timings t;
+  Outcome o;
+  o.rc = rc;
+  Timings& t = o.timings;
   curl().easy_getinfo(e, CURLINFO_NAMELOOKUP_TIME_T, &t.namelookup_us);
   curl().easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &t.connect_us);
   curl().easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &t.appconnect_us);
@@ -253,50 +292,48 @@ CheckResult HttpCheck::evaluate(Run& run, CURLcode rc) const {
         std::chrono::steady_clock::now() - *run.tls_started);
     t.tls_start_us = std::max<int64_t>(1, t.total_us - ago.count());
   }
-  long status = 0;
-  curl().easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+  curl().easy_getinfo(e, CURLINFO_RESPONSE_CODE, &o.status);
+  curl().easy_getinfo(e, CURLINFO_OS_ERRNO, &o.os_errno);
+  o.detail = run.errbuf[0] != '\0' ? run.errbuf.data() : curl().easy_strerror(rc);
+  o.body = std::move(run.body);
+  o.capped = run.capped;
+  o.progress = Progress{target_.ssl, target_.host_is_name, run.tls_started.has_value(),
+                        run.got_bytes, run.headers_done};
+  return o;
+}
 
+CheckResult HttpCheck::verdict(const Outcome& o, Run* curl_run) const {
   CheckResult result;
-  if (!run.callback_error.empty()) {
-    result = CheckResult::unknown(label() + run.callback_error);
-  } else if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && run.capped)) {
-    if (status != target_.status_code) {
-      result = CheckResult::critical(label() + "status " + std::to_string(status) + ", want "
+  if (o.rc == CURLE_OK || (o.rc == CURLE_WRITE_ERROR && o.capped)) {
+    if (o.status != target_.status_code) {
+      result = CheckResult::critical(label() + "status " + std::to_string(o.status) + ", want "
                                          + std::to_string(target_.status_code),
                                      Failure::kStatusCode);
-    } else if (!target_.expect.empty() && run.body.find(target_.expect) == std::string::npos) {
-      std::string where = run.capped
-                              ? "in the first " + std::to_string(run.max_body)
-                                    + " bytes of the body (max-body; the rest was not read)"
-                              : "in the body (" + std::to_string(run.body.size()) + " bytes)";
+    } else if (!target_.expect.empty() && o.body.find(target_.expect) == std::string::npos) {
+      std::string where = o.capped ? "in the first " + std::to_string(target_.max_body)
+                                         + " bytes of the body (max-body; the rest was not read)"
+                                   : "in the body (" + std::to_string(o.body.size()) + " bytes)";
       result = CheckResult::critical(
           label() + "expected \"" + target_.expect + "\" not found " + where, Failure::kExpect);
-    } else if (auto warning = certExpiry(run)) {
+    } else if (auto warning = curl_run != nullptr ? certExpiry(*curl_run) : std::nullopt) {
       result = std::move(*warning);
     } else {
-      result =
-          CheckResult::ok(label() + "status " + std::to_string(status) + ", "
-                          + std::to_string(run.body.size()) + (run.capped ? "+ bytes" : " bytes"));
+      result = CheckResult::ok(label() + "status " + std::to_string(o.status) + ", "
+                               + std::to_string(o.body.size()) + (o.capped ? "+ bytes" : " bytes"));
     }
-    result.values["body_bytes"] = static_cast<double>(run.body.size());
-  } else if (rc == CURLE_OPERATION_TIMEDOUT) {
-    Progress p{target_.ssl, target_.host_is_name, run.tls_started.has_value(), run.got_bytes,
-               run.headers_done};
+    result.values["body_bytes"] = static_cast<double>(o.body.size());
+  } else if (o.rc == CURLE_OPERATION_TIMEDOUT) {
     result =
         CheckResult::critical(label() + "timed out after " + common::formatDuration(target_.timeout)
-                                  + " " + timeoutPhase(t, p),
+                                  + " " + timeoutPhase(o.timings, o.progress),
                               Failure::kTimeout);
   } else {
-    long os_errno = 0;
-    curl().easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
-    const std::string_view detail =
-        run.errbuf[0] != '\0' ? run.errbuf.data() : curl().easy_strerror(rc);
-    result = describeFailure(rc, os_errno, detail);
+    result = describeFailure(o.rc, o.os_errno, o.detail);
     result.message = label() + result.message;
   }
-  result.phases = phasesOf(t, target_.ssl);
-  if (status > 0) {
-    result.values["status_code"] = static_cast<double>(status);
+  result.phases = phasesOf(o.timings, target_.ssl);
+  if (o.status > 0) {
+    result.values["status_code"] = static_cast<double>(o.status);
   }
   return result;
 }
@@ -341,8 +378,12 @@ std::optional<CheckResult> HttpCheck::certExpiry(Run& run) const {
 
 class HttpCheckFactory final : public CheckFactory {
  public:
-  explicit HttpCheckFactory(HttpOptions options)
-      : options_(std::make_shared<const HttpOptions>(std::move(options))) {}
+  explicit HttpCheckFactory(HttpOptions options) {
+    if (proxyInEnvironment()) {
+      options.plain_client = false;
+    }
+    options_ = std::make_shared<const HttpOptions>(std::move(options));
+  }
   std::unique_ptr<Check> create(const config::MonitorSpec& spec,
                                 asio::io_context& io) const override {
     return std::make_unique<HttpCheck>(spec, io, options_);

@@ -113,6 +113,21 @@ CheckResult describeFailure(CURLcode rc, long os_errno, std::string_view detail)
                                    Failure::kProtocol);
     case CURLE_WEIRD_SERVER_REPLY:
       return CheckResult::critical(withDetail("invalid HTTP response", detail), Failure::kProtocol);
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      // An answer without a status line reads as HTTP/0.9, which curl refuses: the target
+      // did not speak HTTP, 9volt is not at fault.
+      if (detail.find("HTTP/0.9") != std::string_view::npos) {
+        return CheckResult::critical(withDetail("invalid HTTP response", detail),
+                                     Failure::kProtocol);
+      }
+      return CheckResult::critical(std::string(detail));
+    case CURLE_URL_MALFORMAT:
+      // A Location header the target sent that is no URL is the target's fault; any other
+      // malformed URL is 9volt's (the config validates the monitor's own).
+      if (detail.find("redirect target URL") != std::string_view::npos) {
+        return CheckResult::critical(withDetail("invalid redirect", detail), Failure::kProtocol);
+      }
+      return CheckResult::unknown(withDetail("internal error", detail));
     // 9volt's own failures: the target is not to blame.
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
@@ -122,7 +137,6 @@ CheckResult describeFailure(CURLcode rc, long os_errno, std::string_view detail)
     case CURLE_BAD_FUNCTION_ARGUMENT:
     case CURLE_UNKNOWN_OPTION:
     case CURLE_NOT_BUILT_IN:
-    case CURLE_URL_MALFORMAT:
       return CheckResult::unknown(withDetail("internal error", detail));
     default:
       return CheckResult::critical(std::string(detail));

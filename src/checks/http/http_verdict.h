@@ -39,6 +39,19 @@ struct Progress {
   bool headers_done = false;  // the blank line after the headers arrived
 };
 
+// What one run of either client (curl's, or the plain one) came to, in curl's vocabulary:
+// the verdict (HttpCheck) reads only this.
+struct Outcome {
+  CURLcode rc = CURLE_OK;  // CURLE_WRITE_ERROR with capped = the body was cut at max-body
+  long os_errno = 0;       // for CURLE_COULDNT_CONNECT
+  std::string detail;      // what went wrong, in the client's words ("" = curl_easy_strerror)
+  long status = 0;         // of the final response; 0 = none
+  std::string body;        // at most max-body bytes of the final response's body
+  bool capped = false;
+  Timings timings;
+  Progress progress;
+};
+
 // "dns", "connect", "tls" (https only), "first_byte" as durations of each step (differences),
 // then "total" (the whole run); steps never reached are left out.
 std::vector<std::pair<std::string, Nanos>> phasesOf(const Timings& t, bool tls);

@@ -1,6 +1,9 @@
-// libcurl is opened by the first http check, not by linking (curl_library.h): a process with
-// no http check never maps it. Its own binary, so no other test has loaded libcurl before.
+// libcurl is opened by the first http run that needs it, not by linking (curl_library.h): a
+// process with no http check, or only plain http ones (plain_client.h), never maps it. Its
+// own binary, so no other test has loaded libcurl before.
 #include "checks/http/curl_library.h"
+
+#include <chrono>
 
 #include <dlfcn.h>
 #include <gmock/gmock.h>
@@ -25,16 +28,19 @@ bool mapped(const char* soname) {
   return true;
 }
 
-config::MonitorSpec httpSpec() {
+config::MonitorSpec httpSpec(bool ssl) {
   config::Problems problems;
   auto spec = config::parseMonitor(
-      "web", {{"type", "http"}, {"host", "127.0.0.1"}, {"port", 9}, {"interval", "30s"}}, problems);
+      "web",
+      {{"type", "http"}, {"host", "127.0.0.1"}, {"port", 9}, {"ssl", ssl}, {"interval", "30s"}},
+      problems);
   EXPECT_TRUE(spec) << (problems.empty() ? "" : problems.front().toString());
   return spec.value_or(config::MonitorSpec{});
 }
 
-// One test, in this order: the factory maps nothing, the first check maps libcurl.
-TEST(CurlLibraryTest, LoadedByTheFirstCheckNotByTheFactory) {
+// One test, in this order: the factory maps nothing, nor does a plain http check's run; the
+// first run that needs curl (https) maps libcurl.
+TEST(CurlLibraryTest, LoadedByTheFirstCurlRunNotByTheFactory) {
   ASSERT_FALSE(mapped("libcurl.so.4")) << "this test binary links libcurl";
   // libssl may be here from the start: the linker can pull the etcd client (and gRPC, which
   // needs libssl) into this binary for a weak std::string member gtest refers to, depending
@@ -45,8 +51,18 @@ TEST(CurlLibraryTest, LoadedByTheFirstCheckNotByTheFactory) {
   EXPECT_EQ(mapped("libssl.so.3"), ssl_at_start);
 
   boost::asio::io_context io;
-  auto check = factory->create(httpSpec(), io);
+  auto plain = factory->create(httpSpec(false), io);
+  bool done = false;
+  plain->start([&](CheckResult) { done = true; });
+  io.run_for(std::chrono::seconds(5));  // returns when the run is over (port 9: refused)
+  EXPECT_TRUE(done);
+  EXPECT_FALSE(mapped("libcurl.so.4")) << "a plain http run loaded libcurl";
+
+  auto tls = factory->create(httpSpec(true), io);
+  EXPECT_FALSE(mapped("libcurl.so.4")) << "creating a check loaded libcurl";
+  tls->start([](CheckResult) {});
   EXPECT_TRUE(mapped("libcurl.so.4"));
+  tls->cancel();
   const auto& lib = curlLibrary();
   ASSERT_TRUE(lib) << lib.error().message;
   EXPECT_STREQ(lib->easy_strerror(CURLE_COULDNT_CONNECT), "Couldn't connect to server");

@@ -29,7 +29,9 @@ using testing::TestCerts;
 using testing::TestServer;
 using Clock = std::chrono::steady_clock;
 
-class HttpCheckTest : public ::testing::Test {
+// Every test runs twice: with libcurl for every run ("Curl") and with the plain client for
+// plain http to an IP address ("Plain"); https always goes through curl.
+class HttpCheckTest : public ::testing::TestWithParam<bool> {
  protected:
   static void SetUpTestSuite() {
     dir_ = new ninevolt::testing::TempDir();
@@ -56,8 +58,13 @@ class HttpCheckTest : public ::testing::Test {
     return parsed.value_or(config::MonitorSpec{});
   }
 
-  std::unique_ptr<Check> make(const config::MonitorSpec& s, HttpOptions options = {}) {
-    return makeHttpCheckFactory(std::move(options))->create(s, io_);
+  static HttpOptions options(HttpOptions base = {}) {
+    base.plain_client = GetParam();
+    return base;
+  }
+
+  std::unique_ptr<Check> make(const config::MonitorSpec& s, HttpOptions base = {}) {
+    return makeHttpCheckFactory(options(std::move(base)))->create(s, io_);
   }
 
   // Drives the loop until cond holds (or the deadline passes).
@@ -109,7 +116,7 @@ std::string base(const TestServer& server, const char* scheme = "http") {
   return std::string(scheme) + "://127.0.0.1:" + std::to_string(server.port());
 }
 
-TEST_F(HttpCheckTest, OkWithStatusBodySizeAndPhases) {
+TEST_P(HttpCheckTest, OkWithStatusBodySizeAndPhases) {
   TestServer server;
   auto r = run(spec(server.port(), {{"url", "/ok"}}));
   EXPECT_EQ(r.status, Status::kOk) << r.message;
@@ -119,7 +126,7 @@ TEST_F(HttpCheckTest, OkWithStatusBodySizeAndPhases) {
   EXPECT_THAT(phaseNames(r), ElementsAre("dns", "connect", "first_byte", "total"));
 }
 
-TEST_F(HttpCheckTest, WrongStatusIsCriticalAndNamesBoth) {
+TEST_P(HttpCheckTest, WrongStatusIsCriticalAndNamesBoth) {
   TestServer server;
   auto r = run(spec(server.port(), {{"url", "/status/503"}}));
   EXPECT_EQ(r.status, Status::kCritical);
@@ -130,7 +137,7 @@ TEST_F(HttpCheckTest, WrongStatusIsCriticalAndNamesBoth) {
   EXPECT_EQ(wanted.status, Status::kOk) << wanted.message;
 }
 
-TEST_F(HttpCheckTest, ExpectFoundAndNotFound) {
+TEST_P(HttpCheckTest, ExpectFoundAndNotFound) {
   TestServer server;
   auto found = run(spec(server.port(), {{"url", "/ok"}, {"expect", "all ok"}}));
   EXPECT_EQ(found.status, Status::kOk) << found.message;
@@ -142,7 +149,7 @@ TEST_F(HttpCheckTest, ExpectFoundAndNotFound) {
   EXPECT_EQ(missing.failure, Failure::kExpect);
 }
 
-TEST_F(HttpCheckTest, BodyIsReadOnlyUpToMaxBody) {
+TEST_P(HttpCheckTest, BodyIsReadOnlyUpToMaxBody) {
   TestServer server;
   // "needle" sits after 2 MiB: beyond the 1 MiB cap, so it is never read.
   auto r = run(spec(server.port(), {{"url", "/big"}, {"expect", "needle"}}));
@@ -156,7 +163,7 @@ TEST_F(HttpCheckTest, BodyIsReadOnlyUpToMaxBody) {
   EXPECT_EQ(within.values["body_bytes"], 10);
 }
 
-TEST_F(HttpCheckTest, PathAndQueryStringArriveExactlyAsWritten) {
+TEST_P(HttpCheckTest, PathAndQueryStringArriveExactlyAsWritten) {
   TestServer server;
   auto r = run(spec(server.port(), {{"url", "/a/../b//c?q=a%20b&x=1&y=%2F..%2F&empty=&plus=a+b"}}));
   EXPECT_EQ(r.status, Status::kOk) << r.message;
@@ -164,7 +171,7 @@ TEST_F(HttpCheckTest, PathAndQueryStringArriveExactlyAsWritten) {
   EXPECT_EQ(server.requests()[0].target, "/a/../b//c?q=a%20b&x=1&y=%2F..%2F&empty=&plus=a+b");
 }
 
-TEST_F(HttpCheckTest, MethodBodyAndHeadersArrive) {
+TEST_P(HttpCheckTest, MethodBodyAndHeadersArrive) {
   TestServer server;
   auto r =
       run(spec(server.port(), {{"url", "/put"},
@@ -187,7 +194,7 @@ TEST_F(HttpCheckTest, MethodBodyAndHeadersArrive) {
   EXPECT_EQ(requests[1].headers["Content-Length"], "0");
 }
 
-TEST_F(HttpCheckTest, RedirectsFollowedUnlessDisabled) {
+TEST_P(HttpCheckTest, RedirectsFollowedUnlessDisabled) {
   TestServer server;
   auto followed = run(spec(server.port(), {{"url", "/redirect"}, {"expect", "all ok"}}));
   EXPECT_EQ(followed.status, Status::kOk) << followed.message;
@@ -201,7 +208,7 @@ TEST_F(HttpCheckTest, RedirectsFollowedUnlessDisabled) {
   EXPECT_EQ(server.requests().size(), 3u);
 }
 
-TEST_F(HttpCheckTest, TimeoutWaitingForFirstByteNamesThePhase) {
+TEST_P(HttpCheckTest, TimeoutWaitingForFirstByteNamesThePhase) {
   TestServer server;
   auto check = make(spec(server.port(), {{"url", "/hang"}, {"timeout", "1s"}}));
   auto [r, took] = runOnce(*check);
@@ -214,7 +221,7 @@ TEST_F(HttpCheckTest, TimeoutWaitingForFirstByteNamesThePhase) {
   EXPECT_TRUE(runUntil([&] { return server.closedByClient() == 1; }));
 }
 
-TEST_F(HttpCheckTest, TimeoutWhileReadingTheBody) {
+TEST_P(HttpCheckTest, TimeoutWhileReadingTheBody) {
   TestServer server;
   auto check = make(spec(server.port(), {{"url", "/slowbody"}, {"timeout", "500ms"}}));
   auto [r, took] = runOnce(*check);
@@ -225,7 +232,7 @@ TEST_F(HttpCheckTest, TimeoutWhileReadingTheBody) {
   EXPECT_LT(took, 1500ms);
 }
 
-TEST_F(HttpCheckTest, TimeoutDuringTlsHandshake) {
+TEST_P(HttpCheckTest, TimeoutDuringTlsHandshake) {
   TestServer server{TestServer::Silent{}};
   auto check = make(spec(server.port(), {{"ssl", true}, {"timeout", "500ms"}}), trustTestCa());
   auto [r, took] = runOnce(*check);
@@ -237,14 +244,14 @@ TEST_F(HttpCheckTest, TimeoutDuringTlsHandshake) {
   EXPECT_LT(took, 1500ms);
 }
 
-TEST_F(HttpCheckTest, ConnectionRefused) {
+TEST_P(HttpCheckTest, ConnectionRefused) {
   const uint16_t port = ninevolt::testing::freePort();
   auto r = run(spec(port, {{"url", "/x"}}));
   EXPECT_EQ(r.status, Status::kCritical);
   EXPECT_EQ(r.message, "GET http://127.0.0.1:" + std::to_string(port) + "/x: connection refused");
 }
 
-TEST_F(HttpCheckTest, HttpsWithTrustedCa) {
+TEST_P(HttpCheckTest, HttpsWithTrustedCa) {
   TestServer server(certs_->valid.cert, certs_->valid.key);
   auto r = run(spec(server.port(), {{"url", "/ok"}, {"ssl", true}}), trustTestCa());
   EXPECT_EQ(r.status, Status::kOk) << r.message;
@@ -256,21 +263,21 @@ TEST_F(HttpCheckTest, HttpsWithTrustedCa) {
   EXPECT_LE(r.phases[1].second + r.phases[2].second, r.phases[4].second);
 }
 
-TEST_F(HttpCheckTest, HttpsUnknownCaIsCritical) {
+TEST_P(HttpCheckTest, HttpsUnknownCaIsCritical) {
   TestServer server(certs_->valid.cert, certs_->valid.key);
   auto r = run(spec(server.port(), {{"ssl", true}}), HttpOptions{.ca_file = certs_->other_ca});
   EXPECT_EQ(r.status, Status::kCritical);
   EXPECT_THAT(r.message, HasSubstr("TLS certificate verification failed"));
 }
 
-TEST_F(HttpCheckTest, HttpsExpiredCertificateIsCritical) {
+TEST_P(HttpCheckTest, HttpsExpiredCertificateIsCritical) {
   TestServer server(certs_->expired.cert, certs_->expired.key);
   auto r = run(spec(server.port(), {{"ssl", true}}), trustTestCa());
   EXPECT_EQ(r.status, Status::kCritical);
   EXPECT_THAT(r.message, HasSubstr("TLS certificate verification failed: certificate has expired"));
 }
 
-TEST_F(HttpCheckTest, HttpsWrongHostIsCritical) {
+TEST_P(HttpCheckTest, HttpsWrongHostIsCritical) {
   TestServer server(certs_->wrong_host.cert, certs_->wrong_host.key);
   auto r = run(spec(server.port(), {{"ssl", true}}), trustTestCa());
   EXPECT_EQ(r.status, Status::kCritical);
@@ -278,7 +285,7 @@ TEST_F(HttpCheckTest, HttpsWrongHostIsCritical) {
   EXPECT_THAT(r.message, HasSubstr("127.0.0.1"));
 }
 
-TEST_F(HttpCheckTest, TlsVerifyFalseAcceptsBadCertificates) {
+TEST_P(HttpCheckTest, TlsVerifyFalseAcceptsBadCertificates) {
   for (const auto* pair : {&certs_->expired, &certs_->wrong_host}) {
     TestServer server(pair->cert, pair->key);
     auto r = run(spec(server.port(), {{"ssl", true}, {"tls-verify", false}}));
@@ -286,7 +293,7 @@ TEST_F(HttpCheckTest, TlsVerifyFalseAcceptsBadCertificates) {
   }
 }
 
-TEST_F(HttpCheckTest, CertificateExpiringSoonIsAWarningNamingTheDate) {
+TEST_P(HttpCheckTest, CertificateExpiringSoonIsAWarningNamingTheDate) {
   TestServer soon(certs_->soon.cert, certs_->soon.key);
   auto r = run(spec(soon.port(), {{"ssl", true}, {"cert-expiry-warning", "168h"}}), trustTestCa());
   EXPECT_EQ(r.status, Status::kWarning) << r.message;
@@ -305,7 +312,7 @@ TEST_F(HttpCheckTest, CertificateExpiringSoonIsAWarningNamingTheDate) {
 // Easy handles are pooled per loop (CurlMultiService) and reset between transfers: a reused
 // handle carries nothing of its last transfer over, TLS sessions included (a resumed session
 // would skip the handshake and the certificate, and with it cert-expiry-warning).
-TEST_F(HttpCheckTest, AReusedCurlHandleCarriesNothingOver) {
+TEST_P(HttpCheckTest, AReusedCurlHandleCarriesNothingOver) {
   TestServer soon(certs_->soon.cert, certs_->soon.key);
   auto tls =
       make(spec(soon.port(), {{"ssl", true}, {"cert-expiry-warning", "168h"}}), trustTestCa());
@@ -339,7 +346,7 @@ TEST_F(HttpCheckTest, AReusedCurlHandleCarriesNothingOver) {
   EXPECT_EQ(requests[1].headers["User-Agent"], "9volt");
 }
 
-TEST_F(HttpCheckTest, FailureWinsOverCertificateWarning) {
+TEST_P(HttpCheckTest, FailureWinsOverCertificateWarning) {
   TestServer soon(certs_->soon.cert, certs_->soon.key);
   auto r = run(
       spec(soon.port(), {{"ssl", true}, {"url", "/status/500"}, {"cert-expiry-warning", "168h"}}),
@@ -349,7 +356,7 @@ TEST_F(HttpCheckTest, FailureWinsOverCertificateWarning) {
   EXPECT_EQ(r.failure, Failure::kStatusCode);
 }
 
-TEST_F(HttpCheckTest, CancelDuringRunNeverCallsBack) {
+TEST_P(HttpCheckTest, CancelDuringRunNeverCallsBack) {
   TestServer server;
   auto check = make(spec(server.port(), {{"url", "/hang"}, {"timeout", "1s"}}));
   bool called = false;
@@ -371,7 +378,7 @@ TEST_F(HttpCheckTest, CancelDuringRunNeverCallsBack) {
   EXPECT_FALSE(called);
 }
 
-TEST_F(HttpCheckTest, DestroyDuringRunClosesTheConnection) {
+TEST_P(HttpCheckTest, DestroyDuringRunClosesTheConnection) {
   TestServer server;
   bool called = false;
   {
@@ -383,7 +390,7 @@ TEST_F(HttpCheckTest, DestroyDuringRunClosesTheConnection) {
   EXPECT_FALSE(called);
 }
 
-TEST_F(HttpCheckTest, EachRunIsAFreshConnectionAndDoneMayStartTheNext) {
+TEST_P(HttpCheckTest, EachRunIsAFreshConnectionAndDoneMayStartTheNext) {
   TestServer server;
   auto check = make(spec(server.port(), {{"url", "/ok"}}));
   int runs = 0;
@@ -398,7 +405,7 @@ TEST_F(HttpCheckTest, EachRunIsAFreshConnectionAndDoneMayStartTheNext) {
   EXPECT_EQ(server.accepted(), 3);
 }
 
-TEST_F(HttpCheckTest, ManyConcurrentChecksOnOneLoop) {
+TEST_P(HttpCheckTest, ManyConcurrentChecksOnOneLoop) {
   TestServer server;
   constexpr int kChecks = 200;
   std::vector<std::unique_ptr<Check>> checks;
@@ -420,9 +427,9 @@ TEST_F(HttpCheckTest, ManyConcurrentChecksOnOneLoop) {
   EXPECT_EQ(server.requests().size(), static_cast<size_t>(kChecks));
 }
 
-TEST_F(HttpCheckTest, LoopsOnSeveralThreadsEachHaveTheirOwnMulti) {
+TEST_P(HttpCheckTest, LoopsOnSeveralThreadsEachHaveTheirOwnMulti) {
   TestServer server;
-  auto factory = makeHttpCheckFactory();
+  auto factory = makeHttpCheckFactory(options());
   constexpr int kPerLoop = 50;
   std::atomic<int> ok{0};
   auto worker = [&] {
@@ -440,6 +447,11 @@ TEST_F(HttpCheckTest, LoopsOnSeveralThreadsEachHaveTheirOwnMulti) {
   b.join();
   EXPECT_EQ(ok, 2 * kPerLoop);
 }
+
+INSTANTIATE_TEST_SUITE_P(Clients, HttpCheckTest, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Plain" : "Curl";
+                         });
 
 }  // namespace
 }  // namespace ninevolt::checks::http

@@ -61,6 +61,17 @@ TEST(HttpVerdictTest, FailuresInPlainWords) {
   EXPECT_EQ(describeFailure(CURLE_SSL_CACERT_BADFILE, 0, "bad").status, Status::kUnknown);
   EXPECT_EQ(describeFailure(CURLE_GOT_NOTHING, 0, "").message,
             "the server closed the connection without sending a response");
+  // What the target sent is to blame, not 9volt: critical, not unknown.
+  auto http09 =
+      describeFailure(CURLE_UNSUPPORTED_PROTOCOL, 0, "Received HTTP/0.9 when not allowed");
+  EXPECT_EQ(http09.status, Status::kCritical);
+  EXPECT_EQ(http09.failure, Failure::kProtocol);
+  EXPECT_EQ(http09.message, "invalid HTTP response: Received HTTP/0.9 when not allowed");
+  auto location = describeFailure(CURLE_URL_MALFORMAT, 0,
+                                  "The redirect target URL could not be parsed: Bad IPv6 address");
+  EXPECT_EQ(location.status, Status::kCritical);
+  EXPECT_EQ(location.failure, Failure::kProtocol);
+  EXPECT_EQ(describeFailure(CURLE_URL_MALFORMAT, 0, "Bad URL").status, Status::kUnknown);
 }
 
 TEST(HttpVerdictTest, ParsesCurlCertDates) {

@@ -1,0 +1,42 @@
+#include "checks/http/http_target.h"
+
+#include <algorithm>
+
+#include "checks/http/http_verdict.h"
+
+namespace ninevolt::checks::http {
+
+HttpTarget::HttpTarget(const config::MonitorSpec& spec)
+    : method(spec.method),
+      request_body(spec.request_body),
+      expect(spec.expect),
+      headers(spec.headers.begin(), spec.headers.end()),
+      timeout(spec.timeout),
+      cert_expiry_warning(spec.cert_expiry_warning),
+      max_body(std::max<int64_t>(spec.max_body, 0)),
+      status_code(spec.status_code),
+      port(static_cast<uint16_t>(spec.port)),
+      ssl(spec.ssl),
+      tls_verify(spec.tls_verify),
+      follow_redirects(spec.follow_redirects),
+      host_is_name(!isIpLiteral(spec.host)) {
+  const bool v6 = spec.host.find(':') != std::string::npos;  // an IPv6 literal
+  url = spec.ssl ? "https://" : "http://";
+  host_pos = static_cast<uint32_t>(url.size() + (v6 ? 1 : 0));
+  host_len = static_cast<uint32_t>(spec.host.size());
+  url += v6 ? "[" + spec.host + "]" : spec.host;
+  url += ":" + std::to_string(spec.port);
+  path_pos = static_cast<uint32_t>(url.size());
+  // The path is appended exactly as configured: no parsing, no re-encoding.
+  url += spec.url;
+}
+
+bool HttpTarget::plainEligible() const {
+  if (ssl || host_is_name) {
+    return false;
+  }
+  const bool resendable = (method == "GET" || method == "HEAD") && request_body.empty();
+  return resendable || !follow_redirects;
+}
+
+}  // namespace ninevolt::checks::http
