@@ -382,39 +382,27 @@ bool Manager::readArriving(const std::vector<std::string>& names) {
 }
 
 bool Manager::readWholePrefixes(const std::vector<std::string>& names) {
-  // Read in pages (etcd::forEachPage, each page at the first page's revision, each call
-  // with its own deadline): one txn of the three whole prefixes was ~200 MB at
+  // Read in pages (etcd::Client::listPrefix, each page at the first page's revision, each
+  // call with its own deadline): one txn of the three whole prefixes was ~200 MB at
   // 1,000,000 monitors and failed (near the 256 MiB receive limit, a busy etcd).
   const auto& keys = store_->keys();
   const std::set<std::string> wanted(names.begin(), names.end());
   size_t keys_read = 0;
-  // Each page is taken and dropped before the next is read: a cold start with 1,000,000
-  // monitors never holds a whole prefix (~100 MB of monitors) at once. Every `take` only
-  // overwrites what it read, so when a compaction of the pinned revision makes the read
-  // start over, the pages read twice do no harm.
   auto read = [&](const std::string& prefix, auto&& take) {
-    Result<int64_t> got;
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      got = etcd::forEachPage(store_->client(), prefix, options_.prefix_page_size, 0,
-                              [&](std::vector<etcd::KeyValue>& page) {
-                                keys_read += page.size();
-                                for (const auto& kv : page) {
-                                  auto n = store::Keys::nameUnder(prefix, kv.key);
-                                  if (n && wanted.contains(*n)) {
-                                    take(*n, kv);
-                                  }
-                                }
-                              });
-      if (got || got.error().code != Errc::kCompacted) {
-        break;
-      }
-    }
+    auto got = store_->client().listPrefix(prefix, options_.prefix_page_size);
     if (!got) {
       spdlog::warn(
           "manager: reading {} for {} arriving check(s) failed: {} (reading them in "
           "batches instead)",
           prefix, names.size(), got.error().message);
       return false;
+    }
+    keys_read += got->kvs.size();
+    for (const auto& kv : got->kvs) {
+      auto n = store::Keys::nameUnder(prefix, kv.key);
+      if (n && wanted.contains(*n)) {
+        take(*n, kv);
+      }
     }
     return true;
   };
