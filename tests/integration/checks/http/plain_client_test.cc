@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -39,27 +40,40 @@ class RawServer {
  public:
   using Respond = std::function<std::optional<std::string>(const std::string& request)>;
 
-  explicit RawServer(Respond respond) : respond_(std::move(respond)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0
-        || ::listen(fd_, 64) != 0
-        || ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      ADD_FAILURE() << "cannot listen";
+  // On 127.0.0.1, or on ::1 with v6 (ok() is false when the host has no IPv6 loopback).
+  explicit RawServer(Respond respond, bool v6 = false) : respond_(std::move(respond)) {
+    fd_ = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_storage storage{};
+    socklen_t len = 0;
+    if (v6) {
+      auto* addr = reinterpret_cast<sockaddr_in6*>(&storage);
+      addr->sin6_family = AF_INET6;
+      addr->sin6_addr = in6addr_loopback;
+      len = sizeof(*addr);
+    } else {
+      auto* addr = reinterpret_cast<sockaddr_in*>(&storage);
+      addr->sin_family = AF_INET;
+      addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      len = sizeof(*addr);
+    }
+    auto* any = reinterpret_cast<sockaddr*>(&storage);
+    if (fd_ < 0 || ::bind(fd_, any, len) != 0 || ::listen(fd_, 64) != 0
+        || ::getsockname(fd_, any, &len) != 0) {
       return;
     }
-    port_ = ntohs(addr.sin_port);
+    port_ = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port
+                     : reinterpret_cast<sockaddr_in*>(&storage)->sin_port);
     thread_ = std::thread([this] { serve(); });
   }
+  bool ok() const { return port_ != 0; }
   ~RawServer() {
     stop_ = true;
     if (thread_.joinable()) {
       thread_.join();
     }
-    ::close(fd_);
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
   }
   RawServer(const RawServer&) = delete;
   RawServer& operator=(const RawServer&) = delete;
@@ -367,6 +381,86 @@ TEST_F(PlainClientTest, ConnectionRefusedIsWordedAsCurlWordsIt) {
     EXPECT_EQ(r.message, "GET http://127.0.0.1:" + std::to_string(port) + "/: connection refused");
     EXPECT_EQ(r.failure, Failure::kConnect);
   }
+}
+
+TEST_F(PlainClientTest, AnIpv6AddressIsReachedAndNamedInHost) {
+  RawServer server([](const std::string&) { return answer("HTTP/1.1 204 No Content\r\n\r\n"); },
+                   true);
+  if (!server.ok()) {
+    GTEST_SKIP() << "no IPv6 loopback here";
+  }
+  auto r = run(spec(server.port(), {{"host", "::1"}, {"status-code", 204}}), true);
+  EXPECT_EQ(r.status, Status::kOk) << r.message;
+  EXPECT_EQ(r.message,
+            "GET http://[::1]:" + std::to_string(server.port()) + "/: status 204, 0 bytes");
+  ASSERT_EQ(server.requests().size(), 1u);
+  EXPECT_THAT(server.requests()[0],
+              HasSubstr("\r\nHost: [::1]:" + std::to_string(server.port()) + "\r\n"));
+}
+
+size_t openDescriptors() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    ++n;
+  }
+  return n;
+}
+
+// Every way a run can end closes its socket: answers, broken answers, refusals, timeouts,
+// cancels and destruction mid-run.
+TEST_F(PlainClientTest, NoRunLeavesADescriptorOpen) {
+  RawServer ok(
+      [](const std::string&) { return answer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); });
+  RawServer garbage([](const std::string&) { return answer("\x01\x02 nonsense"); });
+  RawServer redirect([](const std::string&) {
+    return answer("HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n");
+  });
+  std::atomic<bool> release{false};
+  RawServer slow([&release](const std::string&) {
+    for (int i = 0; i < 200 && !release; ++i) {
+      std::this_thread::sleep_for(10ms);  // answers after the client gave up
+    }
+    return answer("HTTP/1.1 200 OK\r\n\r\n");
+  });
+  uint16_t refused = 0;
+  {
+    RawServer gone([](const std::string&) { return std::nullopt; });
+    refused = gone.port();
+  }
+  // One run first: the loop's reactor (epoll, timerfd, eventfd) is made by the first socket.
+  run(spec(ok.port(), nlohmann::json::object()), true);
+  const size_t before = openDescriptors();
+  for (int i = 0; i < 5; ++i) {
+    run(spec(ok.port(), nlohmann::json::object()), true);
+    run(spec(garbage.port(), nlohmann::json::object()), true);
+    run(spec(redirect.port(), nlohmann::json::object()), true);
+    run(spec(refused, nlohmann::json::object()), true);
+  }
+  auto timeout = run(spec(slow.port(), {{"timeout", "100ms"}}), true);
+  EXPECT_THAT(timeout.message, HasSubstr("timed out after 100ms"));
+  {
+    auto cancelled = make(spec(slow.port(), nlohmann::json::object()), true);
+    cancelled->start([](CheckResult) { ADD_FAILURE() << "called back after cancel"; });
+    io_.restart();
+    io_.run_for(20ms);
+    cancelled->cancel();
+    auto destroyed = make(spec(slow.port(), nlohmann::json::object()), true);
+    destroyed->start([](CheckResult) { ADD_FAILURE() << "called back after destruction"; });
+    io_.restart();
+    io_.run_for(20ms);
+  }
+  release = true;
+  // The servers close their side once they see ours closed; the aborted handlers run.
+  size_t now = 0;
+  EXPECT_TRUE(ninevolt::testing::eventually(
+      [&] {
+        io_.restart();
+        io_.run_for(5ms);
+        now = openDescriptors();
+        return now == before;
+      },
+      10s))
+      << now << " descriptors open, " << before << " before";
 }
 
 TEST_F(PlainClientTest, TheRequestIsWhatCurlWouldSend) {
