@@ -22,13 +22,13 @@ namespace {
 // Appends `name` to a JSON array's text as a JSON string, exactly as dumpJson would write it.
 // Names in the director's view are valid names (A-Z a-z 0-9 . _ -), which need no escaping;
 // anything else goes through the JSON library.
-void appendJsonName(std::string& out, const std::string& name) {
+void appendJsonName(std::string& out, std::string_view name) {
   if (store::nameProblem(name).empty()) {
     out += '"';
     out += name;
     out += '"';
   } else {
-    out += common::dumpJson(nlohmann::json(name));
+    out += common::dumpJson(nlohmann::json(std::string(name)));
   }
 }
 
@@ -246,7 +246,7 @@ void Director::putCheck(const std::string& name, const nlohmann::json& monitor) 
   if (added) {
     tags_.push_back(tag);
   }
-  checks_.insert_or_assign(name, CheckEntry{it->second, disabled});
+  checks_.put(name, CheckTable::Entry{it->second, disabled});
 }
 
 void Director::clearChecks() {
@@ -257,7 +257,7 @@ void Director::clearChecks() {
 
 const std::string& Director::tagOf(const std::string& name) const {
   auto c = checks_.find(name);
-  return c == checks_.end() ? tags_.front() : tags_[c->second.tag];
+  return c ? tags_[c->tag] : tags_.front();
 }
 
 void Director::onAssignments(const etcd::WatchUpdate& u) {
@@ -314,11 +314,11 @@ void Director::onMonitors(const store::ConfigWatchUpdate& u) {
     // listing is deleted; state keys of monitors gone longer are found by a keys-only read
     // at the snapshot's revision (if that fails, the difference still covers what this
     // director knew).
-    for (const auto& [name, c] : checks_) {
-      if (!u.snapshot.contains(name)) {
-        deleted_.insert(name);
+    checks_.forEach([&](std::string_view name, CheckTable::Entry) {
+      if (!u.snapshot.contains(std::string(name))) {
+        deleted_.insert(std::string(name));
       }
-    }
+    });
     clearChecks();
     for (const auto& [name, c] : u.snapshot) {
       putCheck(name, c.value);
@@ -433,20 +433,20 @@ void Director::recompute() {
   std::vector<std::array<std::string, kShards>> texts(members.size());
   std::vector<std::string> orphans;
   size_t total = 0;
-  for (const auto& [name, c] : checks_) {
+  checks_.forEach([&](std::string_view name, CheckTable::Entry c) {
     const int owner = placer.owner(name, tags_[c.tag], c.disabled);
     if (owner == Placer::kOrphan) {
-      orphans.push_back(name);
-      continue;
+      orphans.emplace_back(name);
+      return;
     }
     if (owner < 0) {
-      continue;
+      return;
     }
     std::string& text = texts[owner][shardOf(name)];
     text += text.empty() ? '[' : ',';
     appendJsonName(text, name);
     total++;
-  }
+  });
 
   // Diff against what etcd holds.
   std::vector<etcd::TxnOp> ops;
@@ -526,9 +526,7 @@ void Director::recompute() {
   deleted_.clear();
   reportOrphans(orphans, [&](const std::string& name) {
     auto c = checks_.find(name);
-    const int owner = c == checks_.end()
-                          ? Placer::kOrphan
-                          : placer.owner(name, tags_[c->second.tag], c->second.disabled);
+    const int owner = c ? placer.owner(name, tags_[c->tag], c->disabled) : Placer::kOrphan;
     return owner >= 0 ? members[owner].id : std::string();
   });
   if (options_.on_orphans) {

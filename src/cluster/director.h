@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json_fwd.hpp>
 
+#include "cluster/check_table.h"
 #include "cluster/lifetime.h"
 #include "cluster/placement.h"
 #include "etcd/watcher.h"
@@ -222,13 +223,9 @@ class Director {
   // Director state, valid while is_director_.
   std::map<std::string, MemberView> members_;
   // Every monitor, compactly (the director of a 100,000-check cluster holds them all): the
-  // name once, as the key; the member-tag as an index into tags_, which holds each tag once
-  // ("" first) and is rebuilt with checks_.
-  struct CheckEntry {
-    uint32_t tag = 0;
-    bool disabled = false;
-  };
-  std::map<std::string, CheckEntry, std::less<>> checks_;
+  // name once; the member-tag as an index into tags_, which holds each tag once ("" first)
+  // and is rebuilt with checks_.
+  CheckTable checks_;
   std::vector<std::string> tags_{""};
   std::map<std::string, uint32_t, std::less<>> tag_ids_{{"", 0}};
   // What etcd holds of each shard: its text's length and two hashes, enough to tell whether

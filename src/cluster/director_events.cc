@@ -87,7 +87,7 @@ void Director::reportOrphans(std::vector<std::string> orphans,
   for (const auto& name : orphans_) {
     // Deleted or disabled checks are not "placed": they are simply gone.
     auto c = checks_.find(name);
-    if (!now.contains(name) && c != checks_.end() && !c->second.disabled) {
+    if (!now.contains(name) && c && !c->disabled) {
       placed.push_back(name);
     }
   }
