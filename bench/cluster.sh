@@ -23,6 +23,8 @@
 #   STEADY [60]                seconds over which etcd's revision rate is sampled
 #   WORKERS [1]                engine threads per member (10 members share 2 cores)
 #   KILL [member]              what the cluster scenario kills with -9: member | director
+#   CHURN [0]                  cluster: 1 = after the steady phase, edit 10% of the monitors and
+#                              stop and restart one member, then measure memory again
 #   DURATION [600]             chaos: seconds of disturbances
 #   SEED [from the clock]      chaos: the schedule's random seed (printed; give it to re-run one)
 #   CHAOS_CHECKS [1000] TTL [2]  chaos: monitors, member-ttl in seconds
@@ -57,6 +59,7 @@ INTERVAL="${INTERVAL:-60s}"
 STEADY="${STEADY:-60}"
 WORKERS="${WORKERS:-1}"
 KILL="${KILL:-member}"
+CHURN="${CHURN:-0}"
 REV="${REV:-}"
 scenarios=("$@")
 if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(placement cluster write-rate); fi
@@ -115,10 +118,12 @@ for s in "${scenarios[@]}"; do
         --json-file "$OUT/placement.json"
       ;;
     cluster)
-      echo "\$ cluster_bench --members $MEMBERS --checks $CHECKS --interval $INTERVAL --steady $STEADY --kill $KILL"
+      churn=()
+      [ "$CHURN" = 1 ] && churn=(--churn)
+      echo "\$ cluster_bench --members $MEMBERS --checks $CHECKS --interval $INTERVAL --steady $STEADY --kill $KILL ${churn[*]}"
       "$BUILD/cluster_bench" --binary "$NINEVOLT" --members "$MEMBERS" --checks "$CHECKS" \
-        --interval "$INTERVAL" --steady "$STEADY" --workers "$WORKERS" --kill "$KILL" \
-        --out "$OUT" --label "cluster-$CHECKS-kill-$KILL"
+        --interval "$INTERVAL" --steady "$STEADY" --workers "$WORKERS" --kill "$KILL" "${churn[@]}" \
+        --out "$OUT" --label "cluster-$CHECKS-kill-$KILL${churn:+-churn}"
       ;;
     write-rate)
       for n in $RATE_CHECKS; do

@@ -54,12 +54,13 @@ struct Flags {
   double steady_s = 60;
   size_t workers = 1;
   std::string kill = "member";  // member | director | none
-  double outage_s = 0;          // every target down this long after the steady phase
-  double soak_s = 0;            // soak: sample this long after settling (no steady phase)
-  uint32_t flap_every = 10;     // soak: every Nth check fails and recovers on a cycle
-  double flap_cycle_s = 120;    // soak: one down + up cycle of the flapping checks
-  std::string dump_interval;    // /9volt/config state-dump-interval ("" = the default)
-  bool etcd_defaults = false;   // etcd without auto-compaction (its defaults)
+  bool churn = false;
+  double outage_s = 0;         // every target down this long after the steady phase
+  double soak_s = 0;           // soak: sample this long after settling (no steady phase)
+  uint32_t flap_every = 10;    // soak: every Nth check fails and recovers on a cycle
+  double flap_cycle_s = 120;   // soak: one down + up cycle of the flapping checks
+  std::string dump_interval;   // /9volt/config state-dump-interval ("" = the default)
+  bool etcd_defaults = false;  // etcd without auto-compaction (its defaults)
   size_t target_ports = 8;
   double settle_timeout_s = 900;
   std::string out = ".";
@@ -268,6 +269,10 @@ class Bench {
   json outage();
   json soak();
   json killOne();
+  // --churn: 10% of the monitors edited, one member (not the director) leaving and rejoining;
+  // then, once every check runs again, each member's memory.
+  json churn();
+  bool startMember(Member& m, const std::string& log_file);
   json memory();
   // --place-only: the assignment shards as etcd holds them, and every member warning.
   json placement();
@@ -325,15 +330,97 @@ bool Bench::startMembers() {
     Member m;
     m.listen = fmt::format("127.0.0.1:{}", testing::freePort());
     m.id = common::memberId(host, m.listen);
-    m.log_file = (dir_ / fmt::format("member-{}.log", i)).string();
-    m.process = std::make_unique<testing::Process>(
-        std::vector<std::string>{f_.binary, "server", "--listen", m.listen, "-e", etcd_->endpoint(),
-                                 "--workers", std::to_string(f_.workers)},
-        std::map<std::string, std::string>{}, m.log_file);
-    m.log = std::make_unique<MemberLog>(m.log_file);
+    startMember(m, (dir_ / fmt::format("member-{}.log", i)).string());
     members_.push_back(std::move(m));
   }
   return true;
+}
+
+// Starts m's process (again: same listen address, so the same member id) with a log of its own.
+bool Bench::startMember(Member& m, const std::string& log_file) {
+  m.log_file = log_file;
+  m.process = std::make_unique<testing::Process>(
+      std::vector<std::string>{f_.binary, "server", "--listen", m.listen, "-e", etcd_->endpoint(),
+                               "--workers", std::to_string(f_.workers)},
+      std::map<std::string, std::string>{}, m.log_file);
+  m.log = std::make_unique<MemberLog>(m.log_file);
+  m.alive = true;
+  return true;
+}
+
+json Bench::churn() {
+  json out;
+  // 1. Every tenth monitor edited (another timeout): its owner restarts the check.
+  std::vector<etcd::TxnOp> ops;
+  size_t edited = 0;
+  for (size_t i = 0; i < f_.checks; i += 10) {
+    json spec = monitorSpec(i, target_->ports(), f_.interval);
+    spec["timeout"] = "4s";
+    ops.push_back(etcd::TxnOp::put(keys_.monitor(checkName(i)), spec.dump()));
+    edited++;
+    if (ops.size() == 120 || i + 10 >= f_.checks) {
+      if (auto r = client_->txn({}, ops); !r) {
+        std::printf("  churn: editing monitors: %s\n", r.error().message.c_str());
+        return out;
+      }
+      ops.clear();
+    }
+  }
+  out["edited"] = edited;
+  // 2. The last member that is not the director leaves (SIGTERM: a clean stop) and rejoins.
+  auto director = directorId();
+  int victim = -1;
+  for (int i = static_cast<int>(members_.size()) - 1; i >= 0; --i) {
+    if (!director || members_[static_cast<size_t>(i)].id != *director) {
+      victim = i;
+      break;
+    }
+  }
+  const int64_t churn_ms = nowMs();
+  bool ok = true;
+  if (victim >= 0) {
+    Member& v = members_[static_cast<size_t>(victim)];
+    v.process->signal(SIGTERM);
+    v.process->wait(std::chrono::seconds(15));
+    v.alive = false;
+    const bool moved = waitFor(
+        [&] {
+          pollLogs();
+          auto s = assignments_->state();
+          return !someoneDied() && assigned(s) && loaded(s);
+        },
+        f_.settle_timeout_s);
+    out["left_s"] = moved ? secondsBetween(churn_ms, nowMs()) : -1.0;
+    startMember(v, (dir_ / fmt::format("member-{}-rejoined.log", victim)).string());
+    out["member"] = v.id;
+  }
+  const int64_t rejoin_ms = nowMs();
+  ok = waitFor(
+      [&] {
+        pollLogs();
+        if (someoneDied()) {
+          return true;
+        }
+        auto s = assignments_->state();
+        return assigned(s) && loaded(s);
+      },
+      f_.settle_timeout_s);
+  out["rejoined_s"] = ok ? secondsBetween(rejoin_ms, nowMs()) : -1.0;
+  // 3. One interval, so that every check (the edited and the moved ones too) has run on its
+  // owner, then memory as at steady state.
+  sleepMs(static_cast<int>(interval_ms_) + 5000);
+  pollLogs();
+  out["memory"] = memory();
+  std::string rss;
+  for (const auto& m : out["memory"]) {
+    rss += fmt::format("{}{:.1f}", rss.empty() ? "" : " ", m["rss_mib"].get<double>());
+  }
+  std::printf(
+      "  churn: %zu monitors edited, member %s left (checks moved in %.1f s) and rejoined "
+      "(settled in %.1f s); RSS after one more interval: %s MiB\n",
+      edited, out.value("member", std::string("-")).c_str(), out.value("left_s", -1.0),
+      out["rejoined_s"].get<double>(), rss.c_str());
+  return out;
 }
 
 void Bench::pollLogs() {
@@ -1015,6 +1102,9 @@ int Bench::run() {
                       return s;
                     }()
                         .c_str());
+        if (f_.churn) {
+          report["churn"] = churn();
+        }
         if (f_.kill != "none") {
           report["kill"] = killOne();
         }
@@ -1065,6 +1155,9 @@ int main(int argc, char** argv) {
                  "written to /9volt/config before the members start (default: 10s)");
   app.add_flag("--etcd-defaults", f.etcd_defaults,
                "run etcd without the auto-compaction the private etcd has");
+  app.add_flag("--churn", f.churn,
+               "after the steady phase: edit 10% of the monitors, stop one member (not the "
+               "director) and start it again, then report memory once all run again");
   app.add_option("--kill", f.kill, "kill -9 after the steady phase: member | director | none")
       ->check(CLI::IsMember({"member", "director", "none"}))
       ->capture_default_str();
