@@ -90,6 +90,9 @@ bool CheckTable::erase(std::string_view name) {
     return false;
   }
   size_--;
+  if (pending_.size() > std::max(kMinPendingToFold, slots_.size() / 8)) {
+    fold();  // erased names are tombstones until then
+  }
   return true;
 }
 

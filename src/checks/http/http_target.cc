@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <strings.h>
+
 #include "checks/http/http_verdict.h"
 
 namespace ninevolt::checks::http {
@@ -31,12 +33,23 @@ HttpTarget::HttpTarget(const config::MonitorSpec& spec)
   url += spec.url;
 }
 
+bool HttpTarget::plainResendable() const {
+  return (method == "GET" || method == "HEAD") && request_body.empty();
+}
+
 bool HttpTarget::plainEligible() const {
   if (ssl || host_is_name) {
     return false;
   }
-  const bool resendable = (method == "GET" || method == "HEAD") && request_body.empty();
-  return resendable || !follow_redirects;
+  // Headers that change how curl sends the request (a chunked body, a wait for 100
+  // Continue) are curl's to honour.
+  for (const auto& [name, value] : headers) {
+    if (strcasecmp(name.c_str(), "Transfer-Encoding") == 0
+        || strcasecmp(name.c_str(), "Expect") == 0) {
+      return false;
+    }
+  }
+  return plainResendable() || !follow_redirects;
 }
 
 }  // namespace ninevolt::checks::http

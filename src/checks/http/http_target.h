@@ -25,6 +25,8 @@ struct HttpTarget {
   // it where only curl can follow (GET or HEAD without a body), or redirects not followed.
   // Whether a proxy is configured is the factory's to add (HttpOptions).
   bool plainEligible() const;
+  // GET or HEAD without a body: safe to send again (a hop handed to curl is made twice).
+  bool plainResendable() const;
 
   // The host as configured (an IPv6 literal without brackets) and the path, both parts of url.
   std::string_view host() const { return std::string_view(url).substr(host_pos, host_len); }

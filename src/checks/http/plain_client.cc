@@ -75,8 +75,18 @@ bool startsWithNoCase(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && strncasecmp(s.data(), prefix.data(), prefix.size()) == 0;
 }
 
+// curl follows any 3xx that has a Location (300 and 304 included).
 bool isRedirect(unsigned status) {
-  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+  return status >= 300 && status < 400;
+}
+
+// A path curl would percent-encode before sending (it follows with CURLU_URLENCODE): spaces,
+// control bytes and anything not ASCII. Such a hop is left to curl.
+bool needsEncoding(std::string_view path) {
+  return std::any_of(path.begin(), path.end(), [](char c) {
+    const auto b = static_cast<unsigned char>(c);
+    return b <= 0x20 || b >= 0x7f;
+  });
 }
 
 // host[:port] of an http:// URL; nullopt unless the host is an IP address (a name needs a
@@ -190,8 +200,14 @@ std::string PlainExchange::requestBytes(const HttpTarget& target, std::string_vi
   auto line = [&](std::string_view name, std::string_view value) {
     out.append(name).append(value.empty() ? ":" : ": ").append(value).append("\r\n");
   };
-  if (!user_has("Host")) {
+  // A Host of the monitor's own takes the place of curl's, right after the request line.
+  auto user_host = std::find_if(target.headers.begin(), target.headers.end(), [](const auto& h) {
+    return strcasecmp(h.first.c_str(), "Host") == 0;
+  });
+  if (user_host == target.headers.end()) {
     line("Host", host_header);
+  } else {
+    line(user_host->first, user_host->second);
   }
   if (!user_has("User-Agent")) {
     line("User-Agent", user_agent);
@@ -199,8 +215,10 @@ std::string PlainExchange::requestBytes(const HttpTarget& target, std::string_vi
   if (!user_has("Accept")) {
     line("Accept", "*/*");
   }
-  for (const auto& [name, value] : target.headers) {
-    line(name, value);
+  for (auto it = target.headers.begin(); it != target.headers.end(); ++it) {
+    if (it != user_host) {
+      line(it->first, it->second);
+    }
   }
   if (with_body) {
     if (!user_has("Content-Length")) {
@@ -225,7 +243,10 @@ void PlainExchange::begin() {
   started_ = Clock::now();
   deadline_.expires_after(target_->timeout);
   deadline_.async_wait([self = shared_from_this()](const error_code& ec) { self->onTimeout(ec); });
-  connectTo(std::string(target_->host()), target_->port, std::string(target_->path()));
+  // curl never sends a fragment.
+  const std::string_view path = target_->path();
+  connectTo(std::string(target_->host()), target_->port,
+            std::string(path.substr(0, path.find('#'))));
 }
 
 void PlainExchange::connectTo(const std::string& host, uint16_t port, std::string path) {
@@ -322,6 +343,13 @@ void PlainExchange::parse(bool at_eof) {
     buffer_.consume(used);
     progress_.headers_done = parser.is_header_done();
     if (ec == bhttp::error::need_more) {
+      // Beast wants CRLF line ends; curl also takes bare LFs. Headers that ended in "\n\n"
+      // would otherwise wait here for the timeout.
+      const std::string_view held(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+      if (!parser.is_header_done() && held.find("\n\n") != std::string_view::npos) {
+        unparsable("header lines end in a bare LF");
+        return;
+      }
       break;
     }
     if (ec == bhttp::error::body_limit && parser.get().body().capped) {
@@ -329,11 +357,13 @@ void PlainExchange::parse(bool at_eof) {
       return;
     }
     if (ec == bhttp::error::header_limit) {
+      // Not handed to curl: it limits each line (to 100 KiB too) and reports a longer one
+      // as "Out of memory", which would read as 9volt's fault.
       fail(CURLE_WEIRD_SERVER_REPLY, "response headers larger than 100 KiB");
       return;
     }
     if (ec) {
-      fail(CURLE_WEIRD_SERVER_REPLY, ec.message());
+      unparsable(ec.message());
       return;
     }
     if (parser.is_done()) {
@@ -359,8 +389,14 @@ void PlainExchange::parse(bool at_eof) {
     readMore();
     return;
   }
-  if (!progress_.got_bytes) {
-    fail(CURLE_GOT_NOTHING, "Empty reply from server");
+  if (!parser.got_some()) {
+    // Nothing, or nothing after an interim 1xx answer (which is no reply, for curl too); or
+    // the start of a status line that never ended.
+    if (buffer_.size() > 0) {
+      unparsable("the connection closed in the middle of the status line");
+    } else {
+      fail(CURLE_GOT_NOTHING, "Empty reply from server");
+    }
     return;
   }
   error_code ec;
@@ -380,7 +416,7 @@ void PlainExchange::onResponse() {
   if (target_->follow_redirects && isRedirect(status)) {
     const auto location = message[bhttp::field::location];
     if (!location.empty()) {
-      if (++redirects_ > kMaxRedirects) {
+      if (redirects_ >= kMaxRedirects) {
         fail(CURLE_TOO_MANY_REDIRECTS,
              "Maximum (" + std::to_string(kMaxRedirects) + ") redirects followed");
         return;
@@ -401,18 +437,16 @@ void PlainExchange::onResponse() {
         next = std::make_pair(hop_->host, hop_->port);
         path = std::string(to);
       }
-      error_code ignored;
-      socket_.close(ignored);  // each hop is a fresh connection, as curl's with FRESH_CONNECT
-      if (!next) {
-        // curl makes this hop again and follows on from it.
-        Result result;
-        result.handoff = redirects_ == 1
-                             ? target_->url
-                             : "http://" + hostHeader(hop_->host, hop_->port) + hop_->path;
-        result.redirects_left = kMaxRedirects - (redirects_ - 1);
-        finish(std::move(result));
+      // Left to curl: what it would encode, and the monitor's own headers going to another
+      // host (curl drops Authorization and Cookie there and writes its own Host).
+      const bool other_host = next && (next->first != hop_->host || next->second != hop_->port);
+      if (!next || needsEncoding(path) || (other_host && !target_->headers.empty())) {
+        handOff();
         return;
       }
+      ++redirects_;
+      error_code ignored;
+      socket_.close(ignored);  // each hop is a fresh connection, as curl's with FRESH_CONNECT
       connectTo(next->first, next->second, std::move(path));
       return;
     }
@@ -423,6 +457,22 @@ void PlainExchange::onResponse() {
   result.outcome.capped = body.capped;
   result.outcome.body = std::move(body.data);
   result.outcome.status = status;
+  finish(std::move(result));
+}
+
+void PlainExchange::unparsable(std::string detail) {
+  if (target_->plainResendable()) {
+    handOff();  // curl reads more kinds of answer than Beast; it has the last word
+    return;
+  }
+  fail(CURLE_WEIRD_SERVER_REPLY, std::move(detail));
+}
+
+void PlainExchange::handOff() {
+  Result result;
+  result.handoff =
+      redirects_ == 0 ? target_->url : "http://" + hostHeader(hop_->host, hop_->port) + hop_->path;
+  result.redirects_left = kMaxRedirects - redirects_;
   finish(std::move(result));
 }
 

@@ -21,13 +21,18 @@ namespace ninevolt::checks::http {
 // instead of libcurl. Same request bytes as curl sends (Host, User-Agent, Accept, the
 // monitor's headers, Content-Length/-Type with a body), a fresh connection per run, the
 // body kept up to max-body, 1xx answers skipped, redirects to http:// on an IP address
-// followed (up to 10, as curl). It exists for its cost: ~9 system calls per run against
-// curl's ~19 (bench/README.md, "The plain HTTP client"); everything else stays with curl.
+// followed (up to 10, as curl). It exists for its cost: ~11 system calls per run against
+// curl's ~19 (bench/README.md, "Fourth round"); everything else stays with curl.
 //
-// A redirect it cannot follow itself (https, a host name, a relative path) ends the
-// exchange with `handoff` set: the check then makes this hop again with curl, which
-// follows on from there. Only GET/HEAD without a body are followed at all
-// (HttpTarget::plainEligible), so the hop is safe to repeat.
+// What it does not do as curl would, it hands to curl: the exchange ends with `handoff` set
+// and the check makes this hop again with curl, which follows on from there. That is a
+// redirect to https, to a host name, to a relative path or to a path curl would
+// percent-encode; the monitor's own headers going to another host (curl drops Authorization
+// and Cookie there); and an answer Beast cannot parse but curl may (bare-LF line ends, no
+// space after the status code). Only GET/HEAD without a body
+// are handed over (HttpTarget::plainResendable), so the hop is safe to repeat; any other
+// method (sent only with redirects off) with an unparsable answer is an "invalid HTTP
+// response".
 //
 // The check owns the exchange through a shared_ptr; handlers keep it alive until they have
 // run. cancel() closes the socket at once and no callback follows. `target` must outlive
@@ -72,6 +77,10 @@ class PlainExchange : public std::enable_shared_from_this<PlainExchange> {
   void onResponse();
   void onTimeout(const boost::system::error_code& ec);
   void fail(CURLcode rc, std::string detail, long os_errno = 0);
+  // An answer Beast cannot read: curl makes the hop again when that is safe, else it fails.
+  void unparsable(std::string detail);
+  // curl makes this hop again and follows on from it.
+  void handOff();
   void finish(Result result);
   int64_t elapsedUs() const;
 

@@ -224,6 +224,7 @@ TEST_F(PlainClientTest, SendsTheBytesCurlSends) {
        {"follow-redirects", false},
        {"request-body", "x=1"},
        {"headers", {{"X-Empty", ""}, {"Accept", "text/plain"}, {"Content-Type", "a/b"}}}},
+      {{"headers", {{"X-First", "1"}, {"Host", "example.test"}, {"User-Agent", "me"}}}},
   };
   for (const auto& fields : monitors) {
     for (bool plain : {false, true}) {
@@ -249,6 +250,9 @@ TEST_F(PlainClientTest, FramingsCurlReadsAreReadTheSame) {
        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n"
        "all ok"},
       {"no reason", "HTTP/1.1 200 \r\nContent-Length: 6\r\n\r\nall ok"},
+      // What Beast refuses and curl reads: the plain client hands these to curl.
+      {"no space after the code", "HTTP/1.1 200\r\nContent-Length: 6\r\n\r\nall ok"},
+      {"bare LF", "HTTP/1.1 200 OK\nContent-Length: 6\n\nall ok"},
   };
   for (const auto& [name, bytes] : answers) {
     RawServer server([&bytes](const std::string&) { return bytes; });
@@ -280,6 +284,8 @@ TEST_F(PlainClientTest, BrokenAnswersAreCriticalWithTheSameWordsAsCurl) {
       {"not http", std::string("hello there\r\n\r\n"), "invalid HTTP response"},
       {"short body", std::string("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789"),
        "the response ended early"},
+      {"only a 100 Continue", std::string("HTTP/1.1 100 Continue\r\n\r\n"),
+       "the server closed the connection without sending a response"},
   };
   for (const auto& c : cases) {
     RawServer server([&c](const std::string&) { return c.bytes; });
@@ -333,6 +339,52 @@ TEST_F(PlainClientTest, RedirectsToAnIpAddressAreFollowedOnce) {
   EXPECT_EQ(requestLine(target.requests()[0]), "GET /there?x=1 HTTP/1.1");
   EXPECT_THAT(target.requests()[0],
               HasSubstr("\r\nHost: 127.0.0.1:" + std::to_string(target.port()) + "\r\n"));
+}
+
+// Redirects curl follows differently are left to it: any 3xx with a Location is followed,
+// a path curl would percent-encode and the monitor's own headers going to another host are
+// curl's; a fragment is never sent.
+TEST_F(PlainClientTest, RedirectsAreFollowedAsCurlFollowsThem) {
+  RawServer target([](const std::string&) {
+    return answer("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nall ok");
+  });
+  const std::string other = "http://127.0.0.1:" + std::to_string(target.port());
+  RawServer server([&other](const std::string& request) -> std::optional<std::string> {
+    const std::string line = requestLine(request);
+    if (line == "GET /multiple HTTP/1.1") {
+      return "HTTP/1.1 300 Multiple Choices\r\nLocation: /ok\r\nContent-Length: 0\r\n\r\n";
+    }
+    if (line == "GET /spaced HTTP/1.1") {
+      return "HTTP/1.1 302 Found\r\nLocation: /a b\r\nContent-Length: 0\r\n\r\n";
+    }
+    if (line == "GET /away HTTP/1.1") {
+      return "HTTP/1.1 302 Found\r\nLocation: " + other + "/there\r\nContent-Length: 0\r\n\r\n";
+    }
+    return "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nall ok";
+  });
+  for (bool plain : {false, true}) {
+    auto r = run(spec(server.port(), {{"url", "/multiple#frag"}}), plain);
+    EXPECT_EQ(r.status, Status::kOk) << "plain=" << plain << ": " << r.message;
+    r = run(spec(server.port(), {{"url", "/spaced"}}), plain);
+    EXPECT_EQ(r.status, Status::kOk) << "plain=" << plain << ": " << r.message;
+    r = run(spec(server.port(), {{"url", "/away"}, {"headers", {{"Authorization", "Bearer x"}}}}),
+            plain);
+    EXPECT_EQ(r.status, Status::kOk) << "plain=" << plain << ": " << r.message;
+  }
+  std::vector<std::string> lines;
+  for (const auto& request : server.requests()) {
+    lines.push_back(requestLine(request));
+  }
+  // curl's three runs, then the plain client's: the same requests, but for the two hops the
+  // plain client handed to curl (made twice).
+  EXPECT_EQ(lines, (std::vector<std::string>{
+                       "GET /multiple HTTP/1.1", "GET /ok HTTP/1.1", "GET /spaced HTTP/1.1",
+                       "GET /a%20b HTTP/1.1", "GET /away HTTP/1.1", "GET /multiple HTTP/1.1",
+                       "GET /ok HTTP/1.1", "GET /spaced HTTP/1.1", "GET /spaced HTTP/1.1",
+                       "GET /a%20b HTTP/1.1", "GET /away HTTP/1.1", "GET /away HTTP/1.1"}));
+  for (const auto& request : target.requests()) {
+    EXPECT_EQ(request.find("Authorization"), std::string::npos) << request;
+  }
 }
 
 TEST_F(PlainClientTest, EndlessRedirectsStopAfterTenAsCurlDoes) {
@@ -427,8 +479,11 @@ TEST_F(PlainClientTest, NoRunLeavesADescriptorOpen) {
     RawServer gone([](const std::string&) { return std::nullopt; });
     refused = gone.port();
   }
-  // One run first: the loop's reactor (epoll, timerfd, eventfd) is made by the first socket.
+  // One run of each client first: the loop's reactor (epoll, timerfd, eventfd) comes with the
+  // first socket, and curl's multi handle (with its wake-up descriptor) with the first run
+  // handed to curl (the garbage answer is).
   run(spec(ok.port(), nlohmann::json::object()), true);
+  run(spec(garbage.port(), nlohmann::json::object()), true);
   const size_t before = openDescriptors();
   for (int i = 0; i < 5; ++i) {
     run(spec(ok.port(), nlohmann::json::object()), true);
@@ -469,6 +524,16 @@ TEST_F(PlainClientTest, TheRequestIsWhatCurlWouldSend) {
             "GET /p?q HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: ua\r\nAccept: */*\r\n"
             "X-A: 1\r\n\r\n");
   EXPECT_EQ(target.host(), "127.0.0.1");
+  EXPECT_TRUE(target.plainEligible());
+  // Headers that change how curl sends the body stay with curl.
+  EXPECT_FALSE(
+      HttpTarget(spec(80, {{"headers", {{"Transfer-Encoding", "chunked"}}}})).plainEligible());
+  EXPECT_FALSE(HttpTarget(spec(80, {{"headers", {{"expect", "100-continue"}}}})).plainEligible());
+  EXPECT_FALSE(HttpTarget(spec(80, {{"method", "POST"}})).plainEligible());
+  EXPECT_TRUE(
+      HttpTarget(spec(80, {{"method", "POST"}, {"follow-redirects", false}})).plainEligible());
+  EXPECT_FALSE(HttpTarget(spec(80, {{"ssl", true}})).plainEligible());
+  EXPECT_FALSE(HttpTarget(spec(80, {{"host", "localhost"}})).plainEligible());
   HttpTarget v6(spec(80, {{"host", "::1"}}));
   EXPECT_EQ(v6.url, "http://[::1]:80/");
   EXPECT_EQ(v6.host(), "::1");
