@@ -43,13 +43,20 @@ bool HttpTarget::plainEligible() const {
   }
   // Headers that change how curl sends the request (a chunked body, a wait for 100
   // Continue) are curl's to honour.
-  for (const auto& [name, value] : headers) {
-    if (strcasecmp(name.c_str(), "Transfer-Encoding") == 0
-        || strcasecmp(name.c_str(), "Expect") == 0) {
-      return false;
-    }
+  if (header("Transfer-Encoding") != nullptr || header("Expect") != nullptr) {
+    return false;
   }
   return plainResendable() || !follow_redirects;
+}
+
+const std::pair<std::string, std::string>* HttpTarget::header(std::string_view name) const {
+  for (const auto& h : headers) {
+    if (h.first.size() == name.size()
+        && strncasecmp(h.first.data(), name.data(), name.size()) == 0) {
+      return &h;
+    }
+  }
+  return nullptr;
 }
 
 }  // namespace ninevolt::checks::http

@@ -27,6 +27,8 @@ struct HttpTarget {
   bool plainEligible() const;
   // GET or HEAD without a body: safe to send again (a hop handed to curl is made twice).
   bool plainResendable() const;
+  // The monitor's header of that name (any case), or null.
+  const std::pair<std::string, std::string>* header(std::string_view name) const;
 
   // The host as configured (an IPv6 literal without brackets) and the path, both parts of url.
   std::string_view host() const { return std::string_view(url).substr(host_pos, host_len); }

@@ -183,12 +183,7 @@ PlainExchange::~PlainExchange() = default;
 std::string PlainExchange::requestBytes(const HttpTarget& target, std::string_view method,
                                         std::string_view host_header, std::string_view path,
                                         std::string_view user_agent) {
-  auto user_has = [&](std::string_view name) {
-    return std::any_of(target.headers.begin(), target.headers.end(), [&](const auto& header) {
-      return header.first.size() == name.size()
-             && strncasecmp(header.first.data(), name.data(), name.size()) == 0;
-    });
-  };
+  auto user_has = [&](std::string_view name) { return target.header(name) != nullptr; };
   // curl sends a body (POSTFIELDS) for POST, PUT and PATCH, and for any method given one.
   const bool with_body =
       method != "HEAD"
@@ -201,10 +196,8 @@ std::string PlainExchange::requestBytes(const HttpTarget& target, std::string_vi
     out.append(name).append(value.empty() ? ":" : ": ").append(value).append("\r\n");
   };
   // A Host of the monitor's own takes the place of curl's, right after the request line.
-  auto user_host = std::find_if(target.headers.begin(), target.headers.end(), [](const auto& h) {
-    return strcasecmp(h.first.c_str(), "Host") == 0;
-  });
-  if (user_host == target.headers.end()) {
+  const auto* user_host = target.header("Host");
+  if (user_host == nullptr) {
     line("Host", host_header);
   } else {
     line(user_host->first, user_host->second);
@@ -215,9 +208,9 @@ std::string PlainExchange::requestBytes(const HttpTarget& target, std::string_vi
   if (!user_has("Accept")) {
     line("Accept", "*/*");
   }
-  for (auto it = target.headers.begin(); it != target.headers.end(); ++it) {
-    if (it != user_host) {
-      line(it->first, it->second);
+  for (const auto& h : target.headers) {
+    if (&h != user_host) {
+      line(h.first, h.second);
     }
   }
   if (with_body) {

@@ -17,6 +17,7 @@
 #include "support/temp_dir.h"
 #include "test_certs.h"
 #include "test_server.h"
+#include "test_spec.h"
 
 namespace ninevolt::checks::http {
 namespace {
@@ -43,19 +44,8 @@ class HttpCheckTest : public ::testing::TestWithParam<bool> {
   }
 
   // A spec from JSON with the test defaults (127.0.0.1, 2s timeout) underneath.
-  static config::MonitorSpec spec(uint16_t port, nlohmann::json fields) {
-    nlohmann::json value = {{"type", "http"},
-                            {"host", "127.0.0.1"},
-                            {"port", port},
-                            {"interval", "30s"},
-                            {"timeout", "2s"}};
-    value.update(fields);
-    config::Problems problems;
-    auto parsed = config::parseMonitor("web", value, problems);
-    for (const auto& p : problems) {
-      ADD_FAILURE() << p.toString();
-    }
-    return parsed.value_or(config::MonitorSpec{});
+  static config::MonitorSpec spec(uint16_t port, const nlohmann::json& fields) {
+    return testing::httpSpec(port, fields);
   }
 
   static HttpOptions options(HttpOptions base = {}) {

@@ -26,6 +26,7 @@
 #include "checks/http/http_check.h"
 #include "config/spec.h"
 #include "support/etcd_fixture.h"
+#include "test_spec.h"
 
 namespace ninevolt::checks::http {
 namespace {
@@ -170,19 +171,8 @@ std::string requestLine(const std::string& request) {
 
 class PlainClientTest : public ::testing::Test {
  protected:
-  static config::MonitorSpec spec(uint16_t port, nlohmann::json fields) {
-    nlohmann::json value = {{"type", "http"},
-                            {"host", "127.0.0.1"},
-                            {"port", port},
-                            {"interval", "30s"},
-                            {"timeout", "2s"}};
-    value.update(fields);
-    config::Problems problems;
-    auto parsed = config::parseMonitor("web", value, problems);
-    for (const auto& p : problems) {
-      ADD_FAILURE() << p.toString();
-    }
-    return parsed.value_or(config::MonitorSpec{});
+  static config::MonitorSpec spec(uint16_t port, const nlohmann::json& fields) {
+    return testing::httpSpec(port, fields);
   }
 
   // Runs one check to completion; plain = through the plain client, else curl.
