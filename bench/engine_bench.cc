@@ -71,9 +71,9 @@ double nanosToSeconds(common::Nanos n) {
 // and the checks, not the API/etcd/gRPC stack the 9volt binary also carries.
 std::shared_ptr<const checks::Registry> benchRegistry() {
   auto registry = std::make_shared<checks::Registry>();
-  registry->add(config::CheckType::kHttp, checks::http::makeHttpCheckFactory());
-  registry->add(config::CheckType::kTcp, checks::makeTcpCheckFactory());
-  registry->add(config::CheckType::kExec, checks::makeExecCheckFactory());
+  registry->add("http", checks::http::makeHttpCheckFactory());
+  registry->add("tcp", checks::makeTcpCheckFactory());
+  registry->add("exec", checks::makeExecCheckFactory());
   registry->freeze();
   return registry;
 }

@@ -82,7 +82,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     for (const auto& spec : c.specs) {
       for (auto elapsed : {std::chrono::microseconds(250), std::chrono::microseconds(2500)}) {
-        auto result = dns::judgeReply(spec, c.query.qtype, *reply, elapsed, "127.0.0.1:53");
+        auto result = dns::judgeReply(spec.options<dns::DnsSpec>(), c.query.qtype, *reply, elapsed,
+                                      "127.0.0.1:53");
         fz::check(result.status == ninevolt::checks::Status::kOk
                       || result.status == ninevolt::checks::Status::kCritical,
                   "a judged answer neither OK nor CRITICAL", result.message);

@@ -31,7 +31,11 @@ inline void checkMonitor(const config::MonitorSpec& spec) {
   check(spec.interval.count() > 0, "an accepted monitor with interval <= 0", name);
   check(spec.timeout.count() > 0, "an accepted monitor with timeout <= 0", name);
   check(spec.timeout <= spec.interval, "an accepted monitor with timeout > interval", name);
-  check(spec.port >= 0 && spec.port <= 65535, "an accepted monitor with a port out of range", name);
+  const nlohmann::json effective = config::effectiveMonitor(spec);
+  if (auto port = effective.find("port"); port != effective.end()) {
+    check(port->is_number_integer() && *port >= 0 && *port <= 65535,
+          "an accepted monitor with a port out of range", name);
+  }
   check(spec.warning_threshold <= spec.critical_threshold,
         "an accepted monitor with warning-threshold > critical-threshold", name);
   std::string text;
@@ -47,7 +51,7 @@ inline void checkMonitor(const config::MonitorSpec& spec) {
   check(again.has_value(), "an accepted monitor is rejected when read back from etcd",
         text + "\n" + (problems.empty() ? "" : problems.front().toString()));
   check(again->interval == spec.interval && again->timeout == spec.timeout
-            && again->type == spec.type && again->host == spec.host && again->port == spec.port,
+            && again->type == spec.type && config::effectiveMonitor(*again) == effective,
         "a monitor read back from etcd differs", text);
 }
 

@@ -8,28 +8,6 @@
 namespace ninevolt::alerts {
 namespace {
 
-std::string targetOf(const config::MonitorSpec& s) {
-  switch (s.type) {
-    case config::CheckType::kHttp: {
-      std::string host = s.host.find(':') != std::string::npos ? "[" + s.host + "]" : s.host;
-      return fmt::format("{} {}://{}:{}{}", s.method, s.ssl ? "https" : "http", host, s.port,
-                         s.url);
-    }
-    case config::CheckType::kTcp:
-      return fmt::format("{}:{}", s.host, s.port);
-    case config::CheckType::kDns:
-      return fmt::format("{} {} @{}:{}", s.dns_target, s.dns_record_type, s.host, s.port);
-    case config::CheckType::kExec: {
-      std::string out = s.command;
-      for (const auto& a : s.args) {
-        out += " " + a;
-      }
-      return out;
-    }
-  }
-  return s.host;
-}
-
 std::string upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
@@ -40,9 +18,9 @@ std::string upper(std::string s) {
 
 CheckInfo checkInfoOf(const config::MonitorSpec& spec) {
   return CheckInfo{spec.name,
-                   std::string(config::checkTypeName(spec.type)),
+                   std::string(spec.typeName()),
                    spec.description,
-                   targetOf(spec),
+                   spec.type != nullptr ? spec.type->target(spec) : std::string(),
                    spec.warning_alerter,
                    spec.critical_alerter};
 }

@@ -7,8 +7,8 @@
 
 namespace ninevolt::app {
 
-// The registry with every built-in check type (http, tcp, dns, exec), frozen. Adding a
-// check type = one folder under src/checks + one line in builtin_checks.cc.
+// The registry with every check type this build has (checks::addBuiltinChecks), frozen.
+// Adding a check type: src/checks/README.md.
 // member_id, when set, goes into the http checks' User-Agent: "9volt/<version> (member <id>)".
 std::shared_ptr<const checks::Registry> builtinChecks(const std::string& member_id = "");
 

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include <boost/asio/io_context.hpp>
 
@@ -36,6 +37,13 @@ class Check {
   // (~0.7 ms here) and a running one holds a process and three descriptors, so the engine
   // limits how many start per loop turn and how many run at once.
   virtual bool startsProcess() const { return false; }
+};
+
+// What the process gives every type's factory (src/checks/builtin.h).
+struct FactoryContext {
+  // Sent by checks that speak a protocol with one (http: User-Agent); the server sets
+  // "9volt/<version> (member <id>)" so a target's logs tell which member ran the check.
+  std::string user_agent = "9volt";
 };
 
 // Makes checks of one type. Factories are stateless or hold only process-wide settings;

@@ -53,26 +53,37 @@ std::string_view failureName(Failure failure) {
   return "other";
 }
 
-void Registry::add(config::CheckType type, std::unique_ptr<CheckFactory> factory) {
+void Registry::add(std::string_view type, std::unique_ptr<CheckFactory> factory) {
   if (frozen_) {
     // A programming error in main(): fail loudly at start-up, never silently.
     spdlog::critical("checks::Registry::add after freeze()");
     std::abort();
   }
-  factories_.at(static_cast<size_t>(type)) = std::move(factory);
+  for (auto& [name, f] : factories_) {
+    if (name == type) {
+      f = std::move(factory);
+      return;
+    }
+  }
+  factories_.emplace_back(std::string(type), std::move(factory));
 }
 
-const CheckFactory* Registry::find(config::CheckType type) const {
-  return factories_.at(static_cast<size_t>(type)).get();
+const CheckFactory* Registry::find(std::string_view type) const {
+  for (const auto& [name, f] : factories_) {
+    if (name == type) {
+      return f.get();
+    }
+  }
+  return nullptr;
 }
 
 Result<std::unique_ptr<Check>> Registry::create(const config::MonitorSpec& spec,
                                                 boost::asio::io_context& io) const {
-  const CheckFactory* f = find(spec.type);
+  const CheckFactory* f = find(spec.typeName());
   if (f == nullptr) {
     return fail(Errc::kInvalidArgument,
                 fmt::format("monitor '{}': no check implementation for type {}", spec.name,
-                            config::checkTypeName(spec.type)));
+                            spec.typeName()));
   }
   return f->create(spec, io);
 }

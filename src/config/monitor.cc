@@ -1,7 +1,8 @@
-// parseMonitor: read every field through the table in monitor_fields.cc, then apply the
-// type-dependent defaults and cross-field rules (monitor_rules.cc).
+// parseMonitor: read `type`, then every field through the common table (monitor_fields.cc) or
+// the type's own (src/checks/<type>/<type>_type.cc), then the common rules
+// (monitor_rules.cc) and the type's rules and defaults.
 
-#include <set>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -15,89 +16,93 @@
 namespace ninevolt::config {
 namespace {
 
-using detail::MonitorField;
 using detail::ProblemSink;
 using nlohmann::json;
 
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-// Clang 14 (clang-tidy) has no aggregate CTAD yet.
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
-
-// Reads one value into the member the table names. False when it was a problem.
-bool readField(const MonitorField& f, const json& v, MonitorSpec& spec, ProblemSink& sink) {
-  const std::string field(f.name);
-  auto store = [&spec](auto member, auto&& value) {
-    if (value) {
-      spec.*member = std::move(*value);
-    }
-    return value.has_value();
-  };
-  return std::visit(
-      Overloaded{
-          [](std::monostate) { return true; },
-          [&](std::string MonitorSpec::*m) { return store(m, detail::readString(v, field, sink)); },
-          [&](bool MonitorSpec::*m) { return store(m, detail::readBool(v, field, sink)); },
-          [&](int MonitorSpec::*m) {
-            auto n = detail::readInt(v, field, f.min, f.max, sink);
-            return store(m, n ? std::optional<int>(static_cast<int>(*n)) : std::nullopt);
-          },
-          [&](int64_t MonitorSpec::*m) {
-            return store(m, detail::readInt(v, field, f.min, f.max, sink));
-          },
-          [&](std::optional<int> MonitorSpec::*m) {
-            auto n = detail::readInt(v, field, f.min, f.max, sink);
-            if (n) {
-              spec.*m = static_cast<int>(*n);
-            }
-            return n.has_value();
-          },
-          [&](Nanos MonitorSpec::*m) { return store(m, detail::readDuration(v, field, sink)); },
-          [&](std::optional<Nanos> MonitorSpec::*m) {
-            auto d = detail::readDuration(v, field, sink);
-            if (d) {
-              spec.*m = *d;
-            }
-            return d.has_value();
-          },
-          [&](std::vector<std::string> MonitorSpec::*m) {
-            return store(m, detail::readStringList(v, field, sink));
-          },
-          [&](std::map<std::string, std::string> MonitorSpec::*m) {
-            return store(m, detail::readStringMap(v, field, sink));
-          },
-      },
-      f.target);
-}
-
 std::vector<std::string_view> typeNames() {
   std::vector<std::string_view> out;
-  for (CheckType t : detail::kAllCheckTypes) {
-    out.push_back(checkTypeName(t));
+  for (const CheckTypeDef* t : checkTypes()) {
+    out.push_back(t->name());
+  }
+  return out;
+}
+
+bool typeHasField(const CheckTypeDef& type, std::string_view field) {
+  for (const auto& f : type.fields()) {
+    if (f.name == field) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The types (other than `except`) that accept the field, "" when none does.
+std::string typesWithField(std::string_view field, const CheckTypeDef* except) {
+  std::string out;
+  for (const CheckTypeDef* t : checkTypes()) {
+    if (t != except && typeHasField(*t, field)) {
+      out += out.empty() ? "" : ", ";
+      out += t->name();
+    }
+  }
+  return out;
+}
+
+// Did-you-mean candidates: the common fields and the type's when the type is known, else
+// every field of every type.
+std::vector<std::string_view> candidates(const CheckTypeDef* type) {
+  std::vector<std::string_view> out;
+  for (const auto& f : commonMonitorFields()) {
+    out.push_back(f.name);
+  }
+  for (const CheckTypeDef* t : checkTypes()) {
+    if (type == nullptr || t == type) {
+      for (const auto& f : t->fields()) {
+        out.push_back(f.name);
+      }
+    }
   }
   return out;
 }
 
 // The `type` field, read first because it decides which other fields apply.
-std::optional<CheckType> readType(const json& value, ProblemSink& sink) {
+const CheckTypeDef* readType(const json& value, ProblemSink& sink) {
   auto it = value.find("type");
   if (it == value.end() || it->is_null()) {
-    sink.add("type", "required field is missing (one of http, tcp, dns, exec)");
-    return std::nullopt;
+    sink.add("type", fmt::format("required field is missing (one of {})", checkTypeList()));
+    return nullptr;
   }
   auto text = detail::readString(*it, "type", sink);
   if (!text) {
-    return std::nullopt;
+    return nullptr;
   }
-  auto type = parseCheckType(*text);
-  if (!type) {
-    sink.add("type", fmt::format("unknown type '{}'{}; one of http, tcp, dns, exec", *text,
-                                 detail::hint(*text, typeNames())));
+  const CheckTypeDef* type = findCheckType(*text);
+  if (type == nullptr) {
+    sink.add("type", fmt::format("unknown type '{}'{}; one of {}", *text,
+                                 detail::hint(*text, typeNames()), checkTypeList()));
   }
   return type;
+}
+
+bool readCommon(const Field<MonitorSpec>& f, const json& v, MonitorSpec& spec, ProblemSink& sink) {
+  const std::string name(f.name);
+  return std::visit([&](auto m) { return detail::readValue(&(spec.*m), v, name, f.flags, sink); },
+                    f.target);
+}
+
+using Scratch = std::map<const CheckTypeDef*, std::unique_ptr<TypeOptions>>;
+
+void checkWithoutType(std::string_view field, const json& v, Scratch& scratch, ProblemSink& sink) {
+  for (const CheckTypeDef* t : checkTypes()) {
+    if (typeHasField(*t, field)) {
+      auto& options = scratch[t];
+      if (!options) {
+        options = t->newOptions();
+      }
+      t->readField(field, v, *options, sink);
+      return;
+    }
+  }
 }
 
 }  // namespace
@@ -120,49 +125,60 @@ std::optional<MonitorSpec> parseMonitor(std::string_view name, const nlohmann::j
   MonitorSpec spec;
   spec.name = std::string(name);
   spec.raw = value;
-  std::optional<CheckType> type = readType(value, sink);
-  if (type) {
-    spec.type = *type;
-  }
-
-  // Did-you-mean candidates: this type's fields when the type is known, else all of them.
-  std::vector<std::string_view> candidates;
-  for (const auto& f : detail::monitorFieldTable()) {
-    if (!type || (f.types & detail::typeBit(*type)) != 0) {
-      candidates.push_back(f.name);
-    }
-  }
+  const CheckTypeDef* type = readType(value, sink);
+  spec.type = type;
+  std::unique_ptr<TypeOptions> options = type != nullptr ? type->newOptions() : nullptr;
 
   detail::FieldState state;
+  Scratch scratch;
   for (const auto& [key, v] : value.items()) {
-    const MonitorField* f = detail::findMonitorField(key);
-    if (f == nullptr) {
+    if (key == "type") {
+      continue;
+    }
+    if (const Field<MonitorSpec>* f = detail::findCommonField(key)) {
+      // null (a YAML key with no value) means "not written": the default applies.
+      if (!v.is_null()) {
+        (readCommon(*f, v, spec, sink) ? state.written : state.bad).insert(f->name);
+      }
+      continue;
+    }
+    if (type != nullptr && typeHasField(*type, key)) {
+      if (v.is_null()) {
+        continue;
+      }
+      // The name in the state must outlive `value`: take the type's own string_view.
+      std::string_view field;
+      for (const auto& f : type->fields()) {
+        if (f.name == key) {
+          field = f.name;
+        }
+      }
+      auto read = type->readField(field, v, *options, sink);
+      (read == CheckTypeDef::Read::kRead ? state.written : state.bad).insert(field);
+      continue;
+    }
+    std::string others = typesWithField(key, type);
+    if (others.empty()) {
       sink.add("", fmt::format("unknown field '{}'{}", common::printable(key),
-                               detail::hint(key, candidates)));
-      continue;
+                               detail::hint(key, candidates(type))));
+    } else if (type != nullptr) {
+      sink.add("", fmt::format("field '{}' does not apply to type {}", key, type->name()));
+    } else if (!v.is_null()) {
+      // No known type: the value is still checked (as the first type with the field reads
+      // it), so one pass reports everything wrong, not just the type.
+      checkWithoutType(key, v, scratch, sink);
     }
-    if (type && (f->types & detail::typeBit(*type)) == 0) {
-      sink.add("", fmt::format("field '{}' does not apply to type {}", key, checkTypeName(*type)));
-      continue;
-    }
-    if (f->name == "type") {
-      continue;
-    }
-    // null (a YAML key with no value) means "not written": the default applies.
-    if (v.is_null()) {
-      continue;
-    }
-    (readField(*f, v, spec, sink) ? state.written : state.bad).insert(f->name);
   }
 
-  if (type) {
-    detail::checkRequired(spec, state, sink);
+  if (type != nullptr) {
+    detail::checkRequiredCommon(state, sink);
     detail::applyCommonRules(spec, state, sink);
-    detail::applyTypeRules(spec, state, sink);
+    type->finish(*options, spec, state, sink);
   }
-  if (!sink.clean() || !type) {
+  if (!sink.clean() || type == nullptr) {
     return std::nullopt;
   }
+  spec.typed = std::move(options);
   return spec;
 }
 

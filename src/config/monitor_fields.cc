@@ -1,88 +1,79 @@
 #include "config/monitor_fields.h"
 
-#include <array>
+#include <algorithm>
+
+#include <fmt/format.h>
 
 namespace ninevolt::config {
 namespace detail {
 namespace {
 
 using M = MonitorSpec;
-constexpr unsigned kNetBits = kHttpBit | kTcpBit | kDnsBit;
 constexpr int64_t kIntMax = std::numeric_limits<int>::max();
-constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 
-// Defaults live in MonitorSpec's member initialisers, except the type-dependent ones
-// (port, timeout) which parseMonitor applies after reading.
-const auto kFields = std::to_array<MonitorField>({
-    // common
-    {"type", kAllBits, kAllBits, std::monostate{}},
-    {"description", kAllBits, 0, &M::description},
-    {"host", kAllBits, kNetBits, &M::host},
-    {"port", kAllBits, kTcpBit, &M::port, 1, 65535},
-    {"interval", kAllBits, kAllBits, &M::interval},
-    {"timeout", kAllBits, 0, &M::timeout},
-    {"expect", kAllBits, 0, &M::expect},
-    {"disable", kAllBits, 0, &M::disable},
-    // The original 9volt's configs carry `enabled` (it ignored the field); kept as !disable.
-    {"enabled", kAllBits, 0, &M::enabled},
-    {"tags", kAllBits, 0, &M::tags},
-    {"member-tag", kAllBits, 0, &M::member_tag},
-    {"warning-threshold", kAllBits, 0, &M::warning_threshold, 0, kIntMax},
-    {"critical-threshold", kAllBits, 0, &M::critical_threshold, 0, kIntMax},
-    {"warning-alerter", kAllBits, 0, &M::warning_alerter},
-    {"critical-alerter", kAllBits, 0, &M::critical_alerter},
-    // http
-    {"url", kHttpBit, 0, &M::url},
-    {"method", kHttpBit, 0, &M::method},
-    {"ssl", kHttpBit, 0, &M::ssl},
-    {"status-code", kHttpBit, 0, &M::status_code, 100, 599},
-    {"request-body", kHttpBit, 0, &M::request_body},
-    {"headers", kHttpBit, 0, &M::headers},
-    {"tls-verify", kHttpBit, 0, &M::tls_verify},
-    {"follow-redirects", kHttpBit, 0, &M::follow_redirects},
-    {"cert-expiry-warning", kHttpBit, 0, &M::cert_expiry_warning},
-    {"max-body", kHttpBit, 0, &M::max_body, 1, kInt64Max},
-    // tcp
-    {"send", kTcpBit, 0, &M::send},
-    {"read-timeout", kTcpBit, 0, &M::read_timeout},
-    {"write-timeout", kTcpBit, 0, &M::write_timeout},
-    {"read-size", kTcpBit, 0, &M::read_size, 1, kIntMax},
-    // dns
-    {"dns-target", kDnsBit, kDnsBit, &M::dns_target},
-    {"dns-record-type", kDnsBit, 0, &M::dns_record_type},
-    {"dns-max-time", kDnsBit, 0, &M::dns_max_time},
-    {"dns-expected-count", kDnsBit, 0, &M::dns_expected_count, 0, kIntMax},
-    // exec
-    {"command", kExecBit, kExecBit, &M::command},
-    {"args", kExecBit, 0, &M::args},
-    // Exit statuses are 0..255 on every platform we run on.
-    {"return-code", kExecBit, 0, &M::return_code, 0, 255},
-    {"plugin", kExecBit, 0, &M::plugin},
-    {"max-output", kExecBit, 0, &M::max_output, 1, kInt64Max},
-});
+// Defaults live in MonitorSpec's member initialisers, except the timeout, which depends on
+// the type and the interval (monitor_rules.cc).
+const std::vector<Field<M>>& fieldTable() {
+  static const std::vector<Field<M>> fields{
+      {"description", &M::description, "free text shown with the check and in alerts"},
+      {"interval",
+       &M::interval,
+       "how often the check runs (Go duration: 10s, 1m)",
+       {.required = true}},
+      {"timeout", &M::timeout,
+       "how long one run may take; default 3s (tcp 4s), at most the "
+       "interval"},
+      {"disable", &M::disable, "true = configured but not run"},
+      // The original 9volt's configs carry `enabled` (it ignored the field); kept as !disable.
+      {"enabled", &M::enabled, "the original 9volt's field: enabled: false = disable: true"},
+      {"tags", &M::tags, "labels for filtering in the API and UI"},
+      {"member-tag", &M::member_tag, "run only on members started with this tag"},
+      {"warning-threshold",
+       &M::warning_threshold,
+       "failed runs in a row before a warning alert",
+       {.min = 0, .max = kIntMax}},
+      {"critical-threshold",
+       &M::critical_threshold,
+       "failed runs in a row before a critical alert",
+       {.min = 0, .max = kIntMax}},
+      {"warning-alerter", &M::warning_alerter, "alerters told of warnings"},
+      {"critical-alerter", &M::critical_alerter, "alerters told of critical failures"},
+  };
+  return fields;
+}
+
+std::vector<FieldInfo> makeInfos() {
+  std::vector<FieldInfo> out{FieldInfo{.name = "type",
+                                       .kind = FieldKind::kString,
+                                       .required = true,
+                                       .help = "the check type (GET /api/v1/types)"}};
+  for (const auto& f : fieldTable()) {
+    out.push_back(FieldInfo{
+        .name = f.name,
+        .kind = std::visit(
+            [](auto m) {
+              using T = std::remove_reference_t<decltype(std::declval<M&>().*m)>;
+              return kindOf(static_cast<T*>(nullptr));
+            },
+            f.target),
+        .required = f.flags.required,
+        .secret = f.flags.secret,
+        .min = f.flags.min,
+        .max = f.flags.max,
+        .help = f.help,
+    });
+  }
+  return out;
+}
 
 }  // namespace
 
-unsigned typeBit(CheckType type) {
-  switch (type) {
-    case CheckType::kHttp:
-      return kHttpBit;
-    case CheckType::kTcp:
-      return kTcpBit;
-    case CheckType::kDns:
-      return kDnsBit;
-    case CheckType::kExec:
-      return kExecBit;
-  }
-  return 0;
+std::span<const Field<MonitorSpec>> commonFieldTable() {
+  return fieldTable();
 }
 
-std::span<const MonitorField> monitorFieldTable() {
-  return kFields;
-}
-
-const MonitorField* findMonitorField(std::string_view name) {
-  for (const auto& f : monitorFieldTable()) {
+const Field<MonitorSpec>* findCommonField(std::string_view name) {
+  for (const auto& f : fieldTable()) {
     if (f.name == name) {
       return &f;
     }
@@ -92,35 +83,67 @@ const MonitorField* findMonitorField(std::string_view name) {
 
 }  // namespace detail
 
-std::string_view checkTypeName(CheckType type) {
-  switch (type) {
-    case CheckType::kHttp:
-      return "http";
-    case CheckType::kTcp:
-      return "tcp";
-    case CheckType::kDns:
-      return "dns";
-    case CheckType::kExec:
-      return "exec";
-  }
-  return "unknown";
+std::span<const FieldInfo> commonMonitorFields() {
+  static const std::vector<FieldInfo> infos = detail::makeInfos();
+  return infos;
 }
 
-std::optional<CheckType> parseCheckType(std::string_view name) {
-  for (CheckType t : detail::kAllCheckTypes) {
-    if (checkTypeName(t) == name) {
+std::vector<std::string_view> monitorFields(const CheckTypeDef& type) {
+  std::vector<std::string_view> out;
+  for (const auto& f : commonMonitorFields()) {
+    out.push_back(f.name);
+  }
+  for (const auto& f : type.fields()) {
+    out.push_back(f.name);
+  }
+  return out;
+}
+
+const CheckTypeDef* findCheckType(std::string_view name) {
+  for (const CheckTypeDef* t : checkTypes()) {
+    if (t->name() == name) {
       return t;
     }
   }
-  return std::nullopt;
+  return nullptr;
 }
 
-std::vector<std::string_view> monitorFields(CheckType type) {
-  std::vector<std::string_view> out;
-  for (const auto& f : detail::monitorFieldTable()) {
-    if ((f.types & detail::typeBit(type)) != 0) {
-      out.push_back(f.name);
-    }
+std::string checkTypeList() {
+  std::string out;
+  for (const CheckTypeDef* t : checkTypes()) {
+    out += out.empty() ? "" : ", ";
+    out += t->name();
+  }
+  return out;
+}
+
+std::string_view fieldKindName(FieldKind kind) {
+  switch (kind) {
+    case FieldKind::kString:
+      return "string";
+    case FieldKind::kBool:
+      return "bool";
+    case FieldKind::kInt:
+      return "int";
+    case FieldKind::kDuration:
+      return "duration";
+    case FieldKind::kStringList:
+      return "string-list";
+    case FieldKind::kStringMap:
+      return "string-map";
+  }
+  return "string";
+}
+
+nlohmann::json effectiveMonitor(const MonitorSpec& spec) {
+  nlohmann::json out = nlohmann::json::object();
+  out["type"] = std::string(spec.typeName());
+  for (const auto& f : detail::fieldTable()) {
+    out[std::string(f.name)] =
+        std::visit([&](auto m) { return detail::effectiveValue(spec.*m); }, f.target);
+  }
+  if (spec.type != nullptr && spec.typed != nullptr) {
+    out.update(spec.type->effective(*spec.typed));
   }
   return out;
 }

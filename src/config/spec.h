@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,34 +14,23 @@
 #include <nlohmann/json.hpp>
 
 #include "common/duration.h"
+#include "config/check_type.h"
 #include "config/problems.h"
-
-namespace re2 {
-class RE2;
-}
 
 namespace ninevolt::config {
 
 using common::Nanos;
 
-enum class CheckType { kHttp, kTcp, kDns, kExec };
-std::string_view checkTypeName(CheckType type);
-// "http" -> kHttp; nullopt for anything else (case-sensitive, as configs are).
-std::optional<CheckType> parseCheckType(std::string_view name);
-
-// A monitor (check) with every field of REFERENCE-9volt.md, defaults applied. Built only
-// by parseMonitor(), so a MonitorSpec that exists is valid.
+// A monitor (check): the common fields of REFERENCE-9volt.md, defaults applied, and its
+// type's own fields in `typed` (read and checked by the type, config/check_type.h). Built
+// only by parseMonitor(), so a MonitorSpec that exists is valid.
 struct MonitorSpec {
   std::string name;
-  CheckType type = CheckType::kHttp;
+  const CheckTypeDef* type = nullptr;  // never null in a parsed spec
 
-  // common
   std::string description;
-  std::string host;
-  int port = 0;  // defaulted per type: http 80/443 by ssl, dns 53; required for tcp
   Nanos interval{0};
-  Nanos timeout{0};  // type default (http/exec/dns 3s, tcp 4s), capped at interval if unset
-  std::string expect;
+  Nanos timeout{0};  // the type's default (3s, tcp 4s), capped at interval, if unset
   bool disable = false;
   bool enabled = true;  // the original 9volt's field, kept for its configs: !disable
   std::vector<std::string> tags;
@@ -50,42 +40,19 @@ struct MonitorSpec {
   std::vector<std::string> warning_alerter;
   std::vector<std::string> critical_alerter;
 
-  // http
-  std::string url = "/";  // path + query, kept as written
-  std::string method = "GET";
-  bool ssl = false;
-  int status_code = 200;
-  std::string request_body;
-  std::map<std::string, std::string> headers;
-  bool tls_verify = true;
-  bool follow_redirects = true;
-  std::optional<Nanos> cert_expiry_warning;
-  int64_t max_body = int64_t{1} << 20;
-
-  // tcp
-  std::string send;
-  Nanos read_timeout = std::chrono::seconds(2);
-  Nanos write_timeout = std::chrono::seconds(2);
-  int read_size = 4096;
-
-  // dns (host = server to ask)
-  std::string dns_target;
-  std::string dns_record_type = "A";
-  std::optional<Nanos> dns_max_time;
-  std::optional<int> dns_expected_count;
-  // expect compiled once here (default "."), never at run time.
-  std::shared_ptr<const re2::RE2> expect_regex;  // dns: expect, compiled (RE2 syntax)
-
-  // exec
-  std::string command;
-  std::vector<std::string> args;
-  int return_code = 0;
-  std::string plugin;  // "" or "nagios"
-  int64_t max_output = int64_t{64} * 1024;
+  // The type's own fields (HttpOptions, TcpOptions, ...), immutable and shared by copies.
+  std::shared_ptr<const TypeOptions> typed;
 
   // The object exactly as written (YAML converted to JSON, or the JSON body/etcd value):
   // what is stored in etcd, so defaults can improve without rewriting users' configs.
   nlohmann::json raw;
+
+  std::string_view typeName() const { return type != nullptr ? type->name() : "unknown"; }
+  // The type's options; T must be the options struct of this spec's type.
+  template <class T>
+  const T& options() const {
+    return static_cast<const T&>(*typed);
+  }
 };
 
 // An alerter: {"type","description","options":{...}} with string option values.
@@ -139,7 +106,12 @@ struct Document {
 };
 Document splitDocument(const nlohmann::json& root, Problems& problems);
 
-// Names of the fields a monitor of this type accepts (for docs and did-you-mean).
-std::vector<std::string_view> monitorFields(CheckType type);
+// Names of the fields a monitor of this type accepts: the common ones, then the type's own.
+std::vector<std::string_view> monitorFields(const CheckTypeDef& type);
+// The common fields (those every type accepts), as the API lists them.
+std::span<const FieldInfo> commonMonitorFields();
+// Every field of a parsed spec with its effective value (defaults applied, secrets
+// redacted): what `9volt check` and the API show.
+nlohmann::json effectiveMonitor(const MonitorSpec& spec);
 
 }  // namespace ninevolt::config

@@ -1,6 +1,10 @@
 #include "config/values.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "common/strings.h"
 #include "common/utf8.h"
@@ -186,6 +190,37 @@ std::optional<std::map<std::string, std::string>> readStringMap(const nlohmann::
     return std::nullopt;
   }
   return out;
+}
+
+bool hasSpaceOrControl(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7f; });
+}
+
+bool isToken(std::string_view s) {
+  static constexpr std::string_view kExtra = "!#$%&'*+-.^_`|~";
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
+    return std::isalnum(c) != 0 || kExtra.find(static_cast<char>(c)) != std::string_view::npos;
+  });
+}
+
+void checkHost(const std::string& host, const FieldState& state, ProblemSink& sink) {
+  if (state.has("host") && (host.find('/') != std::string::npos || hasSpaceOrControl(host))) {
+    sink.add("host", fmt::format("must be a host name or address, got \"{}\"", host));
+  }
+}
+
+void checkOneOf(std::string& value, std::span<const std::string_view> allowed,
+                std::string_view field, std::string_view what, ProblemSink& sink) {
+  std::string up = value;
+  std::transform(up.begin(), up.end(), up.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (std::find(allowed.begin(), allowed.end(), up) != allowed.end()) {
+    value = up;
+    return;
+  }
+  std::vector<std::string_view> candidates(allowed.begin(), allowed.end());
+  sink.add(std::string(field), fmt::format("unknown {} '{}'{}; one of {}", what, value,
+                                           hint(up, candidates), fmt::join(allowed, " ")));
 }
 
 }  // namespace ninevolt::config::detail

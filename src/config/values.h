@@ -7,6 +7,8 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +43,14 @@ class ProblemSink {
   size_t start_;
 };
 
+// Which fields of one object were written, while it is parsed (common and type fields alike).
+struct FieldState {
+  std::set<std::string_view> written;  // present, non-null and read without a problem
+  std::set<std::string_view> bad;      // present but already reported
+  bool ok(std::string_view f) const { return bad.count(f) == 0; }
+  bool has(std::string_view f) const { return written.count(f) != 0; }
+};
+
 // "string \"80\"", "integer 80", "list", "map": what a value is, for "expected X, got Y".
 std::string describe(const nlohmann::json& value);
 
@@ -61,5 +71,16 @@ std::optional<std::vector<std::string>> readStringList(const nlohmann::json& v,
 std::optional<std::map<std::string, std::string>> readStringMap(const nlohmann::json& v,
                                                                 const std::string& field,
                                                                 ProblemSink& sink);
+
+// Rules several types share.
+// Any byte <= 0x20 or DEL.
+bool hasSpaceOrControl(std::string_view s);
+// RFC 9110 token characters: what a header name may contain.
+bool isToken(std::string_view s);
+// `host` must be a name or an address: no '/', spaces or control bytes.
+void checkHost(const std::string& host, const FieldState& state, ProblemSink& sink);
+// Case-insensitive membership; the value is normalised to upper case ("get" -> "GET").
+void checkOneOf(std::string& value, std::span<const std::string_view> allowed,
+                std::string_view field, std::string_view what, ProblemSink& sink);
 
 }  // namespace ninevolt::config::detail

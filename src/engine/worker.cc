@@ -309,7 +309,7 @@ void Engine::Worker::appendSeries(const Entry& e, CheckSeriesText& into) const {
   std::string labels = "{check=\"";
   metrics::appendEscapedLabelValue(labels, e.name);
   labels += "\",type=\"";
-  labels += config::checkTypeName(e.type);
+  labels += e.type != nullptr ? e.type->name() : std::string_view("unknown");
   labels += '"';
   auto line = [&](CheckSeriesText::Family family, std::string_view metric, std::string_view more,
                   auto value) {

@@ -78,7 +78,7 @@ class Engine::Worker {
     int64_t started_ns = 0;
     bool running = false;         // started and not yet done (vs merely due, waiting in ready_)
     bool starts_process = false;  // check->startsProcess(), kept for the hot path
-    config::CheckType type = config::CheckType::kHttp;
+    const config::CheckTypeDef* type = nullptr;
     uint64_t scheduled_seq = 0;  // schedule_seq_ when last scheduled (renderChecks)
     Counters counters;
   };

@@ -160,3 +160,15 @@ export async function getJson<T>(path: string): Promise<T> {
 export function enc(name: string): string {
   return encodeURIComponent(name);
 }
+
+// The check types (GET /api/v1/types): fixed for the life of the server, so asked once per tab.
+let typesPromise: Promise<import('./types').TypesAnswer> | null = null;
+export function getTypes(): Promise<import('./types').TypesAnswer> {
+  if (!typesPromise) {
+    typesPromise = getJson<import('./types').TypesAnswer>('types').catch((e) => {
+      typesPromise = null; // ask again next time
+      throw e;
+    });
+  }
+  return typesPromise;
+}

@@ -2,7 +2,27 @@
 
 export const STATUSES = ['critical', 'warning', 'orphaned', 'ok', 'pending', 'disabled'] as const;
 export type Status = (typeof STATUSES)[number];
-export const CHECK_TYPES = ['http', 'tcp', 'dns', 'exec'] as const;
+// GET /api/v1/types: the check types this server was built with and their fields (the UI
+// keeps no list of its own, so a new type shows up here without a UI change).
+export interface FieldInfo {
+  name: string;
+  kind: 'string' | 'bool' | 'int' | 'duration' | 'string-list' | 'string-map';
+  required: boolean;
+  secret: boolean;
+  help: string;
+  min?: number;
+  max?: number;
+}
+export interface TypeInfo {
+  name: string;
+  summary: string;
+  'default-timeout': string;
+  fields: FieldInfo[];
+}
+export interface TypesAnswer {
+  'common-fields': FieldInfo[];
+  types: TypeInfo[];
+}
 
 // One entry of GET /api/v1/state: the state key's fields plus some of the monitor's.
 export interface CheckState {

@@ -8,6 +8,7 @@ void addRoutes(Router& router, const Context& context) {
   addClusterRoutes(router, context);
   addEventRoutes(router, context);
   addStreamRoutes(router, context);
+  addTypeRoutes(router, context);
 }
 
 }  // namespace ninevolt::api::v1

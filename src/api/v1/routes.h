@@ -32,5 +32,6 @@ void addStateRoutes(Router& router, const Context& context);    // state
 void addClusterRoutes(Router& router, const Context& context);  // cluster, orphans
 void addEventRoutes(Router& router, const Context& context);    // event
 void addStreamRoutes(Router& router, const Context& context);   // stream (if context.stream)
+void addTypeRoutes(Router& router, const Context& context);     // types
 
 }  // namespace ninevolt::api::v1

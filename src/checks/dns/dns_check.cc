@@ -23,3 +23,8 @@ std::unique_ptr<CheckFactory> makeDnsCheckFactory() {
 }
 
 }  // namespace ninevolt::checks
+
+std::unique_ptr<ninevolt::checks::CheckFactory> ninevolt::checks::dns::makeFactory(
+    const FactoryContext& /*context*/) {
+  return makeDnsCheckFactory();
+}

@@ -1,9 +1,9 @@
 #include "checks/dns/dns_judge.h"
 
-#include <re2/re2.h>
 #include <string>
 
 #include <fmt/format.h>
+#include <re2/re2.h>
 
 #include "common/duration.h"
 
@@ -24,8 +24,8 @@ std::string shortDuration(Nanos d) {
   return common::formatDuration(duration_cast<std::chrono::microseconds>(d));
 }
 
-CheckResult judgeReply(const config::MonitorSpec& spec, uint16_t qtype, const DnsReply& reply,
-                       Nanos elapsed, std::string_view server) {
+CheckResult judgeReply(const DnsSpec& spec, uint16_t qtype, const DnsReply& reply, Nanos elapsed,
+                       std::string_view server) {
   const std::string& type = spec.dns_record_type;
   const std::string& target = spec.dns_target;
   std::vector<const DnsAnswer*> asked;

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "checks/dns/dns_message.h"
+#include "checks/dns/dns_type.h"
 #include "checks/result.h"
 #include "config/spec.h"
 
@@ -17,8 +18,8 @@ namespace ninevolt::checks::dns {
 // `server` names the server in messages ("127.0.0.1:53"); `elapsed` is the time from the
 // first send to the final answer (UDP plus any TCP retry). Fills status, message, values
 // ("answers", "rcode"); phases are the caller's.
-CheckResult judgeReply(const config::MonitorSpec& spec, uint16_t qtype, const DnsReply& reply,
-                       Nanos elapsed, std::string_view server);
+CheckResult judgeReply(const DnsSpec& spec, uint16_t qtype, const DnsReply& reply, Nanos elapsed,
+                       std::string_view server);
 
 // "3ms", "250us": a duration for a message, rounded to a readable unit.
 std::string shortDuration(Nanos d);

@@ -36,7 +36,7 @@ DnsRun::DnsRun(std::shared_ptr<const config::MonitorSpec> spec, asio::io_context
                Check::DoneFn done)
     : spec_(std::move(spec)),
       done_(std::move(done)),
-      server_(serverLabel(spec_->host, spec_->port)),
+      server_(serverLabel(opts().host, opts().port)),
       deadline_(io),
       resolver_(io),
       udp_(io),
@@ -57,7 +57,7 @@ void DnsRun::guarded(Fn&& fn) {
 void DnsRun::start() {
   started_ = phase_start_ = Clock::now();
   auto self = shared_from_this();
-  auto query = buildQuery(spec_->dns_target, spec_->dns_record_type);
+  auto query = buildQuery(opts().dns_target, opts().dns_record_type);
   if (!query) {
     // Posted: the Check contract says done is never called from inside start().
     asio::post(deadline_.get_executor(), [self, message = query.error().message] {
@@ -71,16 +71,16 @@ void DnsRun::start() {
   deadline_.async_wait([self](const ErrorCode& ec) { self->onTimeout(ec); });
 
   ErrorCode ec;
-  const auto address = asio::ip::make_address(spec_->host, ec);
+  const auto address = asio::ip::make_address(opts().host, ec);
   if (!ec) {
-    const udp::endpoint server(address, static_cast<uint16_t>(spec_->port));
+    const udp::endpoint server(address, static_cast<uint16_t>(opts().port));
     // Also posted, for the same reason: sendUdp can fail synchronously.
     asio::post(deadline_.get_executor(),
                [self, server] { self->guarded([&] { self->sendUdp(server); }); });
     return;
   }
   stage_ = Stage::kResolve;
-  resolver_.async_resolve(spec_->host, std::to_string(spec_->port),
+  resolver_.async_resolve(opts().host, std::to_string(opts().port),
                           [self](const ErrorCode& ec, const udp::resolver::results_type& r) {
                             self->guarded([&] { self->onResolved(ec, r); });
                           });
@@ -99,7 +99,7 @@ void DnsRun::cancel() {
 void DnsRun::onResolved(const ErrorCode& ec, const udp::resolver::results_type& results) {
   endPhase("resolve");
   if (ec || results.empty()) {
-    finish(CheckResult::critical(fmt::format("cannot resolve DNS server '{}': {}", spec_->host,
+    finish(CheckResult::critical(fmt::format("cannot resolve DNS server '{}': {}", opts().host,
                                              ec ? ec.message() : "no addresses"),
                                  Failure::kResolve));
     return;
@@ -259,7 +259,7 @@ void DnsRun::onTcpReply(const ErrorCode& ec) {
 
 void DnsRun::judge(const DnsReply& reply) {
   const auto elapsed = std::chrono::duration_cast<Nanos>(Clock::now() - first_send_);
-  finish(judgeReply(*spec_, query_.qtype, reply, elapsed, server_));
+  finish(judgeReply(opts(), query_.qtype, reply, elapsed, server_));
 }
 
 void DnsRun::onTimeout(const ErrorCode& ec) {
@@ -278,7 +278,7 @@ void DnsRun::onTimeout(const ErrorCode& ec) {
 std::string DnsRun::stageText() const {
   switch (stage_) {
     case Stage::kResolve:
-      return fmt::format("resolving DNS server '{}'", spec_->host);
+      return fmt::format("resolving DNS server '{}'", opts().host);
     case Stage::kUdp:
       return fmt::format("waiting for an answer from {} (udp)", server_);
     case Stage::kTcpConnect:

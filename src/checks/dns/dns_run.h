@@ -15,6 +15,7 @@
 
 #include "checks/check.h"
 #include "checks/dns/dns_message.h"
+#include "checks/dns/dns_type.h"
 
 namespace ninevolt::checks::dns {
 
@@ -59,6 +60,7 @@ class DnsRun : public std::enable_shared_from_this<DnsRun> {
   template <typename Fn>
   void guarded(Fn&& fn);
 
+  const DnsSpec& opts() const { return spec_->options<DnsSpec>(); }
   std::shared_ptr<const config::MonitorSpec> spec_;
   Check::DoneFn done_;
   std::string server_;  // "127.0.0.1:53", as the operator wrote the host

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "checks/exec/exec_type.h"
 #include "checks/exec/nagios.h"
 #include "checks/exec/output.h"
 #include "checks/exec/spawn.h"
@@ -57,7 +58,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
         pidfd_(io),
         output_pipe_(io),
         timer_(io),
-        output_(static_cast<size_t>(spec_->max_output)),
+        output_(static_cast<size_t>(opts().max_output)),
         done_(std::move(done)) {}
 
   // Only when the loop is torn down with the child still unreaped (its pidfd wait dropped):
@@ -70,12 +71,13 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     }
   }
   ExecRun(const ExecRun&) = delete;
+  const exec::ExecSpec& opts() const { return spec_->options<exec::ExecSpec>(); }
   ExecRun& operator=(const ExecRun&) = delete;
 
   void start() {
     started_ = SteadyClock::now();
     auto self = shared_from_this();
-    auto child = exec::spawnChild(spec_->command, spec_->args);
+    auto child = exec::spawnChild(opts().command, opts().args);
     if (!child) {
       spdlog::warn("exec check '{}': {}", spec_->name, child.error().message);
       asio::post(io_, [self, message = child.error().message] {
@@ -195,7 +197,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     }
     killGroup();
     std::string message = fmt::format("timed out after {} while running {} (process group killed)",
-                                      common::formatDuration(spec_->timeout), spec_->command);
+                                      common::formatDuration(spec_->timeout), opts().command);
     finish(CheckResult::critical(withLine(message, exec::firstLine(output_.kept())),
                                  Failure::kTimeout));
   }
@@ -210,29 +212,29 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     const std::string& out = output_.kept();
     if (status_lost_) {
       finish(CheckResult::unknown(
-          fmt::format("exit status of {} lost (reaped elsewhere)", spec_->command)));
+          fmt::format("exit status of {} lost (reaped elsewhere)", opts().command)));
       return;
     }
     CheckResult result;
-    if (spec_->plugin == "nagios") {
+    if (opts().plugin == "nagios") {
       result = nagiosResult();
     } else if (signaled_) {
       result = CheckResult::critical(
           withLine(fmt::format("killed by {}", signalName(exit_status_)), exec::firstLine(out)),
           Failure::kPlugin);
-    } else if (exit_status_ != spec_->return_code) {
+    } else if (exit_status_ != opts().return_code) {
       result = CheckResult::critical(
-          withLine(fmt::format("exit {}, want {}", exit_status_, spec_->return_code),
+          withLine(fmt::format("exit {}, want {}", exit_status_, opts().return_code),
                    exec::firstLine(out)),
           Failure::kPlugin);
     } else {
       result =
           CheckResult::ok(withLine(fmt::format("exit {}", exit_status_), exec::firstLine(out)));
     }
-    if (!spec_->expect.empty() && out.find(spec_->expect) == std::string::npos
+    if (!opts().expect.empty() && out.find(opts().expect) == std::string::npos
         && result.status < Status::kCritical) {
       result.status = Status::kCritical;
-      result.message = fmt::format("expected \"{}\" not found in output", spec_->expect);
+      result.message = fmt::format("expected \"{}\" not found in output", opts().expect);
       result.failure = Failure::kExpect;
     }
     result.values["exit_code"] = signaled_ ? 128 + exit_status_ : exit_status_;
@@ -318,3 +320,8 @@ std::unique_ptr<CheckFactory> makeExecCheckFactory() {
 }
 
 }  // namespace ninevolt::checks
+
+std::unique_ptr<ninevolt::checks::CheckFactory> ninevolt::checks::exec::makeFactory(
+    const FactoryContext& /*context*/) {
+  return makeExecCheckFactory();
+}

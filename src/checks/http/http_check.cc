@@ -401,4 +401,10 @@ std::unique_ptr<CheckFactory> makeHttpCheckFactory(HttpOptions options) {
   return std::make_unique<HttpCheckFactory>(std::move(options));
 }
 
+std::unique_ptr<CheckFactory> makeFactory(const FactoryContext& context) {
+  HttpOptions options;
+  options.user_agent = context.user_agent;
+  return makeHttpCheckFactory(std::move(options));
+}
+
 }  // namespace ninevolt::checks::http

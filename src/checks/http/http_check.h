@@ -29,4 +29,7 @@ struct HttpOptions {
 // (dlopen) and calls curl_global_init (see curl_library.h); the factory loads nothing.
 std::unique_ptr<CheckFactory> makeHttpCheckFactory(HttpOptions options = {});
 
+// For addBuiltinChecks (src/checks/builtin.h): the defaults with the context's User-Agent.
+std::unique_ptr<CheckFactory> makeFactory(const FactoryContext& context);
+
 }  // namespace ninevolt::checks::http

@@ -4,16 +4,20 @@
 
 #include <strings.h>
 
+#include "checks/http/http_type.h"
 #include "checks/http/http_verdict.h"
 
 namespace ninevolt::checks::http {
 
 HttpTarget::HttpTarget(const config::MonitorSpec& spec)
+    : HttpTarget(spec.options<HttpSpec>(), spec.timeout) {}
+
+HttpTarget::HttpTarget(const HttpSpec& spec, common::Nanos timeout)
     : method(spec.method),
       request_body(spec.request_body),
       expect(spec.expect),
       headers(spec.headers.begin(), spec.headers.end()),
-      timeout(spec.timeout),
+      timeout(timeout),
       cert_expiry_warning(spec.cert_expiry_warning),
       max_body(std::max<int64_t>(spec.max_body, 0)),
       status_code(spec.status_code),

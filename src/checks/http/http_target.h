@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "checks/http/http_type.h"
 #include "common/duration.h"
 #include "config/spec.h"
 
@@ -19,6 +20,7 @@ using common::Nanos;
 // (~0.7 KiB inline, every type's fields) and a copy of the factory's options are not kept.
 struct HttpTarget {
   explicit HttpTarget(const config::MonitorSpec& spec);
+  HttpTarget(const HttpSpec& spec, common::Nanos timeout);
 
   // True when the plain client (plain_client.h) may make this check's requests: plain
   // http to an IP address, and a request that is safe to send again when a redirect takes

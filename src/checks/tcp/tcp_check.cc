@@ -16,7 +16,8 @@
 #include <spdlog/spdlog.h>
 
 #include "checks/per_run_check.h"
-#include "checks/tcp/quote.h"
+#include "checks/quote.h"
+#include "checks/tcp/tcp_type.h"
 #include "common/duration.h"
 
 namespace ninevolt::checks {
@@ -37,18 +38,20 @@ std::string describe(const error_code& ec) {
 }
 
 // What a tcp run reads of its monitor, and nothing else: kept for as long as the check is
-// owned (a MonitorSpec is ~0.7 KiB inline with every type's fields).
+// owned (the spec itself also holds the object as written, JSON).
 struct TcpSettings {
   explicit TcpSettings(const config::MonitorSpec& spec)
+      : TcpSettings(spec, spec.options<checks::tcp::TcpSpec>()) {}
+  TcpSettings(const config::MonitorSpec& spec, const checks::tcp::TcpSpec& typed)
       : name(spec.name),
-        host(spec.host),
-        send(spec.send),
-        expect(spec.expect),
+        host(typed.host),
+        send(typed.send),
+        expect(typed.expect),
         timeout(spec.timeout),
-        read_timeout(spec.read_timeout),
-        write_timeout(spec.write_timeout),
-        port(spec.port),
-        read_size(spec.read_size) {}
+        read_timeout(typed.read_timeout),
+        write_timeout(typed.write_timeout),
+        port(typed.port),
+        read_size(typed.read_size) {}
   std::string name;
   std::string host;
   std::string send;
@@ -246,8 +249,8 @@ class TcpRun : public std::enable_shared_from_this<TcpRun> {
     if (received.find(expect) != std::string_view::npos) {
       phase_timer_.cancel();
       endPhase("read");
-      succeed(fmt::format("found {} in {} bytes from {}", checks::tcp::quotePrefix(expect), got_,
-                          target()));
+      succeed(
+          fmt::format("found {} in {} bytes from {}", checks::quotePrefix(expect), got_, target()));
       return;
     }
     if (!ec && got_ < buffer_.size()) {
@@ -267,8 +270,8 @@ class TcpRun : public std::enable_shared_from_this<TcpRun> {
       why = fmt::format("read-size {} bytes reached", got_);
     }
     finish(CheckResult::critical(
-        fmt::format("expected {} not found ({}): {}", checks::tcp::quotePrefix(expect), why,
-                    checks::tcp::quotePrefix(received)),
+        fmt::format("expected {} not found ({}): {}", checks::quotePrefix(expect), why,
+                    checks::quotePrefix(received)),
         failure));
   }
 
@@ -304,7 +307,7 @@ class TcpRun : public std::enable_shared_from_this<TcpRun> {
         while_doing = fmt::format("reading (read-timeout {}), got {} bytes",
                                   common::formatDuration(spec_->read_timeout), got_);
         if (got_ > 0) {
-          while_doing += ": " + checks::tcp::quotePrefix(std::string_view(buffer_.data(), got_));
+          while_doing += ": " + checks::quotePrefix(std::string_view(buffer_.data(), got_));
         }
         break;
     }
@@ -387,3 +390,8 @@ std::unique_ptr<CheckFactory> makeTcpCheckFactory() {
 }
 
 }  // namespace ninevolt::checks
+
+std::unique_ptr<ninevolt::checks::CheckFactory> ninevolt::checks::tcp::makeFactory(
+    const FactoryContext& /*context*/) {
+  return makeTcpCheckFactory();
+}

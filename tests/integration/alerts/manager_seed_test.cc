@@ -23,7 +23,7 @@ class ManagerSeedTest : public ninevolt::testing::EtcdTest {
     EtcdTest::SetUp();
     store_ = std::make_shared<store::Store>(client_, "/9volt");
     auto registry = std::make_shared<checks::Registry>();
-    registry->add(config::CheckType::kExec, checks::makeExecCheckFactory());
+    registry->add("exec", checks::makeExecCheckFactory());
     registry->freeze();
     engine_ = std::make_shared<engine::Engine>(engine::Engine::Options{
         .workers = 1, .registry = registry, .on_result = [this](const engine::RunReport& r) {

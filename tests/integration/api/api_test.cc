@@ -2,6 +2,7 @@
 // input (400 naming object and field, 404, 405, 413, 415), auth (401/403, open routes),
 // nothing written on a rejected request, secrets redacted, HTTPS, the live stream; and the
 // embedded /ui.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "config/check_type.h"
 #include "support/etcd_fixture.h"
 #include "support/process.h"
 #include "support/sse_client.h"
@@ -91,6 +93,49 @@ TEST_F(Api, AuthOpenRoutesAndTokens) {
             201);
   // The original's GET with a side effect is a write: read tokens may not use it.
   EXPECT_EQ(call(port_, "GET", "/api/v1/monitor/web?disable=true", "", kRo).status, 403);
+}
+
+// The UI and clients learn the check types and their fields from the server.
+TEST_F(Api, TypesListEveryBuiltTypeWithItsFields) {
+  startSecured();
+  EXPECT_EQ(call(port_, "GET", "/api/v1/types").status, 401);
+  auto all = call(port_, "GET", "/api/v1/types", "", kRo);
+  ASSERT_EQ(all.status, 200) << all.body;
+  auto body = all.json();
+  std::vector<std::string> names;
+  for (const auto& t : body["types"]) {
+    names.push_back(t["name"]);
+    EXPECT_FALSE(t["summary"].get<std::string>().empty()) << t.dump();
+    EXPECT_FALSE(t["fields"].empty()) << t.dump();
+  }
+  std::vector<std::string> built;
+  for (const auto* t : ninevolt::config::checkTypes()) {
+    built.emplace_back(t->name());
+  }
+  EXPECT_EQ(names, built);
+  auto interval = std::find_if(body["common-fields"].begin(), body["common-fields"].end(),
+                               [](const auto& f) { return f["name"] == "interval"; });
+  ASSERT_NE(interval, body["common-fields"].end());
+  EXPECT_EQ((*interval)["kind"], "duration");
+  EXPECT_EQ((*interval)["required"], true);
+
+  auto tcp = call(port_, "GET", "/api/v1/types/tcp", "", kRo);
+  ASSERT_EQ(tcp.status, 200) << tcp.body;
+  const auto tcp_type = tcp.json();
+  EXPECT_EQ(tcp_type["default-timeout"], "4s");
+  const auto& fields = tcp_type["fields"];
+  auto port =
+      std::find_if(fields.begin(), fields.end(), [](const auto& f) { return f["name"] == "port"; });
+  ASSERT_NE(port, fields.end());
+  EXPECT_EQ((*port)["kind"], "int");
+  EXPECT_EQ((*port)["required"], true);
+  EXPECT_EQ((*port)["min"], 1);
+  EXPECT_EQ((*port)["max"], 65535);
+
+  auto missing = call(port_, "GET", "/api/v1/types/htp", "", kRo);
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_THAT(missing.json()["message"].get<std::string>(),
+              HasSubstr("no check type 'htp'; this build has http, tcp"));
 }
 
 TEST_F(Api, OpenWithoutTokens) {

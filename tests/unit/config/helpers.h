@@ -68,50 +68,17 @@ inline ParsedAlerter alerter(const nlohmann::json& value, const std::string& nam
 
 // Every field of a spec as JSON, so two specs compare (and print) in one EXPECT_EQ.
 inline nlohmann::json effective(const MonitorSpec& s) {
-  auto dur = [](common::Nanos d) { return common::formatDuration(d); };
-  nlohmann::json j{
-      {"name", s.name},
-      {"type", std::string(checkTypeName(s.type))},
-      {"description", s.description},
-      {"host", s.host},
-      {"port", s.port},
-      {"interval", dur(s.interval)},
-      {"timeout", dur(s.timeout)},
-      {"expect", s.expect},
-      {"disable", s.disable},
-      {"tags", s.tags},
-      {"member-tag", s.member_tag},
-      {"warning-threshold", s.warning_threshold},
-      {"critical-threshold", s.critical_threshold},
-      {"warning-alerter", s.warning_alerter},
-      {"critical-alerter", s.critical_alerter},
-      {"url", s.url},
-      {"method", s.method},
-      {"ssl", s.ssl},
-      {"status-code", s.status_code},
-      {"request-body", s.request_body},
-      {"headers", s.headers},
-      {"tls-verify", s.tls_verify},
-      {"follow-redirects", s.follow_redirects},
-      {"cert-expiry-warning", s.cert_expiry_warning ? dur(*s.cert_expiry_warning) : "unset"},
-      {"max-body", s.max_body},
-      {"send", s.send},
-      {"read-timeout", dur(s.read_timeout)},
-      {"write-timeout", dur(s.write_timeout)},
-      {"read-size", s.read_size},
-      {"dns-target", s.dns_target},
-      {"dns-record-type", s.dns_record_type},
-      {"dns-max-time", s.dns_max_time ? dur(*s.dns_max_time) : "unset"},
-      {"dns-expected-count", s.dns_expected_count ? *s.dns_expected_count : -1},
-      {"has-expect-regex", s.expect_regex != nullptr},
-      {"command", s.command},
-      {"args", s.args},
-      {"return-code", s.return_code},
-      {"plugin", s.plugin},
-      {"max-output", s.max_output},
-      {"raw", s.raw},
-  };
+  nlohmann::json j = effectiveMonitor(s);
+  j["name"] = s.name;
+  j["raw"] = s.raw;
   return j;
+}
+
+// The type's own fields of a parsed spec (T = HttpSpec, TcpSpec, ...).
+template <class T>
+const T& typed(const std::optional<MonitorSpec>& spec) {
+  EXPECT_TRUE(spec.has_value());
+  return spec->options<T>();
 }
 
 }  // namespace ninevolt::config::cfgtest

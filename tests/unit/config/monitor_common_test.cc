@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "checks/http/http_type.h"
 #include "config/spec.h"
 #include "helpers.h"
 
@@ -32,19 +33,20 @@ TEST(MonitorCommon, MinimalHttpGetsDefaults) {
   auto m = monitorYaml(kBase);
   ASSERT_TRUE(m.spec) << ::testing::PrintToString(m.problems);
   const MonitorSpec& s = *m.spec;
+  const auto& h = cfgtest::typed<checks::http::HttpSpec>(m.spec);
   EXPECT_EQ(s.name, "web");
-  EXPECT_EQ(s.type, CheckType::kHttp);
-  EXPECT_EQ(s.host, "example.com");
-  EXPECT_EQ(s.port, 80);
+  EXPECT_EQ(s.typeName(), "http");
+  EXPECT_EQ(h.host, "example.com");
+  EXPECT_EQ(h.port, 80);
   EXPECT_EQ(s.interval, 10s);
   EXPECT_EQ(s.timeout, 3s);
-  EXPECT_EQ(s.url, "/");
-  EXPECT_EQ(s.method, "GET");
-  EXPECT_EQ(s.status_code, 200);
-  EXPECT_FALSE(s.ssl);
-  EXPECT_TRUE(s.tls_verify);
-  EXPECT_TRUE(s.follow_redirects);
-  EXPECT_EQ(s.max_body, 1 << 20);
+  EXPECT_EQ(h.url, "/");
+  EXPECT_EQ(h.method, "GET");
+  EXPECT_EQ(h.status_code, 200);
+  EXPECT_FALSE(h.ssl);
+  EXPECT_TRUE(h.tls_verify);
+  EXPECT_TRUE(h.follow_redirects);
+  EXPECT_EQ(h.max_body, 1 << 20);
   EXPECT_FALSE(s.disable);
   EXPECT_EQ(s.warning_threshold, 0);
   EXPECT_EQ(s.critical_threshold, 0);
@@ -162,14 +164,16 @@ TEST(MonitorCommon, LongStringValuesAreShortenedInMessages) {
 
 TEST(MonitorCommon, TypeIsRequired) {
   EXPECT_THAT(monitorYaml("host: h\ninterval: 10s\n").problems,
-              ElementsAre("monitor 'web': type: required field is missing (one of http, tcp, "
-                          "dns, exec)"));
+              ElementsAre("monitor 'web': type: required field is missing (one of "
+                          + checkTypeList() + ")"));
+  EXPECT_THAT(checkTypeList(), ::testing::StartsWith("http, tcp, dns, exec"));
 }
 
 TEST(MonitorCommon, UnknownTypeWithDidYouMean) {
   EXPECT_THAT(monitorYaml("type: htp\nhost: h\ninterval: 10s\n").problems,
               ElementsAre("monitor 'web': type: unknown type 'htp' (did you mean 'http'?); one "
-                          "of http, tcp, dns, exec"));
+                          "of "
+                          + checkTypeList()));
   EXPECT_THAT(monitorYaml("type: 5\nhost: h\ninterval: 10s\n").problems,
               ElementsAre("monitor 'web': type: expected a string, got integer 5"));
 }
@@ -219,7 +223,7 @@ TEST(MonitorCommon, NullMeansNotWritten) {
   auto m = monitorYaml(kBase + "timeout:\nport:\ndescription:\n");
   ASSERT_TRUE(m.spec) << ::testing::PrintToString(m.problems);
   EXPECT_EQ(m.spec->timeout, 3s);
-  EXPECT_EQ(m.spec->port, 80);
+  EXPECT_EQ(cfgtest::typed<checks::http::HttpSpec>(m.spec).port, 80);
 }
 
 TEST(MonitorCommon, CommonFieldsAreRead) {
@@ -229,13 +233,12 @@ TEST(MonitorCommon, CommonFieldsAreRead) {
                        "warning-alerter: [slack1]\ncritical-alerter: [slack1, pd]\n");
   ASSERT_TRUE(m.spec) << ::testing::PrintToString(m.problems);
   EXPECT_EQ(m.spec->description, "Main site");
-  EXPECT_EQ(m.spec->expect, "Welcome");
+  EXPECT_EQ(cfgtest::typed<checks::http::HttpSpec>(m.spec).expect, "Welcome");
   EXPECT_TRUE(m.spec->disable);
   EXPECT_THAT(m.spec->tags, ElementsAre("prod", "web"));
   EXPECT_EQ(m.spec->member_tag, "us-east-1");
   EXPECT_THAT(m.spec->warning_alerter, ElementsAre("slack1"));
   EXPECT_THAT(m.spec->critical_alerter, ElementsAre("slack1", "pd"));
-  EXPECT_EQ(m.spec->expect_regex, nullptr);  // only dns compiles expect
 }
 
 TEST(MonitorCommon, EveryProblemIsReportedAtOnce) {
@@ -308,30 +311,51 @@ TEST(MonitorCommon, Names) {
 }
 
 TEST(MonitorCommon, FieldListsPerType) {
-  auto http = monitorFields(CheckType::kHttp);
+  ASSERT_NE(findCheckType("http"), nullptr);
+  ASSERT_NE(findCheckType("dns"), nullptr);
+  auto http = monitorFields(*findCheckType("http"));
   EXPECT_THAT(http, Contains("url"));
   EXPECT_THAT(http, Contains("interval"));
   EXPECT_THAT(http, Not(Contains("dns-target")));
-  auto dns = monitorFields(CheckType::kDns);
+  auto dns = monitorFields(*findCheckType("dns"));
   EXPECT_THAT(dns, Contains("dns-target"));
   EXPECT_THAT(dns, Not(Contains("url")));
-  for (CheckType t : {CheckType::kHttp, CheckType::kTcp, CheckType::kDns, CheckType::kExec}) {
-    auto fields = monitorFields(t);
+  // The original 9volt's common fields stay accepted by its four types.
+  for (const char* name : {"http", "tcp", "dns", "exec"}) {
+    auto fields = monitorFields(*findCheckType(name));
     for (const char* common : {"type", "description", "host", "port", "interval", "timeout",
                                "expect", "disable", "tags", "member-tag", "warning-threshold",
                                "critical-threshold", "warning-alerter", "critical-alerter"}) {
-      EXPECT_THAT(fields, Contains(common)) << checkTypeName(t);
+      EXPECT_THAT(fields, Contains(common)) << name;
     }
   }
 }
 
 TEST(MonitorCommon, TypeNames) {
-  EXPECT_EQ(checkTypeName(CheckType::kHttp), "http");
-  EXPECT_EQ(checkTypeName(CheckType::kTcp), "tcp");
-  EXPECT_EQ(checkTypeName(CheckType::kDns), "dns");
-  EXPECT_EQ(checkTypeName(CheckType::kExec), "exec");
-  EXPECT_EQ(parseCheckType("dns"), CheckType::kDns);
-  EXPECT_EQ(parseCheckType("HTTP"), std::nullopt);
+  std::vector<std::string_view> names;
+  for (const CheckTypeDef* t : checkTypes()) {
+    names.push_back(t->name());
+    EXPECT_EQ(findCheckType(t->name()), t);
+    EXPECT_FALSE(t->summary().empty()) << t->name();
+  }
+  EXPECT_THAT(names, ::testing::IsSupersetOf({"http", "tcp", "dns", "exec"}));
+  EXPECT_EQ(findCheckType("HTTP"), nullptr);  // case-sensitive, as configs are
+  EXPECT_EQ(findCheckType(""), nullptr);
+}
+
+// Each type's fields are distinct from the common ones and from each other, and every field
+// says what it is for (the API and the UI show it).
+TEST(MonitorCommon, TypeFieldTablesAreWellFormed) {
+  for (const CheckTypeDef* t : checkTypes()) {
+    std::set<std::string_view> seen;
+    for (const auto& f : commonMonitorFields()) {
+      seen.insert(f.name);
+    }
+    for (const auto& f : t->fields()) {
+      EXPECT_TRUE(seen.insert(f.name).second) << t->name() << ": field " << f.name << " twice";
+      EXPECT_FALSE(f.help.empty()) << t->name() << ": field " << f.name << " has no help";
+    }
+  }
 }
 
 }  // namespace

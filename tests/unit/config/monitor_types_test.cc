@@ -1,4 +1,5 @@
-// Per-type fields, defaults and rules: http, tcp, dns, exec.
+// Per-type fields, defaults and rules of the original four types: http, tcp, dns, exec (udp and
+// tls: tests/integration/checks/<type>).
 
 #include <string>
 
@@ -6,6 +7,10 @@
 #include <gtest/gtest.h>
 #include <re2/re2.h>
 
+#include "checks/dns/dns_type.h"
+#include "checks/exec/exec_type.h"
+#include "checks/http/http_type.h"
+#include "checks/tcp/tcp_type.h"
 #include "config/spec.h"
 #include "helpers.h"
 
@@ -29,11 +34,11 @@ const std::string kExec = "type: exec\ncommand: /usr/lib/nagios/plugins/check_lo
 TEST(Http, SslChangesDefaultPort) {
   auto m = monitorYaml(kHttp + "ssl: true\n");
   ASSERT_TRUE(m.spec);
-  EXPECT_TRUE(m.spec->ssl);
-  EXPECT_EQ(m.spec->port, 443);
+  EXPECT_TRUE(cfgtest::typed<checks::http::HttpSpec>(m.spec).ssl);
+  EXPECT_EQ(cfgtest::typed<checks::http::HttpSpec>(m.spec).port, 443);
   auto explicit_port = monitorYaml(kHttp + "ssl: true\nport: 8443\n");
   ASSERT_TRUE(explicit_port.spec);
-  EXPECT_EQ(explicit_port.spec->port, 8443);
+  EXPECT_EQ(cfgtest::typed<checks::http::HttpSpec>(explicit_port.spec).port, 8443);
 }
 
 TEST(Http, AllFieldsAreRead) {
@@ -48,7 +53,7 @@ TEST(Http, AllFieldsAreRead) {
                        "max-body: 2048\n"
                        "expect: ok\n");
   ASSERT_TRUE(m.spec) << ::testing::PrintToString(m.problems);
-  const MonitorSpec& s = *m.spec;
+  const auto& s = cfgtest::typed<checks::http::HttpSpec>(m.spec);
   EXPECT_EQ(s.url, "/search?q=a%20b&x=1#frag");  // query string kept exactly as written
   EXPECT_EQ(s.method, "POST");                   // normalised
   EXPECT_EQ(s.status_code, 201);
@@ -80,7 +85,7 @@ TEST(Http, Method) {
   for (const char* m : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
     auto r = monitorYaml(kHttp + "method: " + m + "\n");
     ASSERT_TRUE(r.spec) << m;
-    EXPECT_EQ(r.spec->method, m);
+    EXPECT_EQ(cfgtest::typed<checks::http::HttpSpec>(r.spec).method, m);
   }
 }
 
@@ -107,7 +112,8 @@ TEST(Http, CertExpiryWarningNeedsSsl) {
               ElementsAre("monitor 'web': cert-expiry-warning: only applies when ssl is true"));
   auto ok = monitorYaml(kHttp + "ssl: true\ncert-expiry-warning: 168h\n");
   ASSERT_TRUE(ok.spec);
-  EXPECT_EQ(ok.spec->cert_expiry_warning, std::chrono::nanoseconds(168h));
+  EXPECT_EQ(cfgtest::typed<checks::http::HttpSpec>(ok.spec).cert_expiry_warning,
+            std::chrono::nanoseconds(168h));
 }
 
 TEST(Http, MaxBodyMustBePositive) {
@@ -126,12 +132,12 @@ TEST(Http, TypeSpecificFieldsOfOtherTypesAreRejected) {
 TEST(Tcp, Defaults) {
   auto m = monitorYaml(kTcp);
   ASSERT_TRUE(m.spec) << ::testing::PrintToString(m.problems);
-  EXPECT_EQ(m.spec->type, CheckType::kTcp);
-  EXPECT_EQ(m.spec->port, 5432);
+  EXPECT_EQ(m.spec->typeName(), "tcp");
+  EXPECT_EQ(cfgtest::typed<checks::tcp::TcpSpec>(m.spec).port, 5432);
   EXPECT_EQ(m.spec->timeout, 4s);
-  EXPECT_EQ(m.spec->read_timeout, 2s);
-  EXPECT_EQ(m.spec->write_timeout, 2s);
-  EXPECT_EQ(m.spec->read_size, 4096);
+  EXPECT_EQ(cfgtest::typed<checks::tcp::TcpSpec>(m.spec).read_timeout, 2s);
+  EXPECT_EQ(cfgtest::typed<checks::tcp::TcpSpec>(m.spec).write_timeout, 2s);
+  EXPECT_EQ(cfgtest::typed<checks::tcp::TcpSpec>(m.spec).read_size, 4096);
 }
 
 TEST(Tcp, FieldsAreRead) {
@@ -139,11 +145,11 @@ TEST(Tcp, FieldsAreRead) {
                        "send: \"PING\\r\\n\"\nexpect: PONG\nread-timeout: 500ms\n"
                        "write-timeout: 1s\nread-size: 16\n");
   ASSERT_TRUE(m.spec) << ::testing::PrintToString(m.problems);
-  EXPECT_EQ(m.spec->send, "PING\r\n");
-  EXPECT_EQ(m.spec->expect, "PONG");
-  EXPECT_EQ(m.spec->read_timeout, 500ms);
-  EXPECT_EQ(m.spec->write_timeout, 1s);
-  EXPECT_EQ(m.spec->read_size, 16);
+  EXPECT_EQ(cfgtest::typed<checks::tcp::TcpSpec>(m.spec).send, "PING\r\n");
+  EXPECT_EQ(cfgtest::typed<checks::tcp::TcpSpec>(m.spec).expect, "PONG");
+  EXPECT_EQ(cfgtest::typed<checks::tcp::TcpSpec>(m.spec).read_timeout, 500ms);
+  EXPECT_EQ(cfgtest::typed<checks::tcp::TcpSpec>(m.spec).write_timeout, 1s);
+  EXPECT_EQ(cfgtest::typed<checks::tcp::TcpSpec>(m.spec).read_size, 16);
 }
 
 TEST(Tcp, PortIsRequired) {
@@ -181,17 +187,18 @@ TEST(Tcp, UrlDoesNotApply) {
 TEST(Dns, Defaults) {
   auto m = monitorYaml(kDns);
   ASSERT_TRUE(m.spec) << ::testing::PrintToString(m.problems);
-  EXPECT_EQ(m.spec->type, CheckType::kDns);
-  EXPECT_EQ(m.spec->host, "127.0.0.1");
-  EXPECT_EQ(m.spec->port, 53);
+  EXPECT_EQ(m.spec->typeName(), "dns");
+  EXPECT_EQ(cfgtest::typed<checks::dns::DnsSpec>(m.spec).host, "127.0.0.1");
+  EXPECT_EQ(cfgtest::typed<checks::dns::DnsSpec>(m.spec).port, 53);
   EXPECT_EQ(m.spec->timeout, 3s);
-  EXPECT_EQ(m.spec->dns_target, "example.com");
-  EXPECT_EQ(m.spec->dns_record_type, "A");
-  EXPECT_EQ(m.spec->expect, ".");
-  ASSERT_NE(m.spec->expect_regex, nullptr);
-  EXPECT_TRUE(re2::RE2::PartialMatch("example.com.\t299\tIN\tA\t1.2.3.4", *m.spec->expect_regex));
-  EXPECT_FALSE(m.spec->dns_max_time);
-  EXPECT_FALSE(m.spec->dns_expected_count);
+  EXPECT_EQ(cfgtest::typed<checks::dns::DnsSpec>(m.spec).dns_target, "example.com");
+  EXPECT_EQ(cfgtest::typed<checks::dns::DnsSpec>(m.spec).dns_record_type, "A");
+  EXPECT_EQ(cfgtest::typed<checks::dns::DnsSpec>(m.spec).expect, ".");
+  ASSERT_NE(cfgtest::typed<checks::dns::DnsSpec>(m.spec).expect_regex, nullptr);
+  EXPECT_TRUE(re2::RE2::PartialMatch("example.com.\t299\tIN\tA\t1.2.3.4",
+                                     *cfgtest::typed<checks::dns::DnsSpec>(m.spec).expect_regex));
+  EXPECT_FALSE(cfgtest::typed<checks::dns::DnsSpec>(m.spec).dns_max_time);
+  EXPECT_FALSE(cfgtest::typed<checks::dns::DnsSpec>(m.spec).dns_expected_count);
 }
 
 TEST(Dns, FieldsAreRead) {
@@ -199,14 +206,16 @@ TEST(Dns, FieldsAreRead) {
                        "port: 5353\ndns-record-type: aaaa\ndns-max-time: 250ms\n"
                        "dns-expected-count: 0\nexpect: \"IN\\\\s+AAAA\\\\s+2001:db8::1$\"\n");
   ASSERT_TRUE(m.spec) << ::testing::PrintToString(m.problems);
-  EXPECT_EQ(m.spec->port, 5353);
-  EXPECT_EQ(m.spec->dns_record_type, "AAAA");
-  EXPECT_EQ(m.spec->dns_max_time, std::chrono::nanoseconds(250ms));
-  EXPECT_EQ(m.spec->dns_expected_count, 0);
-  ASSERT_NE(m.spec->expect_regex, nullptr);
-  EXPECT_TRUE(
-      re2::RE2::PartialMatch("example.com.\t60\tIN\tAAAA\t2001:db8::1", *m.spec->expect_regex));
-  EXPECT_FALSE(re2::RE2::PartialMatch("example.com.\t60\tIN\tA\t1.2.3.4", *m.spec->expect_regex));
+  EXPECT_EQ(cfgtest::typed<checks::dns::DnsSpec>(m.spec).port, 5353);
+  EXPECT_EQ(cfgtest::typed<checks::dns::DnsSpec>(m.spec).dns_record_type, "AAAA");
+  EXPECT_EQ(cfgtest::typed<checks::dns::DnsSpec>(m.spec).dns_max_time,
+            std::chrono::nanoseconds(250ms));
+  EXPECT_EQ(cfgtest::typed<checks::dns::DnsSpec>(m.spec).dns_expected_count, 0);
+  ASSERT_NE(cfgtest::typed<checks::dns::DnsSpec>(m.spec).expect_regex, nullptr);
+  EXPECT_TRUE(re2::RE2::PartialMatch("example.com.\t60\tIN\tAAAA\t2001:db8::1",
+                                     *cfgtest::typed<checks::dns::DnsSpec>(m.spec).expect_regex));
+  EXPECT_FALSE(re2::RE2::PartialMatch("example.com.\t60\tIN\tA\t1.2.3.4",
+                                      *cfgtest::typed<checks::dns::DnsSpec>(m.spec).expect_regex));
 }
 
 TEST(Dns, InvalidRegexIsAProblemNotACrash) {
@@ -226,7 +235,8 @@ TEST(Dns, ExpectIsRe2WithoutBackReferencesAndLinearOnLongAnswers) {
       monitorYaml(kDns + "expect: 'IN\\s+A\\s+93\\.18?\\" + std::string(110, '5') + ".'\n");
   ASSERT_TRUE(found.spec) << ::testing::PrintToString(found.problems);
   EXPECT_FALSE(
-      re2::RE2::PartialMatch("example.com.\t60\tIN\tA\t93.184.216.34", *found.spec->expect_regex));
+      re2::RE2::PartialMatch("example.com.\t60\tIN\tA\t93.184.216.34",
+                             *cfgtest::typed<checks::dns::DnsSpec>(found.spec).expect_regex));
   auto p = monitorYaml(kDns + "expect: '(a)\\1'\n").problems;
   ASSERT_THAT(p, SizeIs(1));
   EXPECT_THAT(p[0], HasSubstr("expect: invalid regular expression \"(a)\\1\": invalid escape"));
@@ -235,15 +245,17 @@ TEST(Dns, ExpectIsRe2WithoutBackReferencesAndLinearOnLongAnswers) {
   auto m = monitorYaml(kDns + "expect: '(a|aa)*b'\n");
   ASSERT_TRUE(m.spec) << ::testing::PrintToString(m.problems);
   const std::string answer(1'000'000, 'a');  // exponential for a backtracking matcher
-  EXPECT_FALSE(re2::RE2::PartialMatch(answer, *m.spec->expect_regex));
-  EXPECT_TRUE(re2::RE2::PartialMatch(answer + "b", *m.spec->expect_regex));
+  EXPECT_FALSE(
+      re2::RE2::PartialMatch(answer, *cfgtest::typed<checks::dns::DnsSpec>(m.spec).expect_regex));
+  EXPECT_TRUE(re2::RE2::PartialMatch(answer + "b",
+                                     *cfgtest::typed<checks::dns::DnsSpec>(m.spec).expect_regex));
 }
 
 TEST(Dns, RecordTypes) {
   for (const char* t : {"A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "SRV", "PTR", "CAA"}) {
     auto m = monitorYaml(kDns + "dns-record-type: " + t + "\n");
     ASSERT_TRUE(m.spec) << t;
-    EXPECT_EQ(m.spec->dns_record_type, t);
+    EXPECT_EQ(cfgtest::typed<checks::dns::DnsSpec>(m.spec).dns_record_type, t);
   }
   EXPECT_THAT(monitorYaml(kDns + "dns-record-type: AXFR\n").problems,
               ElementsAre("monitor 'web': dns-record-type: unknown record type 'AXFR'; one of A "
@@ -270,14 +282,15 @@ TEST(Dns, CountsAndTimes) {
 TEST(Exec, Defaults) {
   auto m = monitorYaml(kExec);
   ASSERT_TRUE(m.spec) << ::testing::PrintToString(m.problems);
-  EXPECT_EQ(m.spec->type, CheckType::kExec);
-  EXPECT_EQ(m.spec->command, "/usr/lib/nagios/plugins/check_load");
+  EXPECT_EQ(m.spec->typeName(), "exec");
+  EXPECT_EQ(cfgtest::typed<checks::exec::ExecSpec>(m.spec).command,
+            "/usr/lib/nagios/plugins/check_load");
   EXPECT_EQ(m.spec->timeout, 3s);
-  EXPECT_EQ(m.spec->return_code, 0);
-  EXPECT_EQ(m.spec->plugin, "");
-  EXPECT_EQ(m.spec->max_output, 64 * 1024);
-  EXPECT_TRUE(m.spec->args.empty());
-  EXPECT_EQ(m.spec->port, 0);  // no host or port needed
+  EXPECT_EQ(cfgtest::typed<checks::exec::ExecSpec>(m.spec).return_code, 0);
+  EXPECT_EQ(cfgtest::typed<checks::exec::ExecSpec>(m.spec).plugin, "");
+  EXPECT_EQ(cfgtest::typed<checks::exec::ExecSpec>(m.spec).max_output, 64 * 1024);
+  EXPECT_TRUE(cfgtest::typed<checks::exec::ExecSpec>(m.spec).args.empty());
+  EXPECT_EQ(cfgtest::typed<checks::exec::ExecSpec>(m.spec).port, 0);  // no host or port needed
 }
 
 TEST(Exec, FieldsAreRead) {
@@ -285,10 +298,11 @@ TEST(Exec, FieldsAreRead) {
                        "args: [-w, \"5,4,3\", -c, \"10,8,6\"]\nreturn-code: 2\nplugin: nagios\n"
                        "max-output: 100\nexpect: OK\n");
   ASSERT_TRUE(m.spec) << ::testing::PrintToString(m.problems);
-  EXPECT_THAT(m.spec->args, ElementsAre("-w", "5,4,3", "-c", "10,8,6"));
-  EXPECT_EQ(m.spec->return_code, 2);
-  EXPECT_EQ(m.spec->plugin, "nagios");
-  EXPECT_EQ(m.spec->max_output, 100);
+  EXPECT_THAT(cfgtest::typed<checks::exec::ExecSpec>(m.spec).args,
+              ElementsAre("-w", "5,4,3", "-c", "10,8,6"));
+  EXPECT_EQ(cfgtest::typed<checks::exec::ExecSpec>(m.spec).return_code, 2);
+  EXPECT_EQ(cfgtest::typed<checks::exec::ExecSpec>(m.spec).plugin, "nagios");
+  EXPECT_EQ(cfgtest::typed<checks::exec::ExecSpec>(m.spec).max_output, 100);
 }
 
 TEST(Exec, CommandRequiredAndNonEmpty) {

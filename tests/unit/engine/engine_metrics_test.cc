@@ -89,7 +89,7 @@ class EngineMetricsTest : public ::testing::Test {
   void SetUp() override {
     outcomes_ = std::make_shared<Outcomes>();
     auto registry = std::make_shared<checks::Registry>();
-    registry->add(config::CheckType::kExec, std::make_unique<InstantFactory>(outcomes_));
+    registry->add("exec", std::make_unique<InstantFactory>(outcomes_));
     registry->freeze();
     engine_ = std::make_unique<Engine>(Engine::Options{
         .workers = 2, .registry = registry, .on_result = [this](const RunReport& r) {

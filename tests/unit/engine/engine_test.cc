@@ -164,7 +164,7 @@ class EngineTest : public ::testing::Test {
   void SetUp() override {
     world_ = std::make_shared<FakeWorld>();
     auto registry = std::make_shared<checks::Registry>();
-    registry->add(config::CheckType::kExec, std::make_unique<FakeFactory>(world_));
+    registry->add("exec", std::make_unique<FakeFactory>(world_));
     registry->freeze();
     registry_ = registry;
     startEngine(256);
@@ -500,7 +500,7 @@ TEST(RunOnce, RunsEachSpecOnceAndReportsMissingTypes) {
   auto world = std::make_shared<FakeWorld>();
   world->outcomes["bad"] = {checks::Status::kCritical};
   checks::Registry registry;
-  registry.add(config::CheckType::kExec, std::make_unique<FakeFactory>(world));
+  registry.add("exec", std::make_unique<FakeFactory>(world));
   config::Problems p;
   auto tcp = config::parseMonitor(
       "tcp", {{"type", "tcp"}, {"host", "127.0.0.1"}, {"port", 1}, {"interval", "1s"}}, p);

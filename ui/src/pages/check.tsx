@@ -2,16 +2,31 @@
 // cluster events about it (check-state events are its transitions), kept live.
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
-import { api, auth, enc, getJson } from '../api';
+import { api, auth, enc, getJson, getTypes } from '../api';
 import { ErrorNote, Loading, Section, StatusBadge, Time, useAsync, useNow, usePageTitle } from '../components';
 import { localTime, ms, shortId, show } from '../format';
 import { useLive, useRefetch } from '../live';
 import { href } from '../router';
 import { useStore } from '../store';
-import type { CheckState, EventEntry, MonitorSpec } from '../types';
+import type { CheckState, EventEntry, MonitorSpec, TypesAnswer } from '../types';
 
 const EVENTS_SCANNED = 1000;
 const TIMING_FIELDS = ['interval', 'timeout', 'warning-threshold', 'critical-threshold'];
+
+// The spec as written, and every field of the check's type that was not written (shown as
+// "default"), in the order GET /api/v1/types lists them; [field, value, help].
+function specRows(spec: MonitorSpec, types: TypesAnswer | undefined): [string, unknown, string][] {
+  const type = types?.types.find((t) => t.name === spec.type);
+  const help = new Map<string, string>();
+  for (const f of [...(types?.['common-fields'] ?? []), ...(type?.fields ?? [])]) help.set(f.name, f.help);
+  const rows: [string, unknown, string][] = Object.entries(spec)
+    .filter(([k]) => !TIMING_FIELDS.includes(k))
+    .map(([k, v]) => [k, v, help.get(k) ?? '']);
+  for (const f of type?.fields ?? []) {
+    if (!(f.name in spec)) rows.push([f.name, undefined, f.help]);
+  }
+  return rows;
+}
 
 
 async function readState(name: string): Promise<CheckState | null> {
@@ -25,6 +40,7 @@ export function CheckPage({ name }: { name: string }) {
   useNow();
   const authState = useStore(auth);
   const spec = useAsync(() => getJson<MonitorSpec>(`monitor/${enc(name)}`), [name]);
+  const types = useAsync(getTypes, []);
   const state = useAsync(() => readState(name), [name]);
   const events = useAsync(
     async () => (await getJson<EventEntry[]>(`event?limit=${EVENTS_SCANNED}`)).filter((e) => e.check === name),
@@ -178,16 +194,12 @@ export function CheckPage({ name }: { name: string }) {
         {spec.data && (
           <>
             <dl class="facts spec">
-              {Object.entries(spec.data)
-                .filter(([k]) => !TIMING_FIELDS.includes(k))
-                .map(([k, v]) => (
-                  <Fragment key={k}>
-                    <dt>{k}</dt>
-                    <dd>
-                      <code>{show(v)}</code>
-                    </dd>
-                  </Fragment>
-                ))}
+              {specRows(spec.data, types.data).map(([k, v, help]) => (
+                <Fragment key={k}>
+                  <dt title={help}>{k}</dt>
+                  <dd>{v === undefined ? <span class="muted">default</span> : <code>{show(v)}</code>}</dd>
+                </Fragment>
+              ))}
             </dl>
             <details>
               <summary>As JSON</summary>

@@ -3,13 +3,13 @@
 // hash (#/checks?status=critical&tag=db), so a filtered view can be linked to. Sorting orders
 // the rows of the page on screen; pages follow name order.
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, getJson } from '../api';
+import { api, getJson, getTypes } from '../api';
 import { ErrorNote, Loading, StatusBadge, Time, useAsync, useNow, usePageTitle } from '../components';
 import { ms, shortId } from '../format';
 import { useLive, useRefetch } from '../live';
 import { checkHref, replaceQuery } from '../router';
 import type { CheckState, Cluster } from '../types';
-import { CHECK_TYPES, STATUSES } from '../types';
+import { STATUSES } from '../types';
 
 const PAGE_SIZES = [25, 50, 100, 250, 500];
 const DEFAULT_SIZE = 50;
@@ -109,6 +109,7 @@ export function ChecksPage({ query }: { query: URLSearchParams }) {
   }, [nameInput]);
 
   const members = useAsync(() => getJson<Cluster>('cluster'), []);
+  const types = useAsync(getTypes, []);
   const page = useAsync(async () => {
     const p = new URLSearchParams({ limit: String(size) });
     if (filters.name) p.set('name', filters.name);
@@ -204,11 +205,14 @@ export function ChecksPage({ query }: { query: URLSearchParams }) {
           <label for="f-type">Type</label>
           <select id="f-type" value={filters.type} onChange={(e) => setQuery({ type: (e.target as HTMLSelectElement).value })}>
             <option value="">any</option>
-            {CHECK_TYPES.map((s) => (
-              <option key={s} value={s}>
-                {s}
+            {(types.data?.types ?? []).map((t) => (
+              <option key={t.name} value={t.name} title={t.summary}>
+                {t.name}
               </option>
             ))}
+            {filters.type && !types.data?.types.some((t) => t.name === filters.type) && (
+              <option value={filters.type}>{filters.type}</option>
+            )}
           </select>
         </div>
         <div class="field">

@@ -12,13 +12,13 @@
 #include "receiver.h"
 #include "smtp_server.h"
 #include "support/process.h"
-#include "test_certs.h"
+#include "support/test_certs.h"
 
 namespace ninevolt::alerts::email {
 namespace {
 
 using namespace std::chrono_literals;
-using checks::http::testing::TestCerts;
+using ninevolt::testing::TestCerts;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;

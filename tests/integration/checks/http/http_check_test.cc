@@ -15,7 +15,7 @@
 #include "support/etcd_fixture.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
-#include "test_certs.h"
+#include "support/test_certs.h"
 #include "test_server.h"
 #include "test_spec.h"
 
@@ -26,7 +26,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using namespace std::chrono_literals;
-using testing::TestCerts;
+using ninevolt::testing::TestCerts;
 using testing::TestServer;
 using Clock = std::chrono::steady_clock;
 

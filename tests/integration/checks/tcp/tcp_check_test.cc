@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "checks/tcp/tcp_type.h"
 #include "config/spec.h"
 #include "test_server.h"
 
@@ -197,7 +198,9 @@ TEST_F(TcpCheckTest, WriteTimeoutWhenThePeerStopsReading) {
   // kernel's buffers on loopback: set on the parsed spec.
   auto spec = tcpSpec(listener.local_endpoint().port(),
                       {{"send", "x"}, {"write-timeout", "300ms"}, {"timeout", "5s"}});
-  spec.send = std::string(64 << 20, 'x');
+  auto typed = std::make_shared<checks::tcp::TcpSpec>(spec.options<checks::tcp::TcpSpec>());
+  typed->send = std::string(64 << 20, 'x');
+  spec.typed = typed;
   auto r = run(spec);
   EXPECT_EQ(r.status, Status::kCritical);
   EXPECT_THAT(r.message,

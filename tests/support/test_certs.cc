@@ -1,10 +1,10 @@
-#include "test_certs.h"
+#include "support/test_certs.h"
 
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 
-namespace ninevolt::checks::http::testing {
+namespace ninevolt::testing {
 
 namespace {
 
@@ -47,7 +47,10 @@ TestCerts TestCerts::make(const ninevolt::testing::TempDir& temp) {
   certs.expired = issue(dir, "expired", local, -1);
   certs.soon = issue(dir, "soon", local, 3);
   certs.wrong_host = issue(dir, "wrong", "DNS:wrong.example.com", 30);
+  certs.self_signed = {dir + "/self.pem", dir + "/self.key"};
+  run(std::string("openssl req -x509 ") + kNewKey + " -keyout " + certs.self_signed.key + " -out "
+      + certs.self_signed.cert + " -days 30 -subj /CN=self -addext subjectAltName=" + local);
   return certs;
 }
 
-}  // namespace ninevolt::checks::http::testing
+}  // namespace ninevolt::testing

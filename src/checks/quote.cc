@@ -1,8 +1,8 @@
-#include "checks/tcp/quote.h"
+#include "checks/quote.h"
 
 #include <fmt/format.h>
 
-namespace ninevolt::checks::tcp {
+namespace ninevolt::checks {
 
 std::string quotePrefix(std::string_view bytes, size_t limit) {
   std::string out = "\"";
@@ -39,4 +39,4 @@ std::string quotePrefix(std::string_view bytes, size_t limit) {
   return out;
 }
 
-}  // namespace ninevolt::checks::tcp
+}  // namespace ninevolt::checks
