@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "checks/exec/exec_check.h"
+#include "checks/icmp/icmp_check.h"
 // Older revisions (BASELINE_REV builds) link libcurl at start and have no curl_library.h.
 #if __has_include("checks/http/curl_library.h")
 #include "checks/http/curl_library.h"
@@ -53,6 +54,8 @@ struct Flags {
   double exec_ceiling_factor = 0;  // or: this fraction of the measured spawn ceiling
   size_t exec_checks = 0;          // or: exactly this many exec checks
   std::string exec_command = "/bin/true";
+  size_t icmp_checks = 0;  // icmp checks to add, pinging 127.0.0.1 .. 127.0.0.<icmp_addresses>
+  size_t icmp_addresses = 254;
   double spawn_ceiling_s = -1;  // -1: 5 s when exec checks run, else skip
   bool idle = false;
   double hold_s = 0;  // wait this long after the idle snapshot (to read /proc/PID/smaps)
@@ -74,6 +77,7 @@ std::shared_ptr<const checks::Registry> benchRegistry() {
   registry->add("http", checks::http::makeHttpCheckFactory());
   registry->add("tcp", checks::makeTcpCheckFactory());
   registry->add("exec", checks::makeExecCheckFactory());
+  registry->add("icmp", checks::icmp::makeFactory(checks::FactoryContext{}));
   registry->freeze();
   return registry;
 }
@@ -114,10 +118,11 @@ double mib(int64_t kib) {
 void printHuman(const json& r) {
   std::printf("== %s\n", r.value("label", std::string("engine_bench")).c_str());
   const auto& cfg = r["config"];
-  std::printf("config: %zu checks (tcp %zu, http %zu, exec %zu) every %s, %zu workers\n",
+  std::printf("config: %zu checks (tcp %zu, http %zu, exec %zu, icmp %zu) every %s, %zu workers\n",
               cfg["checks"].get<size_t>(), cfg["tcp_checks"].get<size_t>(),
               cfg["http_checks"].get<size_t>(), cfg["exec_checks"].get<size_t>(),
-              cfg["interval"].get<std::string>().c_str(), cfg["workers"].get<size_t>());
+              cfg.value("icmp_checks", size_t{0}), cfg["interval"].get<std::string>().c_str(),
+              cfg["workers"].get<size_t>());
   const auto& mem = r["memory"];
   std::printf("memory: idle RSS %.1f MiB, loaded RSS %.1f MiB, end RSS %.1f MiB, peak %.1f MiB",
               mem["idle_rss_mib"].get<double>(), mem["loaded_rss_mib"].get<double>(),
@@ -241,7 +246,8 @@ int run(const Flags& flags) {
           std::llround(flags.exec_ceiling_factor * ceiling_before->per_second * interval_s));
     }
   }
-  const size_t total = tcp_n + http_n + exec_n;
+  const size_t icmp_n = flags.icmp_checks;
+  const size_t total = tcp_n + http_n + exec_n + icmp_n;
 
   const ProcSnapshot start = snapshot();
   Recorder recorder(std::llround(flags.late_ms * 1000));
@@ -259,6 +265,7 @@ int run(const Flags& flags) {
                       {"tcp_checks", tcp_n},
                       {"http_checks", http_n},
                       {"exec_checks", exec_n},
+                      {"icmp_checks", icmp_n},
                       {"interval", flags.interval},
                       {"workers", engine->workers()},
                       {"duration_s", flags.duration_s},
@@ -320,6 +327,14 @@ int run(const Flags& flags) {
     if (!upsertOne(
             "exec-" + std::to_string(i),
             {{"type", "exec"}, {"command", flags.exec_command}, {"interval", flags.interval}})) {
+      return 2;
+    }
+  }
+  for (size_t i = 0; i < icmp_n; ++i) {
+    const std::string host =
+        "127.0.0." + std::to_string(1 + i % std::max<size_t>(flags.icmp_addresses, 1));
+    if (!upsertOne("icmp-" + std::to_string(i),
+                   {{"type", "icmp"}, {"host", host}, {"interval", flags.interval}})) {
       return 2;
     }
   }
@@ -490,6 +505,10 @@ int main(int argc, char** argv) {
   app.add_option("--exec-ceiling-factor", f.exec_ceiling_factor,
                  "exec runs/s as this fraction of the measured spawn ceiling");
   app.add_option("--exec-checks", f.exec_checks, "exec checks to add");
+  app.add_option("--icmp-checks", f.icmp_checks, "icmp checks to add (default count 3)")
+      ->capture_default_str();
+  app.add_option("--icmp-addresses", f.icmp_addresses, "icmp checks ping 127.0.0.1 .. 127.0.0.N")
+      ->capture_default_str();
   app.add_option("--exec-command", f.exec_command, "program the exec checks run")
       ->capture_default_str();
   app.add_option("--spawn-ceiling-seconds", f.spawn_ceiling_s,

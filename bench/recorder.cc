@@ -12,6 +12,8 @@ const char* kindName(Kind kind) {
       return "http";
     case Kind::kExec:
       return "exec";
+    case Kind::kIcmp:
+      return "icmp";
     case Kind::kOther:
       break;
   }
@@ -26,6 +28,8 @@ Kind kindOf(const std::string& check_name) {
       return Kind::kHttp;
     case 'e':
       return Kind::kExec;
+    case 'i':
+      return Kind::kIcmp;
     default:
       return Kind::kOther;
   }

@@ -15,9 +15,9 @@
 namespace ninevolt::bench {
 
 // The kind of a benchmark check, from the first letter of its name ("tcp-1", "http-1",
-// "exec-1"): cheaper than a lookup on every result.
-enum class Kind { kTcp = 0, kHttp = 1, kExec = 2, kOther = 3 };
-inline constexpr size_t kKinds = 4;
+// "exec-1", "icmp-1"): cheaper than a lookup on every result.
+enum class Kind { kTcp = 0, kHttp = 1, kExec = 2, kIcmp = 3, kOther = 4 };
+inline constexpr size_t kKinds = 5;
 const char* kindName(Kind kind);
 Kind kindOf(const std::string& check_name);
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the engine benchmarks against local targets and prints/writes the figures.
 #
-#   bench/run.sh                 # every scenario: idle small medium large exec exec-over
+#   bench/run.sh                 # every scenario: idle small medium large exec exec-over icmp
 #   bench/run.sh idle large      # some of them
 #   DURATION=30 bench/run.sh large
 #   bench/run.sh chaos           # 3 members under random disturbances, 600 s (bench/cluster.sh)
@@ -12,6 +12,7 @@
 #   DURATION [120]        measured seconds of each loaded scenario (warm-up: one interval more)
 #   INTERVAL [10s]        check interval
 #   LARGE_CHECKS [100000] checks in the "large" scenario
+#   ICMP_CHECKS [10000]   checks in the "icmp" scenario (one worker, 127.0.0.1..254)
 #   EXEC_FACTOR [1.0]     exec scenario: schedule this fraction of the measured spawn ceiling
 #   EXEC_OVER_FACTOR [1.5]  exec-over scenario: schedule more than the ceiling (the engine's max)
 #   EXEC_SIDE_CHECKS [10000]  tcp/http checks running beside the exec load
@@ -45,7 +46,7 @@ ADDRS="${ADDRS:-8}"
 BASELINE_REV="${BASELINE_REV:-}"
 read -r -a BENCH_ARGS <<<"${BENCH_ARGS:-}"
 scenarios=("$@")
-if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(idle small medium large exec exec-over); fi
+if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(idle small medium large exec exec-over icmp); fi
 
 # The cluster scenarios (placement, cluster, write-rate, one-member, outage, soak, million, chaos) live in bench/cluster.sh:
 # run them there first, then the engine scenarios, if any, here.
@@ -217,6 +218,12 @@ for s in "${scenarios[@]}"; do
     exec)
       bench exec --checks "$EXEC_SIDE_CHECKS" --exec-ceiling-factor "$EXEC_FACTOR" \
         --interval "$INTERVAL" --duration "$DURATION" "${targets[@]}"
+      ;;
+    icmp)
+      # 10,000 icmp checks (3 pings each) on one worker against 127.0.0.x: the shared
+      # socket's scale. Needs ping sockets or CAP_NET_RAW (docs/operations.md).
+      bench icmp --checks 0 --icmp-checks "${ICMP_CHECKS:-10000}" --workers 1 \
+        --interval "$INTERVAL" --duration "$DURATION"
       ;;
     exec-over)
       bench exec-over --checks "$EXEC_SIDE_CHECKS" --exec-ceiling-factor "$EXEC_OVER_FACTOR" \

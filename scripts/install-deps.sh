@@ -23,8 +23,9 @@ packages=(
   # the real etcd used by `9volt server` with no -e, and by integration tests
   etcd-server etcd-client openssl
   # real local peers for check tests: DNS server; for alerter tests: SMTP server
-  # (tests/support/smtp_server.py runs on Debian's /usr/bin/python3)
-  dnsmasq-base python3-aiosmtpd
+  # (tests/support/smtp_server.py runs on Debian's /usr/bin/python3); for the icmp tests,
+  # ip and nft to set up the network namespaces they create (drop and loss rules)
+  dnsmasq-base python3-aiosmtpd iproute2 nftables
   # the Prometheus text-format parser the /metrics integration test checks against
   python3-prometheus-client
   # lint
