@@ -231,13 +231,6 @@ TEST_F(UdpCheckTest, Ipv6AndAHostName) {
   EXPECT_TRUE(named.status == Status::kOk || named.failure == Failure::kConnect) << named.message;
 }
 
-TEST_F(UdpCheckTest, AnUnresolvableNameIsAResolveFailure) {
-  auto r = run(udpSpec("no-such-host.invalid", 9, {{"timeout", "5s"}}));
-  EXPECT_EQ(r.status, Status::kCritical);
-  EXPECT_TRUE(r.failure == Failure::kResolve || r.failure == Failure::kTimeout) << r.message;
-  EXPECT_THAT(r.message, HasSubstr("no-such-host.invalid"));
-}
-
 TEST_F(UdpCheckTest, CancelReleasesTheSocketAndNeverReports) {
   Responder silent(io_, "127.0.0.1", [](const std::string&) { return std::nullopt; });
   const size_t before = openFds();
