@@ -3,6 +3,7 @@
 #include <future>
 #include <thread>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <malloc.h>
 
@@ -187,8 +188,13 @@ void Engine::sync() {
 std::vector<checks::CheckResult> runOnce(const checks::Registry& registry,
                                          const std::vector<config::MonitorSpec>& specs) {
   boost::asio::io_context io;
+  // Run until every check has reported, not until the loop is out of work: a check may wait
+  // on another thread (grpc's callbacks post back here) or keep a wait of its own open on
+  // the loop (icmp's shared socket).
+  auto guard = boost::asio::make_work_guard(io);
   std::vector<checks::CheckResult> results(specs.size());
   std::vector<std::unique_ptr<checks::Check>> running(specs.size());
+  size_t pending = 0;
   for (size_t i = 0; i < specs.size(); ++i) {
     auto check = registry.create(specs[i], io);
     if (!check) {
@@ -199,13 +205,19 @@ std::vector<checks::CheckResult> runOnce(const checks::Registry& registry,
     running[i] = std::move(*check);
     auto started = std::chrono::steady_clock::now();
     results[i].time = std::chrono::system_clock::now();
-    running[i]->start([&results, i, started, time = results[i].time](checks::CheckResult r) {
-      r.time = time;
-      r.duration = std::chrono::steady_clock::now() - started;
-      results[i] = std::move(r);
-    });
+    ++pending;
+    running[i]->start(
+        [&results, &pending, i, started, time = results[i].time](checks::CheckResult r) {
+          r.time = time;
+          r.duration = std::chrono::steady_clock::now() - started;
+          results[i] = std::move(r);
+          --pending;
+        });
   }
-  io.run();  // returns when every run has completed
+  // Each check enforces its own timeout, so every one reports.
+  while (pending > 0 && io.run_one() > 0) {
+  }
+  running.clear();  // before the loop: checks release what they hold on it
   return results;
 }
 

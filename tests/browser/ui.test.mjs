@@ -121,6 +121,13 @@ describe('web UI', () => {
         return statuses.length >= 1 && statuses.every((s) => s === 'critical') && statuses.includes('critical');
       }, 'only critical rows');
       await page.getByRole('button', { name: 'Clear filters' }).click();
+      // The type filter offers the server's types (GET /api/v1/types), not a list of the UI's.
+      const types = (await server.api('types')).json.types.map((t) => t.name);
+      assert.ok(types.includes('icmp') && types.includes('tcp'), `types: ${types}`);
+      await eventually(async () => {
+        const offered = await page.getByLabel('Type').locator('option').evaluateAll((os) => os.map((o) => o.value));
+        return offered.join(',') === ['', ...types].join(',');
+      }, 'the type filter lists the server\'s types');
       // Name search (debounced): "web-" matches two.
       await page.getByLabel('Name contains').fill('web-');
       await eventually(async () => {
@@ -150,6 +157,10 @@ describe('web UI', () => {
       await page.getByText(String(up.port), { exact: true }).first().waitFor();  // spec: port
       await page.getByTestId('check-status').getByText('ok').waitFor();
       await page.getByRole('heading', { name: 'Timings' }).waitFor();
+      // A field of the type that was not written is listed as "default", with its help.
+      const readSize = page.locator('dl.spec dt', { hasText: /^read-size$/ });
+      await readSize.waitFor();
+      assert.match(await readSize.getAttribute('title'), /bytes of answer read/);
       await page.getByRole('button', { name: 'Disable check' }).click();
       await page.getByRole('button', { name: 'Enable check' }).waitFor();
       const spec = await server.api('monitor/toggled');

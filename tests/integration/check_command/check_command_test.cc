@@ -86,6 +86,48 @@ TEST(CheckCommand, JsonOutput) {
   EXPECT_GT(j[0]["duration_ms"].get<double>(), 0);
 }
 
+// Every type the build has runs here as it would on a member (nothing listens on port 1).
+TEST(CheckCommand, RunsTheNewerTypes) {
+  TempDir dir;
+  dir.write("m.yaml", R"(
+monitor:
+  u:
+    type: udp
+    host: 127.0.0.1
+    port: 1
+    interval: 10s
+  t:
+    type: tls
+    host: 127.0.0.1
+    port: 1
+    interval: 10s
+  w:
+    type: websocket
+    host: 127.0.0.1
+    port: 1
+    interval: 10s
+  g:
+    type: grpc
+    host: 127.0.0.1
+    port: 1
+    interval: 10s
+  p:
+    type: icmp
+    host: 127.0.0.1
+    count: 2
+    packet-interval: 10ms
+    interval: 10s
+)");
+  auto all = check(dir, {});
+  EXPECT_EQ(all.code, 2) << all.output;
+  EXPECT_THAT(all.output, HasSubstr("127.0.0.1:1 refused the datagram"));
+  EXPECT_THAT(all.output, HasSubstr("cannot connect to 127.0.0.1:1: connection refused"));
+  EXPECT_THAT(all.output, HasSubstr("grpc://127.0.0.1:1 is unavailable"));
+  // icmp works where this user may ping, and says why not where it may not.
+  EXPECT_THAT(all.output, ::testing::AnyOf(HasSubstr("2/2 replies from 127.0.0.1"),
+                                           HasSubstr("cannot open an ICMP socket")));
+}
+
 TEST(CheckCommand, UnknownNameAndInvalidFileAreExitThree) {
   TempDir dir;
   dir.write("m.yaml", kMonitors);
