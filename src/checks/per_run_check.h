@@ -19,11 +19,15 @@ namespace ninevolt::checks {
 //                          // type that needs a few fields keeps those, not the whole spec
 //   Run(std::shared_ptr<const Settings>, boost::asio::io_context&, Check::DoneFn)
 //   void start();  void cancel();  static constexpr bool kStartsProcess;
+// A factory whose settings need more than the spec (a shared TLS context, credentials)
+// builds them itself and passes them in.
 template <typename Run>
 class PerRunCheck final : public Check {
  public:
   PerRunCheck(const config::MonitorSpec& spec, boost::asio::io_context& io)
       : settings_(std::make_shared<const typename Run::Settings>(spec)), io_(io) {}
+  PerRunCheck(std::shared_ptr<const typename Run::Settings> settings, boost::asio::io_context& io)
+      : settings_(std::move(settings)), io_(io) {}
   ~PerRunCheck() override {
     try {
       cancel();

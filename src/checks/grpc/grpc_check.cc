@@ -13,9 +13,10 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/security/tls_certificate_verifier.h>
 #include <grpcpp/security/tls_credentials_options.h>
-#include <spdlog/spdlog.h>
 
 #include "checks/grpc/grpc_type.h"
+#include "checks/per_run_check.h"
+#include "checks/run_support.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace ninevolt::checks::grpc {
@@ -23,7 +24,6 @@ namespace {
 
 namespace asio = boost::asio;
 namespace health = ::grpc::health::v1;
-using Clock = std::chrono::steady_clock;
 
 // What a grpc run reads of its monitor: kept while the check is owned.
 struct GrpcSettings {
@@ -94,11 +94,14 @@ struct Call {
 
 class GrpcRun : public std::enable_shared_from_this<GrpcRun> {
  public:
+  static constexpr bool kStartsProcess = false;
+  using Settings = GrpcSettings;
+
   GrpcRun(std::shared_ptr<const GrpcSettings> settings, asio::io_context& io, Check::DoneFn done)
       : s_(std::move(settings)), io_(io), done_(std::move(done)) {}
 
   void start() {
-    started_ = Clock::now();
+    clock_.start();
     ::grpc::ChannelArguments args;
     // A connection of this run's own: a shared subchannel would let one run ride on another
     // run's (or another check's) connection and never see a connect failure.
@@ -156,20 +159,10 @@ class GrpcRun : public std::enable_shared_from_this<GrpcRun> {
       return;
     }
     CheckResult result = judge(status, response);
-    result.phases.emplace_back("total",
-                               std::chrono::duration_cast<common::Nanos>(Clock::now() - started_));
+    result.phases = clock_.finish();
     auto done = std::move(done_);
     cancel();
-    if (!done) {
-      return;
-    }
-    try {
-      done(std::move(result));
-    } catch (const std::exception& e) {
-      spdlog::error("grpc check '{}': done callback threw: {}", s_->name, e.what());
-    } catch (...) {
-      spdlog::error("grpc check '{}': done callback threw", s_->name);
-    }
+    report(std::move(done), std::move(result), "grpc", s_->name);
   }
 
   CheckResult judge(const ::grpc::Status& status, const health::HealthCheckResponse& r) const {
@@ -220,39 +213,7 @@ class GrpcRun : public std::enable_shared_from_this<GrpcRun> {
   std::unique_ptr<health::Health::Stub> stub_;
   std::shared_ptr<Call> call_;
   bool finished_ = false;
-  Clock::time_point started_;
-};
-
-class GrpcCheck final : public Check {
- public:
-  GrpcCheck(std::shared_ptr<const GrpcSettings> settings, asio::io_context& io)
-      : settings_(std::move(settings)), io_(io) {}
-  ~GrpcCheck() override { cancel(); }
-  GrpcCheck(const GrpcCheck&) = delete;
-  GrpcCheck& operator=(const GrpcCheck&) = delete;
-
-  void start(DoneFn done) override {
-    cancel();
-    run_ = std::make_shared<GrpcRun>(settings_, io_,
-                                     [this, done = std::move(done)](CheckResult r) mutable {
-                                       DoneFn report = std::move(done);
-                                       run_.reset();
-                                       report(std::move(r));
-                                     });
-    run_->start();
-  }
-
-  void cancel() override {
-    if (run_) {
-      run_->cancel();
-      run_.reset();
-    }
-  }
-
- private:
-  std::shared_ptr<const GrpcSettings> settings_;
-  asio::io_context& io_;
-  std::shared_ptr<GrpcRun> run_;
+  PhaseClock clock_;
 };
 
 std::string readFile(const std::string& path) {
@@ -271,7 +232,7 @@ class GrpcCheckFactory final : public CheckFactory {
     const auto& g = spec.options<GrpcSpec>();
     auto settings = std::make_shared<const GrpcSettings>(spec, credentials(g.ssl, g.tls_verify),
                                                          options_.user_agent);
-    return std::make_unique<GrpcCheck>(std::move(settings), io);
+    return std::make_unique<PerRunCheck<GrpcRun>>(std::move(settings), io);
   }
 
  private:

@@ -11,18 +11,17 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "checks/icmp/icmp_type.h"
 #include "checks/icmp/pinger.h"
 #include "checks/per_run_check.h"
+#include "checks/run_support.h"
 #include "common/duration.h"
 
 namespace ninevolt::checks::icmp {
 namespace {
 
 namespace asio = boost::asio;
-using Clock = std::chrono::steady_clock;
 using ErrorCode = boost::system::error_code;
 using Nanos = std::chrono::nanoseconds;
 
@@ -66,7 +65,7 @@ class IcmpRun : public std::enable_shared_from_this<IcmpRun> {
         resolver_(io) {}
 
   void start() {
-    started_ = Clock::now();
+    clock_.start();
     auto self = shared_from_this();
     deadline_.expires_after(s_->timeout);
     deadline_.async_wait([self](const ErrorCode& ec) {
@@ -225,20 +224,10 @@ class IcmpRun : public std::enable_shared_from_this<IcmpRun> {
     if (finished_) {
       return;
     }
-    result.phases.emplace_back("total",
-                               std::chrono::duration_cast<common::Nanos>(Clock::now() - started_));
+    result.phases = clock_.finish();
     auto done = std::move(done_);
-    cancel();
-    if (!done) {
-      return;
-    }
-    try {
-      done(std::move(result));
-    } catch (const std::exception& e) {
-      spdlog::error("icmp check '{}': done callback threw: {}", s_->name, e.what());
-    } catch (...) {
-      spdlog::error("icmp check '{}': done callback threw", s_->name);
-    }
+    cancel();  // sockets and timers go before anyone hears about the result
+    report(std::move(done), std::move(result), "icmp", s_->name);
   }
 
   std::shared_ptr<const IcmpSettings> s_;
@@ -255,7 +244,7 @@ class IcmpRun : public std::enable_shared_from_this<IcmpRun> {
   int unsendable_ = 0;
   std::string send_error_;
   bool finished_ = false;
-  Clock::time_point started_;
+  PhaseClock clock_;
 };
 
 class IcmpCheckFactory final : public CheckFactory {

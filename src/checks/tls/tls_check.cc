@@ -21,11 +21,12 @@
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include <spdlog/spdlog.h>
 
 #include "checks/per_run_check.h"
+#include "checks/run_support.h"
 #include "checks/tls/starttls.h"
 #include "checks/tls/tls_type.h"
+#include "checks/tls_client.h"
 #include "common/duration.h"
 
 namespace ninevolt::checks::tls {
@@ -34,7 +35,6 @@ namespace {
 namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
 using asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
 using ErrorCode = boost::system::error_code;
 
 // A STARTTLS line longer than this, or a dialogue of more lines, is not a mail server.
@@ -59,41 +59,14 @@ class Contexts {
 
  private:
   std::shared_ptr<ssl::context> make(bool verify, const std::string& min_version) const {
-    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
-    SSL_CTX* native = ctx->native_handle();
-    // Old versions stay possible unless the monitor asks for a minimum: the check reports
-    // what the server speaks, it does not enforce a policy nobody wrote down.
-    SSL_CTX_set_min_proto_version(native, minVersion(min_version));
     // Verification runs and its result is read after the handshake (SSL_get_verify_result),
     // so an untrusted or expired certificate is reported with its days left, not as a
-    // failed handshake.
-    ctx->set_verify_mode(ssl::verify_none);
-    if (verify) {
-      ErrorCode ec;
-      if (!options_.ca_file.empty()) {
-        ctx->load_verify_file(options_.ca_file, ec);
-      } else {
-        ctx->set_default_verify_paths(ec);
-      }
-      if (ec) {
-        spdlog::warn("tls checks: cannot load the trusted certificates ({}): {}",
-                     options_.ca_file.empty() ? "system store" : options_.ca_file, ec.message());
-      }
-    }
-    return ctx;
-  }
-
-  static int minVersion(const std::string& v) {
-    if (v == "1.3") {
-      return TLS1_3_VERSION;
-    }
-    if (v == "1.2") {
-      return TLS1_2_VERSION;
-    }
-    if (v == "1.1") {
-      return TLS1_1_VERSION;
-    }
-    return TLS1_VERSION;
+    // failed handshake: verify_peer stays off.
+    return makeTlsClientContext({.verify = verify,
+                                 .verify_peer = false,
+                                 .ca_file = options_.ca_file,
+                                 .min_version = min_version,
+                                 .log_name = "tls checks"});
   }
 
   TlsOptions options_;
@@ -133,12 +106,6 @@ std::string opensslError(const ErrorCode& ec) {
   // asio's message for an ssl category error is OpenSSL's reason string
   // ("wrong version number", "tlsv1 alert protocol version").
   return ec.message();
-}
-
-bool isIpAddress(const std::string& host) {
-  ErrorCode ec;
-  asio::ip::make_address(host, ec);
-  return !ec;
 }
 
 // "2027-01-03": the certificate's notAfter, for messages.
@@ -193,7 +160,7 @@ class TlsRun : public std::enable_shared_from_this<TlsRun> {
         starttls_(s_->starttls) {}
 
   void start() {
-    started_ = phase_start_ = Clock::now();
+    clock_.start();
     auto self = shared_from_this();
     deadline_.expires_after(s_->timeout);
     deadline_.async_wait([self](const ErrorCode& ec) { self->onTimeout(ec); });
@@ -225,7 +192,7 @@ class TlsRun : public std::enable_shared_from_this<TlsRun> {
     if (finished_) {
       return;
     }
-    endPhase("resolve");
+    clock_.end("resolve");
     if (ec || results.empty()) {
       finish(CheckResult::critical(
           fmt::format("cannot resolve \"{}\": {}", s_->host, ec ? ec.message() : "no addresses"),
@@ -254,7 +221,7 @@ class TlsRun : public std::enable_shared_from_this<TlsRun> {
     if (finished_) {
       return;
     }
-    endPhase("connect");
+    clock_.end("connect");
     if (ec) {
       finish(CheckResult::critical(
           fmt::format("cannot connect to {}: {}", s_->label,
@@ -332,7 +299,7 @@ class TlsRun : public std::enable_shared_from_this<TlsRun> {
         return;
       }
       case StartTls::Step::kUpgrade:
-        endPhase("starttls");
+        clock_.end("starttls");
         if (lines_.size() > 0) {
           // Bytes after the go-ahead would be read as TLS: a server that sends them is
           // broken, or someone injected them (CVE-2011-0411): refuse.
@@ -353,21 +320,7 @@ class TlsRun : public std::enable_shared_from_this<TlsRun> {
 
   void handshake() {
     stage_ = "in the TLS handshake with " + s_->label;
-    SSL* ssl = stream_.native_handle();
-    const bool ip = isIpAddress(s_->server_name);
-    if (!ip) {
-      // SNI is for names only (RFC 6066 3).
-      SSL_set_tlsext_host_name(ssl, s_->server_name.c_str());
-    }
-    if (s_->verify) {
-      X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-      X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-      if (ip) {
-        X509_VERIFY_PARAM_set1_ip_asc(param, s_->server_name.c_str());
-      } else {
-        X509_VERIFY_PARAM_set1_host(param, s_->server_name.c_str(), 0);
-      }
-    }
+    prepareTlsConnection(stream_.native_handle(), s_->server_name, s_->verify);
     auto self = shared_from_this();
     stream_.async_handshake(ssl::stream_base::client,
                             [self](const ErrorCode& ec) { self->onHandshake(ec); });
@@ -377,7 +330,7 @@ class TlsRun : public std::enable_shared_from_this<TlsRun> {
     if (finished_) {
       return;
     }
-    endPhase("tls");
+    clock_.end("tls");
     if (ec) {
       finish(CheckResult::critical(
           fmt::format("TLS handshake with {} failed: {}", s_->label, opensslError(ec)),
@@ -442,37 +395,20 @@ class TlsRun : public std::enable_shared_from_this<TlsRun> {
     if (ec == asio::error::operation_aborted || finished_) {
       return;
     }
-    endPhase("timeout");
+    clock_.end("timeout");
     finish(CheckResult::critical(
         fmt::format("timed out after {} {}", common::formatDuration(s_->timeout), stage_),
         Failure::kTimeout));
-  }
-
-  void endPhase(const char* name) {
-    const auto now = Clock::now();
-    phases_.emplace_back(name, std::chrono::duration_cast<common::Nanos>(now - phase_start_));
-    phase_start_ = now;
   }
 
   void finish(CheckResult result) {
     if (finished_) {
       return;
     }
-    phases_.emplace_back("total",
-                         std::chrono::duration_cast<common::Nanos>(Clock::now() - started_));
-    result.phases = std::move(phases_);
+    result.phases = clock_.finish();
     auto done = std::move(done_);
-    cancel();  // no close_notify: the check is done with the peer, and waiting could hang
-    if (!done) {
-      return;
-    }
-    try {
-      done(std::move(result));
-    } catch (const std::exception& e) {
-      spdlog::error("tls check '{}': done callback threw: {}", s_->name, e.what());
-    } catch (...) {
-      spdlog::error("tls check '{}': done callback threw", s_->name);
-    }
+    cancel();  // sockets and timers go before anyone hears about the result
+    report(std::move(done), std::move(result), "tls", s_->name);
   }
 
   std::shared_ptr<const TlsSettings> s_;
@@ -486,42 +422,7 @@ class TlsRun : public std::enable_shared_from_this<TlsRun> {
   std::string stage_;
   int line_count_ = 0;
   bool finished_ = false;
-  Clock::time_point started_;
-  Clock::time_point phase_start_;
-  std::vector<std::pair<std::string, common::Nanos>> phases_;
-};
-
-// PerRunCheck builds Settings from the spec alone; the context comes from the factory.
-class TlsCheck final : public Check {
- public:
-  TlsCheck(std::shared_ptr<const TlsSettings> settings, asio::io_context& io)
-      : settings_(std::move(settings)), io_(io) {}
-  ~TlsCheck() override { cancel(); }
-  TlsCheck(const TlsCheck&) = delete;
-  TlsCheck& operator=(const TlsCheck&) = delete;
-
-  void start(DoneFn done) override {
-    cancel();
-    run_ = std::make_shared<TlsRun>(settings_, io_,
-                                    [this, done = std::move(done)](CheckResult r) mutable {
-                                      DoneFn report = std::move(done);
-                                      run_.reset();
-                                      report(std::move(r));
-                                    });
-    run_->start();
-  }
-
-  void cancel() override {
-    if (run_) {
-      run_->cancel();
-      run_.reset();
-    }
-  }
-
- private:
-  std::shared_ptr<const TlsSettings> settings_;
-  asio::io_context& io_;
-  std::shared_ptr<TlsRun> run_;
+  PhaseClock clock_;
 };
 
 class TlsCheckFactory final : public CheckFactory {
@@ -534,7 +435,7 @@ class TlsCheckFactory final : public CheckFactory {
     const auto& t = spec.options<TlsSpec>();
     auto settings =
         std::make_shared<const TlsSettings>(spec, contexts_->get(t.tls_verify, t.min_tls_version));
-    return std::make_unique<TlsCheck>(std::move(settings), io);
+    return std::make_unique<PerRunCheck<TlsRun>>(std::move(settings), io);
   }
 
  private:

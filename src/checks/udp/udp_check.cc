@@ -15,6 +15,7 @@
 
 #include "checks/per_run_check.h"
 #include "checks/quote.h"
+#include "checks/run_support.h"
 #include "checks/udp/udp_type.h"
 #include "common/duration.h"
 
@@ -23,7 +24,6 @@ namespace {
 
 namespace asio = boost::asio;
 using asio::ip::udp;
-using Clock = std::chrono::steady_clock;
 using ErrorCode = boost::system::error_code;
 
 // What a udp run reads of its monitor, and nothing else (the spec also holds the object as
@@ -70,7 +70,7 @@ class UdpRun : public std::enable_shared_from_this<UdpRun> {
         socket_(io) {}
 
   void start() {
-    started_ = phase_start_ = Clock::now();
+    clock_.start();
     auto self = shared_from_this();
     deadline_.expires_after(s_->timeout);
     deadline_.async_wait([self](const ErrorCode& ec) { self->onTimeout(ec); });
@@ -104,7 +104,7 @@ class UdpRun : public std::enable_shared_from_this<UdpRun> {
       return;
     }
     resolving_ = false;
-    endPhase("resolve");
+    clock_.end("resolve");
     if (ec || results.empty()) {
       finish(CheckResult::critical(
           fmt::format("cannot resolve \"{}\": {}", s_->host, ec ? ec.message() : "no addresses"),
@@ -152,7 +152,7 @@ class UdpRun : public std::enable_shared_from_this<UdpRun> {
     if (finished_) {
       return;
     }
-    endPhase("reply");
+    clock_.end("reply");
     if (ec == asio::error::connection_refused) {
       finish(CheckResult::critical(
           fmt::format("{} refused the datagram (ICMP port unreachable: nothing listens there)",
@@ -191,7 +191,7 @@ class UdpRun : public std::enable_shared_from_this<UdpRun> {
     if (ec == asio::error::operation_aborted || finished_) {
       return;
     }
-    endPhase(resolving_ ? "resolve" : "reply");
+    clock_.end(resolving_ ? "resolve" : "reply");
     finish(CheckResult::critical(resolving_
                                      ? fmt::format("timed out after {} resolving \"{}\"",
                                                    common::formatDuration(s_->timeout), s_->host)
@@ -200,31 +200,14 @@ class UdpRun : public std::enable_shared_from_this<UdpRun> {
                                  Failure::kTimeout));
   }
 
-  void endPhase(const char* name) {
-    const auto now = Clock::now();
-    phases_.emplace_back(name, std::chrono::duration_cast<common::Nanos>(now - phase_start_));
-    phase_start_ = now;
-  }
-
   void finish(CheckResult result) {
     if (finished_) {
       return;
     }
-    phases_.emplace_back("total",
-                         std::chrono::duration_cast<common::Nanos>(Clock::now() - started_));
-    result.phases = std::move(phases_);
+    result.phases = clock_.finish();
     auto done = std::move(done_);
-    cancel();  // the socket and the deadline go before anyone hears about the result
-    if (!done) {
-      return;
-    }
-    try {
-      done(std::move(result));
-    } catch (const std::exception& e) {
-      spdlog::error("udp check '{}': done callback threw: {}", s_->name, e.what());
-    } catch (...) {
-      spdlog::error("udp check '{}': done callback threw", s_->name);
-    }
+    cancel();  // sockets and timers go before anyone hears about the result
+    report(std::move(done), std::move(result), "udp", s_->name);
   }
 
   std::shared_ptr<const UdpSettings> s_;
@@ -235,9 +218,7 @@ class UdpRun : public std::enable_shared_from_this<UdpRun> {
   std::vector<char> buffer_;
   bool finished_ = false;
   bool resolving_ = false;
-  Clock::time_point started_;
-  Clock::time_point phase_start_;
-  std::vector<std::pair<std::string, common::Nanos>> phases_;
+  PhaseClock clock_;
 };
 
 class UdpCheckFactory final : public CheckFactory {

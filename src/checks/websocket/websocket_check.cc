@@ -21,9 +21,11 @@
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include <spdlog/spdlog.h>
 
+#include "checks/per_run_check.h"
 #include "checks/quote.h"
+#include "checks/run_support.h"
+#include "checks/tls_client.h"
 #include "checks/websocket/websocket_type.h"
 #include "common/duration.h"
 
@@ -36,18 +38,11 @@ namespace http = boost::beast::http;
 namespace ws = boost::beast::websocket;
 namespace ssl = boost::asio::ssl;
 using asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
 using ErrorCode = boost::system::error_code;
 
 // How long a close handshake may take once the verdict is in: a peer that never answers
 // the close frame must not turn a good run into a timeout.
 constexpr auto kCloseGrace = std::chrono::milliseconds(500);
-
-bool isIpAddress(const std::string& host) {
-  ErrorCode ec;
-  asio::ip::make_address(host, ec);
-  return !ec;
-}
 
 // What a websocket run reads of its monitor: kept while the check is owned.
 struct WsSettings {
@@ -93,11 +88,11 @@ struct WsSettings {
 // One run on a ws (Tls = false) or wss (Tls = true) stream. Every pending handler holds the
 // run, so one that fires after cancel() finds live memory and does nothing. Loop thread only.
 template <bool Tls>
-class WsRun : public std::enable_shared_from_this<WsRun<Tls>> {
+class WsStreamRun : public std::enable_shared_from_this<WsStreamRun<Tls>> {
   using Next = std::conditional_t<Tls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
 
  public:
-  WsRun(std::shared_ptr<const WsSettings> settings, asio::io_context& io, Check::DoneFn done)
+  WsStreamRun(std::shared_ptr<const WsSettings> settings, asio::io_context& io, Check::DoneFn done)
       : s_(std::move(settings)),
         done_(std::move(done)),
         deadline_(io),
@@ -106,7 +101,7 @@ class WsRun : public std::enable_shared_from_this<WsRun<Tls>> {
         ws_(makeStream(io)) {}
 
   void start() {
-    started_ = phase_start_ = Clock::now();
+    clock_.start();
     auto self = this->shared_from_this();
     deadline_.expires_after(s_->timeout);
     deadline_.async_wait([self](const ErrorCode& ec) { self->onTimeout(ec); });
@@ -147,7 +142,7 @@ class WsRun : public std::enable_shared_from_this<WsRun<Tls>> {
     if (finished_) {
       return;
     }
-    endPhase("resolve");
+    clock_.end("resolve");
     if (ec || results.empty()) {
       finish(CheckResult::critical(
           fmt::format("cannot resolve \"{}\": {}", s_->host, ec ? ec.message() : "no addresses"),
@@ -176,7 +171,7 @@ class WsRun : public std::enable_shared_from_this<WsRun<Tls>> {
     if (finished_) {
       return;
     }
-    endPhase("connect");
+    clock_.end("connect");
     if (ec) {
       finish(CheckResult::critical(
           fmt::format("cannot connect to {}: {}", s_->host_header,
@@ -187,19 +182,9 @@ class WsRun : public std::enable_shared_from_this<WsRun<Tls>> {
     if constexpr (Tls) {
       stage_ = "in the TLS handshake with " + s_->host_header;
       SSL* ssl = ws_.next_layer().native_handle();
-      const bool ip = isIpAddress(s_->host);
-      if (!ip) {
-        SSL_set_tlsext_host_name(ssl, s_->host.c_str());
-      }
+      prepareTlsConnection(ssl, s_->host, s_->verify);
       if (s_->verify) {
-        X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-        if (ip) {
-          X509_VERIFY_PARAM_set1_ip_asc(param, s_->host.c_str());
-        } else {
-          X509_VERIFY_PARAM_set1_host(param, s_->host.c_str(), 0);
-        }
-        SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
+        SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);  // the context verifies nothing itself
       }
       auto self = this->shared_from_this();
       ws_.next_layer().async_handshake(ssl::stream_base::client,
@@ -213,7 +198,7 @@ class WsRun : public std::enable_shared_from_this<WsRun<Tls>> {
     if (finished_) {
       return;
     }
-    endPhase("tls");
+    clock_.end("tls");
     if (ec) {
       std::string why = ec.message();
       if (long v = SSL_get_verify_result(ws_.next_layer().native_handle()); v != X509_V_OK) {
@@ -247,7 +232,7 @@ class WsRun : public std::enable_shared_from_this<WsRun<Tls>> {
     if (finished_) {
       return;
     }
-    endPhase("handshake");
+    clock_.end("handshake");
     if (ec == ws::error::upgrade_declined) {
       finish(CheckResult::critical(
           fmt::format("{} declined the WebSocket handshake: HTTP {} {}", s_->label,
@@ -312,7 +297,7 @@ class WsRun : public std::enable_shared_from_this<WsRun<Tls>> {
     if (finished_) {
       return;
     }
-    endPhase("message");
+    clock_.end("message");
     if (ec == ws::error::message_too_big) {
       finish(CheckResult::critical(fmt::format("{} sent a message longer than max-message ({} "
                                                "bytes)",
@@ -372,37 +357,20 @@ class WsRun : public std::enable_shared_from_this<WsRun<Tls>> {
       finish(std::move(verdict_));
       return;
     }
-    endPhase("timeout");
+    clock_.end("timeout");
     finish(CheckResult::critical(
         fmt::format("timed out after {} {}", common::formatDuration(s_->timeout), stage_),
         Failure::kTimeout));
-  }
-
-  void endPhase(const char* name) {
-    const auto now = Clock::now();
-    phases_.emplace_back(name, std::chrono::duration_cast<common::Nanos>(now - phase_start_));
-    phase_start_ = now;
   }
 
   void finish(CheckResult result) {
     if (finished_) {
       return;
     }
-    phases_.emplace_back("total",
-                         std::chrono::duration_cast<common::Nanos>(Clock::now() - started_));
-    result.phases = std::move(phases_);
+    result.phases = clock_.finish();
     auto done = std::move(done_);
-    cancel();
-    if (!done) {
-      return;
-    }
-    try {
-      done(std::move(result));
-    } catch (const std::exception& e) {
-      spdlog::error("websocket check '{}': done callback threw: {}", s_->name, e.what());
-    } catch (...) {
-      spdlog::error("websocket check '{}': done callback threw", s_->name);
-    }
+    cancel();  // sockets and timers go before anyone hears about the result
+    report(std::move(done), std::move(result), "websocket", s_->name);
   }
 
   std::shared_ptr<const WsSettings> s_;
@@ -417,52 +385,40 @@ class WsRun : public std::enable_shared_from_this<WsRun<Tls>> {
   std::string stage_;
   bool finished_ = false;
   bool closing_ = false;
-  Clock::time_point started_;
-  Clock::time_point phase_start_;
-  std::vector<std::pair<std::string, common::Nanos>> phases_;
+  PhaseClock clock_;
 };
 
-class WsCheck final : public Check {
+// One run of either kind, as PerRunCheck wants it.
+class WsRun {
  public:
-  WsCheck(std::shared_ptr<const WsSettings> settings, asio::io_context& io)
-      : settings_(std::move(settings)), io_(io) {}
-  ~WsCheck() override { cancel(); }
-  WsCheck(const WsCheck&) = delete;
-  WsCheck& operator=(const WsCheck&) = delete;
+  static constexpr bool kStartsProcess = false;
+  using Settings = WsSettings;
 
-  void start(DoneFn done) override {
-    cancel();
-    auto report = [this, done = std::move(done)](CheckResult r) mutable {
-      DoneFn d = std::move(done);
-      plain_.reset();
-      tls_.reset();
-      d(std::move(r));
-    };
-    if (settings_->tls) {
-      tls_ = std::make_shared<WsRun<true>>(settings_, io_, std::move(report));
+  WsRun(std::shared_ptr<const WsSettings> settings, asio::io_context& io, Check::DoneFn done) {
+    if (settings->tls) {
+      tls_ = std::make_shared<WsStreamRun<true>>(std::move(settings), io, std::move(done));
+    } else {
+      plain_ = std::make_shared<WsStreamRun<false>>(std::move(settings), io, std::move(done));
+    }
+  }
+  void start() {
+    if (tls_) {
       tls_->start();
     } else {
-      plain_ = std::make_shared<WsRun<false>>(settings_, io_, std::move(report));
       plain_->start();
     }
   }
-
-  void cancel() override {
-    if (plain_) {
-      plain_->cancel();
-      plain_.reset();
-    }
+  void cancel() {
     if (tls_) {
       tls_->cancel();
-      tls_.reset();
+    } else {
+      plain_->cancel();
     }
   }
 
  private:
-  std::shared_ptr<const WsSettings> settings_;
-  asio::io_context& io_;
-  std::shared_ptr<WsRun<false>> plain_;
-  std::shared_ptr<WsRun<true>> tls_;
+  std::shared_ptr<WsStreamRun<false>> plain_;
+  std::shared_ptr<WsStreamRun<true>> tls_;
 };
 
 class WsCheckFactory final : public CheckFactory {
@@ -474,7 +430,7 @@ class WsCheckFactory final : public CheckFactory {
     const auto& w = spec.options<WebsocketSpec>();
     auto settings =
         std::make_shared<const WsSettings>(spec, options_.user_agent, w.ssl ? context() : nullptr);
-    return std::make_unique<WsCheck>(std::move(settings), io);
+    return std::make_unique<PerRunCheck<WsRun>>(std::move(settings), io);
   }
 
  private:
@@ -482,17 +438,12 @@ class WsCheckFactory final : public CheckFactory {
   std::shared_ptr<ssl::context> context() const {
     std::lock_guard lock(mutex_);
     if (!ctx_) {
-      ctx_ = std::make_shared<ssl::context>(ssl::context::tls_client);
-      ErrorCode ec;
-      if (!options_.ca_file.empty()) {
-        ctx_->load_verify_file(options_.ca_file, ec);
-      } else {
-        ctx_->set_default_verify_paths(ec);
-      }
-      if (ec) {
-        spdlog::warn("websocket checks: cannot load the trusted certificates ({}): {}",
-                     options_.ca_file.empty() ? "system store" : options_.ca_file, ec.message());
-      }
+      // Verification is switched on per connection (tls-verify), not in the context.
+      ctx_ = makeTlsClientContext({.verify = true,
+                                   .verify_peer = false,
+                                   .ca_file = options_.ca_file,
+                                   .min_version = "",
+                                   .log_name = "websocket checks"});
     }
     return ctx_;
   }

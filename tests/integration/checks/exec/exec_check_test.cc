@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "config/spec.h"
+#include "integration/checks/check_harness.h"
 #include "support/temp_dir.h"
 
 namespace ninevolt::checks {
@@ -66,15 +67,8 @@ class ExecCheckTest : public ::testing::Test {
     EXPECT_LE(::waitpid(-1, &status, WNOHANG), 0) << "a zombie child was left behind";
   }
 
-  config::MonitorSpec spec(nlohmann::json fields) {
-    nlohmann::json value = {{"type", "exec"}, {"interval", "30s"}};
-    value.update(fields);
-    config::Problems problems;
-    auto parsed = config::parseMonitor("x", value, problems);
-    for (const auto& p : problems) {
-      ADD_FAILURE() << p.toString();
-    }
-    return parsed.value_or(config::MonitorSpec{});
+  config::MonitorSpec spec(const nlohmann::json& fields) {
+    return checks::testing::specOf({{"type", "exec"}, {"interval", "30s"}}, fields);
   }
 
   // An executable /bin/sh script; returns its path.

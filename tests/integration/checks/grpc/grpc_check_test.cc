@@ -27,6 +27,7 @@
 #include "checks/grpc/grpc_type.h"
 #include "config/spec.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "integration/checks/check_harness.h"
 #include "support/temp_dir.h"
 #include "support/test_certs.h"
 
@@ -42,28 +43,15 @@ using ::testing::StartsWith;
 using SteadyClock = std::chrono::steady_clock;
 using ninevolt::testing::TestCerts;
 
-config::MonitorSpec grpcSpec(uint16_t port, nlohmann::json fields = nlohmann::json::object()) {
-  nlohmann::json value = {
-      {"type", "grpc"}, {"host", "127.0.0.1"}, {"port", port}, {"interval", "10s"}};
-  value.update(fields);
-  config::Problems problems;
-  auto spec = config::parseMonitor("g", value, problems);
-  for (const auto& p : problems) {
-    ADD_FAILURE() << p.toString();
-  }
-  return spec.value_or(config::MonitorSpec{});
+config::MonitorSpec grpcSpec(uint16_t port,
+                             const nlohmann::json& fields = nlohmann::json::object()) {
+  return checks::testing::specOf(
+      {{"type", "grpc"}, {"host", "127.0.0.1"}, {"port", port}, {"interval", "10s"}}, fields);
 }
 
-std::vector<std::string> problemsOf(nlohmann::json fields) {
-  nlohmann::json value = {{"type", "grpc"}, {"host", "h"}, {"port", 1}, {"interval", "10s"}};
-  value.update(fields);
-  config::Problems problems;
-  config::parseMonitor("g", value, problems);
-  std::vector<std::string> out;
-  for (const auto& p : problems) {
-    out.push_back(p.toString());
-  }
-  return out;
+std::vector<std::string> problemsOf(const nlohmann::json& fields) {
+  return checks::testing::problemsOf(
+      {{"type", "grpc"}, {"host", "h"}, {"port", 1}, {"interval", "10s"}}, fields);
 }
 
 std::string readFile(const std::string& path) {
@@ -149,29 +137,12 @@ class GrpcCheckTest : public ::testing::Test {
     delete dir_;
   }
 
-  CheckResult run(const config::MonitorSpec& spec) {
-    auto check = factory_->create(spec, io_);
-    std::optional<CheckResult> result;
-    int calls = 0;
-    check->start([&](CheckResult r) {
-      ++calls;
-      result = std::move(r);
-    });
-    EXPECT_FALSE(result) << "done called from inside start()";
-    const auto until = SteadyClock::now() + seconds(20);
-    while (!result && SteadyClock::now() < until) {
-      io_.restart();
-      io_.run_for(milliseconds(5));
-    }
-    io_.restart();
-    io_.run_for(milliseconds(20));
-    EXPECT_EQ(calls, 1);
-    return result.value_or(CheckResult::unknown("no result within 20s"));
-  }
+  CheckResult run(const config::MonitorSpec& spec) { return runner_.run(*factory_, spec); }
 
   static ninevolt::testing::TempDir* dir_;
   static TestCerts* certs_;
-  asio::io_context io_;
+  checks::testing::CheckRunner runner_;
+  asio::io_context& io_ = runner_.io();
   std::unique_ptr<CheckFactory> factory_ = grpc::makeGrpcCheckFactory(
       grpc::GrpcOptions{.ca_file = certs_->ca, .user_agent = "9volt-test"});
 };
@@ -279,7 +250,7 @@ TEST(GrpcConfig, Rules) {
   EXPECT_THAT(problemsOf({{"metadata", {{"grpc-timeout", "1"}}}}),
               ::testing::ElementsAre(HasSubstr("is reserved by gRPC")));
   EXPECT_THAT(problemsOf({{"server-name", "x"}}),
-              ::testing::ElementsAre("monitor 'g': server-name: only applies when ssl is true"));
+              ::testing::ElementsAre("monitor 't': server-name: only applies when ssl is true"));
   auto spec = grpcSpec(50051, {{"service", "db"}, {"ssl", true}});
   EXPECT_EQ(spec.type->target(spec), "grpcs://127.0.0.1:50051 service 'db'");
 }

@@ -28,6 +28,7 @@
 #include "checks/icmp/icmp_type.h"
 #include "checks/icmp/pinger.h"
 #include "config/spec.h"
+#include "integration/checks/check_harness.h"
 #include "support/temp_dir.h"
 
 namespace ninevolt::checks {
@@ -42,27 +43,13 @@ using ::testing::StartsWith;
 using SteadyClock = std::chrono::steady_clock;
 
 config::MonitorSpec icmpSpec(const std::string& host,
-                             nlohmann::json fields = nlohmann::json::object()) {
-  nlohmann::json value = {{"type", "icmp"}, {"host", host}, {"interval", "10s"}};
-  value.update(fields);
-  config::Problems problems;
-  auto spec = config::parseMonitor("p", value, problems);
-  for (const auto& p : problems) {
-    ADD_FAILURE() << p.toString();
-  }
-  return spec.value_or(config::MonitorSpec{});
+                             const nlohmann::json& fields = nlohmann::json::object()) {
+  return checks::testing::specOf({{"type", "icmp"}, {"host", host}, {"interval", "10s"}}, fields);
 }
 
-std::vector<std::string> problemsOf(nlohmann::json fields) {
-  nlohmann::json value = {{"type", "icmp"}, {"host", "127.0.0.1"}, {"interval", "10s"}};
-  value.update(fields);
-  config::Problems problems;
-  config::parseMonitor("p", value, problems);
-  std::vector<std::string> out;
-  for (const auto& p : problems) {
-    out.push_back(p.toString());
-  }
-  return out;
+std::vector<std::string> problemsOf(const nlohmann::json& fields) {
+  return checks::testing::problemsOf({{"type", "icmp"}, {"host", "127.0.0.1"}, {"interval", "10s"}},
+                                     fields);
 }
 
 // One run on a fresh loop; also says which socket kind the loop's Pinger used.
@@ -379,14 +366,14 @@ TEST(IcmpConfig, Rules) {
   EXPECT_THAT(problemsOf({{"count", 0}}), ::testing::ElementsAre(HasSubstr("count")));
   EXPECT_THAT(problemsOf({{"max-loss", 101}}), ::testing::ElementsAre(HasSubstr("max-loss")));
   EXPECT_THAT(problemsOf({{"count", 20}, {"packet-interval", "1s"}, {"timeout", "5s"}}),
-              ::testing::ElementsAre("monitor 'p': packet-interval: 20 requests 1s apart take "
+              ::testing::ElementsAre("monitor 't': packet-interval: 20 requests 1s apart take "
                                      "19s, not shorter than the timeout 5s; lower count or "
                                      "packet-interval, or raise timeout"));
   EXPECT_THAT(problemsOf({{"packet-interval", "1ms"}}),
-              ::testing::ElementsAre("monitor 'p': packet-interval: must be at least 10ms, got "
+              ::testing::ElementsAre("monitor 't': packet-interval: must be at least 10ms, got "
                                      "1ms"));
   EXPECT_THAT(problemsOf({{"port", 1}}),
-              ::testing::ElementsAre("monitor 'p': field 'port' does not apply to type icmp"));
+              ::testing::ElementsAre("monitor 't': field 'port' does not apply to type icmp"));
   auto spec = icmpSpec("example.org");
   EXPECT_EQ(spec.type->target(spec), "example.org");
   EXPECT_EQ(config::effectiveMonitor(spec)["packet-interval"], "200ms");

@@ -23,6 +23,7 @@
 
 #include "checks/tcp/tcp_type.h"
 #include "config/spec.h"
+#include "integration/checks/check_harness.h"
 #include "test_server.h"
 
 namespace ninevolt::checks {
@@ -36,16 +37,10 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using SteadyClock = std::chrono::steady_clock;
 
-config::MonitorSpec tcpSpec(uint16_t port, nlohmann::json fields = nlohmann::json::object()) {
-  nlohmann::json value = {
-      {"type", "tcp"}, {"host", "127.0.0.1"}, {"port", port}, {"interval", "10s"}};
-  value.update(fields);
-  config::Problems problems;
-  auto spec = config::parseMonitor("t", value, problems);
-  for (const auto& p : problems) {
-    ADD_FAILURE() << p.toString();
-  }
-  return spec.value_or(config::MonitorSpec{});
+config::MonitorSpec tcpSpec(uint16_t port,
+                            const nlohmann::json& fields = nlohmann::json::object()) {
+  return checks::testing::specOf(
+      {{"type", "tcp"}, {"host", "127.0.0.1"}, {"port", port}, {"interval", "10s"}}, fields);
 }
 
 size_t openFds() {

@@ -24,6 +24,7 @@
 
 #include "checks/tls/tls_type.h"
 #include "config/spec.h"
+#include "integration/checks/check_harness.h"
 #include "smtp_server.h"
 #include "support/temp_dir.h"
 #include "support/test_certs.h"
@@ -42,28 +43,14 @@ using ::testing::StartsWith;
 using SteadyClock = std::chrono::steady_clock;
 using ninevolt::testing::TestCerts;
 
-config::MonitorSpec tlsSpec(uint16_t port, nlohmann::json fields = nlohmann::json::object()) {
-  nlohmann::json value = {
-      {"type", "tls"}, {"host", "127.0.0.1"}, {"port", port}, {"interval", "10s"}};
-  value.update(fields);
-  config::Problems problems;
-  auto spec = config::parseMonitor("t", value, problems);
-  for (const auto& p : problems) {
-    ADD_FAILURE() << p.toString();
-  }
-  return spec.value_or(config::MonitorSpec{});
+config::MonitorSpec tlsSpec(uint16_t port,
+                            const nlohmann::json& fields = nlohmann::json::object()) {
+  return checks::testing::specOf(
+      {{"type", "tls"}, {"host", "127.0.0.1"}, {"port", port}, {"interval", "10s"}}, fields);
 }
 
-std::vector<std::string> problemsOf(nlohmann::json fields) {
-  nlohmann::json value = {{"type", "tls"}, {"host", "h"}, {"interval", "10s"}};
-  value.update(fields);
-  config::Problems problems;
-  config::parseMonitor("t", value, problems);
-  std::vector<std::string> out;
-  for (const auto& p : problems) {
-    out.push_back(p.toString());
-  }
-  return out;
+std::vector<std::string> problemsOf(const nlohmann::json& fields) {
+  return checks::testing::problemsOf({{"type", "tls"}, {"host", "h"}, {"interval", "10s"}}, fields);
 }
 
 // A TLS server on the test's loop. With a `greeting` script it first speaks a plain-text
@@ -176,36 +163,16 @@ class TlsCheckTest : public ::testing::Test {
     delete dir_;
   }
 
-  bool runUntil(const std::function<bool()>& pred, milliseconds deadline = seconds(10)) {
-    auto until = SteadyClock::now() + deadline;
-    while (!pred() && SteadyClock::now() < until) {
-      io_.restart();
-      if (io_.run_for(milliseconds(5)) == 0) {
-        std::this_thread::yield();  // the other side may be another process
-      }
-    }
-    return pred();
+  bool runUntil(const std::function<bool()>& pred,
+                std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
+    return runner_.runUntil(pred, deadline);
   }
-
-  CheckResult run(const config::MonitorSpec& spec) {
-    auto check = factory_->create(spec, io_);
-    std::optional<CheckResult> result;
-    int calls = 0;
-    check->start([&](CheckResult r) {
-      ++calls;
-      result = std::move(r);
-    });
-    EXPECT_FALSE(result) << "done called from inside start()";
-    EXPECT_TRUE(runUntil([&] { return result.has_value(); }, seconds(20)));
-    io_.restart();
-    io_.run_for(milliseconds(20));
-    EXPECT_EQ(calls, 1);
-    return result.value_or(CheckResult::unknown("no result"));
-  }
+  CheckResult run(const config::MonitorSpec& spec) { return runner_.run(*factory_, spec); }
 
   static ninevolt::testing::TempDir* dir_;
   static TestCerts* certs_;
-  asio::io_context io_;
+  checks::testing::CheckRunner runner_;
+  asio::io_context& io_ = runner_.io();
   std::unique_ptr<CheckFactory> factory_ =
       tls::makeTlsCheckFactory(tls::TlsOptions{.ca_file = certs_->ca});
 };

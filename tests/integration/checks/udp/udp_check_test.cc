@@ -19,6 +19,7 @@
 
 #include "checks/udp/udp_type.h"
 #include "config/spec.h"
+#include "integration/checks/check_harness.h"
 
 namespace ninevolt::checks {
 namespace {
@@ -32,31 +33,18 @@ using ::testing::HasSubstr;
 using SteadyClock = std::chrono::steady_clock;
 
 std::optional<config::MonitorSpec> parse(nlohmann::json value, config::Problems& problems) {
-  return config::parseMonitor("u", value, problems);
+  return config::parseMonitor("t", value, problems);
 }
 
 config::MonitorSpec udpSpec(const std::string& host, uint16_t port,
-                            nlohmann::json fields = nlohmann::json::object()) {
-  nlohmann::json value = {{"type", "udp"}, {"host", host}, {"port", port}, {"interval", "10s"}};
-  value.update(fields);
-  config::Problems problems;
-  auto spec = parse(value, problems);
-  for (const auto& p : problems) {
-    ADD_FAILURE() << p.toString();
-  }
-  return spec.value_or(config::MonitorSpec{});
+                            const nlohmann::json& fields = nlohmann::json::object()) {
+  return testing::specOf({{"type", "udp"}, {"host", host}, {"port", port}, {"interval", "10s"}},
+                         fields);
 }
 
-std::vector<std::string> problemsOf(nlohmann::json fields) {
-  nlohmann::json value = {{"type", "udp"}, {"host", "127.0.0.1"}, {"port", 7}, {"interval", "10s"}};
-  value.update(fields);
-  config::Problems problems;
-  parse(value, problems);
-  std::vector<std::string> out;
-  for (const auto& p : problems) {
-    out.push_back(p.toString());
-  }
-  return out;
+std::vector<std::string> problemsOf(const nlohmann::json& fields) {
+  return testing::problemsOf(
+      {{"type", "udp"}, {"host", "127.0.0.1"}, {"port", 7}, {"interval", "10s"}}, fields);
 }
 
 size_t openFds() {
@@ -103,34 +91,14 @@ class Responder {
 
 class UdpCheckTest : public ::testing::Test {
  protected:
-  bool runUntil(const std::function<bool()>& pred, milliseconds deadline = seconds(10)) {
-    auto until = SteadyClock::now() + deadline;
-    while (!pred() && SteadyClock::now() < until) {
-      io_.restart();
-      if (io_.run_for(milliseconds(5)) == 0) {
-        std::this_thread::yield();
-      }
-    }
-    return pred();
+  bool runUntil(const std::function<bool()>& pred,
+                std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
+    return runner_.runUntil(pred, deadline);
   }
+  CheckResult run(const config::MonitorSpec& spec) { return runner_.run(*factory_, spec); }
 
-  CheckResult run(const config::MonitorSpec& spec) {
-    auto check = factory_->create(spec, io_);
-    std::optional<CheckResult> result;
-    int calls = 0;
-    check->start([&](CheckResult r) {
-      ++calls;
-      result = std::move(r);
-    });
-    EXPECT_FALSE(result) << "done called from inside start()";
-    EXPECT_TRUE(runUntil([&] { return result.has_value(); }));
-    io_.restart();
-    io_.run_for(milliseconds(20));
-    EXPECT_EQ(calls, 1);
-    return result.value_or(CheckResult::unknown("no result"));
-  }
-
-  asio::io_context io_;
+  checks::testing::CheckRunner runner_;
+  asio::io_context& io_ = runner_.io();
   std::unique_ptr<CheckFactory> factory_ = checks::udp::makeFactory(FactoryContext{});
 };
 
@@ -249,24 +217,24 @@ TEST_F(UdpCheckTest, CancelReleasesTheSocketAndNeverReports) {
 
 TEST(UdpConfig, PayloadRules) {
   EXPECT_THAT(problemsOf({{"send", "a"}, {"send-hex", "61"}}),
-              ElementsAre("monitor 'u': send-hex: write the payload once: either send or "
+              ElementsAre("monitor 't': send-hex: write the payload once: either send or "
                           "send-hex"));
   EXPECT_THAT(problemsOf({{"send-hex", "abc"}}),
-              ElementsAre("monitor 'u': send-hex: an odd number of hex digits"));
+              ElementsAre("monitor 't': send-hex: an odd number of hex digits"));
   EXPECT_THAT(problemsOf({{"send-hex", "zz"}}),
-              ElementsAre("monitor 'u': send-hex: 'z' at offset 0 is not a hex digit"));
+              ElementsAre("monitor 't': send-hex: 'z' at offset 0 is not a hex digit"));
   EXPECT_THAT(problemsOf({{"send-hex", "a b"}}),
-              ElementsAre("monitor 'u': send-hex: a byte is split by a space at offset 1"));
+              ElementsAre("monitor 't': send-hex: a byte is split by a space at offset 1"));
   EXPECT_THAT(problemsOf({{"expect-regex", "("}}),
-              ElementsAre(HasSubstr("monitor 'u': expect-regex: invalid regular expression")));
+              ElementsAre(HasSubstr("monitor 't': expect-regex: invalid regular expression")));
   EXPECT_THAT(problemsOf({{"read-size", 0}}), ElementsAre(HasSubstr("read-size")));
   EXPECT_THAT(problemsOf({{"url", "/"}}),
-              ElementsAre("monitor 'u': field 'url' does not apply to type udp"));
+              ElementsAre("monitor 't': field 'url' does not apply to type udp"));
   config::Problems problems;
   auto missing = parse({{"type", "udp"}, {"host", "h"}, {"interval", "1s"}}, problems);
   EXPECT_FALSE(missing);
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0].toString(), "monitor 'u': port: required field is missing");
+  EXPECT_EQ(problems[0].toString(), "monitor 't': port: required field is missing");
 }
 
 TEST(UdpConfig, TargetAndEffective) {
