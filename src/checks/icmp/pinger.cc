@@ -73,7 +73,7 @@ Pinger::Family& Pinger::open(bool v6) {
   }
   f.tried = true;
   const int domain = v6 ? AF_INET6 : AF_INET;
-  const int protocol = v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+  const int protocol = v6 ? static_cast<int>(IPPROTO_ICMPV6) : static_cast<int>(IPPROTO_ICMP);
   int fd = ::socket(domain, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
   const int dgram_errno = errno;
   if (fd < 0) {
