@@ -27,20 +27,21 @@ std::vector<std::string_view> typeNames() {
   return out;
 }
 
-bool typeHasField(const CheckTypeDef& type, std::string_view field) {
+// The type's own entry for a field (its name outlives the object being parsed), or null.
+const FieldInfo* typeField(const CheckTypeDef& type, std::string_view field) {
   for (const auto& f : type.fields()) {
     if (f.name == field) {
-      return true;
+      return &f;
     }
   }
-  return false;
+  return nullptr;
 }
 
 // The types (other than `except`) that accept the field, "" when none does.
 std::string typesWithField(std::string_view field, const CheckTypeDef* except) {
   std::string out;
   for (const CheckTypeDef* t : checkTypes()) {
-    if (t != except && typeHasField(*t, field)) {
+    if (t != except && typeField(*t, field) != nullptr) {
       out += out.empty() ? "" : ", ";
       out += t->name();
     }
@@ -94,7 +95,7 @@ using Scratch = std::map<const CheckTypeDef*, std::unique_ptr<TypeOptions>>;
 
 void checkWithoutType(std::string_view field, const json& v, Scratch& scratch, ProblemSink& sink) {
   for (const CheckTypeDef* t : checkTypes()) {
-    if (typeHasField(*t, field)) {
+    if (typeField(*t, field) != nullptr) {
       auto& options = scratch[t];
       if (!options) {
         options = t->newOptions();
@@ -142,19 +143,11 @@ std::optional<MonitorSpec> parseMonitor(std::string_view name, const nlohmann::j
       }
       continue;
     }
-    if (type != nullptr && typeHasField(*type, key)) {
-      if (v.is_null()) {
-        continue;
+    if (const FieldInfo* f = type != nullptr ? typeField(*type, key) : nullptr) {
+      if (!v.is_null()) {
+        auto read = type->readField(f->name, v, *options, sink);
+        (read == CheckTypeDef::Read::kRead ? state.written : state.bad).insert(f->name);
       }
-      // The name in the state must outlive `value`: take the type's own string_view.
-      std::string_view field;
-      for (const auto& f : type->fields()) {
-        if (f.name == key) {
-          field = f.name;
-        }
-      }
-      auto read = type->readField(field, v, *options, sink);
-      (read == CheckTypeDef::Read::kRead ? state.written : state.bad).insert(field);
       continue;
     }
     std::string others = typesWithField(key, type);

@@ -48,20 +48,7 @@ std::vector<FieldInfo> makeInfos() {
                                        .required = true,
                                        .help = "the check type (GET /api/v1/types)"}};
   for (const auto& f : fieldTable()) {
-    out.push_back(FieldInfo{
-        .name = f.name,
-        .kind = std::visit(
-            [](auto m) {
-              using T = std::remove_reference_t<decltype(std::declval<M&>().*m)>;
-              return kindOf(static_cast<T*>(nullptr));
-            },
-            f.target),
-        .required = f.flags.required,
-        .secret = f.flags.secret,
-        .min = f.flags.min,
-        .max = f.flags.max,
-        .help = f.help,
-    });
+    out.push_back(infoOf(f));
   }
   return out;
 }

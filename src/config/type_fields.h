@@ -92,6 +92,25 @@ FieldKind kindOf(std::optional<int>*);
 FieldKind kindOf(std::vector<std::string>*);
 FieldKind kindOf(std::map<std::string, std::string>*);
 
+// How a table row is described to the API, the docs and did-you-mean.
+template <class O>
+FieldInfo infoOf(const Field<O>& f) {
+  return FieldInfo{
+      .name = f.name,
+      .kind = std::visit(
+          [](auto m) {
+            using T = std::remove_reference_t<decltype(std::declval<O&>().*m)>;
+            return kindOf(static_cast<T*>(nullptr));
+          },
+          f.target),
+      .required = f.flags.required,
+      .secret = f.flags.secret,
+      .min = f.flags.min,
+      .max = f.flags.max,
+      .help = f.help,
+  };
+}
+
 // A required field that was not written (or is an empty string): reports it.
 void checkRequiredField(const FieldInfo& field, bool empty_string, const FieldState& state,
                         ProblemSink& sink);
@@ -108,20 +127,7 @@ class TypedCheckType : public CheckTypeDef {
         fields_(std::move(fields)),
         default_timeout_(default_timeout) {
     for (const auto& f : fields_) {
-      infos_.push_back(FieldInfo{
-          .name = f.name,
-          .kind = std::visit(
-              [](auto m) {
-                using T = std::remove_reference_t<decltype(std::declval<O&>().*m)>;
-                return detail::kindOf(static_cast<T*>(nullptr));
-              },
-              f.target),
-          .required = f.flags.required,
-          .secret = f.flags.secret,
-          .min = f.flags.min,
-          .max = f.flags.max,
-          .help = f.help,
-      });
+      infos_.push_back(detail::infoOf(f));
     }
   }
 

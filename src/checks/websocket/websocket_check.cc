@@ -7,10 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -25,6 +22,7 @@
 #include "checks/per_run_check.h"
 #include "checks/quote.h"
 #include "checks/run_support.h"
+#include "checks/tcp_connect.h"
 #include "checks/tls_client.h"
 #include "checks/websocket/websocket_type.h"
 #include "common/duration.h"
@@ -105,18 +103,18 @@ class WsStreamRun : public std::enable_shared_from_this<WsStreamRun<Tls>> {
     auto self = this->shared_from_this();
     deadline_.expires_after(s_->timeout);
     deadline_.async_wait([self](const ErrorCode& ec) { self->onTimeout(ec); });
-    ErrorCode ec;
-    const auto address = asio::ip::make_address(s_->host, ec);
-    if (!ec) {
-      asio::post(deadline_.get_executor(),
-                 [self, target = tcp::endpoint(address, s_->port)] { self->connect({target}); });
-      return;
-    }
-    stage_ = "resolving \"" + s_->host + "\"";
-    resolver_.async_resolve(s_->host, std::to_string(s_->port),
-                            [self](const ErrorCode& ec, const tcp::resolver::results_type& r) {
-                              self->onResolved(ec, r);
-                            });
+    const bool resolving = connectTcp(
+        beast::get_lowest_layer(ws_).socket(), resolver_, {s_->host, s_->port, s_->host_header},
+        [self] {
+          if (self->finished_) {
+            return false;
+          }
+          self->clock_.end("resolve");
+          self->stage_ = "connecting to " + self->s_->host_header;
+          return true;
+        },
+        [self](std::optional<CheckResult> failed) { self->onConnected(std::move(failed)); });
+    stage_ = resolving ? "resolving \"" + s_->host + "\"" : "connecting to " + s_->host_header;
   }
 
   void cancel() {
@@ -138,45 +136,13 @@ class WsStreamRun : public std::enable_shared_from_this<WsStreamRun<Tls>> {
     }
   }
 
-  void onResolved(const ErrorCode& ec, const tcp::resolver::results_type& results) {
-    if (finished_) {
-      return;
-    }
-    clock_.end("resolve");
-    if (ec || results.empty()) {
-      finish(CheckResult::critical(
-          fmt::format("cannot resolve \"{}\": {}", s_->host, ec ? ec.message() : "no addresses"),
-          Failure::kResolve));
-      return;
-    }
-    std::vector<tcp::endpoint> endpoints;
-    for (const auto& r : results) {
-      endpoints.push_back(r.endpoint());
-    }
-    connect(std::move(endpoints));
-  }
-
-  void connect(std::vector<tcp::endpoint> endpoints) {
-    if (finished_) {
-      return;
-    }
-    stage_ = "connecting to " + s_->host_header;
-    auto self = this->shared_from_this();
-    asio::async_connect(
-        beast::get_lowest_layer(ws_).socket(), endpoints,
-        [self](const ErrorCode& ec, const tcp::endpoint&) { self->onConnected(ec); });
-  }
-
-  void onConnected(const ErrorCode& ec) {
+  void onConnected(std::optional<CheckResult> failed) {
     if (finished_) {
       return;
     }
     clock_.end("connect");
-    if (ec) {
-      finish(CheckResult::critical(
-          fmt::format("cannot connect to {}: {}", s_->host_header,
-                      ec == asio::error::connection_refused ? "connection refused" : ec.message()),
-          Failure::kConnect));
+    if (failed) {
+      finish(std::move(*failed));
       return;
     }
     if constexpr (Tls) {

@@ -17,6 +17,8 @@
 
 #include "checks/check.h"
 #include "config/spec.h"
+#include "support/temp_dir.h"
+#include "support/test_certs.h"
 
 namespace ninevolt::checks::testing {
 
@@ -84,6 +86,32 @@ class CheckRunner {
 
  private:
   boost::asio::io_context io_;
+};
+
+// A fixture for the check types that speak TLS: a test CA and certificates made once per
+// suite (support/test_certs.h), and a runner. Derived fixtures add their factory and run().
+class CheckTestWithCerts : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new ninevolt::testing::TempDir();
+    certs_ = new ninevolt::testing::TestCerts(ninevolt::testing::TestCerts::make(*dir_));
+  }
+  static void TearDownTestSuite() {
+    delete certs_;
+    delete dir_;
+    certs_ = nullptr;
+    dir_ = nullptr;
+  }
+
+  bool runUntil(const std::function<bool()>& pred,
+                std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
+    return runner_.runUntil(pred, deadline);
+  }
+
+  inline static ninevolt::testing::TempDir* dir_ = nullptr;
+  inline static ninevolt::testing::TestCerts* certs_ = nullptr;
+  CheckRunner runner_;
+  boost::asio::io_context& io_ = runner_.io();
 };
 
 }  // namespace ninevolt::checks::testing

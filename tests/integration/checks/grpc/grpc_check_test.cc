@@ -126,29 +126,13 @@ class TestServer {
   std::unique_ptr<::grpc::Server> server_;
 };
 
-class GrpcCheckTest : public ::testing::Test {
+class GrpcCheckTest : public checks::testing::CheckTestWithCerts {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new ninevolt::testing::TempDir();
-    certs_ = new TestCerts(TestCerts::make(*dir_));
-  }
-  static void TearDownTestSuite() {
-    delete certs_;
-    delete dir_;
-  }
-
   CheckResult run(const config::MonitorSpec& spec) { return runner_.run(*factory_, spec); }
 
-  static ninevolt::testing::TempDir* dir_;
-  static TestCerts* certs_;
-  checks::testing::CheckRunner runner_;
-  asio::io_context& io_ = runner_.io();
   std::unique_ptr<CheckFactory> factory_ = grpc::makeGrpcCheckFactory(
       grpc::GrpcOptions{.ca_file = certs_->ca, .user_agent = "9volt-test"});
 };
-
-ninevolt::testing::TempDir* GrpcCheckTest::dir_ = nullptr;
-TestCerts* GrpcCheckTest::certs_ = nullptr;
 
 TEST_F(GrpcCheckTest, ServingIsOkAndMetadataIsSent) {
   TestHealth health;

@@ -152,33 +152,13 @@ class TlsServer {
   int handshakes_ = 0;
 };
 
-class TlsCheckTest : public ::testing::Test {
+class TlsCheckTest : public checks::testing::CheckTestWithCerts {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new ninevolt::testing::TempDir();
-    certs_ = new TestCerts(TestCerts::make(*dir_));
-  }
-  static void TearDownTestSuite() {
-    delete certs_;
-    delete dir_;
-  }
-
-  bool runUntil(const std::function<bool()>& pred,
-                std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
-    return runner_.runUntil(pred, deadline);
-  }
   CheckResult run(const config::MonitorSpec& spec) { return runner_.run(*factory_, spec); }
 
-  static ninevolt::testing::TempDir* dir_;
-  static TestCerts* certs_;
-  checks::testing::CheckRunner runner_;
-  asio::io_context& io_ = runner_.io();
   std::unique_ptr<CheckFactory> factory_ =
       tls::makeTlsCheckFactory(tls::TlsOptions{.ca_file = certs_->ca});
 };
-
-ninevolt::testing::TempDir* TlsCheckTest::dir_ = nullptr;
-TestCerts* TlsCheckTest::certs_ = nullptr;
 
 TEST_F(TlsCheckTest, AValidCertificateIsOkWithItsDaysLeft) {
   TlsServer server(io_, certs_->valid);

@@ -205,33 +205,13 @@ class WsServer {
   int closes_ = 0;
 };
 
-class WebsocketCheckTest : public ::testing::Test {
+class WebsocketCheckTest : public checks::testing::CheckTestWithCerts {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new ninevolt::testing::TempDir();
-    certs_ = new TestCerts(TestCerts::make(*dir_));
-  }
-  static void TearDownTestSuite() {
-    delete certs_;
-    delete dir_;
-  }
-
-  bool runUntil(const std::function<bool()>& pred,
-                std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
-    return runner_.runUntil(pred, deadline);
-  }
   CheckResult run(const config::MonitorSpec& spec) { return runner_.run(*factory_, spec); }
 
-  static ninevolt::testing::TempDir* dir_;
-  static TestCerts* certs_;
-  checks::testing::CheckRunner runner_;
-  asio::io_context& io_ = runner_.io();
   std::unique_ptr<CheckFactory> factory_ = websocket::makeWebsocketCheckFactory(
       websocket::WebsocketOptions{.ca_file = certs_->ca, .user_agent = "9volt-test"});
 };
-
-ninevolt::testing::TempDir* WebsocketCheckTest::dir_ = nullptr;
-TestCerts* WebsocketCheckTest::certs_ = nullptr;
 
 TEST_F(WebsocketCheckTest, AHandshakeIsOkAndCarriesTheHeaders) {
   WsServer<false> server(io_, {});
