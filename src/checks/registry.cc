@@ -45,6 +45,8 @@ std::string_view failureName(Failure failure) {
       return "cert_expiry";
     case Failure::kPlugin:
       return "plugin";
+    case Failure::kMissed:
+      return "missed";
     case Failure::kError:
       return "error";
     case Failure::kOther:

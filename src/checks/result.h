@@ -34,13 +34,15 @@ enum class Failure : uint8_t {
   kExpect,      // the expected content or DNS answer was not there
   kSlow,        // answered, slower than allowed (dns-max-time)
   kCertExpiry,  // the certificate expires within cert-expiry-warning
-  kPlugin,      // an exec plugin reported warning/critical/unknown (its exit code)
+  kPlugin,      // an exec plugin reported warning/critical/unknown (its exit code), or a
+                // pushing job said it failed (push: status=fail)
+  kMissed,      // push: no push came within interval + grace
   kError,       // 9volt could not run the check (spawn, socket, internal)
   kOther,       // a failure the check did not classify
 };
 inline constexpr size_t kFailureKinds = static_cast<size_t>(Failure::kOther) + 1;
 // "timeout", "resolve", "connect", "tls", "protocol", "status_code", "expect", "slow",
-// "cert_expiry", "plugin", "error", "other" ("" for kNone).
+// "cert_expiry", "plugin", "missed", "error", "other" ("" for kNone).
 std::string_view failureName(Failure failure);
 
 // The outcome of one run of one check. A target that is down is a CheckResult (kCritical with a
@@ -56,6 +58,10 @@ struct CheckResult {
   // Named numeric values (Nagios perfdata, http status, bytes read ...).
   std::map<std::string, double> values;
   Failure failure = Failure::kNone;  // why, when status is not kOk (see failureOf())
+  // False when the check could not judge this run and says so rather than guess (push: the
+  // member could not read etcd to confirm a push is late). The engine counts the run but
+  // leaves the check's state as it was: no failure counted, no transition, no alert.
+  bool verdict = true;
 
   static CheckResult ok(std::string message = "ok") { return {Status::kOk, std::move(message)}; }
   static CheckResult critical(std::string message, Failure why = Failure::kOther) {
@@ -66,6 +72,12 @@ struct CheckResult {
   }
   static CheckResult unknown(std::string message, Failure why = Failure::kError) {
     return withFailure(Status::kUnknown, std::move(message), why);
+  }
+  // No verdict this run (see `verdict`); shown as UNKNOWN where a result is printed.
+  static CheckResult noVerdict(std::string message) {
+    CheckResult r = unknown(std::move(message));
+    r.verdict = false;
+    return r;
   }
 
  private:

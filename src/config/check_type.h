@@ -41,8 +41,9 @@ struct FieldInfo {
   std::string_view name;
   FieldKind kind = FieldKind::kString;
   bool required = false;
-  bool secret = false;  // redacted wherever the monitor is shown
-  int64_t min = 0;      // integer bounds (kInt only)
+  bool secret = false;     // redacted wherever the monitor is shown
+  bool generated = false;  // a secret the API makes when a monitor is created without it
+  int64_t min = 0;         // integer bounds (kInt only)
   int64_t max = 0;
   std::string_view help;  // one line for the API and the UI
 };
@@ -61,6 +62,10 @@ class CheckTypeDef {
   virtual std::span<const FieldInfo> fields() const = 0;
   // The timeout when none is written (capped at the interval by the core).
   virtual common::Nanos defaultTimeout() const { return std::chrono::seconds(3); }
+  // How often the engine runs a monitor of this type: its interval, unless the type judges
+  // something the interval only bounds (push: the interval is how often the job pushes, and
+  // a late push is seen within seconds, not within another interval).
+  virtual common::Nanos runEvery(const MonitorSpec& spec) const;
 
   // A fresh options struct with the type's defaults.
   virtual std::unique_ptr<TypeOptions> newOptions() const = 0;

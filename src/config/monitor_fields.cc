@@ -86,6 +86,10 @@ std::vector<std::string_view> monitorFields(const CheckTypeDef& type) {
   return out;
 }
 
+common::Nanos CheckTypeDef::runEvery(const MonitorSpec& spec) const {
+  return spec.interval;
+}
+
 const CheckTypeDef* findCheckType(std::string_view name) {
   for (const CheckTypeDef* t : checkTypes()) {
     if (t->name() == name) {

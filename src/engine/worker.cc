@@ -124,7 +124,7 @@ void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed>
     unschedule(e);
     e.raw_size = raw.size();
     e.raw_hash = raw_hash;
-    e.interval = spec.interval;
+    e.interval = spec.type->runEvery(spec);
     e.check = std::move(*check);
     e.starts_process = e.check->startsProcess();
     e.type = spec.type;
@@ -136,7 +136,7 @@ void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed>
       std::make_unique<Entry>(Entry{name,
                                     raw.size(),
                                     raw_hash,
-                                    spec.interval,
+                                    spec.type->runEvery(spec),
                                     std::move(*check),
                                     state::StateMachine(thresholds, seed.value_or(state::Seed{})),
                                     0,
@@ -276,6 +276,12 @@ void Engine::Worker::onDone(Entry& entry, checks::CheckResult result) {
     // Targets answer with any bytes (a Latin-1 plugin, a binary banner). Everything
     // downstream (state in etcd, alerts, the API) is JSON, which must be UTF-8.
     result.message = common::printable(result.message, 4 * result.message.size());
+  }
+  if (!result.verdict) {
+    // The check could not judge this run (checks/result.h): its state stays as it was.
+    spdlog::debug("engine: '{}' gave no verdict: {}", entry.name, result.message);
+    entry.counters.runs++;
+    return;
   }
   RunReport report;
   report.check = entry.name;

@@ -69,7 +69,7 @@ class Engine::Worker {
     // one. Not the bytes (~120 per check); two specs collide once in ~2^64 edits.
     size_t raw_size = 0;
     size_t raw_hash = 0;
-    Nanos interval{0};
+    Nanos interval{0};  // how often it runs: CheckTypeDef::runEvery()
     std::unique_ptr<checks::Check> check;
     state::StateMachine machine;
     uint32_t slot = 0;
