@@ -15,6 +15,7 @@
 #include <grpcpp/security/tls_credentials_options.h>
 
 #include "checks/grpc/grpc_type.h"
+#include "checks/loop_link.h"
 #include "checks/per_run_check.h"
 #include "checks/run_support.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -56,31 +57,6 @@ std::string serviceText(const std::string& service) {
   return service.empty() ? "the server" : fmt::format("service '{}'", service);
 }
 
-// Whether a loop still exists, for gRPC's threads: an asio service of the loop clears it when
-// the loop is destroyed.
-struct LoopLink {
-  std::mutex mutex;
-  asio::io_context* io = nullptr;
-};
-
-class LoopLinkService : public asio::execution_context::service {
- public:
-  using key_type = LoopLinkService;
-  static inline asio::execution_context::id id;  // NOLINT: asio's service id
-  explicit LoopLinkService(asio::execution_context& context)
-      : service(context), link_(std::make_shared<LoopLink>()) {
-    link_->io = &static_cast<asio::io_context&>(context);
-  }
-  std::shared_ptr<LoopLink> link() const { return link_; }
-
- private:
-  void shutdown() override {
-    std::lock_guard lock(link_->mutex);
-    link_->io = nullptr;
-  }
-  std::shared_ptr<LoopLink> link_;
-};
-
 // The call's state lives apart from the run: gRPC may call back after the run was cancelled
 // or destroyed, and the context, request and response must outlive that callback. The
 // channel and stub stay with the run (destroyed on the loop): a channel whose last reference
@@ -118,7 +94,7 @@ class GrpcRun : public std::enable_shared_from_this<GrpcRun> {
     call_->context.set_deadline(std::chrono::system_clock::now() + s_->timeout);
     // Fail fast: a refused connection is UNAVAILABLE at once, not a wait for the deadline.
     call_->context.set_wait_for_ready(false);
-    call_->loop = asio::use_service<LoopLinkService>(io_).link();
+    call_->loop = loopLink(io_);
     for (const auto& [key, value] : s_->metadata) {
       call_->context.AddMetadata(key, value);
     }
