@@ -489,6 +489,8 @@ void Director::recompute() {
   for (const auto& name : deleted_) {
     if (!checks_.contains(name)) {  // not created again meanwhile
       ops.push_back(etcd::TxnOp::del(keys.state(name)));
+      // A push check's last push: a monitor made again under the name starts afresh.
+      ops.push_back(etcd::TxnOp::del(keys.push(name)));
     }
   }
   // Batches within etcd's request limits, by count and by bytes: 120 shards of a member
@@ -518,9 +520,9 @@ void Director::recompute() {
   if (op_count > 0) {
     placements_++;
     spdlog::info(
-        "director: placed {} check(s) on {} member(s), {} shard write(s), {} orphan(s), {} "
-        "state key(s) of removed checks deleted",
-        total, members_used, shard_ops, orphans.size(), op_count - shard_ops);
+        "director: placed {} check(s) on {} member(s), {} shard write(s), {} orphan(s), state "
+        "and push keys of {} removed check(s) deleted",
+        total, members_used, shard_ops, orphans.size(), (op_count - shard_ops) / 2);
   }
   stored_ = std::move(desired);
   deleted_.clear();

@@ -49,6 +49,9 @@ class Keys {
   std::string incident(std::string_view check) const {
     return incidentPrefix() + std::string(check);
   }
+  // A push check's last push (store/push.h).
+  std::string pushPrefix() const { return root_ + "/push/"; }
+  std::string push(std::string_view check) const { return pushPrefix() + std::string(check); }
   std::string eventPrefix() const { return root_ + "/event/"; }
   // "/9volt/event/20250102T030405.123456Z-<member>-000042": keys sort by time (UTC,
   // microseconds, fixed width), then member, then the recorder's per-process sequence.

@@ -16,6 +16,7 @@
 #include "etcd/watcher.h"
 #include "store/event.h"
 #include "store/keys.h"
+#include "store/push.h"
 #include "store/untrusted.h"
 
 namespace ninevolt::store {
@@ -161,6 +162,20 @@ class Store {
   // Stores `record` if the stored one is still at expected_mod_revision (0 = still absent);
   // false when another member replaced it first.
   Result<bool> replaceEventLease(const EventLeaseRecord& record, int64_t expected_mod_revision);
+
+  // --- Push records (store_push.cc; store/push.h) ---
+  // Stores the record of a push just accepted (a plain put: the newest push wins).
+  Result<int64_t> putPush(const std::string& check, const PushRecord& record);
+  // The record; nullopt when there is none (or its value does not decode: reported).
+  Result<std::optional<PushRecord>> getPush(const std::string& check);
+  // The record, after creating {armed: now} when there was none (or only a value that does
+  // not decode): the time a never-pushed check's deadline counts from, for every owner.
+  Result<PushRecord> armPush(const std::string& check, common::SystemTime now);
+  // Every record, read in pages at one revision; watch from that revision + 1.
+  Result<std::pair<std::map<std::string, PushRecord>, int64_t>> loadPushes();
+  // Watches every record from from_revision; the callback runs on the watcher's thread.
+  std::unique_ptr<etcd::Watcher> watchPushes(int64_t from_revision,
+                                             std::function<void(const PushWatchUpdate&)> on_update);
 
   static constexpr size_t kMaxTxnOps = 128;
   // Bytes of keys and values per txn: below etcd's default --max-request-bytes (1.5 MiB),
