@@ -62,7 +62,7 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
   engine_ = std::make_shared<engine::Engine>(engine::Engine::Options{
       .workers = options_.workers,
       .max_processes = options_.max_exec,
-      .registry = builtinChecks(id),
+      .registry = builtinChecks(id, store_),
       .on_result = [publisher = publisher_.get(), dispatcher = dispatcher_.get(),
                     log = events_.get()](const engine::RunReport& r) {
         publisher->onResult(r);

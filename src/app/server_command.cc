@@ -103,7 +103,8 @@ api::Router makeRouter(const std::string& member_id, const Health& health, const
   api::v1::addRoutes(router, {.store = std::move(store),
                               .allow_exec = options.api_allow_exec,
                               .authorize = auth.authorizer(),
-                              .stream = std::move(stream)});
+                              .stream = std::move(stream),
+                              .member_id = member_id});
   ui_assets::addRoutes(router);  // /ui: the embedded web UI (open; its API calls carry tokens)
   if (options.metrics_auth && !auth.enabled()) {
     spdlog::warn("--metrics-auth without --access-tokens or --read-tokens: /metrics stays open");

@@ -9,6 +9,10 @@
 #include "checks/result.h"
 #include "config/spec.h"
 
+namespace ninevolt::store {
+class Store;
+}
+
 namespace ninevolt::checks {
 
 // One configured check, bound to one engine loop (io_context). Everything a check does is
@@ -44,6 +48,9 @@ struct FactoryContext {
   // Sent by checks that speak a protocol with one (http: User-Agent); the server sets
   // "9volt/<version> (member <id>)" so a target's logs tell which member ran the check.
   std::string user_agent = "9volt";
+  // The cluster's etcd, for types that judge what other members record there (push reads the
+  // pushes any member took). Null in `9volt check`, which runs no cluster.
+  std::shared_ptr<store::Store> store;
 };
 
 // Makes checks of one type. Factories are stateless or hold only process-wide settings;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "common/yaml_json.h"
+
 namespace ninevolt::config::detail {
 namespace {
 
@@ -16,7 +18,13 @@ bool store(T* out, std::optional<T> value) {
 }  // namespace
 
 bool readValue(std::string* out, const nlohmann::json& v, const std::string& field,
-               const FieldFlags& /*flags*/, ProblemSink& sink) {
+               const FieldFlags& flags, ProblemSink& sink) {
+  if (flags.secret && !v.is_string()) {
+    // The type only: a secret written as a number must not be quoted back.
+    sink.add(field, fmt::format("expected a string, got {} (value not shown: {} is secret)",
+                                common::jsonTypeName(v), field));
+    return false;
+  }
   return store(out, readString(v, field, sink));
 }
 

@@ -35,6 +35,8 @@ using FieldTarget =
 struct FieldFlags {
   bool required = false;  // absent, null or "" is a problem
   bool secret = false;
+  // A secret the API makes when a monitor is created without it (push's token).
+  bool generated = false;
   int64_t min = std::numeric_limits<int>::min();
   int64_t max = std::numeric_limits<int>::max();
 };
@@ -105,6 +107,7 @@ FieldInfo infoOf(const Field<O>& f) {
           f.target),
       .required = f.flags.required,
       .secret = f.flags.secret,
+      .generated = f.flags.generated,
       .min = f.flags.min,
       .max = f.flags.max,
       .help = f.help,
