@@ -89,4 +89,16 @@ Authorizer TokenAuth::authorizer() const {
       [auth = *this](const Request& request, Access access) { return auth.check(request, access); };
 }
 
+bool sameSecret(std::string_view a, std::string_view b) {
+  auto digest = [](std::string_view s) {
+    std::string out(SHA256_DIGEST_LENGTH, '\0');
+    SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(),
+           reinterpret_cast<unsigned char*>(out.data()));
+    return out;
+  };
+  const std::string da = digest(a);
+  const std::string db = digest(b);
+  return CRYPTO_memcmp(da.data(), db.data(), da.size()) == 0;
+}
+
 }  // namespace ninevolt::api

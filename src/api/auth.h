@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/request.h"
@@ -35,6 +36,10 @@ class TokenAuth {
   std::vector<Digest> read_write_;
   std::vector<Digest> read_only_;
 };
+
+// Whether two secrets are equal, in a time that says nothing about how much of them matched
+// or how long either is (SHA-256 of each, then CRYPTO_memcmp). For push tokens.
+bool sameSecret(std::string_view a, std::string_view b);
 
 // The token a request carries (X-Access-Token first, then Authorization: Bearer), or "".
 std::string requestToken(const Request& request);

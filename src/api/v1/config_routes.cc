@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "api/v1/monitor_secrets.h"
 #include "api/v1/params.h"
 #include "api/v1/routes.h"
 #include "common/json_fields.h"
@@ -49,7 +50,7 @@ nlohmann::json shown(ConfigKind kind, const store::StoredConfig& c) {
   if (!c.error.empty()) {
     return nlohmann::json{{"invalid", "the stored value is " + common::printable(c.error)}};
   }
-  return kind == ConfigKind::kAlerter ? shownAlerter(c.name, c.value) : c.value;
+  return kind == ConfigKind::kAlerter ? shownAlerter(c.name, c.value) : redactedMonitor(c.value);
 }
 
 // The name comes from the client (the path or the body's keys): shown escaped and cut.
@@ -136,10 +137,30 @@ const std::map<std::string, store::StoredConfig>& storedOf(const store::ConfigSn
   return kind == ConfigKind::kMonitor ? snap.monitors : snap.alerters;
 }
 
+// A monitor's secret fields before validation (monitor_secrets.h): "<redacted>" written
+// back keeps the stored value; a generated one left out is kept or made (added to `made`).
+void withSecrets(ConfigKind kind, const std::string& name, nlohmann::json& value,
+                 const store::ConfigSnapshot& snap, nlohmann::json& made,
+                 config::Problems& problems) {
+  if (kind != ConfigKind::kMonitor) {
+    return;
+  }
+  auto it = snap.monitors.find(name);
+  nlohmann::json made_here = nlohmann::json::object();
+  fillSecrets(name, value, it == snap.monitors.end() ? nullptr : &it->second.value, made_here,
+              problems);
+  if (!made_here.empty()) {
+    made[name] = std::move(made_here);
+  }
+}
+
 // Writes puts of name -> value, each guarded by the snapshot's revision of that key, in one
 // txn. Objects equal to what is stored are skipped. Fills created/updated/unchanged.
+// `made`: secrets made for this request (fillSecrets), name -> {field: secret}: shown once,
+// in the answer, and only when it was written.
 Response writeAll(const Context& ctx, ConfigKind kind, const store::ConfigSnapshot& snap,
-                  const std::map<std::string, nlohmann::json>& objects, int created_status) {
+                  const std::map<std::string, nlohmann::json>& objects, int created_status,
+                  const nlohmann::json& made = nlohmann::json::object()) {
   const auto& stored = storedOf(snap, kind);
   std::vector<store::ConfigChange> changes;
   auto created = nlohmann::json::array();
@@ -189,12 +210,15 @@ Response writeAll(const Context& ctx, ConfigKind kind, const store::ConfigSnapsh
     spdlog::info("api: {} {}(s) written: created [{}], updated [{}]", changes.size(),
                  kindName(kind), common::dumpJson(created), common::dumpJson(updated));
   }
-  return ok(created.empty() ? 200 : created_status,
-            {{"message", fmt::format("{} created, {} updated, {} unchanged", created.size(),
-                                     updated.size(), unchanged.size())},
-             {"created", created},
-             {"updated", updated},
-             {"unchanged", unchanged}});
+  nlohmann::json answer{{"message", fmt::format("{} created, {} updated, {} unchanged",
+                                                created.size(), updated.size(), unchanged.size())},
+                        {"created", created},
+                        {"updated", updated},
+                        {"unchanged", unchanged}};
+  if (!made.empty()) {
+    answer["secrets"] = made;  // the only time they are shown: GET redacts them
+  }
+  return ok(created.empty() ? 200 : created_status, std::move(answer));
 }
 
 Response listAll(const Context& ctx, ConfigKind kind) {
@@ -225,14 +249,17 @@ Response postMap(const Context& ctx, ConfigKind kind, const Request& request) {
   }
   auto alerters = alerterNames(*snap);
   std::map<std::string, nlohmann::json> objects;
-  for (const auto& [name, value] : body->items()) {
+  auto made = nlohmann::json::object();
+  for (const auto& [name, given] : body->items()) {
+    nlohmann::json value = given;
+    withSecrets(kind, name, value, *snap, made, problems);
     validate(ctx, kind, name, value, alerters, problems);
-    objects[name] = value;
+    objects[name] = std::move(value);
   }
   if (!problems.empty()) {
     return Response::problems(400, problems);
   }
-  return writeAll(ctx, kind, *snap, objects, 201);
+  return writeAll(ctx, kind, *snap, objects, 201, made);
 }
 
 Response getOne(const Context& ctx, ConfigKind kind, const std::string& name) {
@@ -260,11 +287,13 @@ Response putOne(const Context& ctx, ConfigKind kind, const std::string& name,
   if (!snap) {
     return storeError(snap.error());
   }
+  auto made = nlohmann::json::object();
+  withSecrets(kind, name, *body, *snap, made, problems);
   validate(ctx, kind, name, *body, alerterNames(*snap), problems);
   if (!problems.empty()) {
     return Response::problems(400, problems);
   }
-  return writeAll(ctx, kind, *snap, {{name, *body}}, 201);
+  return writeAll(ctx, kind, *snap, {{name, *body}}, 201, made);
 }
 
 Response deleteOne(const Context& ctx, ConfigKind kind, const std::string& name) {

@@ -9,6 +9,7 @@ void addRoutes(Router& router, const Context& context) {
   addEventRoutes(router, context);
   addStreamRoutes(router, context);
   addTypeRoutes(router, context);
+  addPushRoutes(router, context);
 }
 
 }  // namespace ninevolt::api::v1

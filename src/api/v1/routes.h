@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "api/router.h"
 #include "store/store.h"
@@ -22,6 +23,8 @@ struct Context {
   // GET /api/v1/stream (Server-Sent Events); the route exists only when set. Lives on the
   // HTTP server's loop.
   std::shared_ptr<StreamHub> stream;
+  // This member's id: push records say which member took the push.
+  std::string member_id;
 };
 
 // Registers every /api/v1 route (see docs/api.md).
@@ -33,5 +36,6 @@ void addClusterRoutes(Router& router, const Context& context);  // cluster, orph
 void addEventRoutes(Router& router, const Context& context);    // event
 void addStreamRoutes(Router& router, const Context& context);   // stream (if context.stream)
 void addTypeRoutes(Router& router, const Context& context);     // types
+void addPushRoutes(Router& router, const Context& context);     // push (heartbeats)
 
 }  // namespace ninevolt::api::v1

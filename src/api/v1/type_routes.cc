@@ -16,6 +16,7 @@ nlohmann::json fieldJson(const config::FieldInfo& f) {
                      {"kind", config::fieldKindName(f.kind)},
                      {"required", f.required},
                      {"secret", f.secret},
+                     {"generated", f.generated},
                      {"help", f.help}};
   if (f.kind == config::FieldKind::kInt) {
     out["min"] = f.min;
