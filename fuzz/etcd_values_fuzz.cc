@@ -1,9 +1,10 @@
 // Everything 9volt reads back from etcd (DESIGN.md: untrusted input). The input is a set of
 // keys and values ("KEY\nVALUE" parts separated by "\n--\n"), written over a small healthy
 // cluster in an in-memory etcd; then every reader runs over it:
-// - the value and key decoders: names from keys, members, events, states, the director's id,
-//   event lease records, incidents, cluster settings;
-// - the store's readers (configs, members, events, the event lease) and IncidentStore;
+// - the value and key decoders: names from keys, members, events, states, push records, the
+//   director's id, event lease records, incidents, cluster settings;
+// - the store's readers (configs, members, events, the event lease, push records) and
+//   IncidentStore;
 // - the API's readers (monitor, alerter, state, summary, cluster, orphans, events), which
 //   must answer 200 (a bad key or value is skipped, never a 500);
 // - the live stream's converter (watch events -> SSE messages).
@@ -41,7 +42,8 @@ fz::ApiWorld& world() {
 void decodeOne(const etcd::KeyValue& kv, const store::Keys& keys) {
   for (const auto& prefix :
        {keys.monitorPrefix(), keys.alerterPrefix(), keys.membersPrefix(), keys.statePrefix(),
-        keys.incidentPrefix(), keys.eventPrefix(), keys.allAssignmentsPrefix()}) {
+        keys.incidentPrefix(), keys.eventPrefix(), keys.allAssignmentsPrefix(),
+        keys.pushPrefix()}) {
     if (auto name = store::nameFromKey(prefix, kv.key)) {
       fz::check(ninevolt::config::validName(*name), "nameFromKey gave an invalid name", kv.key);
     } else {
@@ -57,6 +59,12 @@ void decodeOne(const etcd::KeyValue& kv, const store::Keys& keys) {
     fz::check(store::decodeEvent(text).has_value(), "an event written back does not decode", text);
   }
   (void)store::decodeState(kv.value);
+  if (auto p = store::decodePush(kv.value)) {
+    fz::check(p->time || p->armed, "decodePush gave a record with neither time nor armed", kv.value);
+    auto text = store::pushText(*p);
+    fz::check(store::decodePush(text).has_value(), "a push record written back does not decode",
+              text);
+  }
   if (auto id = ninevolt::cluster::directorIdOf(kv.value)) {
     fz::check(!id->empty(), "directorIdOf gave an empty id", kv.value);
   }
@@ -132,6 +140,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fz::check(s.listEvents({.types = {"error", "check-state"}, .limit = 1}).has_value(),
               "listEvents with a filter failed");
     fz::check(s.getEventLease().has_value(), "getEventLease failed");
+    fz::check(s.loadPushes().has_value(), "loadPushes failed");
     ninevolt::alerts::IncidentStore incidents(w.sharedStore());
     std::vector<std::string> checks;
     auto stored = w.etcd().range(s.keys().incidentPrefix(), {.prefix = true});
