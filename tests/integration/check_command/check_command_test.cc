@@ -128,6 +128,21 @@ monitor:
                                            HasSubstr("cannot open an ICMP socket")));
 }
 
+TEST(CheckCommand, APushCheckSaysItNeedsTheCluster) {
+  TempDir dir;
+  dir.write("m.yaml", R"(
+monitor:
+  nightly:
+    type: push
+    interval: 1h
+    token: abcdefghijklmnop
+)");
+  auto r = check(dir, {});
+  EXPECT_EQ(r.code, 3) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("UNKNOWN"));
+  EXPECT_THAT(r.output, HasSubstr("`9volt check` runs no cluster"));
+}
+
 TEST(CheckCommand, UnknownNameAndInvalidFileAreExitThree) {
   TempDir dir;
   dir.write("m.yaml", kMonitors);

@@ -29,7 +29,8 @@ struct FakeWorld {
   std::map<std::string, std::vector<checks::Status>> outcomes;  // cycled; default ok
   std::map<std::string, std::string> messages;                  // default "fake <status>"
   std::map<std::string, int> created, started, cancelled, running, max_running;
-  std::set<std::string> processes;  // checks that say they start a process
+  std::set<std::string> processes;   // checks that say they start a process
+  std::set<std::string> no_verdict;  // checks whose runs give no verdict (noVerdict)
   int processes_running = 0, max_processes_running = 0;
   // Optional: runs due and not started (EngineStats::waiting), read when a check starts.
   std::function<uint64_t()> waiting;
@@ -54,6 +55,7 @@ class FakeCheck : public checks::Check {
     std::chrono::milliseconds t = 1ms;
     checks::Status status = checks::Status::kOk;
     std::string message;
+    bool verdict = true;
     std::function<uint64_t()> waiting;
     {
       std::lock_guard lock(world_->mu);
@@ -64,6 +66,7 @@ class FakeCheck : public checks::Check {
     {
       std::lock_guard lock(world_->mu);
       int n = world_->started[name_]++;
+      verdict = !world_->no_verdict.contains(name_);
       if (world_->run_time.contains(name_)) {
         t = world_->run_time[name_];
       }
@@ -88,13 +91,14 @@ class FakeCheck : public checks::Check {
     // the check is cancelled or destroyed. The token tells it to do nothing then.
     token_ = std::make_shared<bool>(true);
     timer_.expires_after(t);
-    timer_.async_wait([this, done = std::move(done), status, message = std::move(message),
+    timer_.async_wait([this, done = std::move(done), status, verdict, message = std::move(message),
                        token = std::weak_ptr<bool>(token_)](const boost::system::error_code& ec) {
       if (ec || token.expired()) {
         return;
       }
       finish();
-      done(checks::CheckResult{status, message});
+      done(verdict ? checks::CheckResult{status, message}
+                   : checks::CheckResult::noVerdict(message));
     });
   }
 
@@ -229,6 +233,28 @@ TEST_F(EngineTest, RunsEveryCheckRepeatedly) {
     EXPECT_EQ(r.result.status, checks::Status::kOk);
     EXPECT_GT(r.result.duration.count(), 0);
   }
+}
+
+TEST_F(EngineTest, ARunWithoutAVerdictLeavesTheStateAsItWas) {
+  {
+    std::lock_guard lock(world_->mu);
+    world_->outcomes["n"] = {checks::Status::kCritical};
+    world_->no_verdict.insert("n");
+  }
+  engine_->upsert(spec("n", "10ms"));
+  // Runs happen, and none reaches the state machine or the consumer (no alert, no state).
+  ASSERT_TRUE(eventually([&] { return worldCount(world_->started, "n") >= 5; }));
+  EXPECT_EQ(runsOf("n"), 0U);
+  {
+    std::lock_guard lock(world_->mu);
+    world_->no_verdict.clear();
+  }
+  // Judged again: the first failure counts from where the state was (count 1, not 6).
+  ASSERT_TRUE(eventually([&] { return runsOf("n") >= 1; }));
+  auto first = reportsOf("n").front();
+  EXPECT_EQ(first.count, 1);
+  ASSERT_TRUE(first.transition);
+  EXPECT_EQ(first.transition->to, state::CheckState::kCritical);
 }
 
 TEST_F(EngineTest, ProcessRunsAreCappedWhileOtherChecksKeepRunning) {
