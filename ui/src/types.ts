@@ -9,6 +9,7 @@ export interface FieldInfo {
   kind: 'string' | 'bool' | 'int' | 'duration' | 'string-list' | 'string-map';
   required: boolean;
   secret: boolean;
+  generated: boolean;  // a secret the API makes when a monitor is written without it
   help: string;
   min?: number;
   max?: number;

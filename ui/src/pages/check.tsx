@@ -1,8 +1,8 @@
 // One check: its state, last message, timings, spec, enable/disable, and its history: the
 // cluster events about it (check-state events are its transitions), kept live.
 import { Fragment } from 'preact';
-import { useState } from 'preact/hooks';
-import { api, auth, enc, getJson, getTypes } from '../api';
+import { useRef, useState } from 'preact/hooks';
+import { api, apiUrl, auth, enc, getJson, getTypes } from '../api';
 import { ErrorNote, Loading, Section, StatusBadge, Time, useAsync, useNow, usePageTitle } from '../components';
 import { localTime, ms, shortId, show } from '../format';
 import { useLive, useRefetch } from '../live';
@@ -12,6 +12,7 @@ import type { CheckState, EventEntry, MonitorSpec, TypesAnswer } from '../types'
 
 const EVENTS_SCANNED = 1000;
 const TIMING_FIELDS = ['interval', 'timeout', 'warning-threshold', 'critical-threshold'];
+const REDACTED = '<redacted>';
 
 // The spec as written, and every field of the check's type that was not written (shown as
 // "default"), in the order GET /api/v1/types lists them; [field, value, help].
@@ -28,6 +29,51 @@ function specRows(spec: MonitorSpec, types: TypesAnswer | undefined): [string, u
   return rows;
 }
 
+
+// A push check's heartbeat as a job sends it (docs/api.md, "Push"). The token is shown only
+// in the answer that created the check (GET gives "<redacted>"), so the line carries a
+// placeholder.
+function PushCommand({ name, onCopied }: { name: string; onCopied: (what: string) => void }) {
+  const line = `curl -fsS -X POST "${apiUrl(`push/${enc(name)}`)}?token=<token>"`;
+  const [copied, setCopied] = useState(false);
+  const codeRef = useRef<HTMLElement>(null);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(line);
+      setCopied(true);
+      onCopied('curl line copied');
+      window.setTimeout(() => setCopied(false), 2000);
+    } catch {
+      // No clipboard (plain http other than localhost): select the line for Ctrl-C.
+      const range = document.createRange();
+      if (codeRef.current) range.selectNodeContents(codeRef.current);
+      window.getSelection()?.removeAllRanges();
+      window.getSelection()?.addRange(range);
+    }
+  };
+  return (
+    <Section
+      title="Push"
+      actions={
+        <button type="button" onClick={copy}>
+          {copied ? 'Copied' : 'Copy'}
+        </button>
+      }
+    >
+      <p>A job reports in with (any member takes it):</p>
+      <pre class="command">
+        <code ref={codeRef} data-testid="push-command">
+          {line}
+        </code>
+      </pre>
+      <p class="muted small">
+        Replace <code>&lt;token&gt;</code> with the check's push token: the <code>token</code> of its config,
+        or, for a check created through the API without one, the token shown once in that answer (it is not
+        shown again). Add <code>&amp;status=fail&amp;msg=...</code> when the job failed.
+      </p>
+    </Section>
+  );
+}
 
 async function readState(name: string): Promise<CheckState | null> {
   // check= reads exactly this one (a point read, not a scan).
@@ -190,6 +236,7 @@ export function CheckPage({ name }: { name: string }) {
           )}
         </Section>
       </div>
+      {spec.data?.type === 'push' && <PushCommand name={name} onCopied={setAnnounce} />}
       <Section title="Spec">
         {spec.data && (
           <>
@@ -197,7 +244,15 @@ export function CheckPage({ name }: { name: string }) {
               {specRows(spec.data, types.data).map(([k, v, help]) => (
                 <Fragment key={k}>
                   <dt title={help}>{k}</dt>
-                  <dd>{v === undefined ? <span class="muted">default</span> : <code>{show(v)}</code>}</dd>
+                  <dd>
+                    {v === undefined ? (
+                      <span class="muted">default</span>
+                    ) : v === REDACTED ? (
+                      <span class="redacted">redacted</span>
+                    ) : (
+                      <code>{show(v)}</code>
+                    )}
+                  </dd>
                 </Fragment>
               ))}
             </dl>
