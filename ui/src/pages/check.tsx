@@ -55,7 +55,7 @@ function PushCommand({ name, onCopied }: { name: string; onCopied: (what: string
     <Section
       title="Push"
       actions={
-        <button type="button" onClick={copy}>
+        <button type="button" onClick={copy} aria-label="Copy the curl line">
           {copied ? 'Copied' : 'Copy'}
         </button>
       }
