@@ -40,10 +40,9 @@ fz::ApiWorld& world() {
 // The decoders the readers use (store/untrusted.h, store/event.h, store/store.h,
 // cluster/director.h) on one key and value, and what they promise.
 void decodeOne(const etcd::KeyValue& kv, const store::Keys& keys) {
-  for (const auto& prefix :
-       {keys.monitorPrefix(), keys.alerterPrefix(), keys.membersPrefix(), keys.statePrefix(),
-        keys.incidentPrefix(), keys.eventPrefix(), keys.allAssignmentsPrefix(),
-        keys.pushPrefix()}) {
+  for (const auto& prefix : {keys.monitorPrefix(), keys.alerterPrefix(), keys.membersPrefix(),
+                             keys.statePrefix(), keys.incidentPrefix(), keys.eventPrefix(),
+                             keys.allAssignmentsPrefix(), keys.pushPrefix()}) {
     if (auto name = store::nameFromKey(prefix, kv.key)) {
       fz::check(ninevolt::config::validName(*name), "nameFromKey gave an invalid name", kv.key);
     } else {
@@ -58,9 +57,13 @@ void decodeOne(const etcd::KeyValue& kv, const store::Keys& keys) {
     auto text = store::eventText(*e);
     fz::check(store::decodeEvent(text).has_value(), "an event written back does not decode", text);
   }
-  (void)store::decodeState(kv.value);
+  if (auto st = store::decodeState(kv.value)) {
+    auto text = store::checkStateText(*st);
+    fz::check(store::decodeState(text).has_value(), "a state written back does not decode", text);
+  }
   if (auto p = store::decodePush(kv.value)) {
-    fz::check(p->time || p->armed, "decodePush gave a record with neither time nor armed", kv.value);
+    fz::check(p->time || p->armed, "decodePush gave a record with neither time nor armed",
+              kv.value);
     auto text = store::pushText(*p);
     fz::check(store::decodePush(text).has_value(), "a push record written back does not decode",
               text);

@@ -178,45 +178,14 @@ bool Manager::load() {
 
 namespace {
 
-// The saved state of a check (/9volt/state/<check>), or nullopt when there is none usable
-// (a bad one is reported: the check then starts afresh).
-std::optional<state::Seed> seedOf(const nlohmann::json& j) {
-  auto status = state::parseStateName(common::stringField(j, "status"));
-  if (!status) {
-    return std::nullopt;
-  }
+// What the previous owner left in the state key: where the check's state continues from
+// (status and count), and who ran it last and when (the owner writes the key when status,
+// count or message change, so the check ran at that date or later; a steady check's date
+// can be old: it then counts as overdue, which at worst runs it once early).
+state::Seed seedOf(const store::CheckStateRecord& r) {
   constexpr int64_t kMaxCount = 1 << 30;
-  const int64_t count = std::clamp<int64_t>(common::intField(j, "count", 0), 0, kMaxCount);
-  return state::Seed{*status, static_cast<int>(count)};
-}
-
-std::optional<state::Seed> seedFrom(store::Store& store, const etcd::KeyValue& kv) {
-  auto j = store::decodeState(kv.value);
-  if (!j) {
-    store.rejections().reject(kv, "check state: " + j.error().message);
-    return std::nullopt;
-  }
-  return seedOf(*j);
-}
-
-// Who wrote a state key and the start of the run it reports: the owner writes the key when
-// status, count or message change, so the check ran at that date or later (a steady check's
-// date can be old: it then counts as overdue, which at worst runs it once early).
-std::optional<std::pair<std::string, common::SystemTime>> lastRunFrom(const std::string& text) {
-  auto j = common::parseJson(text);
-  if (!j || !j->is_object()) {
-    return std::nullopt;
-  }
-  const auto owner = j->find("owner");
-  const auto date = j->find("date");
-  if (owner == j->end() || !owner->is_string() || date == j->end() || !date->is_string()) {
-    return std::nullopt;
-  }
-  auto at = common::parseRfc3339(date->get<std::string>());
-  if (!at) {
-    return std::nullopt;
-  }
-  return std::make_pair(owner->get<std::string>(), *at);
+  return state::Seed{*state::parseStateName(r.status),
+                     static_cast<int>(std::clamp<int64_t>(r.count, 0, kMaxCount))};
 }
 
 // An open incident (/9volt/incident/<check>, written by the alert dispatcher before it sends
@@ -228,7 +197,13 @@ std::optional<state::Seed> seedFromIncident(const etcd::KeyValue& kv) {
   if (!j || common::boolField(*j, "resolved", false)) {
     return std::nullopt;
   }
-  return seedOf(*j);
+  auto status = state::parseStateName(common::stringField(*j, "status"));
+  if (!status) {
+    return std::nullopt;
+  }
+  constexpr int64_t kMaxCount = 1 << 30;
+  const int64_t count = std::clamp<int64_t>(common::intField(*j, "count", 0), 0, kMaxCount);
+  return state::Seed{*status, static_cast<int>(count)};
 }
 
 // Whichever says "worse": the higher state, then the longer failure.
@@ -289,11 +264,15 @@ void Manager::deferArrivals(const std::vector<std::string>& names) {
 }
 
 void Manager::noteState(const std::string& name, const etcd::KeyValue& kv) {
-  if (auto seed = seedFrom(*store_, kv)) {
-    keepStronger(seeds_, name, *seed);
+  auto state = store::decodeState(kv.value);
+  if (!state) {
+    // A bad one is reported; the check then starts afresh.
+    store_->rejections().reject(kv, "check state: " + state.error().message);
+    return;
   }
-  if (auto run = lastRunFrom(kv.value)) {
-    arriving_runs_[name] = {std::move(run->first), run->second};
+  keepStronger(seeds_, name, seedOf(*state));
+  if (auto at = state->time(); at && !state->owner.empty()) {
+    arriving_runs_[name] = {state->owner, *at};
   }
 }
 

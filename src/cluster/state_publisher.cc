@@ -178,19 +178,18 @@ bool StatePublisher::write(std::map<std::string, Run>& from) {
     for (auto it = from.begin(); it != from.end() && ops.size() < kOpsPerTxn && bytes < kTxnBytes;
          ++it) {
       const Run& r = it->second;
-      const nlohmann::json value{
-          {"check", it->first},
-          {"owner", options_.member_id},
-          {"status", std::string(state::stateName(r.state))},
-          {"result", std::string(checks::statusName(r.result))},
-          {"count", r.count},
-          {"message",
-           r.message.size() <= kMaxMessage ? r.message : common::printable(r.message, kMaxMessage)},
-          {"date", common::formatRfc3339(r.time)},
-          {"duration_ms", std::chrono::duration<double, std::milli>(r.duration).count()}};
+      store::CheckStateRecord state;
+      state.check = it->first;
+      state.owner = options_.member_id;
+      state.status = std::string(state::stateName(r.state));
+      state.result = std::string(checks::statusName(r.result));
+      state.count = r.count;
+      state.message =
+          r.message.size() <= kMaxMessage ? r.message : common::printable(r.message, kMaxMessage);
+      state.date = common::formatRfc3339(r.time);
+      state.duration_ms = std::chrono::duration<double, std::milli>(r.duration).count();
       exists.push_back(etcd::Compare::version(keys.monitor(it->first), etcd::Compare::kGreater, 0));
-      // dumpJson: a check's message may carry bytes of the target's that are not UTF-8.
-      ops.push_back(etcd::TxnOp::put(keys.state(it->first), common::dumpJson(value)));
+      ops.push_back(etcd::TxnOp::put(keys.state(it->first), store::checkStateText(state)));
       bytes += ops.back().key.size() + ops.back().value.size();
       reads.push_back(etcd::TxnOp::get(keys.monitor(it->first)));
       names.push_back(it->first);

@@ -30,7 +30,7 @@ struct PushRecord {
   std::string message;
   std::string member;
   // Before the first push: when an owner first judged the check (the deadline counts from
-  // it, across owners). Kept by later pushes.
+  // it, across owners). A push's record has none: from then on the push's time counts.
   std::optional<common::SystemTime> armed;
 
   // The longest message a push may carry (bytes of UTF-8).

@@ -14,6 +14,7 @@
 #include "etcd/client.h"
 #include "etcd/limits.h"
 #include "etcd/watcher.h"
+#include "store/check_state.h"
 #include "store/event.h"
 #include "store/keys.h"
 #include "store/push.h"
@@ -164,12 +165,14 @@ class Store {
   Result<bool> replaceEventLease(const EventLeaseRecord& record, int64_t expected_mod_revision);
 
   // --- Push records (store_push.cc; store/push.h) ---
-  // Stores the record of a push just accepted (a plain put: the newest push wins).
-  Result<int64_t> putPush(const std::string& check, const PushRecord& record);
+  // Stores the record of a push just accepted (the newest push wins), only while the monitor
+  // exists: false when it does not (nothing written).
+  Result<bool> putPush(const std::string& check, const PushRecord& record);
   // The record; nullopt when there is none (or its value does not decode: reported).
   Result<std::optional<PushRecord>> getPush(const std::string& check);
   // The record, after creating {armed: now} when there was none (or only a value that does
   // not decode): the time a never-pushed check's deadline counts from, for every owner.
+  // Errc::kNotFound when the monitor is gone (nothing written).
   Result<PushRecord> armPush(const std::string& check, common::SystemTime now);
   // Every record, read in pages at one revision; watch from that revision + 1.
   Result<std::pair<std::map<std::string, PushRecord>, int64_t>> loadPushes();

@@ -29,12 +29,16 @@ std::optional<PushRecord> decoded(Rejections& rejections, const std::string& nam
 
 }  // namespace
 
-Result<int64_t> Store::putPush(const std::string& check, const PushRecord& record) {
-  auto res = client_->put(keys_.push(check), pushText(record));
+Result<bool> Store::putPush(const std::string& check, const PushRecord& record) {
+  // Only while the monitor exists: a push that lands just after its monitor was deleted
+  // must not leave a record behind for a monitor made again under the name.
+  auto res =
+      client_->txn({etcd::Compare::version(keys_.monitor(check), etcd::Compare::kGreater, 0)},
+                   {etcd::TxnOp::put(keys_.push(check), pushText(record))});
   if (!res) {
     return tl::unexpected(res.error());
   }
-  return res->revision;
+  return res->succeeded;
 }
 
 Result<std::optional<PushRecord>> Store::getPush(const std::string& check) {
@@ -66,15 +70,20 @@ Result<PushRecord> Store::armPush(const std::string& check, common::SystemTime n
     }
     PushRecord armed;
     armed.armed = now;
-    auto txn =
-        client_->txn({seen == 0 ? etcd::Compare::createRevision(key, etcd::Compare::kEqual, 0)
-                                : etcd::Compare::modRevision(key, etcd::Compare::kEqual, seen)},
-                     {etcd::TxnOp::put(key, pushText(armed))});
+    auto txn = client_->txn(
+        {seen == 0 ? etcd::Compare::createRevision(key, etcd::Compare::kEqual, 0)
+                   : etcd::Compare::modRevision(key, etcd::Compare::kEqual, seen),
+         etcd::Compare::version(keys_.monitor(check), etcd::Compare::kGreater, 0)},
+        {etcd::TxnOp::put(key, pushText(armed))}, {etcd::TxnOp::get(keys_.monitor(check))});
     if (!txn) {
       return tl::unexpected(txn.error());
     }
     if (txn->succeeded) {
       return armed;
+    }
+    if (txn->responses.empty() || txn->responses[0].kvs.empty()) {
+      // Deleted meanwhile: nothing to start a deadline for (and no record left behind).
+      return fail(Errc::kNotFound, fmt::format("monitor '{}' is gone", check));
     }
   }
   return fail(Errc::kConflict,

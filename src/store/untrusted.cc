@@ -74,34 +74,6 @@ Result<nlohmann::json> decodeObject(std::string_view text) {
   return j;
 }
 
-Result<nlohmann::json> decodeState(std::string_view text) {
-  auto j = decodeObject(text);
-  if (!j) {
-    return j;
-  }
-  auto bad = [](const char* field, const char* want) {
-    return fail(Errc::kInvalidArgument, fmt::format("{}: expected {}", field, want));
-  };
-  auto status = j->find("status");
-  if (status == j->end() || !status->is_string()
-      || (*status != "ok" && *status != "warning" && *status != "critical")) {
-    return bad("status", "ok, warning or critical");
-  }
-  for (const char* field : {"check", "owner", "message", "date", "result"}) {
-    if (auto it = j->find(field); it != j->end() && !it->is_string()) {
-      return bad(field, "a string");
-    }
-  }
-  if (auto it = j->find("count");
-      it != j->end() && !(it->is_number_unsigned() || (it->is_number_integer() && *it >= 0))) {
-    return bad("count", "an integer >= 0");
-  }
-  if (auto it = j->find("duration_ms"); it != j->end() && !it->is_number()) {
-    return bad("duration_ms", "a number");
-  }
-  return j;
-}
-
 void Rejections::setHandler(Handler handler) {
   std::lock_guard lock(mu_);
   handler_ = std::move(handler);

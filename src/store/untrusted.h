@@ -34,10 +34,7 @@ std::string describeType(const nlohmann::json& value);
 Result<nlohmann::json> decodeJson(std::string_view text);
 // A JSON object: also "expected a JSON object, got a list".
 Result<nlohmann::json> decodeObject(std::string_view text);
-// A check's state as the owner writes it (/9volt/state/<check>): an object whose status is
-// ok/warning/critical and whose other known fields have their types (check, owner,
-// message, date, result: strings; count: an integer >= 0; duration_ms: a number).
-Result<nlohmann::json> decodeState(std::string_view text);
+// A check's state (/9volt/state/<check>): decodeState() in store/check_state.h.
 
 // One rejected key, as the handler gets it.
 struct Rejection {

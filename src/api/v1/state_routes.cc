@@ -167,7 +167,7 @@ Result<bool> scanChecks(const Context& ctx, std::string from, const std::string&
         ctx.store->rejections().reject(kv, "check state: " + j.error().message, n);
         continue;
       }
-      states[n] = std::move(*j);
+      states[n] = j->toJson();
     }
     for (size_t i = 0; i < page->kvs.size(); ++i) {
       const auto& kv = page->kvs[i];

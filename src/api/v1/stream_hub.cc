@@ -110,8 +110,9 @@ void StreamConverter::convert(const std::vector<etcd::WatchEvent>& events,
         reject(kv, "check state: " + j.error().message);
         continue;
       }
-      (*j)["check"] = *check;
-      add(StreamKind::kState, "state", *j);
+      auto shown = j->toJson();
+      shown["check"] = *check;
+      add(StreamKind::kState, "state", std::move(shown));
     } else if (kv.key.starts_with(keys_.eventPrefix())) {
       // New keys only: deletes are the retention at work, not news.
       if (!put || kv.create_revision != kv.mod_revision) {

@@ -1,5 +1,6 @@
 // Decoding what is read from etcd (store/untrusted.h): names from keys, JSON, states, member
 // records, events; and Rejections reporting each bad key once per revision.
+#include "store/check_state.h"
 #include "store/untrusted.h"
 
 #include <gmock/gmock.h>
