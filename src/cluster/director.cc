@@ -337,28 +337,32 @@ void Director::onMonitors(const store::ConfigWatchUpdate& u) {
 }
 
 bool Director::findStaleState(int64_t revision) {
-  const std::string prefix = store_->keys().statePrefix();
-  auto res =
-      store_->client().range(prefix, {.prefix = true, .revision = revision, .keys_only = true});
-  if (!res) {
-    spdlog::warn("director: cannot list {} at revision {}: {}", prefix, revision,
-                 res.error().message);
-    return false;
-  }
+  // State and push keys: both are deleted with their monitor (see recompute()).
   size_t found = 0;
-  for (const auto& kv : res->kvs) {
-    std::string name = kv.key.substr(prefix.size());
-    if (auto problem = store::nameProblem(name); !problem.empty()) {
-      // No monitor can have this name: deleted like any state key without a monitor.
-      store_->rejections().reject(kv, "state key: not a valid check name: " + problem
-                                          + " (deleted with the next placement)");
+  for (const auto& [prefix, what] : {std::pair{store_->keys().statePrefix(), "state"},
+                                     std::pair{store_->keys().pushPrefix(), "push"}}) {
+    auto res =
+        store_->client().range(prefix, {.prefix = true, .revision = revision, .keys_only = true});
+    if (!res) {
+      spdlog::warn("director: cannot list {} at revision {}: {}", prefix, revision,
+                   res.error().message);
+      return false;
     }
-    if (!checks_.contains(name) && deleted_.insert(name).second) {
-      found++;
+    for (const auto& kv : res->kvs) {
+      std::string name = kv.key.substr(prefix.size());
+      if (auto problem = store::nameProblem(name); !problem.empty()) {
+        // No monitor can have this name: deleted like any key without a monitor.
+        store_->rejections().reject(kv, fmt::format("{} key: not a valid check name: {} (deleted "
+                                                    "with the next placement)",
+                                                    what, problem));
+      }
+      if (!checks_.contains(name) && deleted_.insert(name).second) {
+        found++;
+      }
     }
   }
   if (found > 0) {
-    spdlog::info("director: {} state key(s) without a monitor; deleting them", found);
+    spdlog::info("director: {} state or push key(s) without a monitor; deleting them", found);
   }
   return true;
 }

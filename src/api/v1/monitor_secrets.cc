@@ -64,6 +64,9 @@ void fillSecrets(const std::string& name, nlohmann::json& value, const nlohmann:
                          "write the value{}",
                          config::kRedacted,
                          f.generated ? ", or leave it out to have one made" : "")});
+        // A stand-in, so that the field's own rules do not report the placeholder too
+        // (the request is refused for the problem above; nothing is written).
+        value[field] = newSecret();
         continue;
       }
       value[field] = *before;

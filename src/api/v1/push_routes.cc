@@ -184,9 +184,14 @@ Response push(const Context& ctx, PushLimiter& limiter, const Request& r) {
   record.failed = *failed;
   record.message = std::move(message);
   record.member = ctx.member_id;
-  if (auto written = ctx.store->putPush(check, record); !written) {
+  auto written = ctx.store->putPush(check, record);
+  if (!written) {
     limiter.forget(check);
     return storeError(written.error());
+  }
+  if (!*written) {
+    limiter.forget(check);
+    return refused();  // deleted since it was read
   }
   spdlog::debug("api: push for '{}' recorded ({})", check, *failed ? "fail" : "ok");
   return ok(200, {{"message", fmt::format("push for '{}' recorded{}", check,

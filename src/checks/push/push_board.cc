@@ -7,6 +7,8 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/thread_name.h"
+
 namespace ninevolt::checks::push {
 
 PushBoard::PushBoard(std::shared_ptr<store::Store> store) : store_(std::move(store)) {}
@@ -17,7 +19,9 @@ PushBoard::~PushBoard() {
     stopped_ = true;
   }
   stop_cv_.notify_all();
-  pool_.join();  // what runs there ends within one etcd call timeout
+  if (pool_) {
+    pool_->join();  // what runs there ends within one etcd call timeout (no new work: stopped_)
+  }
   std::unique_ptr<etcd::Watcher> watch;
   {
     std::lock_guard lock(mu_);
@@ -39,9 +43,17 @@ PushBoard::Look PushBoard::look(const std::string& check) {
   return out;
 }
 
+boost::asio::thread_pool& PushBoard::pool() {
+  if (!pool_) {
+    common::ScopedThreadName name("9v-push");
+    pool_.emplace(1);
+  }
+  return *pool_;
+}
+
 void PushBoard::startLoading() {
   loading_ = true;
-  boost::asio::post(pool_, [this] { load(); });
+  boost::asio::post(pool(), [this] { load(); });
 }
 
 void PushBoard::load() {
@@ -109,13 +121,16 @@ void PushBoard::onUpdate(const store::PushWatchUpdate& u) {
 
 void PushBoard::arm(const std::string& check, common::SystemTime now,
                     std::function<void(Result<store::PushRecord>)> done) {
+  std::lock_guard lock(mu_);
   boost::asio::post(
-      pool_, [this, check, now, done = std::move(done)] { done(store_->armPush(check, now)); });
+      pool(), [this, check, now, done = std::move(done)] { done(store_->armPush(check, now)); });
 }
 
 void PushBoard::read(const std::string& check,
                      std::function<void(Result<std::optional<store::PushRecord>>)> done) {
-  boost::asio::post(pool_, [this, check, done = std::move(done)] { done(store_->getPush(check)); });
+  std::lock_guard lock(mu_);
+  boost::asio::post(pool(),
+                    [this, check, done = std::move(done)] { done(store_->getPush(check)); });
 }
 
 }  // namespace ninevolt::checks::push

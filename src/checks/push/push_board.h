@@ -19,7 +19,7 @@ namespace ninevolt::checks::push {
 // This member's copy of every push record (/9volt/push/, store/push.h), kept by one watch,
 // and a thread for the few etcd calls push checks make (starting a deadline, confirming a
 // missed push). One per process, shared by the push checks of every engine loop; it starts
-// reading etcd when the first push check asks. Thread-safe.
+// its thread and reads etcd when the first push check asks. Thread-safe.
 class PushBoard {
  public:
   explicit PushBoard(std::shared_ptr<store::Store> store);
@@ -42,8 +42,9 @@ class PushBoard {
             std::function<void(Result<std::optional<store::PushRecord>>)> done);
 
  private:
-  void startLoading();  // with mu_ held
-  void load();          // on the pool: read everything, then watch (retried until stopped)
+  boost::asio::thread_pool& pool();  // started on first use; with mu_ held
+  void startLoading();               // with mu_ held
+  void load();  // on the pool: read everything, then watch (retried until stopped)
   void onUpdate(const store::PushWatchUpdate& u);
 
   std::shared_ptr<store::Store> store_;
@@ -54,7 +55,8 @@ class PushBoard {
   bool synced_ = false;
   std::map<std::string, store::PushRecord> records_;
   std::unique_ptr<etcd::Watcher> watch_;  // set by load(), reset by the destructor
-  boost::asio::thread_pool pool_{1};
+  // Started with the first push check ("9v-push"): a member without any has no such thread.
+  std::optional<boost::asio::thread_pool> pool_;
 };
 
 }  // namespace ninevolt::checks::push

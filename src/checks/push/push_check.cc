@@ -133,7 +133,7 @@ class PushCheck final : public Check {
     });
   }
 
-  void finish(const std::shared_ptr<Run>& run, CheckResult result) {
+  void finish(std::shared_ptr<Run> run, CheckResult result) {  // by value: run_ may be reset
     run->over = true;
     run->timer.cancel();
     if (run_ == run) {

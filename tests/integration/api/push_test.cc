@@ -197,6 +197,9 @@ TEST_F(PushApi, TheMemberJudgesThePushesAndForgetsThemWithTheMonitor) {
   // Gone with its monitor: a monitor made again under the name starts afresh.
   ASSERT_EQ(call("DELETE", "/api/v1/monitor/job", {}, kRw).status, 200);
   EXPECT_TRUE(eventually([&] { return record("job").is_null(); }, std::chrono::seconds(20)));
+  // A push after the delete is refused and leaves nothing behind.
+  EXPECT_EQ(call("POST", "/api/v1/push/job?token=" + token).status, 403);
+  EXPECT_TRUE(record("job").is_null()) << record("job").dump();
 }
 
 }  // namespace

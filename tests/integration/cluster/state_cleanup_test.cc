@@ -1,5 +1,6 @@
-// State of removed checks: the director deletes /9volt/state/<check> of a monitor deleted
-// while it directs, and when it takes over every state key whose monitor is gone; it
+// State of removed checks: the director deletes /9volt/state/<check> (and /9volt/push/<check>)
+// of a monitor deleted while it directs, and when it takes over every such key whose monitor
+// is gone; it
 // touches no other state key and no incident. The state publisher does not write a
 // deleted monitor's state back. Real etcd, the director on a loop thread as in the server.
 #include <future>
@@ -19,6 +20,7 @@ using namespace std::chrono_literals;
 using ninevolt::testing::eventually;
 
 constexpr const char* kMonitor = R"({"type":"tcp","host":"127.0.0.1","port":1,"interval":"10s"})";
+constexpr const char* kPush = R"({"armed":"2026-12-05T10:00:00Z"})";
 
 class StateCleanupTest : public ninevolt::testing::EtcdTest {
  protected:
@@ -87,6 +89,7 @@ TEST_F(StateCleanupTest, AMonitorDeletedWhileDirectingTakesOnlyItsStateWithIt) {
   for (const char* name : {"web", "db"}) {
     ASSERT_TRUE(client_->put(std::string("/9volt/monitor/") + name, kMonitor));
     ASSERT_TRUE(client_->put(std::string("/9volt/state/") + name, state(name)));
+    ASSERT_TRUE(client_->put(std::string("/9volt/push/") + name, kPush));
   }
   ASSERT_TRUE(client_->put("/9volt/incident/web", R"({"check":"web","resolved":false})"));
   startDirector();
@@ -97,6 +100,8 @@ TEST_F(StateCleanupTest, AMonitorDeletedWhileDirectingTakesOnlyItsStateWithIt) {
 
   ASSERT_TRUE(client_->del("/9volt/monitor/web"));
   ASSERT_TRUE(eventually([&] { return modRevision("/9volt/state/web") == 0; }));
+  EXPECT_EQ(modRevision("/9volt/push/web"), 0);  // a push record goes with its monitor too
+  EXPECT_NE(modRevision("/9volt/push/db"), 0);
   EXPECT_EQ(modRevision("/9volt/state/db"), db_state);          // not rewritten
   EXPECT_EQ(modRevision("/9volt/incident/web"), web_incident);  // the dispatcher's
 }
@@ -111,11 +116,18 @@ TEST_F(StateCleanupTest, ANewDirectorDeletesStateWhoseMonitorIsGoneInBatches) {
     ASSERT_TRUE(client_->put("/9volt/state/" + name, state(name)));
   }
   ASSERT_TRUE(client_->put("/9volt/incident/gone-7", R"({"check":"gone-7","resolved":false})"));
+  // Push records whose monitor is gone (one with no state key at all), and the kept one's.
+  ASSERT_TRUE(client_->put("/9volt/push/gone-3", kPush));
+  ASSERT_TRUE(client_->put("/9volt/push/only-pushed", kPush));
+  ASSERT_TRUE(client_->put("/9volt/push/kept", kPush));
   const int64_t kept = modRevision("/9volt/state/kept");
   const int64_t incident = modRevision("/9volt/incident/gone-7");
 
   startDirector();
   ASSERT_TRUE(eventually([&] { return stateKeys() == 1; })) << stateKeys();
+  EXPECT_TRUE(eventually([&] { return modRevision("/9volt/push/only-pushed") == 0; }));
+  EXPECT_EQ(modRevision("/9volt/push/gone-3"), 0);
+  EXPECT_NE(modRevision("/9volt/push/kept"), 0);
   EXPECT_EQ(modRevision("/9volt/state/kept"), kept);
   EXPECT_EQ(modRevision("/9volt/incident/gone-7"), incident);
 }

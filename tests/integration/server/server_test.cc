@@ -186,8 +186,10 @@ TEST_F(ServerOnEtcd, ThreadsAreNamedForWhatTheyDo) {
       },
       kStartLimit))
       << ::testing::PrintToString(names);
-  // The delivery pool starts with the first alert: none has been sent here.
+  // The delivery pool starts with the first alert: none has been sent here. The push board's
+  // thread with the first push check: there is none here.
   EXPECT_EQ(names.count("9v-deliver"), 0U) << ::testing::PrintToString(names);
+  EXPECT_EQ(names.count("9v-push"), 0U) << ::testing::PrintToString(names);
 }
 
 TEST_F(ServerOnEtcd, HealthIsDegradedWhileEtcdIsDownAndRecovers) {

@@ -34,6 +34,8 @@ class PushCheckTest : public ninevolt::testing::EtcdTest {
     EtcdTest::SetUp();
     store_ = std::make_shared<store::Store>(client_, "/9volt");
     factory_ = makeFactory(FactoryContext{.store = store_});
+    // Push records are written only while their monitor exists.
+    ASSERT_TRUE(client_->put("/9volt/monitor/t", kMonitor.dump()));
   }
 
   // Runs until the check gives a verdict (its member reads the records first).
@@ -54,7 +56,8 @@ class PushCheckTest : public ninevolt::testing::EtcdTest {
     r.failed = failed;
     r.message = std::move(message);
     r.member = "m1";
-    ASSERT_TRUE(store_->putPush("t", r));
+    auto written = store_->putPush("t", r);
+    ASSERT_TRUE(written && *written);
   }
 
   std::shared_ptr<store::Store> store_;
@@ -138,6 +141,22 @@ TEST_F(PushCheckTest, OneCheckConfirmsAMissOnceThenSeesTheNextPush) {
   ASSERT_TRUE(eventually([&] { return run().failure == Failure::kMissed; }, 10s));
   putPush(std::chrono::system_clock::now());
   ASSERT_TRUE(eventually([&] { return run().status == Status::kOk; }, 10s));
+}
+
+TEST_F(PushCheckTest, NothingIsWrittenForAMonitorThatIsGone) {
+  ASSERT_TRUE(client_->del("/9volt/monitor/t"));
+  store::PushRecord r;
+  r.time = std::chrono::system_clock::now();
+  auto written = store_->putPush("t", r);
+  ASSERT_TRUE(written);
+  EXPECT_FALSE(*written);
+  auto armed = store_->armPush("t", std::chrono::system_clock::now());
+  ASSERT_FALSE(armed);
+  EXPECT_EQ(armed.error().code, Errc::kNotFound);
+  EXPECT_FALSE(client_->range("/9volt/push/t")->kvs.size());
+  // A run then has no verdict (the manager removes the check with its monitor).
+  auto result = runner_.run(*factory_, specOf(kMonitor));
+  EXPECT_FALSE(result.verdict);
 }
 
 TEST(PushWithoutCluster, SaysItCannotJudge) {
