@@ -18,10 +18,16 @@
 
 #include "checks/exec/exec_check.h"
 #include "checks/icmp/icmp_check.h"
-// Older revisions (BASELINE_REV builds) link libcurl at start and have no curl_library.h.
-#if __has_include("checks/http/curl_library.h")
+// Older revisions (BASELINE_REV builds) link libcurl at start and have no curl_library.h;
+// those of stops 19..25 have it in checks/http.
+#if __has_include("curl_library/curl_library.h")
+#include "curl_library/curl_library.h"
+#define NINEVOLT_BENCH_LAZY_CURL 1
+namespace bench_curl = ninevolt::curl;
+#elif __has_include("checks/http/curl_library.h")
 #include "checks/http/curl_library.h"
 #define NINEVOLT_BENCH_LAZY_CURL 1
+namespace bench_curl = ninevolt::checks::http;
 #endif
 #include "checks/http/http_check.h"
 #include "checks/registry.h"
@@ -279,12 +285,12 @@ int run(const Flags& flags) {
               << " s (bench/rss_breakdown.py " << getpid() << ")\n";
     std::this_thread::sleep_for(std::chrono::duration<double>(flags.hold_s));
   }
-  // The first http check loads libcurl and its libraries (checks/http/curl_library.h): a
+  // The first http check loads libcurl and its libraries (src/curl_library): a
   // one-time cost of the process, reported on its own and kept out of "per check".
   ProcSnapshot base = idle;
 #ifdef NINEVOLT_BENCH_LAZY_CURL
   if (http_n > 0) {
-    if (const auto& curl = checks::http::curlLibrary(); !curl) {
+    if (const auto& curl = bench_curl::curlLibrary(); !curl) {
       std::cerr << "engine_bench: " << curl.error().message << "\n";
       return 2;
     }

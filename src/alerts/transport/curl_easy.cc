@@ -7,7 +7,7 @@
 namespace ninevolt::alerts::transport::detail {
 
 Result<const CurlLibrary*> curl() {
-  const auto& loaded = checks::http::curlLibrary();
+  const auto& loaded = curl::curlLibrary();
   if (!loaded) {
     return fail(Errc::kUnavailable, "libcurl: " + loaded.error().message);
   }

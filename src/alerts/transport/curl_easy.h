@@ -13,12 +13,12 @@
 #include <string>
 #include <string_view>
 
-#include "checks/http/curl_library.h"
 #include "common/result.h"
+#include "curl_library/curl_library.h"
 
 namespace ninevolt::alerts::transport::detail {
 
-using checks::http::CurlLibrary;
+using curl::CurlLibrary;
 
 // The process's libcurl (loaded and curl_global_init'ed once, on the first call from any
 // thread), or kUnavailable saying why it cannot be loaded.

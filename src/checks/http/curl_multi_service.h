@@ -14,9 +14,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <curl/curl.h>
 
-#include "checks/http/curl_library.h"
+#include "curl_library/curl_library.h"
 
 namespace ninevolt::checks::http {
+
+using curl::CurlLibrary;
+using curl::curlLibrary;
 
 // One libcurl multi handle per io_context, driven by that loop through the socket-action
 // API: curl tells us which sockets to watch (CURLMOPT_SOCKETFUNCTION) and when to wake it

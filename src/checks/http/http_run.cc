@@ -5,7 +5,7 @@
 
 #include <openssl/ssl.h>
 
-#include "checks/http/curl_library.h"
+#include "curl_library/curl_library.h"
 
 namespace ninevolt::checks::http {
 

@@ -1,7 +1,7 @@
 // libcurl is opened by the first http run that needs it, not by linking (curl_library.h): a
 // process with no http check, or only plain http ones (plain_client.h), never maps it. Its
 // own binary, so no other test has loaded libcurl before.
-#include "checks/http/curl_library.h"
+#include "curl_library/curl_library.h"
 
 #include <chrono>
 
@@ -15,6 +15,9 @@
 
 namespace ninevolt::checks::http {
 namespace {
+
+using curl::curlLibrary;
+using curl::openCurlLibrary;
 
 using ::testing::HasSubstr;
 

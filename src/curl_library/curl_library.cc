@@ -1,4 +1,4 @@
-#include "checks/http/curl_library.h"
+#include "curl_library/curl_library.h"
 
 #include <string>
 #include <type_traits>
@@ -6,7 +6,7 @@
 #include <dlfcn.h>
 #include <spdlog/spdlog.h>
 
-namespace ninevolt::checks::http {
+namespace ninevolt::curl {
 
 namespace {
 
@@ -87,4 +87,4 @@ const Result<CurlLibrary>& curlLibrary() {
   return kLoaded;
 }
 
-}  // namespace ninevolt::checks::http
+}  // namespace ninevolt::curl

@@ -7,9 +7,10 @@
 
 #include "common/result.h"
 
-namespace ninevolt::checks::http {
+namespace ninevolt::curl {
 
-// The libcurl (and OpenSSL) functions the http check calls, resolved with dlopen/dlsym.
+// The libcurl (and OpenSSL) functions 9volt calls (the http check's multi interface, the
+// alerters' blocking requests), resolved with dlopen/dlsym.
 //
 // Why not link libcurl: Debian's libcurl.so.4 pulls 33 more libraries (gnutls, krb5, ldap,
 // ssh2, rtmp, ...) and curl_global_init initialises OpenSSL; loading and initialising them
@@ -54,4 +55,4 @@ Result<CurlLibrary> openCurlLibrary(const char* soname);
 // http run UNKNOWN with that message, it is not retried.
 const Result<CurlLibrary>& curlLibrary();
 
-}  // namespace ninevolt::checks::http
+}  // namespace ninevolt::curl
