@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/check_type.h"
+#include "integration/api/api_client.h"
 #include "support/etcd_fixture.h"
 #include "support/process.h"
 #include "support/sse_client.h"
@@ -24,19 +25,8 @@ using ninevolt::testing::freePort;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct Reply {
-  int status = 0;
-  std::string body;
-  std::map<std::string, std::string> headers;
-  nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
-};
-
-// One HTTP/1.1 request with a 5 s deadline.
-Reply call(uint16_t port, const std::string& method, const std::string& target,
-           const std::string& body = {}, const std::map<std::string, std::string>& headers = {}) {
-  auto r = ninevolt::testing::httpCall(port, method, target, body, headers);
-  return {r.status, std::move(r.body), std::move(r.headers)};
-}
+using apitest::call;
+using apitest::Reply;
 
 const std::map<std::string, std::string> kRw{{"X-Access-Token", "rw-token"},
                                              {"Content-Type", "application/json"}};

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "integration/api/api_client.h"
 #include "support/etcd_fixture.h"
 #include "support/process.h"
 #include "support/sse_client.h"
@@ -26,27 +27,11 @@ using ninevolt::testing::freePort;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 
-struct Reply {
-  int status = 0;
-  std::string body;
-  // The body as a strict parser reads it (discarded when it is not valid JSON or UTF-8).
-  nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
-  std::string message() const {
-    auto j = json();
-    return j.is_object() && j.contains("message") && j["message"].is_string()
-               ? j["message"].get<std::string>()
-               : std::string();
-  }
-};
+using apitest::Reply;
 
 const std::map<std::string, std::string> kJson{{"Content-Type", "application/json"}};
 
-Reply call(uint16_t port, const std::string& method, const std::string& target,
-           const std::string& body = {}, const std::map<std::string, std::string>& headers = {}) {
-  auto r =
-      ninevolt::testing::httpCall(port, method, target, body, headers, std::chrono::seconds(20));
-  return {r.status, std::move(r.body)};
-}
+using apitest::call;
 
 // Sends bytes as they are (requests httpCall cannot build) and reads one answer.
 Reply raw(uint16_t port, const std::string& bytes) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "integration/api/api_client.h"
 #include "support/etcd_fixture.h"
 #include "support/process.h"
 
@@ -17,12 +18,7 @@ using ninevolt::testing::eventually;
 using ninevolt::testing::freePort;
 using ::testing::HasSubstr;
 
-struct Reply {
-  int status = 0;
-  std::string body;
-  std::map<std::string, std::string> headers;
-  nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
-};
+using apitest::Reply;
 
 const std::map<std::string, std::string> kRw{{"X-Access-Token", "rw-token"},
                                              {"Content-Type", "application/json"}};
@@ -43,8 +39,7 @@ class PushApi : public ninevolt::testing::EtcdTest {
   }
   Reply call(const std::string& method, const std::string& target, const std::string& body = {},
              const std::map<std::string, std::string>& headers = {}) {
-    auto r = ninevolt::testing::httpCall(port_, method, target, body, headers);
-    return {r.status, std::move(r.body), std::move(r.headers)};
+    return apitest::call(port_, method, target, body, headers);
   }
   // Creates monitor `name` through the API and returns the token it was given.
   std::string create(const std::string& name, nlohmann::json spec) {
