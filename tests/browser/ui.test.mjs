@@ -318,4 +318,30 @@ describe('web UI', () => {
       await secured.proc.stop();
     }
   });
+
+  test('a push check\'s page shows the line a job pushes with, and that line works', () =>
+    withPage('push', async (page) => {
+      // Made through the API without a token: the answer is the only place it is shown.
+      const made = await server.api('monitor/beat', { method: 'PUT', body: { type: 'push', interval: '1h' } });
+      assert.equal(made.status, 201, made.text);
+      const token = made.json.secrets.beat.token;
+      try {
+        await visit(page, server, '#/check/beat');
+        const line = page.getByTestId('push-command');
+        await line.waitFor();
+        const text = await line.textContent();
+        assert.match(text, /^curl -fsS -X POST "http:\/\/127\.0\.0\.1:\d+\/api\/v1\/push\/beat\?token=<token>"$/);
+        // The spec shows the token redacted, never the token.
+        await page.locator('dl.spec dd', { hasText: 'redacted' }).waitFor();
+        assert.ok(!(await page.content()).includes(token), 'the token is on the page');
+        // The line, with the token put in, is a push the member takes and judges.
+        const url = text.match(/"(.*)"/)[1].replace('<token>', token);
+        const pushed = await fetch(url, { method: 'POST' });
+        assert.equal(pushed.status, 200, await pushed.text());
+        await eventually(async () => (await server.state('beat'))?.message?.startsWith('last push'),
+          'beat judged from the push', 30000);
+      } finally {
+        await server.api('monitor/beat', { method: 'DELETE' });
+      }
+    }));
 });
