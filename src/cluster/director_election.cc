@@ -17,7 +17,6 @@ namespace {
 
 constexpr auto kRetry = std::chrono::seconds(1);
 // Member ids are 8 hex digits; anything much longer in the director key is not a member's.
-constexpr size_t kMaxIdLength = 256;
 constexpr size_t kMaxShown = 64;  // bytes of a bad value quoted in logs and events
 
 // A value from etcd, for a log line or an event: at most kMaxShown bytes, anything but
@@ -46,19 +45,8 @@ std::chrono::milliseconds since(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 std::optional<std::string> directorIdOf(std::string_view value) {
-  auto j = common::parseJson(value);
-  if (!j || !j->is_object()) {
-    return std::nullopt;
-  }
-  auto it = j->find("id");
-  if (it == j->end() || !it->is_string()) {
-    return std::nullopt;
-  }
-  const auto& id = it->get_ref<const std::string&>();
-  if (id.empty() || id.size() > kMaxIdLength) {
-    return std::nullopt;
-  }
-  return id;
+  auto record = store::decodeDirector(value);
+  return record ? std::optional<std::string>(std::move(record->id)) : std::nullopt;
 }
 
 void Director::start(int64_t lease_id) {
@@ -98,8 +86,7 @@ void Director::campaign() {
   const std::string key = store_->keys().director();
   // Only a won (or adopted) value becomes my_value_: a campaign that loses must not change
   // what the fence compares, or a director campaigning by mistake would fence itself out.
-  std::string candidate =
-      nlohmann::json{{"id", options_.member_id}, {"since", common::nowRfc3339()}}.dump();
+  std::string candidate = store::directorText({options_.member_id, common::nowRfc3339()});
   auto res =
       store_->client().txn({etcd::Compare::createRevision(key, etcd::Compare::kEqual, 0)},
                            {etcd::TxnOp::put(key, candidate, lease_id_)}, {etcd::TxnOp::get(key)});

@@ -15,6 +15,7 @@
 #include "etcd/limits.h"
 #include "etcd/watcher.h"
 #include "store/check_state.h"
+#include "store/director_record.h"
 #include "store/event.h"
 #include "store/keys.h"
 #include "store/push.h"

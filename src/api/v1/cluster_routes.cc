@@ -115,15 +115,11 @@ Response getCluster(const Context& ctx) {
   nlohmann::json director = nullptr;
   if (!res->responses[1].kvs.empty()) {
     // A director key that is not the director's record (written by hand) shows as none.
-    auto d = store::decodeObject(res->responses[1].kvs[0].value);
-    const auto* id = d ? common::findField(*d, "id") : nullptr;
-    if (id != nullptr && id->is_string()) {
-      director = {{"MemberID", id->get<std::string>()},
-                  {"since", common::stringField(*d, "since")}};
+    if (auto d = store::decodeDirector(res->responses[1].kvs[0].value)) {
+      director = {{"MemberID", d->id}, {"since", d->since}};
     } else {
-      ctx.store->rejections().reject(
-          res->responses[1].kvs[0],
-          "director record: " + (d ? std::string("no id") : d.error().message));
+      ctx.store->rejections().reject(res->responses[1].kvs[0],
+                                     "director record: " + d.error().message);
     }
   }
   nlohmann::json body{{"Members", members_json},

@@ -132,8 +132,8 @@ void StreamConverter::convert(const std::vector<etcd::WatchEvent>& events,
       }
     } else if (kv.key == keys_.director()) {
       if (put) {
-        auto j = store::decodeJson(kv.value);
-        director_ = j ? stringField(*j, "id") : std::string();
+        auto d = store::decodeDirector(kv.value);
+        director_ = d ? d->id : std::string();
       }
       cluster("director", director_);  // a delete names the director that left
     } else if (auto name = valid(keys_.monitorPrefix(), "monitor")) {
@@ -489,8 +489,8 @@ void StreamHub::startFeed() {
       if (r) {
         std::string director;
         if (!r->kvs.empty()) {
-          if (auto j = store::decodeJson(r->kvs[0].value)) {
-            director = stringField(*j, "id");
+          if (auto d = store::decodeDirector(r->kvs[0].value)) {
+            director = d->id;
           }
         }
         asio::post(io_, [weak = weak_from_this(), generation, revision = r->revision,

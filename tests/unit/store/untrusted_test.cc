@@ -1,12 +1,13 @@
 // Decoding what is read from etcd (store/untrusted.h): names from keys, JSON, states, member
 // records, events; and Rejections reporting each bad key once per revision.
-#include "store/check_state.h"
 #include "store/untrusted.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
+#include "store/check_state.h"
+#include "store/director_record.h"
 #include "store/event.h"
 #include "store/store.h"
 
@@ -56,6 +57,27 @@ TEST(Untrusted, States) {
   EXPECT_EQ(decodeState(R"({"status":"ok","count":"1"})").error().message,
             "count: expected an integer >= 0");
   EXPECT_EQ(decodeState("[]").error().message, "expected a JSON object, got a list");
+  // Written back as read: the typed record keeps every field the owner writes.
+  auto state = decodeState(
+      R"({"check":"web","owner":"m1","status":"critical","result":"unknown","count":18446744073709551615,"message":"x","date":"2026-12-05T10:00:00Z","duration_ms":1.5})");
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->count, INT64_MAX);  // beyond any threshold, kept within range
+  EXPECT_TRUE(state->time());
+  auto again = decodeState(checkStateText(*state));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->toJson(), state->toJson());
+}
+
+TEST(Untrusted, DirectorRecords) {
+  auto d = decodeDirector(R"({"id":"3f1c0a2b","since":"2026-12-05T10:00:00Z"})");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->id, "3f1c0a2b");
+  EXPECT_EQ(decodeDirector(directorText(*d))->since, "2026-12-05T10:00:00Z");
+  EXPECT_EQ(decodeDirector(R"({"since":"x"})").error().message, "no id");
+  EXPECT_EQ(decodeDirector(R"({"id":7})").error().message, "id: expected a string, got an integer");
+  EXPECT_EQ(decodeDirector(R"({"id":""})").error().message, "id: 0 bytes; an id has 1 to 256");
+  EXPECT_EQ(decodeDirector(R"({"id":"m1","since":[]})").error().message,
+            "since: expected a string, got a list");
 }
 
 etcd::KeyValue kv(std::string key, std::string value, int64_t lease = 7, int64_t rev = 1) {
