@@ -182,10 +182,14 @@ namespace {
 // (status and count), and who ran it last and when (the owner writes the key when status,
 // count or message change, so the check ran at that date or later; a steady check's date
 // can be old: it then counts as overdue, which at worst runs it once early).
-state::Seed seedOf(const store::CheckStateRecord& r) {
+// A seed from a stored status and count: the count is whatever was written, kept in range.
+state::Seed seedOf(state::CheckState status, int64_t count) {
   constexpr int64_t kMaxCount = 1 << 30;
-  return state::Seed{*state::parseStateName(r.status),
-                     static_cast<int>(std::clamp<int64_t>(r.count, 0, kMaxCount))};
+  return state::Seed{status, static_cast<int>(std::clamp<int64_t>(count, 0, kMaxCount))};
+}
+
+state::Seed seedOf(const store::CheckStateRecord& r) {
+  return seedOf(*state::parseStateName(r.status), r.count);
 }
 
 // An open incident (/9volt/incident/<check>, written by the alert dispatcher before it sends
@@ -201,9 +205,7 @@ std::optional<state::Seed> seedFromIncident(const etcd::KeyValue& kv) {
   if (!status) {
     return std::nullopt;
   }
-  constexpr int64_t kMaxCount = 1 << 30;
-  const int64_t count = std::clamp<int64_t>(common::intField(*j, "count", 0), 0, kMaxCount);
-  return state::Seed{*status, static_cast<int>(count)};
+  return seedOf(*status, common::intField(*j, "count", 0));
 }
 
 // Whichever says "worse": the higher state, then the longer failure.

@@ -57,7 +57,7 @@ std::string pushDetail(const store::PushRecord& r) {
 class PushCheck final : public Check {
  public:
   PushCheck(const config::MonitorSpec& spec, asio::io_context& io, std::shared_ptr<PushBoard> board)
-      : settings_(spec), io_(io), board_(std::move(board)) {}
+      : settings_(spec), io_(io), loop_(loopLink(io)), board_(std::move(board)) {}
   ~PushCheck() override { cancel(); }
   PushCheck(const PushCheck&) = delete;
   PushCheck& operator=(const PushCheck&) = delete;
@@ -116,7 +116,7 @@ class PushCheck final : public Check {
   // At shutdown the loop may be gone before the board's thread calls back: LoopLink.
   template <class Fn>
   auto onLoop(const std::shared_ptr<Run>& run, Fn fn) {
-    return [loop = loopLink(io_), run, fn = std::move(fn)](auto result) mutable {
+    return [loop = loop_, run, fn = std::move(fn)](auto result) mutable {
       loop->post([run, fn = std::move(fn), result = std::move(result)]() mutable {
         if (!run->over) {
           fn(std::move(result));
@@ -210,6 +210,7 @@ class PushCheck final : public Check {
 
   PushSettings settings_;
   asio::io_context& io_;
+  std::shared_ptr<LoopLink> loop_;    // for callbacks from the board's thread
   std::shared_ptr<PushBoard> board_;  // null in `9volt check`
   std::shared_ptr<Run> run_;
   // The push (or armed) time this check last confirmed with etcd as missed: later runs on
