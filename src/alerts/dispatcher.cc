@@ -176,18 +176,12 @@ void Dispatcher::finishWork(const std::string& check, const WorkToken& token) {
   }
 }
 
-std::optional<CheckInfo> Dispatcher::checkInfo(const std::string& check) {
-  auto got = store_->getConfig(store::ConfigKind::kMonitor, check);
-  if (!got) {
-    return std::nullopt;
+CheckInfo Dispatcher::checkInfo(const std::string& check) const {
+  if (auto spec = options_.monitor_of ? options_.monitor_of(check) : nullptr) {
+    return checkInfoOf(*spec);
   }
-  if (got->has_value()) {
-    config::Problems problems;
-    if (auto spec = config::parseMonitor(check, (*got)->value, problems)) {
-      return checkInfoOf(*spec);
-    }
-  }
-  // Deleted (or invalid now): resolves still go to whoever was told; nothing new is sent.
+  // Not owned here any more (deleted, moved) or never valid: resolves still go to whoever
+  // was told; nothing new is sent.
   return CheckInfo{check, "", "", "", {}, {}};
 }
 
@@ -223,11 +217,7 @@ void Dispatcher::handleChange(const ChangeOfState& change, uint64_t epoch, int t
         [this, change, epoch, tries, token] { handleChange(change, epoch, tries + 1, token); },
         kEtcdRetry);
   };
-  auto info = checkInfo(change.check);
-  if (!info) {
-    later("cannot read the monitor from etcd");
-    return;
-  }
+  const CheckInfo info = checkInfo(change.check);
   for (int round = 0; round < kCasTries; ++round) {
     auto loaded = incidents_.load(change.check);
     if (!loaded) {
@@ -237,7 +227,7 @@ void Dispatcher::handleChange(const ChangeOfState& change, uint64_t epoch, int t
     const auto now_ms = std::chrono::duration_cast<milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
-    auto step = applyChange(loaded->incident, change, info->warning_alerter, info->critical_alerter,
+    auto step = applyChange(loaded->incident, change, info.warning_alerter, info.critical_alerter,
                             options_.member_id, fmt::format("{}-{}", now_ms, options_.member_id));
     if (!step.changed) {
       finishWork(change.check, token);
@@ -253,7 +243,7 @@ void Dispatcher::handleChange(const ChangeOfState& change, uint64_t epoch, int t
     }
     finishWork(change.check, token);
     if (step.incident && !step.deliveries.empty()) {
-      enqueue(*info, *step.incident, step.deliveries);
+      enqueue(info, *step.incident, step.deliveries);
     }
     return;
   }
@@ -567,12 +557,6 @@ void Dispatcher::handleAdopt(const std::vector<std::string>& checks,
     if (pending.empty()) {
       continue;
     }
-    auto info = checkInfo(check);
-    if (!info) {
-      retryWhileOwned(check, kEtcdRetry,
-                      [this, check = check, epoch] { handleAdopt({check}, {}, epoch); });
-      continue;
-    }
     // Another member may be finishing an attempt right now, even one whose lease is gone
     // (cut off from etcd, it stops starting attempts once it knows, but one in flight runs
     // to its timeout). Its record, if it can write one, is read again after the grace.
@@ -583,7 +567,7 @@ void Dispatcher::handleAdopt(const std::vector<std::string>& checks,
                  grace.count() > 0 ? fmt::format("in {} ms", grace.count()) : "now");
     Incident inc = std::move(*stored.incident);
     if (grace.count() == 0) {
-      enqueue(*info, inc, pending);
+      enqueue(checkInfo(check), inc, pending);
       continue;
     }
     retryWhileOwned(check, grace, [this, check = check, epoch] {
@@ -595,10 +579,7 @@ void Dispatcher::handleAdopt(const std::vector<std::string>& checks,
       if (!again || !again->incident) {
         return;
       }
-      auto info2 = checkInfo(check);
-      if (info2) {
-        enqueue(*info2, *again->incident, unsettled(*again->incident));
-      }
+      enqueue(checkInfo(check), *again->incident, unsettled(*again->incident));
     });
   }
 }

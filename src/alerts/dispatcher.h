@@ -40,7 +40,8 @@ struct DispatcherStats {
 
 // Turns state changes of the checks this member runs into notifications, exactly once
 // per change and alerter:
-//  1. read the monitor (alerter lists, description) and /9volt/incident/<check>;
+//  1. take the check's spec from Options::monitor_of (its alerter lists, description and
+//     target: the spec the check runs, parsed once) and read /9volt/incident/<check>;
 //  2. apply the change to the incident (incident.h) and write it with compare-and-swap
 //     BEFORE sending, so a new owner knows what was sent;
 //  3. deliver on a pool of delivery threads, one lane per (check, alerter): in order (a
@@ -71,6 +72,10 @@ class Dispatcher {
     size_t max_queued = 10'000;
     // Error/warning events (unknown alerter, given up, queue full): type, check, message.
     std::function<void(const std::string&, const std::string&, const std::string&)> on_event;
+    // The spec a check owned here runs (the manager's: parsed once, shared), or null for a
+    // check that is not (its monitor deleted, or never valid): resolves still go to whoever
+    // was told; nothing new is sent. Called on the dispatcher's loop; must be thread-safe.
+    std::function<config::SharedMonitor(const std::string&)> monitor_of;
   };
 
   Dispatcher(const std::shared_ptr<store::Store>& store,
@@ -141,7 +146,7 @@ class Dispatcher {
   size_t queued() const;
   // Queue space freed: adopt again the checks whose deliveries found the queue full.
   void readoptOverflowed();
-  std::optional<CheckInfo> checkInfo(const std::string& check);
+  CheckInfo checkInfo(const std::string& check) const;
   void event(const std::string& type, const std::string& check, const std::string& message);
   void retryLater(std::function<void()> fn, std::chrono::milliseconds delay);
   // Runs fn on the delivery pool, starting the pool first if needed; nothing after stop().

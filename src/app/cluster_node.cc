@@ -54,10 +54,17 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
       alerts::Dispatcher::Options{
           .member_id = id,
           .external_url = options_.external_url,
-          .on_event = [log = events_.get()](const std::string& type, const std::string& check,
-                                            const std::string& message) {
-            log->record(type == "error" ? store::kEventError : store::kEventWarning,
-                        store::event_kind::kAlert, message, check);
+          .on_event =
+              [log = events_.get()](const std::string& type, const std::string& check,
+                                    const std::string& message) {
+                log->record(type == "error" ? store::kEventError : store::kEventWarning,
+                            store::event_kind::kAlert, message, check);
+              },
+          // The spec the manager parsed and the engine runs: nothing is read again from etcd
+          // nor parsed again when a check changes state.
+          .monitor_of = [this](const std::string& check) -> config::SharedMonitor {
+            std::lock_guard lock(metrics_mu_);  // stop() resets manager_ under it
+            return manager_ ? manager_->monitorOf(check) : nullptr;
           }});
   engine_ = std::make_shared<engine::Engine>(engine::Engine::Options{
       .workers = options_.workers,

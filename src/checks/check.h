@@ -59,8 +59,15 @@ struct FactoryContext {
 class CheckFactory {
  public:
   virtual ~CheckFactory() = default;
-  virtual std::unique_ptr<Check> create(const config::MonitorSpec& spec,
+  // The check keeps what it needs of the spec: the shared spec itself (exec, dns) or a
+  // compact copy of a few fields (http, tcp: cheaper per check than the whole spec).
+  virtual std::unique_ptr<Check> create(const config::SharedMonitor& spec,
                                         boost::asio::io_context& io) const = 0;
+  // A spec not shared yet (`9volt check`, tests).
+  std::unique_ptr<Check> create(const config::MonitorSpec& spec,
+                                boost::asio::io_context& io) const {
+    return create(config::shareMonitor(spec), io);
+  }
 };
 
 }  // namespace ninevolt::checks

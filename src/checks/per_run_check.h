@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <type_traits>
 
 #include <boost/asio/io_context.hpp>
 
@@ -16,7 +17,8 @@ namespace ninevolt::checks {
 // would otherwise stay until the next start). Run needs:
 //   using Settings = ...;  // what a run reads of its monitor, constructible from a
 //                          // MonitorSpec: kept for as long as the check is owned, so a
-//                          // type that needs a few fields keeps those, not the whole spec
+//                          // type that needs a few fields keeps those, not the whole spec;
+//                          // or MonitorSpec itself: the shared spec, no copy (forMonitor)
 //   Run(std::shared_ptr<const Settings>, boost::asio::io_context&, Check::DoneFn)
 //   void start();  void cancel();  static constexpr bool kStartsProcess;
 // A factory whose settings need more than the spec (a shared TLS context, credentials)
@@ -24,10 +26,18 @@ namespace ninevolt::checks {
 template <typename Run>
 class PerRunCheck final : public Check {
  public:
-  PerRunCheck(const config::MonitorSpec& spec, boost::asio::io_context& io)
-      : settings_(std::make_shared<const typename Run::Settings>(spec)), io_(io) {}
   PerRunCheck(std::shared_ptr<const typename Run::Settings> settings, boost::asio::io_context& io)
       : settings_(std::move(settings)), io_(io) {}
+  // Settings made from the spec, or the shared spec itself when Settings is MonitorSpec.
+  static std::unique_ptr<Check> forMonitor(const config::SharedMonitor& spec,
+                                           boost::asio::io_context& io) {
+    if constexpr (std::is_same_v<typename Run::Settings, config::MonitorSpec>) {
+      return std::make_unique<PerRunCheck>(spec, io);
+    } else {
+      return std::make_unique<PerRunCheck>(std::make_shared<const typename Run::Settings>(*spec),
+                                           io);
+    }
+  }
   ~PerRunCheck() override {
     try {
       cancel();

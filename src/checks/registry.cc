@@ -79,13 +79,13 @@ const CheckFactory* Registry::find(std::string_view type) const {
   return nullptr;
 }
 
-Result<std::unique_ptr<Check>> Registry::create(const config::MonitorSpec& spec,
+Result<std::unique_ptr<Check>> Registry::create(const config::SharedMonitor& spec,
                                                 boost::asio::io_context& io) const {
-  const CheckFactory* f = find(spec.typeName());
+  const CheckFactory* f = find(spec->typeName());
   if (f == nullptr) {
     return fail(Errc::kInvalidArgument,
-                fmt::format("monitor '{}': no check implementation for type {}", spec.name,
-                            spec.typeName()));
+                fmt::format("monitor '{}': no check implementation for type {}", spec->name,
+                            spec->typeName()));
   }
   return f->create(spec, io);
 }

@@ -24,7 +24,7 @@ class Registry {
   const CheckFactory* find(std::string_view type) const;
 
   // A check for spec, or kInvalidArgument naming the type when it has no factory.
-  Result<std::unique_ptr<Check>> create(const config::MonitorSpec& spec,
+  Result<std::unique_ptr<Check>> create(const config::SharedMonitor& spec,
                                         boost::asio::io_context& io) const;
 
  private:

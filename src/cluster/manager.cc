@@ -52,11 +52,6 @@ std::optional<std::set<std::string>> namesOf(store::Store& store, const std::str
   return out;
 }
 
-// A monitor's stored value as the manager keeps it (run() decodes it).
-Manager::Spec specOf(const std::string& text) {
-  return Manager::Spec{text};
-}
-
 }  // namespace
 
 Manager::Manager(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
@@ -114,7 +109,10 @@ void Manager::stopAll() {
   owned_.clear();
   owned_count_.set(0);
   shards_.clear();
-  specs_.clear();
+  {
+    std::lock_guard lock(specs_mu_);
+    specs_.clear();
+  }
   rejected_.clear();
 }
 
@@ -336,7 +334,7 @@ bool Manager::readArriving(const std::vector<std::string>& names) {
         return false;
       }
       if (got->has_value()) {
-        specs_[name] = specOf((*got)->text);
+        acceptSpec(name, (*got)->text);
       }
     }
     auto st = store_->client().range(keys.state(name));
@@ -389,7 +387,7 @@ bool Manager::readWholePrefixes(const std::vector<std::string>& names) {
   };
   const bool ok =
       read(keys.monitorPrefix(),
-           [&](const std::string& n, const etcd::KeyValue& kv) { specs_[n] = specOf(kv.value); })
+           [&](const std::string& n, const etcd::KeyValue& kv) { acceptSpec(n, kv.value); })
       && read(keys.statePrefix(),
               [&](const std::string& n, const etcd::KeyValue& kv) { noteState(n, kv); })
       && read(keys.incidentPrefix(), [&](const std::string& n, const etcd::KeyValue& kv) {
@@ -431,7 +429,7 @@ bool Manager::prefetchBatched(const std::vector<std::string>& names) {
       const auto& state = res->responses[3 * (k - i) + 1].kvs;
       const auto& incident = res->responses[3 * (k - i) + 2].kvs;
       if (!spec.empty()) {
-        specs_[name] = specOf(spec[0].value);
+        acceptSpec(name, spec[0].value);
       }
       if (!state.empty()) {
         noteState(name, state[0]);
@@ -580,7 +578,7 @@ void Manager::onMonitors(const store::ConfigWatchUpdate& u) {
     if (!owned_.contains(c.name)) {
       return;
     }
-    specs_[c.name] = specOf(c.text);
+    acceptSpec(c.name, c.text);
     run(c.name, false);
   };
   if (u.resync) {
@@ -608,7 +606,10 @@ size_t Manager::removeLeft(const std::set<std::string>& previous) {
   for (const auto& name : previous) {
     if (!owned_.contains(name)) {
       removeFromEngine(name);
-      specs_.erase(name);
+      {
+        std::lock_guard lock(specs_mu_);
+        specs_.erase(name);
+      }
       rejected_.erase(name);
       if (options_.on_removed) {
         options_.on_removed(name);
@@ -641,15 +642,11 @@ void Manager::reconcile(const std::set<std::string>& previous, size_t moved_out,
   }
 }
 
-void Manager::run(const std::string& name, bool is_new) {
-  auto it = specs_.find(name);
-  if (it == specs_.end()) {
-    return;  // assigned but not (yet) visible: the monitors watch will bring it
-  }
+void Manager::acceptSpec(const std::string& name, const std::string& text) {
   config::Problems problems;
   std::optional<config::MonitorSpec> spec;
   std::string all;
-  auto value = store::decodeJson(it->second.text);
+  auto value = store::decodeJson(text);
   if (!value) {
     // Say what is wrong with the text, not what a null would be ("expected a map, got null").
     all = fmt::format("monitor '{}': {}: {}", name, store_->keys().monitor(name),
@@ -662,7 +659,7 @@ void Manager::run(const std::string& name, bool is_new) {
   }
   if (!spec) {
     if (auto r = rejected_.find(name); r != rejected_.end() && r->second == all) {
-      return;  // reported already (reconcile runs every owned check again)
+      return;  // reported already (the same value read again)
     }
     rejected_[name] = all;
     spdlog::error("manager: rejected: {} (keeping the last good spec, if any)", all);
@@ -672,6 +669,26 @@ void Manager::run(const std::string& name, bool is_new) {
     return;
   }
   rejected_.erase(name);
+  auto shared = config::shareMonitor(std::move(*spec));
+  std::lock_guard lock(specs_mu_);
+  auto& held = specs_[name];
+  if (!held || !config::sameMonitor(*held, *shared)) {
+    held = std::move(shared);  // an unchanged value keeps the spec the engine runs
+  }
+}
+
+config::SharedMonitor Manager::monitorOf(const std::string& name) const {
+  std::lock_guard lock(specs_mu_);
+  auto it = specs_.find(name);
+  return it != specs_.end() ? it->second : nullptr;
+}
+
+void Manager::run(const std::string& name, bool is_new) {
+  auto it = specs_.find(name);
+  if (it == specs_.end()) {
+    return;  // assigned but not (yet) visible or valid: the monitors watch will bring it
+  }
+  config::SharedMonitor spec = it->second;
   std::optional<state::Seed> seed;
   std::optional<common::SystemTime> last_run;
   if (is_new) {
@@ -690,7 +707,7 @@ void Manager::run(const std::string& name, bool is_new) {
   if (halted_) {
     return;  // lease lost: stopAll() is on its way
   }
-  engine_->upsert(std::move(*spec), seed, last_run);
+  engine_->upsert(std::move(spec), seed, last_run);
 }
 
 void Manager::removeFromEngine(const std::string& name) {

@@ -92,12 +92,10 @@ class Manager {
   static constexpr size_t kPrefetchBatched = 4096;
   static constexpr int64_t kPrefixPageSize = 10000;
 
-  // A monitor's stored value as etcd holds it. The text, not its JSON tree: the tree of a
-  // typical monitor takes several times its ~200 bytes, and it is needed only while the
-  // check is (re)started (run() decodes it then).
-  struct Spec {
-    std::string text;
-  };
+  // The spec an owned check runs, parsed once from its etcd value and shared with the
+  // engine; null for a check not owned here (or whose value never parsed). Any thread (the
+  // alert dispatcher asks it who to tell).
+  config::SharedMonitor monitorOf(const std::string& name) const;
 
  private:
   bool load();
@@ -118,6 +116,9 @@ class Manager {
   // Gives the engine the arriving checks, or every owned check when all_owned (after a
   // re-list); `moved_out`: removeLeft()'s count (many moved: the heap is trimmed).
   void reconcile(const std::set<std::string>& previous, size_t moved_out, bool all_owned);
+  // A monitor value read for an owned (or arriving) check: parsed, and kept as its spec when
+  // valid; when not, reported (once per distinct problem) and the last good spec kept.
+  void acceptSpec(const std::string& name, const std::string& text);
   void run(const std::string& name, bool is_new);
   void removeFromEngine(const std::string& name);
   void scheduleRetry();
@@ -163,7 +164,10 @@ class Manager {
 
   std::map<std::string, std::set<std::string>> shards_;  // shard -> names
   std::set<std::string> owned_;
-  std::map<std::string, Spec> specs_;         // owned checks' stored values
+  // Owned checks' parsed specs. Written on the loop under specs_mu_ (monitorOf() reads
+  // them from the dispatcher's thread); the loop reads them without it.
+  mutable std::mutex specs_mu_;
+  std::map<std::string, config::SharedMonitor> specs_;
   std::map<std::string, state::Seed> seeds_;  // saved states of arriving checks
   // The seeds of the checks of the last prefetch(), for on_arrived (run() consumes seeds_).
   std::map<std::string, state::Seed> arriving_seeds_;

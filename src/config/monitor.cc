@@ -2,6 +2,7 @@
 // the type's own (src/checks/<type>/<type>_type.cc), then the common rules
 // (monitor_rules.cc) and the type's rules and defaults.
 
+#include <functional>
 #include <map>
 
 #include <fmt/format.h>
@@ -107,6 +108,16 @@ void checkWithoutType(std::string_view field, const json& v, Scratch& scratch, P
 }
 
 }  // namespace
+
+SharedMonitor shareMonitor(MonitorSpec spec) {
+  // CBOR rather than dump(): compact, and it never throws (dump() does on invalid UTF-8).
+  std::string encoded;
+  nlohmann::json::to_cbor(spec.raw, encoded);
+  spec.raw_size = encoded.size();
+  spec.raw_hash = std::hash<std::string>{}(encoded);
+  spec.raw = nullptr;
+  return std::make_shared<const MonitorSpec>(std::move(spec));
+}
 
 std::optional<MonitorSpec> parseMonitor(std::string_view name, const nlohmann::json& value,
                                         Problems& problems) {

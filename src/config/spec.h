@@ -45,7 +45,12 @@ struct MonitorSpec {
 
   // The object exactly as written (YAML converted to JSON, or the JSON body/etcd value):
   // what is stored in etcd, so defaults can improve without rewriting users' configs.
+  // Null in a running spec (shareMonitor()): the fingerprint stands for it there.
   nlohmann::json raw;
+  // Tells a changed spec from an unchanged one (the raw object's size and hash); set by
+  // shareMonitor(). Two specs collide once in ~2^64 edits.
+  uint64_t raw_size = 0;
+  uint64_t raw_hash = 0;
 
   std::string_view typeName() const { return type != nullptr ? type->name() : "unknown"; }
   // The type's options; T must be the options struct of this spec's type.
@@ -54,6 +59,19 @@ struct MonitorSpec {
     return static_cast<const T&>(*typed);
   }
 };
+
+// A parsed monitor as the member that runs it holds it: parsed once from its etcd value by
+// the manager, then shared, immutable, by the manager (its owned checks), the engine (the
+// check running it) and the alert dispatcher (who to tell, and the target to name). Built by
+// shareMonitor(); never changed in place: an edit is a new SharedMonitor.
+using SharedMonitor = std::shared_ptr<const MonitorSpec>;
+// The running form of a spec: fingerprinted, its JSON tree dropped (~0.5 KiB per check that
+// nothing reads once the spec is parsed).
+SharedMonitor shareMonitor(MonitorSpec spec);
+// Whether two running specs were parsed from the same object.
+inline bool sameMonitor(const MonitorSpec& a, const MonitorSpec& b) {
+  return a.raw_size == b.raw_size && a.raw_hash == b.raw_hash && a.name == b.name;
+}
 
 // An alerter: {"type","description","options":{...}} with string option values.
 struct AlerterSpec {

@@ -42,7 +42,12 @@ Engine::Worker& Engine::workerFor(const std::string& name) {
 
 void Engine::upsert(config::MonitorSpec spec, std::optional<state::Seed> seed,
                     std::optional<common::SystemTime> last_run) {
-  Worker& w = workerFor(spec.name);
+  upsert(config::shareMonitor(std::move(spec)), seed, last_run);
+}
+
+void Engine::upsert(config::SharedMonitor spec, std::optional<state::Seed> seed,
+                    std::optional<common::SystemTime> last_run) {
+  Worker& w = workerFor(spec->name);
   w.post([&w, spec = std::move(spec), seed, last_run]() mutable {
     w.upsert(std::move(spec), seed, last_run);
   });
@@ -196,7 +201,7 @@ std::vector<checks::CheckResult> runOnce(const checks::Registry& registry,
   std::vector<std::unique_ptr<checks::Check>> running(specs.size());
   size_t pending = 0;
   for (size_t i = 0; i < specs.size(); ++i) {
-    auto check = registry.create(specs[i], io);
+    auto check = registry.create(config::shareMonitor(specs[i]), io);
     if (!check) {
       results[i] = checks::CheckResult::unknown(check.error().message);
       results[i].time = std::chrono::system_clock::now();

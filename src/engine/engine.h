@@ -88,6 +88,10 @@ class Engine {
   //   one is fine, a later one is not): if that is longer ago than its interval it missed a
   //   due time while it moved, and its first run here is at once, then on its phase;
   //   otherwise, or when unknown, its first run is at its phase (spread, Scheduler).
+  // The spec is shared, not copied: the engine keeps the pointer for as long as it runs it.
+  void upsert(config::SharedMonitor spec, std::optional<state::Seed> seed = std::nullopt,
+              std::optional<common::SystemTime> last_run = std::nullopt);
+  // A spec not shared yet (tests, benchmarks): shareMonitor(spec).
   void upsert(config::MonitorSpec spec, std::optional<state::Seed> seed = std::nullopt,
               std::optional<common::SystemTime> last_run = std::nullopt);
   // Stops and forgets a check; an in-flight run is cancelled with no callback.

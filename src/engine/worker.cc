@@ -66,7 +66,7 @@ void Engine::Worker::schedule(Entry& entry, std::optional<common::SystemTime> la
                                                : std::chrono::duration_cast<Ns>(wall - *last_run);
     last_run_ns = now - ago.count();
   }
-  entry.slot = scheduler_.add(entry.name, entry.interval, now, last_run_ns);
+  entry.slot = scheduler_.add(entry.name(), entry.interval, now, last_run_ns);
   if (by_slot_.size() <= entry.slot) {
     by_slot_.resize(entry.slot + 1, nullptr);
   }
@@ -91,25 +91,17 @@ void Engine::Worker::unschedule(Entry& entry) {
   by_slot_[entry.slot] = nullptr;
 }
 
-void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed> seed,
+void Engine::Worker::upsert(config::SharedMonitor spec, std::optional<state::Seed> seed,
                             std::optional<common::SystemTime> last_run) {
-  const std::string name = spec.name;
-  if (spec.disable) {
+  const std::string& name = spec->name;
+  if (spec->disable) {
     remove(name);
     return;
   }
   auto it = entries_.find(name);
-  // CBOR rather than dump(): compact, and it never throws (dump() does on invalid UTF-8).
-  std::string raw;
-  nlohmann::json::to_cbor(spec.raw, raw);
-  const size_t raw_hash = std::hash<std::string>{}(raw);
-  if (it != entries_.end() && it->second->raw_size == raw.size()
-      && it->second->raw_hash == raw_hash) {
+  if (it != entries_.end() && config::sameMonitor(*it->second->spec, *spec)) {
     return;  // unchanged: keep running undisturbed
   }
-  // The check keeps its own copy of the spec; the JSON tree (~0.5 KiB per check) is only
-  // needed for the comparison above.
-  spec.raw = nullptr;
   auto check = options_.registry->create(spec, io_);
   if (!check) {
     errors++;
@@ -117,26 +109,23 @@ void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed>
     remove(name);
     return;
   }
-  state::Thresholds thresholds{spec.warning_threshold, spec.critical_threshold};
+  state::Thresholds thresholds{spec->warning_threshold, spec->critical_threshold};
+  const Nanos interval = spec->type->runEvery(*spec);
   if (it != entries_.end()) {
     // Changed spec: restart this check only, keeping its state.
     Entry& e = *it->second;
     unschedule(e);
-    e.raw_size = raw.size();
-    e.raw_hash = raw_hash;
-    e.interval = spec.type->runEvery(spec);
+    e.spec = std::move(spec);
+    e.interval = interval;
     e.check = std::move(*check);
     e.starts_process = e.check->startsProcess();
-    e.type = spec.type;
     e.machine.setThresholds(thresholds);
     schedule(e);
     return;
   }
   auto entry =
-      std::make_unique<Entry>(Entry{name,
-                                    raw.size(),
-                                    raw_hash,
-                                    spec.type->runEvery(spec),
+      std::make_unique<Entry>(Entry{spec,
+                                    interval,
                                     std::move(*check),
                                     state::StateMachine(thresholds, seed.value_or(state::Seed{})),
                                     0,
@@ -145,8 +134,7 @@ void Engine::Worker::upsert(config::MonitorSpec spec, std::optional<state::Seed>
                                     0});
   Entry& e = *entry;
   e.starts_process = e.check->startsProcess();
-  e.type = spec.type;
-  entries_.emplace(name, std::move(entry));
+  entries_.emplace(e.name(), std::move(entry));
   checks++;
   schedule(e, last_run);
 }
@@ -279,12 +267,12 @@ void Engine::Worker::onDone(Entry& entry, checks::CheckResult result) {
   }
   if (!result.verdict) {
     // The check could not judge this run (checks/result.h): its state stays as it was.
-    spdlog::debug("engine: '{}' gave no verdict: {}", entry.name, result.message);
+    spdlog::debug("engine: '{}' gave no verdict: {}", entry.name(), result.message);
     entry.counters.runs++;
     return;
   }
   RunReport report;
-  report.check = entry.name;
+  report.check = entry.name();
   report.transition = entry.machine.apply(result);
   report.state = entry.machine.state();
   report.count = entry.machine.count();
@@ -313,9 +301,9 @@ void Engine::Worker::onDone(Entry& entry, checks::CheckResult result) {
 void Engine::Worker::appendSeries(const Entry& e, CheckSeriesText& into) const {
   // The labels every series of this check shares, escaped once: `{check="..",type=".."`.
   std::string labels = "{check=\"";
-  metrics::appendEscapedLabelValue(labels, e.name);
+  metrics::appendEscapedLabelValue(labels, e.name());
   labels += "\",type=\"";
-  labels += e.type != nullptr ? e.type->name() : std::string_view("unknown");
+  labels += e.spec->typeName();
   labels += '"';
   auto line = [&](CheckSeriesText::Family family, std::string_view metric, std::string_view more,
                   auto value) {

@@ -27,7 +27,7 @@ class Engine::Worker {
   Worker& operator=(const Worker&) = delete;
 
   void post(std::function<void()> fn);
-  void upsert(config::MonitorSpec spec, std::optional<state::Seed> seed,
+  void upsert(config::SharedMonitor spec, std::optional<state::Seed> seed,
               std::optional<common::SystemTime> last_run);  // loop thread
   void remove(const std::string& name);                     // loop thread
   void removeAll();                                         // loop thread
@@ -64,11 +64,10 @@ class Engine::Worker {
     bool last_ok = false;
   };
   struct Entry {
-    std::string name;
-    // spec.raw encoded (CBOR), its size and hash: tells an unchanged spec from a changed
-    // one. Not the bytes (~120 per check); two specs collide once in ~2^64 edits.
-    size_t raw_size = 0;
-    size_t raw_hash = 0;
+    // The spec it runs, shared with the manager and the alert dispatcher (its fingerprint
+    // tells a changed spec from an unchanged one).
+    config::SharedMonitor spec;
+    const std::string& name() const { return spec->name; }
     Nanos interval{0};  // how often it runs: CheckTypeDef::runEvery()
     std::unique_ptr<checks::Check> check;
     state::StateMachine machine;
@@ -78,8 +77,7 @@ class Engine::Worker {
     int64_t started_ns = 0;
     bool running = false;         // started and not yet done (vs merely due, waiting in ready_)
     bool starts_process = false;  // check->startsProcess(), kept for the hot path
-    const config::CheckTypeDef* type = nullptr;
-    uint64_t scheduled_seq = 0;  // schedule_seq_ when last scheduled (renderChecks)
+    uint64_t scheduled_seq = 0;   // schedule_seq_ when last scheduled (renderChecks)
     Counters counters;
   };
   struct Ready {

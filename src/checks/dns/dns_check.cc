@@ -10,9 +10,9 @@ namespace {
 
 class DnsCheckFactory final : public CheckFactory {
  public:
-  std::unique_ptr<Check> create(const config::MonitorSpec& spec,
+  std::unique_ptr<Check> create(const config::SharedMonitor& spec,
                                 boost::asio::io_context& io) const override {
-    return std::make_unique<PerRunCheck<dns::DnsRun>>(spec, io);
+    return PerRunCheck<dns::DnsRun>::forMonitor(spec, io);
   }
 };
 

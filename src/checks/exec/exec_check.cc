@@ -307,9 +307,9 @@ using ExecCheck = PerRunCheck<ExecRun>;
 
 class ExecCheckFactory final : public CheckFactory {
  public:
-  std::unique_ptr<Check> create(const config::MonitorSpec& spec,
+  std::unique_ptr<Check> create(const config::SharedMonitor& spec,
                                 asio::io_context& io) const override {
-    return std::make_unique<ExecCheck>(spec, io);
+    return ExecCheck::forMonitor(spec, io);
   }
 };
 

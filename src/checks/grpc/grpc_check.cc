@@ -203,10 +203,10 @@ class GrpcCheckFactory final : public CheckFactory {
  public:
   explicit GrpcCheckFactory(GrpcOptions options) : options_(std::move(options)) {}
 
-  std::unique_ptr<Check> create(const config::MonitorSpec& spec,
+  std::unique_ptr<Check> create(const config::SharedMonitor& spec,
                                 asio::io_context& io) const override {
-    const auto& g = spec.options<GrpcSpec>();
-    auto settings = std::make_shared<const GrpcSettings>(spec, credentials(g.ssl, g.tls_verify),
+    const auto& g = spec->options<GrpcSpec>();
+    auto settings = std::make_shared<const GrpcSettings>(*spec, credentials(g.ssl, g.tls_verify),
                                                          options_.user_agent);
     return std::make_unique<PerRunCheck<GrpcRun>>(std::move(settings), io);
   }

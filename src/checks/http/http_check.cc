@@ -384,9 +384,9 @@ class HttpCheckFactory final : public CheckFactory {
     }
     options_ = std::make_shared<const HttpOptions>(std::move(options));
   }
-  std::unique_ptr<Check> create(const config::MonitorSpec& spec,
+  std::unique_ptr<Check> create(const config::SharedMonitor& spec,
                                 asio::io_context& io) const override {
-    return std::make_unique<HttpCheck>(spec, io, options_);
+    return std::make_unique<HttpCheck>(*spec, io, options_);
   }
 
  private:

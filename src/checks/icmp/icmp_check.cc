@@ -249,9 +249,9 @@ class IcmpRun : public std::enable_shared_from_this<IcmpRun> {
 
 class IcmpCheckFactory final : public CheckFactory {
  public:
-  std::unique_ptr<Check> create(const config::MonitorSpec& spec,
+  std::unique_ptr<Check> create(const config::SharedMonitor& spec,
                                 asio::io_context& io) const override {
-    return std::make_unique<PerRunCheck<IcmpRun>>(spec, io);
+    return PerRunCheck<IcmpRun>::forMonitor(spec, io);
   }
 };
 

@@ -221,9 +221,9 @@ class PushCheck final : public Check {
 class PushFactory final : public CheckFactory {
  public:
   explicit PushFactory(std::shared_ptr<PushBoard> board) : board_(std::move(board)) {}
-  std::unique_ptr<Check> create(const config::MonitorSpec& spec,
+  std::unique_ptr<Check> create(const config::SharedMonitor& spec,
                                 asio::io_context& io) const override {
-    return std::make_unique<PushCheck>(spec, io, board_);
+    return std::make_unique<PushCheck>(*spec, io, board_);
   }
 
  private:

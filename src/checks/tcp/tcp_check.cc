@@ -377,9 +377,9 @@ using TcpCheck = PerRunCheck<TcpRun>;
 
 class TcpCheckFactory final : public CheckFactory {
  public:
-  std::unique_ptr<Check> create(const config::MonitorSpec& spec,
+  std::unique_ptr<Check> create(const config::SharedMonitor& spec,
                                 asio::io_context& io) const override {
-    return std::make_unique<TcpCheck>(spec, io);
+    return TcpCheck::forMonitor(spec, io);
   }
 };
 

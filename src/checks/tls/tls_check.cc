@@ -396,11 +396,11 @@ class TlsCheckFactory final : public CheckFactory {
   explicit TlsCheckFactory(TlsOptions options)
       : contexts_(std::make_shared<Contexts>(std::move(options))) {}
 
-  std::unique_ptr<Check> create(const config::MonitorSpec& spec,
+  std::unique_ptr<Check> create(const config::SharedMonitor& spec,
                                 asio::io_context& io) const override {
-    const auto& t = spec.options<TlsSpec>();
+    const auto& t = spec->options<TlsSpec>();
     auto settings =
-        std::make_shared<const TlsSettings>(spec, contexts_->get(t.tls_verify, t.min_tls_version));
+        std::make_shared<const TlsSettings>(*spec, contexts_->get(t.tls_verify, t.min_tls_version));
     return std::make_unique<PerRunCheck<TlsRun>>(std::move(settings), io);
   }
 

@@ -223,9 +223,9 @@ class UdpRun : public std::enable_shared_from_this<UdpRun> {
 
 class UdpCheckFactory final : public CheckFactory {
  public:
-  std::unique_ptr<Check> create(const config::MonitorSpec& spec,
+  std::unique_ptr<Check> create(const config::SharedMonitor& spec,
                                 asio::io_context& io) const override {
-    return std::make_unique<PerRunCheck<UdpRun>>(spec, io);
+    return PerRunCheck<UdpRun>::forMonitor(spec, io);
   }
 };
 

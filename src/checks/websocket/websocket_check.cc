@@ -391,11 +391,11 @@ class WsCheckFactory final : public CheckFactory {
  public:
   explicit WsCheckFactory(WebsocketOptions options) : options_(std::move(options)) {}
 
-  std::unique_ptr<Check> create(const config::MonitorSpec& spec,
+  std::unique_ptr<Check> create(const config::SharedMonitor& spec,
                                 asio::io_context& io) const override {
-    const auto& w = spec.options<WebsocketSpec>();
+    const auto& w = spec->options<WebsocketSpec>();
     auto settings =
-        std::make_shared<const WsSettings>(spec, options_.user_agent, w.ssl ? context() : nullptr);
+        std::make_shared<const WsSettings>(*spec, options_.user_agent, w.ssl ? context() : nullptr);
     return std::make_unique<PerRunCheck<WsRun>>(std::move(settings), io);
   }
 

@@ -44,10 +44,15 @@ class DeliveryTest : public ninevolt::testing::EtcdTest {
     ASSERT_TRUE(client_->put(key, j.dump()));
   }
   void monitorAlerting(const std::string& alerter) {
-    put(store_->keys().monitor("web"), {{"type", "http"},
-                                        {"host", "127.0.0.1"},
-                                        {"interval", "10s"},
-                                        {"critical-alerter", {alerter}}});
+    config::Problems problems;
+    auto spec = config::parseMonitor("web",
+                                     {{"type", "http"},
+                                      {"host", "127.0.0.1"},
+                                      {"interval", "10s"},
+                                      {"critical-alerter", {alerter}}},
+                                     problems);
+    ASSERT_TRUE(spec);
+    web_ = config::shareMonitor(std::move(*spec));
   }
   Dispatcher& start(Dispatcher::Options o = {}) {
     o.member_id = "m1";
@@ -57,6 +62,9 @@ class DeliveryTest : public ninevolt::testing::EtcdTest {
     o.on_event = [this](const std::string& type, const std::string&, const std::string& msg) {
       std::lock_guard lock(mu_);
       events_.push_back(type + ": " + msg);
+    };
+    o.monitor_of = [this](const std::string& check) {
+      return check == "web" ? web_ : config::SharedMonitor();
     };
     dispatcher_ = std::make_unique<Dispatcher>(store_, registry_, o);
     dispatcher_->start();
@@ -84,6 +92,7 @@ class DeliveryTest : public ninevolt::testing::EtcdTest {
   std::shared_ptr<store::Store> store_;
   std::shared_ptr<const AlerterRegistry> registry_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  config::SharedMonitor web_;  // set before start(): what the manager would give it
   std::mutex mu_;
   std::vector<std::string> events_;
 };

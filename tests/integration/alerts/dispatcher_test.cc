@@ -104,11 +104,11 @@ class DispatcherTest : public ninevolt::testing::EtcdTest {
       putJson(store_->keys().alerter(a),
               {{"type", "webhook"}, {"options", {{"url", "http://127.0.0.1:1/"}}}});
     }
-    putJson(store_->keys().monitor("web"), {{"type", "http"},
-                                            {"host", "127.0.0.1"},
-                                            {"interval", "10s"},
-                                            {"warning-alerter", {"chat"}},
-                                            {"critical-alerter", {"chat", "pager"}}});
+    setMonitor("web", {{"type", "http"},
+                       {"host", "127.0.0.1"},
+                       {"interval", "10s"},
+                       {"warning-alerter", {"chat"}},
+                       {"critical-alerter", {"chat", "pager"}}});
   }
   void TearDown() override {
     thaw();
@@ -120,6 +120,19 @@ class DispatcherTest : public ninevolt::testing::EtcdTest {
 
   void putJson(const std::string& key, const nlohmann::json& j) {
     ASSERT_TRUE(client_->put(key, j.dump()));
+  }
+  // What the manager gives the dispatcher in a member: the parsed spec the check runs.
+  void setMonitor(const std::string& name, const nlohmann::json& j) {
+    config::Problems problems;
+    auto spec = config::parseMonitor(name, j, problems);
+    ASSERT_TRUE(spec) << problems.front().toString();
+    std::lock_guard lock(monitors_mu_);
+    monitors_[name] = config::shareMonitor(std::move(*spec));
+  }
+  config::SharedMonitor monitorOf(const std::string& name) {
+    std::lock_guard lock(monitors_mu_);
+    auto it = monitors_.find(name);
+    return it != monitors_.end() ? it->second : nullptr;
   }
 
   // A store whose etcd calls give up quickly, for a member that sees etcd go away.
@@ -154,6 +167,7 @@ class DispatcherTest : public ninevolt::testing::EtcdTest {
       std::lock_guard lock(events_mu_);
       events_.push_back(type + " " + check + ": " + message);
     };
+    o.monitor_of = [this](const std::string& check) { return monitorOf(check); };
     dispatchers_.push_back(std::make_unique<Dispatcher>(store ? store : store_, registry_, o));
     dispatchers_.back()->start();
     return *dispatchers_.back();
@@ -187,6 +201,8 @@ class DispatcherTest : public ninevolt::testing::EtcdTest {
   std::mutex events_mu_;
   std::vector<std::string> events_;
   bool frozen_ = false;
+  std::mutex monitors_mu_;
+  std::map<std::string, config::SharedMonitor> monitors_;
 };
 
 using state::CheckState;
@@ -215,6 +231,43 @@ TEST_F(DispatcherTest, TriggerThenResolveOncePerAlerterRecordedBeforeSending) {
   EXPECT_EQ(world_->sent[0].n.title, "HTTP check 'web' failure");
   EXPECT_EQ(world_->sent[0].n.error, "connection refused");
   EXPECT_EQ(d.stats().by_type["webhook"].sent, 4U);
+}
+
+TEST_F(DispatcherTest, AlertsGoWhereTheSpecTheMemberRunsSaysNotWhatEtcdHoldsNow) {
+  // etcd says pager only; the spec this member runs (parsed once, handed over by the
+  // manager) says chat only: the dispatcher reads no monitor from etcd.
+  putJson(store_->keys().monitor("web"),
+          {{"type", "http"}, {"host", "127.0.0.1"}, {"critical-alerter", {"pager"}}});
+  setMonitor("web", {{"type", "http"},
+                     {"host", "127.0.0.1"},
+                     {"interval", "10s"},
+                     {"description", "front page"},
+                     {"critical-alerter", {"chat"}}});
+  auto& d = start("m1");
+  d.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 1));
+  ASSERT_TRUE(eventually([&] { return world_->count("chat", NotificationKind::kCritical) == 1; }));
+  d.sync();
+  EXPECT_EQ(world_->count("pager", NotificationKind::kCritical), 0);
+  std::lock_guard lock(world_->mu);
+  ASSERT_EQ(world_->sent.size(), 1U);
+  EXPECT_EQ(world_->sent[0].n.description, "front page");
+  EXPECT_EQ(world_->sent[0].n.target, "GET http://127.0.0.1:80/");
+}
+
+TEST_F(DispatcherTest, ACheckNoLongerOwnedSendsNothingNewButItsResolveStillGoesOut) {
+  auto& d = start("m1");
+  d.onTransition("web", change(CheckState::kOk, CheckState::kWarning, 2));
+  ASSERT_TRUE(eventually([&] { return world_->count("chat", NotificationKind::kWarning) == 1; }));
+  {
+    std::lock_guard lock(monitors_mu_);
+    monitors_.erase("web");  // deleted: the manager holds no spec for it any more
+  }
+  d.onTransition("web", change(CheckState::kWarning, CheckState::kCritical, 3));
+  d.onTransition("web", change(CheckState::kCritical, CheckState::kOk, 0));
+  ASSERT_TRUE(eventually([&] { return world_->count("chat", NotificationKind::kResolve) == 1; }));
+  d.sync();
+  EXPECT_EQ(world_->count("pager", NotificationKind::kCritical), 0);
+  EXPECT_EQ(world_->count("chat", NotificationKind::kCritical), 0);
 }
 
 TEST_F(DispatcherTest, FailuresAreRetriedAndDeliveredOnce) {
@@ -261,10 +314,10 @@ TEST_F(DispatcherTest, GivesUpAfterRetryFor) {
 }
 
 TEST_F(DispatcherTest, UnknownAlerterIsAnErrorEventOnceAndTheOthersStillGetIt) {
-  putJson(store_->keys().monitor("web"), {{"type", "http"},
-                                          {"host", "127.0.0.1"},
-                                          {"interval", "10s"},
-                                          {"critical-alerter", {"nosuch", "pager"}}});
+  setMonitor("web", {{"type", "http"},
+                     {"host", "127.0.0.1"},
+                     {"interval", "10s"},
+                     {"critical-alerter", {"nosuch", "pager"}}});
   auto& d = start("m1");
   d.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 1));
   ASSERT_TRUE(eventually([&] { return world_->count("pager", NotificationKind::kCritical) == 1; }));
@@ -282,10 +335,10 @@ TEST_F(DispatcherTest, UnknownAlerterIsAnErrorEventOnceAndTheOthersStillGetIt) {
 TEST_F(DispatcherTest, DeliveriesRefusedByAFullQueueAreSentOnceItDrains) {
   // Room for one delivery: web's critical to chat is queued, pager's is held back (and web2's
   // two as well); each goes out once as the queue drains, on the member that keeps running.
-  putJson(store_->keys().monitor("web2"), {{"type", "http"},
-                                           {"host", "127.0.0.1"},
-                                           {"interval", "10s"},
-                                           {"critical-alerter", {"chat", "pager"}}});
+  setMonitor("web2", {{"type", "http"},
+                      {"host", "127.0.0.1"},
+                      {"interval", "10s"},
+                      {"critical-alerter", {"chat", "pager"}}});
   world_->delay["chat"] = 100ms;
   auto& d = start("m1", {.max_queued = 1});
   d.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 1));
@@ -314,10 +367,10 @@ TEST_F(DispatcherTest, AlertersAddedOrDeletedInEtcdReachTheRunningDispatcher) {
   ASSERT_TRUE(client_->del(store_->keys().alerter("chat")));
   putJson(store_->keys().alerter("late"),
           {{"type", "webhook"}, {"options", {{"url", "http://127.0.0.1:1/"}}}});
-  putJson(store_->keys().monitor("web"), {{"type", "http"},
-                                          {"host", "127.0.0.1"},
-                                          {"interval", "10s"},
-                                          {"critical-alerter", {"late", "chat"}}});
+  setMonitor("web", {{"type", "http"},
+                     {"host", "127.0.0.1"},
+                     {"interval", "10s"},
+                     {"critical-alerter", {"late", "chat"}}});
   // Transitions until the watch has delivered 'late' (earlier ones may find it unknown).
   ASSERT_TRUE(eventually(
       [&] {

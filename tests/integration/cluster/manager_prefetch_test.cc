@@ -2,6 +2,7 @@
 // read: the batched point reads) start with their spec and with the state their previous
 // owner left, from the state key or from an open incident, both when the member starts and
 // when its assignments grow later.
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -147,6 +148,63 @@ class ManagerPrefetchTest : public ninevolt::testing::EtcdTest {
   std::mutex mu_;
   std::map<std::string, engine::RunReport> first_;
 };
+
+// A monitor is parsed once, by the manager, into one immutable spec that the engine runs and
+// the alert dispatcher asks for (monitorOf): an invalid edit keeps that very object, a valid
+// one replaces it in both, and a check that leaves takes its spec with it.
+TEST_F(ManagerPrefetchTest, ASpecIsParsedOnceAndSharedByTheManagerAndTheEngine) {
+  const auto& keys = store_->keys();
+  put(keys.monitor("w"),
+      {{"type", "exec"}, {"command", "/bin/false"}, {"interval", "1s"}, {"description", "first"}});
+  put(keys.assignmentShard("m2", "00"), nlohmann::json::array({"w"}));
+  auto rejected = std::make_shared<std::atomic<int>>(0);
+  manager_ = std::make_unique<cluster::Manager>(
+      io_, store_, engine_,
+      cluster::Manager::Options{
+          .member_id = "m2",
+          .on_rejected = [rejected](const std::string&, const std::string&) { ++*rejected; }});
+  boost::asio::post(io_, [this] { manager_->start(); });
+  ASSERT_TRUE(waitForFirstRuns({"w"}));
+  engine_->sync();
+  config::SharedMonitor running = manager_->monitorOf("w");
+  ASSERT_TRUE(running);
+  EXPECT_EQ(running->description, "first");
+  EXPECT_TRUE(running->raw.is_null());  // the JSON tree is not kept once parsed
+  // The manager's, the engine's, the exec check's (an exec run reads the spec itself: no
+  // copy) and this one.
+  EXPECT_EQ(running.use_count(), 4);
+  std::weak_ptr<const config::MonitorSpec> first = running;
+  running.reset();
+
+  put(keys.monitor("w"), {{"type", "exec"}, {"interval", "1s"}});  // no command: invalid
+  ASSERT_TRUE(eventually([&] {
+    io_.run_for(20ms);
+    return rejected->load() == 1;
+  }));
+  engine_->sync();
+  EXPECT_EQ(manager_->monitorOf("w"), first.lock());  // still running the last good spec
+
+  put(keys.monitor("w"),
+      {{"type", "exec"}, {"command", "/bin/false"}, {"interval", "1s"}, {"description", "second"}});
+  ASSERT_TRUE(eventually([&] {
+    io_.run_for(20ms);
+    engine_->sync();
+    return first.expired();  // neither the manager nor the engine holds it
+  }));
+  running = manager_->monitorOf("w");
+  ASSERT_TRUE(running);
+  EXPECT_EQ(running->description, "second");
+  std::weak_ptr<const config::MonitorSpec> second = running;
+  running.reset();
+
+  put(keys.assignmentShard("m2", "00"), nlohmann::json::array());
+  ASSERT_TRUE(eventually([&] {
+    io_.run_for(20ms);
+    engine_->sync();
+    return manager_->monitorOf("w") == nullptr && second.expired();
+  }));
+  EXPECT_EQ(rejected->load(), 1);
+}
 
 TEST_F(ManagerPrefetchTest, ManyArrivingChecksStartWithTheirSavedState) {
   static_assert(cluster::Manager::kPrefetchBatched > 140);

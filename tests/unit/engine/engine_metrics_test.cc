@@ -61,9 +61,9 @@ class InstantCheck : public checks::Check {
 class InstantFactory : public checks::CheckFactory {
  public:
   explicit InstantFactory(std::shared_ptr<Outcomes> o) : outcomes_(std::move(o)) {}
-  std::unique_ptr<checks::Check> create(const config::MonitorSpec& spec,
+  std::unique_ptr<checks::Check> create(const config::SharedMonitor& spec,
                                         boost::asio::io_context& io) const override {
-    return std::make_unique<InstantCheck>(spec.name, io, outcomes_);
+    return std::make_unique<InstantCheck>(spec->name, io, outcomes_);
   }
 
  private:

@@ -132,13 +132,13 @@ class FakeCheck : public checks::Check {
 class FakeFactory : public checks::CheckFactory {
  public:
   explicit FakeFactory(std::shared_ptr<FakeWorld> world) : world_(std::move(world)) {}
-  std::unique_ptr<checks::Check> create(const config::MonitorSpec& spec,
+  std::unique_ptr<checks::Check> create(const config::SharedMonitor& spec,
                                         boost::asio::io_context& io) const override {
     {
       std::lock_guard lock(world_->mu);
-      world_->created[spec.name]++;
+      world_->created[spec->name]++;
     }
-    return std::make_unique<FakeCheck>(spec.name, io, world_);
+    return std::make_unique<FakeCheck>(spec->name, io, world_);
   }
 
  private:
