@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "alerts/incident.h"
-#include "alerts/incident_store.h"
 #include "api/request.h"
 #include "api/v1/stream_hub.h"
 #include "cluster/director.h"
@@ -23,6 +22,7 @@
 #include "common/printable.h"
 #include "common/yaml_json.h"
 #include "store/event.h"
+#include "store/incident_store.h"
 #include "support/api_world.h"
 #include "support/fuzz_util.h"
 
@@ -144,7 +144,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
               "listEvents with a filter failed");
     fz::check(s.getEventLease().has_value(), "getEventLease failed");
     fz::check(s.loadPushes().has_value(), "loadPushes failed");
-    ninevolt::alerts::IncidentStore incidents(w.sharedStore());
+    ninevolt::store::IncidentStore incidents(w.sharedStore());
     std::vector<std::string> checks;
     auto stored = w.etcd().range(s.keys().incidentPrefix(), {.prefix = true});
     for (const auto& kv : stored->kvs) {

@@ -10,12 +10,14 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "config/spec.h"
+#include "store/incident.h"
 
 namespace ninevolt::alerts {
 
-// What a notification says: the state a check entered, or its recovery.
-enum class NotificationKind { kWarning, kCritical, kResolve };
-const char* notificationKindName(NotificationKind kind);  // "warning" | "critical" | "resolve"
+// What a notification says: the state a check entered, or its recovery (kept in incidents,
+// so store/incident.h defines it).
+using store::NotificationKind;
+using store::notificationKindName;
 
 // One message to one alerter about one state change of one check. Everything an alerter
 // type needs to format its request; built by the dispatcher, never by the alerter.

@@ -19,10 +19,11 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "alerts/alerter_cache.h"
-#include "alerts/incident_store.h"
+#include "alerts/incident.h"
 #include "alerts/notification.h"
 #include "metrics/text.h"
 #include "state/state_machine.h"
+#include "store/incident_store.h"
 
 namespace ninevolt::alerts {
 
@@ -155,7 +156,7 @@ class Dispatcher {
   std::shared_ptr<store::Store> store_;
   Options options_;
   AlerterCache alerters_;
-  IncidentStore incidents_;
+  store::IncidentStore incidents_;
 
   boost::asio::io_context io_;  // the dispatcher loop: incidents, lanes, timers
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;

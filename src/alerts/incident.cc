@@ -17,86 +17,11 @@ NotificationKind kindFor(state::CheckState to) {
   return NotificationKind::kResolve;
 }
 
-std::optional<NotificationKind> parseKind(const std::string& s) {
-  for (auto k :
-       {NotificationKind::kWarning, NotificationKind::kCritical, NotificationKind::kResolve}) {
-    if (s == notificationKindName(k)) {
-      return k;
-    }
-  }
-  return std::nullopt;
-}
-
 std::string transitionId(const Incident& i) {
   return i.check + "/" + i.id + "/" + std::to_string(i.seq);
 }
 
 }  // namespace
-
-bool Incident::finished() const {
-  return resolved() && std::all_of(alerters.begin(), alerters.end(), [](const auto& a) {
-           return a.second.kind == NotificationKind::kResolve && a.second.settled();
-         });
-}
-
-nlohmann::json Incident::toJson() const {
-  nlohmann::json told = nlohmann::json::object();
-  for (const auto& [name, t] : alerters) {
-    told[name] = {{"kind", notificationKindName(t.kind)},
-                  {"transition", t.transition_id},
-                  {"delivered", t.delivered},
-                  {"failed", t.failed}};
-  }
-  return {{"check", check},
-          {"id", id},
-          {"seq", seq},
-          {"status", std::string(state::stateName(status))},
-          {"resolved", resolved()},
-          {"count", count},
-          {"last_failing", std::string(state::stateName(last_failing))},
-          {"owner", owner},
-          {"error", error},
-          {"opened", common::formatRfc3339Micros(opened)},
-          {"updated", common::formatRfc3339Micros(updated)},
-          {"alerters", told}};
-}
-
-Result<Incident> Incident::fromJson(const nlohmann::json& j) {
-  try {
-    Incident i;
-    i.check = j.at("check").get<std::string>();
-    i.id = j.at("id").get<std::string>();
-    i.seq = j.at("seq").get<int>();
-    auto status = state::parseStateName(j.at("status").get<std::string>());
-    if (!status) {
-      return fail(Errc::kInvalidArgument, "incident: unknown status");
-    }
-    i.status = *status;
-    i.count = j.value("count", 0);
-    if (auto lf = state::parseStateName(j.value("last_failing", "critical"))) {
-      i.last_failing = *lf;
-    }
-    i.owner = j.value("owner", "");
-    i.error = j.value("error", "");
-    if (auto t = common::parseRfc3339(j.value("opened", ""))) {
-      i.opened = *t;
-    }
-    if (auto t = common::parseRfc3339(j.value("updated", ""))) {
-      i.updated = *t;
-    }
-    for (const auto& [name, t] : j.at("alerters").items()) {
-      auto kind = parseKind(t.at("kind").get<std::string>());
-      if (!kind) {
-        return fail(Errc::kInvalidArgument, "incident: alerter '" + name + "': unknown kind");
-      }
-      i.alerters[name] = Told{*kind, t.at("transition").get<std::string>(),
-                              t.value("delivered", false), t.value("failed", false)};
-    }
-    return i;
-  } catch (const nlohmann::json::exception& e) {
-    return fail(Errc::kInvalidArgument, std::string("incident: ") + e.what());
-  }
-}
 
 IncidentStep applyChange(std::optional<Incident> current, const ChangeOfState& change,
                          const std::vector<std::string>& warning_alerters,

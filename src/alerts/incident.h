@@ -14,38 +14,9 @@
 
 namespace ninevolt::alerts {
 
-// What one alerter has been told within an incident.
-struct Told {
-  NotificationKind kind = NotificationKind::kCritical;
-  std::string transition_id;  // of that notification; the same on every (re)delivery
-  bool delivered = false;     // the receiver accepted it
-  bool failed = false;        // given up (retries exhausted or not retryable)
-  bool settled() const { return delivered || failed; }
-};
-
-// The durable alert state of one check: /9volt/incident/<check>, written by the check's
-// owner BEFORE it sends anything (and after each delivery), so a new owner after a move
-// or crash knows what was sent and resolves what the old owner opened.
-// The manager reads "status", "count" and "resolved" of it to seed arriving checks.
-struct Incident {
-  std::string check;
-  std::string id;  // unique per incident ("<unix ms>-<member>")
-  int seq = 0;     // transitions within this incident; part of each transition id
-  state::CheckState status = state::CheckState::kCritical;  // ok = resolved
-  int count = 0;  // consecutive failures at the last failing transition
-  state::CheckState last_failing = state::CheckState::kCritical;  // what a resolve ends
-  std::string owner;                                              // member that wrote it last
-  std::string error;  // message of the last failing result
-  common::SystemTime opened{};
-  common::SystemTime updated{};
-  std::map<std::string, Told> alerters;  // alerter name -> what it was told
-
-  bool resolved() const { return status == state::CheckState::kOk; }
-  // Resolved and every resolve delivered (or given up): nothing left to remember.
-  bool finished() const;
-  nlohmann::json toJson() const;
-  static Result<Incident> fromJson(const nlohmann::json& j);
-};
+// The incident record and what an alerter was told are etcd values: store/incident.h.
+using store::Incident;
+using store::Told;
 
 // One notification to send: to whom, of what kind, under which transition id.
 struct Delivery {

@@ -7,18 +7,6 @@
 
 namespace ninevolt::alerts {
 
-const char* notificationKindName(NotificationKind kind) {
-  switch (kind) {
-    case NotificationKind::kWarning:
-      return "warning";
-    case NotificationKind::kCritical:
-      return "critical";
-    case NotificationKind::kResolve:
-      return "resolve";
-  }
-  return "critical";
-}
-
 void AlerterRegistry::add(std::string type, std::unique_ptr<AlerterFactory> factory) {
   if (frozen_) {
     // A programming error in main(): fail loudly at start-up, never silently.

@@ -14,23 +14,11 @@
 #include "common/yaml_json.h"
 #include "config/spec.h"
 #include "etcd/limits.h"
+#include "store/assignment_shard.h"
 #include "store/untrusted.h"
 
 namespace ninevolt::cluster {
 namespace {
-
-// Appends `name` to a JSON array's text as a JSON string, exactly as dumpJson would write it.
-// Names in the director's view are valid names (A-Z a-z 0-9 . _ -), which need no escaping;
-// anything else goes through the JSON library.
-void appendJsonName(std::string& out, std::string_view name) {
-  if (store::nameProblem(name).empty()) {
-    out += '"';
-    out += name;
-    out += '"';
-  } else {
-    out += common::dumpJson(nlohmann::json(std::string(name)));
-  }
-}
 
 // A member record, or nullopt when it is not one (reported once per key and revision): a
 // record that does not decode is no member, so no check is placed on it.
@@ -52,20 +40,10 @@ void checkShard(store::Store& store, const etcd::KeyValue& kv, const std::string
   std::string why;
   if (auto problem = store::nameProblem(member); !problem.empty()) {
     why = "member id: " + problem;
-  } else if (shard.size() != 2 || shard.find_first_not_of("0123456789abcdef") != std::string::npos
-             || std::stoul(shard, nullptr, 16) >= kShards) {
+  } else if (!store::validAssignmentShardName(shard)) {
     why = "not an assignment shard name (00..3f)";
-  } else if (auto j = store::decodeJson(kv.value); !j) {
-    why = j.error().message;
-  } else if (!j->is_array()) {
-    why = "expected a list of check names";
-  } else {
-    for (const auto& n : *j) {
-      if (!n.is_string() || !store::nameProblem(n.get<std::string>()).empty()) {
-        why = "expected a list of check names";
-        break;
-      }
-    }
+  } else if (auto names = store::decodeAssignmentShard(kv.value); !names) {
+    why = names.error().message;
   }
   if (!why.empty()) {
     store.rejections().reject(kv, "assignment shard: " + why + " (the director replaces it)");
@@ -234,19 +212,13 @@ Director::ShardDigest Director::digestOf(std::string_view text) {
 }
 
 void Director::putCheck(const std::string& name, const nlohmann::json& monitor) {
-  std::string tag;
-  bool disabled = false;
-  if (monitor.is_object()) {
-    if (auto t = monitor.find("member-tag"); t != monitor.end() && t->is_string()) {
-      tag = t->get<std::string>();
-    }
-    disabled = config::monitorDisabled(monitor);  // disable: true, or the original's enabled: false
-  }
-  auto [it, added] = tag_ids_.try_emplace(tag, static_cast<uint32_t>(tags_.size()));
+  auto placement = config::placementOf(monitor);
+  auto [it, added] =
+      tag_ids_.try_emplace(placement.member_tag, static_cast<uint32_t>(tags_.size()));
   if (added) {
-    tags_.push_back(tag);
+    tags_.push_back(placement.member_tag);
   }
-  checks_.put(name, CheckTable::Entry{it->second, disabled});
+  checks_.put(name, CheckTable::Entry{it->second, placement.disabled});
 }
 
 void Director::clearChecks() {
@@ -446,9 +418,7 @@ void Director::recompute() {
     if (owner < 0) {
       return;
     }
-    std::string& text = texts[owner][shardOf(name)];
-    text += text.empty() ? '[' : ',';
-    appendJsonName(text, name);
+    store::addAssignmentName(texts[owner][shardOf(name)], name);
     total++;
   });
 
@@ -467,7 +437,7 @@ void Director::recompute() {
         continue;
       }
       any = true;
-      text += ']';
+      store::closeAssignmentShard(text);
       const std::string name = shardName(shard);
       const ShardDigest digest = digestOf(text);
       desired[member][name] = digest;

@@ -12,6 +12,8 @@
 #include "common/printable.h"
 #include "common/yaml_json.h"
 #include "state/state_machine.h"
+#include "store/assignment_shard.h"
+#include "store/incident.h"
 #include "store/untrusted.h"
 
 namespace ninevolt::cluster {
@@ -24,32 +26,16 @@ namespace {
 // again), so a stray value does not stop the checks assigned properly.
 std::optional<std::set<std::string>> namesOf(store::Store& store, const std::string& shard,
                                              const etcd::KeyValue& kv) {
-  std::set<std::string> out;
-  auto bad = [&](const std::string& why) -> std::optional<std::set<std::string>> {
-    store.rejections().reject(kv, "assignment shard: " + why);
+  if (!store::validAssignmentShardName(shard)) {
+    store.rejections().reject(kv, "assignment shard: not an assignment shard name (00..3f)");
     return std::nullopt;
-  };
-  bool known = false;
-  for (uint32_t i = 0; i < kShards && !known; ++i) {
-    known = shardName(i) == shard;
   }
-  if (!known) {
-    return bad("not an assignment shard name (00..3f)");
+  auto names = store::decodeAssignmentShard(kv.value);
+  if (!names) {
+    store.rejections().reject(kv, "assignment shard: " + names.error().message);
+    return std::nullopt;
   }
-  auto j = store::decodeJson(kv.value);
-  if (!j) {
-    return bad(j.error().message);
-  }
-  if (!j->is_array()) {
-    return bad("expected a list of check names");
-  }
-  for (const auto& n : *j) {
-    if (!n.is_string() || !store::nameProblem(n.get<std::string>()).empty()) {
-      return bad("expected a list of check names");
-    }
-    out.insert(n.get<std::string>());
-  }
-  return out;
+  return std::set<std::string>(names->begin(), names->end());
 }
 
 }  // namespace
@@ -193,17 +179,14 @@ state::Seed seedOf(const store::CheckStateRecord& r) {
 // An open incident (/9volt/incident/<check>, written by the alert dispatcher before it sends
 // anything) can be fresher than the state key, which is written up to ~1 s late: a check
 // that alerted just before its owner died must continue as failing, or its recovery would
-// never be resolved. (A bad incident is reported by the dispatcher, which owns them.)
+// never be resolved. (A bad incident is reported by the dispatcher, which owns them, and
+// treated as absent here as there.)
 std::optional<state::Seed> seedFromIncident(const etcd::KeyValue& kv) {
-  auto j = store::decodeObject(kv.value);
-  if (!j || common::boolField(*j, "resolved", false)) {
+  auto incident = store::decodeIncident(kv.value);
+  if (!incident || incident->resolved()) {
     return std::nullopt;
   }
-  auto status = state::parseStateName(common::stringField(*j, "status"));
-  if (!status) {
-    return std::nullopt;
-  }
-  return seedOf(*status, common::intField(*j, "count", 0));
+  return seedOf(incident->status, incident->count);
 }
 
 // Whichever says "worse": the higher state, then the longer failure.

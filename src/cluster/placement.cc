@@ -36,10 +36,6 @@ uint32_t shardOf(std::string_view check_name) {
   return static_cast<uint32_t>(nameHash(check_name) % kShards);
 }
 
-std::string shardName(uint32_t shard) {
-  return fmt::format("{:02x}", shard);
-}
-
 Placer::Placer(const std::vector<MemberView>& members) : members_(members) {
   for (size_t i = 0; i < members.size(); ++i) {
     const auto& m = members[i];

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "store/assignment_shard.h"
+
 namespace ninevolt::cluster {
 
 // What placement needs to know of a member and of a check.
@@ -83,9 +85,12 @@ uint64_t rendezvousWeight(uint64_t check_hash, uint64_t member_hash);
 uint64_t nameHash(std::string_view name);
 
 // Assignments are stored compactly: each member's checks in kShards shards by name hash,
-// one etcd key per non-empty shard, so a change rewrites only the shards it touches.
-inline constexpr uint32_t kShards = 64;
+// one etcd key per non-empty shard, so a change rewrites only the shards it touches (the
+// format: store/assignment_shard.h).
+inline constexpr uint32_t kShards = store::kAssignmentShards;
 uint32_t shardOf(std::string_view check_name);
-std::string shardName(uint32_t shard);  // "00".."3f"
+inline std::string shardName(uint32_t shard) {  // "00".."3f"
+  return store::assignmentShardName(shard);
+}
 
 }  // namespace ninevolt::cluster

@@ -60,6 +60,18 @@ bool monitorDisabled(const nlohmann::json& value) {
   return enabled != value.end() && enabled->is_boolean() && !enabled->get<bool>();
 }
 
+MonitorPlacement placementOf(const nlohmann::json& value) {
+  MonitorPlacement out;
+  if (!value.is_object()) {
+    return out;
+  }
+  if (auto t = value.find("member-tag"); t != value.end() && t->is_string()) {
+    out.member_tag = t->get<std::string>();
+  }
+  out.disabled = monitorDisabled(value);
+  return out;
+}
+
 Document splitDocument(const nlohmann::json& root, Problems& problems) {
   Document doc;
   if (root.is_null()) {

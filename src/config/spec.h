@@ -102,6 +102,16 @@ std::string nameProblem(std::string_view name);
 // `enabled: false`. For code that reads monitors without parsing them (placement, listings).
 bool monitorDisabled(const nlohmann::json& value);
 
+// What placement reads of a stored monitor: its member-tag ("" when unset or not a string,
+// which the owner's parse rejects) and whether it is disabled. Placement reads every monitor
+// of the cluster (the director holds a view of all of them), so it reads just these two
+// fields instead of parsing each monitor whole; this is the one place that knows how.
+struct MonitorPlacement {
+  std::string member_tag;
+  bool disabled = false;
+};
+MonitorPlacement placementOf(const nlohmann::json& value);
+
 // Parse + validate one object. On any problem, returns nullopt and appends every problem
 // found (not just the first) to `problems`.
 std::optional<MonitorSpec> parseMonitor(std::string_view name, const nlohmann::json& value,

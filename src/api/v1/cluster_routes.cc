@@ -12,9 +12,10 @@
 #include "api/v1/params.h"
 #include "api/v1/routes.h"
 #include "cluster/placement.h"
-#include "config/spec.h"
 #include "common/json_fields.h"
 #include "common/printable.h"
+#include "config/spec.h"
+#include "store/assignment_shard.h"
 #include "store/untrusted.h"
 
 namespace ninevolt::api::v1 {
@@ -53,8 +54,8 @@ Result<std::vector<Orphan>> findOrphans(const Context& ctx,
     if (!j) {
       continue;  // its owner reports it (and places nothing new from it)
     }
-    cluster::CheckView c{*name, common::stringField(*j, "member-tag"),
-                         config::monitorDisabled(*j)};
+    auto placement = config::placementOf(*j);
+    cluster::CheckView c{*name, std::move(placement.member_tag), placement.disabled};
     tags[*name] = c.member_tag;
     checks.push_back(std::move(c));
   }
@@ -93,10 +94,10 @@ Response getCluster(const Context& ctx) {
   for (const auto& kv : res->responses[2].kvs) {
     std::string rest = kv.key.substr(ap.size());
     auto slash = rest.find('/');
-    auto j = store::decodeJson(kv.value);
-    if (slash != std::string::npos && j && j->is_array()) {
-      // Only strings count (the director and the owner report anything else).
-      auto n = std::count_if(j->begin(), j->end(), [](const auto& v) { return v.is_string(); });
+    auto names = store::decodeAssignmentShard(kv.value);
+    if (slash != std::string::npos && names) {
+      // A shard that does not decode counts nothing (the director and the owner report it).
+      const auto n = static_cast<int64_t>(names->size());
       assigned[rest.substr(0, slash)] += n;
       total += n;
     }

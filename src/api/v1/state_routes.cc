@@ -18,11 +18,11 @@
 #include "api/v1/params.h"
 #include "api/v1/routes.h"
 #include "cluster/placement.h"
-#include "config/spec.h"
 #include "common/json_fields.h"
 #include "common/printable.h"
 #include "common/utf8.h"
 #include "common/yaml_json.h"
+#include "config/spec.h"
 #include "store/untrusted.h"
 
 namespace ninevolt::api::v1 {
@@ -85,8 +85,8 @@ bool orphanedNow(const cluster::OrphanRule& rule, const nlohmann::json& monitor)
   if (!monitor.is_object()) {
     return false;
   }
-  return rule.orphaned({"", common::stringField(monitor, "member-tag"),
-                        config::monitorDisabled(monitor)});
+  auto placement = config::placementOf(monitor);
+  return rule.orphaned({"", std::move(placement.member_tag), placement.disabled});
 }
 
 // One check as GET /state shows it: the state key's fields (the original's check, owner,

@@ -107,6 +107,26 @@ TEST(ConfigLimits, NonUtf8StringsFromAnySourceAreProblemsNotExceptions) {
   }
 }
 
+// Placement (the director, GET /cluster, GET /state) reads only the member-tag and whether a
+// monitor is disabled, from values that may not parse: the same answer as a parse where one
+// exists, and no exception, no guess, where not.
+TEST(ConfigLimits, PlacementReadsTheMemberTagAndDisabledOfAnyStoredValue) {
+  auto tagged = monitorYaml(kTcp + "port: 1\nmember-tag: eu\ndisable: true\n");
+  ASSERT_TRUE(tagged.spec);
+  auto p = placementOf(tagged.spec->raw);
+  EXPECT_EQ(p.member_tag, tagged.spec->member_tag);
+  EXPECT_EQ(p.disabled, tagged.spec->disable);
+  EXPECT_EQ(p.member_tag, "eu");
+  EXPECT_TRUE(placementOf(nlohmann::json{{"enabled", false}}).disabled);
+  EXPECT_FALSE(placementOf(nlohmann::json{{"disable", "yes"}}).disabled);  // not a boolean
+  EXPECT_EQ(placementOf(nlohmann::json{{"member-tag", 7}}).member_tag, "");
+  for (const auto& odd : {nlohmann::json(), nlohmann::json("text"), nlohmann::json::array()}) {
+    auto none = placementOf(odd);
+    EXPECT_EQ(none.member_tag, "");
+    EXPECT_FALSE(none.disabled);
+  }
+}
+
 TEST(ConfigLimits, EnabledFromTheOriginalIsTheInverseOfDisable) {
   auto on = monitorYaml(kTcp + "port: 1\nenabled: true\n");
   ASSERT_TRUE(on.spec) << ::testing::PrintToString(on.problems);

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "alerts/incident.h"
+#include "store/incident.h"
 #include "store/store.h"
 
-namespace ninevolt::alerts {
+namespace ninevolt::store {
 
 // An incident as read from etcd, with the revision a write must compare against.
 struct StoredIncident {
@@ -21,7 +21,7 @@ struct StoredIncident {
 // and a new owner, or a late delivery outcome) never overwrite each other blindly.
 class IncidentStore {
  public:
-  explicit IncidentStore(std::shared_ptr<store::Store> store) : store_(std::move(store)) {}
+  explicit IncidentStore(std::shared_ptr<Store> store) : store_(std::move(store)) {}
 
   Result<StoredIncident> load(const std::string& check);
   // Several at once: one prefix read when many are asked (incidents are few: only
@@ -34,7 +34,7 @@ class IncidentStore {
 
  private:
   StoredIncident decode(const std::string& check, const etcd::KeyValue& kv) const;
-  std::shared_ptr<store::Store> store_;
+  std::shared_ptr<Store> store_;
 };
 
-}  // namespace ninevolt::alerts
+}  // namespace ninevolt::store

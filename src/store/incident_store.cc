@@ -1,4 +1,4 @@
-#include "alerts/incident_store.h"
+#include "store/incident_store.h"
 
 #include <set>
 
@@ -7,13 +7,12 @@
 #include "common/printable.h"
 #include "store/untrusted.h"
 
-namespace ninevolt::alerts {
+namespace ninevolt::store {
 
 StoredIncident IncidentStore::decode(const std::string& check, const etcd::KeyValue& kv) const {
   StoredIncident out;
   out.mod_revision = kv.mod_revision;
-  auto j = store::decodeJson(kv.value);
-  auto inc = j ? Incident::fromJson(*j) : Result<Incident>(tl::unexpected(j.error()));
+  auto inc = decodeIncident(kv.value);
   if (!inc) {
     store_->rejections().reject(kv, "incident: " + inc.error().message + " (treated as absent)",
                                 check);
@@ -58,7 +57,7 @@ Result<std::map<std::string, StoredIncident>> IncidentStore::loadMany(
     out[c] = StoredIncident{};
   }
   for (const auto& kv : r->kvs) {
-    auto name = store::Keys::nameUnder(prefix, kv.key);
+    auto name = Keys::nameUnder(prefix, kv.key);
     if (name && wanted.contains(*name)) {
       out[*name] = decode(*name, kv);
     }
@@ -85,4 +84,4 @@ Result<int64_t> IncidentStore::save(const std::string& check,
   return incident ? r->revision : 0;
 }
 
-}  // namespace ninevolt::alerts
+}  // namespace ninevolt::store

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "state/state_machine.h"
+
+namespace ninevolt::store {
+
+// What a notification says: the state a check entered, or its recovery.
+enum class NotificationKind { kWarning, kCritical, kResolve };
+const char* notificationKindName(NotificationKind kind);  // "warning" | "critical" | "resolve"
+std::optional<NotificationKind> parseNotificationKind(std::string_view name);
+
+// What one alerter has been told within an incident.
+struct Told {
+  NotificationKind kind = NotificationKind::kCritical;
+  std::string transition_id;  // of that notification; the same on every (re)delivery
+  bool delivered = false;     // the receiver accepted it
+  bool failed = false;        // given up (retries exhausted or not retryable)
+  bool settled() const { return delivered || failed; }
+};
+
+// The durable alert state of one check: /9volt/incident/<check>, written by the check's
+// owner BEFORE it sends anything (and after each delivery), so a new owner after a move
+// or crash knows what was sent and resolves what the old owner opened. Written and read by
+// the alert dispatcher (IncidentStore); the manager reads status, count and resolved of it
+// to seed arriving checks (decodeIncident).
+struct Incident {
+  std::string check;
+  std::string id;  // unique per incident ("<unix ms>-<member>")
+  int seq = 0;     // transitions within this incident; part of each transition id
+  state::CheckState status = state::CheckState::kCritical;  // ok = resolved
+  int count = 0;  // consecutive failures at the last failing transition
+  state::CheckState last_failing = state::CheckState::kCritical;  // what a resolve ends
+  std::string owner;                                              // member that wrote it last
+  std::string error;  // message of the last failing result
+  common::SystemTime opened{};
+  common::SystemTime updated{};
+  std::map<std::string, Told> alerters;  // alerter name -> what it was told
+
+  bool resolved() const { return status == state::CheckState::kOk; }
+  // Resolved and every resolve delivered (or given up): nothing left to remember.
+  bool finished() const;
+  nlohmann::json toJson() const;
+  static Result<Incident> fromJson(const nlohmann::json& j);
+};
+
+// An incident key's value as etcd holds it (untrusted: anything may have written it).
+Result<Incident> decodeIncident(std::string_view text);
+
+}  // namespace ninevolt::store

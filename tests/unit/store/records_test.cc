@@ -1,0 +1,96 @@
+// The etcd value formats the store owns, as their readers meet them: what the writer writes
+// reads back the same, and anything else is an error that says why (never an exception).
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "store/assignment_shard.h"
+#include "common/printable.h"
+#include "store/incident.h"
+
+namespace ninevolt::store {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+TEST(AssignmentShard, WhatTheDirectorWritesReadsBackNameForName) {
+  std::string text;
+  for (const char* n : {"a", "web-1.example_com", "z"}) {
+    addAssignmentName(text, n);
+  }
+  closeAssignmentShard(text);
+  EXPECT_EQ(text, R"(["a","web-1.example_com","z"])");
+  auto names = decodeAssignmentShard(text);
+  ASSERT_TRUE(names) << names.error().message;
+  EXPECT_THAT(*names, ElementsAre("a", "web-1.example_com", "z"));
+
+  std::string empty;
+  closeAssignmentShard(empty);
+  ASSERT_TRUE(decodeAssignmentShard(empty));
+  EXPECT_TRUE(decodeAssignmentShard(empty)->empty());
+
+  // A name the director would never hold still makes valid JSON (escaped), which readers
+  // then reject as not a check name.
+  std::string odd;
+  addAssignmentName(odd, "a\"b");
+  closeAssignmentShard(odd);
+  EXPECT_EQ(odd, R"(["a\"b"])");
+  EXPECT_FALSE(decodeAssignmentShard(odd));
+}
+
+TEST(AssignmentShard, AnythingElseIsAnErrorSayingWhy) {
+  for (const char* bad : {"", "not json", "{}", R"(["ok", 7])", R"(["ok", ".."])", R"([null])",
+                          "\xff\xfe"}) {
+    auto r = decodeAssignmentShard(bad);
+    EXPECT_FALSE(r) << bad;
+  }
+  EXPECT_THAT(decodeAssignmentShard("{}").error().message, HasSubstr("list of check names"));
+  EXPECT_THAT(decodeAssignmentShard("not json").error().message, HasSubstr("not JSON"));
+}
+
+TEST(AssignmentShard, ShardNamesAre00To3f) {
+  EXPECT_EQ(assignmentShardName(0), "00");
+  EXPECT_EQ(assignmentShardName(kAssignmentShards - 1), "3f");
+  for (uint32_t i = 0; i < kAssignmentShards; ++i) {
+    EXPECT_TRUE(validAssignmentShardName(assignmentShardName(i))) << i;
+  }
+  for (const char* bad : {"", "0", "40", "ff", "0g", "3F", "000", "-1"}) {
+    EXPECT_FALSE(validAssignmentShardName(bad)) << bad;
+  }
+}
+
+TEST(IncidentRecord, RoundTripsAndRejectsWhatTheDispatcherCouldNotHaveWritten) {
+  Incident i;
+  i.check = "web";
+  i.id = "1-m1";
+  i.seq = 2;
+  i.status = state::CheckState::kWarning;
+  i.count = 4;
+  i.owner = "m1";
+  i.alerters["chat"] = Told{NotificationKind::kWarning, "web/1-m1/2", true, false};
+  auto back = decodeIncident(common::dumpJson(i.toJson()));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->status, state::CheckState::kWarning);
+  EXPECT_EQ(back->count, 4);
+  EXPECT_FALSE(back->resolved());
+  ASSERT_TRUE(back->alerters.contains("chat"));
+  EXPECT_EQ(back->alerters["chat"].kind, NotificationKind::kWarning);
+  EXPECT_TRUE(back->alerters["chat"].delivered);
+
+  auto json = i.toJson();
+  json["status"] = "purple";
+  EXPECT_THAT(decodeIncident(common::dumpJson(json)).error().message,
+              HasSubstr("unknown status"));
+  json = i.toJson();
+  json["alerters"]["chat"]["kind"] = "page";
+  EXPECT_THAT(decodeIncident(common::dumpJson(json)).error().message, HasSubstr("unknown kind"));
+  for (const char* bad : {"", "[]", "{}", "not json", R"({"check": 1})"}) {
+    EXPECT_FALSE(decodeIncident(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace ninevolt::store
