@@ -14,6 +14,7 @@
 
 #include "common/duration.h"
 #include "engine/scheduler.h"
+#include "support/check_types.h"
 #include "support/etcd_fixture.h"  // eventually()
 
 namespace ninevolt::engine {
@@ -163,9 +164,12 @@ config::MonitorSpec spec(const std::string& name, const std::string& interval,
   return *s;
 }
 
+// The specs are exec monitors run by a fake factory: a build without exec
+// (NINEVOLT_CHECK_TYPES) cannot parse them, and skips, naming it.
 class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    NV_REQUIRE_CHECK_TYPES("exec");
     world_ = std::make_shared<FakeWorld>();
     auto registry = std::make_shared<checks::Registry>();
     registry->add("exec", std::make_unique<FakeFactory>(world_));
@@ -523,6 +527,7 @@ TEST_F(EngineTest, ACheckArrivingOverdueRunsAtOnceAndOneThatRanRecentlyWaitsForI
 }
 
 TEST(RunOnce, RunsEachSpecOnceAndReportsMissingTypes) {
+  NV_REQUIRE_CHECK_TYPES("exec", "tcp");
   auto world = std::make_shared<FakeWorld>();
   world->outcomes["bad"] = {checks::Status::kCritical};
   checks::Registry registry;
