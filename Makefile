@@ -4,7 +4,8 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 LISTEN ?= 0.0.0.0:8080
 
-.PHONY: all deps configure build run test test-asan test-tsan test-stress fuzz lint format clean
+.PHONY: all deps configure build run test test-asan test-tsan test-stress test-subset fuzz lint \
+        format clean
 
 all: build
 
@@ -39,6 +40,13 @@ test-tsan: deps
 test-stress: build
 	@bash scripts/install-deps.sh stress
 	@BUILD=$(BUILD) JOBS=$(JOBS) bash scripts/stress.sh
+
+# A build with only some check types (NINEVOLT_CHECK_TYPES, src/checks/README.md), SUBSET
+# (default "http;tcp"), in build-subset/: it builds, and its whole suite passes without the
+# tests of the types it lacks.
+SUBSET ?= http;tcp
+test-subset: deps
+	@SUBSET='$(SUBSET)' JOBS=$(JOBS) bash scripts/subset.sh
 
 # Every fuzz target (fuzz/README.md) for FUZZ_TIME seconds each (default 600), built with
 # clang + libFuzzer + ASan/UBSan in build-fuzz/.

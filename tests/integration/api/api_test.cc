@@ -13,6 +13,7 @@
 
 #include "config/check_type.h"
 #include "integration/api/api_client.h"
+#include "support/check_types.h"
 #include "support/etcd_fixture.h"
 #include "support/process.h"
 #include "support/sse_client.h"
@@ -415,6 +416,7 @@ TEST_F(Api, StreamThenSigtermEndsIt) {
 }
 
 TEST_F(Api, ExecAllowedWithFlag) {
+  NV_REQUIRE_CHECK_TYPES("exec");
   uint16_t port = 0;
   auto server = start({"--api-allow-exec"}, port, "exec");
   ASSERT_TRUE(eventually([&] { return call(port, "GET", "/status/check").status == 200; },

@@ -11,6 +11,7 @@
 #include <signal.h>
 
 #include "common/ids.h"
+#include "support/check_types.h"
 #include "support/etcd_fixture.h"
 #include "support/process.h"
 
@@ -215,6 +216,7 @@ TEST_F(ServerOnEtcd, HealthIsDegradedWhileEtcdIsDownAndRecovers) {
 }
 
 TEST_F(ServerOnEtcd, LoadsConfigDirsAtStart) {
+  NV_REQUIRE_CHECK_TYPES("http", "tcp", "exec", "icmp", "dns", "push");  // examples/ has them
   uint16_t port = freePort();
   auto server = startServer(*dir_, "s",
                             {"-e", etcd_->endpoint(), "--listen",

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/check_types.h"
+
 namespace ninevolt::alerts {
 namespace {
 
@@ -14,6 +16,7 @@ config::MonitorSpec monitor(nlohmann::json j) {
 }
 
 TEST(Notification, TitlesTextsAndFieldsAsTheOriginal) {
+  NV_REQUIRE_CHECK_TYPES("http");
   auto info = checkInfoOf(monitor({{"type", "http"},
                                    {"host", "example.com"},
                                    {"url", "/health?x=1"},
@@ -51,6 +54,7 @@ TEST(Notification, TitlesTextsAndFieldsAsTheOriginal) {
 }
 
 TEST(Notification, TargetsOfEachType) {
+  NV_REQUIRE_CHECK_TYPES("tcp", "exec", "dns");
   EXPECT_EQ(
       checkInfoOf(monitor({{"type", "tcp"}, {"host", "db"}, {"port", 5432}, {"interval", "10s"}}))
           .target,

@@ -6,6 +6,7 @@
 
 #include "config/spec.h"
 #include "helpers.h"
+#include "support/check_types.h"
 
 namespace ninevolt::config {
 namespace {
@@ -89,6 +90,7 @@ monitor:
 )";
 
 TEST(Document, ExampleParsesCleanly) {
+  NV_REQUIRE_CHECK_TYPES("http", "tcp", "dns", "exec");
   Problems problems;
   Document doc = splitDocument(yaml(kExample), problems);
   ASSERT_THAT(strings(problems), IsEmpty());

@@ -12,6 +12,7 @@
 
 #include "common/duration.h"
 #include "engine/engine.h"
+#include "support/check_types.h"
 #include "support/etcd_fixture.h"  // eventually()
 
 namespace ninevolt::engine {
@@ -84,9 +85,11 @@ config::MonitorSpec spec(const std::string& name, const std::string& interval) {
   return *s;
 }
 
+// The specs are exec monitors (spec()): a build without exec skips, naming it.
 class EngineMetricsTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    NV_REQUIRE_CHECK_TYPES("exec");
     outcomes_ = std::make_shared<Outcomes>();
     auto registry = std::make_shared<checks::Registry>();
     registry->add("exec", std::make_unique<InstantFactory>(outcomes_));

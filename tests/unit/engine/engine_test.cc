@@ -14,6 +14,7 @@
 
 #include "common/duration.h"
 #include "engine/scheduler.h"
+#include "support/check_types.h"
 #include "support/etcd_fixture.h"  // eventually()
 
 namespace ninevolt::engine {
@@ -149,9 +150,17 @@ class FakeFactory : public checks::CheckFactory {
 // many runs quickly (the engine's own floor is 1 ms, Scheduler::kMinInterval). So the spec
 // is parsed with a valid interval and then given the test's, in the parsed field and in the
 // JSON the engine compares to tell a changed spec.
+// The specs are exec monitors, run by FakeFactory (the engine does not look at the type); a
+// build without exec (NINEVOLT_CHECK_TYPES) makes them tcp monitors, which every build with
+// tests has.
+const bool kExec = ninevolt::testing::checkTypeBuilt("exec");
+const char* const kType = kExec ? "exec" : "tcp";
+
 config::MonitorSpec spec(const std::string& name, const std::string& interval,
                          nlohmann::json extra = nlohmann::json::object()) {
-  nlohmann::json j{{"type", "exec"}, {"command", "/bin/true"}, {"interval", "1s"}};
+  nlohmann::json j =
+      kExec ? nlohmann::json{{"type", "exec"}, {"command", "/bin/true"}, {"interval", "1s"}}
+            : nlohmann::json{{"type", "tcp"}, {"host", "127.0.0.1"}, {"port", 1}, {"interval", "1s"}};
   j.update(extra);
   config::Problems problems;
   auto s = config::parseMonitor(name, j, problems);
@@ -168,7 +177,7 @@ class EngineTest : public ::testing::Test {
   void SetUp() override {
     world_ = std::make_shared<FakeWorld>();
     auto registry = std::make_shared<checks::Registry>();
-    registry->add("exec", std::make_unique<FakeFactory>(world_));
+    registry->add(kType, std::make_unique<FakeFactory>(world_));
     registry->freeze();
     registry_ = registry;
     startEngine(256);
@@ -523,6 +532,7 @@ TEST_F(EngineTest, ACheckArrivingOverdueRunsAtOnceAndOneThatRanRecentlyWaitsForI
 }
 
 TEST(RunOnce, RunsEachSpecOnceAndReportsMissingTypes) {
+  NV_REQUIRE_CHECK_TYPES("exec", "tcp");
   auto world = std::make_shared<FakeWorld>();
   world->outcomes["bad"] = {checks::Status::kCritical};
   checks::Registry registry;
