@@ -21,8 +21,10 @@
 #include "cluster/settings.h"
 #include "common/printable.h"
 #include "common/yaml_json.h"
+#include "store/assignment_shard.h"
 #include "store/event.h"
 #include "store/incident_store.h"
+#include "store/member_digest.h"
 #include "support/api_world.h"
 #include "support/fuzz_util.h"
 
@@ -66,6 +68,25 @@ void decodeOne(const etcd::KeyValue& kv, const store::Keys& keys) {
               kv.value);
     auto text = store::pushText(*p);
     fz::check(store::decodePush(text).has_value(), "a push record written back does not decode",
+              text);
+  }
+  if (auto names = store::decodeAssignmentShard(kv.value)) {
+    std::string text;
+    for (const auto& n : *names) {
+      store::addAssignmentName(text, n);
+    }
+    store::closeAssignmentShard(text);
+    auto again = store::decodeAssignmentShard(text);
+    fz::check(again && *again == *names, "an assignment shard written back differs", text);
+  }
+  if (auto d = store::decodeMemberDigest(kv.value)) {
+    auto text = ninevolt::common::dumpJson(d->toJson());
+    fz::check(store::decodeMemberDigest(text).has_value(), "a digest written back does not decode",
+              text);
+  }
+  if (auto i = store::decodeIncident(kv.value)) {
+    auto text = ninevolt::common::dumpJson(i->toJson());
+    fz::check(store::decodeIncident(text).has_value(), "an incident written back does not decode",
               text);
   }
   if (auto id = ninevolt::cluster::directorIdOf(kv.value)) {

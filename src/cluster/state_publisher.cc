@@ -235,20 +235,16 @@ void StatePublisher::writeDigest() {
                       return a.second.lag_ms != b.second.lag_ms ? a.second.lag_ms > b.second.lag_ms
                                                                 : a.first < b.first;
                     });
-  nlohmann::json listed_late = nlohmann::json::object();
+  store::MemberDigest digest{.member = options_.member_id,
+                             .date = std::chrono::system_clock::now(),
+                             .checks = written_.size(),
+                             .runs = runs_since_digest_,
+                             .late_total = late_.size()};
   for (size_t i = 0; i < listed; ++i) {
-    listed_late[late[i].first] = {{"run", late[i].second.run},
-                                  {"lag_ms", late[i].second.lag_ms},
-                                  {"skipped", late[i].second.skipped}};
+    digest.late.push_back(
+        {late[i].first, late[i].second.run, late[i].second.lag_ms, late[i].second.skipped});
   }
-  const nlohmann::json digest{{"member", options_.member_id},
-                              {"date", common::formatRfc3339(std::chrono::system_clock::now())},
-                              {"checks", written_.size()},
-                              {"runs", runs_since_digest_},
-                              {"late_total", late_.size()},
-                              {"late", std::move(listed_late)}};
-  const std::string key = store_->keys().memberSummary(options_.member_id);
-  auto res = store_->client().put(key, common::dumpJson(digest), {.lease = lease_id_});
+  auto res = store_->putMemberDigest(digest, lease_id_);
   if (res) {
     runs_since_digest_ = 0;
   } else {

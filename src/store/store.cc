@@ -302,6 +302,15 @@ Result<int64_t> Store::putMember(const MemberInfo& member, int64_t lease) {
   return res->revision;
 }
 
+Result<int64_t> Store::putMemberDigest(const MemberDigest& digest, int64_t lease) {
+  auto res = client_->put(keys_.memberSummary(digest.member), common::dumpJson(digest.toJson()),
+                          {.lease = lease});
+  if (!res) {
+    return tl::unexpected(res.error());
+  }
+  return res->revision;
+}
+
 Result<std::vector<MemberInfo>> Store::listMembers() {
   auto res = client_->range(keys_.membersPrefix(), {.prefix = true});
   if (!res) {

@@ -18,6 +18,7 @@
 #include "store/director_record.h"
 #include "store/event.h"
 #include "store/keys.h"
+#include "store/member_digest.h"
 #include "store/push.h"
 #include "store/untrusted.h"
 
@@ -139,6 +140,8 @@ class Store {
       std::function<void(const ConfigWatchUpdate&)> on_update);
 
   Result<int64_t> putMember(const MemberInfo& member, int64_t lease);
+  // A member's digest (member_digest.h), on its lease.
+  Result<int64_t> putMemberDigest(const MemberDigest& digest, int64_t lease);
   // Live members; records that do not decode (decodeMember) are skipped and reported.
   Result<std::vector<MemberInfo>> listMembers();
 

@@ -6,9 +6,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "store/assignment_shard.h"
 #include "common/printable.h"
+#include "store/assignment_shard.h"
 #include "store/incident.h"
+#include "store/member_digest.h"
 
 namespace ninevolt::store {
 namespace {
@@ -42,8 +43,8 @@ TEST(AssignmentShard, WhatTheDirectorWritesReadsBackNameForName) {
 }
 
 TEST(AssignmentShard, AnythingElseIsAnErrorSayingWhy) {
-  for (const char* bad : {"", "not json", "{}", R"(["ok", 7])", R"(["ok", ".."])", R"([null])",
-                          "\xff\xfe"}) {
+  for (const char* bad :
+       {"", "not json", "{}", R"(["ok", 7])", R"(["ok", ".."])", R"([null])", "\xff\xfe"}) {
     auto r = decodeAssignmentShard(bad);
     EXPECT_FALSE(r) << bad;
   }
@@ -82,13 +83,38 @@ TEST(IncidentRecord, RoundTripsAndRejectsWhatTheDispatcherCouldNotHaveWritten) {
 
   auto json = i.toJson();
   json["status"] = "purple";
-  EXPECT_THAT(decodeIncident(common::dumpJson(json)).error().message,
-              HasSubstr("unknown status"));
+  EXPECT_THAT(decodeIncident(common::dumpJson(json)).error().message, HasSubstr("unknown status"));
   json = i.toJson();
   json["alerters"]["chat"]["kind"] = "page";
   EXPECT_THAT(decodeIncident(common::dumpJson(json)).error().message, HasSubstr("unknown kind"));
   for (const char* bad : {"", "[]", "{}", "not json", R"({"check": 1})"}) {
     EXPECT_FALSE(decodeIncident(bad)) << bad;
+  }
+}
+
+TEST(MemberDigest, RoundTripsAndRejectsWhatThePublisherCouldNotHaveWritten) {
+  MemberDigest d{.member = "m1",
+                 .date = common::SystemTime(std::chrono::seconds(1'800'000'000)),
+                 .checks = 3,
+                 .runs = 30,
+                 .late_total = 1,
+                 .late = {{"web", 1'799'999'990, 2500, 1}}};
+  auto back = decodeMemberDigest(common::dumpJson(d.toJson()));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->member, "m1");
+  EXPECT_EQ(back->date, d.date);
+  EXPECT_EQ(back->runs, 30U);
+  ASSERT_EQ(back->late.size(), 1U);
+  EXPECT_EQ(back->late[0].check, "web");
+  EXPECT_EQ(back->late[0].lag_ms, 2500);
+  auto json = d.toJson();
+  json["runs"] = -1;
+  EXPECT_FALSE(decodeMemberDigest(common::dumpJson(json)));
+  json = d.toJson();
+  json["date"] = "yesterday";
+  EXPECT_THAT(decodeMemberDigest(common::dumpJson(json)).error().message, HasSubstr("date"));
+  for (const char* bad : {"", "[]", "{}", "not json"}) {
+    EXPECT_FALSE(decodeMemberDigest(bad)) << bad;
   }
 }
 
