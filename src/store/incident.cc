@@ -1,10 +1,23 @@
 #include "store/incident.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "store/untrusted.h"
 
 namespace ninevolt::store {
+namespace {
+
+// A non-negative int (get<int>() would wrap -1 or cut 2^40 to something else).
+int counterAt(const nlohmann::json& v, const char* key) {
+  if (!v.is_number_integer() || v.get<int64_t>() < 0
+      || v.get<int64_t>() > std::numeric_limits<int>::max()) {
+    throw nlohmann::json::type_error::create(302, std::string(key) + " is not a count", &v);
+  }
+  return static_cast<int>(v.get<int64_t>());
+}
+
+}  // namespace
 
 const char* notificationKindName(NotificationKind kind) {
   switch (kind) {
@@ -61,13 +74,13 @@ Result<Incident> Incident::fromJson(const nlohmann::json& j) {
     Incident i;
     i.check = j.at("check").get<std::string>();
     i.id = j.at("id").get<std::string>();
-    i.seq = j.at("seq").get<int>();
+    i.seq = counterAt(j.at("seq"), "seq");
     auto status = state::parseStateName(j.at("status").get<std::string>());
     if (!status) {
       return fail(Errc::kInvalidArgument, "incident: unknown status");
     }
     i.status = *status;
-    i.count = j.value("count", 0);
+    i.count = j.contains("count") ? counterAt(j.at("count"), "count") : 0;
     if (auto lf = state::parseStateName(j.value("last_failing", "critical"))) {
       i.last_failing = *lf;
     }

@@ -87,6 +87,14 @@ TEST(IncidentRecord, RoundTripsAndRejectsWhatTheDispatcherCouldNotHaveWritten) {
   json = i.toJson();
   json["alerters"]["chat"]["kind"] = "page";
   EXPECT_THAT(decodeIncident(common::dumpJson(json)).error().message, HasSubstr("unknown kind"));
+  for (const char* field : {"seq", "count"}) {
+    for (const nlohmann::json& bad : {nlohmann::json(-1), nlohmann::json(int64_t{1} << 40),
+                                      nlohmann::json(1.5), nlohmann::json("3")}) {
+      json = i.toJson();
+      json[field] = bad;
+      EXPECT_FALSE(decodeIncident(common::dumpJson(json))) << field << " " << bad;
+    }
+  }
   for (const char* bad : {"", "[]", "{}", "not json", R"({"check": 1})"}) {
     EXPECT_FALSE(decodeIncident(bad)) << bad;
   }
