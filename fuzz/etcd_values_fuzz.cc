@@ -22,6 +22,7 @@
 #include "common/printable.h"
 #include "common/yaml_json.h"
 #include "store/assignment_shard.h"
+#include "store/compaction_record.h"
 #include "store/event.h"
 #include "store/incident_store.h"
 #include "store/member_digest.h"
@@ -78,6 +79,11 @@ void decodeOne(const etcd::KeyValue& kv, const store::Keys& keys) {
     store::closeAssignmentShard(text);
     auto again = store::decodeAssignmentShard(text);
     fz::check(again && *again == *names, "an assignment shard written back differs", text);
+  }
+  if (auto c = store::decodeCompaction(kv.value)) {
+    auto text = store::compactionText(*c);
+    fz::check(store::decodeCompaction(text).has_value(),
+              "a compaction record written back does not decode", text);
   }
   if (auto d = store::decodeMemberDigest(kv.value)) {
     auto text = ninevolt::common::dumpJson(d->toJson());

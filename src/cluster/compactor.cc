@@ -6,6 +6,7 @@
 
 #include "common/json_fields.h"
 #include "common/yaml_json.h"
+#include "store/compaction_record.h"
 #include "store/untrusted.h"
 
 namespace ninevolt::cluster {
@@ -15,16 +16,6 @@ int64_t systemNowUnix() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// The record's time (seconds since the epoch); nullopt when the value is not the record.
-std::optional<int64_t> recordTime(const std::string& value) {
-  auto j = store::decodeObject(value);
-  const nlohmann::json* unix_time = j ? common::findField(*j, "unix") : nullptr;
-  if (unix_time == nullptr || !unix_time->is_number_integer()) {
-    return std::nullopt;
-  }
-  return unix_time->get<int64_t>();
 }
 
 }  // namespace
@@ -91,7 +82,8 @@ void Compactor::check() {
     fence.push_back(etcd::Compare::createRevision(key, etcd::Compare::kEqual, 0));
   } else {
     const auto& kv = read->kvs[0];
-    auto at = recordTime(kv.value);
+    auto record = store::decodeCompaction(kv.value);
+    auto at = record ? std::optional<int64_t>(record->unix) : std::nullopt;
     if (!at) {
       store_->rejections().reject(kv,
                                   "not a compaction record {\"member\", \"unix\"} (written anew; "
@@ -106,8 +98,8 @@ void Compactor::check() {
     // record's age: rewritten, and compacted on the next round.
     fence.push_back(etcd::Compare::modRevision(key, etcd::Compare::kEqual, kv.mod_revision));
   }
-  const nlohmann::json record{{"member", options_.member_id}, {"unix", now}};
-  auto res = store_->client().txn(fence, {etcd::TxnOp::put(key, common::dumpJson(record))});
+  auto res = store_->client().txn(
+      fence, {etcd::TxnOp::put(key, store::compactionText({options_.member_id, now}))});
   if (!res) {
     spdlog::warn("etcd compaction: cannot write {}: {}", key, res.error().message);
     return;

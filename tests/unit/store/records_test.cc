@@ -8,6 +8,7 @@
 
 #include "common/printable.h"
 #include "store/assignment_shard.h"
+#include "store/compaction_record.h"
 #include "store/incident.h"
 #include "store/member_digest.h"
 
@@ -123,6 +124,17 @@ TEST(MemberDigest, RoundTripsAndRejectsWhatThePublisherCouldNotHaveWritten) {
   EXPECT_THAT(decodeMemberDigest(common::dumpJson(json)).error().message, HasSubstr("date"));
   for (const char* bad : {"", "[]", "{}", "not json"}) {
     EXPECT_FALSE(decodeMemberDigest(bad)) << bad;
+  }
+}
+
+TEST(CompactionRecord, RoundTripsAndNeedsAnIntegerTime) {
+  auto back = decodeCompaction(compactionText({"m1", 1'800'000'000}));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->member, "m1");
+  EXPECT_EQ(back->unix, 1'800'000'000);
+  EXPECT_TRUE(decodeCompaction(R"({"unix": 5})"));  // who wrote it is not needed
+  for (const char* bad : {"", "[]", "{}", "not json", R"({"unix": "5"})", R"({"unix": 1.5})"}) {
+    EXPECT_FALSE(decodeCompaction(bad)) << bad;
   }
 }
 
