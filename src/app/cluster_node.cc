@@ -63,7 +63,9 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
           // The spec the manager parsed and the engine runs: nothing is read again from etcd
           // nor parsed again when a check changes state.
           .monitor_of = [this](const std::string& check) -> config::SharedMonitor {
-            std::lock_guard lock(metrics_mu_);  // stop() resets manager_ under it
+            // Not metrics_mu_: a scrape holds it while every check's series is rendered,
+            // and an alert must not wait for that.
+            std::lock_guard lock(manager_mu_);  // stop() resets manager_ under it
             return manager_ ? manager_->monitorOf(check) : nullptr;
           }});
   engine_ = std::make_shared<engine::Engine>(engine::Engine::Options{
@@ -307,7 +309,10 @@ void ClusterNode::stop() {
   lease_live_ = false;
   runOnLoop([this] {
     std::lock_guard lock(metrics_mu_);
-    manager_.reset();
+    {
+      std::lock_guard manager_lock(manager_mu_);
+      manager_.reset();
+    }
     compactor_.reset();
     director_.reset();
   });

@@ -94,10 +94,12 @@ class ClusterNode {
   std::unique_ptr<cluster::Director> director_;
   std::unique_ptr<cluster::Manager> manager_;
   std::unique_ptr<cluster::Compactor> compactor_;  // uses director_
-  // Held while renderMetrics() reads engine_, director_ and manager_, while the alert
-  // dispatcher asks manager_ for a spec, and while stop() resets them, so a scrape or an
-  // alert during shutdown reads nothing freed.
+  // Held while renderMetrics() reads engine_, director_ and manager_, and while stop()
+  // resets them, so a scrape during shutdown reads nothing freed.
   mutable std::mutex metrics_mu_;
+  // Held while the alert dispatcher asks manager_ for a spec and while stop() resets it
+  // (inside metrics_mu_; never the other way round).
+  std::mutex manager_mu_;
   std::atomic<bool> lease_live_{false};  // registered on a lease not known to be lost
   std::unique_ptr<cluster::StatePublisher> publisher_;
   std::thread thread_;
