@@ -73,11 +73,7 @@ std::string checkStateText(const CheckStateRecord& record) {
 }
 
 Result<CheckStateRecord> decodeState(std::string_view text) {
-  auto j = decodeObject(text);
-  if (!j) {
-    return tl::unexpected(j.error());
-  }
-  return CheckStateRecord::fromJson(*j);
+  return decodeRecord<CheckStateRecord>(text);
 }
 
 }  // namespace ninevolt::store

@@ -6,19 +6,6 @@
 #include "store/untrusted.h"
 
 namespace ninevolt::store {
-namespace {
-
-// A non-negative int (get<int>() would wrap -1 or cut 2^40 to something else).
-int counterAt(const nlohmann::json& v, const char* key) {
-  if (!v.is_number_integer() || v.get<int64_t>() < 0
-      || v.get<int64_t>() > std::numeric_limits<int>::max()) {
-    throw nlohmann::json::type_error::create(302, std::string(key) + " is not a count", &v);
-  }
-  return static_cast<int>(v.get<int64_t>());
-}
-
-}  // namespace
-
 const char* notificationKindName(NotificationKind kind) {
   switch (kind) {
     case NotificationKind::kWarning:
@@ -74,13 +61,16 @@ Result<Incident> Incident::fromJson(const nlohmann::json& j) {
     Incident i;
     i.check = j.at("check").get<std::string>();
     i.id = j.at("id").get<std::string>();
-    i.seq = counterAt(j.at("seq"), "seq");
+    i.seq = static_cast<int>(countIn(j.at("seq"), "seq", std::numeric_limits<int>::max()));
     auto status = state::parseStateName(j.at("status").get<std::string>());
     if (!status) {
       return fail(Errc::kInvalidArgument, "incident: unknown status");
     }
     i.status = *status;
-    i.count = j.contains("count") ? counterAt(j.at("count"), "count") : 0;
+    i.count =
+        j.contains("count")
+            ? static_cast<int>(countIn(j.at("count"), "count", std::numeric_limits<int>::max()))
+            : 0;
     if (auto lf = state::parseStateName(j.value("last_failing", "critical"))) {
       i.last_failing = *lf;
     }
@@ -107,11 +97,7 @@ Result<Incident> Incident::fromJson(const nlohmann::json& j) {
 }
 
 Result<Incident> decodeIncident(std::string_view text) {
-  auto j = decodeJson(text);
-  if (!j) {
-    return tl::unexpected(j.error());
-  }
-  return Incident::fromJson(*j);
+  return decodeRecord<Incident>(text);
 }
 
 }  // namespace ninevolt::store

@@ -4,19 +4,6 @@
 #include "store/untrusted.h"
 
 namespace ninevolt::store {
-namespace {
-
-// A count: a non-negative integer (get<uint64_t>() would wrap -1 to 2^64 - 1).
-uint64_t countAt(const nlohmann::json& j, const char* key) {
-  const auto& v = j.at(key);
-  if (!v.is_number_unsigned()) {
-    throw nlohmann::json::type_error::create(302, std::string(key) + " is not a count", &v);
-  }
-  return v.get<uint64_t>();
-}
-
-}  // namespace
-
 nlohmann::json MemberDigest::toJson() const {
   nlohmann::json listed = nlohmann::json::object();
   for (const auto& l : late) {
@@ -36,12 +23,12 @@ Result<MemberDigest> MemberDigest::fromJson(const nlohmann::json& j) {
       return fail(Errc::kInvalidArgument, "digest: date is not RFC 3339");
     }
     d.date = *date;
-    d.checks = countAt(j, "checks");
-    d.runs = countAt(j, "runs");
-    d.late_total = countAt(j, "late_total");
+    d.checks = static_cast<uint64_t>(countIn(j.at("checks"), "checks"));
+    d.runs = static_cast<uint64_t>(countIn(j.at("runs"), "runs"));
+    d.late_total = static_cast<uint64_t>(countIn(j.at("late_total"), "late_total"));
     for (const auto& [check, l] : j.at("late").items()) {
       d.late.push_back({check, l.at("run").get<int64_t>(), l.at("lag_ms").get<int64_t>(),
-                        countAt(l, "skipped")});
+                        static_cast<uint64_t>(countIn(l.at("skipped"), "skipped"))});
     }
     return d;
   } catch (const nlohmann::json::exception& e) {
@@ -50,11 +37,7 @@ Result<MemberDigest> MemberDigest::fromJson(const nlohmann::json& j) {
 }
 
 Result<MemberDigest> decodeMemberDigest(std::string_view text) {
-  auto j = decodeJson(text);
-  if (!j) {
-    return tl::unexpected(j.error());
-  }
-  return MemberDigest::fromJson(*j);
+  return decodeRecord<MemberDigest>(text);
 }
 
 }  // namespace ninevolt::store

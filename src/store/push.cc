@@ -109,11 +109,7 @@ std::string pushText(const PushRecord& record) {
 }
 
 Result<PushRecord> decodePush(std::string_view text) {
-  auto j = decodeObject(text);
-  if (!j) {
-    return tl::unexpected(j.error());
-  }
-  return PushRecord::fromJson(*j);
+  return decodeRecord<PushRecord>(text);
 }
 
 }  // namespace ninevolt::store

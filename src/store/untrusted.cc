@@ -74,6 +74,17 @@ Result<nlohmann::json> decodeObject(std::string_view text) {
   return j;
 }
 
+int64_t countIn(const nlohmann::json& value, const char* key, int64_t max) {
+  const bool ok =
+      value.is_number_unsigned()
+          ? value.get<uint64_t>() <= static_cast<uint64_t>(max)
+          : value.is_number_integer() && value.get<int64_t>() >= 0 && value.get<int64_t>() <= max;
+  if (!ok) {
+    throw nlohmann::json::type_error::create(302, std::string(key) + " is not a count", &value);
+  }
+  return value.get<int64_t>();
+}
+
 void Rejections::setHandler(Handler handler) {
   std::lock_guard lock(mu_);
   handler_ = std::move(handler);

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <string>
@@ -35,6 +36,22 @@ Result<nlohmann::json> decodeJson(std::string_view text);
 // A JSON object: also "expected a JSON object, got a list".
 Result<nlohmann::json> decodeObject(std::string_view text);
 // A check's state (/9volt/state/<check>): decodeState() in store/check_state.h.
+
+// A record read from a JSON object by T::fromJson: decodeObject(), then that.
+template <class T>
+Result<T> decodeRecord(std::string_view text) {
+  auto j = decodeObject(text);
+  if (!j) {
+    return tl::unexpected(j.error());
+  }
+  return T::fromJson(*j);
+}
+
+// A count inside a record being read: a non-negative integer up to `max` (get<>() would wrap
+// -1 or cut a larger value). Otherwise throws nlohmann::json::type_error naming `key`, like
+// the record's other reads, for its fromJson to catch.
+int64_t countIn(const nlohmann::json& value, const char* key,
+                int64_t max = std::numeric_limits<int64_t>::max());
 
 // One rejected key, as the handler gets it.
 struct Rejection {
