@@ -59,25 +59,14 @@ void AlerterCache::erase(const std::string& name) {
 }
 
 Result<void> AlerterCache::start() {
-  const std::string prefix = store_->keys().alerterPrefix();
-  auto r = store_->client().listPrefix(prefix);
+  auto r = store_->listConfigs(store::ConfigKind::kAlerter);
   if (!r) {
     return tl::unexpected(r.error());
   }
-  for (const auto& kv : r->kvs) {
-    auto name = store::nameFromKey(prefix, kv.key);
-    if (!name) {
-      store_->rejections().reject(kv, "alerter " + name.error().message);
-      continue;
-    }
-    auto j = store::decodeJson(kv.value);
-    setStored({.name = *name,
-               .text = {},
-               .value = j ? *j : nlohmann::json(),
-               .error = j ? std::string() : j.error().message,
-               .mod_revision = kv.mod_revision});
+  for (const auto& [name, c] : r->first) {
+    setStored(c);
   }
-  watch_ = store_->watchConfigs(store::ConfigKind::kAlerter, r->revision + 1,
+  watch_ = store_->watchConfigs(store::ConfigKind::kAlerter, r->second + 1,
                                 [this](const store::ConfigWatchUpdate& u) {
                                   if (u.resync) {
                                     {

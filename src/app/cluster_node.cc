@@ -123,11 +123,7 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
                                                const std::map<std::string, state::Seed>& seeds) {
                 dispatcher->adopt(names, seeds);
               }});
-  etcd::ClientOptions probe_options = store_->client().options();
-  probe_options.call_timeout = std::min(probe_options.call_timeout, kProbeTimeout);
-  if (auto c = etcd::Client::create(probe_options)) {
-    probe_client_ = *c;
-  }
+  probe_store_ = store_->withCallTimeout(kProbeTimeout);
   thread_ = std::thread([this] {
     common::nameThisThread("9v-cluster");
     while (true) {
@@ -150,7 +146,7 @@ std::string ClusterNode::etcdProblem() const {
 }
 
 void ClusterNode::probeEtcd() {
-  health_->observe(probe_client_ ? probe_client_->status() : store_->client().status());
+  health_->observe(probe_store_ ? probe_store_->status() : store_->status());
 }
 
 void ClusterNode::probeLoop() {

@@ -110,7 +110,7 @@ class ClusterNode {
   std::condition_variable probe_cv_;
   bool probe_stop_ = false;  // guarded by probe_mu_
   // The probe's own client, with a short deadline: etcd gone shows within ~1-2 s.
-  std::shared_ptr<etcd::Client> probe_client_;
+  std::shared_ptr<store::Store> probe_store_;
   static constexpr std::chrono::milliseconds kProbeTimeout{1000};
 };
 

@@ -65,23 +65,22 @@ void Compactor::check() {
   if (options_.interval.count() == 0) {
     return;
   }
-  auto fence = options_.fence ? options_.fence() : std::vector<etcd::Compare>{};
-  if (fence.empty()) {
+  auto fence = options_.fence ? options_.fence() : std::nullopt;
+  if (!fence) {
     return;  // not the director
   }
   const std::string key = store_->keys().compaction();
-  auto read = store_->client().range(key);
+  auto read = store_->readCompactionRecord();
   if (!read) {
     spdlog::warn("etcd compaction: cannot read {}: {}", key, read.error().message);
     return;
   }
   const int64_t now = options_.now_unix();
-  int64_t target = 0;  // the revision to compact to, once the new record is written
-  int64_t age = 0;     // of that revision, seconds
-  if (read->kvs.empty()) {
-    fence.push_back(etcd::Compare::createRevision(key, etcd::Compare::kEqual, 0));
-  } else {
-    const auto& kv = read->kvs[0];
+  int64_t target = 0;    // the revision to compact to, once the new record is written
+  int64_t age = 0;       // of that revision, seconds
+  int64_t expected = 0;  // the record's mod revision when read (0: absent)
+  if (read->kv) {
+    const auto& kv = *read->kv;
     auto record = store::decodeCompaction(kv.value);
     auto at = record ? std::optional<int64_t>(record->unix) : std::nullopt;
     if (!at) {
@@ -96,15 +95,14 @@ void Compactor::check() {
     }
     // A time in the future (another member's clock, or by hand) says nothing about the
     // record's age: rewritten, and compacted on the next round.
-    fence.push_back(etcd::Compare::modRevision(key, etcd::Compare::kEqual, kv.mod_revision));
+    expected = kv.mod_revision;
   }
-  auto res = store_->client().txn(
-      fence, {etcd::TxnOp::put(key, store::compactionText({options_.member_id, now}))});
+  auto res = store_->putCompactionRecord(*fence, {options_.member_id, now}, expected);
   if (!res) {
     spdlog::warn("etcd compaction: cannot write {}: {}", key, res.error().message);
     return;
   }
-  if (!res->succeeded) {
+  if (!*res) {
     // No longer the director, or another wrote the record meanwhile: nothing to do now.
     spdlog::info("etcd compaction: skipped (the director key or {} changed)", key);
     return;
@@ -112,7 +110,7 @@ void Compactor::check() {
   if (target <= 0) {
     return;
   }
-  auto compacted = store_->client().compact(target);
+  auto compacted = store_->compact(target);
   if (!compacted) {
     if (compacted.error().message.find("compacted") != std::string::npos) {
       // etcd's own auto-compaction, or an operator, went further already: nothing lost.

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,8 +37,8 @@ class Compactor {
   struct Options {
     std::string member_id;
     std::chrono::seconds interval{std::chrono::minutes(5)};  // 0 = off
-    // The director's fence (Director::fence()); empty = not the director: do nothing.
-    std::function<std::vector<etcd::Compare>()> fence;
+    // The director's fence (Director::fence()); nullopt = not the director: do nothing.
+    std::function<std::optional<store::DirectorFence>()> fence;
     // Seconds since the epoch (tests move it).
     std::function<int64_t()> now_unix;
   };

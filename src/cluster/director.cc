@@ -69,26 +69,23 @@ Director::~Director() {
 }
 
 bool Director::loadAll() {
-  const auto& keys = store_->keys();
   // Members and shards in one txn (small); the monitors then in pages at that txn's
   // revision, each page reduced to the view before the next is read: one response holding
   // every monitor of a 100,000-check cluster was ~25 MB, and its copy as much again.
-  auto res = store_->client().txn({}, {etcd::TxnOp::get(keys.membersPrefix(), true),
-                                       etcd::TxnOp::get(keys.allAssignmentsPrefix(), true)});
-  if (!res || res->responses.size() != 2) {
-    spdlog::warn("director: cannot read the cluster: {}",
-                 res ? "short txn response" : res.error().message);
+  auto res = store_->readCluster();
+  if (!res) {
+    spdlog::warn("director: cannot read the cluster: {}", res.error().message);
     return false;
   }
   members_.clear();
   clearChecks();
   stored_.clear();
-  for (const auto& kv : res->responses[0].kvs) {
+  for (const auto& kv : res->members) {
     if (auto m = memberView(*store_, kv)) {
       members_[m->id] = *m;
     }
   }
-  for (const auto& kv : res->responses[1].kvs) {
+  for (const auto& kv : res->shards) {
     noteStoredShard(kv);
   }
   if (!readMonitors(res->revision)) {
@@ -109,57 +106,50 @@ bool Director::loadAll() {
 
   // Follow changes from exactly the revision read.
   auto post = [this](std::function<void()> fn) { lifetime_.post(io_, std::move(fn)); };
-  etcd::Watcher::Options mw;
-  mw.key = keys.membersPrefix();
-  mw.start_revision = res->revision + 1;
-  mw.on_update = [this, post](const etcd::WatchUpdate& u) {
-    post([this, u] {
-      if (!is_director_) {
-        return;
-      }
-      std::set<std::string> before;
-      for (const auto& [id, m] : members_) {
-        before.insert(id);
-      }
-      if (u.kind == etcd::WatchUpdate::kResync) {
-        members_.clear();
-        for (const auto& kv : u.snapshot) {
-          if (auto m = memberView(*store_, kv)) {
-            members_[m->id] = *m;
+  members_watch_ =
+      store_->watchMembers(res->revision + 1, [this, post](const etcd::WatchUpdate& u) {
+        post([this, u] {
+          if (!is_director_) {
+            return;
           }
-        }
-      }
-      for (const auto& ev : u.events) {
-        auto id = store::Keys::nameUnder(store_->keys().membersPrefix(), ev.kv.key);
-        if (!id) {
-          continue;
-        }
-        if (ev.type == etcd::WatchEvent::kDelete) {
-          members_.erase(*id);
-        } else if (auto m = memberView(*store_, ev.kv)) {
-          members_[*id] = *m;
-        } else {
-          members_.erase(*id);  // a member record replaced by garbage is no member any more
-        }
-      }
-      for (const auto& [id, m] : members_) {
-        if (!before.contains(id)) {
-          last_join_ = std::chrono::steady_clock::now();
-        }
-      }
-      reportMembers(before);
-      publishGauges();
-      scheduleRecompute();
-    });
-  };
-  members_watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(mw));
-  etcd::Watcher::Options aw;
-  aw.key = keys.allAssignmentsPrefix();
-  aw.start_revision = res->revision + 1;
-  aw.on_update = [this, post](const etcd::WatchUpdate& u) {
-    post([this, u] { onAssignments(u); });
-  };
-  assignments_watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(aw));
+          std::set<std::string> before;
+          for (const auto& [id, m] : members_) {
+            before.insert(id);
+          }
+          if (u.kind == etcd::WatchUpdate::kResync) {
+            members_.clear();
+            for (const auto& kv : u.snapshot) {
+              if (auto m = memberView(*store_, kv)) {
+                members_[m->id] = *m;
+              }
+            }
+          }
+          for (const auto& ev : u.events) {
+            auto id = store::Keys::nameUnder(store_->keys().membersPrefix(), ev.kv.key);
+            if (!id) {
+              continue;
+            }
+            if (ev.type == etcd::WatchEvent::kDelete) {
+              members_.erase(*id);
+            } else if (auto m = memberView(*store_, ev.kv)) {
+              members_[*id] = *m;
+            } else {
+              members_.erase(*id);  // a member record replaced by garbage is no member any more
+            }
+          }
+          for (const auto& [id, m] : members_) {
+            if (!before.contains(id)) {
+              last_join_ = std::chrono::steady_clock::now();
+            }
+          }
+          reportMembers(before);
+          publishGauges();
+          scheduleRecompute();
+        });
+      });
+  assignments_watch_ = store_->watchAllAssignments(
+      res->revision + 1,
+      [this, post](const etcd::WatchUpdate& u) { post([this, u] { onAssignments(u); }); });
   monitors_watch_ = store_->watchConfigs(
       store::ConfigKind::kMonitor, res->revision + 1,
       [post, this](const store::ConfigWatchUpdate& u) { post([this, u] { onMonitors(u); }); });
@@ -168,22 +158,22 @@ bool Director::loadAll() {
 
 bool Director::readMonitors(int64_t revision) {
   const std::string prefix = store_->keys().monitorPrefix();
-  auto read =
-      etcd::forEachPage(store_->client(), prefix, std::max<int64_t>(1, options_.monitor_page),
-                        revision, [&](std::vector<etcd::KeyValue>& page) {
-                          for (const auto& kv : page) {
-                            // A key whose name is not a valid monitor name is never placed (its
-                            // value is judged by the owner's manager, which reports a bad one and
-                            // keeps the last good spec running).
-                            auto name = store::nameFromKey(prefix, kv.key);
-                            if (!name) {
-                              store_->rejections().reject(kv, "monitor " + name.error().message);
-                              continue;
-                            }
-                            auto j = store::decodeJson(kv.value);
-                            putCheck(*name, j ? *j : nlohmann::json());
-                          }
-                        });
+  auto read = store_->forEachRecordPage(
+      store::RecordKind::kMonitor, std::max<int64_t>(1, options_.monitor_page), revision,
+      [&](std::vector<etcd::KeyValue>& page) {
+        for (const auto& kv : page) {
+          // A key whose name is not a valid monitor name is never placed (its
+          // value is judged by the owner's manager, which reports a bad one and
+          // keeps the last good spec running).
+          auto name = store::nameFromKey(prefix, kv.key);
+          if (!name) {
+            store_->rejections().reject(kv, "monitor " + name.error().message);
+            continue;
+          }
+          auto j = store::decodeJson(kv.value);
+          putCheck(*name, j ? *j : nlohmann::json());
+        }
+      });
   if (!read) {
     spdlog::warn("director: cannot read {} at revision {}: {}", prefix, revision,
                  read.error().message);
@@ -311,10 +301,10 @@ void Director::onMonitors(const store::ConfigWatchUpdate& u) {
 bool Director::findStaleState(int64_t revision) {
   // State and push keys: both are deleted with their monitor (see recompute()).
   size_t found = 0;
-  for (const auto& [prefix, what] : {std::pair{store_->keys().statePrefix(), "state"},
-                                     std::pair{store_->keys().pushPrefix(), "push"}}) {
-    auto res =
-        store_->client().range(prefix, {.prefix = true, .revision = revision, .keys_only = true});
+  for (const auto kind : {store::RecordKind::kState, store::RecordKind::kPush}) {
+    const std::string prefix = store_->prefixOf(kind);
+    const char* what = store::recordKindName(kind);
+    auto res = store_->listRecordKeys(kind, revision);
     if (!res) {
       spdlog::warn("director: cannot list {} at revision {}: {}", prefix, revision,
                    res.error().message);
@@ -341,8 +331,7 @@ bool Director::findStaleState(int64_t revision) {
 
 void Director::reportBadIncidentKeys(int64_t revision) {
   const std::string prefix = store_->keys().incidentPrefix();
-  auto res =
-      store_->client().range(prefix, {.prefix = true, .revision = revision, .keys_only = true});
+  auto res = store_->listRecordKeys(store::RecordKind::kIncident, revision);
   if (!res) {
     return;  // only a report: the next director (or take-over) tries again
   }
@@ -423,8 +412,7 @@ void Director::recompute() {
   });
 
   // Diff against what etcd holds.
-  std::vector<etcd::TxnOp> ops;
-  const auto& keys = store_->keys();
+  store::DirectorWrites writes(store_->keys());
   std::map<std::string, std::map<std::string, ShardDigest>> desired;
   size_t members_used = 0;
   for (size_t i = 0; i < members.size(); ++i) {
@@ -444,7 +432,7 @@ void Director::recompute() {
       const bool stored_already =
           m != stored_.end() && m->second.contains(name) && m->second.at(name) == digest;
       if (!stored_already) {
-        ops.push_back(etcd::TxnOp::put(keys.assignmentShard(member, name), std::move(text)));
+        writes.putShard(member, name, std::move(text));
       }
       std::string().swap(text);
     }
@@ -455,48 +443,41 @@ void Director::recompute() {
     auto d = desired.find(member);
     for (const auto& [shard, digest] : shards) {
       if (d == desired.end() || !d->second.contains(shard)) {
-        ops.push_back(etcd::TxnOp::del(keys.assignmentShard(member, shard)));
+        writes.deleteShard(member, shard);
       }
     }
   }
-  const size_t shard_ops = ops.size();
+  const size_t shard_ops = writes.size();
+  size_t removed = 0;
   for (const auto& name : deleted_) {
     if (!checks_.contains(name)) {  // not created again meanwhile
-      ops.push_back(etcd::TxnOp::del(keys.state(name)));
-      // A push check's last push: a monitor made again under the name starts afresh.
-      ops.push_back(etcd::TxnOp::del(keys.push(name)));
+      writes.deleteCheckRecords(name);
+      removed++;
     }
   }
-  // Batches within etcd's request limits, by count and by bytes: 120 shards of a member
-  // with 760,000 checks were 15 MB, and etcd refused the txn.
-  for (auto span : etcd::splitIntoRequests(ops)) {
-    std::vector<etcd::TxnOp> batch(span.begin(), span.end());
-    if (options_.before_write) {
-      options_.before_write();
+  // In as many txns as etcd's request limits need (Store::writeAsDirector).
+  auto ok = writeFenced(writes, options_.before_write);
+  if (!ok) {
+    spdlog::warn("director: writing assignments failed: {} (retrying)", ok.error().message);
+    if (is_director_) {
+      members_watch_.reset();  // re-read everything on the retry
+      monitors_watch_.reset();
+      assignments_watch_.reset();
+      scheduleRecompute();
     }
-    auto ok = writeFenced(batch);
-    if (!ok) {
-      spdlog::warn("director: writing assignments failed: {} (retrying)", ok.error().message);
-      if (is_director_) {
-        members_watch_.reset();  // re-read everything on the retry
-        monitors_watch_.reset();
-        assignments_watch_.reset();
-        scheduleRecompute();
-      }
-      return;
-    }
-    if (!*ok) {
-      return;  // fenced out: stepped down
-    }
+    return;
   }
-  const size_t op_count = ops.size();
-  ops = {};
-  if (op_count > 0) {
+  if (!*ok) {
+    return;  // fenced out: stepped down
+  }
+  const bool wrote = !writes.empty();
+  writes = store::DirectorWrites(store_->keys());  // its texts freed before the reports
+  if (wrote) {
     placements_++;
     spdlog::info(
         "director: placed {} check(s) on {} member(s), {} shard write(s), {} orphan(s), state "
         "and push keys of {} removed check(s) deleted",
-        total, members_used, shard_ops, orphans.size(), (op_count - shard_ops) / 2);
+        total, members_used, shard_ops, orphans.size(), removed);
   }
   stored_ = std::move(desired);
   deleted_.clear();

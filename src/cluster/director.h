@@ -111,9 +111,9 @@ class Director {
   void setTakeoverAfter(std::chrono::milliseconds after) { options_.takeover_after = after; }
 
   bool isDirector() const { return is_director_; }
-  // The compares that fence a write of the director's (the director key still ours); empty
-  // when this member is not the director. For writes made beside the Director (Compactor).
-  std::vector<etcd::Compare> fence() const;
+  // What fences a write of the director's (the director key still ours); nullopt when this
+  // member is not the director. For writes made beside the Director (Compactor).
+  std::optional<store::DirectorFence> fence() const;
   // Placements written so far (tests, metrics).
   uint64_t placements() const { return placements_; }
 
@@ -171,8 +171,11 @@ class Director {
   // written); false for a key that is no shard at all.
   bool noteStoredShard(const etcd::KeyValue& kv);
   // The director key still holds what this member wrote (create_revision and value).
-  std::vector<etcd::Compare> fenceCompares() const;
-  Result<bool> writeFenced(const std::vector<etcd::TxnOp>& ops);
+  store::DirectorFence ourFence() const { return {create_revision_, my_value_}; }
+  // Writes through the fence (in as many txns as etcd's limits need); false, having stepped
+  // down, when the key is no longer ours.
+  Result<bool> writeFenced(const store::DirectorWrites& writes,
+                           const std::function<void()>& before_each = {});
   void emit(const char* type, const char* kind, std::string message, std::string check = {},
             std::string member = {});
   void reportMembers(const std::set<std::string>& before);

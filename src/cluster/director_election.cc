@@ -62,7 +62,9 @@ void Director::start(int64_t lease_id) {
     // fenced put of the same value, so it does not expire with the old lease. The key keeps
     // its create_revision, so the fence still holds and nobody else notices. If the old
     // lease is gone already, the fence fails and this member steps down and campaigns.
-    auto ok = writeFenced({etcd::TxnOp::put(store_->keys().director(), my_value_, lease_id_)});
+    store::DirectorWrites move(store_->keys());
+    move.putDirectorKey(my_value_, lease_id_);
+    auto ok = writeFenced(move);
     if (ok && *ok) {
       spdlog::info("director: director key moved to lease {:x}", lease_id_);
       return;
@@ -83,13 +85,10 @@ void Director::campaign() {
   if (stopped_ || is_director_ || lease_id_ == 0) {
     return;
   }
-  const std::string key = store_->keys().director();
   // Only a won (or adopted) value becomes my_value_: a campaign that loses must not change
   // what the fence compares, or a director campaigning by mistake would fence itself out.
   std::string candidate = store::directorText({options_.member_id, common::nowRfc3339()});
-  auto res =
-      store_->client().txn({etcd::Compare::createRevision(key, etcd::Compare::kEqual, 0)},
-                           {etcd::TxnOp::put(key, candidate, lease_id_)}, {etcd::TxnOp::get(key)});
+  auto res = store_->campaignForDirector(candidate, lease_id_);
   if (!res) {
     if (res.error().code == Errc::kNotFound) {
       // A stale lease: the membership re-registers and start() brings the new one; until
@@ -103,17 +102,17 @@ void Director::campaign() {
     return;
   }
   watchDirectorKey(res->revision + 1);
-  if (res->succeeded) {
+  if (res->won) {
     my_value_ = std::move(candidate);
     key_revision_ = std::max(key_revision_, res->revision);
     becomeDirector(res->revision);
     return;
   }
-  if (res->responses.empty() || res->responses[0].kvs.empty()) {
+  if (!res->holder) {
     retryCampaign();  // cannot be (the txn is atomic); read again rather than stop
     return;
   }
-  onKeyPresent(res->responses[0].kvs[0]);
+  onKeyPresent(*res->holder);
 }
 
 void Director::campaignSoon() {
@@ -138,14 +137,9 @@ void Director::watchDirectorKey(int64_t from_revision) {
   if (director_watch_) {
     return;
   }
-  etcd::Watcher::Options wo;
-  wo.key = store_->keys().director();
-  wo.prefix = false;
-  wo.start_revision = from_revision;
-  wo.on_update = [this](const etcd::WatchUpdate& u) {
+  director_watch_ = store_->watchDirectorKey(from_revision, [this](const etcd::WatchUpdate& u) {
     lifetime_.post(io_, [this, u] { onDirectorKey(u); });
-  };
-  director_watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(wo));
+  });
 }
 
 void Director::onDirectorKey(const etcd::WatchUpdate& update) {
@@ -255,38 +249,34 @@ std::string Director::impostor(const etcd::KeyValue& kv, const std::string& id) 
   if (kv.value == followed_ && !invalid_since_) {
     return "";  // checked when it was first seen
   }
-  auto member = store_->client().range(store_->keys().member(id));
-  if (!member) {
+  auto lease = store_->memberLease(id);
+  if (!lease) {
     return "";
   }
-  if (member->kvs.empty()) {
+  if (!*lease) {
     return fmt::format("naming '{}', which is no registered member", shown(id));
   }
-  if (member->kvs[0].lease != kv.lease) {
+  if (**lease != kv.lease) {
     // A member that moved to a new lease (member-ttl change) moves the key right after;
     // the takeover grace covers that moment, and takeOver() asks again.
     return fmt::format("naming member '{}' on lease {:x}, which is not that member's ({:x})",
-                       shown(id), kv.lease, member->kvs[0].lease);
+                       shown(id), kv.lease, **lease);
   }
   return "";
 }
 
 bool Director::moveKeyToLease(const etcd::KeyValue& kv) {
-  const std::string key = store_->keys().director();
-  auto res = store_->client().txn(
-      {etcd::Compare::createRevision(key, etcd::Compare::kEqual, kv.create_revision),
-       etcd::Compare::value(key, etcd::Compare::kEqual, kv.value)},
-      {etcd::TxnOp::put(key, kv.value, lease_id_)});
+  auto res = store_->moveDirectorKey(kv, lease_id_);
   if (!res) {
     spdlog::warn("director: cannot move the director key to lease {:x}: {} (retrying)", lease_id_,
                  res.error().message);
     retryCampaign();
     return true;  // the retry reads it again
   }
-  if (!res->succeeded) {
+  if (!*res) {
     return false;
   }
-  key_revision_ = std::max(key_revision_, res->revision);
+  key_revision_ = std::max(key_revision_, **res);
   spdlog::info("director: director key (this member's, lease {:x}) moved to lease {:x}", kv.lease,
                lease_id_);
   if (is_director_ && create_revision_ == kv.create_revision) {
@@ -328,7 +318,7 @@ void Director::takeOver() {
     return;
   }
   const std::string key = store_->keys().director();
-  auto read = store_->client().range(key);
+  auto read = store_->readDirectorKey();
   if (!read) {
     spdlog::warn("director: cannot read {}: {} (retrying)", key, read.error().message);
     takeover_timer_.expires_after(kRetry);
@@ -339,11 +329,11 @@ void Director::takeOver() {
     }));
     return;
   }
-  if (read->kvs.empty()) {
+  if (!read->kv) {
     onKeyGone();
     return;
   }
-  const etcd::KeyValue kv = read->kvs[0];
+  const etcd::KeyValue kv = *read->kv;
   const auto id = directorIdOf(kv.value);
   const std::string why = !id             ? "not a director record"
                           : kv.lease == 0 ? "on no lease"
@@ -354,9 +344,7 @@ void Director::takeOver() {
   }
   // Deleted only if it is still exactly what was read: a director that campaigned meanwhile
   // is not deleted.
-  auto res = store_->client().txn(
-      {etcd::Compare::modRevision(key, etcd::Compare::kEqual, kv.mod_revision)},
-      {etcd::TxnOp::del(key)});
+  auto res = store_->deleteDirectorKeyAt(kv.mod_revision);
   if (!res) {
     spdlog::warn("director: cannot delete {}: {} (retrying)", key, res.error().message);
     takeover_timer_.expires_after(kRetry);
@@ -367,8 +355,8 @@ void Director::takeOver() {
     }));
     return;
   }
-  if (res->succeeded) {
-    key_revision_ = std::max(key_revision_, res->revision);
+  if (*res) {
+    key_revision_ = std::max(key_revision_, **res);
     const auto held = invalid_since_ ? since(*invalid_since_) : options_.takeover_after;
     auto message = fmt::format(
         "{} held '{}' ({}) for {}ms, which is no director's record: deleted it so that a "
@@ -435,28 +423,25 @@ void Director::stop() {
   takeover_timer_.cancel();
   if (is_director_) {
     // Hand over at once instead of leaving the others to wait for the lease.
-    (void)writeFenced({etcd::TxnOp::del(store_->keys().director())});
+    store::DirectorWrites handOver(store_->keys());
+    handOver.deleteDirectorKey();
+    (void)writeFenced(handOver);
     stepDown("stopping");
   }
   director_watch_.reset();
 }
 
-std::vector<etcd::Compare> Director::fenceCompares() const {
-  const std::string key = store_->keys().director();
-  return {etcd::Compare::createRevision(key, etcd::Compare::kEqual, create_revision_),
-          etcd::Compare::value(key, etcd::Compare::kEqual, my_value_)};
+std::optional<store::DirectorFence> Director::fence() const {
+  return is_director_ ? std::optional(ourFence()) : std::nullopt;
 }
 
-std::vector<etcd::Compare> Director::fence() const {
-  return is_director_ ? fenceCompares() : std::vector<etcd::Compare>{};
-}
-
-Result<bool> Director::writeFenced(const std::vector<etcd::TxnOp>& ops) {
-  auto res = store_->client().txn(fenceCompares(), ops);
+Result<bool> Director::writeFenced(const store::DirectorWrites& writes,
+                                   const std::function<void()>& before_each) {
+  auto res = store_->writeAsDirector(ourFence(), writes, before_each);
   if (!res) {
     return tl::unexpected(res.error());
   }
-  if (!res->succeeded) {
+  if (!*res) {
     stepDown("fenced out: the director key is no longer ours (campaigning again)");
     // Never a dead end: the key may be gone, another's, garbage, or ours after all (written
     // again on our lease); the campaign finds out which and acts on it.

@@ -111,11 +111,10 @@ std::set<std::string> Manager::ownedFromShards() const {
 }
 
 bool Manager::load() {
-  const auto& keys = store_->keys();
-  const std::string mine = keys.assignmentsPrefix(options_.member_id);
+  const std::string mine = store_->keys().assignmentsPrefix(options_.member_id);
   // Only the assignments here: prefetch() reads the specs and saved states of the checks,
   // once, however many there are.
-  auto res = store_->client().range(mine, {.prefix = true});
+  auto res = store_->readAssignments(options_.member_id);
   if (!res) {
     spdlog::warn("manager: cannot read assignments: {}", res.error().message);
     return false;
@@ -134,11 +133,9 @@ bool Manager::load() {
   owned_count_.set(static_cast<int64_t>(owned_.size()));
 
   auto post = [this](std::function<void()> fn) { lifetime_.post(io_, std::move(fn)); };
-  etcd::Watcher::Options aw;
-  aw.key = mine;
-  aw.start_revision = res->revision + 1;
-  aw.on_update = [this](const etcd::WatchUpdate& u) { queueAssignments(u); };
-  assignments_watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(aw));
+  assignments_watch_ =
+      store_->watchAssignments(options_.member_id, res->revision + 1,
+                               [this](const etcd::WatchUpdate& u) { queueAssignments(u); });
   monitors_watch_ = store_->watchConfigs(
       store::ConfigKind::kMonitor, res->revision + 1,
       [this, post](const store::ConfigWatchUpdate& u) { post([this, u] { onMonitors(u); }); });
@@ -267,14 +264,9 @@ void Manager::resolveLastRuns() {
   // say, every one counts as gone: a check then runs at once if its date is old, which at
   // worst is one run early; the other way a missed due time could wait a whole interval.
   std::set<std::string> live;
-  const auto& keys = store_->keys();
-  auto members = store_->client().range(keys.membersPrefix(), {.prefix = true, .keys_only = true});
+  auto members = store_->liveMemberIds();
   if (members) {
-    for (const auto& kv : members->kvs) {
-      if (auto id = store::Keys::nameUnder(keys.membersPrefix(), kv.key)) {
-        live.insert(*id);
-      }
-    }
+    live = std::move(*members);
   } else {
     spdlog::warn(
         "manager: cannot read the members: {} (arriving checks count as moved from a "
@@ -298,7 +290,6 @@ bool Manager::readArriving(const std::vector<std::string>& names) {
   if (options_.before_arrival_reads) {
     options_.before_arrival_reads();
   }
-  const auto& keys = store_->keys();
   if (names.size() > options_.whole_prefix_above) {
     // Point reads in batches still finish when the whole prefixes are too much for etcd
     // (40 checks per txn). Never one by one: 333,000 arriving checks were a million
@@ -308,50 +299,43 @@ bool Manager::readArriving(const std::vector<std::string>& names) {
   if (names.size() > kPrefetchOneByOne) {
     return prefetchBatched(names);
   }
-  // A few: one key at a time, giving up at the first read etcd does not answer.
+  // A few: one check at a time (one txn each), giving up at the first read etcd does not
+  // answer.
   for (const auto& name : names) {
-    if (!specs_.contains(name)) {
-      auto got = store_->getConfig(store::ConfigKind::kMonitor, name);
-      if (!got) {
-        spdlog::warn("manager: reading arriving check {}: {}", name, got.error().message);
-        return false;
-      }
-      if (got->has_value()) {
-        acceptSpec(name, (*got)->text);
-      }
-    }
-    auto st = store_->client().range(keys.state(name));
-    if (!st) {
-      spdlog::warn("manager: reading the state of arriving check {}: {}", name, st.error().message);
+    auto got = store_->readCheckRecords({name});
+    if (!got || got->size() != 1) {
+      spdlog::warn("manager: reading arriving check {}: {}", name,
+                   got ? "short answer" : got.error().message);
       return false;
     }
-    auto inc = store_->client().range(keys.incident(name));
-    if (!inc) {
-      spdlog::warn("manager: reading the incident of arriving check {}: {}", name,
-                   inc.error().message);
-      return false;
-    }
-    if (!st->kvs.empty()) {
-      noteState(name, st->kvs[0]);
-    }
-    if (!inc->kvs.empty()) {
-      if (auto seed = seedFromIncident(inc->kvs[0])) {
-        keepStronger(seeds_, name, *seed);
-      }
-    }
+    takeRecords(name, got->front());
   }
   return true;
 }
 
+void Manager::takeRecords(const std::string& name, const store::CheckRecords& records) {
+  if (records.monitor) {  // read now: at least as new as what the watch brought
+    acceptSpec(name, records.monitor->value);
+  }
+  if (records.state) {
+    noteState(name, *records.state);
+  }
+  if (records.incident) {
+    if (auto seed = seedFromIncident(*records.incident)) {
+      keepStronger(seeds_, name, *seed);
+    }
+  }
+}
+
 bool Manager::readWholePrefixes(const std::vector<std::string>& names) {
-  // Read in pages (etcd::Client::listPrefix, each page at the first page's revision, each
-  // call with its own deadline): one txn of the three whole prefixes was ~200 MB at
-  // 1,000,000 monitors and failed (near the 256 MiB receive limit, a busy etcd).
-  const auto& keys = store_->keys();
+  // Read in pages (Store::listRecords, each page at the first page's revision, each call
+  // with its own deadline): one txn of the three whole prefixes was ~200 MB at 1,000,000
+  // monitors and failed (near the 256 MiB receive limit, a busy etcd).
   const std::set<std::string> wanted(names.begin(), names.end());
   size_t keys_read = 0;
-  auto read = [&](const std::string& prefix, auto&& take) {
-    auto got = store_->client().listPrefix(prefix, options_.prefix_page_size);
+  auto read = [&](store::RecordKind kind, auto&& take) {
+    const std::string prefix = store_->prefixOf(kind);
+    auto got = store_->listRecords(kind, options_.prefix_page_size);
     if (!got) {
       spdlog::warn(
           "manager: reading {} for {} arriving check(s) failed: {} (reading them in "
@@ -369,11 +353,11 @@ bool Manager::readWholePrefixes(const std::vector<std::string>& names) {
     return true;
   };
   const bool ok =
-      read(keys.monitorPrefix(),
+      read(store::RecordKind::kMonitor,
            [&](const std::string& n, const etcd::KeyValue& kv) { acceptSpec(n, kv.value); })
-      && read(keys.statePrefix(),
+      && read(store::RecordKind::kState,
               [&](const std::string& n, const etcd::KeyValue& kv) { noteState(n, kv); })
-      && read(keys.incidentPrefix(), [&](const std::string& n, const etcd::KeyValue& kv) {
+      && read(store::RecordKind::kIncident, [&](const std::string& n, const etcd::KeyValue& kv) {
            if (auto seed = seedFromIncident(kv)) {
              keepStronger(seeds_, n, *seed);
            }
@@ -387,41 +371,21 @@ bool Manager::readWholePrefixes(const std::vector<std::string>& names) {
 }
 
 bool Manager::prefetchBatched(const std::vector<std::string>& names) {
-  // Three point reads per check (its monitor, state and incident), 40 checks per txn: etcd
-  // allows 128 operations in one.
-  constexpr size_t kChecksPerTxn = 40;
-  const auto& keys = store_->keys();
-  for (size_t i = 0; i < names.size(); i += kChecksPerTxn) {
-    const size_t end = std::min(names.size(), i + kChecksPerTxn);
-    std::vector<etcd::TxnOp> ops;
-    ops.reserve(3 * (end - i));
-    for (size_t k = i; k < end; ++k) {
-      ops.push_back(etcd::TxnOp::get(keys.monitor(names[k])));
-      ops.push_back(etcd::TxnOp::get(keys.state(names[k])));
-      ops.push_back(etcd::TxnOp::get(keys.incident(names[k])));
-    }
-    auto res = store_->client().txn({}, ops);
-    if (!res || res->responses.size() != ops.size()) {
+  // Each check's monitor, state and incident (Store::readCheckRecords: 40 checks per txn),
+  // a chunk at a time so that what is held meanwhile stays small.
+  constexpr size_t kChecksPerChunk = 400;
+  for (size_t i = 0; i < names.size(); i += kChecksPerChunk) {
+    const std::vector<std::string> chunk(
+        names.begin() + static_cast<std::ptrdiff_t>(i),
+        names.begin() + static_cast<std::ptrdiff_t>(std::min(names.size(), i + kChecksPerChunk)));
+    auto got = store_->readCheckRecords(chunk);
+    if (!got || got->size() != chunk.size()) {
       spdlog::warn("manager: reading {} arriving check(s) in batches: {}", names.size(),
-                   res ? "short txn response" : res.error().message);
+                   got ? "short answer" : got.error().message);
       return false;
     }
-    for (size_t k = i; k < end; ++k) {
-      const std::string& name = names[k];
-      const auto& spec = res->responses[3 * (k - i)].kvs;
-      const auto& state = res->responses[3 * (k - i) + 1].kvs;
-      const auto& incident = res->responses[3 * (k - i) + 2].kvs;
-      if (!spec.empty()) {
-        acceptSpec(name, spec[0].value);
-      }
-      if (!state.empty()) {
-        noteState(name, state[0]);
-      }
-      if (!incident.empty()) {
-        if (auto seed = seedFromIncident(incident[0])) {
-          keepStronger(seeds_, name, *seed);
-        }
-      }
+    for (size_t k = 0; k < chunk.size(); ++k) {
+      takeRecords(chunk[k], (*got)[k]);
     }
   }
   return true;

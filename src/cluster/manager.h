@@ -141,6 +141,8 @@ class Manager {
 
   // The state key of an arriving check: its seed, and who last ran it when.
   void noteState(const std::string& name, const etcd::KeyValue& kv);
+  // An arriving check's records as read: its spec, its last run and its incident.
+  void takeRecords(const std::string& name, const store::CheckRecords& records);
   // Keeps the last-run times of the arriving checks whose previous owner is gone.
   void resolveLastRuns();
 

@@ -44,13 +44,13 @@ void Membership::perform(store::Store& store, Call& call) {
       call.result = put ? Result<void>{} : tl::unexpected(put.error());
       return;
     }
-    auto lease = store.client().grantLease(call.ttl);
+    auto lease = store.grantLease(call.ttl);
     if (!lease) {
       call.result = tl::unexpected(lease.error());
       return;
     }
     if (auto put = store.putMember(call.member, *lease); !put) {
-      (void)store.client().revokeLease(*lease);
+      (void)store.revokeLease(*lease);
       call.result = tl::unexpected(put.error());
       return;
     }
@@ -171,18 +171,14 @@ void Membership::kick() {
 }
 
 void Membership::keepAlive() {
-  etcd::LeaseKeeper::Options ko;
-  ko.lease_id = lease_id_;
-  ko.ttl = lease_ttl_;
-  ko.on_lost = [this, lease = lease_id_](const Error& e) {
+  keeper_ = store_->keepLease(lease_id_, lease_ttl_, [this, lease = lease_id_](const Error& e) {
     // Keeper thread: hop onto the loop; ignore it there if we moved on meanwhile.
     lifetime_.post(io_, [this, lease, e] {
       if (lease == lease_id_) {
         onLeaseLost(e);
       }
     });
-  };
-  keeper_ = std::make_unique<etcd::LeaseKeeper>(store_->sharedClient(), std::move(ko));
+  });
 }
 
 void Membership::setChecks(int64_t checks) {
@@ -248,7 +244,7 @@ void Membership::stop() {
   worker_.join();
   if (auto call = std::exchange(in_flight_, nullptr);
       call && call->kind == Call::Kind::kLease && call->result && call->lease != 0) {
-    auto r = store_->client().revokeLease(call->lease);
+    auto r = store_->revokeLease(call->lease);
     if (r) {
       spdlog::info("member {}: lease {:x}, granted while stopping, revoked", options_.member.id,
                    call->lease);
@@ -258,7 +254,7 @@ void Membership::stop() {
     }
   }
   if (registered_ && lease_id_ != 0) {
-    auto r = store_->client().revokeLease(lease_id_);
+    auto r = store_->revokeLease(lease_id_);
     if (r) {
       spdlog::info("member {}: left the cluster (lease {:x} revoked)", options_.member.id,
                    lease_id_);

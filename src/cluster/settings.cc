@@ -108,14 +108,9 @@ SettingsWatch::SettingsWatch(boost::asio::io_context& io, std::shared_ptr<store:
                              const LoadedSettings& start, Options options)
     : io_(io), store_(std::move(store)), options_(std::move(options)), current_(start.settings) {
   lifetime_.post(io_, [this, problems = start.problems] { report(problems); });
-  etcd::Watcher::Options wo;
-  wo.key = store_->keys().clusterConfig();
-  wo.prefix = false;
-  wo.start_revision = start.revision + 1;
-  wo.on_update = [this](const etcd::WatchUpdate& u) {
+  watch_ = store_->watchClusterConfig(start.revision + 1, [this](const etcd::WatchUpdate& u) {
     lifetime_.post(io_, [this, u] { onUpdate(u); });
-  };
-  watch_ = std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(wo));
+  });
 }
 
 SettingsWatch::~SettingsWatch() {

@@ -13,12 +13,14 @@
 
 namespace ninevolt::cluster {
 namespace {
-constexpr size_t kOpsPerTxn = 120;
+constexpr size_t kStatesPerTxn = 120;
 // A batch's puts stay well under etcd's 1.5 MiB request limit, and a message is cut to this
 // (every check type bounds its own; this holds whatever a future one sends): a single
 // oversized value would make etcd refuse the whole batch on every flush.
 constexpr size_t kTxnBytes = 512 * 1024;
 constexpr size_t kMaxMessage = 4096;
+// A state's keys and JSON fields besides the name and the message, counted generously.
+constexpr size_t kStateOverhead = 320;
 
 int64_t unixSeconds(common::SystemTime t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -165,18 +167,15 @@ void StatePublisher::flush() {
 }
 
 bool StatePublisher::write(std::map<std::string, Run>& from) {
-  const auto& keys = store_->keys();
   while (!from.empty()) {
-    // Each put only while its monitor exists: a result that was pending when the monitor
-    // was deleted must not bring back the state key the director just deleted. If a
-    // compare fails, the other branch reads those monitors and the gone ones are dropped.
-    std::vector<etcd::Compare> exists;
-    std::vector<etcd::TxnOp> ops;
-    std::vector<etcd::TxnOp> reads;
+    // Each put only while its monitor exists (Store::putStates): a result that was pending
+    // when the monitor was deleted must not bring back the state key the director just
+    // deleted; the gone ones are dropped.
+    std::vector<store::CheckStateRecord> states;
     std::vector<std::string> names;
     size_t bytes = 0;
-    for (auto it = from.begin(); it != from.end() && ops.size() < kOpsPerTxn && bytes < kTxnBytes;
-         ++it) {
+    for (auto it = from.begin();
+         it != from.end() && states.size() < kStatesPerTxn && bytes < kTxnBytes; ++it) {
       const Run& r = it->second;
       store::CheckStateRecord state;
       state.check = it->first;
@@ -188,30 +187,25 @@ bool StatePublisher::write(std::map<std::string, Run>& from) {
           r.message.size() <= kMaxMessage ? r.message : common::printable(r.message, kMaxMessage);
       state.date = common::formatRfc3339(r.time);
       state.duration_ms = std::chrono::duration<double, std::milli>(r.duration).count();
-      exists.push_back(etcd::Compare::version(keys.monitor(it->first), etcd::Compare::kGreater, 0));
-      ops.push_back(etcd::TxnOp::put(keys.state(it->first), store::checkStateText(state)));
-      bytes += ops.back().key.size() + ops.back().value.size();
-      reads.push_back(etcd::TxnOp::get(keys.monitor(it->first)));
+      // Twice the name (the state's key, the monitor's compare) and the value.
+      bytes += 2 * it->first.size() + state.message.size() + kStateOverhead;
+      states.push_back(std::move(state));
       names.push_back(it->first);
     }
-    auto res = store_->client().txn(exists, ops, reads);
+    auto res = store_->putStates(states);
     if (!res) {
       // Keep them; they go out on a later flush. The written_ marks stay, so a newer
       // result for the same check simply replaces the pending value.
       spdlog::warn("state: {} write(s) waiting: {}", from.size(), res.error().message);
       return false;
     }
-    if (!res->succeeded) {
-      size_t dropped = 0;
-      for (size_t i = 0; i < names.size() && i < res->responses.size(); ++i) {
-        if (res->responses[i].kvs.empty()) {
-          spdlog::info("state: not writing the state of '{}': its monitor was deleted", names[i]);
-          from.erase(names[i]);
-          forget(names[i]);
-          dropped++;
-        }
+    if (!res->written) {
+      for (const auto& name : res->gone) {
+        spdlog::info("state: not writing the state of '{}': its monitor was deleted", name);
+        from.erase(name);
+        forget(name);
       }
-      if (dropped == 0) {
+      if (res->gone.empty()) {
         return false;  // a short answer (the reads see the compares' revision): next flush
       }
       continue;  // the rest of the batch again

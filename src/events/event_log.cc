@@ -216,13 +216,12 @@ bool EventLog::writeOneByOne(std::vector<store::StoredEvent>& batch, int64_t lea
       return false;
     }
     if (!*res) {
-      auto existing = store_->client().range(e.key);
-      if (!existing) {
-        noteFailure(fmt::format("cannot read event {}: {}", e.key, existing.error().message));
+      auto ours = store_->eventStored(e);
+      if (!ours) {
+        noteFailure(fmt::format("cannot read event {}: {}", e.key, ours.error().message));
         return false;
       }
-      bool ours = !existing->kvs.empty() && existing->kvs[0].value == store::eventText(e.event);
-      if (!ours) {
+      if (!*ours) {
         std::string again = store_->keys().event(e.event.time, e.event.member_id, next_seq_++);
         spdlog::info("event log: key {} is taken; writing that event as {}", e.key, again);
         e.key = std::move(again);
@@ -244,7 +243,6 @@ Result<int64_t> EventLog::ensureLease() {
   }
   const int64_t retention = active_.retention.count();
   const auto ttl = active_.retention + active_.rotation;
-  auto& client = store_->client();
   for (int attempt = 0; attempt < kLeaseAttempts; ++attempt) {
     auto stored = store_->getEventLease();
     if (!stored) {
@@ -255,7 +253,7 @@ Result<int64_t> EventLog::ensureLease() {
       const auto& record = **stored;
       expected_revision = record.mod_revision;
       if (record.id != 0) {
-        auto info = client.leaseTimeToLive(record.id);
+        auto info = store_->leaseInfo(record.id);
         if (!info) {
           return tl::unexpected(info.error());
         }
@@ -274,7 +272,7 @@ Result<int64_t> EventLog::ensureLease() {
       }
     }
     // Absent, expired or too old: replace it (the old one lives on until it expires).
-    auto granted = client.grantLease(ttl);
+    auto granted = store_->grantLease(ttl);
     if (!granted) {
       return tl::unexpected(granted.error());
     }
@@ -287,7 +285,7 @@ Result<int64_t> EventLog::ensureLease() {
       rotate_at_ = start + active_.rotation;
       return *granted;
     }
-    (void)client.revokeLease(*granted);  // unused: nothing is attached to it
+    (void)store_->revokeLease(*granted);  // unused: nothing is attached to it
     if (!swapped) {
       return tl::unexpected(swapped.error());
     }

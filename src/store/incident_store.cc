@@ -23,7 +23,7 @@ StoredIncident IncidentStore::decode(const std::string& check, const etcd::KeyVa
 }
 
 Result<StoredIncident> IncidentStore::load(const std::string& check) {
-  auto r = store_->client().range(store_->keys().incident(check));
+  auto r = store_->client_->range(store_->keys().incident(check));
   if (!r) {
     return tl::unexpected(r.error());
   }
@@ -48,7 +48,7 @@ Result<std::map<std::string, StoredIncident>> IncidentStore::loadMany(
     return out;
   }
   const std::string prefix = store_->keys().incidentPrefix();
-  auto r = store_->client().listPrefix(prefix);
+  auto r = store_->client_->listPrefix(prefix);
   if (!r) {
     return tl::unexpected(r.error());
   }
@@ -74,7 +74,7 @@ Result<int64_t> IncidentStore::save(const std::string& check,
   std::vector<etcd::TxnOp> ops{incident
                                    ? etcd::TxnOp::put(key, common::dumpJson(incident->toJson()))
                                    : etcd::TxnOp::del(key)};
-  auto r = store_->client().txn(guard, ops);
+  auto r = store_->client_->txn(guard, ops);
   if (!r) {
     return tl::unexpected(r.error());
   }

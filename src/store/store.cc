@@ -151,6 +151,23 @@ Result<ConfigSnapshot> Store::loadConfigs() {
   return snap;
 }
 
+Result<std::pair<std::map<std::string, StoredConfig>, int64_t>> Store::listConfigs(
+    ConfigKind kind) {
+  const std::string prefix =
+      kind == ConfigKind::kMonitor ? keys_.monitorPrefix() : keys_.alerterPrefix();
+  auto res = client_->listPrefix(prefix);
+  if (!res) {
+    return tl::unexpected(res.error());
+  }
+  std::map<std::string, StoredConfig> out;
+  for (const auto& kv : res->kvs) {
+    if (auto name = configName(*rejections_, kind, prefix, kv)) {
+      out.emplace(*name, toStored(*name, kv));
+    }
+  }
+  return std::pair{std::move(out), res->revision};
+}
+
 Result<ApplyReport> Store::applyConfigChanges(const std::vector<ConfigChange>& changes,
                                               ApplyReport* partial) {
   // Safe order: what monitors point at exists before they do, and goes after they are gone.

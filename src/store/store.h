@@ -1,10 +1,12 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -12,10 +14,13 @@
 
 #include "common/result.h"
 #include "etcd/client.h"
+#include "etcd/lease_keeper.h"
 #include "etcd/limits.h"
 #include "etcd/watcher.h"
 #include "store/check_state.h"
+#include "store/compaction_record.h"
 #include "store/director_record.h"
+#include "store/director_writes.h"
 #include "store/event.h"
 #include "store/keys.h"
 #include "store/member_digest.h"
@@ -105,7 +110,50 @@ struct MemberInfo {
 // member: checks placed on it would run nowhere, for ever).
 Result<MemberInfo> decodeMember(std::string_view members_prefix, const etcd::KeyValue& kv);
 
-// Typed access to 9volt's data in etcd. Thread-safe (the client is).
+// One key as read, with the revision of the read (also when the key is absent).
+struct KeyRead {
+  std::optional<etcd::KeyValue> kv;
+  int64_t revision = 0;
+};
+
+// The records a placement starts from, read in one txn: every member record, the director
+// key and every assignment shard. Values are as stored (their readers decode them).
+struct ClusterRead {
+  std::vector<etcd::KeyValue> members;
+  std::optional<etcd::KeyValue> director;
+  std::vector<etcd::KeyValue> shards;  // keys under allAssignmentsPrefix()
+  int64_t revision = 0;
+};
+
+// The per-check records kept under a prefix of their own, one key per check name.
+enum class RecordKind { kMonitor, kState, kIncident, kPush };
+const char* recordKindName(RecordKind kind);  // "monitor", "state", "incident", "push"
+
+// What etcd holds about one check, each nullopt when absent.
+struct CheckRecords {
+  std::optional<etcd::KeyValue> monitor;
+  std::optional<etcd::KeyValue> state;
+  std::optional<etcd::KeyValue> incident;
+};
+
+// A page of monitors in name order and the states of the same name range, read at one
+// revision (see Store::readCheckPage).
+struct CheckPage {
+  std::vector<etcd::KeyValue> monitors;
+  std::vector<etcd::KeyValue> states;
+  int64_t revision = 0;
+  bool more = false;  // monitors past this page
+};
+
+// The answer to Store::putStates.
+struct StatesWrite {
+  bool written = false;           // every state was written
+  std::vector<std::string> gone;  // not written: the monitor does not exist (any more)
+};
+
+// Typed access to 9volt's data in etcd. Thread-safe (the client is). Every etcd call 9volt
+// makes at run time goes through here: components name what they read or write, and the
+// keys, txns and request limits stay in this folder.
 class Store {
  public:
   Store(std::shared_ptr<etcd::Client> client, std::string_view prefix);
@@ -114,8 +162,10 @@ class Store {
   // Where every reader of this store reports the keys and values it skipped (see
   // untrusted.h); the app points it at the event log. Shared by copies of this Store.
   Rejections& rejections() const { return *rejections_; }
-  etcd::Client& client() { return *client_; }
-  std::shared_ptr<etcd::Client> sharedClient() const { return client_; }
+  // etcd's own status (the health probe); a Store on a new client to the same endpoints whose
+  // calls give up after call_timeout (nullptr if that client cannot be made).
+  Result<etcd::StatusInfo> status();
+  std::shared_ptr<Store> withCallTimeout(std::chrono::milliseconds call_timeout) const;
 
   // All monitors and alerters, read at one revision (one txn). Keys with an invalid name
   // are skipped and reported; values are kept as they are (their readers judge them).
@@ -184,6 +234,96 @@ class Store {
   std::unique_ptr<etcd::Watcher> watchPushes(int64_t from_revision,
                                              std::function<void(const PushWatchUpdate&)> on_update);
 
+  // --- Leases and members (store_cluster.cc) ---
+  Result<int64_t> grantLease(std::chrono::seconds ttl);
+  Result<void> revokeLease(int64_t lease);
+  Result<etcd::LeaseInfo> leaseInfo(int64_t lease);  // its TTL left (Errc::kNotFound: gone)
+  // Keeps the lease alive until destroyed; on_lost runs on the keeper's thread.
+  std::unique_ptr<etcd::LeaseKeeper> keepLease(int64_t lease, std::chrono::seconds ttl,
+                                               std::function<void(const Error&)> on_lost);
+  // The ids of the live members (their record keys; the values are not read).
+  Result<std::set<std::string>> liveMemberIds();
+  // The lease a member's record is on; nullopt when there is no such record.
+  Result<std::optional<int64_t>> memberLease(const std::string& id);
+  std::unique_ptr<etcd::Watcher> watchMembers(int64_t from_revision,
+                                              std::function<void(const etcd::WatchUpdate&)> cb);
+  // Watches /9volt/config (the cluster settings).
+  std::unique_ptr<etcd::Watcher> watchClusterConfig(
+      int64_t from_revision, std::function<void(const etcd::WatchUpdate&)> cb);
+  Result<ClusterRead> readCluster();
+
+  // --- Assignments (store_cluster.cc) ---
+  Result<etcd::RangeResult> readAssignments(const std::string& member);
+  std::unique_ptr<etcd::Watcher> watchAssignments(const std::string& member, int64_t from_revision,
+                                                  std::function<void(const etcd::WatchUpdate&)> cb);
+  std::unique_ptr<etcd::Watcher> watchAllAssignments(
+      int64_t from_revision, std::function<void(const etcd::WatchUpdate&)> cb);
+
+  // --- The director key and the director's writes (store_director.cc) ---
+  // Creates the key with `value` on `lease` if it is absent; else reads it. won: it was
+  // created; else `holder` is the key as it is.
+  struct Campaign {
+    bool won = false;
+    std::optional<etcd::KeyValue> holder;
+    int64_t revision = 0;
+  };
+  Result<Campaign> campaignForDirector(const std::string& value, int64_t lease);
+  Result<KeyRead> readDirectorKey();
+  std::unique_ptr<etcd::Watcher> watchDirectorKey(int64_t from_revision,
+                                                  std::function<void(const etcd::WatchUpdate&)> cb);
+  // Puts the key's value on `lease` if the key is still exactly `kv` (created at its create
+  // revision, same value): the revision written at, or nullopt when it changed.
+  Result<std::optional<int64_t>> moveDirectorKey(const etcd::KeyValue& kv, int64_t lease);
+  // Deletes the key if it is still at mod_revision: the revision of the delete, or nullopt
+  // when it changed meanwhile.
+  Result<std::optional<int64_t>> deleteDirectorKeyAt(int64_t mod_revision);
+  // Applies the writes in txns within etcd's limits (kMaxTxnOps, kMaxTxnBytes), each fenced:
+  // true = all written; false = fenced out (that txn wrote nothing; the ones before it did).
+  // before_each runs before each txn. Stops at the first error.
+  Result<bool> writeAsDirector(const DirectorFence& fence, const DirectorWrites& writes,
+                               const std::function<void()>& before_each = {});
+  // The compaction record (compaction_record.h); written by the director only while the
+  // record is still at expected_mod_revision (0 = absent): false when the fence or the
+  // record changed. compact() discards etcd's history before `revision`.
+  Result<KeyRead> readCompactionRecord();
+  Result<bool> putCompactionRecord(const DirectorFence& fence, const CompactionRecord& record,
+                                   int64_t expected_mod_revision);
+  Result<void> compact(int64_t revision);
+
+  // --- Per-check records (store_checks.cc) ---
+  std::string prefixOf(RecordKind kind) const;
+  // The monitor, state and incident of each name (in order), 40 names per txn.
+  Result<std::vector<CheckRecords>> readCheckRecords(const std::vector<std::string>& names);
+  // Every record of a kind, read in pages of page_size at one revision (started over if etcd
+  // compacts that revision meanwhile).
+  Result<etcd::RangeResult> listRecords(RecordKind kind, int64_t page_size);
+  // The same, a page at a time at `revision` (0: the first page's), memory bounded by a page.
+  Result<int64_t> forEachRecordPage(RecordKind kind, int64_t page_size, int64_t revision,
+                                    const std::function<void(std::vector<etcd::KeyValue>&)>& take);
+  // The keys of every record of a kind at `revision`, without values.
+  Result<etcd::RangeResult> listRecordKeys(RecordKind kind, int64_t revision);
+  // Up to `limit` monitors from key `from` (inclusive) to `end` (exclusive), and the states of
+  // the same name range, at `revision` (0: now).
+  Result<CheckPage> readCheckPage(const std::string& from, const std::string& end, int64_t limit,
+                                  int64_t revision);
+  // Writes the states in one txn, each only while its monitor exists: when one does not, none
+  // is written and `gone` names the missing monitors. Keep it within kMaxTxnOps/kMaxTxnBytes.
+  Result<StatesWrite> putStates(const std::vector<CheckStateRecord>& states);
+  // The bytes a put of this config takes in an etcd request (to check a request fits).
+  size_t configPutBytes(ConfigKind kind, const std::string& name, const std::string& value) const;
+  // Every monitor (or alerter) with the revision read at; bad names skipped and reported.
+  Result<std::pair<std::map<std::string, StoredConfig>, int64_t>> listConfigs(ConfigKind kind);
+
+  // --- Events and the stream (store_events.cc) ---
+  // Whether the key holds exactly this event (an earlier try of the same write landed).
+  Result<bool> eventStored(const StoredEvent& event);
+  // Watches everything under the root (the live stream).
+  std::unique_ptr<etcd::Watcher> watchEverything(int64_t from_revision,
+                                                 std::function<void(const etcd::WatchUpdate&)> cb);
+  // Whether etcd can still be read at `revision`: an error of Errc::kCompacted when that
+  // history is gone.
+  Result<void> readableAt(int64_t revision);
+
   static constexpr size_t kMaxTxnOps = 128;
   // Bytes of keys and values per txn: below etcd's default --max-request-bytes (1.5 MiB),
   // with room for the request's own framing.
@@ -191,7 +331,11 @@ class Store {
   static constexpr size_t kMaxEventsPerTxn = kMaxTxnOps / 2;  // a compare and a put each
 
  private:
+  friend class IncidentStore;  // the incident records' reads and guarded writes (in this folder)
+
   std::string keyFor(ConfigKind kind, const std::string& name) const;
+  std::unique_ptr<etcd::Watcher> watch(std::string key, bool prefix, int64_t from_revision,
+                                       std::function<void(const etcd::WatchUpdate&)> cb);
 
   std::shared_ptr<etcd::Client> client_;
   Keys keys_;

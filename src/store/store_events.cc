@@ -129,4 +129,28 @@ Result<bool> Store::replaceEventLease(const EventLeaseRecord& record,
   return res->succeeded;
 }
 
+Result<bool> Store::eventStored(const StoredEvent& event) {
+  auto res = client_->range(event.key);
+  if (!res) {
+    return tl::unexpected(res.error());
+  }
+  return !res->kvs.empty() && res->kvs[0].value == eventText(event.event);
+}
+
+std::unique_ptr<etcd::Watcher> Store::watchEverything(
+    int64_t from_revision, std::function<void(const etcd::WatchUpdate&)> cb) {
+  return watch(keys_.root() + "/", true, from_revision, std::move(cb));
+}
+
+Result<void> Store::readableAt(int64_t revision) {
+  // A one-key read at that revision fails once it is compacted (or when it is in the future).
+  auto res =
+      client_->range(keys_.root() + "/",
+                     {.limit = 1, .revision = std::max<int64_t>(revision, 1), .keys_only = true});
+  if (!res) {
+    return tl::unexpected(res.error());
+  }
+  return {};
+}
+
 }  // namespace ninevolt::store

@@ -29,7 +29,7 @@ struct Orphan {
 Result<std::vector<Orphan>> findOrphans(const Context& ctx,
                                         const std::vector<store::MemberInfo>& members) {
   const auto& keys = ctx.store->keys();
-  auto monitors = ctx.store->client().listPrefix(keys.monitorPrefix());
+  auto monitors = ctx.store->listRecords(store::RecordKind::kMonitor, 1000);
   if (!monitors) {
     return tl::unexpected(monitors.error());
   }
@@ -69,17 +69,12 @@ Result<std::vector<Orphan>> findOrphans(const Context& ctx,
 
 Response getCluster(const Context& ctx) {
   const auto& keys = ctx.store->keys();
-  auto res = ctx.store->client().txn(
-      {}, {etcd::TxnOp::get(keys.membersPrefix(), true), etcd::TxnOp::get(keys.director()),
-           etcd::TxnOp::get(keys.allAssignmentsPrefix(), true)});
+  auto res = ctx.store->readCluster();
   if (!res) {
     return storeError(res.error());
   }
-  if (res->responses.size() != 3) {
-    return Response::error(503, "etcd: short txn answer");
-  }
   std::vector<store::MemberInfo> members;
-  for (const auto& kv : res->responses[0].kvs) {
+  for (const auto& kv : res->members) {
     auto m = store::decodeMember(keys.membersPrefix(), kv);
     if (!m) {
       ctx.store->rejections().reject(kv, "member record: " + m.error().message);
@@ -91,7 +86,7 @@ Response getCluster(const Context& ctx) {
   std::map<std::string, int64_t> assigned;
   const std::string ap = keys.allAssignmentsPrefix();
   int64_t total = 0;
-  for (const auto& kv : res->responses[2].kvs) {
+  for (const auto& kv : res->shards) {
     std::string rest = kv.key.substr(ap.size());
     auto slash = rest.find('/');
     auto names = store::decodeAssignmentShard(kv.value);
@@ -114,13 +109,12 @@ Response getCluster(const Context& ctx) {
     members_json[m.id] = j;
   }
   nlohmann::json director = nullptr;
-  if (!res->responses[1].kvs.empty()) {
+  if (res->director) {
     // A director key that is not the director's record (written by hand) shows as none.
-    if (auto d = store::decodeDirector(res->responses[1].kvs[0].value)) {
+    if (auto d = store::decodeDirector(res->director->value)) {
       director = {{"MemberID", d->id}, {"since", d->since}};
     } else {
-      ctx.store->rejections().reject(res->responses[1].kvs[0],
-                                     "director record: " + d.error().message);
+      ctx.store->rejections().reject(*res->director, "director record: " + d.error().message);
     }
   }
   nlohmann::json body{{"Members", members_json},

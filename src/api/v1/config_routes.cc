@@ -187,9 +187,7 @@ Response writeAll(const Context& ctx, ConfigKind kind, const store::ConfigSnapsh
   // just under the 1 MiB cap can come out over the same amount as keys and values.
   size_t bytes = 0;
   for (const auto& c : changes) {
-    const auto& keys = ctx.store->keys();
-    bytes += etcd::requestBytes(etcd::TxnOp::put(
-        kind == ConfigKind::kMonitor ? keys.monitor(c.name) : keys.alerter(c.name), c.value));
+    bytes += ctx.store->configPutBytes(kind, c.name, c.value);
   }
   if (bytes > store::Store::kMaxTxnBytes) {
     return Response::error(

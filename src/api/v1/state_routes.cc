@@ -134,28 +134,18 @@ using CheckVisitor = std::function<bool(const std::string& name, const nlohmann:
 Result<bool> scanChecks(const Context& ctx, std::string from, const std::string& end,
                         const CheckVisitor& visit) {
   const auto& keys = ctx.store->keys();
-  auto& client = ctx.store->client();
   int64_t revision = 0;
   while (true) {
-    auto page = client.range(from, {.limit = kPage, .revision = revision, .range_end = end});
+    auto page = ctx.store->readCheckPage(from, end, kPage, revision);
     if (!page) {
       return tl::unexpected(page.error());
     }
     revision = page->revision;  // every later page at the same revision
-    if (page->kvs.empty()) {
+    if (page->monitors.empty()) {
       return false;
     }
-    // The same name range under state/ (raw key suffixes: the bounds need not be valid names).
-    const size_t skip = keys.monitorPrefix().size();
-    std::string first = page->kvs.front().key.substr(skip);
-    std::string last = page->kvs.back().key.substr(skip);
     std::map<std::string, nlohmann::json> states;
-    auto st = client.range(keys.state(first),
-                           {.revision = revision, .range_end = keys.state(last) + '\0'});
-    if (!st) {
-      return tl::unexpected(st.error());
-    }
-    for (const auto& kv : st->kvs) {
+    for (const auto& kv : page->states) {
       std::string n = kv.key.substr(keys.statePrefix().size());
       if (auto problem = store::nameProblem(n); !problem.empty()) {
         // No monitor has that name: not shown (the director deletes it when it takes over).
@@ -169,8 +159,8 @@ Result<bool> scanChecks(const Context& ctx, std::string from, const std::string&
       }
       states[n] = j->toJson();
     }
-    for (size_t i = 0; i < page->kvs.size(); ++i) {
-      const auto& kv = page->kvs[i];
+    for (size_t i = 0; i < page->monitors.size(); ++i) {
+      const auto& kv = page->monitors[i];
       auto name = store::nameFromKey(keys.monitorPrefix(), kv.key);
       if (!name) {
         ctx.store->rejections().reject(kv, "monitor " + name.error().message);
@@ -180,13 +170,13 @@ Result<bool> scanChecks(const Context& ctx, std::string from, const std::string&
       auto st = states.find(*name);
       if (!visit(*name, monitor ? *monitor : nlohmann::json(),
                  st == states.end() ? nullptr : &st->second)) {
-        return i + 1 < page->kvs.size() || page->more;
+        return i + 1 < page->monitors.size() || page->more;
       }
     }
     if (!page->more) {
       return false;
     }
-    from = page->kvs.back().key + '\0';
+    from = page->monitors.back().key + '\0';
   }
 }
 

@@ -459,19 +459,15 @@ std::unique_ptr<etcd::Watcher> StreamHub::watch(
     std::function<void(const etcd::WatchUpdate&, std::vector<StreamMessage>)> on_update) {
   auto converter =
       std::make_shared<StreamConverter>(store_->keys(), director, &store_->rejections());
-  etcd::Watcher::Options o;
-  o.key = store_->keys().root() + "/";
-  o.prefix = true;
-  o.start_revision = from_revision;
   // On the watcher's thread: the JSON work happens here, not on the loop.
-  o.on_update = [converter, on_update = std::move(on_update)](const etcd::WatchUpdate& u) {
-    std::vector<StreamMessage> messages;
-    if (u.kind == etcd::WatchUpdate::kEvents) {
-      converter->convert(u.events, messages);
-    }
-    on_update(u, std::move(messages));
-  };
-  return std::make_unique<etcd::Watcher>(store_->sharedClient(), std::move(o));
+  return store_->watchEverything(
+      from_revision, [converter, on_update = std::move(on_update)](const etcd::WatchUpdate& u) {
+        std::vector<StreamMessage> messages;
+        if (u.kind == etcd::WatchUpdate::kEvents) {
+          converter->convert(u.events, messages);
+        }
+        on_update(u, std::move(messages));
+      });
 }
 
 void StreamHub::startFeed() {
@@ -485,11 +481,11 @@ void StreamHub::startFeed() {
   asio::post(pool_, [this, generation] {
     std::chrono::milliseconds backoff(100);
     while (!stopped_) {
-      auto r = store_->client().range(store_->keys().director());
+      auto r = store_->readDirectorKey();
       if (r) {
         std::string director;
-        if (!r->kvs.empty()) {
-          if (auto d = store::decodeDirector(r->kvs[0].value)) {
+        if (r->kv) {
+          if (auto d = store::decodeDirector(r->kv->value)) {
             director = d->id;
           }
         }
@@ -570,9 +566,7 @@ void StreamHub::check(uint64_t id, int64_t revision) {
       return;
     }
     // A read at that revision fails once it is compacted (or when it is in the future).
-    auto r = store_->client().range(
-        store_->keys().root() + "/",
-        {.limit = 1, .revision = std::max<int64_t>(revision, 1), .keys_only = true});
+    auto r = store_->readableAt(revision);
     std::optional<StreamFanout::Check> result;
     if (r) {
       result = StreamFanout::Check::kAvailable;

@@ -62,12 +62,12 @@ class ScriptedAlerter : public Alerter {
     // Was the incident written before this send? Read it from etcd like a new owner would.
     bool recorded = false;
     auto r = world_->check_recorded
-                 ? world_->store->client().range(world_->store->keys().incident(n.check))
-                 : Result<etcd::RangeResult>(fail(Errc::kUnavailable, "not checked"));
-    if (r && !r->kvs.empty()) {
-      auto inc = Incident::fromJson(nlohmann::json::parse(r->kvs[0].value));
-      recorded = inc && inc->alerters.contains(name_)
-                 && inc->alerters.at(name_).transition_id == n.transition_id;
+                 ? store::IncidentStore(world_->store).load(n.check)
+                 : Result<store::StoredIncident>(fail(Errc::kUnavailable, "not checked"));
+    if (r && r->incident) {
+      const auto& inc = *r->incident;
+      recorded =
+          inc.alerters.contains(name_) && inc.alerters.at(name_).transition_id == n.transition_id;
     }
     world_->sent.push_back({name_, n, recorded});
     return {};

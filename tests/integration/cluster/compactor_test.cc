@@ -1,7 +1,7 @@
 // The director's etcd compaction on a real etcd: the record's revision is compacted to one
 // interval later, only through the fence, only once per record; off with interval 0; a
-// record that is not one is rewritten. The clock is the test's; the fence is a key the test
-// owns, standing in for the director key.
+// record that is not one is rewritten. The clock is the test's; the director key is the
+// test's own value, standing in for an elected director's.
 #include "cluster/compactor.h"
 
 #include <gtest/gtest.h>
@@ -19,7 +19,9 @@ class CompactorTest : public ninevolt::testing::EtcdTest {
   void SetUp() override {
     EtcdTest::SetUp();
     store_ = std::make_shared<store::Store>(client_, "9volt");
-    ASSERT_TRUE(client_->put(kFenceKey, "me"));
+    auto put = client_->put(kDirectorKey, "me");
+    ASSERT_TRUE(put);
+    fence_ = {.create_revision = put->revision, .value = "me"};
   }
 
   void TearDown() override {
@@ -34,14 +36,11 @@ class CompactorTest : public ninevolt::testing::EtcdTest {
     onLoop([&] {
       compactor_ = std::make_unique<Compactor>(
           loop_.io(), store_,
-          Compactor::Options{.member_id = "m1",
-                             .interval = interval,
-                             .fence =
-                                 [this] {
-                                   return std::vector<etcd::Compare>{etcd::Compare::value(
-                                       kFenceKey, etcd::Compare::kEqual, "me")};
-                                 },
-                             .now_unix = [this] { return now_.load(); }});
+          Compactor::Options{
+              .member_id = "m1",
+              .interval = interval,
+              .fence = [this] { return std::optional<store::DirectorFence>(fence_); },
+              .now_unix = [this] { return now_.load(); }});
     });
   }
 
@@ -56,7 +55,8 @@ class CompactorTest : public ninevolt::testing::EtcdTest {
 
   int64_t put(const std::string& value) { return client_->put("/9volt/x", value)->revision; }
 
-  static constexpr const char* kFenceKey = "/test/fence";
+  static constexpr const char* kDirectorKey = "/9volt/cluster/director";
+  store::DirectorFence fence_;
   std::shared_ptr<store::Store> store_;
   ninevolt::testing::LoopThread loop_;
   std::atomic<int64_t> now_{1'000'000};
@@ -98,7 +98,7 @@ TEST_F(CompactorTest, OnlyTheDirectorCompacts) {
   const int64_t early = put("a");
   check();
   now_ += 600;
-  ASSERT_TRUE(client_->put(kFenceKey, "another"));  // deposed
+  ASSERT_TRUE(client_->put(kDirectorKey, "another"));  // deposed
   check();
   EXPECT_TRUE(readableAt(early));
   onLoop([&] { EXPECT_EQ(compactor_->compactions(), 0U); });

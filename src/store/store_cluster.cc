@@ -1,0 +1,123 @@
+// Store: leases, members, the cluster read and assignment shards.
+#include "store/store.h"
+
+namespace ninevolt::store {
+
+Result<etcd::StatusInfo> Store::status() {
+  return client_->status();
+}
+
+std::shared_ptr<Store> Store::withCallTimeout(std::chrono::milliseconds call_timeout) const {
+  etcd::ClientOptions options = client_->options();
+  options.call_timeout = std::min(options.call_timeout, call_timeout);
+  auto client = etcd::Client::create(options);
+  if (!client) {
+    return nullptr;
+  }
+  auto out = std::make_shared<Store>(*client, keys_.root());
+  out->rejections_ = rejections_;
+  return out;
+}
+
+std::unique_ptr<etcd::Watcher> Store::watch(std::string key, bool prefix, int64_t from_revision,
+                                            std::function<void(const etcd::WatchUpdate&)> cb) {
+  etcd::Watcher::Options o;
+  o.key = std::move(key);
+  o.prefix = prefix;
+  o.start_revision = from_revision;
+  o.on_update = std::move(cb);
+  return std::make_unique<etcd::Watcher>(client_, std::move(o));
+}
+
+Result<int64_t> Store::grantLease(std::chrono::seconds ttl) {
+  return client_->grantLease(ttl);
+}
+
+Result<void> Store::revokeLease(int64_t lease) {
+  return client_->revokeLease(lease);
+}
+
+Result<etcd::LeaseInfo> Store::leaseInfo(int64_t lease) {
+  return client_->leaseTimeToLive(lease);
+}
+
+std::unique_ptr<etcd::LeaseKeeper> Store::keepLease(int64_t lease, std::chrono::seconds ttl,
+                                                    std::function<void(const Error&)> on_lost) {
+  etcd::LeaseKeeper::Options o;
+  o.lease_id = lease;
+  o.ttl = ttl;
+  o.on_lost = std::move(on_lost);
+  return std::make_unique<etcd::LeaseKeeper>(client_, std::move(o));
+}
+
+Result<std::set<std::string>> Store::liveMemberIds() {
+  auto res = client_->range(keys_.membersPrefix(), {.prefix = true, .keys_only = true});
+  if (!res) {
+    return tl::unexpected(res.error());
+  }
+  std::set<std::string> out;
+  for (const auto& kv : res->kvs) {
+    if (auto id = Keys::nameUnder(keys_.membersPrefix(), kv.key)) {
+      out.insert(std::move(*id));
+    }
+  }
+  return out;
+}
+
+Result<std::optional<int64_t>> Store::memberLease(const std::string& id) {
+  auto res = client_->range(keys_.member(id));
+  if (!res) {
+    return tl::unexpected(res.error());
+  }
+  if (res->kvs.empty()) {
+    return std::optional<int64_t>();
+  }
+  return std::optional<int64_t>(res->kvs[0].lease);
+}
+
+std::unique_ptr<etcd::Watcher> Store::watchMembers(
+    int64_t from_revision, std::function<void(const etcd::WatchUpdate&)> cb) {
+  return watch(keys_.membersPrefix(), true, from_revision, std::move(cb));
+}
+
+std::unique_ptr<etcd::Watcher> Store::watchClusterConfig(
+    int64_t from_revision, std::function<void(const etcd::WatchUpdate&)> cb) {
+  return watch(keys_.clusterConfig(), false, from_revision, std::move(cb));
+}
+
+Result<ClusterRead> Store::readCluster() {
+  auto res = client_->txn(
+      {}, {etcd::TxnOp::get(keys_.membersPrefix(), true), etcd::TxnOp::get(keys_.director()),
+           etcd::TxnOp::get(keys_.allAssignmentsPrefix(), true)});
+  if (!res) {
+    return tl::unexpected(res.error());
+  }
+  if (res->responses.size() != 3) {
+    return fail(Errc::kInternal, "etcd: short txn answer reading the cluster");
+  }
+  ClusterRead out;
+  out.members = std::move(res->responses[0].kvs);
+  if (!res->responses[1].kvs.empty()) {
+    out.director = std::move(res->responses[1].kvs[0]);
+  }
+  out.shards = std::move(res->responses[2].kvs);
+  out.revision = res->revision;
+  return out;
+}
+
+Result<etcd::RangeResult> Store::readAssignments(const std::string& member) {
+  return client_->range(keys_.assignmentsPrefix(member), {.prefix = true});
+}
+
+std::unique_ptr<etcd::Watcher> Store::watchAssignments(
+    const std::string& member, int64_t from_revision,
+    std::function<void(const etcd::WatchUpdate&)> cb) {
+  return watch(keys_.assignmentsPrefix(member), true, from_revision, std::move(cb));
+}
+
+std::unique_ptr<etcd::Watcher> Store::watchAllAssignments(
+    int64_t from_revision, std::function<void(const etcd::WatchUpdate&)> cb) {
+  return watch(keys_.allAssignmentsPrefix(), true, from_revision, std::move(cb));
+}
+
+}  // namespace ninevolt::store
