@@ -26,6 +26,7 @@ Dispatcher::Dispatcher(const std::shared_ptr<store::Store>& store,
     : store_(store),
       options_(std::move(options)),
       alerters_(store, registry),
+      silences_(store),
       incidents_(store),
       work_(asio::make_work_guard(io_)) {
   // Every known type has its counters from the start (at 0), so /metrics shows them and a
@@ -63,14 +64,102 @@ void Dispatcher::loadAlerters() {
   if (stopped_) {
     return;
   }
-  auto r = alerters_.start();
-  if (!r) {
-    spdlog::warn("alerts: cannot read the alerters yet ({}); retrying", r.error().message);
+  if (!alerters_loaded_) {
+    auto r = alerters_.start();
+    if (!r) {
+      spdlog::warn("alerts: cannot read the alerters yet ({}); retrying", r.error().message);
+      retryLater([this] { loadAlerters(); }, kEtcdRetry);
+      return;
+    }
+    alerters_loaded_ = true;
+    spdlog::info("alerts: {} alerter(s) loaded", alerters_.size());
+  }
+  auto s = silences_.start([this] { asio::post(io_, [this] { onSilencesChanged(); }); });
+  if (!s) {
+    spdlog::warn("alerts: cannot read the silences yet ({}); retrying", s.error().message);
     retryLater([this] { loadAlerters(); }, kEtcdRetry);
     return;
   }
-  alerters_loaded_ = true;
-  spdlog::info("alerts: {} alerter(s) loaded", alerters_.size());
+  silences_loaded_ = true;
+  spdlog::info("alerts: {} silence(s) loaded", silences_.size());
+  onSilencesChanged();
+}
+
+config::SharedMonitor Dispatcher::specOf(const std::string& check) const {
+  return options_.monitor_of ? options_.monitor_of(check) : nullptr;
+}
+
+void Dispatcher::onSilencesChanged() {
+  if (stopped_ || !silences_loaded_) {
+    return;
+  }
+  const auto now = std::chrono::system_clock::now();
+  std::vector<std::string> released;
+  for (const auto& check : suppressed_checks_) {
+    if (silences_.silencedBy(check, specOf(check).get(), now).empty()) {
+      released.push_back(check);
+    }
+  }
+  for (const auto& check : released) {
+    releaseSilenced(check);
+  }
+  // The next start or end (a little after it: the comparison is start <= now < end).
+  if (!silence_timer_) {
+    silence_timer_ = std::make_unique<asio::steady_timer>(io_);
+  }
+  silence_timer_->cancel();
+  if (auto next = silences_.nextChange(now)) {
+    silence_timer_->expires_after(std::chrono::duration_cast<milliseconds>(*next - now)
+                                  + milliseconds(5));
+    silence_timer_->async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) {
+        onSilencesChanged();
+      }
+    });
+  }
+}
+
+void Dispatcher::releaseSilenced(const std::string& check, int tries) {
+  if (!suppressed_checks_.contains(check)) {
+    return;  // released already, or the check left this member
+  }
+  for (int round = 0; round < kCasTries; ++round) {
+    auto loaded = incidents_.load(check);
+    if (!loaded) {
+      break;
+    }
+    if (!loaded->incident || !hasSuppressed(*loaded->incident)) {
+      suppressed_checks_.erase(check);
+      return;
+    }
+    const auto now = std::chrono::system_clock::now();
+    if (!silences_.silencedBy(check, specOf(check).get(), now).empty()) {
+      return;  // another silence covers it now
+    }
+    auto step = releaseSuppressed(*loaded->incident, options_.member_id, now);
+    auto saved = incidents_.save(check, step.incident, loaded->mod_revision);
+    if (!saved && saved.error().code == Errc::kConflict) {
+      continue;
+    }
+    if (!saved) {
+      break;
+    }
+    suppressed_checks_.erase(check);
+    spdlog::info("alerts: '{}' is no longer silenced: {} held-back alert(s) still true, sent now",
+                 check, step.deliveries.size());
+    if (step.incident && !step.deliveries.empty()) {
+      enqueue(checkInfo(check), *step.incident, step.deliveries);
+    }
+    return;
+  }
+  if (milliseconds(kEtcdRetry * (tries + 1)) > options_.retry_for) {
+    event("error", check,
+          fmt::format("could not send what a silence held back for '{}': etcd did not take "
+                      "the incident",
+                      check));
+    return;
+  }
+  retryWhileOwned(check, kEtcdRetry, [this, check, tries] { releaseSilenced(check, tries + 1); });
 }
 
 void Dispatcher::stop() {
@@ -86,6 +175,7 @@ void Dispatcher::stop() {
     pool->join();  // attempts in flight finish (each has its timeout); queued ones do nothing
   }
   alerters_.stop();
+  silences_.stop();
   work_.reset();
   io_.stop();
   if (thread_.joinable()) {
@@ -217,7 +307,14 @@ void Dispatcher::handleChange(const ChangeOfState& change, uint64_t epoch, int t
         [this, change, epoch, tries, token] { handleChange(change, epoch, tries + 1, token); },
         kEtcdRetry);
   };
-  const CheckInfo info = checkInfo(change.check);
+  if (!silences_loaded_) {
+    later("the silences are not read yet");
+    return;
+  }
+  const auto spec = specOf(change.check);
+  const CheckInfo info = spec ? checkInfoOf(*spec) : checkInfo(change.check);
+  const std::string silenced_by =
+      silences_.silencedBy(change.check, spec.get(), std::chrono::system_clock::now());
   for (int round = 0; round < kCasTries; ++round) {
     auto loaded = incidents_.load(change.check);
     if (!loaded) {
@@ -228,7 +325,8 @@ void Dispatcher::handleChange(const ChangeOfState& change, uint64_t epoch, int t
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
     auto step = applyChange(loaded->incident, change, info.warning_alerter, info.critical_alerter,
-                            options_.member_id, fmt::format("{}-{}", now_ms, options_.member_id));
+                            options_.member_id, fmt::format("{}-{}", now_ms, options_.member_id),
+                            silenced_by);
     if (!step.changed) {
       finishWork(change.check, token);
       return;
@@ -245,9 +343,33 @@ void Dispatcher::handleChange(const ChangeOfState& change, uint64_t epoch, int t
     if (step.incident && !step.deliveries.empty()) {
       enqueue(info, *step.incident, step.deliveries);
     }
+    if (!step.suppressed.empty()) {
+      noteSuppressed(change, step.suppressed, silenced_by);
+    }
     return;
   }
   later("the incident kept changing");
+}
+
+void Dispatcher::noteSuppressed(const ChangeOfState& change, const std::vector<Delivery>& held,
+                                const std::string& silence) {
+  suppressed_checks_.insert(change.check);
+  {
+    std::lock_guard lock(stats_mu_);
+    stats_.suppressed += held.size();
+  }
+  std::string to;
+  for (const auto& d : held) {
+    to += (to.empty() ? "" : ", ") + d.alerter;
+  }
+  const std::string message =
+      fmt::format("'{}' {} -> {}: {} to {} held back by silence {}", change.check,
+                  state::stateName(change.from), state::stateName(change.to),
+                  notificationKindName(held.front().kind), to, silence);
+  spdlog::info("alerts: {}", message);
+  if (options_.on_suppressed) {
+    options_.on_suppressed(change.check, message);
+  }
 }
 
 size_t Dispatcher::queued() const {
@@ -549,6 +671,16 @@ void Dispatcher::handleAdopt(const std::vector<std::string>& checks,
                          std::chrono::system_clock::now()};
     handleChange(change, epoch, 0, nullptr);
   }
+  bool any_suppressed = false;
+  for (auto& [check, stored] : *loaded) {
+    if (stored.incident && hasSuppressed(*stored.incident)) {
+      suppressed_checks_.insert(check);  // sent by onSilencesChanged() once no longer silenced
+      any_suppressed = true;
+    }
+  }
+  if (any_suppressed) {
+    onSilencesChanged();
+  }
   for (auto& [check, stored] : *loaded) {
     if (!stored.incident) {
       continue;
@@ -590,6 +722,7 @@ void Dispatcher::release(const std::string& check) {
 
 void Dispatcher::releaseOnLoop(const std::string& check) {
   overflowed_.erase(check);  // the next owner sends what it held back
+  suppressed_checks_.erase(check);
   auto [from, to] = owned_work_.equal_range(check);
   for (auto it = from; it != to; ++it) {
     *it->second = true;
@@ -620,6 +753,7 @@ void Dispatcher::leaseLost() {
       checks.insert(check);
     }
     checks.insert(overflowed_.begin(), overflowed_.end());
+    checks.insert(suppressed_checks_.begin(), suppressed_checks_.end());
     for (const auto& check : checks) {
       releaseOnLoop(check);
     }
@@ -658,6 +792,10 @@ void Dispatcher::renderMetrics(metrics::Writer& out) const {
   out.gauge("ninevolt_alerts_queued", "Alert deliveries waiting or in flight.", s.queued);
   out.counter("ninevolt_alerts_dropped_total",
               "Alerts refused because the delivery queue was full.", s.dropped);
+  out.counter("ninevolt_alerts_suppressed_total",
+              "Notifications a silence held back (recorded in the incident; what is still true "
+              "is sent when the silence ends).",
+              s.suppressed);
   out.counter("ninevolt_alerts_abandoned_total",
               "State changes not written because their check left this member (or it lost "
               "its etcd lease) while etcd could not be reached; the next owner judges them.",

@@ -16,11 +16,13 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "alerts/alerter_cache.h"
 #include "alerts/incident.h"
 #include "alerts/notification.h"
+#include "alerts/silence_cache.h"
 #include "metrics/text.h"
 #include "state/state_machine.h"
 #include "store/incident_store.h"
@@ -37,6 +39,8 @@ struct DispatcherStats {
   // State changes not written because the check left this member (or the member lost its
   // lease) while etcd could not be reached: the check's next owner judges it afresh.
   uint64_t abandoned = 0;
+  // Notifications a silence held back (recorded in the incident instead of sent).
+  uint64_t suppressed = 0;
 };
 
 // Turns state changes of the checks this member runs into notifications, exactly once
@@ -57,6 +61,10 @@ struct DispatcherStats {
 // itself); the same for every check when the member loses its lease. Nothing here blocks
 // an engine loop: changes are posted to the dispatcher's
 // own loop thread, whose etcd calls block only it.
+// Silences (store/silence.h, kept by a SilenceCache): a notification for a check a silence
+// covers is recorded in its incident as suppressed instead of sent (applyChange); when no
+// silence covers it any more (deleted, or its end passed: a timer), what is still true is
+// sent under the recorded transition id (releaseSuppressed), once, like any alert.
 class Dispatcher {
  public:
   struct Options {
@@ -73,6 +81,8 @@ class Dispatcher {
     size_t max_queued = 10'000;
     // Error/warning events (unknown alerter, given up, queue full): type, check, message.
     std::function<void(const std::string&, const std::string&, const std::string&)> on_event;
+    // A notification held back by a silence: check, message (an info event).
+    std::function<void(const std::string&, const std::string&)> on_suppressed;
     // The spec a check owned here runs (the manager's: parsed once, shared), or null for a
     // check that is not (its monitor deleted, or never valid): resolves still go to whoever
     // was told; nothing new is sent. Called on the dispatcher's loop; must be thread-safe.
@@ -144,6 +154,13 @@ class Dispatcher {
   void settle(const std::string& check, const std::string& alerter,
               const std::string& transition_id, bool delivered, int tries = 0);
   void loadAlerters();
+  // Silences changed, or one started or ended: send what the checks no silence covers any
+  // more held back, and set the timer for the next start or end.
+  void onSilencesChanged();
+  void releaseSilenced(const std::string& check, int tries = 0);
+  void noteSuppressed(const ChangeOfState& change, const std::vector<Delivery>& held,
+                      const std::string& silence);
+  config::SharedMonitor specOf(const std::string& check) const;
   size_t queued() const;
   // Queue space freed: adopt again the checks whose deliveries found the queue full.
   void readoptOverflowed();
@@ -156,6 +173,7 @@ class Dispatcher {
   std::shared_ptr<store::Store> store_;
   Options options_;
   AlerterCache alerters_;
+  SilenceCache silences_;
   store::IncidentStore incidents_;
 
   boost::asio::io_context io_;  // the dispatcher loop: incidents, lanes, timers
@@ -182,6 +200,10 @@ class Dispatcher {
   std::set<std::tuple<std::string, std::string, std::string>> unrecorded_;  // check, alerter, id
   std::mt19937_64 rng_{std::random_device{}()};
   bool alerters_loaded_ = false;
+  bool silences_loaded_ = false;
+  // Checks of this member whose incident holds a suppressed notification.
+  std::set<std::string> suppressed_checks_;
+  std::unique_ptr<boost::asio::steady_timer> silence_timer_;
   std::atomic<uint64_t> queued_{0};  // jobs in lanes_, for stats()
 
   mutable std::mutex stats_mu_;

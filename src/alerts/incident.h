@@ -16,6 +16,7 @@ namespace ninevolt::alerts {
 
 // The incident record and what an alerter was told are etcd values: store/incident.h.
 using store::Incident;
+using store::Suppressed;
 using store::Told;
 
 // One notification to send: to whom, of what kind, under which transition id.
@@ -41,7 +42,8 @@ struct ChangeOfState {
 struct IncidentStep {
   std::optional<Incident> incident;
   std::vector<Delivery> deliveries;
-  bool changed = false;  // the stored incident must be written (or deleted)
+  std::vector<Delivery> suppressed;  // held back by a silence instead (recorded, not sent)
+  bool changed = false;              // the stored incident must be written (or deleted)
 };
 
 // Pure rules (no I/O, unit-tested):
@@ -50,11 +52,23 @@ struct IncidentStep {
 //   incident (a new owner re-entering a state the old owner had alerted sends nothing);
 // - recovery sends a resolve to every alerter told anything in the incident; with none
 //   told, the incident is simply dropped;
-// - transition ids are "<check>/<incident id>/<seq>".
+// - transition ids are "<check>/<incident id>/<seq>";
+// - with `silenced_by` (a silence covering the check now), what would be sent is recorded
+//   as the alerter's `suppressed` notification instead; an alerter never told the failure
+//   (only suppressed) gets no resolve: it is dropped from the incident on recovery.
 IncidentStep applyChange(std::optional<Incident> current, const ChangeOfState& change,
                          const std::vector<std::string>& warning_alerters,
                          const std::vector<std::string>& critical_alerters,
-                         const std::string& member_id, const std::string& new_incident_id);
+                         const std::string& member_id, const std::string& new_incident_id,
+                         const std::string& silenced_by = "");
+
+// The silence over the incident's check has ended: what each alerter had suppressed is sent
+// if still true, under its recorded transition id (a failure while the incident is open, a
+// resolve of a failure it was told); the rest is dropped. `incident` nullopt in the answer:
+// nothing is left to remember (delete it).
+IncidentStep releaseSuppressed(Incident incident, const std::string& member_id,
+                               common::SystemTime now);
+bool hasSuppressed(const Incident& incident);
 
 // Records the outcome of one delivery; returns false when the incident has moved on (that
 // alerter has a newer transition id) and nothing changed.

@@ -30,6 +30,7 @@ inline constexpr const char* kEtcdLost = "etcd-lost";
 inline constexpr const char* kEtcdRestored = "etcd-restored";
 inline constexpr const char* kEtcdAlarm = "etcd-alarm";  // NOSPACE, CORRUPT, no leader
 inline constexpr const char* kAlert = "alert";  // an alert given up, unknown alerter, ...
+inline constexpr const char* kAlertSuppressed = "alert-suppressed";  // held back by a silence
 inline constexpr const char* kCheckState = "check-state";  // a check's state changed
 }  // namespace event_kind
 

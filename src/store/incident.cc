@@ -30,7 +30,8 @@ std::optional<NotificationKind> parseNotificationKind(std::string_view name) {
 
 bool Incident::finished() const {
   return resolved() && std::all_of(alerters.begin(), alerters.end(), [](const auto& a) {
-           return a.second.kind == NotificationKind::kResolve && a.second.settled();
+           return a.second.kind == NotificationKind::kResolve && a.second.settled()
+                  && !a.second.suppressed;
          });
 }
 
@@ -41,6 +42,11 @@ nlohmann::json Incident::toJson() const {
                   {"transition", t.transition_id},
                   {"delivered", t.delivered},
                   {"failed", t.failed}};
+    if (t.suppressed) {
+      told[name]["suppressed"] = {{"kind", notificationKindName(t.suppressed->kind)},
+                                  {"transition", t.suppressed->transition_id},
+                                  {"by", t.suppressed->by}};
+    }
   }
   return {{"check", check},
           {"id", id},
@@ -87,8 +93,19 @@ Result<Incident> Incident::fromJson(const nlohmann::json& j) {
       if (!kind) {
         return fail(Errc::kInvalidArgument, "incident: alerter '" + name + "': unknown kind");
       }
-      i.alerters[name] = Told{*kind, t.at("transition").get<std::string>(),
-                              t.value("delivered", false), t.value("failed", false)};
+      Told told{*kind, t.at("transition").get<std::string>(), t.value("delivered", false),
+                t.value("failed", false)};
+      if (t.contains("suppressed")) {
+        const auto& s = t.at("suppressed");
+        auto skind = parseNotificationKind(s.at("kind").get<std::string>());
+        if (!skind) {
+          return fail(Errc::kInvalidArgument,
+                      "incident: alerter '" + name + "': suppressed: unknown kind");
+        }
+        told.suppressed = Suppressed{*skind, s.at("transition").get<std::string>(),
+                                     s.at("by").get<std::string>()};
+      }
+      i.alerters[name] = std::move(told);
     }
     return i;
   } catch (const nlohmann::json::exception& e) {

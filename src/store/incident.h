@@ -18,13 +18,26 @@ enum class NotificationKind { kWarning, kCritical, kResolve };
 const char* notificationKindName(NotificationKind kind);  // "warning" | "critical" | "resolve"
 std::optional<NotificationKind> parseNotificationKind(std::string_view name);
 
+// A notification a silence held back instead of sending it (store/silence.h): sent once the
+// silence is over if it is still true (a resolve: if the alerter had been told the failure).
+struct Suppressed {
+  NotificationKind kind = NotificationKind::kCritical;
+  std::string transition_id;
+  std::string by;  // the silence's id
+};
+
 // What one alerter has been told within an incident.
 struct Told {
   NotificationKind kind = NotificationKind::kCritical;
-  std::string transition_id;  // of that notification; the same on every (re)delivery
-  bool delivered = false;     // the receiver accepted it
-  bool failed = false;        // given up (retries exhausted or not retryable)
-  bool settled() const { return delivered || failed; }
+  std::string transition_id;             // of that notification; the same on every (re)delivery. ""
+                                         // when nothing was sent yet (only `suppressed`)
+  bool delivered = false;                // the receiver accepted it
+  bool failed = false;                   // given up (retries exhausted or not retryable)
+  std::optional<Suppressed> suppressed;  // the newest notification a silence held back
+
+  bool sent() const { return !transition_id.empty(); }
+  // Nothing of it is waiting for a delivery (what is suppressed waits for its silence).
+  bool settled() const { return !sent() || delivered || failed; }
 };
 
 // The durable alert state of one check: /9volt/incident/<check>, written by the check's

@@ -52,6 +52,9 @@ class Keys {
   // A push check's last push (store/push.h).
   std::string pushPrefix() const { return root_ + "/push/"; }
   std::string push(std::string_view check) const { return pushPrefix() + std::string(check); }
+  // An operator's silence (store/silence.h).
+  std::string silencePrefix() const { return root_ + "/silence/"; }
+  std::string silence(std::string_view id) const { return silencePrefix() + std::string(id); }
   std::string eventPrefix() const { return root_ + "/event/"; }
   // "/9volt/event/20250102T030405.123456Z-<member>-000042": keys sort by time (UTC,
   // microseconds, fixed width), then member, then the recorder's per-process sequence.

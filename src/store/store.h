@@ -25,6 +25,7 @@
 #include "store/keys.h"
 #include "store/member_digest.h"
 #include "store/push.h"
+#include "store/silence.h"
 #include "store/untrusted.h"
 
 namespace ninevolt::store {
@@ -149,6 +150,16 @@ struct CheckPage {
 struct StatesWrite {
   bool written = false;           // every state was written
   std::vector<std::string> gone;  // not written: the monitor does not exist (any more)
+};
+
+// What Store::watchSilences() hands on.
+struct SilenceWatchUpdate {
+  // Changed silences in revision order; nullopt = deleted (or no longer a valid silence).
+  std::vector<std::pair<std::string, std::optional<Silence>>> changes;
+  // After compaction: `snapshot` is every silence now and replaces what the receiver knew.
+  bool resync = false;
+  std::map<std::string, Silence> snapshot;
+  int64_t revision = 0;
 };
 
 // Typed access to 9volt's data in etcd. Thread-safe (the client is). Every etcd call 9volt
@@ -323,6 +334,19 @@ class Store {
   // Whether etcd can still be read at `revision`: an error of Errc::kCompacted when that
   // history is gone.
   Result<void> readableAt(int64_t revision);
+
+  // --- Silences (store_silence.cc; store/silence.h) ---
+  // Creates it (a valid silence, ending after `now`) on a lease of its own that ends
+  // Silence::kKeptAfterEnd after it; false when the id is taken (nothing written).
+  Result<bool> createSilence(const Silence& silence, common::SystemTime now);
+  Result<std::optional<Silence>> getSilence(const std::string& id);
+  // false when there was none. Revokes its lease (which deletes it).
+  Result<bool> deleteSilence(const std::string& id);
+  // Every silence (expired ones too, until etcd drops them), read at one revision; values
+  // that are not silences are skipped and reported.
+  Result<std::pair<std::map<std::string, Silence>, int64_t>> listSilences();
+  std::unique_ptr<etcd::Watcher> watchSilences(
+      int64_t from_revision, std::function<void(const SilenceWatchUpdate&)> on_update);
 
   static constexpr size_t kMaxTxnOps = 128;
   // Bytes of keys and values per txn: below etcd's default --max-request-bytes (1.5 MiB),

@@ -10,6 +10,7 @@ void addRoutes(Router& router, const Context& context) {
   addStreamRoutes(router, context);
   addTypeRoutes(router, context);
   addPushRoutes(router, context);
+  addSilenceRoutes(router, context);
 }
 
 }  // namespace ninevolt::api::v1

@@ -37,5 +37,6 @@ void addEventRoutes(Router& router, const Context& context);    // event
 void addStreamRoutes(Router& router, const Context& context);   // stream (if context.stream)
 void addTypeRoutes(Router& router, const Context& context);     // types
 void addPushRoutes(Router& router, const Context& context);     // push (heartbeats)
+void addSilenceRoutes(Router& router, const Context& context);  // silence
 
 }  // namespace ninevolt::api::v1

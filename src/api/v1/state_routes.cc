@@ -121,6 +121,43 @@ nlohmann::json entryOf(const std::string& name, const nlohmann::json& monitor,
   return e;
 }
 
+// The silences in force now (store/silence.h), for "silenced-by".
+Result<std::vector<store::Silence>> activeSilences(const Context& ctx) {
+  auto listed = ctx.store->listSilences();
+  if (!listed) {
+    return tl::unexpected(listed.error());
+  }
+  const auto now = std::chrono::system_clock::now();
+  std::vector<store::Silence> out;
+  for (auto& [id, s] : listed->first) {
+    if (s.activeAt(now)) {
+      out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
+// The id of a silence covering the entry's check ("" when none): the earliest-ending one,
+// as the dispatcher picks it.
+std::string silencedBy(const std::vector<store::Silence>& silences, const nlohmann::json& entry) {
+  std::vector<std::string> tags;
+  for (const auto& t : entry["tags"]) {
+    if (t.is_string()) {
+      tags.push_back(t.get<std::string>());
+    }
+  }
+  const std::string name = entry["check"].get<std::string>();
+  const std::string type = entry["type"].get<std::string>();
+  const std::string member_tag = entry["member-tag"].get<std::string>();
+  const store::Silence* best = nullptr;
+  for (const auto& s : silences) {
+    if (s.matches(name, tags, type, member_tag) && (best == nullptr || s.ends < best->ends)) {
+      best = &s;
+    }
+  }
+  return best != nullptr ? best->id : std::string();
+}
+
 // One check as the scan finds it: the parsed monitor (null if unparsable) and its state key
 // (nullptr if none yet, or if it does not decode). Monitor keys whose name is not valid and
 // state values that do not decode are skipped and reported (store/untrusted.h).
@@ -217,12 +254,17 @@ Response listState(const Context& ctx, const Request& request) {
   if (!live) {
     return storeError(live.error());
   }
+  auto silences = activeSilences(ctx);
+  if (!silences) {
+    return storeError(silences.error());
+  }
   auto out = nlohmann::json::array();
   std::string next;
   auto more = scanChecks(
       ctx, from, end,
       [&](const std::string& name, const nlohmann::json& monitor, const nlohmann::json* state) {
         auto entry = entryOf(name, monitor, state, *live);
+        entry["silenced-by"] = silencedBy(*silences, entry);
         if (!filter.matches(entry)) {
           return true;
         }
