@@ -26,6 +26,7 @@
 #include "store/event.h"
 #include "store/incident_store.h"
 #include "store/member_digest.h"
+#include "store/silence.h"
 #include "support/api_world.h"
 #include "support/fuzz_util.h"
 
@@ -94,6 +95,18 @@ void decodeOne(const etcd::KeyValue& kv, const store::Keys& keys) {
     auto text = ninevolt::common::dumpJson(i->toJson());
     fz::check(store::decodeIncident(text).has_value(), "an incident written back does not decode",
               text);
+    // What a silence's end does to it must never throw, nor leave anything suppressed.
+    auto released = ninevolt::alerts::releaseSuppressed(*i, "m1", ninevolt::common::SystemTime{});
+    fz::check(!released.incident || !ninevolt::alerts::hasSuppressed(*released.incident),
+              "releaseSuppressed left something suppressed", text);
+  }
+  if (auto s = store::decodeSilence(kv.value)) {
+    fz::check(s->problems().empty(), "decodeSilence gave a silence with problems", kv.value);
+    auto text = store::silenceText(*s);
+    auto again = store::decodeSilence(text);
+    fz::check(again && store::silenceText(*again) == text, "a silence written back differs",
+              text);
+    (void)s->matches("web", {"a"}, "http", "");
   }
   if (auto id = ninevolt::cluster::directorIdOf(kv.value)) {
     fz::check(!id->empty(), "directorIdOf gave an empty id", kv.value);

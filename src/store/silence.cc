@@ -94,6 +94,9 @@ config::Problems Silence::problems() const {
     problem(out, "ends",
             fmt::format("{} is not after starts {}", common::formatRfc3339(ends),
                         common::formatRfc3339(starts)));
+  } else if (ends - starts < std::chrono::seconds(1)) {
+    // Times are stored to the second: a shorter one would not read back as a silence.
+    problem(out, "ends", "the silence is shorter than a second");
   } else if (ends - starts > kMaxLength) {
     problem(
         out, "ends",

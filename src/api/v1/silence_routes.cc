@@ -143,8 +143,9 @@ Response postSilence(const Context& ctx, const Request& r) {
             "\"comment\":\"deploy\"}");
     return Response::problems(400, problems);
   }
-  const auto now =
-      std::chrono::time_point_cast<common::SystemTime::duration>(std::chrono::system_clock::now());
+  // To the second, as it is stored (and shown).
+  const common::SystemTime now =
+      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   auto silence = silenceFromBody(*body, now, problems);
   if (!silence) {
     return Response::problems(400, problems);

@@ -313,6 +313,31 @@ TEST_F(UntrustedEtcd, Alerters) {
   expectOneEventEach(keysOf(garbage));
 }
 
+TEST_F(UntrustedEtcd, Silences) {
+  const std::string p = "/9volt/silence/";
+  auto garbage = garbageUnder(p, R"({"id":"0123456789abcdef","check":5})");
+  // Good ids, bad values: not JSON, another id inside, an end before the start.
+  garbage.push_back({p + "00000000000000b1", "not json"});
+  garbage.push_back({p + "00000000000000b2",
+                     R"({"id":"00000000000000b3","check":"x","starts":"2026-01-01T00:00:00Z",)"
+                     R"("ends":"2099-01-01T00:00:00Z"})"});
+  garbage.push_back({p + "00000000000000b4",
+                     R"({"id":"00000000000000b4","check":"x","starts":"2099-01-01T00:00:00Z",)"
+                     R"("ends":"2026-01-01T00:00:00Z"})"});
+  put({garbage[0]});
+  ASSERT_NO_FATAL_FAILURE(startServer());
+  ASSERT_NO_FATAL_FAILURE(openStream());
+  put(garbage);
+  addMonitor("after");
+  expectRuns("after");
+  expectApiServes({"after"});
+  auto listed = get("/api/v1/silence");
+  EXPECT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.body, "[]");  // none of them is a silence
+  expectStreamSees("after");
+  expectOneEventEach(keysOf(garbage));
+}
+
 TEST_F(UntrustedEtcd, Members) {
   const std::string p = "/9volt/cluster/members/";
   auto garbage = garbageUnder(p, R"({"id":"wrong-shape","tags":"a"})");
