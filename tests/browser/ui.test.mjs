@@ -276,6 +276,36 @@ describe('web UI', () => {
       assert.ok(!(await page.content()).includes(SECRET), 'the secret never reaches the page');
     }));
 
+  test('a check is silenced from its page, shows it, and the silence ends from the silences page', () =>
+    withPage('silences', async (page) => {
+      await visit(page, server, '#/check/web-0');
+      await page.getByRole('heading', { name: 'web-0' }).waitFor();
+      await page.getByRole('button', { name: 'for 1 h' }).click();
+      await page.getByTestId('check-silenced').waitFor();
+      const made = (await server.api('silence')).json.filter((s) => s.check === 'web-0');
+      assert.equal(made.length, 1, 'one silence in etcd');
+      assert.equal(made[0].state, 'active');
+      const minutes = (Date.parse(made[0].ends) - Date.parse(made[0].starts)) / 60000;
+      assert.equal(minutes, 60);
+      assert.equal((await server.state('web-0'))['silenced-by'], made[0].id);
+
+      await page.getByRole('link', { name: 'Silences' }).first().click();
+      const row = page.locator(`[data-silence="${made[0].id}"]`);
+      await row.getByText('checks web-0').waitFor();
+      await row.getByText(/in (59|60) min|in 1 h/).waitFor();
+      // A new one from the form: by tag, for 30 minutes.
+      await page.getByLabel('Tags (all of them, comma separated)').fill('web');
+      await page.getByLabel('For').fill('30m');
+      await page.getByLabel('Comment').fill('from the browser');
+      await page.getByRole('button', { name: 'Silence', exact: true }).click();
+      await page.getByText('from the browser').waitFor();
+      await row.getByRole('button', { name: 'End' }).click();
+      await row.waitFor({ state: 'detached' });
+      const left = (await server.api('silence')).json;
+      assert.deepEqual(left.map((s) => s.tags), [['web']], 'only the tag silence is left');
+      await server.api(`silence/${left[0].id}`, { method: 'DELETE' });
+    }));
+
   test('keyboard first: a skip link, labelled controls, sortable headers say how they sort', () =>
     withPage('a11y', async (page) => {
       await visit(page, server, '#/checks');

@@ -9,6 +9,7 @@ import { ChecksPage } from './pages/checks';
 import { ClusterPage } from './pages/cluster';
 import { EventsPage } from './pages/events';
 import { OverviewPage } from './pages/overview';
+import { SilencesPage } from './pages/silences';
 import { useRoute } from './router';
 import { useStore } from './store';
 
@@ -18,6 +19,7 @@ const NAV: Array<[string, string]> = [
   ['cluster', 'Cluster'],
   ['events', 'Events'],
   ['alerters', 'Alerters'],
+  ['silences', 'Silences'],
 ];
 
 function LiveIndicator() {
@@ -154,6 +156,9 @@ export function App() {
       break;
     case 'alerters':
       page = <AlertersPage />;
+      break;
+    case 'silences':
+      page = <SilencesPage />;
       break;
     default:
       page = (

@@ -24,6 +24,19 @@ export function timeAgo(iso: string | undefined, now = Date.now()): string {
   return `${Math.floor(s / 86400)} d ago`;
 }
 
+// "in 59 min" for a time ahead, timeAgo() for one past (silences end ahead).
+export function timeFromNow(iso: string | undefined, now = Date.now()): string {
+  const t = iso ? Date.parse(iso) : NaN;
+  if (Number.isNaN(t) || t <= now) {
+    return timeAgo(iso, now);
+  }
+  const s = Math.round((t - now) / 1000);
+  if (s < 60) return `in ${s} s`;
+  if (s < 3600) return `in ${Math.floor(s / 60)} min`;
+  if (s < 86400) return `in ${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `in ${Math.floor(s / 86400)} d`;
+}
+
 export function localTime(iso: string | undefined): string {
   if (!iso) {
     return '';

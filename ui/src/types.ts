@@ -40,6 +40,22 @@ export interface CheckState {
   'member-tag': string;
   description: string;
   disabled: boolean;
+  'silenced-by'?: string;  // a silence covering the check now ("" when none)
+}
+
+// GET /api/v1/silence (docs/api.md "Silences")
+export interface Silence {
+  id: string;
+  check?: string;
+  tags?: string[];
+  type?: string;
+  'member-tag'?: string;
+  starts: string;
+  ends: string;
+  created: string;
+  comment?: string;
+  'created-by'?: string;
+  state: 'pending' | 'active' | 'expired';
 }
 
 // GET /api/v1/state/summary

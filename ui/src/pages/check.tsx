@@ -75,6 +75,50 @@ function PushCommand({ name, onCopied }: { name: string; onCopied: (what: string
   );
 }
 
+// "Silence for 1h / 4h / until …": a silence on exactly this check (docs/alerting.md).
+function SilenceControls({ name, onMade }: { name: string; onMade: (what: string) => void }) {
+  const authState = useStore(auth);
+  const [until, setUntil] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const silence = async (body: Record<string, unknown>, what: string) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api('silence', { method: 'POST', body: { check: name, 'created-by': 'web UI', ...body } });
+      onMade(what);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const off = busy || authState.readOnly;
+  return (
+    <div class="silence-actions">
+      <span class="muted small">Silence notifications:</span>
+      <button type="button" disabled={off} onClick={() => silence({ duration: '1h' }, `${name} silenced for 1 hour`)}>
+        for 1 h
+      </button>
+      <button type="button" disabled={off} onClick={() => silence({ duration: '4h' }, `${name} silenced for 4 hours`)}>
+        for 4 h
+      </button>
+      <label class="small">
+        <span class="sr-only">Silence until</span>
+        <input type="datetime-local" value={until} onInput={(e) => setUntil((e.target as HTMLInputElement).value)} />
+      </label>
+      <button
+        type="button"
+        disabled={off || !until}
+        onClick={() => silence({ ends: new Date(until).toISOString().replace(/\.\d+Z$/, 'Z') }, `${name} silenced until ${until}`)}
+      >
+        until then
+      </button>
+      <ErrorNote error={error} />
+    </div>
+  );
+}
+
 async function readState(name: string): Promise<CheckState | null> {
   // check= reads exactly this one (a point read, not a scan).
   const rows = await getJson<CheckState[]>(`state?check=${enc(name)}&limit=1`);
@@ -164,6 +208,11 @@ export function CheckPage({ name }: { name: string }) {
         <span aria-live="polite" data-testid="check-status">
           {current && <StatusBadge status={current.status} />}
         </span>
+        {current?.['silenced-by'] && (
+          <a class="badge badge-silenced" href={href('silences')} data-testid="check-silenced" title={`silence ${current['silenced-by']}`}>
+            silenced
+          </a>
+        )}
         <div class="spacer" />
         {spec.data && (
           <button
@@ -186,6 +235,15 @@ export function CheckPage({ name }: { name: string }) {
         {announce}
       </p>
       <ErrorNote error={actionError} />
+      {spec.data && (
+        <SilenceControls
+          name={name}
+          onMade={(what) => {
+            setAnnounce(what);
+            state.reload();
+          }}
+        />
+      )}
       {spec.data?.description ? <p class="lead">{String(spec.data.description)}</p> : null}
       <div class="grid-2">
         <Section title="State">
