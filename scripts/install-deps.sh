@@ -17,7 +17,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libboost-dev libcurl4-openssl-dev libssl-dev
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libexpected-dev
-  libldns-dev libre2-dev
+  libldns-dev libre2-dev libcctz-dev tzdata
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # the real etcd used by `9volt server` with no -e, and by integration tests
