@@ -108,15 +108,20 @@ void Dispatcher::onSilencesChanged() {
     silence_timer_ = std::make_unique<asio::steady_timer>(io_);
   }
   silence_timer_->cancel();
-  if (auto next = silences_.nextChange(now)) {
-    silence_timer_->expires_after(std::chrono::duration_cast<milliseconds>(*next - now)
-                                  + milliseconds(5));
-    silence_timer_->async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) {
-        onSilencesChanged();
-      }
-    });
+  // At most an hour apart anyway: a window whose next opening is years away is looked at
+  // again, and nothing depends on one timer being right.
+  auto next = silences_.nextChange(now);
+  const auto hour = now + std::chrono::hours(1);
+  if (!next || *next > hour) {
+    next = std::chrono::time_point_cast<common::SystemTime::duration>(hour);
   }
+  silence_timer_->expires_after(std::chrono::duration_cast<milliseconds>(*next - now)
+                                + milliseconds(5));
+  silence_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) {
+      onSilencesChanged();
+    }
+  });
 }
 
 void Dispatcher::releaseSilenced(const std::string& check, int tries) {
@@ -136,7 +141,9 @@ void Dispatcher::releaseSilenced(const std::string& check, int tries) {
     if (!silences_.silencedBy(check, specOf(check).get(), now).empty()) {
       return;  // another silence covers it now
     }
-    auto step = releaseSuppressed(*loaded->incident, options_.member_id, now);
+    auto step =
+        releaseSuppressed(*loaded->incident, options_.member_id, now,
+                          [this](const std::string& by) { return silences_.notifyAfter(by); });
     auto saved = incidents_.save(check, step.incident, loaded->mod_revision);
     if (!saved && saved.error().code == Errc::kConflict) {
       continue;

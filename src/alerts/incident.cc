@@ -106,7 +106,8 @@ IncidentStep applyChange(std::optional<Incident> current, const ChangeOfState& c
 }
 
 IncidentStep releaseSuppressed(Incident incident, const std::string& member_id,
-                               common::SystemTime now) {
+                               common::SystemTime now,
+                               const std::function<bool(const std::string& by)>& notify_after) {
   IncidentStep step;
   for (auto& [name, told] : incident.alerters) {
     if (!told.suppressed) {
@@ -120,6 +121,9 @@ IncidentStep releaseSuppressed(Incident incident, const std::string& member_id,
     const bool resolve = held.kind == NotificationKind::kResolve;
     if (resolve != incident.resolved()) {
       continue;
+    }
+    if (!resolve && notify_after && !notify_after(held.by)) {
+      continue;  // the window says: nothing after it (never told: dropped below)
     }
     told = Told{held.kind, held.transition_id, false, false};
     step.deliveries.push_back({name, held.kind, held.transition_id, ""});

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -66,8 +67,11 @@ IncidentStep applyChange(std::optional<Incident> current, const ChangeOfState& c
 // if still true, under its recorded transition id (a failure while the incident is open, a
 // resolve of a failure it was told); the rest is dropped. `incident` nullopt in the answer:
 // nothing is left to remember (delete it).
+// `notify_after(by)` false (a maintenance window with notify-after: false) drops a failure
+// held back by `by` instead of sending it (its resolve would then go to nobody).
 IncidentStep releaseSuppressed(Incident incident, const std::string& member_id,
-                               common::SystemTime now);
+                               common::SystemTime now,
+                               const std::function<bool(const std::string& by)>& notify_after = {});
 bool hasSuppressed(const Incident& incident);
 
 // Records the outcome of one delivery; returns false when the incident has moved on (that

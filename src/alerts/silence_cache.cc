@@ -2,11 +2,68 @@
 
 namespace ninevolt::alerts {
 
+void SilenceCache::setWindow(const store::StoredConfig& c) {
+  config::Problems problems;
+  auto spec = c.error.empty() ? config::parseMaintenance(c.name, c.value, problems) : std::nullopt;
+  std::lock_guard lock(mu_);
+  if (!spec) {
+    windows_.erase(c.name);
+    std::string why = c.error;
+    for (const auto& p : problems) {
+      why += (why.empty() ? "" : "; ") + p.toString();
+    }
+    store_->rejections().reject(store_->keys().maintenance(c.name), c.mod_revision,
+                                why + " (the window is not used)");
+    return;
+  }
+  Window w{std::move(*spec), {}};
+  w.matcher.id = std::string(kWindowPrefix) + c.name;
+  w.matcher.check = w.spec.check;
+  w.matcher.tags = w.spec.tags;
+  w.matcher.type = w.spec.type;
+  w.matcher.member_tag = w.spec.member_tag;
+  windows_[c.name] = std::move(w);
+}
+
 Result<void> SilenceCache::start(std::function<void()> on_change) {
   auto listed = store_->listSilences();
   if (!listed) {
     return tl::unexpected(listed.error());
   }
+  auto windows = store_->listConfigs(store::ConfigKind::kMaintenance);
+  if (!windows) {
+    return tl::unexpected(windows.error());
+  }
+  {
+    std::lock_guard lock(mu_);
+    windows_.clear();
+  }
+  for (const auto& [name, c] : windows->first) {
+    setWindow(c);
+  }
+  windows_watch_ = store_->watchConfigs(store::ConfigKind::kMaintenance, windows->second + 1,
+                                        [this, on_change](const store::ConfigWatchUpdate& u) {
+                                          if (u.resync) {
+                                            {
+                                              std::lock_guard lock(mu_);
+                                              windows_.clear();
+                                            }
+                                            for (const auto& [name, c] : u.snapshot) {
+                                              setWindow(c);
+                                            }
+                                          }
+                                          for (const auto& e : u.events) {
+                                            if (e.type == store::ConfigEvent::kDelete) {
+                                              std::lock_guard lock(mu_);
+                                              windows_.erase(e.config.name);
+                                            } else {
+                                              setWindow(e.config);
+                                            }
+                                          }
+                                          if (on_change && (u.resync || !u.events.empty())) {
+                                            on_change();
+                                          }
+                                        });
   {
     std::lock_guard lock(mu_);
     silences_ = std::move(listed->first);
@@ -35,6 +92,7 @@ Result<void> SilenceCache::start(std::function<void()> on_change) {
 
 void SilenceCache::stop() {
   watch_.reset();
+  windows_watch_.reset();
 }
 
 std::string SilenceCache::silencedBy(const std::string& check, const config::MonitorSpec* spec,
@@ -46,7 +104,15 @@ std::string SilenceCache::silencedBy(const std::string& check, const config::Mon
       best = &s;
     }
   }
-  return best != nullptr ? best->id : std::string();
+  if (best != nullptr) {
+    return best->id;
+  }
+  for (const auto& [name, w] : windows_) {
+    if (w.matcher.matches(check, spec) && w.spec.windowAt(now)) {
+      return w.matcher.id;
+    }
+  }
+  return std::string();
 }
 
 std::optional<common::SystemTime> SilenceCache::nextChange(common::SystemTime now) const {
@@ -59,12 +125,26 @@ std::optional<common::SystemTime> SilenceCache::nextChange(common::SystemTime no
       }
     }
   }
+  for (const auto& [name, w] : windows_) {
+    if (auto t = w.spec.nextChange(now); t && (!next || *t < *next)) {
+      next = t;
+    }
+  }
   return next;
+}
+
+bool SilenceCache::notifyAfter(const std::string& by) const {
+  if (!by.starts_with(kWindowPrefix)) {
+    return true;
+  }
+  std::lock_guard lock(mu_);
+  auto it = windows_.find(by.substr(kWindowPrefix.size()));
+  return it == windows_.end() || it->second.spec.notify_after;
 }
 
 size_t SilenceCache::size() const {
   std::lock_guard lock(mu_);
-  return silences_.size();
+  return silences_.size() + windows_.size();
 }
 
 void SilenceCache::put(const store::Silence& silence) {

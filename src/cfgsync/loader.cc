@@ -10,6 +10,7 @@
 
 #include "common/strings.h"
 #include "common/yaml_json.h"
+#include "config/maintenance.h"
 
 namespace ninevolt::cfgsync {
 namespace fs = std::filesystem;
@@ -115,9 +116,10 @@ LoadedSet loadDirs(const std::vector<std::string>& paths, const LoadOptions& opt
       p.source = file;
       set.problems.push_back(std::move(p));
     }
-    if (!doc.has_monitor && !doc.has_alerter) {
+    if (!doc.has_monitor && !doc.has_alerter && !doc.has_maintenance) {
       if (doc_problems.empty()) {
-        set.notes.push_back(fmt::format("{}: skipped: no 'monitor:' or 'alerter:' section", file));
+        set.notes.push_back(
+            fmt::format("{}: skipped: no 'monitor:', 'alerter:' or 'maintenance:' section", file));
       }
       continue;
     }
@@ -129,14 +131,19 @@ LoadedSet loadDirs(const std::vector<std::string>& paths, const LoadOptions& opt
                [](const std::string& n, const nlohmann::json& v, config::Problems& pr) {
                  config::parseAlerter(n, v, pr);
                });
+    addSection(doc.maintenance, file, "maintenance", set.maintenance, set.problems,
+               [](const std::string& n, const nlohmann::json& v, config::Problems& pr) {
+                 config::parseMaintenance(n, v, pr);
+               });
   }
 
-  if (set.monitors.size() + set.alerters.size() > kMaxObjects) {
+  if (set.monitors.size() + set.alerters.size() + set.maintenance.size() > kMaxObjects) {
     set.problems.push_back(
         {common::join(paths, ", "), "", "",
-         fmt::format("{} monitors and {} alerters; at most {} objects in one run "
-                     "(docs/configs.md, Limits)",
-                     set.monitors.size(), set.alerters.size(), kMaxObjects)});
+         fmt::format("{} monitors, {} alerters and {} maintenance windows; at most {} objects "
+                     "in one run (docs/configs.md, Limits)",
+                     set.monitors.size(), set.alerters.size(), set.maintenance.size(),
+                     kMaxObjects)});
   }
   if (!options.check_alerter_references) {
     return set;

@@ -22,6 +22,7 @@ struct LoadedObject {
 struct LoadedSet {
   std::map<std::string, LoadedObject> monitors;
   std::map<std::string, LoadedObject> alerters;
+  std::map<std::string, LoadedObject> maintenance;  // maintenance windows
   std::vector<std::string> notes;  // files skipped, and why
   config::Problems problems;       // every problem in every file; empty = the set is usable
   size_t files_read = 0;

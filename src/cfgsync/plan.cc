@@ -105,6 +105,7 @@ std::vector<PlanItem> makePlan(const LoadedSet& local, const store::ConfigSnapsh
   std::vector<PlanItem> plan;
   planKind(store::ConfigKind::kAlerter, local.alerters, stored.alerters, options, plan);
   planKind(store::ConfigKind::kMonitor, local.monitors, stored.monitors, options, plan);
+  planKind(store::ConfigKind::kMaintenance, local.maintenance, stored.maintenance, options, plan);
   return plan;
 }
 

@@ -79,18 +79,24 @@ Document splitDocument(const nlohmann::json& root, Problems& problems) {
   }
   detail::ProblemSink sink("", problems);
   if (!root.is_object()) {
-    sink.add("", "expected a map with 'monitor' and/or 'alerter' at the top, got "
+    sink.add("", "expected a map with 'monitor', 'alerter' and/or 'maintenance' at the top, got "
                      + detail::describe(root));
     return doc;
   }
   for (const auto& [key, value] : root.items()) {
-    if (key != "monitor" && key != "alerter") {
-      sink.add("", fmt::format("unknown top-level key '{}'{}; expected 'monitor' or 'alerter'", key,
-                               detail::hint(key, {"monitor", "alerter"})));
+    if (key != "monitor" && key != "alerter" && key != "maintenance") {
+      sink.add("", fmt::format("unknown top-level key '{}'{}; expected 'monitor', 'alerter' or "
+                               "'maintenance'",
+                               key, detail::hint(key, {"monitor", "alerter", "maintenance"})));
       continue;
     }
-    bool is_monitor = key == "monitor";
-    (is_monitor ? doc.has_monitor : doc.has_alerter) = true;
+    bool& has = key == "monitor"   ? doc.has_monitor
+                : key == "alerter" ? doc.has_alerter
+                                   : doc.has_maintenance;
+    nlohmann::json& section = key == "monitor"   ? doc.monitors
+                              : key == "alerter" ? doc.alerters
+                                                 : doc.maintenance;
+    has = true;
     if (value.is_null()) {
       continue;  // "monitor:" with every entry commented out: present and empty
     }
@@ -99,7 +105,7 @@ Document splitDocument(const nlohmann::json& root, Problems& problems) {
                fmt::format("expected a map of name -> {}, got {}", key, detail::describe(value)));
       continue;
     }
-    (is_monitor ? doc.monitors : doc.alerters) = value;
+    section = value;
   }
   return doc;
 }

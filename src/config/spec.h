@@ -129,8 +129,10 @@ Problems checkAlerterReferences(const MonitorSpec& monitor,
 struct Document {
   bool has_monitor = false;
   bool has_alerter = false;
+  bool has_maintenance = false;
   nlohmann::json monitors = nlohmann::json::object();
   nlohmann::json alerters = nlohmann::json::object();
+  nlohmann::json maintenance = nlohmann::json::object();  // config/maintenance.h
 };
 Document splitDocument(const nlohmann::json& root, Problems& problems);
 

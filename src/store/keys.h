@@ -23,6 +23,12 @@ class Keys {
   std::string alerterPrefix() const { return root_ + "/alerter/"; }
   std::string alerter(std::string_view name) const { return alerterPrefix() + std::string(name); }
 
+  // A maintenance window (config/maintenance.h), stored as written like monitors.
+  std::string maintenancePrefix() const { return root_ + "/maintenance/"; }
+  std::string maintenance(std::string_view name) const {
+    return maintenancePrefix() + std::string(name);
+  }
+
   std::string clusterConfig() const { return root_ + "/config"; }
   std::string membersPrefix() const { return root_ + "/cluster/members/"; }
   std::string member(std::string_view id) const { return membersPrefix() + std::string(id); }

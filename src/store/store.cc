@@ -11,7 +11,25 @@
 namespace ninevolt::store {
 
 const char* configKindName(ConfigKind kind) {
-  return kind == ConfigKind::kMonitor ? "monitor" : "alerter";
+  switch (kind) {
+    case ConfigKind::kMonitor:
+      return "monitor";
+    case ConfigKind::kAlerter:
+      return "alerter";
+    case ConfigKind::kMaintenance:
+      return "maintenance";
+  }
+  return "monitor";
+}
+
+std::map<std::string, StoredConfig>& ConfigSnapshot::of(ConfigKind kind) {
+  return kind == ConfigKind::kMonitor   ? monitors
+         : kind == ConfigKind::kAlerter ? alerters
+                                        : maintenance;
+}
+
+const std::map<std::string, StoredConfig>& ConfigSnapshot::of(ConfigKind kind) const {
+  return const_cast<ConfigSnapshot*>(this)->of(kind);
 }
 
 nlohmann::json MemberInfo::toJson() const {
@@ -122,39 +140,53 @@ std::optional<std::string> configName(Rejections& rejections, ConfigKind kind,
 Store::Store(std::shared_ptr<etcd::Client> client, std::string_view prefix)
     : client_(std::move(client)), keys_(prefix) {}
 
+std::string Store::prefixFor(ConfigKind kind) const {
+  switch (kind) {
+    case ConfigKind::kMonitor:
+      return keys_.monitorPrefix();
+    case ConfigKind::kAlerter:
+      return keys_.alerterPrefix();
+    case ConfigKind::kMaintenance:
+      return keys_.maintenancePrefix();
+  }
+  return keys_.monitorPrefix();
+}
+
 std::string Store::keyFor(ConfigKind kind, const std::string& name) const {
-  return kind == ConfigKind::kMonitor ? keys_.monitor(name) : keys_.alerter(name);
+  return prefixFor(kind) + name;
 }
 
 Result<ConfigSnapshot> Store::loadConfigs() {
-  // One txn with two gets: both listings at the same revision.
-  auto res = client_->txn({}, {etcd::TxnOp::get(keys_.monitorPrefix(), true),
-                               etcd::TxnOp::get(keys_.alerterPrefix(), true)});
+  // One txn with a get per kind: every listing at the same revision.
+  constexpr ConfigKind kKinds[] = {ConfigKind::kMonitor, ConfigKind::kAlerter,
+                                   ConfigKind::kMaintenance};
+  std::vector<etcd::TxnOp> gets;
+  for (auto kind : kKinds) {
+    gets.push_back(etcd::TxnOp::get(prefixFor(kind), true));
+  }
+  auto res = client_->txn({}, gets);
   if (!res) {
     return tl::unexpected(res.error());
   }
-  ConfigSnapshot snap;
-  snap.revision = res->revision;
-  auto fill = [this](const etcd::RangeResult& range, ConfigKind kind, const std::string& prefix,
-                     std::map<std::string, StoredConfig>& out) {
-    for (const auto& kv : range.kvs) {
-      if (auto name = configName(*rejections_, kind, prefix, kv)) {
-        out.emplace(*name, toStored(*name, kv));
-      }
-    }
-  };
-  if (res->responses.size() != 2) {
+  if (res->responses.size() != gets.size()) {
     return fail(Errc::kInternal, "etcd txn returned an unexpected number of responses");
   }
-  fill(res->responses[0], ConfigKind::kMonitor, keys_.monitorPrefix(), snap.monitors);
-  fill(res->responses[1], ConfigKind::kAlerter, keys_.alerterPrefix(), snap.alerters);
+  ConfigSnapshot snap;
+  snap.revision = res->revision;
+  for (size_t k = 0; k < gets.size(); ++k) {
+    const std::string prefix = prefixFor(kKinds[k]);
+    for (const auto& kv : res->responses[k].kvs) {
+      if (auto name = configName(*rejections_, kKinds[k], prefix, kv)) {
+        snap.of(kKinds[k]).emplace(*name, toStored(*name, kv));
+      }
+    }
+  }
   return snap;
 }
 
 Result<std::pair<std::map<std::string, StoredConfig>, int64_t>> Store::listConfigs(
     ConfigKind kind) {
-  const std::string prefix =
-      kind == ConfigKind::kMonitor ? keys_.monitorPrefix() : keys_.alerterPrefix();
+  const std::string prefix = prefixFor(kind);
   auto res = client_->listPrefix(prefix);
   if (!res) {
     return tl::unexpected(res.error());
@@ -260,7 +292,7 @@ Result<bool> Store::deleteConfig(ConfigKind kind, const std::string& name) {
 std::unique_ptr<etcd::Watcher> Store::watchConfigs(
     ConfigKind kind, int64_t from_revision,
     std::function<void(const ConfigWatchUpdate&)> on_update) {
-  std::string prefix = kind == ConfigKind::kMonitor ? keys_.monitorPrefix() : keys_.alerterPrefix();
+  std::string prefix = prefixFor(kind);
   etcd::Watcher::Options o;
   o.key = prefix;
   o.prefix = true;

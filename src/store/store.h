@@ -31,8 +31,8 @@
 namespace ninevolt::store {
 
 // Which kind of user config an object is.
-enum class ConfigKind { kMonitor, kAlerter };
-const char* configKindName(ConfigKind kind);  // "monitor" / "alerter"
+enum class ConfigKind { kMonitor, kAlerter, kMaintenance };
+const char* configKindName(ConfigKind kind);  // "monitor" / "alerter" / "maintenance"
 
 // A monitor or alerter as stored in etcd: the raw text, its parsed JSON (null when the
 // value is not JSON, e.g. written by hand with etcdctl, and then `error` says why) and its
@@ -49,7 +49,11 @@ struct StoredConfig {
 struct ConfigSnapshot {
   std::map<std::string, StoredConfig> monitors;
   std::map<std::string, StoredConfig> alerters;
-  int64_t revision = 0;  // both maps were read at this one revision
+  std::map<std::string, StoredConfig> maintenance;  // maintenance windows
+  int64_t revision = 0;                             // every map was read at this one revision
+
+  std::map<std::string, StoredConfig>& of(ConfigKind kind);
+  const std::map<std::string, StoredConfig>& of(ConfigKind kind) const;
 };
 
 // One write to the user config. expected_mod_revision guards against a concurrent change
@@ -178,8 +182,8 @@ class Store {
   Result<etcd::StatusInfo> status();
   std::shared_ptr<Store> withCallTimeout(std::chrono::milliseconds call_timeout) const;
 
-  // All monitors and alerters, read at one revision (one txn). Keys with an invalid name
-  // are skipped and reported; values are kept as they are (their readers judge them).
+  // All monitors, alerters and maintenance windows, read at one revision (one txn). Keys with an
+  // invalid name are skipped and reported; values are kept as they are (their readers judge them).
   Result<ConfigSnapshot> loadConfigs();
 
   // Writes the changes atomically when they fit in one txn (etcd allows 128 operations and
@@ -358,6 +362,7 @@ class Store {
   friend class IncidentStore;  // the incident records' reads and guarded writes (in this folder)
 
   std::string keyFor(ConfigKind kind, const std::string& name) const;
+  std::string prefixFor(ConfigKind kind) const;
   std::unique_ptr<etcd::Watcher> watch(std::string key, bool prefix, int64_t from_revision,
                                        std::function<void(const etcd::WatchUpdate&)> cb);
 

@@ -18,6 +18,7 @@
 #include "common/utf8.h"
 #include "common/yaml_json.h"
 #include "config/alerter_options.h"
+#include "config/maintenance.h"
 #include "config/spec.h"
 #include "etcd/limits.h"
 
@@ -50,7 +51,15 @@ nlohmann::json shown(ConfigKind kind, const store::StoredConfig& c) {
   if (!c.error.empty()) {
     return nlohmann::json{{"invalid", "the stored value is " + common::printable(c.error)}};
   }
-  return kind == ConfigKind::kAlerter ? shownAlerter(c.name, c.value) : redactedMonitor(c.value);
+  switch (kind) {
+    case ConfigKind::kAlerter:
+      return shownAlerter(c.name, c.value);
+    case ConfigKind::kMaintenance:
+      return c.value;  // nothing secret in a window
+    case ConfigKind::kMonitor:
+      break;
+  }
+  return redactedMonitor(c.value);
 }
 
 // The name comes from the client (the path or the body's keys): shown escaped and cut.
@@ -73,6 +82,10 @@ void validate(const Context& ctx, ConfigKind kind, const std::string& name,
   }
   if (kind == ConfigKind::kAlerter) {
     config::parseAlerter(name, value, problems);
+    return;
+  }
+  if (kind == ConfigKind::kMaintenance) {
+    config::parseMaintenance(name, value, problems);
     return;
   }
   config::parseMonitor(name, value, problems);
@@ -134,7 +147,7 @@ std::set<std::string> alerterNames(const store::ConfigSnapshot& snap) {
 
 const std::map<std::string, store::StoredConfig>& storedOf(const store::ConfigSnapshot& snap,
                                                            ConfigKind kind) {
-  return kind == ConfigKind::kMonitor ? snap.monitors : snap.alerters;
+  return snap.of(kind);
 }
 
 // A monitor's secret fields before validation (monitor_secrets.h): "<redacted>" written
@@ -447,6 +460,7 @@ void addKind(Router& router, const Context& ctx, ConfigKind kind) {
 void addConfigRoutes(Router& router, const Context& context) {
   addKind(router, context, ConfigKind::kMonitor);
   addKind(router, context, ConfigKind::kAlerter);
+  addKind(router, context, ConfigKind::kMaintenance);
 }
 
 }  // namespace ninevolt::api::v1

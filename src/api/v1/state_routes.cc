@@ -22,6 +22,7 @@
 #include "common/printable.h"
 #include "common/utf8.h"
 #include "common/yaml_json.h"
+#include "config/maintenance.h"
 #include "config/spec.h"
 #include "store/untrusted.h"
 
@@ -131,6 +132,27 @@ Result<std::vector<store::Silence>> activeSilences(const Context& ctx) {
   std::vector<store::Silence> out;
   for (auto& [id, s] : listed->first) {
     if (s.activeAt(now)) {
+      out.push_back(std::move(s));
+    }
+  }
+  // Maintenance windows open now, as silences "maintenance/<name>" (the dispatcher's view).
+  auto windows = ctx.store->listConfigs(store::ConfigKind::kMaintenance);
+  if (!windows) {
+    return tl::unexpected(windows.error());
+  }
+  for (const auto& [name, c] : windows->first) {
+    config::Problems ignored;  // a bad one is reported by the members' dispatchers
+    auto spec = config::parseMaintenance(name, c.value, ignored);
+    auto open = spec ? spec->windowAt(now) : std::nullopt;
+    if (open) {
+      store::Silence s;
+      s.id = "maintenance/" + name;
+      s.check = spec->check;
+      s.tags = spec->tags;
+      s.type = spec->type;
+      s.member_tag = spec->member_tag;
+      s.starts = open->start;
+      s.ends = open->end;
       out.push_back(std::move(s));
     }
   }

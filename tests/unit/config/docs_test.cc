@@ -8,9 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "config/maintenance.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "config/maintenance.h"
 #include "config/spec.h"
 #include "helpers.h"
 #include "support/check_types.h"
@@ -47,6 +50,7 @@ TEST(Docs, EveryExampleIsAccepted) {
   std::set<std::string> alerter_types;
   std::vector<MonitorSpec> monitors;
   int checked = 0;
+  int windows = 0;  // maintenance windows
   // A build without some check types (NINEVOLT_CHECK_TYPES) leaves out the examples that use
   // them, checks the others, and then skips, naming the types.
   std::set<std::string> left_out;
@@ -58,7 +62,7 @@ TEST(Docs, EveryExampleIsAccepted) {
     }
     SCOPED_TRACE(block);
     Document doc = splitDocument(cfgtest::yaml(block), problems);
-    ASSERT_TRUE(doc.has_monitor || doc.has_alerter);
+    ASSERT_TRUE(doc.has_monitor || doc.has_alerter || doc.has_maintenance);
     bool lacks_type = false;
     for (const auto& [name, value] : doc.monitors.items()) {
       if (value.is_object() && value.contains("type") && value["type"].is_string()
@@ -82,9 +86,15 @@ TEST(Docs, EveryExampleIsAccepted) {
         monitors.push_back(*m);
       }
     }
+    for (const auto& [name, value] : doc.maintenance.items()) {
+      if (parseMaintenance(name, value, problems)) {
+        ++windows;
+      }
+    }
     ++checked;
   }
   EXPECT_GE(checked + blocks_left_out, 8);
+  EXPECT_GE(windows, 2) << "docs/configs.md shows a one-off and a recurring maintenance window";
   EXPECT_THAT(cfgtest::strings(problems), ::testing::IsEmpty());
   std::set<std::string_view> types;
   for (const auto& m : monitors) {

@@ -149,7 +149,7 @@ TEST(Document, UnknownTopLevelKey) {
   Document doc = splitDocument(yaml("monitors:\n  a: {}\nalerter: {}\n"), problems);
   EXPECT_THAT(strings(problems),
               ElementsAre("unknown top-level key 'monitors' (did you mean 'monitor'?); expected "
-                          "'monitor' or 'alerter'"));
+                          "'monitor', 'alerter' or 'maintenance'"));
   EXPECT_FALSE(doc.has_monitor);
   EXPECT_TRUE(doc.has_alerter);
 }
@@ -166,7 +166,7 @@ TEST(Document, NonMapRoot) {
   Problems problems;
   splitDocument(yaml("- a\n- b\n"), problems);
   EXPECT_THAT(strings(problems),
-              ElementsAre("expected a map with 'monitor' and/or 'alerter' at the top, got list"));
+              ElementsAre("expected a map with 'monitor', 'alerter' and/or 'maintenance' at the top, got list"));
 }
 
 TEST(Document, SourceIsAddedByTheCaller) {
@@ -176,7 +176,7 @@ TEST(Document, SourceIsAddedByTheCaller) {
   problems[0].source = "checks/web.yaml";
   EXPECT_EQ(problems[0].toString(),
             "checks/web.yaml: unknown top-level key 'monitr' (did you mean 'monitor'?); "
-            "expected 'monitor' or 'alerter'");
+            "expected 'monitor', 'alerter' or 'maintenance'");
 }
 
 TEST(AlerterReferences, OneProblemPerMissingName) {
