@@ -141,9 +141,7 @@ void Dispatcher::releaseSilenced(const std::string& check, int tries) {
     if (!silences_.silencedBy(check, specOf(check).get(), now).empty()) {
       return;  // another silence covers it now
     }
-    auto step =
-        releaseSuppressed(*loaded->incident, options_.member_id, now,
-                          [this](const std::string& by) { return silences_.notifyAfter(by); });
+    auto step = releaseSuppressed(*loaded->incident, options_.member_id, now);
     auto saved = incidents_.save(check, step.incident, loaded->mod_revision);
     if (!saved && saved.error().code == Errc::kConflict) {
       continue;
@@ -331,9 +329,10 @@ void Dispatcher::handleChange(const ChangeOfState& change, uint64_t epoch, int t
     const auto now_ms = std::chrono::duration_cast<milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
-    auto step = applyChange(loaded->incident, change, info.warning_alerter, info.critical_alerter,
-                            options_.member_id, fmt::format("{}-{}", now_ms, options_.member_id),
-                            silenced_by);
+    auto step =
+        applyChange(loaded->incident, change, info.warning_alerter, info.critical_alerter,
+                    options_.member_id, fmt::format("{}-{}", now_ms, options_.member_id),
+                    silenced_by, !silenced_by.empty() && !silences_.notifyAfter(silenced_by));
     if (!step.changed) {
       finishWork(change.check, token);
       return;

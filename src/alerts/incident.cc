@@ -27,7 +27,7 @@ IncidentStep applyChange(std::optional<Incident> current, const ChangeOfState& c
                          const std::vector<std::string>& warning_alerters,
                          const std::vector<std::string>& critical_alerters,
                          const std::string& member_id, const std::string& new_incident_id,
-                         const std::string& silenced_by) {
+                         const std::string& silenced_by, bool quiet_after) {
   IncidentStep step;
   if (current && current->resolved()) {
     // A finished incident left behind (its delete was lost): a new failure opens a new one.
@@ -41,7 +41,7 @@ IncidentStep applyChange(std::optional<Incident> current, const ChangeOfState& c
   auto tell = [&](const std::string& name, Told& told, NotificationKind kind,
                   const std::string& tid) {
     if (!silenced_by.empty()) {
-      told.suppressed = Suppressed{kind, tid, silenced_by};
+      told.suppressed = Suppressed{kind, tid, silenced_by, quiet_after};
       step.suppressed.push_back({name, kind, tid, std::string(state::stateName(change.from))});
       return;
     }
@@ -106,8 +106,7 @@ IncidentStep applyChange(std::optional<Incident> current, const ChangeOfState& c
 }
 
 IncidentStep releaseSuppressed(Incident incident, const std::string& member_id,
-                               common::SystemTime now,
-                               const std::function<bool(const std::string& by)>& notify_after) {
+                               common::SystemTime now) {
   IncidentStep step;
   for (auto& [name, told] : incident.alerters) {
     if (!told.suppressed) {
@@ -122,8 +121,8 @@ IncidentStep releaseSuppressed(Incident incident, const std::string& member_id,
     if (resolve != incident.resolved()) {
       continue;
     }
-    if (!resolve && notify_after && !notify_after(held.by)) {
-      continue;  // the window says: nothing after it (never told: dropped below)
+    if (!resolve && held.quiet) {
+      continue;  // the window said: nothing after it (never told: dropped below)
     }
     told = Told{held.kind, held.transition_id, false, false};
     step.deliveries.push_back({name, held.kind, held.transition_id, ""});

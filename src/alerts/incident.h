@@ -1,6 +1,5 @@
 #pragma once
 
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -61,17 +60,16 @@ IncidentStep applyChange(std::optional<Incident> current, const ChangeOfState& c
                          const std::vector<std::string>& warning_alerters,
                          const std::vector<std::string>& critical_alerters,
                          const std::string& member_id, const std::string& new_incident_id,
-                         const std::string& silenced_by = "");
+                         const std::string& silenced_by = "", bool quiet_after = false);
 
 // The silence over the incident's check has ended: what each alerter had suppressed is sent
 // if still true, under its recorded transition id (a failure while the incident is open, a
 // resolve of a failure it was told); the rest is dropped. `incident` nullopt in the answer:
 // nothing is left to remember (delete it).
-// `notify_after(by)` false (a maintenance window with notify-after: false) drops a failure
-// held back by `by` instead of sending it (its resolve would then go to nobody).
+// A failure held back `quiet` (by a maintenance window with notify-after: false, as it was
+// when the failure was held) is dropped instead of sent.
 IncidentStep releaseSuppressed(Incident incident, const std::string& member_id,
-                               common::SystemTime now,
-                               const std::function<bool(const std::string& by)>& notify_after = {});
+                               common::SystemTime now);
 bool hasSuppressed(const Incident& incident);
 
 // Records the outcome of one delivery; returns false when the incident has moved on (that

@@ -46,6 +46,9 @@ nlohmann::json Incident::toJson() const {
       told[name]["suppressed"] = {{"kind", notificationKindName(t.suppressed->kind)},
                                   {"transition", t.suppressed->transition_id},
                                   {"by", t.suppressed->by}};
+      if (t.suppressed->quiet) {
+        told[name]["suppressed"]["quiet"] = true;
+      }
     }
   }
   return {{"check", check},
@@ -103,7 +106,7 @@ Result<Incident> Incident::fromJson(const nlohmann::json& j) {
                       "incident: alerter '" + name + "': suppressed: unknown kind");
         }
         told.suppressed = Suppressed{*skind, s.at("transition").get<std::string>(),
-                                     s.at("by").get<std::string>()};
+                                     s.at("by").get<std::string>(), s.value("quiet", false)};
       }
       i.alerters[name] = std::move(told);
     }

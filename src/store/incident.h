@@ -23,7 +23,8 @@ std::optional<NotificationKind> parseNotificationKind(std::string_view name);
 struct Suppressed {
   NotificationKind kind = NotificationKind::kCritical;
   std::string transition_id;
-  std::string by;  // the silence's id
+  std::string by;      // the silence's id ("maintenance/<name>" for a window)
+  bool quiet = false;  // a failure is not sent when it is over (notify-after: false)
 };
 
 // What one alerter has been told within an incident.

@@ -137,5 +137,65 @@ TEST_F(SilenceTest, ANewOwnerReleasesWhatThePreviousOneHeldOnce) {
   EXPECT_EQ(sent(), 2U);  // the first member, which let the check go, sent nothing
 }
 
+// A maintenance window open now, from the config in etcd (as `9volt cfg` writes it).
+TEST_F(SilenceTest, AnOpenMaintenanceWindowHoldsAlertsAndItsDeletionSendsThem) {
+  putJson(store_->keys().maintenance("patching"),
+          {{"check", "web"}, {"schedule", "* * * * *"}, {"duration", "1h"}});
+  auto& d = start("m1");
+  d.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 3));
+  ASSERT_TRUE(eventually([&] { return d.stats().suppressed == 2; }));
+  auto inc = incident("web");
+  ASSERT_TRUE(inc);
+  EXPECT_EQ(inc->alerters.at("pager").suppressed->by, "maintenance/patching");
+  EXPECT_EQ(sent(), 0U);
+  ASSERT_TRUE(client_->del(store_->keys().maintenance("patching")));
+  ASSERT_TRUE(eventually([&] {
+    return world_->count("chat", NotificationKind::kCritical) == 1
+           && world_->count("pager", NotificationKind::kCritical) == 1;
+  }));
+}
+
+TEST_F(SilenceTest, AWindowWithNotifyAfterFalseSendsNothingOfWhatStillFails) {
+  putJson(
+      store_->keys().maintenance("backups"),
+      {{"check", "web"}, {"schedule", "* * * * *"}, {"duration", "1h"}, {"notify-after", false}});
+  auto& d = start("m1");
+  d.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 3));
+  ASSERT_TRUE(eventually([&] { return d.stats().suppressed == 2; }));
+  ASSERT_TRUE(client_->del(store_->keys().maintenance("backups")));
+  // Released (nothing left suppressed), and nothing sent.
+  ASSERT_TRUE(eventually([&] {
+    auto inc = incident("web");
+    return inc && !hasSuppressed(*inc);
+  }));
+  d.sync();
+  EXPECT_EQ(sent(), 0U);
+  // A later failure of the check alerts as usual.
+  d.onTransition("web", change(CheckState::kCritical, CheckState::kOk, 0));
+  d.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 3));
+  ASSERT_TRUE(eventually([&] { return world_->count("pager", NotificationKind::kCritical) == 1; }));
+}
+
+TEST_F(SilenceTest, AWindowThatDoesNotValidateHoldsNothingAndIsReported) {
+  struct Seen {
+    std::mutex mu;
+    std::vector<std::string> messages;
+  };
+  auto seen = std::make_shared<Seen>();  // outlives the test body: the watch may report late
+  store_->rejections().setHandler([seen](const store::Rejection& r) {
+    std::lock_guard lock(seen->mu);
+    seen->messages.push_back(r.message);
+  });
+  putJson(store_->keys().maintenance("broken"),
+          {{"check", "web"}, {"schedule", "61 * * * *"}, {"duration", "1h"}});
+  auto& d = start("m1");
+  d.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 3));
+  ASSERT_TRUE(eventually([&] { return world_->count("pager", NotificationKind::kCritical) == 1; }));
+  EXPECT_EQ(d.stats().suppressed, 0U);
+  std::lock_guard lock(seen->mu);
+  ASSERT_FALSE(seen->messages.empty());
+  EXPECT_THAT(seen->messages.front(), ::testing::HasSubstr("minute: 61 is outside 0-59"));
+}
+
 }  // namespace
 }  // namespace ninevolt::alerts

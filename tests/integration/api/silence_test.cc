@@ -164,5 +164,33 @@ TEST_F(SilenceApi, StateNamesTheSilenceOverACheck) {
   EXPECT_EQ(states, (std::set<std::string>{"active", "pending"}));
 }
 
+TEST_F(SilenceApi, MaintenanceWindowsAreConfigObjectsAndStateNamesAnOpenOne) {
+  auto bad = call("PUT", "/api/v1/maintenance/nightly",
+                  R"({"check":"web","schedule":"0 2 * *","duration":"1h","timezone":"Nowhere"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(problems(bad), HasSubstr("schedule: '0 2 * *' has 4 fields"));
+  EXPECT_THAT(problems(bad), HasSubstr("timezone: unknown time zone 'Nowhere'"));
+  EXPECT_TRUE(client_->range("/9volt/maintenance/nightly")->kvs.empty());
+
+  ASSERT_EQ(call("PUT", "/api/v1/monitor/web",
+                 R"({"type":"tcp","host":"127.0.0.1","port":9,"interval":"10s"})")
+                .status,
+            201);
+  // Open every minute for an hour: open now.
+  auto made = call("PUT", "/api/v1/maintenance/always",
+                   R"({"check":"web","schedule":"* * * * *","duration":"1h"})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_EQ(call("GET", "/api/v1/maintenance/always", {}, kRo).json()["schedule"], "* * * * *");
+  EXPECT_EQ(
+      call("PUT", "/api/v1/maintenance/always", R"({"check":"x","duration":"1h"})", kRo).status,
+      403);
+  auto state = call("GET", "/api/v1/state?check=web", {}, kRo);
+  ASSERT_EQ(state.status, 200);
+  ASSERT_EQ(state.json().size(), 1U);
+  EXPECT_EQ(state.json()[0]["silenced-by"], "maintenance/always");
+  EXPECT_EQ(call("DELETE", "/api/v1/maintenance/always").status, 200);
+  EXPECT_EQ(call("GET", "/api/v1/state?check=web", {}, kRo).json()[0]["silenced-by"], "");
+}
+
 }  // namespace
 }  // namespace ninevolt

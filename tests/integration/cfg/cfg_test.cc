@@ -139,6 +139,40 @@ TEST_F(CfgTest, RemovedFileIsDeletedUnlessNoSync) {
   EXPECT_EQ(dump().count("/9volt/monitor/web"), 1U);
 }
 
+TEST_F(CfgTest, MaintenanceWindowsArePlannedAppliedAndSyncedLikeMonitors) {
+  configs_->write("maintenance.yaml", R"(maintenance:
+  patching:
+    check: "web*"
+    schedule: "0 2 * * sun"
+    duration: 2h
+    timezone: Europe/Berlin
+)");
+  ASSERT_EQ(cfg(), kCfgOk) << out_ << err_;
+  EXPECT_THAT(out_, HasSubstr("add       maintenance 'patching'"));
+  auto stored = dump();
+  ASSERT_EQ(stored.count("/9volt/maintenance/patching"), 1U);
+  EXPECT_EQ(nlohmann::json::parse(stored["/9volt/maintenance/patching"].value)["timezone"],
+            "Europe/Berlin");
+  // A bad window stops the whole run (nothing written), naming the file and the field.
+  configs_->write("maintenance.yaml", R"(maintenance:
+  patching:
+    check: "web*"
+    schedule: "0 2 * * sun"
+    duration: 2h
+    timezone: Europe/Atlantis
+)");
+  const int64_t before = revision();
+  EXPECT_NE(cfg(), kCfgOk);
+  EXPECT_THAT(out_ + err_,
+              HasSubstr("maintenance 'patching': timezone: unknown time zone 'Europe/Atlantis'"));
+  EXPECT_EQ(revision(), before);
+  // Gone from the files: deleted from etcd.
+  std::filesystem::remove(configs_->path() / "maintenance.yaml");
+  ASSERT_EQ(cfg(), kCfgOk) << out_ << err_;
+  EXPECT_THAT(out_, HasSubstr("delete    maintenance 'patching'"));
+  EXPECT_EQ(dump().count("/9volt/maintenance/patching"), 0U);
+}
+
 TEST_F(CfgTest, DryRunWritesNothingWhateverElseIsSet) {
   ASSERT_EQ(cfg(), kCfgOk) << err_;
   std::filesystem::remove(configs_->path() / "checks/db.yml");

@@ -18,9 +18,9 @@ const std::vector<std::string> kCrit{"chat", "pager"};
 const common::SystemTime kNow{std::chrono::hours(2)};
 
 IncidentStep apply(std::optional<Incident> cur, CheckState from, CheckState to,
-                   const std::string& silence = "") {
+                   const std::string& silence = "", bool quiet = false) {
   ChangeOfState c{"web", from, to, 3, "refused", common::SystemTime(std::chrono::hours(1))};
-  return applyChange(std::move(cur), c, kWarn, kCrit, "m1", "id1", silence);
+  return applyChange(std::move(cur), c, kWarn, kCrit, "m1", "id1", silence, quiet);
 }
 
 std::vector<std::string> said(const std::vector<Delivery>& ds) {
@@ -126,6 +126,29 @@ TEST(SilencedIncident, AChangeAfterTheSilenceSendsAtOnceWhatIsTrueNow) {
   auto c = apply(w.incident, CheckState::kWarning, CheckState::kCritical);  // silence over
   EXPECT_THAT(said(c.deliveries), ElementsAre("chat:critical", "pager:critical"));
   EXPECT_FALSE(hasSuppressed(*c.incident));
+}
+
+TEST(SilencedIncident, AQuietWindowSendsNothingOfWhatStillFailsWhenItCloses) {
+  // A window with notify-after: false: the failure is dropped, not sent, at the close.
+  auto s = apply(std::nullopt, CheckState::kOk, CheckState::kCritical, "maintenance/w", true);
+  EXPECT_TRUE(s.incident->alerters.at("pager").suppressed->quiet);
+  auto back = Incident::fromJson(s.incident->toJson());
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(back->alerters.at("pager").suppressed->quiet);
+  auto r = releaseSuppressed(*s.incident, "m1", kNow);
+  EXPECT_TRUE(r.changed);
+  EXPECT_THAT(r.deliveries, IsEmpty());
+  ASSERT_TRUE(r.incident);
+  EXPECT_TRUE(r.incident->alerters.empty());
+  // Its recovery then tells nobody.
+  auto ok = apply(r.incident, CheckState::kCritical, CheckState::kOk);
+  EXPECT_THAT(ok.deliveries, IsEmpty());
+  // A resolve held by a quiet window still goes out: it closes what was opened before it.
+  auto c = apply(std::nullopt, CheckState::kOk, CheckState::kCritical);
+  deliverAll(*c.incident, c.deliveries);
+  auto resolved = apply(c.incident, CheckState::kCritical, CheckState::kOk, "maintenance/w", true);
+  auto sent = releaseSuppressed(*resolved.incident, "m1", kNow);
+  EXPECT_THAT(said(sent.deliveries), ElementsAre("chat:resolve", "pager:resolve"));
 }
 
 }  // namespace
