@@ -289,7 +289,12 @@ describe('web UI', () => {
       assert.equal(minutes, 60);
       assert.equal((await server.state('web-0'))['silenced-by'], made[0].id);
 
+      const window = await server.api('maintenance/nightly', {
+        method: 'PUT', body: { check: 'web-*', schedule: '0 2 * * *', duration: '1h' } });
+      assert.equal(window.status, 201, JSON.stringify(window.json));
       await page.getByRole('link', { name: 'Silences' }).first().click();
+      await page.locator('[data-window="nightly"]').getByText('0 2 * * * for 1h (UTC)').waitFor();
+      await server.api('maintenance/nightly', { method: 'DELETE' });
       const row = page.locator(`[data-silence="${made[0].id}"]`);
       await row.getByText('checks web-0').waitFor();
       await row.getByText(/in (59|60) min|in 1 h/).waitFor();

@@ -144,6 +144,15 @@ void StreamConverter::convert(const std::vector<etcd::WatchEvent>& events,
       if (!name->empty()) {
         cluster("alerter", *name);
       }
+    } else if (auto name = valid(keys_.maintenancePrefix(), "maintenance window")) {
+      if (!name->empty()) {
+        cluster("maintenance", *name);
+      }
+    } else if (auto id = Keys::nameUnder(keys_.silencePrefix(), kv.key)) {
+      // Only ids the store would read (a bad key is reported by the silences' readers).
+      if (store::validSilenceId(*id)) {
+        cluster("silence", *id);
+      }
     } else if (kv.key.size() > assignments.size() && kv.key.starts_with(assignments)) {
       std::string member = kv.key.substr(assignments.size());
       member = member.substr(0, member.find('/'));

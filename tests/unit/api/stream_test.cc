@@ -139,6 +139,23 @@ TEST(StreamConverter, StateEventsAndClusterChanges) {
             (nlohmann::json{{"change", "alerter"}, {"key", "ops"}, {"action", "delete"}}));
 }
 
+TEST(StreamConverter, SilencesAndMaintenanceWindowsAreClusterChanges) {
+  v1::StreamConverter conv(store::Keys("9volt"));
+  std::vector<StreamMessage> out;
+  conv.convert(
+      {put("/9volt/silence/0123456789abcdef", "{}", 10), del("/9volt/silence/0123456789abcdef", 11),
+       put("/9volt/silence/../monitor/x", "{}", 12),  // no silence id: not news
+       put("/9volt/maintenance/patching", "{}", 13)},
+      out);
+  ASSERT_EQ(out.size(), 3U);
+  EXPECT_EQ(
+      parse(out[0].text).data,
+      (nlohmann::json{{"change", "silence"}, {"key", "0123456789abcdef"}, {"action", "put"}}));
+  EXPECT_EQ(parse(out[1].text).data["action"], "delete");
+  EXPECT_EQ(parse(out[2].text).data,
+            (nlohmann::json{{"change", "maintenance"}, {"key", "patching"}, {"action", "put"}}));
+}
+
 TEST(StreamConverter, KeysAndValuesWrittenByHandAreLeftOutAndReported) {
   store::Rejections rejections;
   std::vector<std::string> reported;

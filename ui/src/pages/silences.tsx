@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { api, auth, enc, getJson } from '../api';
 import { ErrorNote, Loading, useAsync, useNow, usePageTitle } from '../components';
 import { localTime, timeFromNow } from '../format';
+import { useRefetch } from '../live';
 import { useStore } from '../store';
 import type { Silence } from '../types';
 
@@ -77,6 +78,9 @@ export function SilencesPage() {
   useNow();
   const authState = useStore(auth);
   const list = useAsync(() => getJson<Silence[]>('silence'), []);
+  const windows = useAsync(() => getJson<Record<string, Record<string, unknown>>>('maintenance'), []);
+  useRefetch(list.reload, (t, d) => t === 'cluster' && d?.change === 'silence', 500);
+  useRefetch(windows.reload, (t, d) => t === 'cluster' && d?.change === 'maintenance', 1000);
   const [error, setError] = useState<unknown>(null);
   const end = async (id: string) => {
     setError(null);
@@ -135,6 +139,43 @@ export function SilencesPage() {
                 </td>
               </tr>
             ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Maintenance windows</h2>
+      <p class="muted small">
+        From the config (<code>maintenance:</code> in the files <code>9volt cfg</code> pushes, or{' '}
+        <code>/api/v1/maintenance</code>).
+      </p>
+      <ErrorNote error={windows.error} retry={windows.reload} />
+      {windows.data && Object.keys(windows.data).length === 0 && <p class="card muted">No maintenance windows.</p>}
+      {windows.data && Object.keys(windows.data).length > 0 && (
+        <table class="silences">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Covers</th>
+              <th scope="col">When</th>
+              <th scope="col">Notify after</th>
+            </tr>
+          </thead>
+          <tbody>
+            {Object.entries(windows.data)
+              .sort((a, b) => a[0].localeCompare(b[0]))
+              .map(([name, w]) => (
+                <tr key={name} data-window={name}>
+                  <td>{name}</td>
+                  <td>{coverage({ ...(w as unknown as Silence) })}</td>
+                  <td>
+                    {w.schedule
+                      ? `${String(w.schedule)} for ${String(w.duration)} (${String(w.timezone ?? 'UTC')})`
+                      : w.weekdays
+                        ? `${(w.weekdays as string[]).join(', ')} at ${String(w.at)} for ${String(w.duration)} (${String(w.timezone ?? 'UTC')})`
+                        : `${localTime(String(w.starts))} – ${localTime(String(w.ends))}`}
+                  </td>
+                  <td>{w['notify-after'] === false ? 'no' : 'yes'}</td>
+                </tr>
+              ))}
           </tbody>
         </table>
       )}
