@@ -58,6 +58,9 @@ struct Silence {
   static constexpr size_t kMaxText = 1024;  // comment
   static constexpr size_t kMaxName = 256;   // check, type, member-tag, created-by, a tag
   static constexpr size_t kMaxTags = 64;
+  // Silences kept at once (expired ones count until etcd drops them): every alert of every
+  // member looks at each.
+  static constexpr int64_t kMaxSilences = 10'000;
   static constexpr std::chrono::hours kMaxLength{24 * 366};  // ends - starts
   static constexpr std::chrono::hours kKeptAfterEnd{24};
 };

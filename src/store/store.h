@@ -344,6 +344,7 @@ class Store {
   // Silence::kKeptAfterEnd after it; false when the id is taken (nothing written).
   Result<bool> createSilence(const Silence& silence, common::SystemTime now);
   Result<std::optional<Silence>> getSilence(const std::string& id);
+  Result<int64_t> countSilences();  // keys under /9volt/silence/ (expired ones too)
   // false when there was none. Revokes its lease (which deletes it).
   Result<bool> deleteSilence(const std::string& id);
   // Every silence (expired ones too, until etcd drops them), read at one revision; values

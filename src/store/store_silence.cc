@@ -51,6 +51,14 @@ Result<bool> Store::createSilence(const Silence& silence, common::SystemTime now
   return res->succeeded;
 }
 
+Result<int64_t> Store::countSilences() {
+  auto res = client_->range(keys_.silencePrefix(), {.prefix = true, .count_only = true});
+  if (!res) {
+    return tl::unexpected(res.error());
+  }
+  return res->count;
+}
+
 Result<std::optional<Silence>> Store::getSilence(const std::string& id) {
   auto res = client_->range(keys_.silence(id));
   if (!res) {

@@ -150,6 +150,16 @@ Response postSilence(const Context& ctx, const Request& r) {
   if (!silence) {
     return Response::problems(400, problems);
   }
+  auto count = ctx.store->countSilences();
+  if (!count) {
+    return storeError(count.error());
+  }
+  if (*count >= store::Silence::kMaxSilences) {
+    return Response::error(
+        409, fmt::format("{} silences exist (expired ones are kept a day); at most {}: end some, "
+                         "or silence by tag or glob instead of one by one",
+                         *count, store::Silence::kMaxSilences));
+  }
   for (int attempt = 0; attempt < 3; ++attempt) {
     auto made = ctx.store->createSilence(*silence, now);
     if (!made) {

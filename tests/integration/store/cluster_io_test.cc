@@ -262,5 +262,39 @@ TEST_F(StoreClusterTest, LiveMembersAreTheRecordKeysAndTheirLeases) {
   EXPECT_TRUE(store_->liveMemberIds()->empty());
 }
 
+TEST_F(StoreClusterTest, ASilenceLivesOnItsOwnLeaseAndGoesWithIt) {
+  const auto now = std::chrono::time_point_cast<common::SystemTime::duration>(
+      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+  Silence s;
+  s.id = "00000000000000c1";
+  s.check = "web";
+  s.starts = now;
+  s.ends = now + 1h;
+  ASSERT_TRUE(*store_->createSilence(s, now));
+  EXPECT_FALSE(*store_->createSilence(s, now));  // the id is taken: nothing written
+  EXPECT_EQ(*store_->countSilences(), 1);
+  auto raw = client_->range("/9volt/silence/00000000000000c1");
+  ASSERT_TRUE(raw && raw->kvs.size() == 1U);
+  auto ttl = client_->leaseTimeToLive(raw->kvs[0].lease);
+  ASSERT_TRUE(ttl);
+  EXPECT_GT(ttl->ttl, 24 * 3600);  // a day past its end
+  EXPECT_LE(ttl->ttl, 25 * 3600 + 60);
+  auto back = store_->getSilence(s.id);
+  ASSERT_TRUE(back && *back);
+  EXPECT_EQ((*back)->ends, s.ends);
+  // An invalid one is refused before anything is written.
+  Silence bad = s;
+  bad.id = "00000000000000c2";
+  bad.check.clear();
+  EXPECT_FALSE(store_->createSilence(bad, now));
+  EXPECT_EQ(*store_->countSilences(), 1);
+  // Deleted: its lease goes too.
+  EXPECT_TRUE(*store_->deleteSilence(s.id));
+  EXPECT_FALSE(*store_->deleteSilence(s.id));
+  auto gone = client_->leaseTimeToLive(raw->kvs[0].lease);
+  EXPECT_TRUE(!gone || gone->ttl <= 0);
+  EXPECT_EQ(*store_->countSilences(), 0);
+}
+
 }  // namespace
 }  // namespace ninevolt::store
