@@ -364,6 +364,7 @@ class Store {
 
   std::string keyFor(ConfigKind kind, const std::string& name) const;
   std::string prefixFor(ConfigKind kind) const;
+  Result<KeyRead> readKey(const std::string& key);
   std::unique_ptr<etcd::Watcher> watch(std::string key, bool prefix, int64_t from_revision,
                                        std::function<void(const etcd::WatchUpdate&)> cb);
 

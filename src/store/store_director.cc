@@ -28,8 +28,8 @@ Result<Store::Campaign> Store::campaignForDirector(const std::string& value, int
   return out;
 }
 
-Result<KeyRead> Store::readDirectorKey() {
-  auto res = client_->range(keys_.director());
+Result<KeyRead> Store::readKey(const std::string& key) {
+  auto res = client_->range(key);
   if (!res) {
     return tl::unexpected(res.error());
   }
@@ -39,6 +39,10 @@ Result<KeyRead> Store::readDirectorKey() {
     out.kv = std::move(res->kvs[0]);
   }
   return out;
+}
+
+Result<KeyRead> Store::readDirectorKey() {
+  return readKey(keys_.director());
 }
 
 std::unique_ptr<etcd::Watcher> Store::watchDirectorKey(
@@ -91,16 +95,7 @@ Result<bool> Store::writeAsDirector(const DirectorFence& fence, const DirectorWr
 }
 
 Result<KeyRead> Store::readCompactionRecord() {
-  auto res = client_->range(keys_.compaction());
-  if (!res) {
-    return tl::unexpected(res.error());
-  }
-  KeyRead out;
-  out.revision = res->revision;
-  if (!res->kvs.empty()) {
-    out.kv = std::move(res->kvs[0]);
-  }
-  return out;
+  return readKey(keys_.compaction());
 }
 
 Result<bool> Store::putCompactionRecord(const DirectorFence& fence, const CompactionRecord& record,
