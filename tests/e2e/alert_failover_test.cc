@@ -4,10 +4,12 @@
 // no notification missing, none doubled.
 #include <map>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "cluster_harness.h"
+#include "common/clock.h"
 #include "receiver.h"
 
 namespace ninevolt::e2e {
@@ -63,6 +65,30 @@ class AlertFailoverTest : public ClusterTest {
     }
     auto j = nlohmann::json::parse(r->kvs[0].value, nullptr, false);
     return !j.is_discarded() && j["alerters"]["hook"]["delivered"] == true;
+  }
+
+  // The incident of `check` holds the hook's notification back (a silence covers it).
+  bool heldBack(const std::string& check) {
+    auto r = client_->range("/9volt/incident/" + check);
+    if (!r || r->kvs.empty()) {
+      return false;
+    }
+    auto j = nlohmann::json::parse(r->kvs[0].value, nullptr, false);
+    return !j.is_discarded() && j["alerters"]["hook"].contains("suppressed");
+  }
+  bool incidentGone(const std::string& check) {
+    auto r = client_->range("/9volt/incident/" + check);
+    return r && r->kvs.empty();
+  }
+  // A silence over one check for an hour, as POST /api/v1/silence stores it.
+  void silence(const std::string& id, const std::string& check) {
+    const auto now = std::chrono::system_clock::now();
+    nlohmann::json j{{"id", id},
+                     {"check", check},
+                     {"starts", common::formatRfc3339(now - 1min)},
+                     {"ends", common::formatRfc3339(now + 1h)},
+                     {"created", common::formatRfc3339(now)}};
+    ASSERT_TRUE(client_->put("/9volt/silence/" + id, j.dump()));
   }
 
   Receiver receiver_{[](const Receiver::Request&) { return Receiver::Reply{204, ""}; }};
@@ -129,6 +155,66 @@ TEST_F(AlertFailoverTest, TwentyKillCyclesNoDuplicateAndNoMissingNotification) {
   figure("alert notifications missing", missing, "");
   figure("alert notifications doubled", doubled, "");
   figure("alert checks that flapped (new incidents)", flaps, "");
+}
+
+// Silences across kill -9 (issue 14 §7): a check fails under a silence (held back, recorded);
+// its owner is killed; then either the silence is deleted while it still fails (the new owner
+// sends the critical once, then its resolve once), or it recovers under the silence (nothing
+// is ever sent).
+TEST_F(AlertFailoverTest, SilencedKillCyclesSendWhatIsStillTrueOnceAndNothingElse) {
+  constexpr int kCycles = 6;
+  for (int i = 0; i < 3; ++i) {
+    startMember();
+  }
+  for (int cycle = 0; cycle < kCycles; ++cycle) {
+    SCOPED_TRACE("cycle " + std::to_string(cycle));
+    const std::string check = "s" + std::to_string(cycle);
+    const std::string id = fmt::format("{:016x}", 0xa00 + cycle);
+    const bool still_failing = cycle % 2 == 0;
+    silence(id, check);
+    target_.setStatus(check, 500);
+    auto spec = checkSpec(check, "1s");
+    spec["timeout"] = "900ms";
+    spec["critical-alerter"] = {"hook"};
+    putMonitor(check, spec);
+    ASSERT_TRUE(eventually([&] { return heldBack(check); }, 20s)) << logs();
+    const std::string owner = assignments()[check];
+    Member* victim = memberById(owner);
+    ASSERT_NE(victim, nullptr) << owner;
+    kill9(*victim);
+    if (still_failing) {
+      ASSERT_TRUE(client_->del("/9volt/silence/" + id));
+      ASSERT_TRUE(eventually([&] { return received(check, "critical") >= 1; }, 20s)) << logs();
+      const std::string sender = counts().sender[{check, "critical"}];
+      EXPECT_NE(sender, owner) << "sent by the dead member";
+      target_.setStatus(check, 200);
+      ASSERT_TRUE(eventually([&] { return received(check, "resolve") >= 1; }, 20s)) << logs();
+    } else {
+      target_.setStatus(check, 200);  // recovers under the silence, on its new owner
+      ASSERT_TRUE(eventually([&] { return incidentGone(check); }, 20s)) << logs();
+      ASSERT_TRUE(client_->del("/9volt/silence/" + id));
+    }
+    startMember();
+  }
+  auto settled_at = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < settled_at) {
+    std::this_thread::sleep_for(100ms);
+  }
+  auto c = counts();
+  int doubled = 0;
+  int wrong = 0;
+  for (const auto& [tid, n] : c.by_transition) {
+    doubled += n - 1;
+    EXPECT_EQ(n, 1) << "transition " << tid << " delivered " << n << " times";
+  }
+  for (int cycle = 0; cycle < kCycles; ++cycle) {
+    const std::string check = "s" + std::to_string(cycle);
+    const std::string expected = cycle % 2 == 0 ? "CR" : "";
+    wrong += c.sequence[check] == expected ? 0 : 1;
+    EXPECT_EQ(c.sequence[check], expected) << check << " (C critical, R resolve)";
+  }
+  figure("silenced kill cycles", kCycles, "cycles");
+  figure("silenced cycles with a wrong or doubled notification", wrong + doubled, "");
 }
 
 }  // namespace
