@@ -259,6 +259,7 @@ TEST_F(Metrics, ScrapeParsesAndShowsTheOwnedChecks) {
       {"ninevolt_alerts_retried", "counter"},
       {"ninevolt_alerts_queued", "gauge"},
       {"ninevolt_alerts_dropped", "counter"},
+      {"ninevolt_alerts_suppressed", "counter"},
       {"ninevolt_alerts_abandoned", "counter"},
       {"ninevolt_check_up", "gauge"},
       {"ninevolt_check_state", "gauge"},
