@@ -272,7 +272,11 @@ void Dispatcher::finishWork(const std::string& check, const WorkToken& token) {
 }
 
 CheckInfo Dispatcher::checkInfo(const std::string& check) const {
-  if (auto spec = options_.monitor_of ? options_.monitor_of(check) : nullptr) {
+  return infoOf(check, specOf(check));
+}
+
+CheckInfo Dispatcher::infoOf(const std::string& check, const config::SharedMonitor& spec) {
+  if (spec) {
     return checkInfoOf(*spec);
   }
   // Not owned here any more (deleted, moved) or never valid: resolves still go to whoever
@@ -317,7 +321,7 @@ void Dispatcher::handleChange(const ChangeOfState& change, uint64_t epoch, int t
     return;
   }
   const auto spec = specOf(change.check);
-  const CheckInfo info = spec ? checkInfoOf(*spec) : checkInfo(change.check);
+  const CheckInfo info = infoOf(change.check, spec);
   const std::string silenced_by =
       silences_.silencedBy(change.check, spec.get(), std::chrono::system_clock::now());
   for (int round = 0; round < kCasTries; ++round) {

@@ -165,6 +165,7 @@ class Dispatcher {
   // Queue space freed: adopt again the checks whose deliveries found the queue full.
   void readoptOverflowed();
   CheckInfo checkInfo(const std::string& check) const;
+  static CheckInfo infoOf(const std::string& check, const config::SharedMonitor& spec);
   void event(const std::string& type, const std::string& check, const std::string& message);
   void retryLater(std::function<void()> fn, std::chrono::milliseconds delay);
   // Runs fn on the delivery pool, starting the pool first if needed; nothing after stop().

@@ -17,11 +17,7 @@ void SilenceCache::setWindow(const store::StoredConfig& c) {
     return;
   }
   Window w{std::move(*spec), {}};
-  w.matcher.id = std::string(kWindowPrefix) + c.name;
-  w.matcher.check = w.spec.check;
-  w.matcher.tags = w.spec.tags;
-  w.matcher.type = w.spec.type;
-  w.matcher.member_tag = w.spec.member_tag;
+  w.matcher = store::silenceOfWindow(w.spec);
   windows_[c.name] = std::move(w);
 }
 
@@ -134,11 +130,11 @@ std::optional<common::SystemTime> SilenceCache::nextChange(common::SystemTime no
 }
 
 bool SilenceCache::notifyAfter(const std::string& by) const {
-  if (!by.starts_with(kWindowPrefix)) {
+  if (!by.starts_with(store::kWindowSilencePrefix)) {
     return true;
   }
   std::lock_guard lock(mu_);
-  auto it = windows_.find(by.substr(kWindowPrefix.size()));
+  auto it = windows_.find(by.substr(store::kWindowSilencePrefix.size()));
   return it == windows_.end() || it->second.spec.notify_after;
 }
 

@@ -47,8 +47,6 @@ class SilenceCache {
   // Tests: as if read from etcd.
   void put(const store::Silence& silence);
 
-  static constexpr std::string_view kWindowPrefix = "maintenance/";
-
  private:
   struct Window {
     config::MaintenanceSpec spec;

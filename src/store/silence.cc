@@ -8,6 +8,7 @@
 #include "common/json_fields.h"
 #include "common/printable.h"
 #include "common/yaml_json.h"
+#include "config/maintenance.h"
 #include "config/spec.h"
 #include "store/untrusted.h"
 
@@ -187,6 +188,21 @@ Result<Silence> Silence::fromJson(const nlohmann::json& j) {
   }
   if (auto p = s.problems(); !p.empty()) {
     return fail(Errc::kInvalidArgument, p.front().toString());
+  }
+  return s;
+}
+
+Silence silenceOfWindow(const config::MaintenanceSpec& window,
+                        const config::MaintenanceWindow* open) {
+  Silence s;
+  s.id = std::string(kWindowSilencePrefix) + window.name;
+  s.check = window.check;
+  s.tags = window.tags;
+  s.type = window.type;
+  s.member_tag = window.member_tag;
+  if (open != nullptr) {
+    s.starts = open->start;
+    s.ends = open->end;
   }
   return s;
 }

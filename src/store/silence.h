@@ -20,7 +20,9 @@
 
 namespace ninevolt::config {
 struct MonitorSpec;
-}
+struct MaintenanceSpec;
+struct MaintenanceWindow;
+}  // namespace ninevolt::config
 
 namespace ninevolt::store {
 
@@ -64,6 +66,12 @@ struct Silence {
   static constexpr std::chrono::hours kMaxLength{24 * 366};  // ends - starts
   static constexpr std::chrono::hours kKeptAfterEnd{24};
 };
+
+// A maintenance window's matchers as the silence "maintenance/<name>" (starts and ends: those
+// of `open` when given, else unset): how the dispatcher and GET /state treat an open window.
+Silence silenceOfWindow(const config::MaintenanceSpec& window,
+                        const config::MaintenanceWindow* open = nullptr);
+inline constexpr std::string_view kWindowSilencePrefix = "maintenance/";
 
 std::string silenceText(const Silence& silence);
 // A silence key's value as etcd holds it (untrusted).

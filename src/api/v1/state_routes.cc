@@ -145,15 +145,7 @@ Result<std::vector<store::Silence>> activeSilences(const Context& ctx) {
     auto spec = config::parseMaintenance(name, c.value, ignored);
     auto open = spec ? spec->windowAt(now) : std::nullopt;
     if (open) {
-      store::Silence s;
-      s.id = "maintenance/" + name;
-      s.check = spec->check;
-      s.tags = spec->tags;
-      s.type = spec->type;
-      s.member_tag = spec->member_tag;
-      s.starts = open->start;
-      s.ends = open->end;
-      out.push_back(std::move(s));
+      out.push_back(store::silenceOfWindow(*spec, &*open));
     }
   }
   return out;
