@@ -14,8 +14,8 @@
 
 namespace ninevolt::alerts {
 
-// What a notification says: the state a check entered, or its recovery (kept in incidents,
-// so store/incident.h defines it).
+// What a notification says: the state a check entered, its recovery, or a follow-up (ack,
+// reminder) of an open incident (kept in incidents, so store/incident.h defines it).
 using store::NotificationKind;
 using store::notificationKindName;
 
@@ -42,6 +42,12 @@ struct Notification {
   common::SystemTime time{};  // of the transition
   std::optional<common::SystemTime> failing_since;  // first failure of this incident
   std::string link;  // --external-url + the check's UI page; "" when not configured
+  // A signed link that acknowledges this incident without an API token (--external-url;
+  // failures, reminders and escalations of an incident not acknowledged yet), or "".
+  std::string ack_link;
+  // kind ack: who acknowledged it and why.
+  std::string acked_by;
+  std::string ack_comment;
 };
 
 // One configured alerter (an AlerterSpec made ready to send). deliver() makes ONE attempt

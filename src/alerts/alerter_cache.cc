@@ -32,7 +32,8 @@ std::string AlerterCache::trySet(const std::string& name, const nlohmann::json& 
     return fmt::format("alerter '{}': {}", name, made.error().message);
   }
   std::lock_guard lock(mu_);
-  alerters_[name] = Entry{spec->type, std::shared_ptr<const Alerter>(std::move(*made))};
+  alerters_[name] = Entry{spec->type, std::shared_ptr<const Alerter>(std::move(*made)),
+                          spec->reminder_interval};
   return {};
 }
 
@@ -51,6 +52,17 @@ void AlerterCache::setStored(const store::StoredConfig& c) {
     store_->rejections().reject(store_->keys().alerter(c.name), c.mod_revision,
                                 why + " (the alerter is not used)");
   }
+}
+
+std::map<std::string, common::Nanos> AlerterCache::reminderIntervals() const {
+  std::lock_guard lock(mu_);
+  std::map<std::string, common::Nanos> out;
+  for (const auto& [name, entry] : alerters_) {
+    if (entry.reminder_interval) {
+      out.emplace(name, *entry.reminder_interval);
+    }
+  }
+  return out;
 }
 
 void AlerterCache::erase(const std::string& name) {

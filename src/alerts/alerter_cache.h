@@ -19,6 +19,7 @@ class AlerterCache {
   struct Entry {
     std::string type;
     std::shared_ptr<const Alerter> alerter;
+    std::optional<common::Nanos> reminder_interval;  // the alerter's `reminder-interval`
   };
 
   AlerterCache(std::shared_ptr<store::Store> store,
@@ -32,6 +33,8 @@ class AlerterCache {
   void stop();
   std::optional<Entry> get(const std::string& name) const;
   size_t size() const;
+  // Alerter name -> its reminder-interval, for the alerters that set one.
+  std::map<std::string, common::Nanos> reminderIntervals() const;
 
   // For tests and for configs applied before start(): builds one from its stored JSON.
   void set(const std::string& name, const nlohmann::json& value);

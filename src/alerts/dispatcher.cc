@@ -1,14 +1,17 @@
 #include "alerts/dispatcher.h"
 
 #include <future>
+#include <random>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "alerts/backoff.h"
 #include "common/thread_name.h"
+#include "store/event.h"
 
 namespace ninevolt::alerts {
 namespace asio = boost::asio;
@@ -83,6 +86,215 @@ void Dispatcher::loadAlerters() {
   silences_loaded_ = true;
   spdlog::info("alerts: {} silence(s) loaded", silences_.size());
   onSilencesChanged();
+  if (!ack_watch_) {
+    // From now: acks written before are found by reading the incidents (adopt()).
+    ack_watch_ = store_->watchAckDoorbells(0, [this](const std::vector<std::string>& checks) {
+      asio::post(io_, [this, checks] { onAckDoorbells(checks); });
+    });
+  }
+  loadAckLinks();
+}
+
+void Dispatcher::loadAckLinks() {
+  if (stopped_ || options_.external_url.empty() || ack_links_) {
+    return;
+  }
+  std::random_device device;
+  std::string candidate;
+  for (int i = 0; i < 32; ++i) {
+    candidate += fmt::format("{:02x}", device() & 0xff);
+  }
+  auto secret = store_->clusterSecret("ack-link", candidate);
+  if (!secret) {
+    spdlog::warn("alerts: cannot read the cluster's ack link key yet ({}); messages carry no "
+                 "ack link until it is read",
+                 secret.error().message);
+    retryLater([this] { loadAckLinks(); }, kEtcdRetry);
+    return;
+  }
+  ack_links_ = std::make_unique<AckLinks>(*secret);
+}
+
+std::string Dispatcher::ackLinkFor(const Incident& incident, const Delivery& d) const {
+  const bool failing = d.kind == NotificationKind::kWarning || d.kind == NotificationKind::kCritical
+                       || d.kind == NotificationKind::kReminder;
+  if (!ack_links_ || !failing || incident.resolved()
+      || incident.ackedAt(std::chrono::system_clock::now())) {
+    return "";
+  }
+  return ack_links_->link(options_.external_url, incident.check, incident.id,
+                          std::chrono::system_clock::now());
+}
+
+FollowUpPolicy Dispatcher::policyOf(const std::string& check) const {
+  return followUpPolicyOf(specOf(check).get(), alerters_.reminderIntervals());
+}
+
+void Dispatcher::scheduleFollowUp(const std::string& check,
+                                  const std::optional<Incident>& incident) {
+  if (!incident || incident->resolved() || !specOf(check)) {  // only checks this member runs
+    if (follow_up_due_.erase(check) != 0) {
+      armFollowUpTimer();
+    }
+    return;
+  }
+  follow_up_due_[check] =
+      nextFollowUp(*incident, policyOf(check), std::chrono::system_clock::now());
+  armFollowUpTimer();
+}
+
+void Dispatcher::armFollowUpTimer() {
+  if (!follow_up_timer_) {
+    follow_up_timer_ = std::make_unique<asio::steady_timer>(io_);
+  }
+  follow_up_timer_->cancel();
+  if (follow_up_due_.empty() || stopped_) {
+    return;
+  }
+  const auto now = std::chrono::system_clock::now();
+  if (follow_up_review_ == std::chrono::steady_clock::time_point{}) {
+    follow_up_review_ = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  }
+  // At least hourly: a monitor or alerter edit may have changed what is due, and the
+  // system clock may have jumped.
+  common::SystemTime next = now + std::chrono::duration_cast<common::SystemTime::duration>(
+                                      follow_up_review_ - std::chrono::steady_clock::now());
+  for (const auto& [check, due] : follow_up_due_) {
+    if (due) {
+      next = std::min<common::SystemTime>(next, *due);
+    }
+  }
+  const auto wait = std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(next - now));
+  follow_up_timer_->expires_after(wait + milliseconds(5));
+  follow_up_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) {
+      onFollowUpTimer();
+    }
+  });
+}
+
+void Dispatcher::onFollowUpTimer() {
+  if (stopped_) {
+    return;
+  }
+  const auto now = std::chrono::system_clock::now();
+  const bool review = std::chrono::steady_clock::now() >= follow_up_review_;
+  if (review) {
+    follow_up_review_ = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  }
+  std::vector<std::string> due;
+  for (const auto& [check, at] : follow_up_due_) {
+    if (review || (at && *at <= now)) {
+      due.push_back(check);
+    }
+  }
+  for (const auto& check : due) {
+    follow_up_due_[check].reset();  // runFollowUp schedules the next one
+    runFollowUp(check);
+  }
+  armFollowUpTimer();
+}
+
+void Dispatcher::onAckDoorbells(const std::vector<std::string>& checks) {
+  for (const auto& check : checks) {
+    if (!specOf(check)) {
+      continue;  // not ours: its owner answers (or adopts it later and reads the incident)
+    }
+    // Deleted before the incident is read: an ack written after this read rings again.
+    if (auto r = store_->deleteAckDoorbell(check); !r) {
+      spdlog::warn("alerts: cannot clear the ack doorbell of '{}': {}", check, r.error().message);
+    }
+    runFollowUp(check);
+  }
+}
+
+void Dispatcher::runFollowUp(const std::string& check, int tries) {
+  if (stopped_ || !silences_loaded_ || !specOf(check)) {
+    return;
+  }
+  for (int round = 0; round < kCasTries; ++round) {
+    auto loaded = incidents_.load(check);
+    if (!loaded) {
+      break;
+    }
+    if (!loaded->incident) {
+      scheduleFollowUp(check, std::nullopt);
+      return;
+    }
+    const auto now = std::chrono::system_clock::now();
+    const std::string silenced_by = silences_.silencedBy(check, specOf(check).get(), now);
+    auto step = followUp(*loaded->incident, policyOf(check), options_.member_id, now, silenced_by,
+                         !silenced_by.empty() && !silences_.notifyAfter(silenced_by));
+    if (!step.changed) {
+      scheduleFollowUp(check, step.incident);
+      return;
+    }
+    auto saved = incidents_.save(check, step.incident, loaded->mod_revision);
+    if (!saved && saved.error().code == Errc::kConflict) {
+      continue;
+    }
+    if (!saved) {
+      break;
+    }
+    scheduleFollowUp(check, step.incident);
+    noteFollowUps(check, step);
+    if (step.incident && !step.deliveries.empty()) {
+      enqueue(checkInfo(check), *step.incident, step.deliveries);
+    }
+    if (!step.suppressed.empty()) {
+      noteSuppressed(check, "escalation", step.suppressed, silenced_by);
+    }
+    return;
+  }
+  if (milliseconds(kEtcdRetry * (tries + 1)) > options_.retry_for) {
+    event("error", check,
+          fmt::format("reminders and escalation of '{}' not sent: etcd did not take the incident",
+                      check));
+    return;
+  }
+  retryWhileOwned(check, kEtcdRetry, [this, check, tries] { runFollowUp(check, tries + 1); });
+}
+
+void Dispatcher::noteFollowUps(const std::string& check, const IncidentStep& step) {
+  std::map<NotificationKind, std::vector<std::string>> reminders_and_acks;
+  std::map<std::string, std::vector<std::string>> escalations;  // transition -> alerters
+  for (const auto& d : step.deliveries) {
+    const FollowUpId f = followUpOf(d.transition_id);
+    if (f.what == "escalation") {
+      escalations[d.transition_id].push_back(d.alerter);
+    } else {
+      reminders_and_acks[d.kind].push_back(d.alerter);
+    }
+  }
+  {
+    std::lock_guard lock(stats_mu_);
+    stats_.reminders += reminders_and_acks[NotificationKind::kReminder].size();
+    stats_.acks += reminders_and_acks[NotificationKind::kAck].size();
+    for (const auto& [tid, to] : escalations) {
+      stats_.escalations += to.size();
+    }
+    stats_.suppressed += static_cast<uint64_t>(step.dropped);
+  }
+  auto info = [&](const char* kind, const std::string& message) {
+    spdlog::info("alerts: {}", message);
+    if (options_.on_info) {
+      options_.on_info(kind, check, message);
+    }
+  };
+  if (const auto& to = reminders_and_acks[NotificationKind::kReminder]; !to.empty()) {
+    info(store::event_kind::kAlertReminder,
+         fmt::format("'{}' is still failing: reminder to {}", check, fmt::join(to, ", ")));
+  }
+  for (const auto& [tid, to] : escalations) {
+    info(store::event_kind::kAlertEscalated,
+         fmt::format("'{}' escalated (step {}): {} told", check, followUpOf(tid).n,
+                     fmt::join(to, ", ")));
+  }
+  if (step.dropped > 0) {
+    info(store::event_kind::kAlertSuppressed,
+         fmt::format("'{}': {} reminder(s) or ack announcement(s) dropped while silenced", check,
+                     step.dropped));
+  }
 }
 
 config::SharedMonitor Dispatcher::specOf(const std::string& check) const {
@@ -150,6 +362,7 @@ void Dispatcher::releaseSilenced(const std::string& check, int tries) {
       break;
     }
     suppressed_checks_.erase(check);
+    scheduleFollowUp(check, step.incident);
     spdlog::info("alerts: '{}' is no longer silenced: {} held-back alert(s) still true, sent now",
                  check, step.deliveries.size());
     if (step.incident && !step.deliveries.empty()) {
@@ -181,6 +394,7 @@ void Dispatcher::stop() {
   }
   alerters_.stop();
   silences_.stop();
+  ack_watch_.reset();
   work_.reset();
   io_.stop();
   if (thread_.joinable()) {
@@ -350,20 +564,24 @@ void Dispatcher::handleChange(const ChangeOfState& change, uint64_t epoch, int t
       return;
     }
     finishWork(change.check, token);
+    scheduleFollowUp(change.check, step.incident);
     if (step.incident && !step.deliveries.empty()) {
       enqueue(info, *step.incident, step.deliveries);
     }
     if (!step.suppressed.empty()) {
-      noteSuppressed(change, step.suppressed, silenced_by);
+      noteSuppressed(change.check,
+                     fmt::format("{} -> {}", state::stateName(change.from),
+                                 state::stateName(change.to)),
+                     step.suppressed, silenced_by);
     }
     return;
   }
   later("the incident kept changing");
 }
 
-void Dispatcher::noteSuppressed(const ChangeOfState& change, const std::vector<Delivery>& held,
-                                const std::string& silence) {
-  suppressed_checks_.insert(change.check);
+void Dispatcher::noteSuppressed(const std::string& check, const std::string& what,
+                                const std::vector<Delivery>& held, const std::string& silence) {
+  suppressed_checks_.insert(check);
   {
     std::lock_guard lock(stats_mu_);
     stats_.suppressed += held.size();
@@ -372,13 +590,12 @@ void Dispatcher::noteSuppressed(const ChangeOfState& change, const std::vector<D
   for (const auto& d : held) {
     to += (to.empty() ? "" : ", ") + d.alerter;
   }
-  const std::string message =
-      fmt::format("'{}' {} -> {}: {} to {} held back by silence {}", change.check,
-                  state::stateName(change.from), state::stateName(change.to),
-                  notificationKindName(held.front().kind), to, silence);
+  const std::string message = fmt::format("'{}' {}: {} to {} held back by silence {}", check,
+                                          what, notificationKindName(held.front().kind), to,
+                                          silence);
   spdlog::info("alerts: {}", message);
-  if (options_.on_suppressed) {
-    options_.on_suppressed(change.check, message);
+  if (options_.on_info) {
+    options_.on_info(store::event_kind::kAlertSuppressed, check, message);
   }
 }
 
@@ -429,6 +646,7 @@ void Dispatcher::enqueue(const CheckInfo& check, const Incident& incident,
     Job job;
     job.notification =
         makeNotification(check, incident, d, options_.member_id, options_.external_url);
+    job.notification.ack_link = ackLinkFor(incident, d);
     job.alerter = d.alerter;
     lane.push_back(std::move(job));
     total++;
@@ -683,6 +901,7 @@ void Dispatcher::handleAdopt(const std::vector<std::string>& checks,
   }
   bool any_suppressed = false;
   for (auto& [check, stored] : *loaded) {
+    scheduleFollowUp(check, stored.incident);
     if (stored.incident && hasSuppressed(*stored.incident)) {
       suppressed_checks_.insert(check);  // sent by onSilencesChanged() once no longer silenced
       any_suppressed = true;
@@ -733,6 +952,7 @@ void Dispatcher::release(const std::string& check) {
 void Dispatcher::releaseOnLoop(const std::string& check) {
   overflowed_.erase(check);  // the next owner sends what it held back
   suppressed_checks_.erase(check);
+  follow_up_due_.erase(check);  // the next owner follows it up
   auto [from, to] = owned_work_.equal_range(check);
   for (auto it = from; it != to; ++it) {
     *it->second = true;
@@ -764,6 +984,9 @@ void Dispatcher::leaseLost() {
     }
     checks.insert(overflowed_.begin(), overflowed_.end());
     checks.insert(suppressed_checks_.begin(), suppressed_checks_.end());
+    for (const auto& [check, due] : follow_up_due_) {
+      checks.insert(check);
+    }
     for (const auto& check : checks) {
       releaseOnLoop(check);
     }
@@ -806,6 +1029,14 @@ void Dispatcher::renderMetrics(metrics::Writer& out) const {
               "Notifications a silence held back (recorded in the incident; what is still true "
               "is sent when the silence ends).",
               s.suppressed);
+  out.counter("ninevolt_alerts_reminders_total",
+              "Reminders recorded to send: open, unacknowledged incidents still failing.",
+              s.reminders);
+  out.counter("ninevolt_alerts_escalations_total",
+              "Notifications of escalation steps recorded to send (one per alerter told).",
+              s.escalations);
+  out.counter("ninevolt_alerts_acks_total",
+              "Acknowledgement announcements recorded to send (one per alerter told).", s.acks);
   out.counter("ninevolt_alerts_abandoned_total",
               "State changes not written because their check left this member (or it lost "
               "its etcd lease) while etcd could not be reached; the next owner judges them.",

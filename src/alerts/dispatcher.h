@@ -19,6 +19,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "alerts/ack_link.h"
 #include "alerts/alerter_cache.h"
 #include "alerts/incident.h"
 #include "alerts/notification.h"
@@ -39,8 +40,12 @@ struct DispatcherStats {
   // State changes not written because the check left this member (or the member lost its
   // lease) while etcd could not be reached: the check's next owner judges it afresh.
   uint64_t abandoned = 0;
-  // Notifications a silence held back (recorded in the incident instead of sent).
+  // Notifications a silence held back (recorded in the incident instead of sent), and
+  // follow-ups (reminders, ack announcements) it dropped.
   uint64_t suppressed = 0;
+  // Follow-ups this member recorded to send: reminders, escalated notifications, and ack
+  // announcements.
+  uint64_t reminders = 0, escalations = 0, acks = 0;
 };
 
 // Turns state changes of the checks this member runs into notifications, exactly once
@@ -65,6 +70,10 @@ struct DispatcherStats {
 // covers is recorded in its incident as suppressed instead of sent (applyChange); when no
 // silence covers it any more (deleted, or its end passed: a timer), what is still true is
 // sent under the recorded transition id (releaseSuppressed), once, like any alert.
+// Follow-ups of open incidents (incident.h followUp: ack announcements, escalation steps,
+// reminders) are due at times the incident and the monitor decide; a timer runs them, each
+// written to the incident under its own transition id before it is sent, like any alert.
+// An ack written through the API rings the owner's doorbell (/9volt/ack/<check>, watched).
 class Dispatcher {
  public:
   struct Options {
@@ -81,8 +90,10 @@ class Dispatcher {
     size_t max_queued = 10'000;
     // Error/warning events (unknown alerter, given up, queue full): type, check, message.
     std::function<void(const std::string&, const std::string&, const std::string&)> on_event;
-    // A notification held back by a silence: check, message (an info event).
-    std::function<void(const std::string&, const std::string&)> on_suppressed;
+    // Info events (store/event.h kinds): a notification a silence held back
+    // (alert-suppressed), a reminder (alert-reminder), an escalation step (alert-escalated):
+    // kind, check, message.
+    std::function<void(const char*, const std::string&, const std::string&)> on_info;
     // The spec a check owned here runs (the manager's: parsed once, shared), or null for a
     // check that is not (its monitor deleted, or never valid): resolves still go to whoever
     // was told; nothing new is sent. Called on the dispatcher's loop; must be thread-safe.
@@ -158,8 +169,21 @@ class Dispatcher {
   // more held back, and set the timer for the next start or end.
   void onSilencesChanged();
   void releaseSilenced(const std::string& check, int tries = 0);
-  void noteSuppressed(const ChangeOfState& change, const std::vector<Delivery>& held,
-                      const std::string& silence);
+  void noteSuppressed(const std::string& check, const std::string& what,
+                      const std::vector<Delivery>& held, const std::string& silence);
+  // Reminders, escalation and ack announcements (incident.h followUp): when each owned
+  // check's open incident is due next, and one timer for the earliest.
+  FollowUpPolicy policyOf(const std::string& check) const;
+  void scheduleFollowUp(const std::string& check, const std::optional<Incident>& incident);
+  void armFollowUpTimer();
+  void onFollowUpTimer();
+  void runFollowUp(const std::string& check, int tries = 0);
+  void onAckDoorbells(const std::vector<std::string>& checks);
+  void noteFollowUps(const std::string& check, const IncidentStep& step);
+  // The cluster's ack link key (read or made at start, with --external-url): links in
+  // messages. Retried in the background when etcd is down.
+  void loadAckLinks();
+  std::string ackLinkFor(const Incident& incident, const Delivery& delivery) const;
   config::SharedMonitor specOf(const std::string& check) const;
   size_t queued() const;
   // Queue space freed: adopt again the checks whose deliveries found the queue full.
@@ -205,6 +229,13 @@ class Dispatcher {
   // Checks of this member whose incident holds a suppressed notification.
   std::set<std::string> suppressed_checks_;
   std::unique_ptr<boost::asio::steady_timer> silence_timer_;
+  // Owned checks with an open incident -> when it is next due (nullopt: nothing due unless
+  // its monitor or alerters change: every one is looked at again hourly for that).
+  std::map<std::string, std::optional<common::SystemTime>> follow_up_due_;
+  std::chrono::steady_clock::time_point follow_up_review_{};  // the next hourly look
+  std::unique_ptr<boost::asio::steady_timer> follow_up_timer_;
+  std::unique_ptr<etcd::Watcher> ack_watch_;
+  std::unique_ptr<AckLinks> ack_links_;  // null until the cluster secret is read
   std::atomic<uint64_t> queued_{0};  // jobs in lanes_, for stats()
 
   mutable std::mutex stats_mu_;

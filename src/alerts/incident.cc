@@ -1,6 +1,7 @@
 #include "alerts/incident.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace ninevolt::alerts {
 namespace {
@@ -45,7 +46,10 @@ IncidentStep applyChange(std::optional<Incident> current, const ChangeOfState& c
       step.suppressed.push_back({name, kind, tid, std::string(state::stateName(change.from))});
       return;
     }
+    const int reminders = told.reminders;  // their ids stay unique within the incident
     told = Told{kind, tid, false, false};
+    told.reminders = reminders;
+    told.at = change.time;
     step.deliveries.push_back({name, kind, tid, std::string(state::stateName(change.from))});
   };
 
@@ -64,6 +68,8 @@ IncidentStep applyChange(std::optional<Incident> current, const ChangeOfState& c
     inc.status = state::CheckState::kOk;
     inc.owner = member_id;
     inc.updated = change.time;
+    inc.ack.reset();  // an ack ends with its incident
+    inc.follow_ups.clear();  // a reminder or ack not delivered yet is no longer true
     const std::string tid = transitionId(inc);
     for (auto& [name, told] : inc.alerters) {
       told.suppressed.reset();  // a failure held back is no longer true
@@ -124,7 +130,10 @@ IncidentStep releaseSuppressed(Incident incident, const std::string& member_id,
     if (!resolve && held.quiet) {
       continue;  // the window said: nothing after it (never told: dropped below)
     }
+    const int reminders = told.reminders;
     told = Told{held.kind, held.transition_id, false, false};
+    told.reminders = reminders;
+    told.at = now;
     step.deliveries.push_back({name, held.kind, held.transition_id, ""});
   }
   if (step.changed) {
@@ -145,13 +154,15 @@ bool hasSuppressed(const Incident& incident) {
 
 bool recordOutcome(Incident& incident, const std::string& alerter, const std::string& transition_id,
                    bool delivered) {
-  auto it = incident.alerters.find(alerter);
-  if (it == incident.alerters.end() || it->second.transition_id != transition_id) {
-    return false;
+  for (auto* told_map : {&incident.alerters, &incident.follow_ups}) {
+    auto it = told_map->find(alerter);
+    if (it != told_map->end() && it->second.transition_id == transition_id) {
+      it->second.delivered = delivered;
+      it->second.failed = !delivered;
+      return true;
+    }
   }
-  it->second.delivered = delivered;
-  it->second.failed = !delivered;
-  return true;
+  return false;
 }
 
 std::vector<Delivery> unsettled(const Incident& incident) {
@@ -161,7 +172,181 @@ std::vector<Delivery> unsettled(const Incident& incident) {
       out.push_back({name, told.kind, told.transition_id, ""});
     }
   }
+  // Follow-ups after the state notifications: one lane per alerter keeps their order.
+  for (const auto& [name, told] : incident.follow_ups) {
+    if (!told.settled()) {
+      out.push_back({name, told.kind, told.transition_id, ""});
+    }
+  }
   return out;
+}
+
+FollowUpPolicy followUpPolicyOf(const config::MonitorSpec* spec,
+                                const std::map<std::string, common::Nanos>& alerter_reminders) {
+  FollowUpPolicy p;
+  p.alerter_reminders = alerter_reminders;
+  if (spec != nullptr) {
+    p.reminder_interval = spec->reminder_interval;
+    p.escalation = spec->escalation;
+  }
+  return p;
+}
+
+namespace {
+
+std::optional<common::Nanos> reminderInterval(const FollowUpPolicy& policy,
+                                              const std::string& alerter) {
+  if (policy.reminder_interval) {
+    return policy.reminder_interval;
+  }
+  auto it = policy.alerter_reminders.find(alerter);
+  if (it != policy.alerter_reminders.end()) {
+    return it->second;
+  }
+  return std::nullopt;
+}
+
+common::SystemTime lastTold(const Incident& incident, const Told& told) {
+  return told.at != common::SystemTime{} ? told.at : incident.opened;
+}
+
+common::SystemTime stepDue(const Incident& incident, const config::EscalationStep& step) {
+  return incident.opened + std::chrono::duration_cast<common::SystemTime::duration>(step.after);
+}
+
+}  // namespace
+
+IncidentStep followUp(Incident inc, const FollowUpPolicy& policy, const std::string& member_id,
+                      common::SystemTime now, const std::string& silenced_by, bool quiet_after) {
+  IncidentStep step;
+  if (inc.resolved()) {
+    step.incident = std::move(inc);
+    return step;
+  }
+  const std::string base = inc.check + "/" + inc.id + "/";
+  const bool silenced = !silenced_by.empty();
+  // A follow-up (ack, reminder) to one alerter, or dropped while silenced.
+  auto follow = [&](const std::string& name, NotificationKind kind, const std::string& tid) {
+    if (silenced) {
+      step.dropped++;
+      return;
+    }
+    inc.follow_ups[name] = Told{kind, tid, false, false};
+    step.deliveries.push_back({name, kind, tid, ""});
+  };
+
+  if (inc.ack && !inc.ack->announced) {
+    inc.ack->announced = true;
+    step.changed = true;
+    if (inc.ack->activeAt(now)) {
+      const std::string tid = base + "ack/" + std::to_string(inc.ack->n);
+      for (const auto& [name, told] : inc.alerters) {
+        if (told.toldFailure()) {
+          follow(name, NotificationKind::kAck, tid);
+        }
+      }
+    }
+  }
+  if (!inc.ackedAt(now)) {
+    const NotificationKind failing = kindFor(inc.status);
+    for (size_t k = inc.escalated; k < policy.escalation.size(); ++k) {
+      const auto& esc = policy.escalation[k];
+      if (now < stepDue(inc, esc)) {
+        break;  // sorted by `after`
+      }
+      inc.escalated = static_cast<int>(k + 1);
+      step.changed = true;
+      const std::string tid = base + "escalation/" + std::to_string(k + 1);
+      for (const auto& name : esc.alerters) {
+        Told& told = inc.alerters[name];
+        if (told.toldFailure()) {
+          continue;  // it knows already
+        }
+        if (silenced) {
+          told.suppressed = Suppressed{failing, tid, silenced_by, quiet_after};
+          step.suppressed.push_back({name, failing, tid, ""});
+          continue;
+        }
+        const int reminders = told.reminders;
+        told = Told{failing, tid, false, false};
+        told.reminders = reminders;
+        told.at = now;
+        step.deliveries.push_back({name, failing, tid, ""});
+      }
+    }
+    for (auto& [name, told] : inc.alerters) {
+      auto every = reminderInterval(policy, name);
+      if (!told.toldFailure() || !every
+          || now < lastTold(inc, told) + std::chrono::duration_cast<common::SystemTime::duration>(*every)) {
+        continue;
+      }
+      if (told.reminders == std::numeric_limits<int>::max()) {
+        continue;
+      }
+      told.reminders++;
+      told.at = now;
+      step.changed = true;
+      follow(name, NotificationKind::kReminder,
+             base + "reminder/" + std::to_string(told.reminders));
+    }
+  }
+  if (step.changed) {
+    inc.owner = member_id;
+    inc.updated = now;
+  }
+  step.incident = std::move(inc);
+  return step;
+}
+
+std::optional<common::SystemTime> nextFollowUp(const Incident& inc, const FollowUpPolicy& policy,
+                                               common::SystemTime now) {
+  if (inc.resolved()) {
+    return std::nullopt;
+  }
+  if (inc.ack && !inc.ack->announced) {
+    return now;
+  }
+  if (inc.ackedAt(now)) {
+    return inc.ack->expires;  // then reminders and escalation go on (nullopt: never)
+  }
+  std::optional<common::SystemTime> next;
+  auto earliest = [&next](common::SystemTime t) {
+    if (!next || t < *next) {
+      next = t;
+    }
+  };
+  if (static_cast<size_t>(inc.escalated) < policy.escalation.size()) {
+    earliest(stepDue(inc, policy.escalation[inc.escalated]));
+  }
+  for (const auto& [name, told] : inc.alerters) {
+    if (auto every = reminderInterval(policy, name); every && told.toldFailure()) {
+      earliest(lastTold(inc, told) + std::chrono::duration_cast<common::SystemTime::duration>(*every));
+    }
+  }
+  return next;
+}
+
+FollowUpId followUpOf(std::string_view tid) {
+  const size_t last = tid.rfind('/');
+  if (last == std::string_view::npos || last == 0) {
+    return {};
+  }
+  const size_t before = tid.rfind('/', last - 1);
+  if (before == std::string_view::npos) {
+    return {};
+  }
+  const std::string_view what = tid.substr(before + 1, last - before - 1);
+  if (what != "reminder" && what != "escalation" && what != "ack") {
+    return {};
+  }
+  int n = 0;
+  for (char c : tid.substr(last + 1)) {
+    if (c < '0' || c > '9' || n > 100'000'000) {
+      return {};
+    }
+    n = n * 10 + (c - '0');
+  }
+  return {std::string(what), n};
 }
 
 }  // namespace ninevolt::alerts

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "alerts/alerter.h"
+#include "config/spec.h"
 #include "common/clock.h"
 #include "common/result.h"
 #include "state/state_machine.h"
@@ -15,6 +16,7 @@
 namespace ninevolt::alerts {
 
 // The incident record and what an alerter was told are etcd values: store/incident.h.
+using store::Ack;
 using store::Incident;
 using store::Suppressed;
 using store::Told;
@@ -43,6 +45,7 @@ struct IncidentStep {
   std::optional<Incident> incident;
   std::vector<Delivery> deliveries;
   std::vector<Delivery> suppressed;  // held back by a silence instead (recorded, not sent)
+  int dropped = 0;                   // follow-ups a silence dropped (not held: followUp)
   bool changed = false;              // the stored incident must be written (or deleted)
 };
 
@@ -76,6 +79,44 @@ bool hasSuppressed(const Incident& incident);
 // alerter has a newer transition id) and nothing changed.
 bool recordOutcome(Incident& incident, const std::string& alerter, const std::string& transition_id,
                    bool delivered);
+
+// How an open incident is followed up: the check's monitor and its alerters' settings.
+struct FollowUpPolicy {
+  std::optional<common::Nanos> reminder_interval;  // the monitor's
+  // An alerter's own reminder-interval, used when the monitor sets none.
+  std::map<std::string, common::Nanos> alerter_reminders;
+  std::vector<config::EscalationStep> escalation;  // sorted by `after`
+};
+FollowUpPolicy followUpPolicyOf(const config::MonitorSpec* spec,
+                                const std::map<std::string, common::Nanos>& alerter_reminders);
+
+// What an open incident is due at `now`, besides state changes (pure, unit-tested):
+// - an ack not yet announced: kind ack to every alerter told the failure, under
+//   "<check>/<incident>/ack/<n>";
+// - while not acknowledged: each escalation step whose `after` has passed fires once
+//   ("…/escalation/<step>", the current failure, to its alerters not told it yet; held
+//   back like any failure while a silence covers the check), and each alerter told the
+//   failure with a reminder interval gets a reminder an interval after it was last told
+//   ("…/reminder/<n>", n counting that alerter's reminders in this incident; reminders
+//   missed while no member ran the check are one reminder, not a burst).
+// While a silence covers the check, reminders and ack announcements are dropped (counted
+// in `suppressed`, not held: they are no state to tell later).
+IncidentStep followUp(Incident incident, const FollowUpPolicy& policy, const std::string& member_id,
+                      common::SystemTime now, const std::string& silenced_by = "",
+                      bool quiet_after = false);
+// When followUp() has something to do next (nullopt: nothing, ever, unless the incident or
+// its ack changes). May be in the past: due now.
+std::optional<common::SystemTime> nextFollowUp(const Incident& incident,
+                                               const FollowUpPolicy& policy,
+                                               common::SystemTime now);
+
+// What a follow-up transition id says: "…/reminder/3" -> {"reminder", 3}; a state
+// transition's id -> {"", 0}.
+struct FollowUpId {
+  std::string what;  // "" | "reminder" | "escalation" | "ack"
+  int n = 0;
+};
+FollowUpId followUpOf(std::string_view transition_id);
 
 // Deliveries of an incident that no one has settled yet (a new owner sends them again,
 // with the same transition ids).

@@ -36,18 +36,44 @@ Notification makeNotification(const CheckInfo& check, const Incident& incident,
   n.description = check.description;
   n.target = check.target;
   const std::string failing(state::stateName(incident.last_failing));
-  // The original titled its resolves "... failure" too; a resolve says what it is.
-  n.title = fmt::format("{} check '{}' {}", upper(check.type), check.name,
-                        delivery.kind == NotificationKind::kResolve ? "recovery" : "failure");
-  if (delivery.kind == NotificationKind::kResolve) {
-    n.status = "ok";
-    n.text =
-        fmt::format("Check has recovered from {} state after {} checks", failing, incident.count);
-  } else {
-    n.status = notificationKindName(delivery.kind);
-    n.text =
-        fmt::format("Check has entered into {} state after {} checks", n.status, incident.count);
+  const FollowUpId follow_up = followUpOf(delivery.transition_id);
+  const auto failing_for = std::chrono::duration_cast<common::Nanos>(
+      std::chrono::floor<std::chrono::seconds>(incident.updated - incident.opened));
+  const char* what = "failure";
+  switch (delivery.kind) {
+    case NotificationKind::kResolve:
+      what = "recovery";  // the original titled its resolves "... failure" too
+      n.status = "ok";
+      n.text =
+          fmt::format("Check has recovered from {} state after {} checks", failing, incident.count);
+      break;
+    case NotificationKind::kAck:
+      what = "acknowledged";
+      n.status = failing;
+      n.acked_by = incident.ack ? incident.ack->by : "";
+      n.ack_comment = incident.ack ? incident.ack->comment : "";
+      n.text = fmt::format("{} state acknowledged by {}{}", failing,
+                           n.acked_by.empty() ? "someone" : n.acked_by,
+                           n.ack_comment.empty() ? "" : ": " + n.ack_comment);
+      break;
+    case NotificationKind::kReminder:
+      what = "still failing";
+      n.status = failing;
+      n.text = fmt::format("Check has been in {} state for {} (reminder {})", failing,
+                           common::formatDuration(failing_for), follow_up.n);
+      break;
+    case NotificationKind::kWarning:
+    case NotificationKind::kCritical:
+      n.status = notificationKindName(delivery.kind);
+      n.text = follow_up.what == "escalation"
+                   ? fmt::format("Check has been in {} state for {}, unacknowledged: escalated "
+                                 "(step {})",
+                                 n.status, common::formatDuration(failing_for), follow_up.n)
+                   : fmt::format("Check has entered into {} state after {} checks", n.status,
+                                 incident.count);
+      break;
   }
+  n.title = fmt::format("{} check '{}' {}", upper(check.type), check.name, what);
   n.previous_status = delivery.previous_status;
   n.count = incident.count;
   n.error = incident.error;

@@ -60,9 +60,10 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
                 log->record(type == "error" ? store::kEventError : store::kEventWarning,
                             store::event_kind::kAlert, message, check);
               },
-          .on_suppressed =
-              [log = events_.get()](const std::string& check, const std::string& message) {
-                log->record(store::kEventInfo, store::event_kind::kAlertSuppressed, message, check);
+          .on_info =
+              [log = events_.get()](const char* kind, const std::string& check,
+                                    const std::string& message) {
+                log->record(store::kEventInfo, kind, message, check);
               },
           // The spec the manager parsed and the engine runs: nothing is read again from etcd
           // nor parsed again when a check changes state.

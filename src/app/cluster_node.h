@@ -76,7 +76,7 @@ class ClusterNode {
   // Empty while etcd answers; else why not (probed every second on a thread of its own: the
   // cluster loop may be waiting in an etcd call for a whole call timeout while etcd is away).
   std::string etcdProblem() const;
-  events::EventLog& events() { return *events_; }
+  events::EventLog& events() const { return *events_; }  // thread-safe
 
  private:
   void runOnLoop(std::function<void()> fn);  // posts and waits

@@ -104,7 +104,11 @@ api::Router makeRouter(const std::string& member_id, const Health& health, const
                               .allow_exec = options.api_allow_exec,
                               .authorize = auth.authorizer(),
                               .stream = std::move(stream),
-                              .member_id = member_id});
+                              .member_id = member_id,
+                              .on_event = [&node](const char* kind, const std::string& check,
+                                                  const std::string& message) {
+                                node.events().record(store::kEventInfo, kind, message, check);
+                              }});
   ui_assets::addRoutes(router);  // /ui: the embedded web UI (open; its API calls carry tokens)
   if (options.metrics_auth && !auth.enabled()) {
     spdlog::warn("--metrics-auth without --access-tokens or --read-tokens: /metrics stays open");

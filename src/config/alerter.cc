@@ -13,6 +13,7 @@
 #include "common/utf8.h"
 #include "common/yaml_json.h"
 #include "config/alerter_options.h"
+#include "config/escalation.h"
 #include "config/spec.h"
 #include "config/values.h"
 
@@ -346,6 +347,13 @@ std::optional<AlerterSpec> parseAlerter(std::string_view name, const nlohmann::j
       }
       continue;
     }
+    if (key == "reminder-interval") {
+      if (!v.is_null()) {
+        spec.reminder_interval = detail::readDuration(v, key, sink);
+        checkReminderInterval(spec.reminder_interval, "reminder-interval", sink);
+      }
+      continue;
+    }
     bool is_option = type != nullptr
                      && std::any_of(type->options.begin(), type->options.end(),
                                     [&key = key](const OptionDesc& o) { return o.name == key; });
@@ -353,7 +361,8 @@ std::optional<AlerterSpec> parseAlerter(std::string_view name, const nlohmann::j
                                          "'options')",
                                          key)
                            : fmt::format("unknown field '{}'{}", key,
-                                         detail::hint(key, {"type", "description", "options"})));
+                                         detail::hint(key, {"type", "description", "options",
+                                                                 "reminder-interval"})));
   }
   json options = json::object();
   if (auto it = value.find("options"); it != value.end() && !it->is_null()) {

@@ -33,7 +33,7 @@ struct TypeOptions {
 };
 
 // What a field holds: decides how its JSON value is read and how the UI offers it.
-enum class FieldKind { kString, kBool, kInt, kDuration, kStringList, kStringMap };
+enum class FieldKind { kString, kBool, kInt, kDuration, kStringList, kStringMap, kObjectList };
 std::string_view fieldKindName(FieldKind kind);
 
 // One field as the docs, the API (`GET /api/v1/types`) and did-you-mean see it.

@@ -115,7 +115,7 @@ Problems checkAlerterReferences(const MonitorSpec& monitor,
   Problems problems;
   detail::ProblemSink sink(fmt::format("monitor '{}'", monitor.name), problems);
   std::vector<std::string_view> candidates(alerter_names.begin(), alerter_names.end());
-  auto check = [&](const std::vector<std::string>& names, const char* field) {
+  auto check = [&](const std::vector<std::string>& names, std::string_view field) {
     for (const auto& n : names) {
       if (alerter_names.count(n) == 0) {
         sink.add(field, fmt::format("unknown alerter '{}'{}", n, detail::hint(n, candidates)));
@@ -124,6 +124,13 @@ Problems checkAlerterReferences(const MonitorSpec& monitor,
   };
   check(monitor.warning_alerter, "warning-alerter");
   check(monitor.critical_alerter, "critical-alerter");
+  for (size_t i = 0; i < monitor.escalation.size(); ++i) {
+    // Sorted by `after`: the index may differ from the written order; the field says which.
+    check(monitor.escalation[i].alerters,
+          fmt::format("escalation (after {}).alerters",
+                      common::formatDuration(monitor.escalation[i].after))
+);
+  }
   return problems;
 }
 

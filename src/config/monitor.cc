@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "config/escalation.h"
+
 #include "common/utf8.h"
 #include "common/yaml_json.h"
 #include "config/monitor_fields.h"
@@ -145,6 +147,14 @@ std::optional<MonitorSpec> parseMonitor(std::string_view name, const nlohmann::j
   Scratch scratch;
   for (const auto& [key, v] : value.items()) {
     if (key == "type") {
+      continue;
+    }
+    if (key == "escalation") {
+      if (!v.is_null()) {
+        auto steps = readEscalation(v, sink);
+        (steps ? state.written : state.bad).insert("escalation");
+        spec.escalation = std::move(steps).value_or(std::vector<EscalationStep>{});
+      }
       continue;
     }
     if (const Field<MonitorSpec>* f = detail::findCommonField(key)) {

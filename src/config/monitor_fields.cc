@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "config/escalation.h"
+
 namespace ninevolt::config {
 namespace detail {
 namespace {
@@ -38,6 +40,9 @@ const std::vector<Field<M>>& fieldTable() {
        {.min = 0, .max = kIntMax}},
       {"warning-alerter", &M::warning_alerter, "alerters told of warnings"},
       {"critical-alerter", &M::critical_alerter, "alerters told of critical failures"},
+      {"reminder-interval", &M::reminder_interval,
+       "alert again this often while an incident stays open and unacknowledged (at least 1m; "
+       "unset: the alerter's own)"},
   };
   return fields;
 }
@@ -50,6 +55,11 @@ std::vector<FieldInfo> makeInfos() {
   for (const auto& f : fieldTable()) {
     out.push_back(infoOf(f));
   }
+  // Not a table field: a list of objects (config/escalation.h reads it).
+  out.push_back(FieldInfo{.name = "escalation",
+                          .kind = FieldKind::kObjectList,
+                          .help = "steps {after: 15m, alerters: [...]}: tell these alerters "
+                                  "too once an unacknowledged incident is that old"});
   return out;
 }
 
@@ -122,6 +132,8 @@ std::string_view fieldKindName(FieldKind kind) {
       return "string-list";
     case FieldKind::kStringMap:
       return "string-map";
+    case FieldKind::kObjectList:
+      return "object-list";
   }
   return "string";
 }
@@ -133,6 +145,7 @@ nlohmann::json effectiveMonitor(const MonitorSpec& spec) {
     out[std::string(f.name)] =
         std::visit([&](auto m) { return detail::effectiveValue(spec.*m); }, f.target);
   }
+  out["escalation"] = escalationJson(spec.escalation);
   if (spec.type != nullptr && spec.typed != nullptr) {
     out.update(spec.type->effective(*spec.typed));
   }

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "config/escalation.h"
 #include "config/monitor_fields.h"
 
 namespace ninevolt::config::detail {
@@ -44,6 +45,9 @@ void applyCommonRules(MonitorSpec& spec, const FieldState& state, ProblemSink& s
       // A 1s check must not need a written timeout just because the default is 3s.
       spec.timeout = std::min(spec.type->defaultTimeout(), spec.interval);
     }
+  }
+  if (state.has("reminder-interval")) {
+    checkReminderInterval(spec.reminder_interval, "reminder-interval", sink);
   }
   if (state.ok("warning-threshold") && state.ok("critical-threshold")
       && spec.warning_threshold > spec.critical_threshold) {

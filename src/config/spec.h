@@ -21,6 +21,13 @@ namespace ninevolt::config {
 
 using common::Nanos;
 
+// One step of a monitor's `escalation`: once per incident, when it has been failing for
+// `after` and nobody acknowledged it, its alerters are told too (and later its resolve).
+struct EscalationStep {
+  Nanos after{0};
+  std::vector<std::string> alerters;
+};
+
 // A monitor (check): the common fields of REFERENCE-9volt.md, defaults applied, and its
 // type's own fields in `typed` (read and checked by the type, config/check_type.h). Built
 // only by parseMonitor(), so a MonitorSpec that exists is valid.
@@ -39,6 +46,10 @@ struct MonitorSpec {
   int critical_threshold = 0;
   std::vector<std::string> warning_alerter;
   std::vector<std::string> critical_alerter;
+  // While an incident stays open and unacknowledged, its alert again this often (unset: the
+  // alerter's own `reminder-interval`, if any).
+  std::optional<Nanos> reminder_interval;
+  std::vector<EscalationStep> escalation;  // sorted by `after` (config/escalation.h)
 
   // The type's own fields (HttpOptions, TcpOptions, ...), immutable and shared by copies.
   std::shared_ptr<const TypeOptions> typed;
@@ -79,6 +90,8 @@ struct AlerterSpec {
   std::string type;  // slack | pagerduty | email | webhook
   std::string description;
   std::map<std::string, std::string> options;
+  // Reminders to this alerter while an incident stays open, for monitors that set none.
+  std::optional<Nanos> reminder_interval;
   nlohmann::json raw;
 };
 
@@ -90,6 +103,10 @@ struct ConfigLimits {
   static constexpr size_t kMaxListItems = 1000;          // tags, args, alerter lists, headers
   static constexpr size_t kMaxObjectBytes = 256 * 1024;  // the object as JSON
   static constexpr Nanos kMinInterval = std::chrono::milliseconds(100);
+  // Reminders: often enough to matter, rarely enough not to flood a receiver.
+  static constexpr Nanos kMinReminder = std::chrono::minutes(1);
+  static constexpr Nanos kMaxFollowUp = std::chrono::hours(24 * 366);
+  static constexpr size_t kMaxEscalationSteps = 20;
 };
 
 // Name rule for monitors and alerters: [A-Za-z0-9._-]{1,128}, not "." or "..".

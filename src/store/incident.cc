@@ -14,13 +14,17 @@ const char* notificationKindName(NotificationKind kind) {
       return "critical";
     case NotificationKind::kResolve:
       return "resolve";
+    case NotificationKind::kAck:
+      return "ack";
+    case NotificationKind::kReminder:
+      return "reminder";
   }
   return "critical";
 }
 
 std::optional<NotificationKind> parseNotificationKind(std::string_view name) {
-  for (auto k :
-       {NotificationKind::kWarning, NotificationKind::kCritical, NotificationKind::kResolve}) {
+  for (auto k : {NotificationKind::kWarning, NotificationKind::kCritical, NotificationKind::kResolve,
+                 NotificationKind::kAck, NotificationKind::kReminder}) {
     if (name == notificationKindName(k)) {
       return k;
     }
@@ -35,34 +39,123 @@ bool Incident::finished() const {
          });
 }
 
+namespace {
+
+nlohmann::json toldJson(const Told& t) {
+  nlohmann::json j = {{"kind", notificationKindName(t.kind)},
+                      {"transition", t.transition_id},
+                      {"delivered", t.delivered},
+                      {"failed", t.failed}};
+  if (t.reminders > 0) {
+    j["reminders"] = t.reminders;
+  }
+  if (t.at != common::SystemTime{}) {
+    j["at"] = common::formatRfc3339Micros(t.at);
+  }
+  if (t.suppressed) {
+    j["suppressed"] = {{"kind", notificationKindName(t.suppressed->kind)},
+                       {"transition", t.suppressed->transition_id},
+                       {"by", t.suppressed->by}};
+    if (t.suppressed->quiet) {
+      j["suppressed"]["quiet"] = true;
+    }
+  }
+  return j;
+}
+
+Result<Told> toldFromJson(const std::string& name, const nlohmann::json& t) {
+  auto kind = parseNotificationKind(t.at("kind").get<std::string>());
+  if (!kind) {
+    return fail(Errc::kInvalidArgument, "incident: alerter '" + name + "': unknown kind");
+  }
+  Told told{*kind, t.at("transition").get<std::string>(), t.value("delivered", false),
+            t.value("failed", false)};
+  if (t.contains("reminders")) {
+    told.reminders = static_cast<int>(
+        countIn(t.at("reminders"), "reminders", std::numeric_limits<int>::max()));
+  }
+  if (auto at = common::parseRfc3339(t.value("at", ""))) {
+    told.at = *at;
+  }
+  if (t.contains("suppressed")) {
+    const auto& s = t.at("suppressed");
+    auto skind = parseNotificationKind(s.at("kind").get<std::string>());
+    if (!skind) {
+      return fail(Errc::kInvalidArgument,
+                  "incident: alerter '" + name + "': suppressed: unknown kind");
+    }
+    told.suppressed = Suppressed{*skind, s.at("transition").get<std::string>(),
+                                 s.at("by").get<std::string>(), s.value("quiet", false)};
+  }
+  return told;
+}
+
+nlohmann::json ackJson(const Ack& a) {
+  nlohmann::json j = {{"by", a.by},
+                      {"comment", a.comment},
+                      {"at", common::formatRfc3339Micros(a.at)},
+                      {"n", a.n},
+                      {"announced", a.announced}};
+  if (a.expires) {
+    j["expires"] = common::formatRfc3339Micros(*a.expires);
+  }
+  return j;
+}
+
+Result<Ack> ackFromJson(const nlohmann::json& j) {
+  Ack a;
+  a.by = j.value("by", "");
+  a.comment = j.value("comment", "");
+  auto at = common::parseRfc3339(j.at("at").get<std::string>());
+  if (!at) {
+    return fail(Errc::kInvalidArgument, "incident: ack: at is not an RFC 3339 time");
+  }
+  a.at = *at;
+  if (j.contains("expires") && !j.at("expires").is_null()) {
+    auto e = common::parseRfc3339(j.at("expires").get<std::string>());
+    if (!e) {
+      return fail(Errc::kInvalidArgument, "incident: ack: expires is not an RFC 3339 time");
+    }
+    a.expires = *e;
+  }
+  a.n = static_cast<int>(countIn(j.at("n"), "ack n", std::numeric_limits<int>::max()));
+  a.announced = j.value("announced", false);
+  return a;
+}
+
+}  // namespace
+
 nlohmann::json Incident::toJson() const {
   nlohmann::json told = nlohmann::json::object();
   for (const auto& [name, t] : alerters) {
-    told[name] = {{"kind", notificationKindName(t.kind)},
-                  {"transition", t.transition_id},
-                  {"delivered", t.delivered},
-                  {"failed", t.failed}};
-    if (t.suppressed) {
-      told[name]["suppressed"] = {{"kind", notificationKindName(t.suppressed->kind)},
-                                  {"transition", t.suppressed->transition_id},
-                                  {"by", t.suppressed->by}};
-      if (t.suppressed->quiet) {
-        told[name]["suppressed"]["quiet"] = true;
-      }
-    }
+    told[name] = toldJson(t);
   }
-  return {{"check", check},
-          {"id", id},
-          {"seq", seq},
-          {"status", std::string(state::stateName(status))},
-          {"resolved", resolved()},
-          {"count", count},
-          {"last_failing", std::string(state::stateName(last_failing))},
-          {"owner", owner},
-          {"error", error},
-          {"opened", common::formatRfc3339Micros(opened)},
-          {"updated", common::formatRfc3339Micros(updated)},
-          {"alerters", told}};
+  nlohmann::json j = {{"check", check},
+                      {"id", id},
+                      {"seq", seq},
+                      {"status", std::string(state::stateName(status))},
+                      {"resolved", resolved()},
+                      {"count", count},
+                      {"last_failing", std::string(state::stateName(last_failing))},
+                      {"owner", owner},
+                      {"error", error},
+                      {"opened", common::formatRfc3339Micros(opened)},
+                      {"updated", common::formatRfc3339Micros(updated)},
+                      {"alerters", told}};
+  if (ack) {
+    j["ack"] = ackJson(*ack);
+  }
+  if (escalated > 0) {
+    j["escalated"] = escalated;
+  }
+  if (!follow_ups.empty()) {
+    nlohmann::json f = nlohmann::json::object();
+    for (const auto& [name, t] : follow_ups) {
+      f[name] = toldJson(t);
+    }
+    j["follow_ups"] = std::move(f);
+  }
+  return j;
 }
 
 Result<Incident> Incident::fromJson(const nlohmann::json& j) {
@@ -92,23 +185,31 @@ Result<Incident> Incident::fromJson(const nlohmann::json& j) {
       i.updated = *t;
     }
     for (const auto& [name, t] : j.at("alerters").items()) {
-      auto kind = parseNotificationKind(t.at("kind").get<std::string>());
-      if (!kind) {
-        return fail(Errc::kInvalidArgument, "incident: alerter '" + name + "': unknown kind");
+      auto told = toldFromJson(name, t);
+      if (!told) {
+        return tl::unexpected(told.error());
       }
-      Told told{*kind, t.at("transition").get<std::string>(), t.value("delivered", false),
-                t.value("failed", false)};
-      if (t.contains("suppressed")) {
-        const auto& s = t.at("suppressed");
-        auto skind = parseNotificationKind(s.at("kind").get<std::string>());
-        if (!skind) {
-          return fail(Errc::kInvalidArgument,
-                      "incident: alerter '" + name + "': suppressed: unknown kind");
+      i.alerters[name] = std::move(*told);
+    }
+    if (j.contains("ack") && !j.at("ack").is_null()) {
+      auto ack = ackFromJson(j.at("ack"));
+      if (!ack) {
+        return tl::unexpected(ack.error());
+      }
+      i.ack = std::move(*ack);
+    }
+    if (j.contains("escalated")) {
+      i.escalated = static_cast<int>(
+          countIn(j.at("escalated"), "escalated", std::numeric_limits<int>::max()));
+    }
+    if (j.contains("follow_ups")) {
+      for (const auto& [name, t] : j.at("follow_ups").items()) {
+        auto told = toldFromJson(name, t);
+        if (!told) {
+          return tl::unexpected(told.error());
         }
-        told.suppressed = Suppressed{*skind, s.at("transition").get<std::string>(),
-                                     s.at("by").get<std::string>(), s.value("quiet", false)};
+        i.follow_ups[name] = std::move(*told);
       }
-      i.alerters[name] = std::move(told);
     }
     return i;
   } catch (const nlohmann::json::exception& e) {

@@ -13,9 +13,11 @@
 
 namespace ninevolt::store {
 
-// What a notification says: the state a check entered, or its recovery.
-enum class NotificationKind { kWarning, kCritical, kResolve };
-const char* notificationKindName(NotificationKind kind);  // "warning" | "critical" | "resolve"
+// What a notification says: the state a check entered, or its recovery; or a follow-up
+// while an incident stays open: an operator acknowledged it, or it is still failing.
+enum class NotificationKind { kWarning, kCritical, kResolve, kAck, kReminder };
+// "warning" | "critical" | "resolve" | "ack" | "reminder"
+const char* notificationKindName(NotificationKind kind);
 std::optional<NotificationKind> parseNotificationKind(std::string_view name);
 
 // A notification a silence held back instead of sending it (store/silence.h): sent once the
@@ -36,9 +38,33 @@ struct Told {
   bool failed = false;                   // given up (retries exhausted or not retryable)
   std::optional<Suppressed> suppressed;  // the newest notification a silence held back
 
+  // Reminders sent in this incident (the n of the newest "<check>/<incident>/reminder/<n>"),
+  // and when it was last told about the failure (the failure, or a reminder): the next
+  // reminder is due a reminder interval after that. Epoch = not recorded (the incident's
+  // `opened` stands for it).
+  int reminders = 0;
+  common::SystemTime at{};
+
   bool sent() const { return !transition_id.empty(); }
+  // It was told a failure (warning or critical) and nothing since has ended it.
+  bool toldFailure() const {
+    return sent() && (kind == NotificationKind::kWarning || kind == NotificationKind::kCritical);
+  }
   // Nothing of it is waiting for a delivery (what is suppressed waits for its silence).
   bool settled() const { return !sent() || delivered || failed; }
+};
+
+// An operator's acknowledgement of an open incident: "someone is on it". No reminders and no
+// escalation while it holds; it ends with the incident, at `expires`, or when deleted.
+struct Ack {
+  std::string by;  // created-by (the API request's, or "ack link")
+  std::string comment;
+  common::SystemTime at{};
+  std::optional<common::SystemTime> expires;
+  int n = 0;               // acks of this incident so far: its announcements' transition id
+  bool announced = false;  // the owner has recorded the announcements (kind ack) to send
+
+  bool activeAt(common::SystemTime now) const { return !expires || now < *expires; }
 };
 
 // The durable alert state of one check: /9volt/incident/<check>, written by the check's
@@ -58,8 +84,14 @@ struct Incident {
   common::SystemTime opened{};
   common::SystemTime updated{};
   std::map<std::string, Told> alerters;  // alerter name -> what it was told
+  std::optional<Ack> ack;
+  int escalated = 0;  // escalation steps fired (monitor's `escalation`, in order of `after`)
+  // alerter name -> the newest follow-up (kind ack or reminder) it was sent; its delivery is
+  // recorded here like a state notification's, so a new owner re-sends it unless settled.
+  std::map<std::string, Told> follow_ups;
 
   bool resolved() const { return status == state::CheckState::kOk; }
+  bool ackedAt(common::SystemTime now) const { return ack && ack->activeAt(now); }
   // Resolved and every resolve delivered (or given up): nothing left to remember.
   bool finished() const;
   nlohmann::json toJson() const;

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "common/printable.h"
@@ -82,6 +83,99 @@ Result<int64_t> IncidentStore::save(const std::string& check,
     return fail(Errc::kConflict, "incident of '" + check + "' changed meanwhile");
   }
   return incident ? r->revision : 0;
+}
+
+namespace {
+constexpr int kAckTries = 5;
+constexpr std::chrono::hours kDoorbellLife{24};
+}  // namespace
+
+Result<void> IncidentStore::saveAndRing(const std::string& check, const Incident& incident,
+                                        int64_t expected) {
+  auto lease = store_->client_->grantLease(kDoorbellLife);
+  if (!lease) {
+    return tl::unexpected(lease.error());
+  }
+  const std::string key = store_->keys().incident(check);
+  auto r = store_->client_->txn(
+      {etcd::Compare::modRevision(key, etcd::Compare::kEqual, expected)},
+      {etcd::TxnOp::put(key, common::dumpJson(incident.toJson())),
+       etcd::TxnOp::put(store_->keys().ack(check), incident.id, *lease)});
+  if (!r || !r->succeeded) {
+    (void)store_->client_->revokeLease(*lease);
+  }
+  if (!r) {
+    return tl::unexpected(r.error());
+  }
+  if (!r->succeeded) {
+    return fail(Errc::kConflict, "incident of '" + check + "' changed meanwhile");
+  }
+  return {};
+}
+
+Result<Incident> IncidentStore::acknowledge(const std::string& check, Ack ack,
+                                            const std::string& incident_id,
+                                            common::SystemTime now) {
+  for (int round = 0; round < kAckTries; ++round) {
+    auto loaded = load(check);
+    if (!loaded) {
+      return tl::unexpected(loaded.error());
+    }
+    if (!loaded->incident || loaded->incident->resolved()) {
+      return fail(Errc::kNotFound,
+                  fmt::format("'{}' has no open incident: nothing to acknowledge", check));
+    }
+    Incident inc = std::move(*loaded->incident);
+    if (!incident_id.empty() && inc.id != incident_id) {
+      return fail(Errc::kNotFound,
+                  fmt::format("the incident of '{}' this link is for is over", check));
+    }
+    ack.at = now;
+    if (inc.ackedAt(now)) {
+      ack.n = inc.ack->n;  // the same ack, changed: announced once
+      ack.announced = inc.ack->announced;
+    } else {
+      ack.n = (inc.ack ? inc.ack->n : 0) + 1;
+      ack.announced = false;
+    }
+    inc.ack = std::move(ack);
+    auto saved = saveAndRing(check, inc, loaded->mod_revision);
+    if (saved) {
+      return inc;
+    }
+    if (saved.error().code != Errc::kConflict) {
+      return tl::unexpected(saved.error());
+    }
+    ack = std::move(*inc.ack);
+  }
+  return fail(Errc::kUnavailable,
+              fmt::format("the incident of '{}' kept changing; try again", check));
+}
+
+Result<bool> IncidentStore::unacknowledge(const std::string& check, common::SystemTime now) {
+  for (int round = 0; round < kAckTries; ++round) {
+    auto loaded = load(check);
+    if (!loaded) {
+      return tl::unexpected(loaded.error());
+    }
+    if (!loaded->incident || loaded->incident->resolved()) {
+      return fail(Errc::kNotFound, fmt::format("'{}' has no open incident", check));
+    }
+    Incident inc = std::move(*loaded->incident);
+    if (!inc.ackedAt(now)) {
+      return false;
+    }
+    inc.ack->expires = now;  // kept (ended): the next ack gets the next n
+    auto saved = saveAndRing(check, inc, loaded->mod_revision);
+    if (saved) {
+      return true;
+    }
+    if (saved.error().code != Errc::kConflict) {
+      return tl::unexpected(saved.error());
+    }
+  }
+  return fail(Errc::kUnavailable,
+              fmt::format("the incident of '{}' kept changing; try again", check));
 }
 
 }  // namespace ninevolt::store

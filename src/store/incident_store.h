@@ -32,8 +32,21 @@ class IncidentStore {
   Result<int64_t> save(const std::string& check, const std::optional<Incident>& incident,
                        int64_t expected);
 
+  // Acknowledges the check's open incident (`incident_id` "" = whichever is open; else only
+  // that one: an ack link's): `ack`'s by, comment and expires. A new ack (none, or the last
+  // one ended) gets the next n and is announced by the owner; acking an acked incident
+  // again updates it without a second announcement. Rings the owner's doorbell in the same
+  // txn. Errc::kNotFound when there is no open incident (or not that one).
+  Result<Incident> acknowledge(const std::string& check, Ack ack, const std::string& incident_id,
+                               common::SystemTime now);
+  // Ends the open incident's ack now (reminders and escalation go on); false when it had
+  // none in force. Errc::kNotFound when there is no open incident.
+  Result<bool> unacknowledge(const std::string& check, common::SystemTime now);
+
  private:
   StoredIncident decode(const std::string& check, const etcd::KeyValue& kv) const;
+  // Writes the incident at `expected` and rings the owner's doorbell, in one txn.
+  Result<void> saveAndRing(const std::string& check, const Incident& incident, int64_t expected);
   std::shared_ptr<Store> store_;
 };
 

@@ -61,6 +61,13 @@ class Keys {
   // An operator's silence (store/silence.h).
   std::string silencePrefix() const { return root_ + "/silence/"; }
   std::string silence(std::string_view id) const { return silencePrefix() + std::string(id); }
+  // A doorbell: an incident's ack changed (store/incident_store.h); the check's owner reads
+  // the incident, acts, and deletes it. On a lease of a day (a check nobody owns any more).
+  std::string ackPrefix() const { return root_ + "/ack/"; }
+  std::string ack(std::string_view check) const { return ackPrefix() + std::string(check); }
+  // A secret every member shares (`ack-link`: the key of signed ack links), made by the
+  // first member that needs it.
+  std::string secret(std::string_view name) const { return root_ + "/secret/" + std::string(name); }
   std::string eventPrefix() const { return root_ + "/event/"; }
   // "/9volt/event/20250102T030405.123456Z-<member>-000042": keys sort by time (UTC,
   // microseconds, fixed width), then member, then the recorder's per-process sequence.

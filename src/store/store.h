@@ -353,6 +353,16 @@ class Store {
   std::unique_ptr<etcd::Watcher> watchSilences(
       int64_t from_revision, std::function<void(const SilenceWatchUpdate&)> on_update);
 
+  // --- Acks and cluster secrets (store_ack.cc) ---
+  // The secret `name` every member shares: `candidate` (random bytes) if none exists yet,
+  // else the one that does (whoever made it first).
+  Result<std::string> clusterSecret(std::string_view name, const std::string& candidate);
+  // Checks whose incident's ack changed (IncidentStore::acknowledge): a resync hands every
+  // doorbell still there.
+  std::unique_ptr<etcd::Watcher> watchAckDoorbells(
+      int64_t from_revision, std::function<void(const std::vector<std::string>&)> on_checks);
+  Result<void> deleteAckDoorbell(const std::string& check);
+
   static constexpr size_t kMaxTxnOps = 128;
   // Bytes of keys and values per txn: below etcd's default --max-request-bytes (1.5 MiB),
   // with room for the request's own framing.

@@ -6,7 +6,7 @@ export type Status = (typeof STATUSES)[number];
 // keeps no list of its own, so a new type shows up here without a UI change).
 export interface FieldInfo {
   name: string;
-  kind: 'string' | 'bool' | 'int' | 'duration' | 'string-list' | 'string-map';
+  kind: 'string' | 'bool' | 'int' | 'duration' | 'string-list' | 'string-map' | 'object-list';
   required: boolean;
   secret: boolean;
   generated: boolean;  // a secret the API makes when a monitor is written without it

@@ -78,6 +78,10 @@ std::string kindTag(NotificationKind kind) {
       return "CRITICAL";
     case NotificationKind::kResolve:
       return "RESOLVED";
+    case NotificationKind::kAck:
+      return "ACKNOWLEDGED";
+    case NotificationKind::kReminder:
+      return "REMINDER";
   }
   return "CRITICAL";
 }

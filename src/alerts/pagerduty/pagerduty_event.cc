@@ -32,9 +32,12 @@ std::string dedupKey(std::string_view prefix, std::string_view check) {
 
 json pagerDutyEvent(const Notification& n, const std::string& routing_key,
                     const std::string& dedup_key) {
-  if (n.kind == NotificationKind::kResolve) {
-    return json{
-        {"routing_key", routing_key}, {"event_action", "resolve"}, {"dedup_key", dedup_key}};
+  if (n.kind == NotificationKind::kResolve || n.kind == NotificationKind::kAck) {
+    // An ack acknowledges the PagerDuty incident too (its own ack stops PagerDuty's
+    // escalation; a reminder re-triggers the same dedup key: an update, not a new page).
+    return json{{"routing_key", routing_key},
+                {"event_action", n.kind == NotificationKind::kAck ? "acknowledge" : "resolve"},
+                {"dedup_key", dedup_key}};
   }
   std::string summary = n.title + ": " + n.text;
   if (!n.error.empty()) {
@@ -48,7 +51,7 @@ json pagerDutyEvent(const Notification& n, const std::string& routing_key,
        {
            {"summary", transport::truncateUtf8(summary, kMaxSummary)},
            {"source", n.target.empty() ? n.check : n.target},
-           {"severity", n.kind == NotificationKind::kWarning ? "warning" : "critical"},
+           {"severity", n.status == "warning" ? "warning" : "critical"},
            {"timestamp", common::formatRfc3339(n.time)},
            {"component", n.check},
            {"class", n.check_type},

@@ -44,10 +44,14 @@ std::string value(std::string_view text) {
   return escape(transport::truncateUtf8(text.empty() ? "-" : text, kMaxValue));
 }
 
-const char* colour(NotificationKind kind) {
-  switch (kind) {
+const char* colour(const Notification& n) {
+  switch (n.kind) {
     case NotificationKind::kResolve:
       return "good";
+    case NotificationKind::kAck:
+      return "#439FE0";  // blue: someone is on it
+    case NotificationKind::kReminder:
+      return n.status == "warning" ? "warning" : "danger";
     case NotificationKind::kWarning:
       return "warning";
     case NotificationKind::kCritical:
@@ -86,9 +90,12 @@ json slackMessage(const Notification& n, const MessageOptions& options) {
   if (!n.link.empty()) {
     fields.push_back(field("Link", n.link, false));
   }
+  if (!n.ack_link.empty()) {
+    fields.push_back(field("Acknowledge", n.ack_link, false));
+  }
   json attachment{
       {"fallback", escape(transport::truncateUtf8(n.title + ": " + n.text, kMaxValue))},
-      {"color", colour(n.kind)},
+      {"color", colour(n)},
       {"title", escape(n.title)},
       {"text", escape(n.text)},
       {"fields", std::move(fields)},

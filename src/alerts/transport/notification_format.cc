@@ -26,6 +26,9 @@ nlohmann::json notificationJson(const Notification& n) {
       {"time", common::formatRfc3339(n.time)},
       {"failing_since", n.failing_since ? json(common::formatRfc3339(*n.failing_since)) : json()},
       {"link", n.link.empty() ? json() : json(n.link)},
+      {"ack_link", n.ack_link.empty() ? json() : json(n.ack_link)},
+      {"acked_by", n.acked_by.empty() ? json() : json(n.acked_by)},
+      {"ack_comment", n.ack_comment.empty() ? json() : json(n.ack_comment)},
   };
 }
 
@@ -67,6 +70,9 @@ std::string notificationText(const Notification& n) {
     line("Failing since", common::formatRfc3339(*n.failing_since));
   }
   line("Link", n.link);
+  line("Acknowledge", n.ack_link);
+  line("Acked by", n.acked_by);
+  line("Comment", n.ack_comment);
   line("Transition", n.transition_id);
   return out;
 }

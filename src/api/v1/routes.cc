@@ -11,6 +11,7 @@ void addRoutes(Router& router, const Context& context) {
   addTypeRoutes(router, context);
   addPushRoutes(router, context);
   addSilenceRoutes(router, context);
+  addAckRoutes(router, context);
 }
 
 }  // namespace ninevolt::api::v1

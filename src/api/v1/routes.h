@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -25,6 +26,8 @@ struct Context {
   std::shared_ptr<StreamHub> stream;
   // This member's id: push records say which member took the push.
   std::string member_id;
+  // Records an info event of `kind` (store/event.h) about a check: kind, check, message.
+  std::function<void(const char*, const std::string&, const std::string&)> on_event;
 };
 
 // Registers every /api/v1 route (see docs/api.md).
@@ -38,5 +41,6 @@ void addStreamRoutes(Router& router, const Context& context);   // stream (if co
 void addTypeRoutes(Router& router, const Context& context);     // types
 void addPushRoutes(Router& router, const Context& context);     // push (heartbeats)
 void addSilenceRoutes(Router& router, const Context& context);  // silence
+void addAckRoutes(Router& router, const Context& context);      // ack
 
 }  // namespace ninevolt::api::v1

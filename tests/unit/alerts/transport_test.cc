@@ -95,7 +95,10 @@ TEST(Transport, NotificationJsonHasEveryField) {
   EXPECT_EQ(j["time"], "2026-11-18T11:06:40Z");
   EXPECT_TRUE(j["failing_since"].is_null());
   EXPECT_TRUE(j["link"].is_null());
-  EXPECT_EQ(j.size(), 17u);
+  EXPECT_TRUE(j["ack_link"].is_null());
+  EXPECT_TRUE(j["acked_by"].is_null());
+  EXPECT_TRUE(j["ack_comment"].is_null());
+  EXPECT_EQ(j.size(), 20u);
 }
 
 TEST(Transport, InvalidUtf8DoesNotThrow) {
