@@ -311,6 +311,53 @@ describe('web UI', () => {
       await server.api(`silence/${left[0].id}`, { method: 'DELETE' });
     }));
 
+  test('a failing check is acknowledged from its page, shows it, and is unacknowledged', () =>
+    withPage('acks', async (page) => {
+      // refused has failed since the start: its incident is open (no ack in force).
+      await eventually(async () => (await server.api('ack/refused')).status === 200,
+        'an open incident of refused', 30000);
+      try {
+        await visit(page, server, '#/check/refused');
+        await page.getByRole('heading', { name: 'refused' }).waitFor();
+        await page.getByTestId('check-status').getByText('critical').waitFor();
+        const badge = page.getByTestId('check-acked');
+        assert.equal(await badge.count(), 0, 'not acked yet');
+        assert.equal(await page.getByTestId('unack-button').count(), 0, 'nothing to unacknowledge');
+        // Acknowledge, with a comment and no end.
+        await page.getByTestId('ack-comment').fill('looking into it');
+        await page.getByTestId('ack-button').click();
+        await badge.waitFor();
+        assert.match(await badge.getAttribute('title'), /^acknowledged by web UI .*: looking into it \(until the incident ends\)$/);
+        let got = await server.api('ack/refused');
+        assert.equal(got.status, 200, got.text);
+        assert.equal(got.json.acked, true);
+        assert.equal(got.json.ack.comment, 'looking into it');
+        assert.equal(got.json.ack.by, 'web UI');
+        assert.equal(got.json.ack.expires, null, 'no end');
+        assert.equal(await page.getByTestId('ack-comment').inputValue(), '', 'the comment field is emptied');
+        // Unacknowledge.
+        await page.getByTestId('unack-button').click();
+        await badge.waitFor({ state: 'detached' });
+        await page.getByTestId('unack-button').waitFor({ state: 'detached' });
+        got = await server.api('ack/refused');
+        assert.equal(got.json.acked, false, got.text);
+        // For 4 h: an ack that ends 4 hours after it was made.
+        await page.getByTestId('ack-4h-button').click();
+        await badge.waitFor();
+        assert.match(await badge.getAttribute('title'), /^acknowledged by web UI .* \(until .*\)$/);
+        got = (await server.api('ack/refused')).json;
+        assert.equal(got.acked, true);
+        assert.equal(got.ack.comment, '');
+        const hours = (Date.parse(got.ack.expires) - Date.parse(got.ack.at)) / 3600000;
+        assert.ok(Math.abs(hours - 4) < 0.01, `ends ${hours} h after it was made`);
+        await page.getByTestId('unack-button').click();
+        await badge.waitFor({ state: 'detached' });
+        assert.equal((await server.api('ack/refused')).json.acked, false);
+      } finally {
+        await server.api('ack/refused', { method: 'DELETE' });  // 404 when not acked
+      }
+    }));
+
   test('keyboard first: a skip link, labelled controls, sortable headers say how they sort', () =>
     withPage('a11y', async (page) => {
       await visit(page, server, '#/checks');
