@@ -41,7 +41,7 @@ const std::vector<Field<M>>& fieldTable() {
       {"warning-alerter", &M::warning_alerter, "alerters told of warnings"},
       {"critical-alerter", &M::critical_alerter, "alerters told of critical failures"},
       {"reminder-interval", &M::reminder_interval,
-       "alert again this often while an incident stays open and unacknowledged (at least 1m; "
+       "alert again this often while an incident stays open and unacknowledged (at least 10s; "
        "unset: the alerter's own)"},
   };
   return fields;

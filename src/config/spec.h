@@ -103,8 +103,9 @@ struct ConfigLimits {
   static constexpr size_t kMaxListItems = 1000;          // tags, args, alerter lists, headers
   static constexpr size_t kMaxObjectBytes = 256 * 1024;  // the object as JSON
   static constexpr Nanos kMinInterval = std::chrono::milliseconds(100);
-  // Reminders: often enough to matter, rarely enough not to flood a receiver.
-  static constexpr Nanos kMinReminder = std::chrono::minutes(1);
+  // Reminders: at most one message per alerter this often (a typo like 1s must not flood a
+  // receiver; 10s keeps end-to-end tests of reminders short).
+  static constexpr Nanos kMinReminder = std::chrono::seconds(10);
   static constexpr Nanos kMaxFollowUp = std::chrono::hours(24 * 366);
   static constexpr size_t kMaxEscalationSteps = 20;
 };

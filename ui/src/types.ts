@@ -58,6 +58,28 @@ export interface Silence {
   state: 'pending' | 'active' | 'expired';
 }
 
+// GET /api/v1/ack/<check>: the check's open incident (404 when it has none) and its
+// acknowledgement. `ack` is there once the incident was ever acked (a withdrawn or expired
+// one stays, ended); `acked` says whether an ack is in force now.
+export interface Ack {
+  by: string;
+  comment: string;
+  at: string;
+  expires: string | null;  // null: until the incident ends
+}
+export interface AckAnswer {
+  check: string;
+  incident: string;
+  status: 'warning' | 'critical';
+  acked: boolean;
+  ack?: Ack;
+}
+// POST /api/v1/ack/<check>
+export interface AckMade {
+  status: 'ok';
+  ack: AckAnswer;
+}
+
 // GET /api/v1/state/summary
 export interface Summary {
   total: number;

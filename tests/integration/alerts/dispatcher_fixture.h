@@ -65,8 +65,10 @@ class ScriptedAlerter : public Alerter {
                  : Result<store::StoredIncident>(fail(Errc::kUnavailable, "not checked"));
     if (r && r->incident) {
       const auto& inc = *r->incident;
-      recorded =
-          inc.alerters.contains(name_) && inc.alerters.at(name_).transition_id == n.transition_id;
+      auto names = [&](const std::map<std::string, store::Told>& told) {
+        return told.contains(name_) && told.at(name_).transition_id == n.transition_id;
+      };
+      recorded = names(inc.alerters) || names(inc.follow_ups);
     }
     world_->sent.push_back({name_, n, recorded});
     return {};
@@ -121,10 +123,16 @@ class DispatcherTest : public ninevolt::testing::EtcdTest {
     ASSERT_TRUE(client_->put(key, j.dump()));
   }
   // What the manager gives the dispatcher in a member: the parsed spec the check runs.
-  void setMonitor(const std::string& name, const nlohmann::json& j) {
+  // `adjust` changes the parsed spec: e.g. a reminder interval shorter than a config may
+  // have, so a test need not wait for minutes.
+  void setMonitor(const std::string& name, const nlohmann::json& j,
+                  const std::function<void(config::MonitorSpec&)>& adjust = {}) {
     config::Problems problems;
     auto spec = config::parseMonitor(name, j, problems);
     ASSERT_TRUE(spec) << problems.front().toString();
+    if (adjust) {
+      adjust(*spec);
+    }
     std::lock_guard lock(monitors_mu_);
     monitors_[name] = config::shareMonitor(std::move(*spec));
   }

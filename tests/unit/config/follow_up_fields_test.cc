@@ -43,8 +43,8 @@ TEST_F(FollowUpFields, ReminderAndEscalationAreReadAndStepsSortedByAfter) {
 
 TEST_F(FollowUpFields, BadValuesAreNamedByField) {
   auto problems = [](const std::string& extra) { return monitorYaml(kBase + extra).problems; };
-  EXPECT_THAT(problems("reminder-interval: 10s\n"),
-              ElementsAre(HasSubstr("reminder-interval: must be between 1m and")));
+  EXPECT_THAT(problems("reminder-interval: 9s\n"),
+              ElementsAre(HasSubstr("reminder-interval: must be between 10s and")));
   EXPECT_THAT(problems("reminder-interval: 9000h\n"),
               ElementsAre(HasSubstr("reminder-interval: must be between")));
   EXPECT_THAT(problems("reminder-interval: -1m\n"), ElementsAre(HasSubstr("reminder-interval")));
@@ -94,7 +94,7 @@ TEST(AlerterFollowUp, AnAlerterMayHaveItsOwnReminderInterval) {
   EXPECT_EQ(a.spec->reminder_interval, 2h);
   auto bad = cfgtest::alerter(cfgtest::yaml("type: webhook\nreminder-interval: 5s\n"
                                             "options: {url: \"http://127.0.0.1:1/\"}\n"));
-  EXPECT_THAT(bad.problems, ElementsAre(HasSubstr("reminder-interval: must be between 1m")));
+  EXPECT_THAT(bad.problems, ElementsAre(HasSubstr("reminder-interval: must be between 10s")));
   auto typo = cfgtest::alerter(cfgtest::yaml("type: webhook\nreminder-intervl: 5m\n"
                                              "options: {url: \"http://127.0.0.1:1/\"}\n"));
   EXPECT_THAT(typo.problems, ElementsAre(HasSubstr("did you mean 'reminder-interval'")));

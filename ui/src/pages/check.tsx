@@ -2,17 +2,19 @@
 // cluster events about it (check-state events are its transitions), kept live.
 import { Fragment } from 'preact';
 import { useRef, useState } from 'preact/hooks';
-import { api, apiUrl, auth, enc, getJson, getTypes } from '../api';
+import { ApiError, api, apiUrl, auth, enc, getJson, getTypes } from '../api';
 import { ErrorNote, Loading, Section, StatusBadge, Time, useAsync, useNow, usePageTitle } from '../components';
 import { localTime, ms, shortId, show } from '../format';
 import { useLive, useRefetch } from '../live';
 import { href } from '../router';
 import { useStore } from '../store';
-import type { CheckState, EventEntry, MonitorSpec, TypesAnswer } from '../types';
+import type { AckAnswer, AckMade, CheckState, EventEntry, MonitorSpec, TypesAnswer } from '../types';
 
 const EVENTS_SCANNED = 1000;
 const TIMING_FIELDS = ['interval', 'timeout', 'warning-threshold', 'critical-threshold'];
 const REDACTED = '<redacted>';
+// The statuses that open an incident, which can be acknowledged.
+const FAILING = ['warning', 'critical'];
 
 // The spec as written, and every field of the check's type that was not written (shown as
 // "default"), in the order GET /api/v1/types lists them; [field, value, help].
@@ -119,6 +121,99 @@ function SilenceControls({ name, onMade }: { name: string; onMade: (what: string
   );
 }
 
+// The check's open incident and its ack (GET /api/v1/ack/<check>); null: no open incident.
+async function readAck(name: string): Promise<AckAnswer | null> {
+  try {
+    return await getJson<AckAnswer>(`ack/${enc(name)}`);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) {
+      return null;
+    }
+    throw e;
+  }
+}
+
+// An ack in force: the server said so when asked, and its end (if any) has not passed since.
+function ackInForce(answer: AckAnswer | null | undefined, now: number): boolean {
+  if (!answer?.acked || !answer.ack) {
+    return false;
+  }
+  return answer.ack.expires === null || Date.parse(answer.ack.expires) > now;
+}
+
+function ackTitle(answer: AckAnswer): string {
+  const ack = answer.ack!;
+  const until = ack.expires ? `until ${localTime(ack.expires)}` : 'until the incident ends';
+  return `acknowledged by ${ack.by || 'someone'} at ${localTime(ack.at)}${ack.comment ? `: ${ack.comment}` : ''} (${until})`;
+}
+
+// "Acknowledge" (until the incident ends) / "for 4 h", with a comment, and "Unacknowledge":
+// the ack of the check's open incident, which stops its reminders and escalation.
+function AckControls({ name, acked, onDone }: { name: string; acked: boolean; onDone: (what: string) => void }) {
+  const authState = useStore(auth);
+  const [comment, setComment] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = async (call: () => Promise<unknown>, what: string) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await call();
+      onDone(what);
+    } catch (e) {
+      setError(e);
+      onDone('');  // read the ack again: someone else may have changed it
+    } finally {
+      setBusy(false);
+    }
+  };
+  const acknowledge = (body: Record<string, unknown>, what: string) =>
+    run(async () => {
+      const text = comment.trim();
+      await api<AckMade>(`ack/${enc(name)}`, {
+        method: 'POST',
+        body: { 'created-by': 'web UI', ...(text ? { comment: text } : {}), ...body },
+      });
+      setComment('');
+    }, what);
+  const unacknowledge = () =>
+    run(() => api(`ack/${enc(name)}`, { method: 'DELETE' }), `${name}: acknowledgement withdrawn`);
+  const off = busy || authState.readOnly;
+  return (
+    <div class="ack-actions">
+      <span class="muted small">Acknowledge the incident:</span>
+      <label class="small">
+        <span class="sr-only">Acknowledgement comment</span>
+        <input
+          type="text"
+          placeholder="comment (optional)"
+          maxLength={1024}
+          value={comment}
+          data-testid="ack-comment"
+          onInput={(e) => setComment((e.target as HTMLInputElement).value)}
+        />
+      </label>
+      <button type="button" data-testid="ack-button" disabled={off} onClick={() => acknowledge({}, `${name} acknowledged`)}>
+        Acknowledge
+      </button>
+      <button
+        type="button"
+        data-testid="ack-4h-button"
+        disabled={off}
+        onClick={() => acknowledge({ duration: '4h' }, `${name} acknowledged for 4 hours`)}
+      >
+        Acknowledge for 4h
+      </button>
+      {acked && (
+        <button type="button" data-testid="unack-button" disabled={off} onClick={unacknowledge}>
+          Unacknowledge
+        </button>
+      )}
+      <ErrorNote error={error} />
+    </div>
+  );
+}
+
 async function readState(name: string): Promise<CheckState | null> {
   // check= reads exactly this one (a point read, not a scan).
   const rows = await getJson<CheckState[]>(`state?check=${enc(name)}&limit=1`);
@@ -127,7 +222,7 @@ async function readState(name: string): Promise<CheckState | null> {
 
 export function CheckPage({ name }: { name: string }) {
   usePageTitle(name);
-  useNow();
+  const now = useNow();
   const authState = useStore(auth);
   const spec = useAsync(() => getJson<MonitorSpec>(`monitor/${enc(name)}`), [name]);
   const types = useAsync(getTypes, []);
@@ -145,6 +240,10 @@ export function CheckPage({ name }: { name: string }) {
   if (current && state.data?.disabled) {
     current.status = 'disabled';
   }
+  // The ack is asked for while the check fails, again when its status changes.
+  const failing = current !== null && FAILING.includes(current.status);
+  const ack = useAsync(() => (failing ? readAck(name) : Promise.resolve(null)), [name, current?.status]);
+  const acked = failing && ackInForce(ack.data, now);
 
   useLive((type, data) => {
     if (type === 'state' && data?.check === name) {
@@ -167,6 +266,8 @@ export function CheckPage({ name }: { name: string }) {
     1000,
   );
   useRefetch(events.reload, () => false);
+  // An ack (from here, another browser or an alert's ack link) is announced as an event.
+  useRefetch(ack.reload, (t, d) => t === 'event' && d?.check === name);
 
   const disabled = spec.data ? spec.data.disable === true : false;
   const toggle = async () => {
@@ -213,6 +314,11 @@ export function CheckPage({ name }: { name: string }) {
             silenced
           </a>
         )}
+        {acked && (
+          <span class="badge badge-acked" data-testid="check-acked" title={ackTitle(ack.data!)}>
+            acked
+          </span>
+        )}
         <div class="spacer" />
         {spec.data && (
           <button
@@ -228,7 +334,7 @@ export function CheckPage({ name }: { name: string }) {
       </div>
       {authState.readOnly && (
         <p id="ro-note" class="muted small">
-          Your token is read-only: enabling and disabling need a read-write token.
+          Your token is read-only: enabling, disabling, silencing and acknowledging need a read-write token.
         </p>
       )}
       <p class="sr-only" role="status" aria-live="polite">
@@ -243,6 +349,21 @@ export function CheckPage({ name }: { name: string }) {
             state.reload();
           }}
         />
+      )}
+      {failing && (
+        <>
+          <ErrorNote error={ack.error} retry={ack.reload} />
+          <AckControls
+            name={name}
+            acked={acked}
+            onDone={(what) => {
+              if (what) {
+                setAnnounce(what);
+              }
+              ack.reload();
+            }}
+          />
+        </>
       )}
       {spec.data?.description ? <p class="lead">{String(spec.data.description)}</p> : null}
       <div class="grid-2">
