@@ -53,8 +53,7 @@ std::string AckLinks::mac(std::string_view payload) const {
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
   unsigned int length = 0;
   HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), out.data(),
-       &length);
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), out.data(), &length);
   return std::string(reinterpret_cast<const char*>(out.data()), length);
 }
 

@@ -32,8 +32,8 @@ std::string AlerterCache::trySet(const std::string& name, const nlohmann::json& 
     return fmt::format("alerter '{}': {}", name, made.error().message);
   }
   std::lock_guard lock(mu_);
-  alerters_[name] = Entry{spec->type, std::shared_ptr<const Alerter>(std::move(*made)),
-                          spec->reminder_interval};
+  alerters_[name] =
+      Entry{spec->type, std::shared_ptr<const Alerter>(std::move(*made)), spec->reminder_interval};
   return {};
 }
 

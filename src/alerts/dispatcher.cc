@@ -106,9 +106,10 @@ void Dispatcher::loadAckLinks() {
   }
   auto secret = store_->clusterSecret("ack-link", candidate);
   if (!secret) {
-    spdlog::warn("alerts: cannot read the cluster's ack link key yet ({}); messages carry no "
-                 "ack link until it is read",
-                 secret.error().message);
+    spdlog::warn(
+        "alerts: cannot read the cluster's ack link key yet ({}); messages carry no "
+        "ack link until it is read",
+        secret.error().message);
     retryLater([this] { loadAckLinks(); }, kEtcdRetry);
     return;
   }
@@ -157,8 +158,9 @@ void Dispatcher::armFollowUpTimer() {
   }
   // At least hourly: a monitor or alerter edit may have changed what is due, and the
   // system clock may have jumped.
-  common::SystemTime next = now + std::chrono::duration_cast<common::SystemTime::duration>(
-                                      follow_up_review_ - std::chrono::steady_clock::now());
+  common::SystemTime next = now
+                            + std::chrono::duration_cast<common::SystemTime::duration>(
+                                follow_up_review_ - std::chrono::steady_clock::now());
   for (const auto& [check, due] : follow_up_due_) {
     if (due) {
       next = std::min<common::SystemTime>(next, *due);
@@ -286,9 +288,8 @@ void Dispatcher::noteFollowUps(const std::string& check, const IncidentStep& ste
          fmt::format("'{}' is still failing: reminder to {}", check, fmt::join(to, ", ")));
   }
   for (const auto& [tid, to] : escalations) {
-    info(store::event_kind::kAlertEscalated,
-         fmt::format("'{}' escalated (step {}): {} told", check, followUpOf(tid).n,
-                     fmt::join(to, ", ")));
+    info(store::event_kind::kAlertEscalated, fmt::format("'{}' escalated (step {}): {} told", check,
+                                                         followUpOf(tid).n, fmt::join(to, ", ")));
   }
   if (step.dropped > 0) {
     info(store::event_kind::kAlertSuppressed,
@@ -569,10 +570,10 @@ void Dispatcher::handleChange(const ChangeOfState& change, uint64_t epoch, int t
       enqueue(info, *step.incident, step.deliveries);
     }
     if (!step.suppressed.empty()) {
-      noteSuppressed(change.check,
-                     fmt::format("{} -> {}", state::stateName(change.from),
-                                 state::stateName(change.to)),
-                     step.suppressed, silenced_by);
+      noteSuppressed(
+          change.check,
+          fmt::format("{} -> {}", state::stateName(change.from), state::stateName(change.to)),
+          step.suppressed, silenced_by);
     }
     return;
   }
@@ -590,9 +591,8 @@ void Dispatcher::noteSuppressed(const std::string& check, const std::string& wha
   for (const auto& d : held) {
     to += (to.empty() ? "" : ", ") + d.alerter;
   }
-  const std::string message = fmt::format("'{}' {}: {} to {} held back by silence {}", check,
-                                          what, notificationKindName(held.front().kind), to,
-                                          silence);
+  const std::string message = fmt::format("'{}' {}: {} to {} held back by silence {}", check, what,
+                                          notificationKindName(held.front().kind), to, silence);
   spdlog::info("alerts: {}", message);
   if (options_.on_info) {
     options_.on_info(store::event_kind::kAlertSuppressed, check, message);

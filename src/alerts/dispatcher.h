@@ -236,7 +236,7 @@ class Dispatcher {
   std::unique_ptr<boost::asio::steady_timer> follow_up_timer_;
   std::unique_ptr<etcd::Watcher> ack_watch_;
   std::unique_ptr<AckLinks> ack_links_;  // null until the cluster secret is read
-  std::atomic<uint64_t> queued_{0};  // jobs in lanes_, for stats()
+  std::atomic<uint64_t> queued_{0};      // jobs in lanes_, for stats()
 
   mutable std::mutex stats_mu_;
   DispatcherStats stats_;

@@ -68,7 +68,7 @@ IncidentStep applyChange(std::optional<Incident> current, const ChangeOfState& c
     inc.status = state::CheckState::kOk;
     inc.owner = member_id;
     inc.updated = change.time;
-    inc.ack.reset();  // an ack ends with its incident
+    inc.ack.reset();         // an ack ends with its incident
     inc.follow_ups.clear();  // a reminder or ack not delivered yet is no longer true
     const std::string tid = transitionId(inc);
     for (auto& [name, told] : inc.alerters) {
@@ -277,7 +277,8 @@ IncidentStep followUp(Incident inc, const FollowUpPolicy& policy, const std::str
     for (auto& [name, told] : inc.alerters) {
       auto every = reminderInterval(policy, name);
       if (!told.toldFailure() || !every
-          || now < lastTold(inc, told) + std::chrono::duration_cast<common::SystemTime::duration>(*every)) {
+          || now < lastTold(inc, told)
+                       + std::chrono::duration_cast<common::SystemTime::duration>(*every)) {
         continue;
       }
       if (told.reminders == std::numeric_limits<int>::max()) {
@@ -320,7 +321,8 @@ std::optional<common::SystemTime> nextFollowUp(const Incident& inc, const Follow
   }
   for (const auto& [name, told] : inc.alerters) {
     if (auto every = reminderInterval(policy, name); every && told.toldFailure()) {
-      earliest(lastTold(inc, told) + std::chrono::duration_cast<common::SystemTime::duration>(*every));
+      earliest(lastTold(inc, told)
+               + std::chrono::duration_cast<common::SystemTime::duration>(*every));
     }
   }
   return next;

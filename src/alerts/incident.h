@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "alerts/alerter.h"
-#include "config/spec.h"
 #include "common/clock.h"
 #include "common/result.h"
+#include "config/spec.h"
 #include "state/state_machine.h"
 
 namespace ninevolt::alerts {

@@ -66,9 +66,10 @@ Notification makeNotification(const CheckInfo& check, const Incident& incident,
     case NotificationKind::kCritical:
       n.status = notificationKindName(delivery.kind);
       n.text = follow_up.what == "escalation"
-                   ? fmt::format("Check has been in {} state for {}, unacknowledged: escalated "
-                                 "(step {})",
-                                 n.status, common::formatDuration(failing_for), follow_up.n)
+                   ? fmt::format(
+                       "Check has been in {} state for {}, unacknowledged: escalated "
+                       "(step {})",
+                       n.status, common::formatDuration(failing_for), follow_up.n)
                    : fmt::format("Check has entered into {} state after {} checks", n.status,
                                  incident.count);
       break;

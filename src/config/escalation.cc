@@ -10,14 +10,13 @@ namespace ninevolt::config {
 std::optional<std::vector<EscalationStep>> readEscalation(const nlohmann::json& value,
                                                           detail::ProblemSink& sink) {
   if (!value.is_array()) {
-    sink.add("escalation",
-             "expected a list of steps {after: 15m, alerters: [...]}, got " +
-                 detail::describe(value));
+    sink.add("escalation", "expected a list of steps {after: 15m, alerters: [...]}, got "
+                               + detail::describe(value));
     return std::nullopt;
   }
   if (value.size() > ConfigLimits::kMaxEscalationSteps) {
-    sink.add("escalation", fmt::format("{} steps; at most {}", value.size(),
-                                       ConfigLimits::kMaxEscalationSteps));
+    sink.add("escalation",
+             fmt::format("{} steps; at most {}", value.size(), ConfigLimits::kMaxEscalationSteps));
     return std::nullopt;
   }
   std::vector<EscalationStep> steps;
@@ -50,9 +49,8 @@ std::optional<std::vector<EscalationStep>> readEscalation(const nlohmann::json& 
                                             common::formatDuration(ConfigLimits::kMaxFollowUp)));
         item_ok = false;
       } else if (!afters.insert(*d).second) {
-        sink.add(at + ".after",
-                 fmt::format("another step has after: {} too; merge their alerters",
-                             common::formatDuration(*d)));
+        sink.add(at + ".after", fmt::format("another step has after: {} too; merge their alerters",
+                                            common::formatDuration(*d)));
         item_ok = false;
       }
       step.after = *d;

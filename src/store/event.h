@@ -29,12 +29,12 @@ inline constexpr const char* kConfigRejected = "config-rejected";
 inline constexpr const char* kEtcdLost = "etcd-lost";
 inline constexpr const char* kEtcdRestored = "etcd-restored";
 inline constexpr const char* kEtcdAlarm = "etcd-alarm";  // NOSPACE, CORRUPT, no leader
-inline constexpr const char* kAlert = "alert";  // an alert given up, unknown alerter, ...
+inline constexpr const char* kAlert = "alert";           // an alert given up, unknown alerter, ...
 inline constexpr const char* kAlertSuppressed = "alert-suppressed";  // held back by a silence
 inline constexpr const char* kAlertAcked = "alert-acked";          // an operator acked an incident
 inline constexpr const char* kAlertReminder = "alert-reminder";    // an open incident re-alerted
 inline constexpr const char* kAlertEscalated = "alert-escalated";  // an escalation step fired
-inline constexpr const char* kCheckState = "check-state";  // a check's state changed
+inline constexpr const char* kCheckState = "check-state";          // a check's state changed
 }  // namespace event_kind
 
 // One entry of the cluster event log, /9volt/event/<time>-<member>-<seq>. JSON:

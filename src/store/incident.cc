@@ -23,8 +23,8 @@ const char* notificationKindName(NotificationKind kind) {
 }
 
 std::optional<NotificationKind> parseNotificationKind(std::string_view name) {
-  for (auto k : {NotificationKind::kWarning, NotificationKind::kCritical, NotificationKind::kResolve,
-                 NotificationKind::kAck, NotificationKind::kReminder}) {
+  for (auto k : {NotificationKind::kWarning, NotificationKind::kCritical,
+                 NotificationKind::kResolve, NotificationKind::kAck, NotificationKind::kReminder}) {
     if (name == notificationKindName(k)) {
       return k;
     }
@@ -71,8 +71,8 @@ Result<Told> toldFromJson(const std::string& name, const nlohmann::json& t) {
   Told told{*kind, t.at("transition").get<std::string>(), t.value("delivered", false),
             t.value("failed", false)};
   if (t.contains("reminders")) {
-    told.reminders = static_cast<int>(
-        countIn(t.at("reminders"), "reminders", std::numeric_limits<int>::max()));
+    told.reminders =
+        static_cast<int>(countIn(t.at("reminders"), "reminders", std::numeric_limits<int>::max()));
   }
   if (auto at = common::parseRfc3339(t.value("at", ""))) {
     told.at = *at;

@@ -97,10 +97,9 @@ Result<void> IncidentStore::saveAndRing(const std::string& check, const Incident
     return tl::unexpected(lease.error());
   }
   const std::string key = store_->keys().incident(check);
-  auto r = store_->client_->txn(
-      {etcd::Compare::modRevision(key, etcd::Compare::kEqual, expected)},
-      {etcd::TxnOp::put(key, common::dumpJson(incident.toJson())),
-       etcd::TxnOp::put(store_->keys().ack(check), incident.id, *lease)});
+  auto r = store_->client_->txn({etcd::Compare::modRevision(key, etcd::Compare::kEqual, expected)},
+                                {etcd::TxnOp::put(key, common::dumpJson(incident.toJson())),
+                                 etcd::TxnOp::put(store_->keys().ack(check), incident.id, *lease)});
   if (!r || !r->succeeded) {
     (void)store_->client_->revokeLease(*lease);
   }

@@ -1,8 +1,10 @@
 // Alerts while members die (issue 5 §3): a check goes CRITICAL on member A and its alert is
 // sent; A is killed with -9; the target recovers; the new owner must send exactly one
 // resolve. 20 such kill cycles in a 3-member cluster, counted at a real webhook receiver:
-// no notification missing, none doubled.
+// no notification missing, none doubled. Then silences, reminders, escalation and acks
+// across kills (issue 14).
 #include <map>
+#include <regex>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -215,6 +217,123 @@ TEST_F(AlertFailoverTest, SilencedKillCyclesSendWhatIsStillTrueOnceAndNothingEls
   }
   figure("silenced kill cycles", kCycles, "cycles");
   figure("silenced cycles with a wrong or doubled notification", wrong + doubled, "");
+}
+
+// Reminders, escalation and acks across kill -9 (issue 14 §3, §7): a check fails with a
+// reminder every 10 s and an escalation step at 5 s; its owner is killed just before the step
+// is due, and the next owner just before the first reminder is due; then it is acked through
+// a member's API, and recovers. Counted at the receiver: each transition id (the critical,
+// the step, every reminder, the ack, the resolve) exactly once; no reminder after the ack.
+TEST_F(AlertFailoverTest, FollowUpKillCyclesSendEachReminderStepAndAckOnce) {
+  constexpr int kCycles = 4;
+  ASSERT_TRUE(client_->put(
+      "/9volt/alerter/boss",
+      nlohmann::json{{"type", "webhook"}, {"options", {{"url", receiver_.url() + "/boss"}}}}
+          .dump()));
+  for (int i = 0; i < 3; ++i) {
+    startMember();
+  }
+  // Kinds received per (check, receiver path), in arrival order: C critical, M reminder,
+  // A ack, R resolve.
+  auto sequences = [&] {
+    std::map<std::pair<std::string, std::string>, std::string> out;
+    for (const auto& r : receiver_.requests()) {
+      auto j = nlohmann::json::parse(r.body, nullptr, false);
+      if (j.is_discarded()) {
+        continue;
+      }
+      const std::string kind = j.value("kind", "");
+      out[{j.value("check", ""), r.target}] += kind == "critical"   ? "C"
+                                               : kind == "reminder" ? "M"
+                                               : kind == "ack"      ? "A"
+                                               : kind == "resolve"  ? "R"
+                                                                    : "?";
+    }
+    return out;
+  };
+  auto has = [&](const std::string& check, const std::string& path, char kind) {
+    return sequences()[{check, path}].find(kind) != std::string::npos;
+  };
+  auto killOwnerOf = [&](const std::string& check) {
+    Member* victim = memberById(assignments()[check]);
+    ASSERT_NE(victim, nullptr);
+    kill9(*victim);
+  };
+  for (int cycle = 0; cycle < kCycles; ++cycle) {
+    SCOPED_TRACE("cycle " + std::to_string(cycle));
+    const std::string check = "f" + std::to_string(cycle);
+    target_.setStatus(check, 500);
+    auto spec = checkSpec(check, "1s");
+    spec["timeout"] = "900ms";
+    spec["critical-alerter"] = {"hook"};
+    spec["reminder-interval"] = "10s";
+    spec["escalation"] = {{{"after", "5s"}, {"alerters", {"boss"}}}};
+    putMonitor(check, spec);
+    ASSERT_TRUE(eventually([&] { return has(check, "/hook", 'C') && recorded(check); }, 20s))
+        << logs();
+    const auto told = std::chrono::steady_clock::now();
+    std::this_thread::sleep_until(told + 4s);  // the step is due at 5 s (from the opening)
+    killOwnerOf(check);
+    ASSERT_TRUE(eventually([&] { return has(check, "/boss", 'C'); }, 20s)) << logs();
+    startMember();
+    std::this_thread::sleep_until(told + 9500ms);  // the first reminder is due at 10 s
+    killOwnerOf(check);
+    ASSERT_TRUE(eventually([&] { return has(check, "/hook", 'M'); }, 30s)) << logs();
+    startMember();
+    Member* any = nullptr;
+    for (auto& m : members_) {
+      if (m.alive) {
+        any = &m;
+      }
+    }
+    ASSERT_NE(any, nullptr);
+    auto acked = testing::httpCall(any->port, "POST", "/api/v1/ack/" + check,
+                                   R"({"comment":"kill cycle","created-by":"e2e"})",
+                                   {{"Content-Type", "application/json"}});
+    ASSERT_EQ(acked.status, 200) << acked.body;
+    ASSERT_TRUE(
+        eventually([&] { return has(check, "/hook", 'A') && has(check, "/boss", 'A'); }, 20s))
+        << logs();
+    target_.setStatus(check, 200);
+    ASSERT_TRUE(
+        eventually([&] { return has(check, "/hook", 'R') && has(check, "/boss", 'R'); }, 20s))
+        << logs();
+    ASSERT_TRUE(client_->del("/9volt/monitor/" + check));  // no new incident after this
+  }
+  auto settled_at = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < settled_at) {
+    std::this_thread::sleep_for(100ms);
+  }
+  // Per receiver and transition id: exactly once (a step's or an ack's id reaches each
+  // alerter it names once; the same id at two alerters is one transition told twice).
+  std::map<std::pair<std::string, std::string>, int> delivered;
+  for (const auto& r : receiver_.requests()) {
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    if (!j.is_discarded()) {
+      delivered[{r.target, j.value("transition_id", "")}]++;
+    }
+  }
+  int doubled = 0;
+  int wrong = 0;
+  for (const auto& [key, n] : delivered) {
+    doubled += n - 1;
+    EXPECT_EQ(n, 1) << "transition " << key.second << " delivered " << n << " times to "
+                    << key.first;
+  }
+  // C, at least one reminder (the boss's come after its step), the ack, the resolve; never a
+  // reminder after the ack.
+  const std::regex shape("CM*AR");
+  for (const auto& [key, seq] : sequences()) {
+    const bool ok = std::regex_match(seq, shape)
+                    && (key.second != "/hook" || seq.find('M') != std::string::npos);
+    wrong += ok ? 0 : 1;
+    EXPECT_TRUE(ok) << key.first << " at " << key.second << " received " << seq
+                    << " (C critical, M reminder, A ack, R resolve)";
+  }
+  EXPECT_EQ(sequences().size(), static_cast<size_t>(2 * kCycles));
+  figure("follow-up kill cycles", kCycles, "cycles");
+  figure("follow-up notifications doubled", doubled, "");
+  figure("follow-up checks with a missing, extra or late notification", wrong, "");
 }
 
 }  // namespace

@@ -66,12 +66,23 @@ std::string html(std::string_view text) {
   std::string out;
   for (char c : common::printable(text, 300)) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -106,7 +117,8 @@ Result<store::Ack> ackFromBody(const std::string& text, common::SystemTime now,
   }
   auto body = common::parseJson(text);
   if (!body || !body->is_object()) {
-    problem(problems, "", "expected a JSON object like {\"comment\":\"on it\",\"duration\":\"2h\"}");
+    problem(problems, "",
+            "expected a JSON object like {\"comment\":\"on it\",\"duration\":\"2h\"}");
     return fail(Errc::kInvalidArgument, "invalid ack");
   }
   for (const auto& [key, value] : body->items()) {
@@ -172,11 +184,12 @@ nlohmann::json ackJson(const store::Incident& inc, common::SystemTime now) {
                       {"status", std::string(state::stateName(inc.status))},
                       {"acked", inc.ackedAt(now)}};
   if (inc.ack) {
-    j["ack"] = {{"by", inc.ack->by},
-                {"comment", inc.ack->comment},
-                {"at", common::formatRfc3339(inc.ack->at)},
-                {"expires", inc.ack->expires ? nlohmann::json(common::formatRfc3339(*inc.ack->expires))
-                                             : nlohmann::json()}};
+    j["ack"] = {
+        {"by", inc.ack->by},
+        {"comment", inc.ack->comment},
+        {"at", common::formatRfc3339(inc.ack->at)},
+        {"expires", inc.ack->expires ? nlohmann::json(common::formatRfc3339(*inc.ack->expires))
+                                     : nlohmann::json()}};
   }
   return j;
 }
@@ -290,8 +303,8 @@ Response getAck(const Context& ctx, LinkKey& key, const Request& r) {
   if (!loaded->incident || loaded->incident->resolved()) {
     return Response::error(404, fmt::format("'{}' has no open incident", check));
   }
-  return Response::json(200,
-                        common::dumpJson(ackJson(*loaded->incident, std::chrono::system_clock::now())));
+  return Response::json(
+      200, common::dumpJson(ackJson(*loaded->incident, std::chrono::system_clock::now())));
 }
 
 Response deleteAck(const Context& ctx, const Request& r) {
@@ -311,9 +324,9 @@ Response deleteAck(const Context& ctx, const Request& r) {
     return Response::error(404, fmt::format("'{}' is not acknowledged", check));
   }
   if (ctx.on_event) {
-    ctx.on_event(store::event_kind::kAlertAcked, check,
-                 fmt::format("'{}': acknowledgement withdrawn; reminders and escalation go on",
-                             check));
+    ctx.on_event(
+        store::event_kind::kAlertAcked, check,
+        fmt::format("'{}': acknowledgement withdrawn; reminders and escalation go on", check));
   }
   return ok(200, {{"unacked", check}});
 }
@@ -331,9 +344,8 @@ void addAckRoutes(Router& router, const Context& context) {
   router.get(
       "/api/v1/ack/{check}",
       [ctx = context, key](const Request& r) { return getAck(ctx, *key, r); }, open_blocking);
-  router.del(
-      "/api/v1/ack/{check}", [ctx = context](const Request& r) { return deleteAck(ctx, r); },
-      {.blocking = true});
+  router.del("/api/v1/ack/{check}", [ctx = context](const Request& r) { return deleteAck(ctx, r); },
+             {.blocking = true});
 }
 
 }  // namespace ninevolt::api::v1

@@ -61,8 +61,8 @@ TEST_F(FollowUpTest, RemindersRepeatWhileFailingEachOnceAndStopOnRecovery) {
   followedUp(400ms);
   auto& d = start("m1");
   d.onTransition("web", change(CheckState::kOk, CheckState::kCritical, 3));
-  ASSERT_TRUE(eventually([&] { return world_->count("pager", NotificationKind::kReminder) >= 3; },
-                         10s));
+  ASSERT_TRUE(
+      eventually([&] { return world_->count("pager", NotificationKind::kReminder) >= 3; }, 10s));
   d.onTransition("web", change(CheckState::kCritical, CheckState::kOk, 0));
   ASSERT_TRUE(eventually([&] { return world_->count("pager", NotificationKind::kResolve) == 1; }));
   ASSERT_TRUE(eventually([&] { return !incidentExists("web"); }));
@@ -204,8 +204,8 @@ TEST_F(FollowUpTest, MessagesCarryAnAckLinkSignedWithTheClusterSecret) {
   ASSERT_EQ(link.rfind("https://9volt.example.com/api/v1/ack/web?token=", 0), 0U) << link;
   auto secret = client_->range(store_->keys().secret("ack-link"));
   AckLinks links(secret->kvs.at(0).value);
-  auto incident_id = links.verify(link.substr(link.find("token=") + 6), "web",
-                                  std::chrono::system_clock::now());
+  auto incident_id =
+      links.verify(link.substr(link.find("token=") + 6), "web", std::chrono::system_clock::now());
   ASSERT_TRUE(incident_id) << incident_id.error().message;
   EXPECT_EQ(*incident_id, incident("web")->id);
   // A resolve carries none.

@@ -1,8 +1,8 @@
 // Signed ack links: a link acks only the incident of the check it was made for, only with
 // this cluster's secret, and only until it expires.
-#include <gtest/gtest.h>
-
 #include "alerts/ack_link.h"
+
+#include <gtest/gtest.h>
 
 namespace ninevolt::alerts {
 namespace {
@@ -38,8 +38,8 @@ TEST(AckLinks, AnExpiredLinkIsRefused) {
   EXPECT_TRUE(links.verify(token, "web", kNow - std::chrono::seconds(1)));
   // Links are made to last kLifetime.
   const std::string link = links.link("http://h", "web", "17-m1", kNow);
-  EXPECT_TRUE(links.verify(tokenOf(link), "web", kNow + AckLinks::kLifetime -
-                                                     std::chrono::seconds(1)));
+  EXPECT_TRUE(
+      links.verify(tokenOf(link), "web", kNow + AckLinks::kLifetime - std::chrono::seconds(1)));
   EXPECT_FALSE(links.verify(tokenOf(link), "web", kNow + AckLinks::kLifetime));
 }
 
@@ -63,9 +63,9 @@ TEST(AckLinks, AForgedOrAlteredLinkIsRefused) {
   flipped.back() = flipped.back() == '0' ? '1' : '0';
   EXPECT_FALSE(links.verify(flipped, "web", kNow));
   // Garbage of every shape.
-  for (const std::string& junk : {std::string(""), std::string("."), std::string("zz.zz"),
-                                  std::string("abc"), std::string(5000, 'a') + ".00",
-                                  std::string("7765620a.")}) {
+  for (const std::string& junk :
+       {std::string(""), std::string("."), std::string("zz.zz"), std::string("abc"),
+        std::string(5000, 'a') + ".00", std::string("7765620a.")}) {
     auto j = links.verify(junk, "web", kNow);
     ASSERT_FALSE(j) << junk;
     EXPECT_EQ(j.error().code, Errc::kPermissionDenied);

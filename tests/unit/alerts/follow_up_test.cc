@@ -55,15 +55,15 @@ TEST(FollowUp, RemindersComeEveryIntervalEachWithItsOwnId) {
 
   auto first = followUp(inc, policy, "m1", at(minutes(30)));
   EXPECT_TRUE(first.changed);
-  EXPECT_THAT(said(first.deliveries), ElementsAre("chat:reminder:web/id1/reminder/1",
-                                                  "pager:reminder:web/id1/reminder/1"));
+  EXPECT_THAT(said(first.deliveries),
+              ElementsAre("chat:reminder:web/id1/reminder/1", "pager:reminder:web/id1/reminder/1"));
   inc = *first.incident;
   // Once: asked again at the same time, nothing.
   EXPECT_FALSE(followUp(inc, policy, "m1", at(minutes(30))).changed);
   EXPECT_EQ(nextFollowUp(inc, policy, at(minutes(30))), at(minutes(60)));
   // A new owner re-sends an undelivered reminder under the same id.
-  EXPECT_THAT(said(unsettled(inc)), ElementsAre("chat:reminder:web/id1/reminder/1",
-                                                "pager:reminder:web/id1/reminder/1"));
+  EXPECT_THAT(said(unsettled(inc)),
+              ElementsAre("chat:reminder:web/id1/reminder/1", "pager:reminder:web/id1/reminder/1"));
   ASSERT_TRUE(recordOutcome(inc, "chat", "web/id1/reminder/1", true));
   ASSERT_TRUE(recordOutcome(inc, "pager", "web/id1/reminder/1", true));
   EXPECT_THAT(unsettled(inc), IsEmpty());
@@ -71,15 +71,15 @@ TEST(FollowUp, RemindersComeEveryIntervalEachWithItsOwnId) {
   EXPECT_EQ(inc.alerters.at("pager").kind, NotificationKind::kCritical);
 
   auto second = followUp(inc, policy, "m1", at(minutes(61)));
-  EXPECT_THAT(said(second.deliveries), ElementsAre("chat:reminder:web/id1/reminder/2",
-                                                   "pager:reminder:web/id1/reminder/2"));
+  EXPECT_THAT(said(second.deliveries),
+              ElementsAre("chat:reminder:web/id1/reminder/2", "pager:reminder:web/id1/reminder/2"));
 }
 
 TEST(FollowUp, RemindersMissedWhileNoMemberRanTheCheckAreOneReminder) {
   const auto policy = remindEvery(minutes(10));
   auto s = followUp(openIncident(), policy, "m1", at(hours(5)));
-  EXPECT_THAT(said(s.deliveries), ElementsAre("chat:reminder:web/id1/reminder/1",
-                                              "pager:reminder:web/id1/reminder/1"));
+  EXPECT_THAT(said(s.deliveries),
+              ElementsAre("chat:reminder:web/id1/reminder/1", "pager:reminder:web/id1/reminder/1"));
   EXPECT_EQ(nextFollowUp(*s.incident, policy, at(hours(5))), at(hours(5) + minutes(10)));
 }
 
@@ -140,8 +140,7 @@ TEST(FollowUp, AnAckIsAnnouncedOnceAndStopsRemindersAndEscalation) {
   inc.ack = Ack{"alice", "on it", at(minutes(5)), std::nullopt, 1, false};
   EXPECT_EQ(nextFollowUp(inc, policy, at(minutes(5))), at(minutes(5)));  // announce now
   auto s = followUp(inc, policy, "m1", at(minutes(5)));
-  EXPECT_THAT(said(s.deliveries),
-              ElementsAre("chat:ack:web/id1/ack/1", "pager:ack:web/id1/ack/1"));
+  EXPECT_THAT(said(s.deliveries), ElementsAre("chat:ack:web/id1/ack/1", "pager:ack:web/id1/ack/1"));
   inc = *s.incident;
   EXPECT_TRUE(inc.ack->announced);
   EXPECT_EQ(nextFollowUp(inc, policy, at(minutes(5))), std::nullopt);
@@ -162,9 +161,9 @@ TEST(FollowUp, WhenAnAckExpiresRemindersAndOverdueStepsGoOn) {
   EXPECT_EQ(nextFollowUp(inc, policy, at(minutes(20))), at(hours(2)));
   EXPECT_FALSE(followUp(inc, policy, "m1", at(minutes(20))).changed);
   auto s = followUp(inc, policy, "m1", at(hours(2)));
-  EXPECT_THAT(said(s.deliveries), ElementsAre("lead:critical:web/id1/escalation/1",
-                                              "chat:reminder:web/id1/reminder/1",
-                                              "pager:reminder:web/id1/reminder/1"));
+  EXPECT_THAT(said(s.deliveries),
+              ElementsAre("lead:critical:web/id1/escalation/1", "chat:reminder:web/id1/reminder/1",
+                          "pager:reminder:web/id1/reminder/1"));
 }
 
 TEST(FollowUp, AnAckExpiredBeforeItWasAnnouncedIsNotAnnounced) {
@@ -212,8 +211,8 @@ TEST(FollowUp, ReminderCountsSurviveAWorseningSoIdsStayUnique) {
   auto s = applyChange(std::nullopt, warn, {"chat"}, {"chat"}, "m1", "id1");
   s = followUp(*s.incident, policy, "m1", at(minutes(10)));
   EXPECT_THAT(said(s.deliveries), ElementsAre("chat:reminder:web/id1/reminder/1"));
-  ChangeOfState crit{"web", CheckState::kWarning, CheckState::kCritical, 3, "down",
-                     at(minutes(11))};
+  ChangeOfState crit{"web",  CheckState::kWarning, CheckState::kCritical, 3,
+                     "down", at(minutes(11))};
   s = applyChange(*s.incident, crit, {"chat"}, {"chat"}, "m1", "x");
   EXPECT_THAT(said(s.deliveries), ElementsAre("chat:critical:web/id1/2"));
   // Ten minutes after the critical alert, not after the reminder: the next is /2.

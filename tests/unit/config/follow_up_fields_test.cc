@@ -88,15 +88,18 @@ TEST_F(FollowUpFields, EscalationAlertersMustExist) {
 }
 
 TEST(AlerterFollowUp, AnAlerterMayHaveItsOwnReminderInterval) {
-  auto a = cfgtest::alerter(cfgtest::yaml("type: webhook\nreminder-interval: 2h\n"
-                                          "options: {url: \"http://127.0.0.1:1/\"}\n"));
+  auto a =
+      cfgtest::alerter(cfgtest::yaml("type: webhook\nreminder-interval: 2h\n"
+                                     "options: {url: \"http://127.0.0.1:1/\"}\n"));
   ASSERT_TRUE(a.spec) << ::testing::PrintToString(a.problems);
   EXPECT_EQ(a.spec->reminder_interval, 2h);
-  auto bad = cfgtest::alerter(cfgtest::yaml("type: webhook\nreminder-interval: 5s\n"
-                                            "options: {url: \"http://127.0.0.1:1/\"}\n"));
+  auto bad =
+      cfgtest::alerter(cfgtest::yaml("type: webhook\nreminder-interval: 5s\n"
+                                     "options: {url: \"http://127.0.0.1:1/\"}\n"));
   EXPECT_THAT(bad.problems, ElementsAre(HasSubstr("reminder-interval: must be between 10s")));
-  auto typo = cfgtest::alerter(cfgtest::yaml("type: webhook\nreminder-intervl: 5m\n"
-                                             "options: {url: \"http://127.0.0.1:1/\"}\n"));
+  auto typo =
+      cfgtest::alerter(cfgtest::yaml("type: webhook\nreminder-intervl: 5m\n"
+                                     "options: {url: \"http://127.0.0.1:1/\"}\n"));
   EXPECT_THAT(typo.problems, ElementsAre(HasSubstr("did you mean 'reminder-interval'")));
 }
 
