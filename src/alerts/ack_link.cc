@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <optional>
+#include <random>
 
 #include <fmt/format.h>
 #include <openssl/crypto.h>
@@ -46,6 +47,19 @@ int64_t unixSeconds(common::SystemTime t) {
 }
 
 }  // namespace
+
+Result<std::unique_ptr<AckLinks>> AckLinks::ofCluster(store::Store& store) {
+  std::random_device device;  // the kernel's generator
+  std::string candidate;
+  for (int i = 0; i < 32; ++i) {
+    candidate += fmt::format("{:02x}", device() & 0xff);
+  }
+  auto secret = store.clusterSecret("ack-link", candidate);
+  if (!secret) {
+    return tl::unexpected(secret.error());
+  }
+  return std::make_unique<AckLinks>(*secret);
+}
 
 std::string AckLinks::mac(std::string_view payload) const {
   std::string message(kPurpose);

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "store/store.h"
 
 namespace ninevolt::alerts {
 
@@ -21,6 +23,9 @@ class AckLinks {
   static constexpr std::chrono::hours kLifetime{24 * 7};
 
   explicit AckLinks(std::string secret) : secret_(std::move(secret)) {}
+  // The cluster's links: its key from etcd, made (32 random bytes, hex) by whoever asks
+  // first. Every member reads the same key.
+  static Result<std::unique_ptr<AckLinks>> ofCluster(store::Store& store);
 
   std::string token(std::string_view check, std::string_view incident_id,
                     common::SystemTime expires) const;

@@ -1,7 +1,6 @@
 #include "alerts/dispatcher.h"
 
 #include <future>
-#include <random>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -67,6 +66,13 @@ void Dispatcher::loadAlerters() {
   if (stopped_) {
     return;
   }
+  if (!ack_watch_) {
+    // From now, before any check is adopted: an ack written earlier is in the incident that
+    // adopt() reads.
+    ack_watch_ = store_->watchAckDoorbells(0, [this](const std::vector<std::string>& checks) {
+      asio::post(io_, [this, checks] { onAckDoorbells(checks); });
+    });
+  }
   if (!alerters_loaded_) {
     auto r = alerters_.start();
     if (!r) {
@@ -86,12 +92,9 @@ void Dispatcher::loadAlerters() {
   silences_loaded_ = true;
   spdlog::info("alerts: {} silence(s) loaded", silences_.size());
   onSilencesChanged();
-  if (!ack_watch_) {
-    // From now: acks written before are found by reading the incidents (adopt()).
-    ack_watch_ = store_->watchAckDoorbells(0, [this](const std::vector<std::string>& checks) {
-      asio::post(io_, [this, checks] { onAckDoorbells(checks); });
-    });
-  }
+  // Follow-ups that came due while the silences were not read yet: look at every one now.
+  follow_up_review_ = std::chrono::steady_clock::now();
+  armFollowUpTimer();
   loadAckLinks();
 }
 
@@ -99,21 +102,16 @@ void Dispatcher::loadAckLinks() {
   if (stopped_ || options_.external_url.empty() || ack_links_) {
     return;
   }
-  std::random_device device;
-  std::string candidate;
-  for (int i = 0; i < 32; ++i) {
-    candidate += fmt::format("{:02x}", device() & 0xff);
-  }
-  auto secret = store_->clusterSecret("ack-link", candidate);
-  if (!secret) {
+  auto links = AckLinks::ofCluster(*store_);
+  if (!links) {
     spdlog::warn(
         "alerts: cannot read the cluster's ack link key yet ({}); messages carry no "
         "ack link until it is read",
-        secret.error().message);
+        links.error().message);
     retryLater([this] { loadAckLinks(); }, kEtcdRetry);
     return;
   }
-  ack_links_ = std::make_unique<AckLinks>(*secret);
+  ack_links_ = std::move(*links);
 }
 
 std::string Dispatcher::ackLinkFor(const Incident& incident, const Delivery& d) const {
@@ -190,9 +188,16 @@ void Dispatcher::onFollowUpTimer() {
       due.push_back(check);
     }
   }
-  for (const auto& check : due) {
-    follow_up_due_[check].reset();  // runFollowUp schedules the next one
-    runFollowUp(check);
+  for (size_t i = 0; i < due.size(); ++i) {
+    follow_up_due_[due[i]].reset();  // runFollowUp schedules the next one
+    if (!runFollowUp(due[i])) {
+      // etcd is away: each read would wait for its timeout while deliveries wait for this
+      // loop. The rest are looked at again shortly (this one retries by itself).
+      for (size_t j = i + 1; j < due.size(); ++j) {
+        follow_up_due_[due[j]] = now + kEtcdRetry;
+      }
+      break;
+    }
   }
   armFollowUpTimer();
 }
@@ -210,18 +215,28 @@ void Dispatcher::onAckDoorbells(const std::vector<std::string>& checks) {
   }
 }
 
-void Dispatcher::runFollowUp(const std::string& check, int tries) {
-  if (stopped_ || !silences_loaded_ || !specOf(check)) {
-    return;
+bool Dispatcher::runFollowUp(const std::string& check, int tries) {
+  if (stopped_ || !specOf(check)) {
+    return true;
   }
+  if (lease_epoch_ != handled_epoch_) {
+    return true;  // the lease was lost: leaseLost()'s release is on its way; the next owner
+  }
+  if (!silences_loaded_) {
+    follow_up_due_[check] = std::chrono::system_clock::now() + kEtcdRetry;  // try again then
+    armFollowUpTimer();
+    return true;
+  }
+  bool reachable = true;
   for (int round = 0; round < kCasTries; ++round) {
     auto loaded = incidents_.load(check);
     if (!loaded) {
+      reachable = false;
       break;
     }
     if (!loaded->incident) {
       scheduleFollowUp(check, std::nullopt);
-      return;
+      return true;
     }
     const auto now = std::chrono::system_clock::now();
     const std::string silenced_by = silences_.silencedBy(check, specOf(check).get(), now);
@@ -229,13 +244,14 @@ void Dispatcher::runFollowUp(const std::string& check, int tries) {
                          !silenced_by.empty() && !silences_.notifyAfter(silenced_by));
     if (!step.changed) {
       scheduleFollowUp(check, step.incident);
-      return;
+      return true;
     }
     auto saved = incidents_.save(check, step.incident, loaded->mod_revision);
     if (!saved && saved.error().code == Errc::kConflict) {
       continue;
     }
     if (!saved) {
+      reachable = false;
       break;
     }
     scheduleFollowUp(check, step.incident);
@@ -246,15 +262,16 @@ void Dispatcher::runFollowUp(const std::string& check, int tries) {
     if (!step.suppressed.empty()) {
       noteSuppressed(check, "escalation", step.suppressed, silenced_by);
     }
-    return;
+    return true;
   }
   if (milliseconds(kEtcdRetry * (tries + 1)) > options_.retry_for) {
     event("error", check,
           fmt::format("reminders and escalation of '{}' not sent: etcd did not take the incident",
                       check));
-    return;
+    return reachable;
   }
   retryWhileOwned(check, kEtcdRetry, [this, check, tries] { runFollowUp(check, tries + 1); });
+  return reachable;
 }
 
 void Dispatcher::noteFollowUps(const std::string& check, const IncidentStep& step) {
@@ -288,8 +305,9 @@ void Dispatcher::noteFollowUps(const std::string& check, const IncidentStep& ste
          fmt::format("'{}' is still failing: reminder to {}", check, fmt::join(to, ", ")));
   }
   for (const auto& [tid, to] : escalations) {
-    info(store::event_kind::kAlertEscalated, fmt::format("'{}' escalated (step {}): {} told", check,
-                                                         followUpOf(tid).n, fmt::join(to, ", ")));
+    info(store::event_kind::kAlertEscalated,
+         fmt::format("'{}' escalated (the step after {}): {} told", check, followUpOf(tid).arg,
+                     fmt::join(to, ", ")));
   }
   if (step.dropped > 0) {
     info(store::event_kind::kAlertSuppressed,
@@ -813,6 +831,9 @@ void Dispatcher::settle(const std::string& check, const std::string& alerter,
     auto saved = incidents_.save(check, next, loaded->mod_revision);
     if (saved) {
       unrecorded_.erase(key);
+      if (follow_up_due_.contains(check)) {
+        scheduleFollowUp(check, next);  // a settled follow-up lets the next reminder come
+      }
       return;
     }
     if (saved.error().code != Errc::kConflict) {
@@ -871,6 +892,11 @@ void Dispatcher::handleAdopt(const std::vector<std::string>& checks,
                kEtcdRetry);
     return;
   }
+  // Their follow-ups from the incidents as read; an incident the seeds below change is
+  // scheduled again when it is written (this order: a later call would undo that).
+  for (const auto& [check, stored] : *loaded) {
+    scheduleFollowUp(check, stored.incident);
+  }
   for (const auto& [check, seed] : started_from) {
     if (seed.state == state::CheckState::kOk) {
       continue;
@@ -901,7 +927,6 @@ void Dispatcher::handleAdopt(const std::vector<std::string>& checks,
   }
   bool any_suppressed = false;
   for (auto& [check, stored] : *loaded) {
-    scheduleFollowUp(check, stored.incident);
     if (stored.incident && hasSuppressed(*stored.incident)) {
       suppressed_checks_.insert(check);  // sent by onSilencesChanged() once no longer silenced
       any_suppressed = true;
@@ -973,8 +998,8 @@ void Dispatcher::releaseOnLoop(const std::string& check) {
 }
 
 void Dispatcher::leaseLost() {
-  lease_epoch_++;  // changes seen before now are never written
-  asio::post(io_, [this] {
+  const uint64_t epoch = ++lease_epoch_;  // changes seen before now are never written
+  asio::post(io_, [this, epoch] {
     std::set<std::string> checks;
     for (const auto& [key, lane] : lanes_) {
       checks.insert(key.first);
@@ -990,6 +1015,7 @@ void Dispatcher::leaseLost() {
     for (const auto& check : checks) {
       releaseOnLoop(check);
     }
+    handled_epoch_ = epoch;  // follow-ups may run again (for checks adopted from now on)
     if (!checks.empty()) {
       spdlog::warn(
           "alerts: lease lost: stopped the deliveries of {} check(s); their next "

@@ -177,7 +177,8 @@ class Dispatcher {
   void scheduleFollowUp(const std::string& check, const std::optional<Incident>& incident);
   void armFollowUpTimer();
   void onFollowUpTimer();
-  void runFollowUp(const std::string& check, int tries = 0);
+  // false: etcd could not be reached (it retries by itself).
+  bool runFollowUp(const std::string& check, int tries = 0);
   void onAckDoorbells(const std::vector<std::string>& checks);
   void noteFollowUps(const std::string& check, const IncidentStep& step);
   // The cluster's ack link key (read or made at start, with --external-url): links in
@@ -211,6 +212,7 @@ class Dispatcher {
   std::thread thread_;
   std::atomic<bool> stopped_{false};
   std::atomic<uint64_t> lease_epoch_{0};  // leaseLost() calls so far
+  uint64_t handled_epoch_ = 0;  // the lease epoch whose checks the loop has released (loop)
 
   // Dispatcher loop only:
   std::map<LaneKey, std::deque<Job>> lanes_;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "common/duration.h"
+
 namespace ninevolt::alerts {
 namespace {
 
@@ -206,12 +208,25 @@ std::optional<common::Nanos> reminderInterval(const FollowUpPolicy& policy,
   return std::nullopt;
 }
 
+// The alerter's last follow-up is still being delivered (or retried): a reminder now would
+// only queue behind it. Its settling schedules the next one (the dispatcher).
+bool followUpPending(const Incident& incident, const std::string& alerter) {
+  auto it = incident.follow_ups.find(alerter);
+  return it != incident.follow_ups.end() && !it->second.settled();
+}
+
 common::SystemTime lastTold(const Incident& incident, const Told& told) {
   return told.at != common::SystemTime{} ? told.at : incident.opened;
 }
 
+// t + d, or the end of time: times come from etcd (untrusted) and must not overflow.
+common::SystemTime later(common::SystemTime t, common::Nanos d) {
+  const auto step = std::chrono::duration_cast<common::SystemTime::duration>(d);
+  return t > common::SystemTime::max() - step ? common::SystemTime::max() : t + step;
+}
+
 common::SystemTime stepDue(const Incident& incident, const config::EscalationStep& step) {
-  return incident.opened + std::chrono::duration_cast<common::SystemTime::duration>(step.after);
+  return later(incident.opened, step.after);
 }
 
 }  // namespace
@@ -249,14 +264,16 @@ IncidentStep followUp(Incident inc, const FollowUpPolicy& policy, const std::str
   }
   if (!inc.ackedAt(now)) {
     const NotificationKind failing = kindFor(inc.status);
-    for (size_t k = inc.escalated; k < policy.escalation.size(); ++k) {
-      const auto& esc = policy.escalation[k];
+    for (const auto& esc : policy.escalation) {
+      if (esc.after <= inc.escalated) {
+        continue;  // fired already
+      }
       if (now < stepDue(inc, esc)) {
         break;  // sorted by `after`
       }
-      inc.escalated = static_cast<int>(k + 1);
+      inc.escalated = esc.after;
       step.changed = true;
-      const std::string tid = base + "escalation/" + std::to_string(k + 1);
+      const std::string tid = base + "escalation/" + common::formatDuration(esc.after);
       for (const auto& name : esc.alerters) {
         Told& told = inc.alerters[name];
         if (told.toldFailure()) {
@@ -276,9 +293,8 @@ IncidentStep followUp(Incident inc, const FollowUpPolicy& policy, const std::str
     }
     for (auto& [name, told] : inc.alerters) {
       auto every = reminderInterval(policy, name);
-      if (!told.toldFailure() || !every
-          || now < lastTold(inc, told)
-                       + std::chrono::duration_cast<common::SystemTime::duration>(*every)) {
+      if (!told.toldFailure() || !every || followUpPending(inc, name)
+          || now < later(lastTold(inc, told), *every)) {
         continue;
       }
       if (told.reminders == std::numeric_limits<int>::max()) {
@@ -316,13 +332,17 @@ std::optional<common::SystemTime> nextFollowUp(const Incident& inc, const Follow
       next = t;
     }
   };
-  if (static_cast<size_t>(inc.escalated) < policy.escalation.size()) {
-    earliest(stepDue(inc, policy.escalation[inc.escalated]));
+  for (const auto& esc : policy.escalation) {
+    if (esc.after > inc.escalated) {
+      earliest(stepDue(inc, esc));
+      break;
+    }
   }
   for (const auto& [name, told] : inc.alerters) {
-    if (auto every = reminderInterval(policy, name); every && told.toldFailure()) {
-      earliest(lastTold(inc, told)
-               + std::chrono::duration_cast<common::SystemTime::duration>(*every));
+    auto every = reminderInterval(policy, name);
+    if (every && told.toldFailure() && !followUpPending(inc, name)
+        && told.reminders < std::numeric_limits<int>::max()) {
+      earliest(later(lastTold(inc, told), *every));
     }
   }
   return next;
@@ -338,17 +358,21 @@ FollowUpId followUpOf(std::string_view tid) {
     return {};
   }
   const std::string_view what = tid.substr(before + 1, last - before - 1);
-  if (what != "reminder" && what != "escalation" && what != "ack") {
+  const std::string_view arg = tid.substr(last + 1);
+  if (what == "escalation") {
+    return arg.empty() ? FollowUpId{} : FollowUpId{"escalation", 0, std::string(arg)};
+  }
+  if (what != "reminder" && what != "ack") {
     return {};
   }
   int n = 0;
-  for (char c : tid.substr(last + 1)) {
+  for (char c : arg) {
     if (c < '0' || c > '9' || n > 100'000'000) {
       return {};
     }
     n = n * 10 + (c - '0');
   }
-  return {std::string(what), n};
+  return {std::string(what), n, std::string(arg)};
 }
 
 }  // namespace ninevolt::alerts

@@ -94,7 +94,7 @@ FollowUpPolicy followUpPolicyOf(const config::MonitorSpec* spec,
 // - an ack not yet announced: kind ack to every alerter told the failure, under
 //   "<check>/<incident>/ack/<n>";
 // - while not acknowledged: each escalation step whose `after` has passed fires once
-//   ("…/escalation/<step>", the current failure, to its alerters not told it yet; held
+//   ("…/escalation/<after>", the current failure, to its alerters not told it yet; held
 //   back like any failure while a silence covers the check), and each alerter told the
 //   failure with a reminder interval gets a reminder an interval after it was last told
 //   ("…/reminder/<n>", n counting that alerter's reminders in this incident; reminders
@@ -110,11 +110,12 @@ std::optional<common::SystemTime> nextFollowUp(const Incident& incident,
                                                const FollowUpPolicy& policy,
                                                common::SystemTime now);
 
-// What a follow-up transition id says: "…/reminder/3" -> {"reminder", 3}; a state
-// transition's id -> {"", 0}.
+// What a follow-up transition id says: "…/reminder/3" -> {"reminder", 3, "3"},
+// "…/escalation/15m" -> {"escalation", 0, "15m"}; a state transition's id -> {}.
 struct FollowUpId {
   std::string what;  // "" | "reminder" | "escalation" | "ack"
-  int n = 0;
+  int n = 0;         // reminder and ack: their number
+  std::string arg;   // the last part: the number, or an escalation step's `after`
 };
 FollowUpId followUpOf(std::string_view transition_id);
 

@@ -68,8 +68,8 @@ Notification makeNotification(const CheckInfo& check, const Incident& incident,
       n.text = follow_up.what == "escalation"
                    ? fmt::format(
                        "Check has been in {} state for {}, unacknowledged: escalated "
-                       "(step {})",
-                       n.status, common::formatDuration(failing_for), follow_up.n)
+                       "(the step after {})",
+                       n.status, common::formatDuration(failing_for), follow_up.arg)
                    : fmt::format("Check has entered into {} state after {} checks", n.status,
                                  incident.count);
       break;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "common/duration.h"
 #include "store/untrusted.h"
 
 namespace ninevolt::store {
@@ -145,8 +146,8 @@ nlohmann::json Incident::toJson() const {
   if (ack) {
     j["ack"] = ackJson(*ack);
   }
-  if (escalated > 0) {
-    j["escalated"] = escalated;
+  if (escalated.count() > 0) {
+    j["escalated"] = common::formatDuration(escalated);
   }
   if (!follow_ups.empty()) {
     nlohmann::json f = nlohmann::json::object();
@@ -199,8 +200,11 @@ Result<Incident> Incident::fromJson(const nlohmann::json& j) {
       i.ack = std::move(*ack);
     }
     if (j.contains("escalated")) {
-      i.escalated = static_cast<int>(
-          countIn(j.at("escalated"), "escalated", std::numeric_limits<int>::max()));
+      auto after = common::parseDuration(j.at("escalated").get<std::string>());
+      if (!after || after->count() < 0) {
+        return fail(Errc::kInvalidArgument, "incident: escalated is not a duration");
+      }
+      i.escalated = *after;
     }
     if (j.contains("follow_ups")) {
       for (const auto& [name, t] : j.at("follow_ups").items()) {

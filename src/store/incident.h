@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/clock.h"
+#include "common/duration.h"
 #include "common/result.h"
 #include "state/state_machine.h"
 
@@ -85,7 +86,10 @@ struct Incident {
   common::SystemTime updated{};
   std::map<std::string, Told> alerters;  // alerter name -> what it was told
   std::optional<Ack> ack;
-  int escalated = 0;  // escalation steps fired (monitor's `escalation`, in order of `after`)
+  // The `after` of the latest escalation step fired (0: none): steps are known by their
+  // `after`, not their position, so editing a monitor's steps mid-incident neither skips one
+  // nor fires one twice.
+  common::Nanos escalated{0};
   // alerter name -> the newest follow-up (kind ack or reminder) it was sent; its delivery is
   // recorded here like a state notification's, so a new owner re-sends it unless settled.
   std::map<std::string, Told> follow_ups;

@@ -1,5 +1,6 @@
 #include "store/incident_store.h"
 
+#include <limits>
 #include <set>
 
 #include <fmt/format.h>
@@ -129,14 +130,19 @@ Result<Incident> IncidentStore::acknowledge(const std::string& check, Ack ack,
       return fail(Errc::kNotFound,
                   fmt::format("the incident of '{}' this link is for is over", check));
     }
-    ack.at = now;
     if (inc.ackedAt(now)) {
+      if (inc.ack->by == ack.by && inc.ack->comment == ack.comment
+          && inc.ack->expires == ack.expires) {
+        return inc;  // the same again (a link clicked twice): nothing to write
+      }
       ack.n = inc.ack->n;  // the same ack, changed: announced once
       ack.announced = inc.ack->announced;
     } else {
-      ack.n = (inc.ack ? inc.ack->n : 0) + 1;
+      const int last = inc.ack ? inc.ack->n : 0;
+      ack.n = last < std::numeric_limits<int>::max() ? last + 1 : last;
       ack.announced = false;
     }
+    ack.at = now;
     inc.ack = std::move(ack);
     auto saved = saveAndRing(check, inc, loaded->mod_revision);
     if (saved) {

@@ -361,6 +361,7 @@ class Store {
   // doorbell still there.
   std::unique_ptr<etcd::Watcher> watchAckDoorbells(
       int64_t from_revision, std::function<void(const std::vector<std::string>&)> on_checks);
+  // Deletes it (revoking its lease).
   Result<void> deleteAckDoorbell(const std::string& check);
 
   static constexpr size_t kMaxTxnOps = 128;

@@ -52,7 +52,19 @@ std::unique_ptr<etcd::Watcher> Store::watchAckDoorbells(
 }
 
 Result<void> Store::deleteAckDoorbell(const std::string& check) {
-  auto r = client_->txn({}, {etcd::TxnOp::del(keys_.ack(check))});
+  const std::string key = keys_.ack(check);
+  auto read = client_->range(key);
+  if (!read) {
+    return tl::unexpected(read.error());
+  }
+  if (read->kvs.empty()) {
+    return {};
+  }
+  // Revoking its lease deletes it and leaves no lease behind for a day.
+  if (read->kvs[0].lease != 0 && client_->revokeLease(read->kvs[0].lease)) {
+    return {};
+  }
+  auto r = client_->txn({}, {etcd::TxnOp::del(key)});
   if (!r) {
     return tl::unexpected(r.error());
   }

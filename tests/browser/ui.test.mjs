@@ -311,6 +311,98 @@ describe('web UI', () => {
       await server.api(`silence/${left[0].id}`, { method: 'DELETE' });
     }));
 
+  test('the filtered checks list is silenced: exactly the checks the filters select', () =>
+    withPage('silence-filtered', async (page) => {
+      const names = () => page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.check).join(','));
+      const before = new Set((await server.api('silence')).json.map((s) => s.id));
+      const newSilences = async () => (await server.api('silence')).json.filter((s) => !before.has(s.id));
+      const silencedBy = async (query) =>
+        Object.fromEntries((await server.api(`state?${query}`)).json.map((s) => [s.check, s['silenced-by']]));
+      // No filter: no button (silencing everything is done on the Silences page).
+      await visit(page, server, '#/checks');
+      await eventually(async () => (await page.locator('tbody tr').count()) === CHECKS, `${CHECKS} rows`);
+      assert.equal(await page.getByTestId('silence-filtered-1h').count(), 0, 'hidden without a filter');
+      // Name contains "-" and type tcp: not api-health (http), nor flip, refused, toggled, sleeping.
+      await page.getByLabel('Name contains').fill('-');
+      await eventually(async () => (await names()) === 'api-health,mars-only,web-0,web-1', 'the names with -');
+      await page.getByLabel('Type').selectOption('tcp');
+      await eventually(async () => (await names()) === 'mars-only,web-0,web-1', 'mars-only, web-0, web-1');
+      await page.getByTestId('silence-filtered-1h').click();
+      const ask = page.getByRole('group', { name: 'Confirm the silence' });
+      await ask.getByText("Silence checks whose name contains '-', of type tcp for 1 hour?").waitFor();
+      await ask.getByText('3 checks match now').waitFor();
+      await page.getByTestId('silence-filtered-confirm').click();
+      const made = page.getByTestId('silence-filtered-made');
+      await made.waitFor();
+      const id = await made.locator('code').textContent();
+      await made.getByRole('link', { name: 'See the Silences page' }).waitFor();
+      try {
+        const added = await newSilences();
+        assert.equal(added.length, 1, `one new silence: ${JSON.stringify(added)}`);
+        const s = added[0];
+        assert.equal(s.id, id, 'the notice names it');
+        assert.equal(s.check, '*-*');
+        assert.equal(s.type, 'tcp');
+        assert.equal(s.tags, undefined);
+        assert.equal(s['member-tag'], undefined);
+        assert.equal(s.state, 'active');
+        assert.equal(s['created-by'], 'web UI');
+        assert.equal((Date.parse(s.ends) - Date.parse(s.starts)) / 60000, 60);
+        // Exactly the checks the same filter selects are silenced by it.
+        const selected = Object.keys(await silencedBy('name=-&type=tcp')).sort();
+        assert.deepEqual(selected, ['mars-only', 'web-0', 'web-1']);
+        const all = await silencedBy('');
+        assert.equal(Object.keys(all).length, CHECKS);
+        for (const [check, by] of Object.entries(all)) {
+          assert.equal(by === id, selected.includes(check), `${check}: silenced-by ${JSON.stringify(by)}`);
+        }
+        // The rows show it.
+        await page.locator('tr[data-check="web-0"] .badge-silenced').waitFor();
+      } finally {
+        assert.equal((await server.api(`silence/${id}`, { method: 'DELETE' })).status, 200);
+      }
+
+      // A glob character in the name filter is taken literally by the filter, so it is quoted
+      // in the silence: "web-?" selects no check, and neither does the silence (*web-?* would).
+      await page.getByLabel('Name contains').fill('web-?');
+      await page.getByText('No check matches these filters.').waitFor();
+      await page.getByTestId('silence-filtered-4h').click();
+      await ask.getByText("Silence checks whose name contains 'web-?', of type tcp for 4 hours?").waitFor();
+      await ask.getByText('No check matches now').waitFor();
+      await page.getByTestId('silence-filtered-confirm').click();
+      await made.getByText('silenced for 4 hours').waitFor();
+      const quoted = await made.locator('code').textContent();
+      try {
+        const added = await newSilences();
+        assert.deepEqual(added.map((s) => [s.id, s.check, s.type]), [[quoted, '*web-[?]*', 'tcp']]);
+        assert.equal((Date.parse(added[0].ends) - Date.parse(added[0].starts)) / 3600000, 4);
+        const by = Object.values(await silencedBy(''));
+        assert.ok(!by.includes(quoted), 'it covers no check');
+      } finally {
+        assert.equal((await server.api(`silence/${quoted}`, { method: 'DELETE' })).status, 200);
+      }
+
+      // A status (or owner) filter cannot be a silence: disabled, saying what to do instead.
+      await page.getByLabel('Status').selectOption('critical');
+      await page.waitForURL(/status=critical/);
+      const button = page.getByTestId('silence-filtered-1h');
+      await eventually(async () => await button.isDisabled(), 'disabled with a status filter', STEP_MS);
+      assert.equal(await page.getByTestId('silence-filtered-4h').isDisabled(), true);
+      assert.match(await button.getAttribute('title'), /Silence by name, type or tag instead/);
+      await page.getByTestId('silence-filtered-why').getByText('Silence by name, type or tag instead').waitFor();
+      await visit(page, server, '#/checks?owner=someone');
+      await eventually(async () => await button.isDisabled(), 'disabled with an owner filter', STEP_MS);
+      assert.match(await button.getAttribute('title'), /Silence by name, type or tag instead/);
+      // Tags: the filter takes any of them, a silence needs all: one tag only.
+      await visit(page, server, '#/checks?tag=web,test');
+      await eventually(async () => await button.isDisabled(), 'disabled with two tags', STEP_MS);
+      assert.match(await button.getAttribute('title'), /any of web, test/);
+      await visit(page, server, '#/checks?tag=web');
+      await page.locator('tr[data-check="web-0"]').waitFor();
+      assert.equal(await button.isDisabled(), false, 'one tag is a silence');
+      assert.deepEqual(await newSilences(), [], 'no silence left');
+    }));
+
   test('a failing check is acknowledged from its page, shows it, and is unacknowledged', () =>
     withPage('acks', async (page) => {
       // refused has failed since the start: its incident is open (no ack in force).

@@ -5,8 +5,8 @@
 // token; its GET only shows a page with a button, because chat apps and mail scanners fetch
 // links to preview them, and a preview must not acknowledge anything.
 
+#include <algorithm>
 #include <mutex>
-#include <random>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -38,16 +38,11 @@ class LinkKey {
   Result<const alerts::AckLinks*> get() {
     std::lock_guard lock(mu_);
     if (!links_) {
-      std::random_device device;
-      std::string candidate;
-      for (int i = 0; i < 32; ++i) {
-        candidate += fmt::format("{:02x}", device() & 0xff);
+      auto links = alerts::AckLinks::ofCluster(*store_);
+      if (!links) {
+        return tl::unexpected(links.error());
       }
-      auto secret = store_->clusterSecret("ack-link", candidate);
-      if (!secret) {
-        return tl::unexpected(secret.error());
-      }
-      links_ = std::make_unique<alerts::AckLinks>(*secret);
+      links_ = std::move(*links);
     }
     return links_.get();
   }
@@ -62,9 +57,10 @@ void problem(config::Problems& out, const std::string& field, std::string messag
   out.push_back({"", "ack", field, std::move(message)});
 }
 
-std::string html(std::string_view text) {
+// Escaped for HTML; text from a request is made printable first, cut at `max` bytes.
+std::string html(std::string_view text, size_t max = 300) {
   std::string out;
-  for (char c : common::printable(text, 300)) {
+  for (char c : common::printable(text, max)) {
     switch (c) {
       case '<':
         out += "&lt;";
@@ -128,16 +124,25 @@ Result<store::Ack> ackFromBody(const std::string& text, common::SystemTime now,
     }
   }
   auto text_field = [&](const char* field, std::string& out) {
-    if (const auto* v = common::findField(*body, field); v != nullptr && !v->is_null()) {
-      if (!v->is_string()) {
-        problem(problems, field, fmt::format("expected a string, got {}", store::describeType(*v)));
-      } else if (!common::validUtf8(v->get<std::string>())) {
-        problem(problems, field, "is not UTF-8");
-      } else if (v->get<std::string>().size() > kMaxCommentBytes) {
-        problem(problems, field, fmt::format("longer than {} bytes", kMaxCommentBytes));
-      } else {
-        out = v->get<std::string>();
-      }
+    const auto* v = common::findField(*body, field);
+    if (v == nullptr || v->is_null()) {
+      return;
+    }
+    if (!v->is_string()) {
+      problem(problems, field, fmt::format("expected a string, got {}", store::describeType(*v)));
+      return;
+    }
+    const std::string& text = v->get_ref<const std::string&>();
+    if (!common::validUtf8(text)) {
+      problem(problems, field, "is not UTF-8");
+    } else if (text.size() > kMaxCommentBytes) {
+      problem(problems, field, fmt::format("longer than {} bytes", kMaxCommentBytes));
+    } else if (std::any_of(text.begin(), text.end(),
+                           [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+      // One line: it goes into message texts, where a newline could forge lines.
+      problem(problems, field, "has a control character (a newline, tab, ...)");
+    } else {
+      out = text;
     }
   };
   text_field("comment", ack.comment);
@@ -241,10 +246,26 @@ Response postAck(const Context& ctx, LinkKey& key, const Request& r) {
   if (!ack) {
     return Response::problems(400, problems);
   }
-  if (token && ack->by.empty()) {
-    ack->by = "an alert's ack link";
-  }
   store::IncidentStore incidents(ctx.store);
+  if (token) {
+    // Whoever holds the message: not a name they choose. A link on an incident acked
+    // already changes nothing (a second click, or someone else's ack with an end).
+    ack->by = "an alert's ack link";
+    auto current = incidents.load(check);
+    if (!current) {
+      return storeError(current.error());
+    }
+    if (current->incident && current->incident->id == incident_id
+        && current->incident->ackedAt(now)) {
+      if (wantsHtml(r)) {
+        return page(
+            200, "Acknowledged already",
+            fmt::format("<p>The incident of <b>{}</b> is acknowledged already.</p>", html(check)));
+      }
+      return Response::json(
+          200, common::dumpJson({{"status", "ok"}, {"ack", ackJson(*current->incident, now)}}));
+    }
+  }
   auto done = incidents.acknowledge(check, *ack, incident_id, now);
   if (!done) {
     if (done.error().code == Errc::kNotFound) {
@@ -288,7 +309,7 @@ Response getAck(const Context& ctx, LinkKey& key, const Request& r) {
                             "<form method=\"post\" action=\"?token={1}\">"
                             "<button type=\"submit\" style=\"font-size:1.3em\">Acknowledge"
                             "</button></form>",
-                            html(check), html(*token)));
+                            html(check), html(*token, token->size() + 1)));
   }
   if (ctx.authorize) {
     if (auto denied = ctx.authorize(r, Access::kRead)) {

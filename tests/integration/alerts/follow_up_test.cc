@@ -91,7 +91,7 @@ TEST_F(FollowUpTest, AnEscalationStepTellsItsAlertersOnceAndTheyHearTheResolve) 
   EXPECT_EQ(world_->count("pager", NotificationKind::kCritical), 1U);  // it knew already
   auto got = ids("boss", NotificationKind::kCritical);
   EXPECT_EQ(followUpOf(got.at(0)).what, "escalation");
-  EXPECT_EQ(incident("web")->escalated, 1);
+  EXPECT_EQ(incident("web")->escalated, 300ms);
   d.onTransition("web", change(CheckState::kCritical, CheckState::kOk, 0));
   ASSERT_TRUE(eventually([&] { return world_->count("boss", NotificationKind::kResolve) == 1; }));
   EXPECT_TRUE(allRecordedBefore());
@@ -142,6 +142,17 @@ TEST_F(FollowUpTest, AnAckReachesTheOwnerIsAnnouncedOnceAndStopsReminders) {
            && world_->count("pager", NotificationKind::kReminder) > reminders;
   }));
   EXPECT_TRUE(allRecordedBefore());
+}
+
+TEST_F(FollowUpTest, ACheckArrivingWorseThanItsIncidentIsFollowedUpToo) {
+  // Its previous owner died before writing the incident: the new owner alerts the change
+  // itself, and the incident it opens gets its escalation like any other.
+  followedUp(common::Nanos(0), {{500ms, {"boss"}}});
+  auto& d = start("m1");
+  d.adopt({"web"}, {{"web", state::Seed{CheckState::kCritical, 3}}});
+  ASSERT_TRUE(eventually([&] { return world_->count("pager", NotificationKind::kCritical) == 1; }));
+  ASSERT_TRUE(
+      eventually([&] { return world_->count("boss", NotificationKind::kCritical) == 1; }, 10s));
 }
 
 TEST_F(FollowUpTest, AckingWithoutAnOpenIncidentOrForAnotherIncidentIsRefused) {

@@ -22,10 +22,8 @@ using ::testing::HasSubstr;
 
 using apitest::Reply;
 
-const std::map<std::string, std::string> kRw{{"X-Access-Token", "rw-token"},
-                                             {"Content-Type", "application/json"}};
-const std::map<std::string, std::string> kRo{{"X-Access-Token", "ro-token"},
-                                             {"Content-Type", "application/json"}};
+const auto& kRw = apitest::kReadWrite;
+const auto& kRo = apitest::kReadOnly;
 
 class AckApi : public ninevolt::testing::EtcdTest {
  protected:
@@ -62,16 +60,7 @@ class AckApi : public ninevolt::testing::EtcdTest {
              const std::map<std::string, std::string>& headers = kRw) {
     return apitest::call(port_, method, target, body, headers);
   }
-  static std::string problems(const Reply& r) {
-    std::string out;
-    auto j = r.json();
-    if (j.is_object() && j["problems"].is_array()) {
-      for (const auto& p : j["problems"]) {
-        out += p.value("field", "") + ": " + p.value("message", "") + "\n";
-      }
-    }
-    return out;
-  }
+  static std::string problems(const Reply& r) { return r.problems(); }
   std::optional<store::Incident> incident(const std::string& check) {
     auto r = client_->range("/9volt/incident/" + check);
     if (!r || r->kvs.empty()) {
@@ -152,6 +141,8 @@ TEST_F(AckApi, BadRequestsAreRefusedWholeWithTheFieldNamed) {
   EXPECT_THAT(problems(bad(R"({"duration":"-1h"})")), HasSubstr("duration"));
   EXPECT_THAT(problems(bad(R"({"comment":")" + std::string(2000, 'x') + R"("})")),
               HasSubstr("comment: longer than 1024 bytes"));
+  EXPECT_THAT(problems(bad(R"({"comment":"ok\nLink: https://phish"})")),
+              HasSubstr("comment: has a control character"));
   EXPECT_EQ(bad("[1]").status, 400);
   EXPECT_EQ(bad("{\"comment\":\"\xff\"}").status, 400);
   EXPECT_FALSE(incident("down")->ack);  // nothing written
@@ -197,6 +188,24 @@ TEST_F(AckApi, ASignedLinkAcksItsIncidentWithoutAToken) {
   ASSERT_TRUE(inc && inc->ack);
   EXPECT_EQ(inc->ack->by, "an alert's ack link");
   EXPECT_FALSE(inc->ack->expires);
+  // Clicked again: nothing changes (no write, no second announcement).
+  const std::string before = client_->range("/9volt/incident/down")->kvs.at(0).value;
+  auto again = call("POST", "/api/v1/ack/down?token=" + token, "", browser);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_THAT(again.body, HasSubstr("acknowledged already"));
+  EXPECT_EQ(client_->range("/9volt/incident/down")->kvs.at(0).value, before);
+}
+
+TEST_F(AckApi, ALinkDoesNotLetItsHolderNameThemselves) {
+  auto links = this->links();
+  const std::string token = links.token("down", incident("down")->id,
+                                        std::chrono::system_clock::now() + std::chrono::hours(1));
+  auto r = call("POST", "/api/v1/ack/down?token=" + token,
+                R"({"created-by":"the on-call lead","comment":"fine"})",
+                {{"Content-Type", "application/json"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(incident("down")->ack->by, "an alert's ack link");
+  EXPECT_EQ(incident("down")->ack->comment, "fine");
 }
 
 }  // namespace

@@ -24,7 +24,25 @@ struct Reply {
                ? j["message"].get<std::string>()
                : std::string();
   }
+  // The problems of a 400, as "field: message" lines ("" for any other answer).
+  std::string problems() const {
+    std::string out;
+    auto j = json();
+    if (j.is_object() && j["problems"].is_array()) {
+      for (const auto& p : j["problems"]) {
+        out += p.value("field", "") + ": " + p.value("message", "") + "\n";
+      }
+    }
+    return out;
+  }
 };
+
+// The headers of a JSON request with the tokens the API tests start servers with
+// (`-a rw-token --read-tokens ro-token`).
+inline const std::map<std::string, std::string> kReadWrite{{"X-Access-Token", "rw-token"},
+                                                           {"Content-Type", "application/json"}};
+inline const std::map<std::string, std::string> kReadOnly{{"X-Access-Token", "ro-token"},
+                                                          {"Content-Type", "application/json"}};
 
 // One HTTP/1.1 request (deadline 20 s, scaled by the build's slowdown).
 inline Reply call(uint16_t port, const std::string& method, const std::string& target,

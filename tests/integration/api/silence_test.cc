@@ -19,10 +19,8 @@ using ::testing::HasSubstr;
 
 using apitest::Reply;
 
-const std::map<std::string, std::string> kRw{{"X-Access-Token", "rw-token"},
-                                             {"Content-Type", "application/json"}};
-const std::map<std::string, std::string> kRo{{"X-Access-Token", "ro-token"},
-                                             {"Content-Type", "application/json"}};
+const auto& kRw = apitest::kReadWrite;
+const auto& kRo = apitest::kReadOnly;
 
 class SilenceApi : public ninevolt::testing::EtcdTest {
  protected:
@@ -43,16 +41,7 @@ class SilenceApi : public ninevolt::testing::EtcdTest {
     return apitest::call(port_, method, target, body, headers);
   }
   // The problems of a 400, as "field: message" lines.
-  static std::string problems(const Reply& r) {
-    std::string out;
-    auto j = r.json();
-    if (j.is_object() && j["problems"].is_array()) {
-      for (const auto& p : j["problems"]) {
-        out += p.value("field", "") + ": " + p.value("message", "") + "\n";
-      }
-    }
-    return out;
-  }
+  static std::string problems(const Reply& r) { return r.problems(); }
 
   uint16_t port_ = 0;
   std::unique_ptr<ninevolt::testing::Process> server_;

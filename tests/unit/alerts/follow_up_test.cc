@@ -60,13 +60,17 @@ TEST(FollowUp, RemindersComeEveryIntervalEachWithItsOwnId) {
   inc = *first.incident;
   // Once: asked again at the same time, nothing.
   EXPECT_FALSE(followUp(inc, policy, "m1", at(minutes(30))).changed);
-  EXPECT_EQ(nextFollowUp(inc, policy, at(minutes(30))), at(minutes(60)));
   // A new owner re-sends an undelivered reminder under the same id.
   EXPECT_THAT(said(unsettled(inc)),
               ElementsAre("chat:reminder:web/id1/reminder/1", "pager:reminder:web/id1/reminder/1"));
+  // While a reminder is still being delivered (a receiver down, retried), no next one is
+  // recorded behind it: the receiver gets one when it is back, not a queue.
+  EXPECT_EQ(nextFollowUp(inc, policy, at(hours(3))), std::nullopt);
+  EXPECT_FALSE(followUp(inc, policy, "m1", at(hours(3))).changed);
   ASSERT_TRUE(recordOutcome(inc, "chat", "web/id1/reminder/1", true));
-  ASSERT_TRUE(recordOutcome(inc, "pager", "web/id1/reminder/1", true));
+  ASSERT_TRUE(recordOutcome(inc, "pager", "web/id1/reminder/1", false));  // given up: settled
   EXPECT_THAT(unsettled(inc), IsEmpty());
+  EXPECT_EQ(nextFollowUp(inc, policy, at(minutes(30))), at(minutes(60)));
   // The state notification is still what the alerter was told (a resolve follows it).
   EXPECT_EQ(inc.alerters.at("pager").kind, NotificationKind::kCritical);
 
@@ -80,7 +84,11 @@ TEST(FollowUp, RemindersMissedWhileNoMemberRanTheCheckAreOneReminder) {
   auto s = followUp(openIncident(), policy, "m1", at(hours(5)));
   EXPECT_THAT(said(s.deliveries),
               ElementsAre("chat:reminder:web/id1/reminder/1", "pager:reminder:web/id1/reminder/1"));
-  EXPECT_EQ(nextFollowUp(*s.incident, policy, at(hours(5))), at(hours(5) + minutes(10)));
+  Incident inc = *s.incident;
+  for (const auto& d : s.deliveries) {
+    ASSERT_TRUE(recordOutcome(inc, d.alerter, d.transition_id, true));
+  }
+  EXPECT_EQ(nextFollowUp(inc, policy, at(hours(5))), at(hours(5) + minutes(10)));
 }
 
 TEST(FollowUp, AnAlertersOwnIntervalAppliesWhenTheMonitorSetsNone) {
@@ -105,13 +113,13 @@ TEST(FollowUp, EscalationStepsFireOnceInOrderToAlertersNotToldYet) {
   EXPECT_EQ(nextFollowUp(inc, policy, at(minutes(1))), at(minutes(15)));
   auto s = followUp(inc, policy, "m1", at(minutes(15)));
   // "pager" knows already: only "lead" is told, the current failure.
-  EXPECT_THAT(said(s.deliveries), ElementsAre("lead:critical:web/id1/escalation/1"));
+  EXPECT_THAT(said(s.deliveries), ElementsAre("lead:critical:web/id1/escalation/15m"));
   inc = *s.incident;
-  EXPECT_EQ(inc.escalated, 1);
+  EXPECT_EQ(inc.escalated, minutes(15));
   EXPECT_FALSE(followUp(inc, policy, "m1", at(minutes(20))).changed);
   EXPECT_EQ(nextFollowUp(inc, policy, at(minutes(20))), at(hours(1)));
   s = followUp(inc, policy, "m1", at(hours(2)));
-  EXPECT_THAT(said(s.deliveries), ElementsAre("boss:critical:web/id1/escalation/2"));
+  EXPECT_THAT(said(s.deliveries), ElementsAre("boss:critical:web/id1/escalation/1h"));
   inc = *s.incident;
   EXPECT_EQ(nextFollowUp(inc, policy, at(hours(2))), std::nullopt);
   // Whoever an escalation told gets the resolve.
@@ -124,13 +132,30 @@ TEST(FollowUp, EscalationStepsFireOnceInOrderToAlertersNotToldYet) {
   EXPECT_THAT(to, ElementsAre("boss", "chat", "lead", "pager"));
 }
 
+TEST(FollowUp, EditingTheStepsMidIncidentNeitherSkipsNorRepeatsOne) {
+  FollowUpPolicy policy;
+  policy.escalation = {{minutes(15), {"lead"}}, {hours(1), {"boss"}}};
+  Incident inc = *followUp(openIncident(), policy, "m1", at(minutes(20))).incident;
+  ASSERT_EQ(inc.escalated, minutes(15));
+  // The fired step is deleted: the 1h step still fires, at 1h.
+  FollowUpPolicy fewer;
+  fewer.escalation = {{hours(1), {"boss"}}};
+  EXPECT_EQ(nextFollowUp(inc, fewer, at(minutes(20))), at(hours(1)));
+  EXPECT_THAT(said(followUp(inc, fewer, "m1", at(hours(1))).deliveries),
+              ElementsAre("boss:critical:web/id1/escalation/1h"));
+  // A step is added before the fired one: it is not fired late, nor the fired one again.
+  FollowUpPolicy more;
+  more.escalation = {{minutes(5), {"early"}}, {minutes(15), {"lead"}}, {hours(1), {"boss"}}};
+  EXPECT_THAT(followUp(inc, more, "m1", at(minutes(30))).deliveries, IsEmpty());
+}
+
 TEST(FollowUp, StepsDueTogetherFireTogetherEachWithItsId) {
   FollowUpPolicy policy;
   policy.escalation = {{minutes(15), {"lead"}}, {hours(1), {"boss"}}};
   auto s = followUp(openIncident(), policy, "m1", at(hours(3)));
-  EXPECT_THAT(said(s.deliveries), ElementsAre("lead:critical:web/id1/escalation/1",
-                                              "boss:critical:web/id1/escalation/2"));
-  EXPECT_EQ(s.incident->escalated, 2);
+  EXPECT_THAT(said(s.deliveries), ElementsAre("lead:critical:web/id1/escalation/15m",
+                                              "boss:critical:web/id1/escalation/1h"));
+  EXPECT_EQ(s.incident->escalated, hours(1));
 }
 
 TEST(FollowUp, AnAckIsAnnouncedOnceAndStopsRemindersAndEscalation) {
@@ -162,8 +187,8 @@ TEST(FollowUp, WhenAnAckExpiresRemindersAndOverdueStepsGoOn) {
   EXPECT_FALSE(followUp(inc, policy, "m1", at(minutes(20))).changed);
   auto s = followUp(inc, policy, "m1", at(hours(2)));
   EXPECT_THAT(said(s.deliveries),
-              ElementsAre("lead:critical:web/id1/escalation/1", "chat:reminder:web/id1/reminder/1",
-                          "pager:reminder:web/id1/reminder/1"));
+              ElementsAre("lead:critical:web/id1/escalation/15m",
+                          "chat:reminder:web/id1/reminder/1", "pager:reminder:web/id1/reminder/1"));
 }
 
 TEST(FollowUp, AnAckExpiredBeforeItWasAnnouncedIsNotAnnounced) {
@@ -182,12 +207,12 @@ TEST(FollowUp, UnderASilenceRemindersAndAcksAreDroppedAndStepsHeld) {
   auto s = followUp(inc, policy, "m1", at(hours(1)), "s1");
   EXPECT_THAT(s.deliveries, IsEmpty());
   EXPECT_EQ(s.dropped, 2);  // the two reminders
-  EXPECT_THAT(said(s.suppressed), ElementsAre("lead:critical:web/id1/escalation/1"));
+  EXPECT_THAT(said(s.suppressed), ElementsAre("lead:critical:web/id1/escalation/15m"));
   inc = *s.incident;
   EXPECT_EQ(inc.alerters.at("chat").reminders, 1);  // counted: the next one is in 30m
   // When the silence ends, the held step is sent once under its id.
   auto released = releaseSuppressed(inc, "m1", at(hours(2)));
-  EXPECT_THAT(said(released.deliveries), ElementsAre("lead:critical:web/id1/escalation/1"));
+  EXPECT_THAT(said(released.deliveries), ElementsAre("lead:critical:web/id1/escalation/15m"));
 
   Incident acked = openIncident();
   acked.ack = Ack{"alice", "", at(minutes(1)), std::nullopt, 1, false};
@@ -211,6 +236,7 @@ TEST(FollowUp, ReminderCountsSurviveAWorseningSoIdsStayUnique) {
   auto s = applyChange(std::nullopt, warn, {"chat"}, {"chat"}, "m1", "id1");
   s = followUp(*s.incident, policy, "m1", at(minutes(10)));
   EXPECT_THAT(said(s.deliveries), ElementsAre("chat:reminder:web/id1/reminder/1"));
+  ASSERT_TRUE(recordOutcome(*s.incident, "chat", "web/id1/reminder/1", true));
   ChangeOfState crit{"web",  CheckState::kWarning, CheckState::kCritical, 3,
                      "down", at(minutes(11))};
   s = applyChange(*s.incident, crit, {"chat"}, {"chat"}, "m1", "x");
@@ -229,7 +255,7 @@ TEST(FollowUp, TheIncidentKeepsFollowUpsAndAcksThroughEtcd) {
   auto back = Incident::fromJson(inc.toJson());
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(back->toJson(), inc.toJson());
-  EXPECT_EQ(back->escalated, 1);
+  EXPECT_EQ(back->escalated, minutes(15));
   EXPECT_EQ(back->alerters.at("chat").reminders, 1);
   EXPECT_EQ(back->follow_ups.at("pager").transition_id, "web/id1/reminder/1");
   EXPECT_EQ(back->ack->n, 2);
@@ -249,7 +275,9 @@ TEST(FollowUp, TheIncidentKeepsFollowUpsAndAcksThroughEtcd) {
 TEST(FollowUp, TransitionIdsSayWhatAFollowUpIs) {
   EXPECT_EQ(followUpOf("web/1-m1/reminder/3").what, "reminder");
   EXPECT_EQ(followUpOf("web/1-m1/reminder/3").n, 3);
-  EXPECT_EQ(followUpOf("web/1-m1/escalation/2").what, "escalation");
+  EXPECT_EQ(followUpOf("web/1-m1/escalation/15m").what, "escalation");
+  EXPECT_EQ(followUpOf("web/1-m1/escalation/15m").arg, "15m");
+  EXPECT_EQ(followUpOf("web/1-m1/escalation/").what, "");
   EXPECT_EQ(followUpOf("web/1-m1/ack/1").what, "ack");
   EXPECT_EQ(followUpOf("web/1-m1/7").what, "");
   EXPECT_EQ(followUpOf("web/1-m1/reminder/x").what, "");

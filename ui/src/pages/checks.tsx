@@ -1,14 +1,16 @@
 // Checks: a page of GET /api/v1/state at a time (server-side filters and `limit`/`after`
 // paging: never the whole list, so it stays fast with 100,000 checks). Filters live in the
 // hash (#/checks?status=critical&tag=db), so a filtered view can be linked to. Sorting orders
-// the rows of the page on screen; pages follow name order.
+// the rows of the page on screen; pages follow name order. "Silence these for 1h / 4h" makes
+// one silence covering exactly the checks the filters select (silenceOfFilters()).
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, getJson, getTypes } from '../api';
+import { api, auth, getJson, getTypes } from '../api';
 import { ErrorNote, Loading, StatusBadge, Time, useAsync, useNow, usePageTitle } from '../components';
 import { ms, shortId } from '../format';
 import { useLive, useRefetch } from '../live';
-import { checkHref, replaceQuery } from '../router';
-import type { CheckState, Cluster } from '../types';
+import { checkHref, href, replaceQuery } from '../router';
+import { useStore } from '../store';
+import type { CheckState, Cluster, Silence } from '../types';
 import { STATUSES } from '../types';
 
 const PAGE_SIZES = [25, 50, 100, 250, 500];
@@ -41,6 +43,195 @@ function compare(a: CheckState, b: CheckState, key: SortKey): number {
     default:
       return (a[key] ?? '').localeCompare(b[key] ?? '');
   }
+}
+
+// The server's list parameters (src/api/request.cc splitList): split at commas, each item
+// trimmed of " \t\r\n", empty items dropped.
+function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((t) => t.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, ''))
+    .filter(Boolean);
+}
+
+// A silence's `check` is an fnmatch glob with FNM_NOESCAPE (src/store/silence.cc): a backslash
+// quotes nothing, but a one-character bracket expression does: `[*]`, `[?]`, `[[]` each match
+// that character only (`]`, `!`, `-` and `\` are literal outside brackets).
+export function globLiteral(text: string): string {
+  return text.replace(/[*?[]/g, (c) => `[${c}]`);
+}
+
+const SILENCE_MAX_NAME = 256;  // bytes of `check` (store::Silence::kMaxName)
+
+// The silence covering exactly the checks GET /api/v1/state selects with these filters
+// (src/api/v1/state_routes.cc StateFilter), or why there is none:
+// - name: a substring (case-sensitive, not trimmed) -> check `*<name>*`, metacharacters
+//   quoted (globLiteral);
+// - type: any of a comma list -> the silence's one `type` (more than one: refused);
+// - tag: the check has any of a comma list -> the silence's `tags` (all of them): the same only
+//   for one tag (more: refused);
+// - status changes while the silence lasts, and owner is a member, not a member-tag: neither
+//   can be a silence (refused).
+// null: no filter at all (silencing everything is the Silences page's `check: "*"`).
+export type FilterSilence =
+  | { body: { check?: string; type?: string; tags?: string[] }; words: string }
+  | { blocked: string };
+export function silenceOfFilters(f: Filters): FilterSilence | null {
+  const types = splitList(f.type);
+  const tags = splitList(f.tag);
+  const statuses = splitList(f.status);
+  if (!f.name && types.length === 0 && tags.length === 0 && statuses.length === 0 && !f.owner) {
+    return null;
+  }
+  const other = 'Silence by name, type or tag instead (clear the status and owner filters).';
+  if (statuses.length > 0) {
+    return { blocked: `A silence cannot follow a status: the checks that are ${statuses.join(' or ')} change while it lasts. ${other}` };
+  }
+  if (f.owner) {
+    return { blocked: `A silence cannot match the member that runs a check (owner): checks move between members. ${other}` };
+  }
+  if (types.length > 1) {
+    return { blocked: `A silence matches one type; this filter takes any of ${types.join(', ')}: filter by one type (one silence per type).` };
+  }
+  if (tags.length > 1) {
+    return {
+      blocked: `The tag filter selects checks with any of ${tags.join(', ')}, but a silence's tags must all be on the check: filter by one tag (one silence per tag).`,
+    };
+  }
+  const body: { check?: string; type?: string; tags?: string[] } = {};
+  const words: string[] = [];
+  if (f.name) {
+    body.check = `*${globLiteral(f.name)}*`;
+    if (new TextEncoder().encode(body.check).length > SILENCE_MAX_NAME) {
+      return { blocked: `The name filter is too long for a silence (its glob is at most ${SILENCE_MAX_NAME} bytes); no check name is that long.` };
+    }
+    words.push(`whose name contains '${f.name}'`);
+  }
+  if (types.length === 1) {
+    body.type = types[0];
+    words.push(`of type ${types[0]}`);
+  }
+  if (tags.length === 1) {
+    body.tags = tags;
+    words.push(`tagged ${tags[0]}`);
+  }
+  return { body, words: `checks ${words.join(', ')}` };
+}
+
+const SILENCE_SPANS = [
+  { duration: '1h', words: '1 hour' },
+  { duration: '4h', words: '4 hours' },
+] as const;
+
+// "Silence these for 1h / 4h", a confirm step saying what the silence covers, then the POST.
+// shown: the checks on the first page (null on a later one), more: whether a next page follows.
+function SilenceFiltered({
+  filters,
+  shown,
+  more,
+  onMade,
+}: {
+  filters: Filters;
+  shown: number | null;
+  more: boolean;
+  onMade: () => void;
+}) {
+  const authState = useStore(auth);
+  const plan = silenceOfFilters(filters);
+  const planKey = JSON.stringify(plan);
+  const [asking, setAsking] = useState<(typeof SILENCE_SPANS)[number] | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [made, setMade] = useState<{ id: string; what: string } | null>(null);
+  // Another filter: another silence (a question asked and the last answer are void).
+  useEffect(() => {
+    setAsking(null);
+    setError(null);
+    setMade(null);
+  }, [planKey]);
+  if (plan === null) {
+    return null;
+  }
+  const blocked = 'blocked' in plan ? plan.blocked : '';
+  const off = busy || authState.readOnly;
+  const why = blocked || (authState.readOnly ? 'Your token is read-only: silencing needs a read-write token.' : '');
+  const silence = async () => {
+    if (!asking || 'blocked' in plan) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const res = await api<{ silence: Silence }>('silence', {
+        method: 'POST',
+        body: {
+          ...plan.body,
+          duration: asking.duration,
+          comment: `from the checks list: ${plan.words}`,
+          'created-by': 'web UI',
+        },
+      });
+      setMade({ id: res.data.silence.id, what: `${plan.words} silenced for ${asking.words}` });
+      setAsking(null);
+      onMade();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const matching =
+    shown === null
+      ? ''
+      : shown === 0
+        ? 'No check matches now; it also covers any that match while it lasts.'
+        : `${more ? 'More than ' : ''}${shown.toLocaleString()} check${shown === 1 && !more ? '' : 's'} match${shown === 1 && !more ? 'es' : ''} now (every page, not only this one).`;
+  return (
+    <div class="card silence-filtered">
+      <div class="silence-actions">
+        {SILENCE_SPANS.map((span) => (
+          <button
+            key={span.duration}
+            type="button"
+            data-testid={`silence-filtered-${span.duration}`}
+            disabled={off || blocked !== ''}
+            title={why || `Silence the notifications of the checks these filters select for ${span.words}`}
+            aria-describedby={why ? 'silence-filtered-why' : undefined}
+            onClick={() => {
+              setMade(null);
+              setAsking(span);
+            }}
+          >
+            Silence these for {span.duration}
+          </button>
+        ))}
+      </div>
+      {why && (
+        <p id="silence-filtered-why" class="muted small" data-testid="silence-filtered-why">
+          {why}
+        </p>
+      )}
+      {asking && !('blocked' in plan) && (
+        <div class="silence-confirm" role="group" aria-label="Confirm the silence">
+          <p>
+            Silence {plan.words} for {asking.words}? <span class="muted small">{matching}</span>
+          </p>
+          <div class="silence-actions">
+            <button type="button" class="primary" data-testid="silence-filtered-confirm" disabled={off} onClick={silence}>
+              {busy ? 'Saving…' : `Silence for ${asking.words}`}
+            </button>
+            <button type="button" disabled={busy} onClick={() => setAsking(null)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
+      <ErrorNote error={error} />
+      {made && (
+        <p class="ok-note" role="status" data-testid="silence-filtered-made">
+          Silence <code>{made.id}</code> made: {made.what}. <a href={href('silences')}>See the Silences page</a> to end it.
+        </p>
+      )}
+    </div>
+  );
 }
 
 function SortHeader({
@@ -253,6 +444,12 @@ export function ChecksPage({ query }: { query: URLSearchParams }) {
           </button>
         )}
       </form>
+      <SilenceFiltered
+        filters={filters}
+        shown={page.data && !after ? page.data.rows.length : null}
+        more={!!page.data?.next}
+        onMade={page.reload}
+      />
       <div class="card">
         <ErrorNote error={page.error} retry={page.reload} />
         {!page.data && !page.error && <Loading what="checks" />}
@@ -292,6 +489,14 @@ export function ChecksPage({ query }: { query: URLSearchParams }) {
                         </td>
                         <td data-label="Status">
                           <StatusBadge status={r.status} />
+                          {r['silenced-by'] && (
+                            <>
+                              {' '}
+                              <a class="badge badge-silenced" href={href('silences')} title={`silence ${r['silenced-by']}`}>
+                                silenced
+                              </a>
+                            </>
+                          )}
                         </td>
                         <td data-label="Type">{r.type}</td>
                         <td data-label="Owner">
