@@ -156,22 +156,7 @@ LoadedSet loadDirs(const std::vector<std::string>& paths, const LoadOptions& opt
   // Also for monitors with other problems: the user gets the whole list in one go.
   for (const auto& entry : set.monitors) {
     const LoadedObject& obj = entry.second;
-    config::MonitorSpec refs;
-    refs.name = entry.first;
-    auto names = [&obj](const char* field) {
-      std::vector<std::string> out;
-      if (obj.value.is_object() && obj.value.contains(field) && obj.value[field].is_array()) {
-        for (const auto& v : obj.value[field]) {
-          if (v.is_string()) {
-            out.push_back(v.get<std::string>());
-          }
-        }
-      }
-      return out;
-    };
-    refs.warning_alerter = names("warning-alerter");
-    refs.critical_alerter = names("critical-alerter");
-    for (auto& p : config::checkAlerterReferences(refs, alerter_names)) {
+    for (auto& p : config::checkAlerterReferences(entry.first, obj.value, alerter_names)) {
       p.source = obj.file;
       set.problems.push_back(std::move(p));
     }

@@ -128,10 +128,47 @@ Problems checkAlerterReferences(const MonitorSpec& monitor,
     // Sorted by `after`: the index may differ from the written order; the field says which.
     check(monitor.escalation[i].alerters,
           fmt::format("escalation (after {}).alerters",
-                      common::formatDuration(monitor.escalation[i].after))
-);
+                      common::formatDuration(monitor.escalation[i].after)));
   }
   return problems;
+}
+
+Problems checkAlerterReferences(std::string_view name, const nlohmann::json& value,
+                                const std::set<std::string>& alerter_names) {
+  MonitorSpec refs;
+  refs.name = std::string(name);
+  auto names = [](const nlohmann::json& v) {
+    std::vector<std::string> out;
+    if (v.is_array()) {
+      for (const auto& item : v) {
+        if (item.is_string()) {
+          out.push_back(item.get<std::string>());
+        }
+      }
+    }
+    return out;
+  };
+  if (value.is_object()) {
+    refs.warning_alerter = names(value.value("warning-alerter", nlohmann::json()));
+    refs.critical_alerter = names(value.value("critical-alerter", nlohmann::json()));
+    const auto steps = value.find("escalation");
+    if (steps != value.end() && steps->is_array()) {
+      for (const auto& step : *steps) {
+        if (!step.is_object()) {
+          continue;
+        }
+        EscalationStep read;
+        read.alerters = names(step.value("alerters", nlohmann::json()));
+        // Named by its `after` as written (a bad one is reported by parseMonitor).
+        const auto after = step.value("after", nlohmann::json());
+        if (after.is_string()) {
+          read.after = common::parseDuration(after.get<std::string>()).value_or(common::Nanos(0));
+        }
+        refs.escalation.push_back(std::move(read));
+      }
+    }
+  }
+  return checkAlerterReferences(refs, alerter_names);
 }
 
 }  // namespace ninevolt::config

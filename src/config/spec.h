@@ -141,6 +141,10 @@ std::optional<AlerterSpec> parseAlerter(std::string_view name, const nlohmann::j
 // reference ("monitor 'web': critical-alerter: unknown alerter 'pd' (did you mean 'pd1'?)").
 Problems checkAlerterReferences(const MonitorSpec& monitor,
                                 const std::set<std::string>& alerter_names);
+// The same for a monitor as written (its value may have other problems: the alerter lists
+// and escalation steps that can be read are checked, so every problem comes back at once).
+Problems checkAlerterReferences(std::string_view name, const nlohmann::json& value,
+                                const std::set<std::string>& alerter_names);
 
 // A config document (one YAML file, or an API body): top-level `monitor:` and/or `alerter:`
 // maps of name -> object. Unknown top-level keys and non-map sections are problems.

@@ -97,22 +97,7 @@ void validate(const Context& ctx, ConfigKind kind, const std::string& name,
   }
   // Alerter references, checked as `9volt cfg` does (also for monitors with other problems,
   // so the whole list comes back at once).
-  config::MonitorSpec refs;
-  refs.name = name;
-  auto names = [&value](const char* field) {
-    std::vector<std::string> out;
-    if (value.is_object() && value.contains(field) && value[field].is_array()) {
-      for (const auto& v : value[field]) {
-        if (v.is_string()) {
-          out.push_back(v.get<std::string>());
-        }
-      }
-    }
-    return out;
-  };
-  refs.warning_alerter = names("warning-alerter");
-  refs.critical_alerter = names("critical-alerter");
-  for (auto& p : config::checkAlerterReferences(refs, alerter_names)) {
+  for (auto& p : config::checkAlerterReferences(name, value, alerter_names)) {
     problems.push_back(std::move(p));
   }
 }

@@ -87,6 +87,17 @@ TEST_F(FollowUpFields, EscalationAlertersMustExist) {
   EXPECT_THAT(cfgtest::strings(checkAlerterReferences(*m.spec, {"pagr"})), IsEmpty());
 }
 
+// As `9volt cfg` and the API check them: from the value as written, also when the monitor
+// has other problems.
+TEST_F(FollowUpFields, EscalationAlertersAreCheckedInTheValueAsWritten) {
+  auto value = cfgtest::yaml(kBase + "timeout: 99s\ncritical-alerter: [pager]\n"
+                                     "escalation: [{after: 1h, alerters: [pagr, boss]}, 7]\n");
+  EXPECT_THAT(cfgtest::strings(checkAlerterReferences("web", value, {"pager", "boss"})),
+              ElementsAre(HasSubstr("escalation (after 1h).alerters: unknown alerter 'pagr'")));
+  EXPECT_THAT(cfgtest::strings(checkAlerterReferences("web", nlohmann::json(7), {"pager"})),
+              IsEmpty());
+}
+
 TEST(AlerterFollowUp, AnAlerterMayHaveItsOwnReminderInterval) {
   auto a =
       cfgtest::alerter(cfgtest::yaml("type: webhook\nreminder-interval: 2h\n"
