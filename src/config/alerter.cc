@@ -362,7 +362,7 @@ std::optional<AlerterSpec> parseAlerter(std::string_view name, const nlohmann::j
                                          key)
                            : fmt::format("unknown field '{}'{}", key,
                                          detail::hint(key, {"type", "description", "options",
-                                                                 "reminder-interval"})));
+                                                            "reminder-interval"})));
   }
   json options = json::object();
   if (auto it = value.find("options"); it != value.end() && !it->is_null()) {

@@ -7,10 +7,9 @@
 
 #include <fmt/format.h>
 
-#include "config/escalation.h"
-
 #include "common/utf8.h"
 #include "common/yaml_json.h"
+#include "config/escalation.h"
 #include "config/monitor_fields.h"
 #include "config/monitor_rules.h"
 #include "config/spec.h"

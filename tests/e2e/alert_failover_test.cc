@@ -349,8 +349,8 @@ TEST_F(AlertFailoverTest, FollowUpKillCyclesSendEachReminderStepAndAckOnce) {
   for (const auto& [check, id] : incident) {
     for (const std::string path : {"/hook", "/boss"}) {
       const std::string seq = kindsOf(check, id, path);
-      const bool ok = std::regex_match(seq, shape)
-                      && (path != "/hook" || seq.find('M') != std::string::npos);
+      const bool ok =
+          std::regex_match(seq, shape) && (path != "/hook" || seq.find('M') != std::string::npos);
       wrong += ok ? 0 : 1;
       EXPECT_TRUE(ok) << check << " at " << path << " received " << seq
                       << " (C critical, M reminder, A ack, R resolve)";
