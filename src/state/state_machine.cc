@@ -29,8 +29,26 @@ std::optional<CheckState> parseStateName(std::string_view name) {
   return std::nullopt;
 }
 
-StateMachine::StateMachine(Thresholds thresholds, Seed seed)
-    : thresholds_(thresholds), state_(seed.state), count_(std::max(0, seed.count)) {}
+Seed seedAsOf(Seed seed, common::SystemTime now, common::Nanos interval) {
+  if (!seed.history || seed.history_at == common::SystemTime{} || interval.count() <= 0
+      || now <= seed.history_at) {
+    return seed;
+  }
+  const auto runs = (now - seed.history_at) / interval;
+  for (int64_t i = 0; i < std::min<int64_t>(runs, FlapHistory::kRuns); ++i) {
+    seed.history->push(seed.state);
+  }
+  seed.history_at = now;
+  return seed;
+}
+
+StateMachine::StateMachine(Thresholds thresholds, Seed seed, FlapLimits flap)
+    : thresholds_(thresholds),
+      flap_limits_(flap),
+      history_(seed.history.value_or(FlapHistory(seed.state))),
+      state_(seed.state),
+      flapping_(seed.flapping),
+      count_(std::max(0, seed.count)) {}
 
 int StateMachine::settledCount() const {
   return std::max({thresholds_.warning, thresholds_.critical, 1});
@@ -54,10 +72,21 @@ std::optional<Transition> StateMachine::apply(const checks::CheckResult& result)
     }
     state_ = level;
   }
-  if (state_ == before) {
+  history_.push(state_);
+  FlapChange flap = FlapChange::kNone;
+  double percent = 0;
+  if (flap_limits_.enabled || flapping_) {
+    percent = history_.percent();
+    const bool now_flapping = flappingAfter(flapping_, percent, flap_limits_);
+    if (now_flapping != flapping_) {
+      flap = now_flapping ? FlapChange::kStarted : FlapChange::kStopped;
+      flapping_ = now_flapping;
+    }
+  }
+  if (state_ == before && flap == FlapChange::kNone) {
     return std::nullopt;
   }
-  return Transition{before, state_, count_, result};
+  return Transition{before, state_, count_, result, flap, percent};
 }
 
 }  // namespace ninevolt::state

@@ -5,6 +5,9 @@
 #include <string_view>
 
 #include "checks/result.h"
+#include "common/clock.h"
+#include "common/duration.h"
+#include "state/flap.h"
 
 namespace ninevolt::state {
 
@@ -23,7 +26,21 @@ struct Thresholds {
 struct Seed {
   CheckState state = CheckState::kOk;
   int count = 0;  // consecutive non-OK results
+  // The states of its last runs and whether it was flapping (flap.h), as of `history_at`
+  // (the runs since then, up to a history's length, had `state`: the owner writes the state
+  // key when the state changes). nullopt: `state` throughout.
+  std::optional<FlapHistory> history;
+  common::SystemTime history_at{};
+  bool flapping = false;
 };
+
+// The seed as of `now` for a check run every `interval`: its history goes on with `state`
+// for each run due since `history_at` (at most a history's length). A gap in which no member
+// ran the check counts as runs in that state too: it can only end flapping sooner, never
+// make a check flap.
+Seed seedAsOf(Seed seed, common::SystemTime now, common::Nanos interval);
+
+enum class FlapChange { kNone, kStarted, kStopped };
 
 // A change of state, emitted once when it happens.
 struct Transition {
@@ -31,6 +48,12 @@ struct Transition {
   CheckState to = CheckState::kOk;
   int count = 0;               // consecutive non-OK results when it happened (0 on recovery)
   checks::CheckResult result;  // the result that caused it
+  // The run also started or stopped flapping (from == to when only that changed), and the
+  // percent of state changes after it.
+  FlapChange flap = FlapChange::kNone;
+  double flap_percent = 0;
+
+  bool stateChanged() const { return from != to; }
 };
 
 // The per-check state machine of the original 9volt, corrected:
@@ -40,25 +63,33 @@ struct Transition {
 //   failure is CRITICAL;
 // - a WARNING-level result (e.g. a certificate about to expire) leads at most to WARNING;
 //   UNKNOWN (9volt could not run the check) counts as a failure like CRITICAL.
+// - each run's state goes into a FlapHistory; the check flaps by its FlapLimits (flap.h).
 // Not thread-safe: owned by one engine loop.
 class StateMachine {
  public:
-  explicit StateMachine(Thresholds thresholds, Seed seed = {});
+  explicit StateMachine(Thresholds thresholds, Seed seed = {}, FlapLimits flap = {});
 
-  // Applies one result; returns the transition if the state changed.
+  // Applies one result; returns the transition if the state changed, or the check started
+  // or stopped flapping.
   std::optional<Transition> apply(const checks::CheckResult& result);
 
   void setThresholds(Thresholds thresholds) { thresholds_ = thresholds; }
+  // Takes effect with the next run (disabled: a flapping check stops then).
+  void setFlapLimits(FlapLimits limits) { flap_limits_ = limits; }
   // The count past which further failures change nothing but the count itself: no state
   // changes beyond it (at least 1: with both thresholds 0 the first failure is CRITICAL).
   int settledCount() const;
   CheckState state() const { return state_; }
   int count() const { return count_; }
-  Seed seed() const { return {state_, count_}; }
+  bool flapping() const { return flapping_; }
+  const FlapHistory& history() const { return history_; }
 
  private:
   Thresholds thresholds_;
+  FlapLimits flap_limits_;
+  FlapHistory history_;
   CheckState state_;
+  bool flapping_;
   int count_;
 };
 
