@@ -239,9 +239,13 @@ bool Dispatcher::runFollowUp(const std::string& check, int tries) {
       return true;
     }
     const auto now = std::chrono::system_clock::now();
-    const std::string silenced_by = silences_.silencedBy(check, specOf(check).get(), now);
+    const std::string silence = silences_.silencedBy(check, specOf(check).get(), now);
+    // While flapping, reminders and escalation wait like under a silence.
+    const std::string silenced_by = !silence.empty()             ? silence
+                                    : loaded->incident->flapping ? kFlappingHold
+                                                                 : "";
     auto step = followUp(*loaded->incident, policyOf(check), options_.member_id, now, silenced_by,
-                         !silenced_by.empty() && !silences_.notifyAfter(silenced_by));
+                         !silence.empty() && !silences_.notifyAfter(silence));
     if (!step.changed) {
       scheduleFollowUp(check, step.incident);
       return true;
@@ -372,6 +376,25 @@ void Dispatcher::releaseSilenced(const std::string& check, int tries) {
     if (!silences_.silencedBy(check, specOf(check).get(), now).empty()) {
       return;  // another silence covers it now
     }
+    if (loaded->incident->flapping) {
+      // Flapping holds it now: sent when the check stops flapping (handleChange).
+      Incident inc = std::move(*loaded->incident);
+      for (auto& [name, told] : inc.alerters) {
+        if (told.suppressed) {
+          told.suppressed->by = kFlappingHold;
+          told.suppressed->quiet = false;
+        }
+      }
+      auto saved = incidents_.save(check, inc, loaded->mod_revision);
+      if (!saved && saved.error().code == Errc::kConflict) {
+        continue;
+      }
+      if (!saved) {
+        break;
+      }
+      suppressed_checks_.erase(check);
+      return;
+    }
     auto step = releaseSuppressed(*loaded->incident, options_.member_id, now);
     auto saved = incidents_.save(check, step.incident, loaded->mod_revision);
     if (!saved && saved.error().code == Errc::kConflict) {
@@ -464,7 +487,8 @@ void Dispatcher::onTransition(const std::string& check, const state::Transition&
   if (stopped_) {
     return;
   }
-  ChangeOfState change{check, t.from, t.to, t.count, t.result.message, t.result.time};
+  ChangeOfState change{check,         t.from, t.to,          t.count, t.result.message,
+                       t.result.time, t.flap, t.flap_percent};
   if (change.time == common::SystemTime{}) {
     change.time = std::chrono::system_clock::now();
   }
@@ -555,21 +579,42 @@ void Dispatcher::handleChange(const ChangeOfState& change, uint64_t epoch, int t
   }
   const auto spec = specOf(change.check);
   const CheckInfo info = infoOf(change.check, spec);
-  const std::string silenced_by =
+  const std::string silence =
       silences_.silencedBy(change.check, spec.get(), std::chrono::system_clock::now());
+  std::string silenced_by;  // what holds this change back: the silence, else flapping
   for (int round = 0; round < kCasTries; ++round) {
     auto loaded = incidents_.load(change.check);
     if (!loaded) {
       later("cannot read the incident: " + loaded.error().message);
       return;
     }
-    const auto now_ms = std::chrono::duration_cast<milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
-    auto step =
-        applyChange(loaded->incident, change, info.warning_alerter, info.critical_alerter,
-                    options_.member_id, fmt::format("{}-{}", now_ms, options_.member_id),
-                    silenced_by, !silenced_by.empty() && !silences_.notifyAfter(silenced_by));
+    const auto now = std::chrono::system_clock::now();
+    const auto now_ms = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
+    const std::string new_id = fmt::format("{}-{}", now_ms, options_.member_id);
+    const bool flapping =
+        change.flap != state::FlapChange::kNone || (loaded->incident && loaded->incident->flapping);
+    silenced_by = !silence.empty() ? silence : flapping ? kFlappingHold : "";
+    IncidentStep step;
+    step.incident = loaded->incident;
+    if (change.from != change.to) {
+      step = applyChange(loaded->incident, change, info.warning_alerter, info.critical_alerter,
+                         options_.member_id, new_id, silenced_by,
+                         !silence.empty() && !silences_.notifyAfter(silence));
+      if (!step.changed) {
+        step.incident = loaded->incident;
+      }
+    }
+    // Then the flapping: a start is recorded after the change it holds back; a stop sends
+    // what it held back, this change included.
+    if (change.flap == state::FlapChange::kStarted) {
+      step = merged(std::move(step),
+                    startFlapping(std::move(step.incident), change.check, change.flap_percent,
+                                  flappingAlerters(info.warning_alerter, info.critical_alerter),
+                                  options_.member_id, new_id, now, silence));
+    } else if (change.flap == state::FlapChange::kStopped && step.incident) {
+      step = merged(std::move(step),
+                    stopFlapping(std::move(*step.incident), options_.member_id, now, silence));
+    }
     if (!step.changed) {
       finishWork(change.check, token);
       return;
@@ -593,9 +638,40 @@ void Dispatcher::handleChange(const ChangeOfState& change, uint64_t epoch, int t
           fmt::format("{} -> {}", state::stateName(change.from), state::stateName(change.to)),
           step.suppressed, silenced_by);
     }
+    if (change.flap != state::FlapChange::kNone) {
+      noteFlapping(change, step);
+    }
     return;
   }
   later("the incident kept changing");
+}
+
+void Dispatcher::noteFlapping(const ChangeOfState& change, const IncidentStep& step) {
+  const bool started = change.flap == state::FlapChange::kStarted;
+  std::vector<std::string> told;
+  for (const auto& d : step.deliveries) {
+    if (d.kind == (started ? NotificationKind::kFlapping : NotificationKind::kFlappingStopped)) {
+      told.push_back(d.alerter);
+    }
+  }
+  {
+    std::lock_guard lock(stats_mu_);
+    (started ? stats_.flapping : stats_.flapping_stopped) += told.size();
+    stats_.suppressed += static_cast<uint64_t>(step.dropped);
+  }
+  const std::string to =
+      told.empty() ? std::string("no alerter told") : fmt::format("told {}", fmt::join(told, ", "));
+  const std::string message =
+      started ? fmt::format(
+          "'{}' is flapping ({:.0f}% of its last 21 runs changed state): {}; "
+          "no alert per change until it settles",
+          change.check, change.flap_percent, to)
+              : fmt::format("'{}' stopped flapping ({:.0f}%), {} now: {}", change.check,
+                            change.flap_percent, state::stateName(change.to), to);
+  spdlog::info("alerts: {}", message);
+  if (options_.on_info) {
+    options_.on_info(store::event_kind::kAlertFlapping, change.check, message);
+  }
 }
 
 void Dispatcher::noteSuppressed(const std::string& check, const std::string& what,
@@ -898,31 +974,33 @@ void Dispatcher::handleAdopt(const std::vector<std::string>& checks,
     scheduleFollowUp(check, stored.incident);
   }
   for (const auto& [check, seed] : started_from) {
-    if (seed.state == state::CheckState::kOk) {
-      continue;
-    }
     auto found = loaded->find(check);
     const Incident* incident =
         found != loaded->end() && found->second.incident ? &*found->second.incident : nullptr;
     const state::CheckState alerted =
         incident && !incident->resolved() ? incident->status : state::CheckState::kOk;
-    if (seed.state <= alerted) {
+    // Flapping by its state key, not by its incident: the old owner did not record the start.
+    const bool flap = seed.flapping && !(incident && incident->flapping);
+    if (seed.state <= alerted && !flap) {
       continue;
     }
     // The check starts here worse than anyone alerted: its state key says so, its incident
     // does not. The change is this member's to alert now (an incident write racing with
     // the old owner's is settled by compare-and-swap: re-entering an alerted state sends
     // nothing).
-    spdlog::warn("alerts: '{}' arrived {} but its incident says {}: alerting the change", check,
-                 state::stateName(seed.state), state::stateName(alerted));
+    spdlog::warn("alerts: '{}' arrived {}{} but its incident says {}{}: alerting the change", check,
+                 state::stateName(seed.state), seed.flapping ? " and flapping" : "",
+                 state::stateName(alerted), flap ? ", not flapping" : "");
     ChangeOfState change{check,
-                         alerted,
+                         seed.state > alerted ? alerted : seed.state,
                          seed.state,
                          seed.count,
                          fmt::format("{} when this member took the check over (the change "
                                      "was not alerted by its previous owner)",
                                      state::stateName(seed.state)),
-                         std::chrono::system_clock::now()};
+                         std::chrono::system_clock::now(),
+                         flap ? state::FlapChange::kStarted : state::FlapChange::kNone,
+                         seed.history ? seed.history->percent() : 0};
     handleChange(change, epoch, 0, nullptr);
   }
   bool any_suppressed = false;
@@ -1063,6 +1141,14 @@ void Dispatcher::renderMetrics(metrics::Writer& out) const {
               s.escalations);
   out.counter("ninevolt_alerts_acks_total",
               "Acknowledgement announcements recorded to send (one per alerter told).", s.acks);
+  out.counter("ninevolt_alerts_flapping_total",
+              "Notifications that a check started flapping, recorded to send (one per alerter "
+              "told).",
+              s.flapping);
+  out.counter("ninevolt_alerts_flapping_stopped_total",
+              "Notifications that a check stopped flapping, recorded to send (one per alerter "
+              "told).",
+              s.flapping_stopped);
   out.counter("ninevolt_alerts_abandoned_total",
               "State changes not written because their check left this member (or it lost "
               "its etcd lease) while etcd could not be reached; the next owner judges them.",

@@ -21,6 +21,7 @@
 
 #include "alerts/ack_link.h"
 #include "alerts/alerter_cache.h"
+#include "alerts/flapping.h"
 #include "alerts/incident.h"
 #include "alerts/notification.h"
 #include "alerts/silence_cache.h"
@@ -46,6 +47,8 @@ struct DispatcherStats {
   // Follow-ups this member recorded to send: reminders, escalated notifications, and ack
   // announcements.
   uint64_t reminders = 0, escalations = 0, acks = 0;
+  // Flapping notices recorded to send (started, stopped).
+  uint64_t flapping = 0, flapping_stopped = 0;
 };
 
 // Turns state changes of the checks this member runs into notifications, exactly once
@@ -169,6 +172,7 @@ class Dispatcher {
   // more held back, and set the timer for the next start or end.
   void onSilencesChanged();
   void releaseSilenced(const std::string& check, int tries = 0);
+  void noteFlapping(const ChangeOfState& change, const IncidentStep& step);
   void noteSuppressed(const std::string& check, const std::string& what,
                       const std::vector<Delivery>& held, const std::string& silence);
   // Reminders, escalation and ack announcements (incident.h followUp): when each owned

@@ -26,14 +26,24 @@ std::string transitionId(const Incident& i) {
 
 }  // namespace
 
+IncidentStep merged(IncidentStep first, IncidentStep then) {
+  first.incident = std::move(then.incident);
+  first.deliveries.insert(first.deliveries.end(), then.deliveries.begin(), then.deliveries.end());
+  first.suppressed.insert(first.suppressed.end(), then.suppressed.begin(), then.suppressed.end());
+  first.dropped += then.dropped;
+  first.changed = first.changed || then.changed;
+  return first;
+}
+
 IncidentStep applyChange(std::optional<Incident> current, const ChangeOfState& change,
                          const std::vector<std::string>& warning_alerters,
                          const std::vector<std::string>& critical_alerters,
                          const std::string& member_id, const std::string& new_incident_id,
                          const std::string& silenced_by, bool quiet_after) {
   IncidentStep step;
-  if (current && current->resolved()) {
+  if (current && current->resolved() && !current->flapping) {
     // A finished incident left behind (its delete was lost): a new failure opens a new one.
+    // (A flapping one goes on: the check flaps within one incident.)
     if (change.to == state::CheckState::kOk) {
       step.incident = std::move(current);
       return step;
@@ -63,15 +73,19 @@ IncidentStep applyChange(std::optional<Incident> current, const ChangeOfState& c
     step.changed = true;
     // An alerter a silence kept from hearing of the failure hears nothing of its end.
     std::erase_if(inc.alerters, [](const auto& a) { return !a.second.sent(); });
-    if (inc.alerters.empty()) {
+    if (inc.alerters.empty() && !inc.flapping) {
       return step;  // open but nobody told (no alerters, or all silenced): just forget it
     }
     inc.seq++;
     inc.status = state::CheckState::kOk;
     inc.owner = member_id;
     inc.updated = change.time;
-    inc.ack.reset();         // an ack ends with its incident
-    inc.follow_ups.clear();  // a reminder or ack not delivered yet is no longer true
+    inc.ack.reset();  // an ack ends with its incident
+    // A reminder or ack not delivered yet is no longer true; flapping notices still are.
+    std::erase_if(inc.follow_ups, [](const auto& f) {
+      return f.second.kind != NotificationKind::kFlapping
+             && f.second.kind != NotificationKind::kFlappingStopped;
+    });
     const std::string tid = transitionId(inc);
     for (auto& [name, told] : inc.alerters) {
       told.suppressed.reset();  // a failure held back is no longer true
@@ -143,7 +157,7 @@ IncidentStep releaseSuppressed(Incident incident, const std::string& member_id,
     incident.updated = now;
   }
   std::erase_if(incident.alerters, [](const auto& a) { return !a.second.sent(); });
-  if (!incident.finished() && !(incident.resolved() && incident.alerters.empty())) {
+  if (!incident.finished()) {
     step.incident = std::move(incident);
   }
   return step;
@@ -362,7 +376,7 @@ FollowUpId followUpOf(std::string_view tid) {
   if (what == "escalation") {
     return arg.empty() ? FollowUpId{} : FollowUpId{"escalation", 0, std::string(arg)};
   }
-  if (what != "reminder" && what != "ack") {
+  if (what != "reminder" && what != "ack" && what != "flapping" && what != "flapping-stopped") {
     return {};
   }
   int n = 0;

@@ -17,6 +17,7 @@ namespace ninevolt::alerts {
 
 // The incident record and what an alerter was told are etcd values: store/incident.h.
 using store::Ack;
+using store::Flapping;
 using store::Incident;
 using store::Suppressed;
 using store::Told;
@@ -37,6 +38,9 @@ struct ChangeOfState {
   int count = 0;
   std::string error;  // the result's message
   common::SystemTime time{};
+  // The run also started or stopped flapping (from == to when only that changed).
+  state::FlapChange flap = state::FlapChange::kNone;
+  double flap_percent = 0;
 };
 
 // The incident after a change, and what to send for it. `incident` nullopt = delete it
@@ -48,6 +52,10 @@ struct IncidentStep {
   int dropped = 0;                   // follow-ups a silence dropped (not held: followUp)
   bool changed = false;              // the stored incident must be written (or deleted)
 };
+
+// Two steps applied one after the other: `then` was computed from first.incident. Its
+// incident, both their deliveries in order, everything else added up.
+IncidentStep merged(IncidentStep first, IncidentStep then);
 
 // Pure rules (no I/O, unit-tested):
 // - entering WARNING/CRITICAL opens an incident (or continues the open one) and tells the
@@ -113,7 +121,7 @@ std::optional<common::SystemTime> nextFollowUp(const Incident& incident,
 // What a follow-up transition id says: "…/reminder/3" -> {"reminder", 3, "3"},
 // "…/escalation/15m" -> {"escalation", 0, "15m"}; a state transition's id -> {}.
 struct FollowUpId {
-  std::string what;  // "" | "reminder" | "escalation" | "ack"
+  std::string what;  // "" | "reminder" | "escalation" | "ack" | "flapping" | "flapping-stopped"
   int n = 0;         // reminder and ack: their number
   std::string arg;   // the last part: the number, or an escalation step's `after`
 };

@@ -62,6 +62,19 @@ Notification makeNotification(const CheckInfo& check, const Incident& incident,
       n.text = fmt::format("Check has been in {} state for {} (reminder {})", failing,
                            common::formatDuration(failing_for), follow_up.n);
       break;
+    case NotificationKind::kFlapping:
+      what = "flapping";
+      n.status = std::string(state::stateName(incident.status));
+      n.text = fmt::format(
+          "Check is flapping: {:.0f}% of its last 21 runs changed state; no alert per change "
+          "until it settles (it is {} now)",
+          incident.flapping ? incident.flapping->percent : 0.0, n.status);
+      break;
+    case NotificationKind::kFlappingStopped:
+      what = "stopped flapping";
+      n.status = std::string(state::stateName(incident.status));
+      n.text = fmt::format("Check has stopped flapping and is {} now", n.status);
+      break;
     case NotificationKind::kWarning:
     case NotificationKind::kCritical:
       n.status = notificationKindName(delivery.kind);

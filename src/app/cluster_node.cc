@@ -82,6 +82,8 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
         publisher->onResult(r);
         if (r.transition) {
           dispatcher->onTransition(r.check, *r.transition);
+        }
+        if (r.transition && r.transition->stateChanged()) {
           auto text = fmt::format("check '{}': {} -> {} after {} result(s): {}", r.check,
                                   state::stateName(r.transition->from),
                                   state::stateName(r.transition->to), r.count, r.result.message);

@@ -169,8 +169,18 @@ state::Seed seedOf(state::CheckState status, int64_t count) {
   return state::Seed{status, static_cast<int>(std::clamp<int64_t>(count, 0, kMaxCount))};
 }
 
+// With its flap history as of its date (the runs since then are filled in by the engine,
+// which knows the interval) and whether it flaps.
 state::Seed seedOf(const store::CheckStateRecord& r) {
-  return seedOf(*state::parseStateName(r.status), r.count);
+  state::Seed seed = seedOf(*state::parseStateName(r.status), r.count);
+  if (auto at = r.time()) {
+    seed.history_at = *at;
+    if (!r.history.empty()) {
+      seed.history = state::FlapHistory::parse(r.history);
+    }
+  }
+  seed.flapping = r.flapping;
+  return seed;
 }
 
 // An open incident (/9volt/incident/<check>, written by the alert dispatcher before it sends
@@ -180,21 +190,37 @@ state::Seed seedOf(const store::CheckStateRecord& r) {
 // treated as absent here as there.)
 std::optional<state::Seed> seedFromIncident(const etcd::KeyValue& kv) {
   auto incident = store::decodeIncident(kv.value);
-  if (!incident || incident->resolved()) {
+  if (!incident || (incident->resolved() && !incident->flapping)) {
     return std::nullopt;
   }
-  return seedOf(incident->status, incident->count);
+  state::Seed seed =
+      incident->resolved() ? state::Seed{} : seedOf(incident->status, incident->count);
+  // Flapping ends in the incident only when the engine says so: it must know.
+  seed.flapping = incident->flapping.has_value();
+  return seed;
 }
 
-// Whichever says "worse": the higher state, then the longer failure.
+// Whichever says "worse": the higher state, then the longer failure. The history is the
+// state key's (an incident has none), and flapping if either says so (the dispatcher ends
+// an incident's flapping only when the engine stops it).
 void keepStronger(std::map<std::string, state::Seed>& seeds, const std::string& name,
                   const state::Seed& seed) {
   auto [it, added] = seeds.emplace(name, seed);
-  if (!added
-      && (seed.state > it->second.state
-          || (seed.state == it->second.state && seed.count > it->second.count))) {
-    it->second = seed;
+  if (added) {
+    return;
   }
+  state::Seed& kept = it->second;
+  const bool flapping = kept.flapping || seed.flapping;
+  if (seed.state > kept.state || (seed.state == kept.state && seed.count > kept.count)) {
+    const auto history = kept.history;
+    const auto history_at = kept.history_at;
+    kept = seed;
+    if (!kept.history) {
+      kept.history = history;
+      kept.history_at = history_at;
+    }
+  }
+  kept.flapping = flapping;
 }
 
 }  // namespace

@@ -44,7 +44,9 @@ void StatePublisher::onResult(const engine::RunReport& r) {
           .time = r.result.time,
           .duration = r.result.duration,
           .lag = r.lag,
-          .skipped = r.skipped};
+          .skipped = r.skipped,
+          .flapping = r.flapping,
+          .history = r.history};
   std::lock_guard lock(inbox_mu_);
   inbox_.push_back(std::move(run));
 }
@@ -82,12 +84,14 @@ void StatePublisher::apply(Run& run) {
   const size_t message_hash = std::hash<std::string>{}(run.message);
   const int settled = std::max(1, run.settled_count);
   const bool needed = last.state != run.state || last.count < 0
-                      || std::min(last.count, settled) != std::min(run.count, settled);
+                      || std::min(last.count, settled) != std::min(run.count, settled)
+                      || last.flapping != run.flapping;
   const bool shown = needed || last.count != run.count || last.message_hash != message_hash;
   if (!shown) {
     return;  // nothing an operator would see changed
   }
   last.state = run.state;
+  last.flapping = run.flapping;
   last.count = run.count;
   last.message_hash = message_hash;
   std::string check = run.check;
@@ -187,6 +191,10 @@ bool StatePublisher::write(std::map<std::string, Run>& from) {
           r.message.size() <= kMaxMessage ? r.message : common::printable(r.message, kMaxMessage);
       state.date = common::formatRfc3339(r.time);
       state.duration_ms = std::chrono::duration<double, std::milli>(r.duration).count();
+      if (!r.history.uniform()) {
+        state.history = r.history.text();  // uniform: `status` throughout, as when absent
+      }
+      state.flapping = r.flapping;
       // Twice the name (the state's key, the monitor's compare) and the value.
       bytes += 2 * it->first.size() + state.message.size() + kStateOverhead;
       states.push_back(std::move(state));

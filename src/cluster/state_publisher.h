@@ -23,7 +23,10 @@ namespace ninevolt::cluster {
 //   (~1 s, up to 120 keys per txn), when something the next owner needs changed: the status,
 //   or the count up to the check's settled count (its highest threshold; beyond it a failure
 //   changes nothing but the count). So a check that keeps failing costs at most
-//   (highest threshold + 1) writes, then none, however long the outage lasts.
+//   (highest threshold + 1) writes, then none, however long the outage lasts. Flapping
+//   starting or stopping is needed too; the history of states (state/flap.h) goes with
+//   every write (between writes every run had the written state: the next owner fills it
+//   in from the date).
 //   What is only shown (a count past the settled one, a new message with the same status)
 //   is written later, at most kCosmeticPerFlush keys per flush over the whole member: a
 //   constant rate, not one that grows with the failing checks.
@@ -78,9 +81,12 @@ class StatePublisher {
     common::Nanos duration{0};
     common::Nanos lag{0};
     uint64_t skipped = 0;
+    bool flapping = false;
+    state::FlapHistory history;
   };
   struct Written {  // what the state key says (or will, once pending goes out)
     state::CheckState state = state::CheckState::kOk;
+    bool flapping = false;
     int count = -1;
     size_t message_hash = 0;
     uint64_t skipped = 0;  // due times skipped so far (RunReport::skipped), to see new ones

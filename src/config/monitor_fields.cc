@@ -43,6 +43,17 @@ const std::vector<Field<M>>& fieldTable() {
       {"reminder-interval", &M::reminder_interval,
        "alert again this often while an incident stays open and unacknowledged (at least 10s; "
        "unset: the alerter's own)"},
+      {"flap-detection", &M::flap_detection,
+       "false = never treat the check as flapping (default true)"},
+      {"flap-low",
+       &M::flap_low,
+       "percent of state changes over the last 21 runs below which flapping stops (default 25)",
+       {.min = 0, .max = 100}},
+      {"flap-high",
+       &M::flap_high,
+       "percent of state changes over the last 21 runs above which the check flaps: one "
+       "notification then, none per change (default 50)",
+       {.min = 0, .max = 100}},
   };
   return fields;
 }

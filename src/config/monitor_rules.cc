@@ -49,6 +49,12 @@ void applyCommonRules(MonitorSpec& spec, const FieldState& state, ProblemSink& s
   if (state.has("reminder-interval")) {
     checkReminderInterval(spec.reminder_interval, "reminder-interval", sink);
   }
+  if (state.ok("flap-low") && state.ok("flap-high") && spec.flap_low >= spec.flap_high) {
+    const bool written = state.has("flap-high");
+    sink.add(state.has("flap-low") ? "flap-low" : "flap-high",
+             fmt::format("flap-low {} must be below flap-high {}{}", spec.flap_low, spec.flap_high,
+                         written ? "" : " (the default; set it too)"));
+  }
   if (state.ok("warning-threshold") && state.ok("critical-threshold")
       && spec.warning_threshold > spec.critical_threshold) {
     sink.add("warning-threshold",

@@ -50,6 +50,10 @@ struct MonitorSpec {
   // alerter's own `reminder-interval`, if any).
   std::optional<Nanos> reminder_interval;
   std::vector<EscalationStep> escalation;  // sorted by `after` (config/escalation.h)
+  // Flap detection (state/flap.h): percents of state changes over the last 21 runs.
+  bool flap_detection = true;
+  int flap_low = 25;
+  int flap_high = 50;
 
   // The type's own fields (HttpOptions, TcpOptions, ...), immutable and shared by copies.
   std::shared_ptr<const TypeOptions> typed;

@@ -28,9 +28,12 @@ struct RunReport {
   state::CheckState state = state::CheckState::kOk;
   int count = 0;          // consecutive non-OK results
   int settled_count = 1;  // counts above this change no state (StateMachine::settledCount)
-  std::optional<state::Transition> transition;  // set when the state changed with this run
-  Nanos lag{0};                                 // how late the run started vs its due time
-  uint64_t skipped = 0;                         // due times this check skipped so far (overlap)
+  // Set when the state changed with this run, or the check started or stopped flapping.
+  std::optional<state::Transition> transition;
+  bool flapping = false;
+  state::FlapHistory history;  // the states of its last runs, this one included
+  Nanos lag{0};                // how late the run started vs its due time
+  uint64_t skipped = 0;        // due times this check skipped so far (overlap)
 };
 
 // The per-check series of some checks, one text block per family (the text format wants

@@ -110,6 +110,7 @@ void Engine::Worker::upsert(config::SharedMonitor spec, std::optional<state::See
     return;
   }
   state::Thresholds thresholds{spec->warning_threshold, spec->critical_threshold};
+  const state::FlapLimits flap{spec->flap_detection, spec->flap_low, spec->flap_high};
   const Nanos interval = spec->type->runEvery(*spec);
   if (it != entries_.end()) {
     // Changed spec: restart this check only, keeping its state.
@@ -120,18 +121,22 @@ void Engine::Worker::upsert(config::SharedMonitor spec, std::optional<state::See
     e.check = std::move(*check);
     e.starts_process = e.check->startsProcess();
     e.machine.setThresholds(thresholds);
+    e.machine.setFlapLimits(flap);
     schedule(e);
     return;
   }
-  auto entry =
-      std::make_unique<Entry>(Entry{spec,
-                                    interval,
-                                    std::move(*check),
-                                    state::StateMachine(thresholds, seed.value_or(state::Seed{})),
-                                    0,
-                                    0,
-                                    {},
-                                    0});
+  auto entry = std::make_unique<Entry>(Entry{
+      spec,
+      interval,
+      std::move(*check),
+      state::StateMachine(
+          thresholds,
+          state::seedAsOf(seed.value_or(state::Seed{}), std::chrono::system_clock::now(), interval),
+          flap),
+      0,
+      0,
+      {},
+      0});
   Entry& e = *entry;
   e.starts_process = e.check->startsProcess();
   entries_.emplace(e.name(), std::move(entry));
@@ -277,6 +282,8 @@ void Engine::Worker::onDone(Entry& entry, checks::CheckResult result) {
   report.state = entry.machine.state();
   report.count = entry.machine.count();
   report.settled_count = entry.machine.settledCount();
+  report.flapping = entry.machine.flapping();
+  report.history = entry.machine.history();
   report.lag = Nanos(entry.started_ns - entry.due_ns);
   lag.observe(static_cast<double>(report.lag.count()) / 1e9);
   Counters& c = entry.counters;

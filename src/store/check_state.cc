@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/yaml_json.h"
+#include "state/flap.h"
 #include "store/untrusted.h"
 
 namespace ninevolt::store {
@@ -20,6 +21,12 @@ nlohmann::json CheckStateRecord::toJson() const {
   }
   if (duration_ms) {
     j["duration_ms"] = *duration_ms;
+  }
+  if (!history.empty()) {
+    j["history"] = history;
+  }
+  if (flapping) {
+    j["flapping"] = true;
   }
   return j;
 }
@@ -63,6 +70,20 @@ Result<CheckStateRecord> CheckStateRecord::fromJson(const nlohmann::json& j) {
       return bad("duration_ms", "a number");
     }
     r.duration_ms = it->get<double>();
+  }
+  if (auto it = j.find("history"); it != j.end()) {
+    if (!it->is_string() || it->get_ref<const std::string&>().size() > 64
+        || (!it->get_ref<const std::string&>().empty()
+            && !state::FlapHistory::parse(it->get_ref<const std::string&>()))) {
+      return bad("history", "a string of up to 64 of the letters o, w, c");
+    }
+    r.history = it->get<std::string>();
+  }
+  if (auto it = j.find("flapping"); it != j.end()) {
+    if (!it->is_boolean()) {
+      return bad("flapping", "true or false");
+    }
+    r.flapping = it->get<bool>();
   }
   return r;
 }

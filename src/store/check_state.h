@@ -27,14 +27,20 @@ struct CheckStateRecord {
   std::string message;
   std::string date;  // RFC 3339, when the last run started (as written: may not parse)
   std::optional<double> duration_ms;
+  // The states of its last runs as of `date`, oldest first (state::FlapHistory::text: "" =
+  // `status` throughout), and whether it is flapping: flap detection goes on from them.
+  std::string history;
+  bool flapping = false;
 
   // date as a time, when it is one.
   std::optional<common::SystemTime> time() const;
 
-  // Fields left empty by the writer are left out ("result", "duration_ms").
+  // Fields left empty by the writer are left out ("result", "duration_ms", "history",
+  // "flapping" when false).
   nlohmann::json toJson() const;
   // Never throws: status must be ok/warning/critical; check, owner, message, date, result
-  // strings; count an integer >= 0; duration_ms a number. Other fields are ignored.
+  // strings; count an integer >= 0; duration_ms a number; history letters o, w, c (at most
+  // 64); flapping a boolean. Other fields are ignored.
   static Result<CheckStateRecord> fromJson(const nlohmann::json& j);
 };
 

@@ -34,7 +34,9 @@ inline constexpr const char* kAlertSuppressed = "alert-suppressed";  // held bac
 inline constexpr const char* kAlertAcked = "alert-acked";          // an operator acked an incident
 inline constexpr const char* kAlertReminder = "alert-reminder";    // an open incident re-alerted
 inline constexpr const char* kAlertEscalated = "alert-escalated";  // an escalation step fired
-inline constexpr const char* kCheckState = "check-state";          // a check's state changed
+inline constexpr const char* kAlertFlapping =
+    "alert-flapping";                                      // a check started or stopped flapping
+inline constexpr const char* kCheckState = "check-state";  // a check's state changed
 }  // namespace event_kind
 
 // One entry of the cluster event log, /9volt/event/<time>-<member>-<seq>. JSON:

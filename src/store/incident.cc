@@ -19,13 +19,18 @@ const char* notificationKindName(NotificationKind kind) {
       return "ack";
     case NotificationKind::kReminder:
       return "reminder";
+    case NotificationKind::kFlapping:
+      return "flapping";
+    case NotificationKind::kFlappingStopped:
+      return "flapping-stopped";
   }
   return "critical";
 }
 
 std::optional<NotificationKind> parseNotificationKind(std::string_view name) {
   for (auto k : {NotificationKind::kWarning, NotificationKind::kCritical,
-                 NotificationKind::kResolve, NotificationKind::kAck, NotificationKind::kReminder}) {
+                 NotificationKind::kResolve, NotificationKind::kAck, NotificationKind::kReminder,
+                 NotificationKind::kFlapping, NotificationKind::kFlappingStopped}) {
     if (name == notificationKindName(k)) {
       return k;
     }
@@ -34,10 +39,14 @@ std::optional<NotificationKind> parseNotificationKind(std::string_view name) {
 }
 
 bool Incident::finished() const {
-  return resolved() && std::all_of(alerters.begin(), alerters.end(), [](const auto& a) {
-           return a.second.kind == NotificationKind::kResolve && a.second.settled()
-                  && !a.second.suppressed;
-         });
+  return resolved() && !flapping
+         && std::all_of(alerters.begin(), alerters.end(),
+                        [](const auto& a) {
+                          return a.second.kind == NotificationKind::kResolve && a.second.settled()
+                                 && !a.second.suppressed;
+                        })
+         && std::all_of(follow_ups.begin(), follow_ups.end(),
+                        [](const auto& f) { return f.second.settled(); });
 }
 
 namespace {
@@ -156,6 +165,13 @@ nlohmann::json Incident::toJson() const {
     }
     j["follow_ups"] = std::move(f);
   }
+  if (flapping) {
+    j["flapping"] = {{"since", common::formatRfc3339Micros(flapping->since)},
+                     {"percent", flapping->percent}};
+  }
+  if (flaps > 0) {
+    j["flaps"] = flaps;
+  }
   return j;
 }
 
@@ -214,6 +230,21 @@ Result<Incident> Incident::fromJson(const nlohmann::json& j) {
         }
         i.follow_ups[name] = std::move(*told);
       }
+    }
+    if (j.contains("flapping") && !j.at("flapping").is_null()) {
+      const auto& f = j.at("flapping");
+      auto since = common::parseRfc3339(f.at("since").get<std::string>());
+      if (!since) {
+        return fail(Errc::kInvalidArgument, "incident: flapping: since is not an RFC 3339 time");
+      }
+      const double percent = f.at("percent").get<double>();
+      if (!(percent >= 0 && percent <= 100)) {
+        return fail(Errc::kInvalidArgument, "incident: flapping: percent is not within 0..100");
+      }
+      i.flapping = Flapping{*since, percent};
+    }
+    if (j.contains("flaps")) {
+      i.flaps = static_cast<int>(countIn(j.at("flaps"), "flaps", std::numeric_limits<int>::max()));
     }
     return i;
   } catch (const nlohmann::json::exception& e) {

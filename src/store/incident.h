@@ -15,9 +15,18 @@
 namespace ninevolt::store {
 
 // What a notification says: the state a check entered, or its recovery; or a follow-up
-// while an incident stays open: an operator acknowledged it, or it is still failing.
-enum class NotificationKind { kWarning, kCritical, kResolve, kAck, kReminder };
-// "warning" | "critical" | "resolve" | "ack" | "reminder"
+// while an incident stays open: an operator acknowledged it, or it is still failing; or the
+// check started or stopped flapping (state/flap.h).
+enum class NotificationKind {
+  kWarning,
+  kCritical,
+  kResolve,
+  kAck,
+  kReminder,
+  kFlapping,
+  kFlappingStopped
+};
+// "warning" | "critical" | "resolve" | "ack" | "reminder" | "flapping" | "flapping-stopped"
 const char* notificationKindName(NotificationKind kind);
 std::optional<NotificationKind> parseNotificationKind(std::string_view name);
 
@@ -68,6 +77,13 @@ struct Ack {
   bool activeAt(common::SystemTime now) const { return !expires || now < *expires; }
 };
 
+// The check is flapping (state/flap.h): its state notifications are held back (recorded as
+// suppressed by "flapping") until it stops.
+struct Flapping {
+  common::SystemTime since{};
+  double percent = 0;  // of state changes when it started
+};
+
 // The durable alert state of one check: /9volt/incident/<check>, written by the check's
 // owner BEFORE it sends anything (and after each delivery), so a new owner after a move
 // or crash knows what was sent and resolves what the old owner opened. Written and read by
@@ -93,10 +109,16 @@ struct Incident {
   // alerter name -> the newest follow-up (kind ack or reminder) it was sent; its delivery is
   // recorded here like a state notification's, so a new owner re-sends it unless settled.
   std::map<std::string, Told> follow_ups;
+  // While flapping; and how many times it started flapping in this incident (the n of
+  // "<check>/<incident>/flapping/<n>" and ".../flapping-stopped/<n>"). A check can flap while
+  // OK: such an incident is kept, resolved, until flapping stops.
+  std::optional<Flapping> flapping;
+  int flaps = 0;
 
   bool resolved() const { return status == state::CheckState::kOk; }
   bool ackedAt(common::SystemTime now) const { return ack && ack->activeAt(now); }
-  // Resolved and every resolve delivered (or given up): nothing left to remember.
+  // Resolved, not flapping, and every resolve and follow-up delivered (or given up):
+  // nothing left to remember.
   bool finished() const;
   nlohmann::json toJson() const;
   static Result<Incident> fromJson(const nlohmann::json& j);

@@ -82,6 +82,10 @@ std::string kindTag(NotificationKind kind) {
       return "ACKNOWLEDGED";
     case NotificationKind::kReminder:
       return "REMINDER";
+    case NotificationKind::kFlapping:
+      return "FLAPPING";
+    case NotificationKind::kFlappingStopped:
+      return "FLAPPING STOPPED";
   }
   return "CRITICAL";
 }

@@ -32,7 +32,10 @@ std::string dedupKey(std::string_view prefix, std::string_view check) {
 
 json pagerDutyEvent(const Notification& n, const std::string& routing_key,
                     const std::string& dedup_key) {
-  if (n.kind == NotificationKind::kResolve || n.kind == NotificationKind::kAck) {
+  // Stopped flapping while OK: nothing is wrong any more (stopped while failing: the
+  // trigger below updates the same incident; the failure follows as its own trigger).
+  const bool ended = n.kind == NotificationKind::kFlappingStopped && n.status == "ok";
+  if (n.kind == NotificationKind::kResolve || n.kind == NotificationKind::kAck || ended) {
     // An ack acknowledges the PagerDuty incident too (its own ack stops PagerDuty's
     // escalation; a reminder re-triggers the same dedup key: an update, not a new page).
     return json{{"routing_key", routing_key},
@@ -51,7 +54,10 @@ json pagerDutyEvent(const Notification& n, const std::string& routing_key,
        {
            {"summary", transport::truncateUtf8(summary, kMaxSummary)},
            {"source", n.target.empty() ? n.check : n.target},
-           {"severity", n.status == "warning" ? "warning" : "critical"},
+           // A flapping check pages as a warning whatever state it is in at the moment.
+           {"severity", n.status == "warning" || n.kind == NotificationKind::kFlapping
+                            ? "warning"
+                            : "critical"},
            {"timestamp", common::formatRfc3339(n.time)},
            {"component", n.check},
            {"class", n.check_type},

@@ -56,6 +56,10 @@ const char* colour(const Notification& n) {
       return "warning";
     case NotificationKind::kCritical:
       return "danger";
+    case NotificationKind::kFlapping:
+      return "#9C27B0";  // purple: neither up nor down
+    case NotificationKind::kFlappingStopped:
+      return n.status == "ok" ? "good" : n.status == "warning" ? "warning" : "danger";
   }
   return "danger";
 }
