@@ -1,8 +1,8 @@
 // Alerts while members die (issue 5 §3): a check goes CRITICAL on member A and its alert is
 // sent; A is killed with -9; the target recovers; the new owner must send exactly one
 // resolve. 20 such kill cycles in a 3-member cluster, counted at a real webhook receiver:
-// no notification missing, none doubled. Then silences, reminders, escalation and acks
-// across kills (issue 14).
+// no notification missing, none doubled. Then silences, reminders, escalation, acks and
+// flapping across kills (issue 14).
 #include <map>
 #include <regex>
 
@@ -360,6 +360,85 @@ TEST_F(AlertFailoverTest, FollowUpKillCyclesSendEachReminderStepAndAckOnce) {
   figure("follow-up kill cycles", kCycles, "cycles");
   figure("follow-up notifications doubled", doubled, "");
   figure("follow-up checks with a missing, extra or late notification", wrong, "");
+}
+
+// A check whose target answers 500 and 200 by turns flaps: one "flapping" notification and
+// no alert per change; its owner is killed while it flaps and the next owner goes on from
+// the history in the state key (no second "flapping", no alert per change); when the target
+// stays down, one "flapping-stopped" and then the critical alert, once; then the resolve.
+TEST_F(AlertFailoverTest, AFlappingCheckMovedByAKillNotifiesOnceWhenItStartsAndOnceWhenItStops) {
+  for (int i = 0; i < 3; ++i) {
+    startMember();
+  }
+  const std::string check = "flappy";
+  // Arrival order at the hook: C critical, R resolve, F flapping, S flapping-stopped.
+  auto sequence = [&] {
+    std::string out;
+    for (const auto& r : receiver_.requests()) {
+      auto j = nlohmann::json::parse(r.body, nullptr, false);
+      if (j.is_discarded() || j.value("check", "") != check) {
+        continue;
+      }
+      const std::string kind = j.value("kind", "");
+      out += kind == "critical"           ? "C"
+             : kind == "resolve"          ? "R"
+             : kind == "flapping"         ? "F"
+             : kind == "flapping-stopped" ? "S"
+                                          : "?";
+    }
+    return out;
+  };
+  target_.setStatus(check, RecordingTarget::kAlternate);
+  auto spec = checkSpec(check, "500ms");
+  spec["timeout"] = "400ms";
+  spec["critical-alerter"] = {"hook"};
+  putMonitor(check, spec);
+  ASSERT_TRUE(eventually([&] { return sequence().find('F') != std::string::npos; }, 30s))
+      << sequence() << logs();
+  const auto flapping_at = std::chrono::steady_clock::now();
+  // It flaps on for a while before and after its owner dies.
+  std::this_thread::sleep_until(flapping_at + 2s);
+  Member* owner = memberById(assignments()[check]);
+  ASSERT_NE(owner, nullptr);
+  const std::string first_owner = owner->id;
+  kill9(*owner);
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto a = assignments();
+        return a.contains(check) && a[check] != first_owner;
+      },
+      20s))
+      << logs();
+  // A few seconds of flapping on the new owner: no alert per change, no second start.
+  const size_t hits_before = target_.count();
+  ASSERT_TRUE(eventually([&] { return target_.count() >= hits_before + 8; }, 20s));
+  const std::string while_flapping = sequence();
+  EXPECT_EQ(std::count(while_flapping.begin(), while_flapping.end(), 'F'), 1) << while_flapping;
+  EXPECT_EQ(while_flapping.back(), 'F') << "an alert per change while flapping";
+  // Down for good: flapping stops as the changes age out of the last 21 runs.
+  target_.setStatus(check, 500);
+  ASSERT_TRUE(eventually([&] { return sequence().find("SC") != std::string::npos; }, 40s))
+      << sequence() << logs();
+  target_.setStatus(check, 200);
+  ASSERT_TRUE(eventually([&] { return sequence().back() == 'R'; }, 20s)) << sequence();
+  ASSERT_TRUE(client_->del("/9volt/monitor/" + check));
+  std::this_thread::sleep_for(2s);  // anything late or doubled arrives meanwhile
+  const std::string seq = sequence();
+  // Alerts per change until it flaps (the check may be cut off by the flapping at any run),
+  // then exactly: flapping, flapping-stopped, critical, resolve.
+  EXPECT_TRUE(std::regex_match(seq, std::regex("(CR)*C?FSCR"))) << seq;
+  std::map<std::string, int> by_transition;
+  for (const auto& r : receiver_.requests()) {
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    if (!j.is_discarded()) {
+      by_transition[j.value("transition_id", "")]++;
+    }
+  }
+  for (const auto& [tid, n] : by_transition) {
+    EXPECT_EQ(n, 1) << tid;
+  }
+  figure("flapping check: notifications before it flapped", static_cast<double>(seq.size() - 4),
+         "");
 }
 
 }  // namespace

@@ -87,6 +87,10 @@ struct RecordingTarget::Impl {
       target.hits_.push_back(std::move(hit));
       if (auto it = target.status_.find(name); it != target.status_.end()) {
         status = it->second;
+        if (status == RecordingTarget::kAlternate) {
+          // 200 and 500 by turns: every run of the check changes its state.
+          status = target.alternations_[name]++ % 2 == 0 ? 500 : 200;
+        }
       }
     }
     if (hold_ms > 0) {

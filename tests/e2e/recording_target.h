@@ -27,7 +27,8 @@ struct Hit {
 // The check target of the end-to-end tests: a real HTTP server on 127.0.0.1 (port 0, its own
 // thread) that records, compactly, every request with its arrival time and the member that
 // sent it (9volt's http check sends `9volt/<version> (member <id>)`). Routes:
-//   /c/<name>                 200, or the status set with setStatus(name)
+//   /c/<name>                 200, or the status set with setStatus(name) (or 500 and 200
+//                             by turns)
 //   /c/<name>/hold/<ms>[...]  the same after <ms> milliseconds; a client that closes the
 //                             connection meanwhile (a check restarted or removed while its
 //                             run was in flight) is recorded as aborted
@@ -48,7 +49,9 @@ class RecordingTarget {
   std::vector<Hit> hits(size_t from = 0) const;
   // Records that arrived at or after at_ms.
   std::vector<Hit> hitsSince(int64_t at_ms) const;
+  // kAlternate: 500 and 200 by turns, starting with 500.
   void setStatus(const std::string& check, int status);
+  static constexpr int kAlternate = -1;
   int aborted() const { return aborted_; }
 
  private:
@@ -60,6 +63,7 @@ class RecordingTarget {
   mutable std::mutex mu_;
   std::vector<Hit> hits_;
   std::map<std::string, int> status_;
+  std::map<std::string, uint64_t> alternations_;
   std::atomic<int> aborted_{0};
   std::thread thread_;
 

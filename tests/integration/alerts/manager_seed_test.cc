@@ -9,6 +9,7 @@
 
 #include "checks/exec/exec_check.h"
 #include "cluster/manager.h"
+#include "common/clock.h"
 #include "support/etcd_fixture.h"
 
 namespace ninevolt {
@@ -114,6 +115,58 @@ TEST_F(ManagerSeedTest, AResolvedIncidentDoesNotOverrideTheState) {
   EXPECT_EQ(r.count, 1);  // a fresh failure
   ASSERT_TRUE(r.transition);
   EXPECT_EQ(r.transition->from, state::CheckState::kOk);
+}
+
+// The flap history travels in the state key: the new owner goes on flapping from it (no
+// new start), its history continued; an incident that says flapping is believed too.
+TEST_F(ManagerSeedTest, TheFlapHistoryAndFlappingContinueOnTheNewOwner) {
+  put(store_->keys().monitor("web"),
+      {{"type", "exec"}, {"command", "/bin/false"}, {"interval", "100ms"}});
+  put(store_->keys().assignmentShard("m2", "00"), nlohmann::json::array({"web"}));
+  const std::string history = "ooooooooooococococococ";  // 22: the newest 21 are kept
+  put(store_->keys().state("web"),
+      {{"check", "web"},
+       {"owner", "m1"},
+       {"status", "critical"},
+       {"count", 1},
+       {"date", common::formatRfc3339(std::chrono::system_clock::now())},
+       {"history", history},
+       {"flapping", true}});
+  runManager();
+  auto r = first();
+  EXPECT_TRUE(r.flapping);
+  ASSERT_FALSE(r.transition) << "flapping went on: no start, no stop, no state change";
+  // The stored runs, then at most a run or two of `critical` for the time since the date,
+  // then this run.
+  const std::string got = r.history.text();
+  EXPECT_EQ(got.substr(got.size() - 1), "c");
+  EXPECT_NE(got.find("ococococ"), std::string::npos) << got;
+  EXPECT_GT(r.history.percent(), 25);
+}
+
+TEST_F(ManagerSeedTest, AnIncidentThatSaysFlappingIsBelievedWhenTheStateKeyLags) {
+  put(store_->keys().monitor("web"),
+      {{"type", "exec"}, {"command", "/bin/false"}, {"interval", "100ms"}});
+  put(store_->keys().assignmentShard("m2", "00"), nlohmann::json::array({"web"}));
+  put(store_->keys().state("web"), {{"check", "web"}, {"status", "ok"}, {"count", 0}});
+  put(store_->keys().incident("web"),
+      {{"check", "web"},
+       {"id", "1-m1"},
+       {"seq", 2},
+       {"status", "ok"},
+       {"resolved", true},
+       {"count", 0},
+       {"alerters", nlohmann::json::object()},
+       {"flapping", {{"since", "2026-12-06T09:00:00Z"}, {"percent", 60}}},
+       {"flaps", 1}});
+  runManager();
+  auto r = first();
+  ASSERT_TRUE(r.transition);
+  EXPECT_EQ(r.transition->to, state::CheckState::kCritical);
+  // Steady history (no record of it): the first run stops the flapping the incident holds,
+  // so the dispatcher ends it rather than holding its alerts for ever.
+  EXPECT_EQ(r.transition->flap, state::FlapChange::kStopped);
+  EXPECT_FALSE(r.flapping);
 }
 
 }  // namespace

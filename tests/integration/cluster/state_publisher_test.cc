@@ -174,6 +174,37 @@ TEST_F(StatePublisherTest, ASteadyCheckIsNotRewritten) {
   EXPECT_EQ(revision(), before);
 }
 
+// Flapping starting or stopping is written at once, with the history of states the next
+// owner continues from; a flapping check's history goes with every write.
+TEST_F(StatePublisherTest, FlappingIsWrittenWithTheHistory) {
+  ASSERT_TRUE(client_->put("/9volt/monitor/web", kMonitor));
+  startPublisher();
+  auto r = run("web", 3, "down");
+  r.history = *state::FlapHistory::parse("ococococococ");
+  r.flapping = false;
+  publisher_->onResult(r);
+  ASSERT_EQ(flush(), 1U);
+  auto stored = [&] {
+    auto got = client_->range("/9volt/state/web");
+    EXPECT_TRUE(got && got->kvs.size() == 1);
+    return *store::decodeState(got->kvs.at(0).value);
+  };
+  EXPECT_FALSE(stored().flapping);
+  EXPECT_EQ(stored().history, r.history.text());
+  // Only flapping changes: still needed by the next owner, so written with the next flush.
+  r.flapping = true;
+  publisher_->onResult(r);
+  ASSERT_EQ(flush(), 2U);
+  EXPECT_TRUE(stored().flapping);
+  // A steady history is left out (it is `status` throughout).
+  auto steady = run("web", 0, "fine");
+  steady.history = state::FlapHistory(state::CheckState::kOk);
+  publisher_->onResult(steady);
+  ASSERT_EQ(flush(), 3U);
+  EXPECT_EQ(stored().history, "");
+  EXPECT_FALSE(stored().flapping);
+}
+
 TEST_F(StatePublisherTest, TheDigestKeepsItsSizeAndListsTheLateChecks) {
   startPublisher(50ms);
   const std::string key = "/9volt/cluster/digest/m1/summary";

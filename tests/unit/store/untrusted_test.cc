@@ -57,6 +57,19 @@ TEST(Untrusted, States) {
   EXPECT_EQ(decodeState(R"({"status":"ok","count":"1"})").error().message,
             "count: expected an integer >= 0");
   EXPECT_EQ(decodeState("[]").error().message, "expected a JSON object, got a list");
+  // The flap history: letters o, w, c only, at most 64; flapping a boolean.
+  EXPECT_EQ(decodeState(R"({"status":"ok","history":"oocx"})").error().message,
+            "history: expected a string of up to 64 of the letters o, w, c");
+  EXPECT_EQ(decodeState(R"({"status":"ok","history":7})").error().message,
+            "history: expected a string of up to 64 of the letters o, w, c");
+  EXPECT_FALSE(decodeState(R"({"status":"ok","history":")" + std::string(65, 'o') + R"("})"));
+  EXPECT_EQ(decodeState(R"({"status":"ok","flapping":"yes"})").error().message,
+            "flapping: expected true or false");
+  auto flapping = decodeState(R"({"status":"critical","history":"ococ","flapping":true})");
+  ASSERT_TRUE(flapping);
+  EXPECT_EQ(flapping->history, "ococ");
+  EXPECT_TRUE(flapping->flapping);
+  EXPECT_EQ(decodeState(checkStateText(*flapping))->toJson(), flapping->toJson());
   // Written back as read: the typed record keeps every field the owner writes.
   auto state = decodeState(
       R"({"check":"web","owner":"m1","status":"critical","result":"unknown","count":18446744073709551615,"message":"x","date":"2026-12-05T10:00:00Z","duration_ms":1.5})");
