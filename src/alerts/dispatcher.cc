@@ -241,9 +241,17 @@ bool Dispatcher::runFollowUp(const std::string& check, int tries) {
     const auto now = std::chrono::system_clock::now();
     const std::string silence = silences_.silencedBy(check, specOf(check).get(), now);
     // While flapping, reminders and escalation wait like under a silence.
-    const std::string silenced_by = !silence.empty()             ? silence
-                                    : loaded->incident->flapping ? kFlappingHold
-                                                                 : "";
+    std::string silenced_by = !silence.empty()             ? silence
+                              : loaded->incident->flapping ? kFlappingHold
+                                                           : "";
+    if (silenced_by.empty()) {
+      auto parent = parentHold(specOf(check).get());
+      if (!parent) {
+        reachable = false;
+        break;
+      }
+      silenced_by = *parent;
+    }
     auto step = followUp(*loaded->incident, policyOf(check), options_.member_id, now, silenced_by,
                          !silence.empty() && !silences_.notifyAfter(silence));
     if (!step.changed) {
@@ -395,6 +403,15 @@ void Dispatcher::releaseSilenced(const std::string& check, int tries) {
       suppressed_checks_.erase(check);
       return;
     }
+    auto parent = parentHold(specOf(check).get());
+    if (!parent) {
+      break;
+    }
+    if (!parent->empty()) {
+      parent_held_.insert(check);  // a parent holds it now: sent when they all recover
+      armParentPoll();
+      return;
+    }
     auto step = releaseSuppressed(*loaded->incident, options_.member_id, now);
     auto saved = incidents_.save(check, step.incident, loaded->mod_revision);
     if (!saved && saved.error().code == Errc::kConflict) {
@@ -404,8 +421,9 @@ void Dispatcher::releaseSilenced(const std::string& check, int tries) {
       break;
     }
     suppressed_checks_.erase(check);
+    parent_held_.erase(check);
     scheduleFollowUp(check, step.incident);
-    spdlog::info("alerts: '{}' is no longer silenced: {} held-back alert(s) still true, sent now",
+    spdlog::info("alerts: '{}' is no longer held back: {} held-back alert(s) still true, sent now",
                  check, step.deliveries.size());
     if (step.incident && !step.deliveries.empty()) {
       enqueue(checkInfo(check), *step.incident, step.deliveries);
@@ -493,8 +511,102 @@ void Dispatcher::onTransition(const std::string& check, const state::Transition&
     change.time = std::chrono::system_clock::now();
   }
   asio::post(io_, [this, change = std::move(change), epoch = lease_epoch_.load()] {
-    handleChange(change, epoch, 0, nullptr);
+    routeChange(change, epoch);
   });
+}
+
+void Dispatcher::routeChange(const ChangeOfState& change, uint64_t epoch) {
+  auto waiting = waiting_for_parents_.find(change.check);
+  if (waiting != waiting_for_parents_.end()) {
+    waiting->second.push_back(change);  // behind the ones waiting: judged with them, in order
+    return;
+  }
+  const auto spec = specOf(change.check);
+  if (!spec || spec->depends_on.empty() || options_.parent_grace.count() <= 0
+      || change.to == state::CheckState::kOk) {
+    handleChange(change, epoch, 0, nullptr);
+    return;
+  }
+  waiting_for_parents_[change.check].push_back(change);
+  retryWhileOwned(change.check, options_.parent_grace,
+                  [this, check = change.check, epoch] { judgeWaiting(check, epoch); });
+}
+
+void Dispatcher::judgeWaiting(const std::string& check, uint64_t epoch) {
+  auto it = waiting_for_parents_.find(check);
+  if (it == waiting_for_parents_.end()) {
+    return;
+  }
+  auto changes = std::move(it->second);
+  waiting_for_parents_.erase(it);
+  for (const auto& change : changes) {
+    handleChange(change, epoch, 0, nullptr);
+  }
+}
+
+Result<std::string> Dispatcher::parentHold(const config::MonitorSpec* spec) {
+  if (spec == nullptr) {
+    return std::string();
+  }
+  for (const auto& parent : spec->depends_on) {
+    auto state = store_->getState(parent);
+    if (!state) {
+      return tl::unexpected(state.error());
+    }
+    // A parent with no state yet (or a deleted one) is not failing.
+    if (*state && (*state)->status != "ok") {
+      return fmt::format("parent {} {}", parent, (*state)->status);
+    }
+  }
+  return std::string();
+}
+
+void Dispatcher::armParentPoll() {
+  if (parent_held_.empty() || stopped_) {
+    return;
+  }
+  if (!parent_timer_) {
+    parent_timer_ = std::make_unique<asio::steady_timer>(io_);
+  } else if (parent_timer_->expiry() > asio::steady_timer::clock_type::now()) {
+    return;  // armed
+  }
+  parent_timer_->expires_after(options_.parent_poll);
+  parent_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) {
+      onParentPoll();
+    }
+  });
+}
+
+void Dispatcher::onParentPoll() {
+  // Each parent read once per round, however many children are behind it.
+  std::map<std::string, bool> failing;
+  std::vector<std::string> released;
+  for (auto it = parent_held_.begin(); it != parent_held_.end();) {
+    const auto spec = specOf(*it);
+    if (!spec || !suppressed_checks_.contains(*it)) {
+      it = parent_held_.erase(it);  // left this member, or released already
+      continue;
+    }
+    bool held = false;
+    for (const auto& parent : spec->depends_on) {
+      auto known = failing.find(parent);
+      if (known == failing.end()) {
+        auto state = store_->getState(parent);
+        // etcd unreachable: held on; looked at again next round.
+        known = failing.emplace(parent, !state || (*state && (*state)->status != "ok")).first;
+      }
+      held = held || known->second;
+    }
+    if (!held) {
+      released.push_back(*it);
+    }
+    ++it;
+  }
+  for (const auto& check : released) {
+    releaseSilenced(check);
+  }
+  armParentPoll();
 }
 
 void Dispatcher::retryWhileOwned(const std::string& check, milliseconds delay,
@@ -581,7 +693,12 @@ void Dispatcher::handleChange(const ChangeOfState& change, uint64_t epoch, int t
   const CheckInfo info = infoOf(change.check, spec);
   const std::string silence =
       silences_.silencedBy(change.check, spec.get(), std::chrono::system_clock::now());
-  std::string silenced_by;  // what holds this change back: the silence, else flapping
+  auto parent = parentHold(spec.get());
+  if (!parent) {
+    later("cannot read the states of its parents: " + parent.error().message);
+    return;
+  }
+  std::string silenced_by;  // what holds this change back: the silence, flapping, a parent
   for (int round = 0; round < kCasTries; ++round) {
     auto loaded = incidents_.load(change.check);
     if (!loaded) {
@@ -593,7 +710,7 @@ void Dispatcher::handleChange(const ChangeOfState& change, uint64_t epoch, int t
     const std::string new_id = fmt::format("{}-{}", now_ms, options_.member_id);
     const bool flapping =
         change.flap != state::FlapChange::kNone || (loaded->incident && loaded->incident->flapping);
-    silenced_by = !silence.empty() ? silence : flapping ? kFlappingHold : "";
+    silenced_by = !silence.empty() ? silence : flapping ? kFlappingHold : *parent;
     IncidentStep step;
     step.incident = loaded->incident;
     if (change.from != change.to) {
@@ -677,6 +794,10 @@ void Dispatcher::noteFlapping(const ChangeOfState& change, const IncidentStep& s
 void Dispatcher::noteSuppressed(const std::string& check, const std::string& what,
                                 const std::vector<Delivery>& held, const std::string& silence) {
   suppressed_checks_.insert(check);
+  if (silence.starts_with("parent ")) {
+    parent_held_.insert(check);
+    armParentPoll();
+  }
   {
     std::lock_guard lock(stats_mu_);
     stats_.suppressed += held.size();
@@ -685,8 +806,10 @@ void Dispatcher::noteSuppressed(const std::string& check, const std::string& wha
   for (const auto& d : held) {
     to += (to.empty() ? "" : ", ") + d.alerter;
   }
-  const std::string message = fmt::format("'{}' {}: {} to {} held back by silence {}", check, what,
-                                          notificationKindName(held.front().kind), to, silence);
+  const bool by_silence = silence != kFlappingHold && !silence.starts_with("parent ");
+  const std::string message = fmt::format("'{}' {}: {} to {} held back by {}{}", check, what,
+                                          notificationKindName(held.front().kind), to,
+                                          by_silence ? "silence " : "", silence);
   spdlog::info("alerts: {}", message);
   if (options_.on_info) {
     options_.on_info(store::event_kind::kAlertSuppressed, check, message);
@@ -1055,6 +1178,13 @@ void Dispatcher::release(const std::string& check) {
 void Dispatcher::releaseOnLoop(const std::string& check) {
   overflowed_.erase(check);  // the next owner sends what it held back
   suppressed_checks_.erase(check);
+  parent_held_.erase(check);
+  if (auto waiting = waiting_for_parents_.find(check); waiting != waiting_for_parents_.end()) {
+    // Never written: the next owner judges the check itself.
+    std::lock_guard lock(stats_mu_);
+    stats_.abandoned += waiting->second.size();
+    waiting_for_parents_.erase(waiting);
+  }
   follow_up_due_.erase(check);  // the next owner follows it up
   auto [from, to] = owned_work_.equal_range(check);
   for (auto it = from; it != to; ++it) {
@@ -1087,6 +1217,9 @@ void Dispatcher::leaseLost() {
     }
     checks.insert(overflowed_.begin(), overflowed_.end());
     checks.insert(suppressed_checks_.begin(), suppressed_checks_.end());
+    for (const auto& [check, waiting] : waiting_for_parents_) {
+      checks.insert(check);
+    }
     for (const auto& [check, due] : follow_up_due_) {
       checks.insert(check);
     }

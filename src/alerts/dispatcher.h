@@ -77,6 +77,9 @@ struct DispatcherStats {
 // reminders) are due at times the incident and the monitor decide; a timer runs them, each
 // written to the incident under its own transition id before it is sent, like any alert.
 // An ack written through the API rings the owner's doorbell (/9volt/ack/<check>, watched).
+// Flapping (alerts/flapping.h) and failing parents (a monitor's depends-on) hold
+// notifications back like a silence: recorded as suppressed by "flapping" or "parent <name>
+// <status>", sent when the check stops flapping or its parents recover, if still true.
 class Dispatcher {
  public:
   struct Options {
@@ -91,6 +94,12 @@ class Dispatcher {
     // may be sending it right now, even when cut off from etcd). Default: timeout + 2 s.
     std::chrono::milliseconds adopt_grace{-1};
     size_t max_queued = 10'000;
+    // A state change of a check with `depends-on` waits this long before it is judged, so
+    // that its parents' state keys (written up to ~1 s after their own changes, by other
+    // members too) are there: a parent and a child failing together alert the parent only.
+    std::chrono::milliseconds parent_grace{2'000};
+    // How often held children look at their parents again (to send what they held back).
+    std::chrono::milliseconds parent_poll{2'000};
     // Error/warning events (unknown alerter, given up, queue full): type, check, message.
     std::function<void(const std::string&, const std::string&, const std::string&)> on_event;
     // Info events (store/event.h kinds): a notification a silence held back
@@ -151,6 +160,14 @@ class Dispatcher {
   using LaneKey = std::pair<std::string, std::string>;  // check, alerter
 
   void handleChange(const ChangeOfState& change, uint64_t epoch, int tries, WorkToken token);
+  // Dependencies (config/dependencies.h): changes of a check with depends-on wait
+  // parent_grace, in order; "parent <name> <status>" for its first parent that is failing
+  // now (its state key), "" when none; an error when etcd cannot be read.
+  void routeChange(const ChangeOfState& change, uint64_t epoch);
+  void judgeWaiting(const std::string& check, uint64_t epoch);
+  Result<std::string> parentHold(const config::MonitorSpec* spec);
+  void armParentPoll();
+  void onParentPoll();
   WorkToken ownedWork(const std::string& check);
   // retryLater(fn, delay), unless the check leaves this member before then.
   void retryWhileOwned(const std::string& check, std::chrono::milliseconds delay,
@@ -234,6 +251,11 @@ class Dispatcher {
   bool silences_loaded_ = false;
   // Checks of this member whose incident holds a suppressed notification.
   std::set<std::string> suppressed_checks_;
+  // Of those, the ones held back by a failing parent (looked at every parent_poll).
+  std::set<std::string> parent_held_;
+  std::unique_ptr<boost::asio::steady_timer> parent_timer_;
+  // Changes of checks with depends-on waiting for parent_grace, in order.
+  std::map<std::string, std::deque<ChangeOfState>> waiting_for_parents_;
   std::unique_ptr<boost::asio::steady_timer> silence_timer_;
   // Owned checks with an open incident -> when it is next due (nullopt: nothing due unless
   // its monitor or alerters change: every one is looked at again hourly for that).

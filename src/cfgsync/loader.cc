@@ -10,6 +10,7 @@
 
 #include "common/strings.h"
 #include "common/yaml_json.h"
+#include "config/dependencies.h"
 #include "config/maintenance.h"
 
 namespace ninevolt::cfgsync {
@@ -154,12 +155,27 @@ LoadedSet loadDirs(const std::vector<std::string>& paths, const LoadOptions& opt
     alerter_names.insert(name);
   }
   // Also for monitors with other problems: the user gets the whole list in one go.
+  std::map<std::string, std::vector<std::string>> graph;
+  std::set<std::string> names;
   for (const auto& entry : set.monitors) {
     const LoadedObject& obj = entry.second;
     for (auto& p : config::checkAlerterReferences(entry.first, obj.value, alerter_names)) {
       p.source = obj.file;
       set.problems.push_back(std::move(p));
     }
+    graph[entry.first] = config::dependsOnOf(obj.value);
+    names.insert(entry.first);
+  }
+  // depends-on: parents in the same set, no cycles (the set is applied whole, like alerters).
+  std::map<std::string, std::string> file_of;  // "monitor 'name'" -> its file
+  for (const auto& [name, obj] : set.monitors) {
+    file_of[fmt::format("monitor '{}'", name)] = obj.file;
+  }
+  for (auto& p : config::checkDependencies(graph, names)) {
+    if (auto f = file_of.find(p.object); f != file_of.end()) {
+      p.source = f->second;
+    }
+    set.problems.push_back(std::move(p));
   }
   return set;
 }

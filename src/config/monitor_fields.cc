@@ -43,6 +43,9 @@ const std::vector<Field<M>>& fieldTable() {
       {"reminder-interval", &M::reminder_interval,
        "alert again this often while an incident stays open and unacknowledged (at least 10s; "
        "unset: the alerter's own)"},
+      {"depends-on", &M::depends_on,
+       "monitors this one is behind: while one of them is warning or critical, this one's "
+       "alerts are held (at most 20; each must exist; no cycles)"},
       {"flap-detection", &M::flap_detection,
        "false = never treat the check as flapping (default true)"},
       {"flap-low",

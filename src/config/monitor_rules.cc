@@ -1,6 +1,7 @@
 #include "config/monitor_rules.h"
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -16,6 +17,30 @@ void checkRequiredCommon(const FieldState& state, ProblemSink& sink) {
     }
   }
 }
+
+namespace {
+
+// What one monitor can say of its own parents (existence and cycles need the others:
+// config/dependencies.h).
+void checkDependsOn(const MonitorSpec& spec, ProblemSink& sink) {
+  if (spec.depends_on.size() > ConfigLimits::kMaxDependsOn) {
+    sink.add("depends-on", fmt::format("{} monitors; at most {}", spec.depends_on.size(),
+                                       ConfigLimits::kMaxDependsOn));
+    return;
+  }
+  std::set<std::string_view> seen;
+  for (const auto& parent : spec.depends_on) {
+    if (auto bad = nameProblem(parent); !bad.empty()) {
+      sink.add("depends-on", "not a monitor name: " + bad);
+    } else if (parent == spec.name) {
+      sink.add("depends-on", "a monitor cannot depend on itself");
+    } else if (!seen.insert(parent).second) {
+      sink.add("depends-on", fmt::format("'{}' is listed twice", parent));
+    }
+  }
+}
+
+}  // namespace
 
 void applyCommonRules(MonitorSpec& spec, const FieldState& state, ProblemSink& sink) {
   if (state.has("interval") && spec.interval < ConfigLimits::kMinInterval) {
@@ -48,6 +73,9 @@ void applyCommonRules(MonitorSpec& spec, const FieldState& state, ProblemSink& s
   }
   if (state.has("reminder-interval")) {
     checkReminderInterval(spec.reminder_interval, "reminder-interval", sink);
+  }
+  if (state.has("depends-on")) {
+    checkDependsOn(spec, sink);
   }
   if (state.ok("flap-low") && state.ok("flap-high") && spec.flap_low >= spec.flap_high) {
     const bool written = state.has("flap-high");

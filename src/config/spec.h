@@ -50,6 +50,9 @@ struct MonitorSpec {
   // alerter's own `reminder-interval`, if any).
   std::optional<Nanos> reminder_interval;
   std::vector<EscalationStep> escalation;  // sorted by `after` (config/escalation.h)
+  // Monitors this one is behind (config/dependencies.h): while one of them fails, its
+  // alerts are held.
+  std::vector<std::string> depends_on;
   // Flap detection (state/flap.h): percents of state changes over the last 21 runs.
   bool flap_detection = true;
   int flap_low = 25;
@@ -112,6 +115,7 @@ struct ConfigLimits {
   static constexpr Nanos kMinReminder = std::chrono::seconds(10);
   static constexpr Nanos kMaxFollowUp = std::chrono::hours(24 * 366);
   static constexpr size_t kMaxEscalationSteps = 20;
+  static constexpr size_t kMaxDependsOn = 20;
 };
 
 // Name rule for monitors and alerters: [A-Za-z0-9._-]{1,128}, not "." or "..".

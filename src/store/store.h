@@ -321,6 +321,8 @@ class Store {
   // the same name range, at `revision` (0: now).
   Result<CheckPage> readCheckPage(const std::string& from, const std::string& end, int64_t limit,
                                   int64_t revision);
+  // One check's state key (nullopt: none, or not a state: reported through rejections()).
+  Result<std::optional<CheckStateRecord>> getState(const std::string& check);
   // Writes the states in one txn, each only while its monitor exists: when one does not, none
   // is written and `gone` names the missing monitors. Keep it within kMaxTxnOps/kMaxTxnBytes.
   Result<StatesWrite> putStates(const std::vector<CheckStateRecord>& states);

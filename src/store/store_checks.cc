@@ -114,6 +114,22 @@ Result<CheckPage> Store::readCheckPage(const std::string& from, const std::strin
   return out;
 }
 
+Result<std::optional<CheckStateRecord>> Store::getState(const std::string& check) {
+  auto read = client_->range(keys_.state(check));
+  if (!read) {
+    return tl::unexpected(read.error());
+  }
+  if (read->kvs.empty()) {
+    return std::optional<CheckStateRecord>();
+  }
+  auto state = decodeState(read->kvs[0].value);
+  if (!state) {
+    rejections().reject(read->kvs[0], "check state: " + state.error().message);
+    return std::optional<CheckStateRecord>();
+  }
+  return std::optional<CheckStateRecord>(std::move(*state));
+}
+
 Result<StatesWrite> Store::putStates(const std::vector<CheckStateRecord>& states) {
   // Each put only while its monitor exists: a result that was pending when the monitor was
   // deleted must not bring back the state key the director just deleted. If a compare

@@ -5,6 +5,7 @@
 //
 //   node --test tests/browser/ui.test.mjs   (NINEVOLT_BINARY=build/9volt by default)
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -447,6 +448,33 @@ describe('web UI', () => {
         assert.equal((await server.api('ack/refused')).json.acked, false);
       } finally {
         await server.api('ack/refused', { method: 'DELETE' });  // 404 when not acked
+      }
+    }));
+
+  test('a flapping check shows it on its page and in the checks list', () =>
+    withPage('flapping', async (page) => {
+      // A target that answers 500 and 200 by turns: every run of the check changes its state.
+      let answers = 0;
+      const target = createServer((req, res) => {
+        res.writeHead(answers++ % 2 === 0 ? 500 : 200).end();
+      });
+      await new Promise((done) => target.listen(0, '127.0.0.1', done));
+      const spec = { type: 'http', host: '127.0.0.1', port: target.address().port, url: '/', interval: '300ms',
+        timeout: '250ms', tags: ['flapping'] };
+      try {
+        assert.equal((await server.api('monitor/flappy', { method: 'PUT', body: spec })).status, 201);
+        await visit(page, server, '#/check/flappy');
+        await page.getByRole('heading', { name: 'flappy' }).waitFor();
+        const badge = page.getByTestId('check-flapping');
+        await badge.waitFor({ timeout: 30000 });
+        assert.match(await badge.getAttribute('title'), /Last runs, oldest first: [owc]{21}/);
+        await visit(page, server, '#/checks?tag=flapping');
+        await page.locator('tr[data-check="flappy"] .badge-flapping').waitFor();
+        const state = await server.state('flappy');
+        assert.equal(state.flapping, true, 'GET /state says so too');
+      } finally {
+        await server.api('monitor/flappy', { method: 'DELETE' });
+        await new Promise((done) => target.close(done));
       }
     }));
 

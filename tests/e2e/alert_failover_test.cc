@@ -441,5 +441,97 @@ TEST_F(AlertFailoverTest, AFlappingCheckMovedByAKillNotifiesOnceWhenItStartsAndO
          "");
 }
 
+// Dependencies across members: a gateway and four checks behind it (depends-on) fail in the
+// same second, placed over three members: only the gateway alerts; the API shows the others
+// unreachable; when the gateway recovers while they still fail, each alerts once; then each
+// resolves once.
+TEST_F(AlertFailoverTest, ChecksBehindAFailingParentOnOtherMembersAlertOnlyWhenItRecovers) {
+  for (int i = 0; i < 3; ++i) {
+    startMember();
+  }
+  const std::vector<std::string> children{"behind0", "behind1", "behind2", "behind3"};
+  auto gw = checkSpec("gw", "1s");
+  gw["timeout"] = "900ms";
+  gw["critical-alerter"] = {"hook"};
+  putMonitor("gw", gw);
+  for (const auto& c : children) {
+    auto spec = checkSpec(c, "1s");
+    spec["timeout"] = "900ms";
+    spec["critical-alerter"] = {"hook"};
+    spec["depends-on"] = {"gw"};
+    spec["tags"] = {"behind"};
+    putMonitor(c, spec);
+  }
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto a = assignments();
+        return std::all_of(children.begin(), children.end(),
+                           [&](const std::string& c) { return a.contains(c); })
+               && a.contains("gw");
+      },
+      20s))
+      << logs();
+  auto placed = assignments();
+  int elsewhere = 0;
+  for (const auto& c : children) {
+    elsewhere += placed[c] != placed["gw"] ? 1 : 0;
+  }
+  figure("checks behind the parent on another member than it", elsewhere, "");
+  target_.setStatus("gw", 500);
+  for (const auto& c : children) {
+    target_.setStatus(c, 500);
+  }
+  ASSERT_TRUE(eventually([&] { return received("gw", "critical") == 1; }, 20s)) << logs();
+  ASSERT_TRUE(eventually(
+      [&] {
+        return std::all_of(children.begin(), children.end(),
+                           [&](const std::string& c) { return heldBack(c); });
+      },
+      20s))
+      << logs();
+  for (const auto& c : children) {
+    EXPECT_EQ(received(c, "critical"), 0) << c << " alerted while its parent was failing";
+  }
+  Member* any = nullptr;
+  for (auto& m : members_) {
+    if (m.alive) {
+      any = &m;
+    }
+  }
+  ASSERT_NE(any, nullptr);
+  auto listed = testing::httpCall(any->port, "GET", "/api/v1/state?tags=behind", "", {});
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  auto entries = nlohmann::json::parse(listed.body);
+  ASSERT_EQ(entries.size(), children.size());
+  for (const auto& e : entries) {
+    EXPECT_EQ(e.value("unreachable", ""), "gw") << e.dump();
+  }
+  target_.setStatus("gw", 200);
+  ASSERT_TRUE(eventually(
+      [&] {
+        return std::all_of(children.begin(), children.end(),
+                           [&](const std::string& c) { return received(c, "critical") == 1; });
+      },
+      30s))
+      << logs();
+  for (const auto& c : children) {
+    target_.setStatus(c, 200);
+  }
+  ASSERT_TRUE(eventually(
+      [&] {
+        return std::all_of(children.begin(), children.end(),
+                           [&](const std::string& c) { return received(c, "resolve") == 1; });
+      },
+      30s))
+      << logs();
+  std::this_thread::sleep_for(2s);  // anything late or doubled arrives meanwhile
+  EXPECT_EQ(received("gw", "critical"), 1);
+  EXPECT_EQ(received("gw", "resolve"), 1);
+  for (const auto& c : children) {
+    EXPECT_EQ(received(c, "critical"), 1) << c;
+    EXPECT_EQ(received(c, "resolve"), 1) << c;
+  }
+}
+
 }  // namespace
 }  // namespace ninevolt::e2e

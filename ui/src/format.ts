@@ -72,3 +72,15 @@ export function show(value: unknown): string {
   }
   return JSON.stringify(value);
 }
+
+// The tooltip of a "flapping" badge: the check's last runs (a state key's `history`, oldest
+// first: o ok, w warning, c critical) and how flap detection reads them.
+export function flappingTitle(history: string | undefined): string {
+  const runs = history ? ` Last runs, oldest first: ${history} (o ok, w warning, c critical).` : '';
+  return `Its state changed too often over its last 21 runs: one notification when it started flapping, none per change, one when it stops.${runs}`;
+}
+
+// The tooltip of an "unreachable" badge: the failing parent (depends-on) it is behind.
+export function unreachableTitle(parent: string): string {
+  return `Behind ${parent}, which is failing: its alerts are held until ${parent} recovers.`;
+}

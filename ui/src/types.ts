@@ -41,6 +41,12 @@ export interface CheckState {
   description: string;
   disabled: boolean;
   'silenced-by'?: string;  // a silence covering the check now ("" when none)
+  // Flap detection (docs/alerting.md "Flapping"): the states of its last runs, oldest first
+  // (o, w, c; absent when all were `status`), and whether it is flapping.
+  history?: string;
+  flapping?: boolean;
+  // Failing behind a failing parent (depends-on): that parent's name; its alerts are held.
+  unreachable?: string;
 }
 
 // GET /api/v1/silence (docs/api.md "Silences")

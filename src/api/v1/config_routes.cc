@@ -18,6 +18,7 @@
 #include "common/utf8.h"
 #include "common/yaml_json.h"
 #include "config/alerter_options.h"
+#include "config/dependencies.h"
 #include "config/maintenance.h"
 #include "config/spec.h"
 #include "etcd/limits.h"
@@ -120,6 +121,40 @@ std::optional<nlohmann::json> jsonBody(const Request& request, config::Problems&
     return std::nullopt;
   }
   return std::move(*parsed);
+}
+
+// depends-on across monitors (config/dependencies.h): the stored monitors with `objects`
+// (being written) in place of theirs.
+void checkDependencies(ConfigKind kind, const store::ConfigSnapshot& snap,
+                       const std::map<std::string, nlohmann::json>& objects,
+                       config::Problems& problems) {
+  if (kind != ConfigKind::kMonitor) {
+    return;
+  }
+  std::map<std::string, std::vector<std::string>> graph;
+  for (const auto& [name, stored] : snap.monitors) {
+    graph[name] = config::dependsOnOf(stored.value);
+  }
+  std::set<std::string> checked;
+  for (const auto& [name, value] : objects) {
+    graph[name] = config::dependsOnOf(value);
+    checked.insert(name);
+  }
+  for (auto& p : config::checkDependencies(graph, checked)) {
+    problems.push_back(std::move(p));
+  }
+}
+
+// The monitors that list `name` under depends-on.
+std::vector<std::string> childrenOf(const store::ConfigSnapshot& snap, const std::string& name) {
+  std::vector<std::string> out;
+  for (const auto& [child, stored] : snap.monitors) {
+    const auto parents = config::dependsOnOf(stored.value);
+    if (std::find(parents.begin(), parents.end(), name) != parents.end()) {
+      out.push_back(child);
+    }
+  }
+  return out;
 }
 
 std::set<std::string> alerterNames(const store::ConfigSnapshot& snap) {
@@ -252,6 +287,7 @@ Response postMap(const Context& ctx, ConfigKind kind, const Request& request) {
     validate(ctx, kind, name, value, alerters, problems);
     objects[name] = std::move(value);
   }
+  checkDependencies(kind, *snap, objects, problems);
   if (!problems.empty()) {
     return Response::problems(400, problems);
   }
@@ -286,6 +322,7 @@ Response putOne(const Context& ctx, ConfigKind kind, const std::string& name,
   auto made = nlohmann::json::object();
   withSecrets(kind, name, *body, *snap, made, problems);
   validate(ctx, kind, name, *body, alerterNames(*snap), problems);
+  checkDependencies(kind, *snap, {{name, *body}}, problems);
   if (!problems.empty()) {
     return Response::problems(400, problems);
   }
@@ -336,6 +373,13 @@ Response deleteOne(const Context& ctx, ConfigKind kind, const std::string& name)
       return Response::error(409,
                              fmt::format("alerter '{}' is used by monitor(s) {}; change them first",
                                          common::printable(name), common::dumpJson(users)));
+    }
+  }
+  if (kind == ConfigKind::kMonitor) {
+    if (auto children = childrenOf(*snap, name); !children.empty()) {
+      return Response::error(
+          409, fmt::format("monitor '{}' is in the depends-on of monitor(s) {}; change them first",
+                           common::printable(name), common::dumpJson(children)));
     }
   }
   auto applied = ctx.store->applyConfigChanges(

@@ -22,6 +22,7 @@
 #include "common/printable.h"
 #include "common/utf8.h"
 #include "common/yaml_json.h"
+#include "config/dependencies.h"
 #include "config/maintenance.h"
 #include "config/spec.h"
 #include "store/untrusted.h"
@@ -231,6 +232,31 @@ Result<bool> scanChecks(const Context& ctx, std::string from, const std::string&
   }
 }
 
+// A failing check behind a failing parent (depends-on) is `unreachable`: the name of its
+// first parent that is warning or critical (its state key; each parent read once).
+Result<void> markUnreachable(const Context& ctx,
+                             const std::map<size_t, std::vector<std::string>>& behind,
+                             nlohmann::json& out) {
+  std::map<std::string, bool> failing;
+  for (const auto& [index, parents] : behind) {
+    for (const auto& parent : parents) {
+      auto known = failing.find(parent);
+      if (known == failing.end()) {
+        auto state = ctx.store->getState(parent);
+        if (!state) {
+          return tl::unexpected(state.error());
+        }
+        known = failing.emplace(parent, *state && (*state)->status != "ok").first;
+      }
+      if (known->second) {
+        out[index]["unreachable"] = parent;
+        break;
+      }
+    }
+  }
+  return {};
+}
+
 Response listState(const Context& ctx, const Request& request) {
   config::Problems problems;
   StateFilter filter;
@@ -274,6 +300,7 @@ Response listState(const Context& ctx, const Request& request) {
   }
   auto out = nlohmann::json::array();
   std::string next;
+  std::map<size_t, std::vector<std::string>> behind;  // failing entries with depends-on
   auto more = scanChecks(
       ctx, from, end,
       [&](const std::string& name, const nlohmann::json& monitor, const nlohmann::json* state) {
@@ -282,11 +309,20 @@ Response listState(const Context& ctx, const Request& request) {
         if (!filter.matches(entry)) {
           return true;
         }
+        const std::string status = entry.value("status", "");
+        if (status == "warning" || status == "critical") {
+          if (auto parents = config::dependsOnOf(monitor); !parents.empty()) {
+            behind[out.size()] = std::move(parents);
+          }
+        }
         out.push_back(std::move(entry));
         return out.size() < limit;
       });
   if (!more) {
     return storeError(more.error());
+  }
+  if (auto marked = markUnreachable(ctx, behind, out); !marked) {
+    return storeError(marked.error());
   }
   if (*more && !out.empty()) {
     next = out.back()["check"].get<std::string>();

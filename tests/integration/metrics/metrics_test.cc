@@ -263,6 +263,8 @@ TEST_F(Metrics, ScrapeParsesAndShowsTheOwnedChecks) {
       {"ninevolt_alerts_reminders", "counter"},
       {"ninevolt_alerts_escalations", "counter"},
       {"ninevolt_alerts_acks", "counter"},
+      {"ninevolt_alerts_flapping", "counter"},
+      {"ninevolt_alerts_flapping_stopped", "counter"},
       {"ninevolt_alerts_abandoned", "counter"},
       {"ninevolt_check_up", "gauge"},
       {"ninevolt_check_state", "gauge"},

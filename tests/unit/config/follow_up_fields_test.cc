@@ -1,4 +1,4 @@
-// A monitor's reminder-interval and escalation, and an alerter's reminder-interval: read,
+// A monitor's reminder-interval, escalation and flap limits, and an alerter's reminder-interval:
 // bounded, sorted, and every problem named by its field.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -112,6 +112,51 @@ TEST(AlerterFollowUp, AnAlerterMayHaveItsOwnReminderInterval) {
       cfgtest::alerter(cfgtest::yaml("type: webhook\nreminder-intervl: 5m\n"
                                      "options: {url: \"http://127.0.0.1:1/\"}\n"));
   EXPECT_THAT(typo.problems, ElementsAre(HasSubstr("did you mean 'reminder-interval'")));
+}
+
+}  // namespace
+}  // namespace ninevolt::config
+
+namespace ninevolt::config {
+namespace {
+
+using cfgtest::monitorYaml;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+const std::string kFlapBase = "type: tcp\nhost: 127.0.0.1\nport: 5432\ninterval: 10s\n";
+NV_CHECK_TYPE_SUITE(FlapFields, "tcp");
+
+TEST_F(FlapFields, DefaultsAndWrittenValues) {
+  auto plain = monitorYaml(kFlapBase);
+  ASSERT_TRUE(plain.spec);
+  EXPECT_TRUE(plain.spec->flap_detection);
+  EXPECT_EQ(plain.spec->flap_low, 25);
+  EXPECT_EQ(plain.spec->flap_high, 50);
+  auto m = monitorYaml(kFlapBase + "flap-detection: false\nflap-low: 10\nflap-high: 80\n");
+  ASSERT_TRUE(m.spec) << ::testing::PrintToString(m.problems);
+  EXPECT_FALSE(m.spec->flap_detection);
+  EXPECT_EQ(m.spec->flap_low, 10);
+  EXPECT_EQ(m.spec->flap_high, 80);
+  auto eff = effectiveMonitor(*m.spec);
+  EXPECT_EQ(eff["flap-high"], 80);
+  EXPECT_EQ(eff["flap-detection"], false);
+}
+
+TEST_F(FlapFields, BadValuesAreNamedByField) {
+  auto problems = [](const std::string& extra) { return monitorYaml(kFlapBase + extra).problems; };
+  EXPECT_THAT(problems("flap-low: 60\n"),
+              ElementsAre(HasSubstr("flap-low: flap-low 60 must be below flap-high 50 (the "
+                                    "default; set it too)")));
+  EXPECT_THAT(problems("flap-low: 40\nflap-high: 40\n"),
+              ElementsAre(HasSubstr("flap-low: flap-low 40 must be below flap-high 40")));
+  EXPECT_THAT(problems("flap-high: 20\n"),
+              ElementsAre(HasSubstr("flap-high: flap-low 25 must be below flap-high 20")));
+  EXPECT_THAT(problems("flap-high: 101\n"), ElementsAre(HasSubstr("flap-high")));
+  EXPECT_THAT(problems("flap-low: -1\n"), ElementsAre(HasSubstr("flap-low")));
+  EXPECT_THAT(problems("flap-high: 50.5\n"), ElementsAre(HasSubstr("flap-high")));
+  EXPECT_THAT(problems("flap-detection: maybe\n"), ElementsAre(HasSubstr("flap-detection")));
+  EXPECT_THAT(problems("flap_high: 60\n"), ElementsAre(HasSubstr("flap-high")));  // did you mean
 }
 
 }  // namespace

@@ -4,9 +4,9 @@ import { Fragment } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { ApiError, api, apiUrl, auth, enc, getJson, getTypes } from '../api';
 import { ErrorNote, Loading, Section, StatusBadge, Time, useAsync, useNow, usePageTitle } from '../components';
-import { localTime, ms, shortId, show } from '../format';
+import { flappingTitle, localTime, ms, shortId, show, unreachableTitle } from '../format';
 import { useLive, useRefetch } from '../live';
-import { href } from '../router';
+import { checkHref, href } from '../router';
 import { useStore } from '../store';
 import type { AckAnswer, AckMade, CheckState, EventEntry, MonitorSpec, TypesAnswer } from '../types';
 
@@ -313,6 +313,16 @@ export function CheckPage({ name }: { name: string }) {
           <a class="badge badge-silenced" href={href('silences')} data-testid="check-silenced" title={`silence ${current['silenced-by']}`}>
             silenced
           </a>
+        )}
+        {current?.unreachable && (
+          <a class="badge badge-unreachable" data-testid="check-unreachable" href={checkHref(current.unreachable)} title={unreachableTitle(current.unreachable)}>
+            unreachable
+          </a>
+        )}
+        {current?.flapping && (
+          <span class="badge badge-flapping" data-testid="check-flapping" title={flappingTitle(current.history)}>
+            flapping
+          </span>
         )}
         {acked && (
           <span class="badge badge-acked" data-testid="check-acked" title={ackTitle(ack.data!)}>

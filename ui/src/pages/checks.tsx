@@ -6,7 +6,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, auth, getJson, getTypes } from '../api';
 import { ErrorNote, Loading, StatusBadge, Time, useAsync, useNow, usePageTitle } from '../components';
-import { ms, shortId } from '../format';
+import { flappingTitle, ms, shortId, unreachableTitle } from '../format';
 import { useLive, useRefetch } from '../live';
 import { checkHref, href, replaceQuery } from '../router';
 import { useStore } from '../store';
@@ -489,6 +489,22 @@ export function ChecksPage({ query }: { query: URLSearchParams }) {
                         </td>
                         <td data-label="Status">
                           <StatusBadge status={r.status} />
+                          {r.unreachable && (
+                            <>
+                              {' '}
+                              <a class="badge badge-unreachable" href={checkHref(r.unreachable)} title={unreachableTitle(r.unreachable)}>
+                                unreachable
+                              </a>
+                            </>
+                          )}
+                          {r.flapping && (
+                            <>
+                              {' '}
+                              <span class="badge badge-flapping" title={flappingTitle(r.history)}>
+                                flapping
+                              </span>
+                            </>
+                          )}
                           {r['silenced-by'] && (
                             <>
                               {' '}
