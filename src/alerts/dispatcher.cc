@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "alerts/backoff.h"
+#include "alerts/parents.h"
 #include "common/thread_name.h"
 #include "store/event.h"
 
@@ -382,7 +383,8 @@ void Dispatcher::releaseSilenced(const std::string& check, int tries) {
     }
     const auto now = std::chrono::system_clock::now();
     if (!silences_.silencedBy(check, specOf(check).get(), now).empty()) {
-      return;  // another silence covers it now
+      parent_held_.erase(check);  // the silence's end looks at it again (onSilencesChanged)
+      return;                     // another silence covers it now
     }
     if (loaded->incident->flapping) {
       // Flapping holds it now: sent when the check stops flapping (handleChange).
@@ -390,7 +392,6 @@ void Dispatcher::releaseSilenced(const std::string& check, int tries) {
       for (auto& [name, told] : inc.alerters) {
         if (told.suppressed) {
           told.suppressed->by = kFlappingHold;
-          told.suppressed->quiet = false;
         }
       }
       auto saved = incidents_.save(check, inc, loaded->mod_revision);
@@ -505,8 +506,8 @@ void Dispatcher::onTransition(const std::string& check, const state::Transition&
   if (stopped_) {
     return;
   }
-  ChangeOfState change{check,         t.from, t.to,          t.count, t.result.message,
-                       t.result.time, t.flap, t.flap_percent};
+  ChangeOfState change{check,         t.from, t.to,           t.count,   t.result.message,
+                       t.result.time, t.flap, t.flap_percent, t.flapping};
   if (change.time == common::SystemTime{}) {
     change.time = std::chrono::system_clock::now();
   }
@@ -549,13 +550,12 @@ Result<std::string> Dispatcher::parentHold(const config::MonitorSpec* spec) {
     return std::string();
   }
   for (const auto& parent : spec->depends_on) {
-    auto state = store_->getState(parent);
-    if (!state) {
-      return tl::unexpected(state.error());
+    auto status = failingParentStatus(*store_, parent);
+    if (!status) {
+      return tl::unexpected(status.error());
     }
-    // A parent with no state yet (or a deleted one) is not failing.
-    if (*state && (*state)->status != "ok") {
-      return fmt::format("parent {} {}", parent, (*state)->status);
+    if (!status->empty()) {
+      return fmt::format("parent {} {}", parent, *status);
     }
   }
   return std::string();
@@ -592,9 +592,9 @@ void Dispatcher::onParentPoll() {
     for (const auto& parent : spec->depends_on) {
       auto known = failing.find(parent);
       if (known == failing.end()) {
-        auto state = store_->getState(parent);
+        auto status = failingParentStatus(*store_, parent);
         // etcd unreachable: held on; looked at again next round.
-        known = failing.emplace(parent, !state || (*state && (*state)->status != "ok")).first;
+        known = failing.emplace(parent, !status || !status->empty()).first;
       }
       held = held || known->second;
     }
@@ -708,8 +708,24 @@ void Dispatcher::handleChange(const ChangeOfState& change, uint64_t epoch, int t
     const auto now = std::chrono::system_clock::now();
     const auto now_ms = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
     const std::string new_id = fmt::format("{}-{}", now_ms, options_.member_id);
-    const bool flapping =
-        change.flap != state::FlapChange::kNone || (loaded->incident && loaded->incident->flapping);
+    const bool incident_flapping = loaded->incident && loaded->incident->flapping;
+    // The engine decides flapping: an incident that says flapping while the engine does not
+    // (its stop was abandoned, or arrived out of order) is stopped now rather than holding
+    // every alert for good.
+    const bool flapping_holds =
+        loaded->incident
+        && std::any_of(loaded->incident->alerters.begin(), loaded->incident->alerters.end(),
+                       [](const auto& a) {
+                         return a.second.suppressed && a.second.suppressed->by == kFlappingHold;
+                       });
+    state::FlapChange flap = change.flap;
+    if (flap == state::FlapChange::kNone && !change.flapping_now
+        && (incident_flapping || flapping_holds)) {
+      flap = state::FlapChange::kStopped;
+    }
+    const bool flapping = flap != state::FlapChange::kNone || incident_flapping;
+    // What holds the flapping notices back (a silence, a failing parent) holds them too.
+    const std::string notices_held_by = !silence.empty() ? silence : *parent;
     silenced_by = !silence.empty() ? silence : flapping ? kFlappingHold : *parent;
     IncidentStep step;
     step.incident = loaded->incident;
@@ -723,14 +739,18 @@ void Dispatcher::handleChange(const ChangeOfState& change, uint64_t epoch, int t
     }
     // Then the flapping: a start is recorded after the change it holds back; a stop sends
     // what it held back, this change included.
-    if (change.flap == state::FlapChange::kStarted) {
-      step = merged(std::move(step),
-                    startFlapping(std::move(step.incident), change.check, change.flap_percent,
-                                  flappingAlerters(info.warning_alerter, info.critical_alerter),
-                                  options_.member_id, new_id, now, silence));
-    } else if (change.flap == state::FlapChange::kStopped && step.incident) {
-      step = merged(std::move(step),
-                    stopFlapping(std::move(*step.incident), options_.member_id, now, silence));
+    // (The next step is computed before merging: merged() takes both by value, and the order
+    // in which arguments are made is unspecified.)
+    if (flap == state::FlapChange::kStarted) {
+      IncidentStep next =
+          startFlapping(std::move(step.incident), change.check, change.flap_percent,
+                        flappingAlerters(info.warning_alerter, info.critical_alerter),
+                        options_.member_id, new_id, now, notices_held_by);
+      step = merged(std::move(step), std::move(next));
+    } else if (flap == state::FlapChange::kStopped && step.incident) {
+      IncidentStep next =
+          stopFlapping(std::move(*step.incident), options_.member_id, now, notices_held_by);
+      step = merged(std::move(step), std::move(next));
     }
     if (!step.changed) {
       finishWork(change.check, token);
@@ -755,12 +775,30 @@ void Dispatcher::handleChange(const ChangeOfState& change, uint64_t epoch, int t
           fmt::format("{} -> {}", state::stateName(change.from), state::stateName(change.to)),
           step.suppressed, silenced_by);
     }
-    if (change.flap != state::FlapChange::kNone) {
-      noteFlapping(change, step);
+    if (step.incident) {
+      noteHolds(change.check, *step.incident);  // what a stop handed to a silence or parent
+    }
+    if (flap != state::FlapChange::kNone) {
+      ChangeOfState noted = change;
+      noted.flap = flap;
+      noteFlapping(noted, step);
     }
     return;
   }
   later("the incident kept changing");
+}
+
+void Dispatcher::noteHolds(const std::string& check, const Incident& incident) {
+  for (const auto& [name, told] : incident.alerters) {
+    if (!told.suppressed || told.suppressed->by == kFlappingHold) {
+      continue;  // flapping's holds are released by its stop, not looked at
+    }
+    suppressed_checks_.insert(check);
+    if (told.suppressed->by.starts_with("parent ")) {
+      parent_held_.insert(check);
+      armParentPoll();
+    }
+  }
 }
 
 void Dispatcher::noteFlapping(const ChangeOfState& change, const IncidentStep& step) {
@@ -1102,8 +1140,12 @@ void Dispatcher::handleAdopt(const std::vector<std::string>& checks,
         found != loaded->end() && found->second.incident ? &*found->second.incident : nullptr;
     const state::CheckState alerted =
         incident && !incident->resolved() ? incident->status : state::CheckState::kOk;
-    // Flapping by its state key, not by its incident: the old owner did not record the start.
-    const bool flap = seed.flapping && !(incident && incident->flapping);
+    // Flapping by its state key, not by its incident: the old owner did not record the start
+    // (unless the incident recorded a stop after the key was written: the key is behind).
+    const bool stopped_since = incident && incident->flaps > 0
+                               && seed.history_at != common::SystemTime{}
+                               && incident->updated >= seed.history_at;
+    const bool flap = seed.flapping && !(incident && incident->flapping) && !stopped_since;
     if (seed.state <= alerted && !flap) {
       continue;
     }
@@ -1123,7 +1165,8 @@ void Dispatcher::handleAdopt(const std::vector<std::string>& checks,
                                      state::stateName(seed.state)),
                          std::chrono::system_clock::now(),
                          flap ? state::FlapChange::kStarted : state::FlapChange::kNone,
-                         seed.history ? seed.history->percent() : 0};
+                         seed.history ? seed.history->percent() : 0,
+                         seed.flapping};
     handleChange(change, epoch, 0, nullptr);
   }
   bool any_suppressed = false;

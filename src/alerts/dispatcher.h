@@ -190,6 +190,9 @@ class Dispatcher {
   void onSilencesChanged();
   void releaseSilenced(const std::string& check, int tries = 0);
   void noteFlapping(const ChangeOfState& change, const IncidentStep& step);
+  // A written incident holds notifications back for a silence or a parent: looked at when
+  // silences change, or every parent_poll.
+  void noteHolds(const std::string& check, const Incident& incident);
   void noteSuppressed(const std::string& check, const std::string& what,
                       const std::vector<Delivery>& held, const std::string& silence);
   // Reminders, escalation and ack announcements (incident.h followUp): when each owned

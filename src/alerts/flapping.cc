@@ -1,6 +1,7 @@
 #include "alerts/flapping.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace ninevolt::alerts {
 namespace {
@@ -46,7 +47,7 @@ IncidentStep startFlapping(std::optional<Incident> current, const std::string& c
     inc.status = state::CheckState::kOk;
   }
   inc.flapping = Flapping{now, percent};
-  inc.flaps++;
+  inc.flaps = std::min(inc.flaps, std::numeric_limits<int>::max() - 1) + 1;
   inc.owner = member_id;
   inc.updated = now;
   step.changed = true;
@@ -66,7 +67,11 @@ IncidentStep startFlapping(std::optional<Incident> current, const std::string& c
 IncidentStep stopFlapping(Incident inc, const std::string& member_id, common::SystemTime now,
                           const std::string& silenced_by) {
   IncidentStep step;
-  if (!inc.flapping) {
+  const bool was_flapping = inc.flapping.has_value();
+  const bool holds = std::any_of(inc.alerters.begin(), inc.alerters.end(), [](const auto& a) {
+    return a.second.suppressed && a.second.suppressed->by == kFlappingHold;
+  });
+  if (!was_flapping && !holds) {
     step.incident = std::move(inc);
     return step;
   }
@@ -77,6 +82,9 @@ IncidentStep stopFlapping(Incident inc, const std::string& member_id, common::Sy
   const std::string told_tid = base(inc) + "flapping/" + std::to_string(inc.flaps);
   const std::string tid = base(inc) + "flapping-stopped/" + std::to_string(inc.flaps);
   for (auto& [name, told] : inc.follow_ups) {
+    if (!was_flapping) {
+      break;  // (what flapping held without the incident saying so is released below)
+    }
     if (told.transition_id != told_tid) {
       continue;  // not told this one started
     }

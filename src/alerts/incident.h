@@ -41,6 +41,7 @@ struct ChangeOfState {
   // The run also started or stopped flapping (from == to when only that changed).
   state::FlapChange flap = state::FlapChange::kNone;
   double flap_percent = 0;
+  bool flapping_now = false;  // the engine's view after the run
 };
 
 // The incident after a change, and what to send for it. `incident` nullopt = delete it

@@ -51,7 +51,7 @@ const std::vector<Field<M>>& fieldTable() {
       {"flap-low",
        &M::flap_low,
        "percent of state changes over the last 21 runs below which flapping stops (default 25)",
-       {.min = 0, .max = 100}},
+       {.min = 1, .max = 100}},
       {"flap-high",
        &M::flap_high,
        "percent of state changes over the last 21 runs above which the check flaps: one "

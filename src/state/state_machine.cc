@@ -34,7 +34,10 @@ Seed seedAsOf(Seed seed, common::SystemTime now, common::Nanos interval) {
       || now <= seed.history_at) {
     return seed;
   }
-  const auto runs = (now - seed.history_at) / interval;
+  // history_at comes from etcd (any year RFC 3339 allows): never subtract across centuries.
+  const auto runs = seed.history_at < now - std::chrono::hours(24 * 365 * 100)
+                        ? int64_t{FlapHistory::kRuns}
+                        : (now - seed.history_at) / interval;
   for (int64_t i = 0; i < std::min<int64_t>(runs, FlapHistory::kRuns); ++i) {
     seed.history->push(seed.state);
   }
@@ -86,7 +89,7 @@ std::optional<Transition> StateMachine::apply(const checks::CheckResult& result)
   if (state_ == before && flap == FlapChange::kNone) {
     return std::nullopt;
   }
-  return Transition{before, state_, count_, result, flap, percent};
+  return Transition{before, state_, count_, result, flap, percent, flapping_};
 }
 
 }  // namespace ninevolt::state

@@ -52,6 +52,7 @@ struct Transition {
   // percent of state changes after it.
   FlapChange flap = FlapChange::kNone;
   double flap_percent = 0;
+  bool flapping = false;  // after this run
 
   bool stateChanged() const { return from != to; }
 };

@@ -244,7 +244,9 @@ Result<Incident> Incident::fromJson(const nlohmann::json& j) {
       i.flapping = Flapping{*since, percent};
     }
     if (j.contains("flaps")) {
-      i.flaps = static_cast<int>(countIn(j.at("flaps"), "flaps", std::numeric_limits<int>::max()));
+      // One below the top: the next start counts on without overflowing.
+      i.flaps =
+          static_cast<int>(countIn(j.at("flaps"), "flaps", std::numeric_limits<int>::max() - 1));
     }
     return i;
   } catch (const nlohmann::json::exception& e) {

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "alerts/parents.h"
 #include "api/v1/params.h"
 #include "api/v1/routes.h"
 #include "cluster/placement.h"
@@ -242,11 +243,11 @@ Result<void> markUnreachable(const Context& ctx,
     for (const auto& parent : parents) {
       auto known = failing.find(parent);
       if (known == failing.end()) {
-        auto state = ctx.store->getState(parent);
-        if (!state) {
-          return tl::unexpected(state.error());
+        auto status = alerts::failingParentStatus(*ctx.store, parent);
+        if (!status) {
+          return tl::unexpected(status.error());
         }
-        known = failing.emplace(parent, *state && (*state)->status != "ok").first;
+        known = failing.emplace(parent, !status->empty()).first;
       }
       if (known->second) {
         out[index]["unreachable"] = parent;

@@ -25,16 +25,6 @@ size_t index(StreamKind kind) {
   return static_cast<size_t>(kind);
 }
 
-std::string stringField(const nlohmann::json& j, const char* name) {
-  if (j.is_object()) {
-    auto it = j.find(name);
-    if (it != j.end() && it->is_string()) {
-      return it->get<std::string>();
-    }
-  }
-  return {};
-}
-
 }  // namespace
 
 StreamKinds parseStreamKinds(const std::string& text, std::vector<std::string>& unknown) {

@@ -23,8 +23,13 @@ class DependencyTest : public DispatcherTest {
                        {"critical-alerter", {"pager"}},
                        {"depends-on", {"router", "db"}}});
   }
-  // The parent's state key, as its owner (any member) writes it.
-  void parentIs(const std::string& parent, const std::string& status) {
+  // The parent's monitor, and its state key as its owner (any member) writes it.
+  void parentIs(const std::string& parent, const std::string& status, bool disabled = false) {
+    putJson(store_->keys().monitor(parent), {{"type", "tcp"},
+                                             {"host", "127.0.0.1"},
+                                             {"port", 9},
+                                             {"interval", "10s"},
+                                             {"disable", disabled}});
     putJson(store_->keys().state(parent),
             {{"check", parent}, {"owner", "m9"}, {"status", status}, {"count", 1}});
   }
@@ -63,6 +68,16 @@ TEST_F(DependencyTest, AChildBehindAFailingParentIsHeldAndAlertsOnceWhenTheParen
   ASSERT_TRUE(eventually([&] { return !incidentExists("app"); }));
   d.sync();
   EXPECT_EQ(world_->count("pager", NotificationKind::kCritical), 1U);
+}
+
+// A parent disabled while critical keeps its last state key: it must not hold its children
+// for good. Nor does a state key without a monitor (a deleted parent).
+TEST_F(DependencyTest, ADisabledOrDeletedParentHoldsNothing) {
+  parentIs("router", "critical", /*disabled=*/true);
+  putJson(store_->keys().state("db"), {{"check", "db"}, {"owner", "m9"}, {"status", "critical"}});
+  auto& d = startFast("m1", 300ms);
+  d.onTransition("app", change(CheckState::kOk, CheckState::kCritical, 1));
+  ASSERT_TRUE(eventually([&] { return world_->count("pager", NotificationKind::kCritical) == 1; }));
 }
 
 TEST_F(DependencyTest, AChildThatRecoversBeforeItsParentSendsNothing) {

@@ -228,6 +228,41 @@ TEST_F(Api, ConfigWritesValidateAllOrNothing) {
   EXPECT_EQ(keysUnder("/9volt/alerter/"), 1);
 }
 
+// depends-on through the API: an unknown parent (with a did-you-mean) and a cycle between
+// two monitors of one request are refused whole, with the cycle's path; a parent others
+// depend on cannot be deleted (409, naming them) until they stop depending on it.
+TEST_F(Api, DependsOnIsCheckedAcrossMonitors) {
+  startSecured();
+  const std::string tcp = R"("type":"tcp","host":"127.0.0.1","port":9,"interval":"10s")";
+  ASSERT_EQ(call(port_, "PUT", "/api/v1/monitor/gateway", "{" + tcp + "}", kRw).status, 201);
+  auto unknown =
+      call(port_, "PUT", "/api/v1/monitor/shop", "{" + tcp + R"(,"depends-on":["gatway"]})", kRw);
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_THAT(unknown.body, HasSubstr("depends-on: unknown monitor 'gatway' (did you mean "
+                                      "'gateway'?)"));
+  auto cycle = call(port_, "POST", "/api/v1/monitor",
+                    R"({"a":{)" + tcp + R"(,"depends-on":["b"]},"b":{)" + tcp
+                        + R"(,"depends-on":["a","gateway"]}})",
+                    kRw);
+  EXPECT_EQ(cycle.status, 400);
+  EXPECT_THAT(cycle.body, HasSubstr("depends-on: a cycle: a -> b -> a"));
+  EXPECT_EQ(call(port_, "GET", "/api/v1/monitor/a", "", kRo).status, 404);  // nothing written
+  ASSERT_EQ(
+      call(port_, "PUT", "/api/v1/monitor/shop", "{" + tcp + R"(,"depends-on":["gateway"]})", kRw)
+          .status,
+      201);
+  // Closing a cycle through a stored monitor is refused too.
+  auto closing =
+      call(port_, "PUT", "/api/v1/monitor/gateway", "{" + tcp + R"(,"depends-on":["shop"]})", kRw);
+  EXPECT_EQ(closing.status, 400);
+  EXPECT_THAT(closing.body, HasSubstr("a cycle: gateway -> shop -> gateway"));
+  auto del = call(port_, "DELETE", "/api/v1/monitor/gateway", "", kRw);
+  EXPECT_EQ(del.status, 409);
+  EXPECT_THAT(del.body, HasSubstr(R"(depends-on of monitor(s) [\"shop\"])"));
+  ASSERT_EQ(call(port_, "PUT", "/api/v1/monitor/shop", "{" + tcp + "}", kRw).status, 200);
+  EXPECT_EQ(call(port_, "DELETE", "/api/v1/monitor/gateway", "", kRw).status, 200);
+}
+
 TEST_F(Api, AlertersAreRedacted) {
   startSecured();
   ASSERT_EQ(call(port_, "POST", "/api/v1/alerter", kAlerter, kRw).status, 201);

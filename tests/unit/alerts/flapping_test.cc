@@ -3,6 +3,8 @@
 // then what is still true; a silence over it wins.
 #include "alerts/flapping.h"
 
+#include <limits>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -171,6 +173,35 @@ TEST(Flapping, RemindersAndEscalationWaitWhileFlapping) {
   auto f = followUp(inc, policy, "m1", kT0 + std::chrono::hours(1), kFlappingHold);
   EXPECT_THAT(f.deliveries, IsEmpty());
   EXPECT_THAT(said(f.suppressed), ElementsAre("boss:critical"));
+}
+
+// The engine stopped flapping but the incident never recorded the start (or recorded the
+// stop already): what flapping held is released all the same, with no notice.
+TEST(Flapping, AStopReleasesWhatFlappingHeldEvenWhenTheIncidentDoesNotSaySo) {
+  Incident inc =
+      *change(std::nullopt, CheckState::kOk, CheckState::kCritical, kFlappingHold).incident;
+  ASSERT_FALSE(inc.flapping);
+  auto stop = stopFlapping(inc, "m1", kT0);
+  EXPECT_TRUE(stop.changed);
+  EXPECT_THAT(said(stop.deliveries), ElementsAre("chat:critical", "pager:critical"));
+  // Nothing held and not flapping: nothing to do.
+  auto again = stopFlapping(*stop.incident, "m1", kT0);
+  EXPECT_FALSE(again.changed);
+}
+
+TEST(Flapping, TheCountOfStartsSaturates) {
+  Incident inc = *start(std::nullopt).incident;
+  inc.flapping.reset();
+  inc.flaps = std::numeric_limits<int>::max() - 1;
+  auto s = start(inc);
+  EXPECT_EQ(s.incident->flaps, std::numeric_limits<int>::max());
+  Incident again = *s.incident;
+  again.flapping.reset();
+  EXPECT_EQ(start(again).incident->flaps, std::numeric_limits<int>::max());
+  auto j = s.incident->toJson();
+  EXPECT_FALSE(Incident::fromJson(j)) << "read back at most one below the top";
+  j["flaps"] = std::numeric_limits<int>::max() - 1;
+  EXPECT_TRUE(Incident::fromJson(j));
 }
 
 TEST(Flapping, SurvivesEtcdAndRefusesNonsense) {

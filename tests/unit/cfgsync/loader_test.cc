@@ -82,6 +82,37 @@ TEST(Loader, MonitorNamingMissingAlerterIsAProblem) {
   EXPECT_THAT(set.problems[0].toString(), HasSubstr("hook"));
 }
 
+// depends-on is checked across the files of one run, each problem naming its file.
+TEST(Loader, DependsOnParentsMustBeInTheSetWithoutCycles) {
+  TempDir dir;
+  dir.write("net.yaml", R"(
+monitor:
+  gateway:
+    type: tcp
+    host: 127.0.0.1
+    port: 22
+    interval: 10s
+    depends-on: [shop]
+)");
+  dir.write("shop.yaml", R"(
+monitor:
+  shop:
+    type: tcp
+    host: 127.0.0.1
+    port: 80
+    interval: 10s
+    depends-on: [gateway, cache]
+)");
+  auto set = loadDirs({dir.str()});
+  auto texts = problemTexts(set);
+  ASSERT_EQ(texts.size(), 2U) << ::testing::PrintToString(texts);
+  EXPECT_THAT(texts, ::testing::Contains(HasSubstr(
+                         "shop.yaml: monitor 'shop': depends-on: unknown monitor 'cache'")));
+  EXPECT_THAT(texts, ::testing::Contains(HasSubstr(
+                         "net.yaml: monitor 'gateway': depends-on: a cycle: gateway -> shop -> "
+                         "gateway")));
+}
+
 TEST(Loader, EveryProblemOfEveryFileIsReported) {
   TempDir dir;
   dir.write("a.yaml", "monitor:\n  a:\n    type: http\n    host: h\n    interval: 10\n");

@@ -154,6 +154,8 @@ TEST_F(FlapFields, BadValuesAreNamedByField) {
               ElementsAre(HasSubstr("flap-high: flap-low 25 must be below flap-high 20")));
   EXPECT_THAT(problems("flap-high: 101\n"), ElementsAre(HasSubstr("flap-high")));
   EXPECT_THAT(problems("flap-low: -1\n"), ElementsAre(HasSubstr("flap-low")));
+  // 0 would never stop flapping (the percent is never below it).
+  EXPECT_THAT(problems("flap-low: 0\n"), ElementsAre(HasSubstr("flap-low")));
   EXPECT_THAT(problems("flap-high: 50.5\n"), ElementsAre(HasSubstr("flap-high")));
   EXPECT_THAT(problems("flap-detection: maybe\n"), ElementsAre(HasSubstr("flap-detection")));
   EXPECT_THAT(problems("flap_high: 60\n"), ElementsAre(HasSubstr("flap-high")));  // did you mean
