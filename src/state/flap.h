@@ -52,6 +52,8 @@ class FlapHistory {
   uint64_t bits_ = 0;  // state of age k in bits 2k..2k+1 (0 ok, 1 warning, 2 critical)
 };
 
+static_assert(sizeof(FlapHistory) == 8, "one word per check: 100,000 checks cost 800 KB");
+
 // Whether a check is flapping after a run, with hysteresis: off -> on above `high`, on ->
 // off below `low`; disabled limits end it.
 bool flappingAfter(bool was_flapping, double percent, const FlapLimits& limits);

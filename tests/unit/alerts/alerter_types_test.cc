@@ -98,6 +98,35 @@ TEST(PagerDutyEvent, TriggerAndResolve) {
                 {"routing_key", "rk"}, {"event_action", "resolve"}, {"dedup_key", "9volt/web"}}));
 }
 
+// Flapping in each type: PagerDuty pages a warning on the start and resolves a stop while
+// OK (a stop while failing is a trigger: the failure follows as its own); Slack colours the
+// start purple and the stop like its state; email tags both; the webhook names the kind.
+TEST(FlappingNotices, EachTypeSaysIt) {
+  Notification start = sample(NotificationKind::kFlapping);
+  start.status = "critical";  // the state it happens to be in: still a warning page
+  auto pd = pagerduty::pagerDutyEvent(start, "rk", "9volt/web");
+  EXPECT_EQ(pd["event_action"], "trigger");
+  EXPECT_EQ(pd["payload"]["severity"], "warning");
+  Notification stop_ok = sample(NotificationKind::kFlappingStopped);
+  stop_ok.status = "ok";
+  EXPECT_EQ(pagerduty::pagerDutyEvent(stop_ok, "rk", "9volt/web")["event_action"], "resolve");
+  Notification stop_failing = sample(NotificationKind::kFlappingStopped);
+  stop_failing.status = "critical";
+  auto still = pagerduty::pagerDutyEvent(stop_failing, "rk", "9volt/web");
+  EXPECT_EQ(still["event_action"], "trigger");
+  EXPECT_EQ(still["payload"]["severity"], "critical");
+
+  EXPECT_EQ(slack::slackMessage(start, {})["attachments"][0]["color"], "#9C27B0");
+  EXPECT_EQ(slack::slackMessage(stop_ok, {})["attachments"][0]["color"], "good");
+  EXPECT_EQ(slack::slackMessage(stop_failing, {})["attachments"][0]["color"], "danger");
+
+  const email::MessageOptions mail{.from = "a@b.org", .to = {"c@d.org"}, .alerter = "x"};
+  EXPECT_THAT(email::emailMessage(start, mail), HasSubstr("Subject: [FLAPPING] "));
+  EXPECT_THAT(email::emailMessage(stop_ok, mail), HasSubstr("Subject: [FLAPPING STOPPED] "));
+  EXPECT_EQ(std::string(notificationKindName(NotificationKind::kFlappingStopped)),
+            "flapping-stopped");
+}
+
 TEST(EmailMessage, Dates) {
   using std::chrono::seconds;
   using std::chrono::system_clock;

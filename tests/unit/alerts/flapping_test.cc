@@ -8,12 +8,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "deliveries.h"
+
 namespace ninevolt::alerts {
 namespace {
 
 using state::CheckState;
+using testing::deliverAll;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using testing::said;
 
 const std::vector<std::string> kWarn{"chat"};
 const std::vector<std::string> kCrit{"chat", "pager"};
@@ -28,20 +32,6 @@ IncidentStep change(std::optional<Incident> cur, CheckState from, CheckState to,
 IncidentStep start(std::optional<Incident> cur, const std::string& silence = "") {
   return startFlapping(std::move(cur), "web", 62.5, flappingAlerters(kWarn, kCrit), "m1", "id1",
                        kT0, silence);
-}
-
-std::vector<std::string> said(const std::vector<Delivery>& ds) {
-  std::vector<std::string> out;
-  for (const auto& d : ds) {
-    out.push_back(d.alerter + ":" + notificationKindName(d.kind));
-  }
-  return out;
-}
-
-void deliverAll(Incident& inc, const std::vector<Delivery>& ds) {
-  for (const auto& d : ds) {
-    ASSERT_TRUE(recordOutcome(inc, d.alerter, d.transition_id, true)) << d.transition_id;
-  }
 }
 
 TEST(Flapping, AlertersAreTheMonitorsWarningThenCriticalOnesOnce) {

@@ -5,13 +5,16 @@
 #include <gtest/gtest.h>
 
 #include "alerts/incident.h"
+#include "deliveries.h"
 
 namespace ninevolt::alerts {
 namespace {
 
 using state::CheckState;
+using testing::deliverAll;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using testing::said;
 
 const std::vector<std::string> kWarn{"chat"};
 const std::vector<std::string> kCrit{"chat", "pager"};
@@ -21,20 +24,6 @@ IncidentStep apply(std::optional<Incident> cur, CheckState from, CheckState to,
                    const std::string& silence = "", bool quiet = false) {
   ChangeOfState c{"web", from, to, 3, "refused", common::SystemTime(std::chrono::hours(1))};
   return applyChange(std::move(cur), c, kWarn, kCrit, "m1", "id1", silence, quiet);
-}
-
-std::vector<std::string> said(const std::vector<Delivery>& ds) {
-  std::vector<std::string> out;
-  for (const auto& d : ds) {
-    out.push_back(d.alerter + ":" + notificationKindName(d.kind));
-  }
-  return out;
-}
-
-void deliverAll(Incident& inc, const std::vector<Delivery>& ds) {
-  for (const auto& d : ds) {
-    ASSERT_TRUE(recordOutcome(inc, d.alerter, d.transition_id, true));
-  }
 }
 
 TEST(SilencedIncident, AFailureUnderASilenceIsRecordedNotSent) {
