@@ -96,8 +96,10 @@ class Dispatcher {
     size_t max_queued = 10'000;
     // A state change of a check with `depends-on` waits this long before it is judged, so
     // that its parents' state keys (written up to ~1 s after their own changes, by other
-    // members too) are there: a parent and a child failing together alert the parent only.
-    std::chrono::milliseconds parent_grace{2'000};
+    // members too, then an etcd write) are there: a parent and a child failing in the same
+    // second alert the parent only (a parent seen failing up to ~1.5 s after the child still
+    // counts).
+    std::chrono::milliseconds parent_grace{3'000};
     // How often held children look at their parents again (to send what they held back).
     std::chrono::milliseconds parent_poll{2'000};
     // Error/warning events (unknown alerter, given up, queue full): type, check, message.

@@ -437,8 +437,10 @@ TEST_F(AlertFailoverTest, ChecksBehindAFailingParentOnOtherMembersAlertOnlyWhenI
     startMember();
   }
   const std::vector<std::string> children{"behind0", "behind1", "behind2", "behind3"};
-  auto gw = checkSpec("gw", "1s");
-  gw["timeout"] = "900ms";
+  // The gateway's check runs every 500 ms: it notices within half a second, as a parent
+  // should (a parent that notices later than the grace allows cannot hold its children).
+  auto gw = checkSpec("gw", "500ms");
+  gw["timeout"] = "400ms";
   gw["critical-alerter"] = {"hook"};
   putMonitor("gw", gw);
   for (const auto& c : children) {

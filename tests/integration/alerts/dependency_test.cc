@@ -97,11 +97,11 @@ TEST_F(DependencyTest, AChildThatRecoversBeforeItsParentSendsNothing) {
 
 // The parent's owner writes its state key up to ~1 s after its change: a parent that failed
 // with the child, written 800 ms after the child's change reached its dispatcher, still holds
-// the child (it waits for the grace before judging).
+// the child (it waits for the grace, 3 s as in a member, before judging).
 TEST_F(DependencyTest, AParentWrittenWithinTheGraceStillHoldsTheChild) {
   parentIs("router", "ok");
   parentIs("db", "ok");
-  auto& d = startFast("m1");
+  auto& d = startFast("m1", Dispatcher::Options{}.parent_grace);
   d.onTransition("app", change(CheckState::kOk, CheckState::kCritical, 1));
   std::this_thread::sleep_for(800ms);
   parentIs("router", "critical");
