@@ -10,6 +10,7 @@
 #include "alerts/ack_link.h"
 #include "integration/api/api_client.h"
 #include "store/incident.h"
+#include "support/closed_port.h"
 #include "support/etcd_fixture.h"
 #include "support/process.h"
 
@@ -40,7 +41,8 @@ class AckApi : public ninevolt::testing::EtcdTest {
                            std::chrono::seconds(60)))
         << server_->output();
     // A check that fails at once (nothing listens on the port): its incident opens.
-    const uint16_t closed = freePort();
+    static const ninevolt::testing::ClosedPort closed_port;  // for the whole test process
+    const uint16_t closed = closed_port.port();
     ASSERT_EQ(call("PUT", "/api/v1/monitor/down",
                    nlohmann::json{{"type", "tcp"},
                                   {"host", "127.0.0.1"},

@@ -13,6 +13,7 @@
 #include "common/ids.h"
 #include "etcd/watcher.h"
 #include "store/store.h"
+#include "support/closed_port.h"
 #include "support/etcd_fixture.h"
 #include "support/process.h"
 
@@ -20,6 +21,7 @@ namespace ninevolt {
 namespace {
 
 using namespace std::chrono_literals;
+using ninevolt::testing::ClosedPort;
 using ninevolt::testing::eventually;
 using ninevolt::testing::freePort;
 using ninevolt::testing::Process;
@@ -63,7 +65,8 @@ TEST_F(ServerSettings, ChangesApplyLiveAndBadFieldsAreRejected) {
              {"state-dump-interval", "1h"},
              {"event-retention", "24h"},
              {"event-max-count", 10000}});
-  const uint16_t closed = freePort();  // the check fails fast: refused
+  const ClosedPort closed_port;  // the check fails fast: refused
+  const uint16_t closed = closed_port.port();
   ASSERT_TRUE(client_->put(
       "/9volt/monitor/probe",
       nlohmann::json{{"type", "tcp"}, {"host", "127.0.0.1"}, {"port", closed}, {"interval", "1s"}}
@@ -213,8 +216,8 @@ TEST_F(ServerSettings, TheDirectorCompactsEtcdOnItsInterval) {
   })) << server.output();
   ASSERT_TRUE(eventually([&] {
     auto metrics = ninevolt::testing::httpGet(port, "/metrics");
-    return metrics && metrics->body.find("ninevolt_etcd_compactions_total ") != std::string::npos &&
-           metrics->body.find("ninevolt_etcd_compactions_total 0\n") == std::string::npos;
+    return metrics && metrics->body.find("ninevolt_etcd_compactions_total ") != std::string::npos
+           && metrics->body.find("ninevolt_etcd_compactions_total 0\n") == std::string::npos;
   }));
 
   // Off: the record stays as it is.

@@ -18,6 +18,7 @@
 #include "common/ids.h"
 #include "common/printable.h"
 #include "store/store.h"
+#include "support/closed_port.h"
 #include "support/etcd_fixture.h"
 #include "support/process.h"
 #include "support/slowdown.h"
@@ -259,7 +260,8 @@ class UntrustedEtcd : public ninevolt::testing::EtcdTest {
   std::unique_ptr<Process> server_;
   std::unique_ptr<ninevolt::testing::SseClient> stream_;
   uint16_t port_ = 0;
-  uint16_t closed_port_ = freePort();
+  ninevolt::testing::ClosedPort closed_;  // held: nothing else may take it
+  uint16_t closed_port_ = closed_.port();
   std::string id_;
   std::set<std::string> written_;
 };
