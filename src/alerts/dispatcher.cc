@@ -712,12 +712,7 @@ void Dispatcher::handleChange(const ChangeOfState& change, uint64_t epoch, int t
     // The engine decides flapping: an incident that says flapping while the engine does not
     // (its stop was abandoned, or arrived out of order) is stopped now rather than holding
     // every alert for good.
-    const bool flapping_holds =
-        loaded->incident
-        && std::any_of(loaded->incident->alerters.begin(), loaded->incident->alerters.end(),
-                       [](const auto& a) {
-                         return a.second.suppressed && a.second.suppressed->by == kFlappingHold;
-                       });
+    const bool flapping_holds = loaded->incident && heldByFlapping(*loaded->incident);
     state::FlapChange flap = change.flap;
     if (flap == state::FlapChange::kNone && !change.flapping_now
         && (incident_flapping || flapping_holds)) {

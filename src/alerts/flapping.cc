@@ -25,6 +25,12 @@ std::vector<std::string> flappingAlerters(const std::vector<std::string>& warnin
   return out;
 }
 
+bool heldByFlapping(const Incident& incident) {
+  return std::any_of(incident.alerters.begin(), incident.alerters.end(), [](const auto& a) {
+    return a.second.suppressed && a.second.suppressed->by == kFlappingHold;
+  });
+}
+
 IncidentStep startFlapping(std::optional<Incident> current, const std::string& check,
                            double percent, const std::vector<std::string>& alerters,
                            const std::string& member_id, const std::string& new_incident_id,
@@ -68,10 +74,7 @@ IncidentStep stopFlapping(Incident inc, const std::string& member_id, common::Sy
                           const std::string& silenced_by) {
   IncidentStep step;
   const bool was_flapping = inc.flapping.has_value();
-  const bool holds = std::any_of(inc.alerters.begin(), inc.alerters.end(), [](const auto& a) {
-    return a.second.suppressed && a.second.suppressed->by == kFlappingHold;
-  });
-  if (!was_flapping && !holds) {
+  if (!was_flapping && !heldByFlapping(inc)) {
     step.incident = std::move(inc);
     return step;
   }

@@ -33,6 +33,9 @@ IncidentStep startFlapping(std::optional<Incident> current, const std::string& c
 IncidentStep stopFlapping(Incident incident, const std::string& member_id, common::SystemTime now,
                           const std::string& silenced_by = "");
 
+// Whether flapping holds a notification of the incident back.
+bool heldByFlapping(const Incident& incident);
+
 // The alerters told of a check's flapping: its warning alerters, then its critical ones,
 // each once.
 std::vector<std::string> flappingAlerters(const std::vector<std::string>& warning_alerters,
