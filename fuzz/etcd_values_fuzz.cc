@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "alerts/incident.h"
+#include "alerts/storm.h"
 #include "api/request.h"
 #include "api/v1/stream_hub.h"
 #include "cluster/director.h"
@@ -27,6 +28,7 @@
 #include "store/incident_store.h"
 #include "store/member_digest.h"
 #include "store/silence.h"
+#include "store/storm.h"
 #include "support/api_world.h"
 #include "support/fuzz_util.h"
 
@@ -100,12 +102,30 @@ void decodeOne(const etcd::KeyValue& kv, const store::Keys& keys) {
     fz::check(!released.incident || !ninevolt::alerts::hasSuppressed(*released.incident),
               "releaseSuppressed left something suppressed", text);
   }
+  if (auto r = store::decodeStormRecord(kv.value)) {
+    auto text = ninevolt::common::dumpJson(r->toJson());
+    auto again = store::decodeStormRecord(text);
+    fz::check(again && ninevolt::common::dumpJson(again->toJson()) == text,
+              "a storm record written back differs", text);
+    // The rules on whatever etcd held: never throw, and keep the record bounded and valid.
+    using namespace std::chrono_literals;
+    const ninevolt::alerts::StormLimits limits{.threshold = 2, .window = 60s, .gather = 10s};
+    const ninevolt::common::SystemTime now{std::chrono::hours(500'000)};
+    (void)ninevolt::alerts::passStorm(
+        *r, {"web", ninevolt::alerts::NotificationKind::kCritical, "1"}, now, limits);
+    (void)ninevolt::alerts::passStorm(*r, {"db", ninevolt::alerts::NotificationKind::kResolve, "2"},
+                                      now, limits);
+    (void)ninevolt::alerts::claimDigest(*r, now, limits, "m1",
+                                        [](int64_t, const store::StormOutbox&) { return true; });
+    auto after = ninevolt::common::dumpJson(r->toJson());
+    fz::check(store::decodeStormRecord(after).has_value(),
+              "a storm record after the rules does not decode", after);
+  }
   if (auto s = store::decodeSilence(kv.value)) {
     fz::check(s->problems().empty(), "decodeSilence gave a silence with problems", kv.value);
     auto text = store::silenceText(*s);
     auto again = store::decodeSilence(text);
-    fz::check(again && store::silenceText(*again) == text, "a silence written back differs",
-              text);
+    fz::check(again && store::silenceText(*again) == text, "a silence written back differs", text);
     (void)s->matches("web", {"a"}, "http", "");
   }
   if (auto id = ninevolt::cluster::directorIdOf(kv.value)) {

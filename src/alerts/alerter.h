@@ -5,9 +5,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/duration.h"
 #include "common/result.h"
 #include "config/spec.h"
 #include "store/incident.h"
@@ -18,6 +20,22 @@ namespace ninevolt::alerts {
 // reminder) of an open incident (kept in incidents, so store/incident.h defines it).
 using store::NotificationKind;
 using store::notificationKindName;
+
+// What an alert storm's digest says (kind digest, alerts/storm.h): the state changes of many
+// checks to one alerter, sent as one message instead of one each.
+struct StormDigest {
+  std::string alerter;
+  int64_t storm = 0;  // the storm's number (per alerter)
+  int64_t n = 0;      // this digest's number within the storm (1, 2, ...)
+  // State changes in this digest: failures by level, and recoveries.
+  int64_t critical = 0, warning = 0, recovered = 0;
+  int64_t still_failing = 0;  // checks of the storm not recovered yet (0: it is over)
+  // The first changes by name: check, status ("critical" | "warning" | "ok"); `more` not named.
+  std::vector<std::pair<std::string, std::string>> checks;
+  int64_t more = 0;
+  int64_t threshold = 0;  // what made it a storm: more than `threshold` changes within `window`
+  common::Nanos window{0};
+};
 
 // One message to one alerter about one state change of one check. Everything an alerter
 // type needs to format its request; built by the dispatcher, never by the alerter.
@@ -48,6 +66,9 @@ struct Notification {
   // kind ack: who acknowledged it and why.
   std::string acked_by;
   std::string ack_comment;
+  // kind digest: the storm's changes (`check` is then "storm/<alerter>/<storm>", which no
+  // check can be named; `status` the worst of the storm's checks still failing, or ok).
+  std::optional<StormDigest> storm;
 };
 
 // One configured alerter (an AlerterSpec made ready to send). deliver() makes ONE attempt

@@ -10,6 +10,7 @@
 
 #include "alerts/backoff.h"
 #include "alerts/parents.h"
+#include "common/printable.h"
 #include "common/thread_name.h"
 #include "store/event.h"
 
@@ -42,6 +43,28 @@ Dispatcher::Dispatcher(const std::shared_ptr<store::Store>& store,
   if (options_.adopt_grace.count() < 0) {
     options_.adopt_grace = options_.timeout + milliseconds(2000);
   }
+  storms_ = std::make_unique<StormDigests>(
+      io_, store,
+      StormDigests::Options{
+          .member_id = options_.member_id,
+          .external_url = options_.external_url,
+          .timeout = options_.timeout,
+          .retry_for = options_.retry_for,
+          .first_backoff = options_.first_backoff,
+          .max_backoff = options_.max_backoff,
+          .sweep = options_.storm_sweep,
+          .send = [this](const std::string& alerter, const Notification& n,
+                         std::function<void(Result<void>)> done) { sendDigest(alerter, n, done); },
+          .on_event = [this](const std::string& type,
+                             const std::string& message) { event(type, "", message); },
+          .on_info =
+              [this](const std::string& message) {
+                if (options_.on_info) {
+                  options_.on_info(store::event_kind::kAlertDigest, "", message);
+                }
+              },
+      });
+  storms_->setLimits({.threshold = 0, .gather = options_.storm_gather});
   thread_ = std::thread([this] {
     common::nameThisThread("9v-alerts");
     while (true) {
@@ -83,6 +106,7 @@ void Dispatcher::loadAlerters() {
     }
     alerters_loaded_ = true;
     spdlog::info("alerts: {} alerter(s) loaded", alerters_.size());
+    storms_->start();
   }
   auto s = silences_.start([this] { asio::post(io_, [this] { onSilencesChanged(); }); });
   if (!s) {
@@ -461,6 +485,37 @@ void Dispatcher::stop() {
   if (thread_.joinable()) {
     thread_.join();
   }
+  storms_->stop();  // the loop has ended: its timers can be touched from here
+}
+
+void Dispatcher::setStormLimits(int64_t threshold, milliseconds window) {
+  asio::post(io_, [this, threshold, window] {
+    storms_->setLimits({.threshold = threshold, .window = window, .gather = options_.storm_gather});
+  });
+}
+
+void Dispatcher::sendDigest(const std::string& alerter, const Notification& n,
+                            const std::function<void(Result<void>)>& done) {
+  auto entry = alerters_.get(alerter);
+  if (!entry) {
+    done(fail(Errc::kInvalidArgument, "alerter '" + alerter + "' does not exist (any more)"));
+    return;
+  }
+  postDelivery([this, n, done, alerter = entry->alerter, type = entry->type] {
+    Result<void> r = fail(Errc::kInternal, "not attempted");
+    try {
+      r = alerter->deliver(n, options_.timeout);
+    } catch (const std::exception& e) {
+      r = fail(Errc::kInternal, e.what());
+    }
+    asio::post(io_, [this, r = std::move(r), done, type] {
+      {
+        std::lock_guard lock(stats_mu_);
+        (r ? stats_.by_type[type].sent : stats_.by_type[type].retried)++;
+      }
+      done(r);
+    });
+  });
 }
 
 void Dispatcher::sync() {
@@ -898,6 +953,10 @@ void Dispatcher::enqueue(const CheckInfo& check, const Incident& incident,
         makeNotification(check, incident, d, options_.member_id, options_.external_url);
     job.notification.ack_link = ackLinkFor(incident, d);
     job.alerter = d.alerter;
+    if (auto told = incident.alerters.find(d.alerter);
+        told != incident.alerters.end() && told->second.transition_id == d.transition_id) {
+      job.digest_of = told->second.digest;  // a state notification: where its failure went
+    }
     lane.push_back(std::move(job));
     total++;
     pump(key);
@@ -947,6 +1006,10 @@ void Dispatcher::attempt(const LaneKey& key) {
     std::string tid = job.notification.transition_id;
     it->second.pop_front();
     settle(check, alerter, tid, false);
+    pump(key);
+    return;
+  }
+  if (!job.storm_passed && digested(key, job)) {
     pump(key);
     return;
   }
@@ -1037,6 +1100,56 @@ void Dispatcher::onAttempt(const LaneKey& key, const std::string& transition_id,
   it->second.pop_front();
   settle(check, alerter, transition_id, false);
   pump(key);
+}
+
+bool Dispatcher::digested(const LaneKey& key, Job& job) {
+  job.storm_passed = true;
+  const auto& [check, alerter] = key;
+  const StormInput in{check, job.notification.kind, job.digest_of};
+  // A resolve whose failure a digest carried goes to it even after storms were turned off.
+  if (!passesStorm(in) || (!storms_->limits().on() && in.digest_of.empty())) {
+    return false;
+  }
+  // The incident records the digest carrying it in the storm record's own txn.
+  std::optional<Incident> written;
+  const std::string tid = job.notification.transition_id;
+  auto carried =
+      [&](const std::string& storm) -> Result<std::optional<store::StormStore::AlsoWrite>> {
+    auto loaded = incidents_.load(check);
+    if (!loaded) {
+      return tl::unexpected(loaded.error());
+    }
+    if (!loaded->incident) {
+      return std::nullopt;
+    }
+    Incident inc = std::move(*loaded->incident);
+    if (!recordOutcome(inc, alerter, tid, true, storm)) {
+      return std::nullopt;  // moved on: this notification is history
+    }
+    const std::string key = store_->keys().incident(check);
+    store::StormStore::AlsoWrite write{
+        etcd::Compare::modRevision(key, etcd::Compare::kEqual, loaded->mod_revision),
+        inc.finished() ? etcd::TxnOp::del(key)
+                       : etcd::TxnOp::put(key, common::dumpJson(inc.toJson()))};
+    written = inc.finished() ? std::nullopt : std::optional<Incident>(std::move(inc));
+    return write;
+  };
+  auto storm = storms_->pass(alerter, in, carried);
+  if (!storm) {
+    spdlog::warn("alerts: {} for '{}' to '{}' sent on its own: the storm record: {}",
+                 notificationKindName(in.kind), check, alerter, storm.error().message);
+    return false;
+  }
+  if (storm->empty()) {
+    return false;
+  }
+  spdlog::info("alerts: {} for '{}' to '{}' goes into a digest of storm {} ({})",
+               notificationKindName(in.kind), check, alerter, *storm, tid);
+  lanes_[key].pop_front();
+  if (follow_up_due_.contains(check)) {
+    scheduleFollowUp(check, written);
+  }
+  return true;
 }
 
 void Dispatcher::settle(const std::string& check, const std::string& alerter,
@@ -1320,6 +1433,15 @@ void Dispatcher::renderMetrics(metrics::Writer& out) const {
               "Notifications that a check stopped flapping, recorded to send (one per alerter "
               "told).",
               s.flapping_stopped);
+  out.counter("ninevolt_alerts_digested_total",
+              "Notifications this member put into an alert storm's digest instead of sending "
+              "them (recorded in their incidents as carried by the storm).",
+              s.storms.digested);
+  out.counter("ninevolt_alerts_digests_sent_total",
+              "Alert storm digests this member sent (also counted in ninevolt_alerts_sent_total).",
+              s.storms.sent);
+  out.counter("ninevolt_alerts_digests_failed_total",
+              "Alert storm digests this member gave up sending.", s.storms.failed);
   out.counter("ninevolt_alerts_abandoned_total",
               "State changes not written because their check left this member (or it lost "
               "its etcd lease) while etcd could not be reached; the next owner judges them.",
@@ -1330,6 +1452,7 @@ DispatcherStats Dispatcher::stats() const {
   std::lock_guard lock(stats_mu_);
   DispatcherStats s = stats_;
   s.queued = queued_;
+  s.storms = storms_->stats();
   return s;
 }
 

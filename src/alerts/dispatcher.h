@@ -25,6 +25,7 @@
 #include "alerts/incident.h"
 #include "alerts/notification.h"
 #include "alerts/silence_cache.h"
+#include "alerts/storm_digests.h"
 #include "metrics/text.h"
 #include "state/state_machine.h"
 #include "store/incident_store.h"
@@ -49,6 +50,9 @@ struct DispatcherStats {
   uint64_t reminders = 0, escalations = 0, acks = 0;
   // Flapping notices recorded to send (started, stopped).
   uint64_t flapping = 0, flapping_stopped = 0;
+  // Storm digests (storm.h): notifications put into a digest instead of sent, digests sent
+  // and given up.
+  StormStats storms;
 };
 
 // Turns state changes of the checks this member runs into notifications, exactly once
@@ -80,6 +84,9 @@ struct DispatcherStats {
 // Flapping (alerts/flapping.h) and failing parents (a monitor's depends-on) hold
 // notifications back like a silence: recorded as suppressed by "flapping" or "parent <name>
 // <status>", sent when the check stops flapping or its parents recover, if still true.
+// Storm digests (storm_digests.h, a cluster setting): a state notification about to be sent
+// passes its alerter's storm record first; in a storm it goes into a digest instead, and
+// its delivery is recorded as settled by that storm (Told::digest).
 class Dispatcher {
  public:
   struct Options {
@@ -102,6 +109,10 @@ class Dispatcher {
     std::chrono::milliseconds parent_grace{3'000};
     // How often held children look at their parents again (to send what they held back).
     std::chrono::milliseconds parent_poll{2'000};
+    // How often every storm record is looked at (a digest whose member died); and how long a
+    // storm's digest gathers changes before it goes out.
+    std::chrono::milliseconds storm_sweep{15'000};
+    std::chrono::milliseconds storm_gather{10'000};
     // Error/warning events (unknown alerter, given up, queue full): type, check, message.
     std::function<void(const std::string&, const std::string&, const std::string&)> on_event;
     // Info events (store/event.h kinds): a notification a silence held back
@@ -139,6 +150,9 @@ class Dispatcher {
   // This member lost its etcd lease: every check may be someone else's now. release() for
   // all of them, and state changes seen before now are never written (any thread).
   void leaseLost();
+  // The cluster's storm-threshold and storm-window (cluster/settings.h; threshold 0 = off).
+  // Any thread.
+  void setStormLimits(int64_t threshold, std::chrono::milliseconds window);
 
   DispatcherStats stats() const;
   // ninevolt_alerts_* (docs/api.md) from stats(). Any thread.
@@ -155,6 +169,10 @@ class Dispatcher {
     bool in_flight = false;    // an attempt is running on the pool
     bool backing_off = false;  // waiting for its retry timer
     bool released = false;     // the check left while in flight: record, never retry
+    // The storm that carried this check's failure to the alerter (Told::digest), and whether
+    // it has passed the storm record yet (once per job, before its first attempt).
+    std::string digest_of;
+    bool storm_passed = false;
   };
   // Work for a check that is only this member's while it owns the check (a state change
   // waiting for etcd, an adoption in its grace period): release() cancels it.
@@ -186,6 +204,11 @@ class Dispatcher {
                  const std::string& type);
   void settle(const std::string& check, const std::string& alerter,
               const std::string& transition_id, bool delivered, int tries = 0);
+  // The lane's head passes its alerter's storm record: true when a digest took it (its
+  // incident records that in the same txn; popped).
+  bool digested(const LaneKey& key, Job& job);
+  void sendDigest(const std::string& alerter, const Notification& n,
+                  const std::function<void(Result<void>)>& done);
   void loadAlerters();
   // Silences changed, or one started or ended: send what the checks no silence covers any
   // more held back, and set the timer for the next start or end.
@@ -268,8 +291,9 @@ class Dispatcher {
   std::chrono::steady_clock::time_point follow_up_review_{};  // the next hourly look
   std::unique_ptr<boost::asio::steady_timer> follow_up_timer_;
   std::unique_ptr<etcd::Watcher> ack_watch_;
-  std::unique_ptr<AckLinks> ack_links_;  // null until the cluster secret is read
-  std::atomic<uint64_t> queued_{0};      // jobs in lanes_, for stats()
+  std::unique_ptr<AckLinks> ack_links_;   // null until the cluster secret is read
+  std::unique_ptr<StormDigests> storms_;  // made on the loop, at start()
+  std::atomic<uint64_t> queued_{0};       // jobs in lanes_, for stats()
 
   mutable std::mutex stats_mu_;
   DispatcherStats stats_;

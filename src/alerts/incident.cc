@@ -58,9 +58,11 @@ IncidentStep applyChange(std::optional<Incident> current, const ChangeOfState& c
       step.suppressed.push_back({name, kind, tid, std::string(state::stateName(change.from))});
       return;
     }
-    const int reminders = told.reminders;  // their ids stay unique within the incident
+    const int reminders = told.reminders;         // their ids stay unique within the incident
+    std::string digest = std::move(told.digest);  // a resolve goes where its failure went
     told = Told{kind, tid, false, false};
     told.reminders = reminders;
+    told.digest = std::move(digest);
     told.at = change.time;
     step.deliveries.push_back({name, kind, tid, std::string(state::stateName(change.from))});
   };
@@ -147,8 +149,10 @@ IncidentStep releaseSuppressed(Incident incident, const std::string& member_id,
       continue;  // the window said: nothing after it (never told: dropped below)
     }
     const int reminders = told.reminders;
+    std::string digest = std::move(told.digest);
     told = Told{held.kind, held.transition_id, false, false};
     told.reminders = reminders;
+    told.digest = std::move(digest);
     told.at = now;
     step.deliveries.push_back({name, held.kind, held.transition_id, ""});
   }
@@ -169,14 +173,19 @@ bool hasSuppressed(const Incident& incident) {
 }
 
 bool recordOutcome(Incident& incident, const std::string& alerter, const std::string& transition_id,
-                   bool delivered) {
-  for (auto* told_map : {&incident.alerters, &incident.follow_ups}) {
-    auto it = told_map->find(alerter);
-    if (it != told_map->end() && it->second.transition_id == transition_id) {
-      it->second.delivered = delivered;
-      it->second.failed = !delivered;
-      return true;
-    }
+                   bool delivered, const std::string& digest) {
+  if (auto it = incident.alerters.find(alerter);
+      it != incident.alerters.end() && it->second.transition_id == transition_id) {
+    it->second.delivered = delivered;
+    it->second.failed = !delivered;
+    it->second.digest = digest;  // where the next one goes: the same storm, or on its own
+    return true;
+  }
+  if (auto it = incident.follow_ups.find(alerter);
+      it != incident.follow_ups.end() && it->second.transition_id == transition_id) {
+    it->second.delivered = delivered;
+    it->second.failed = !delivered;
+    return true;
   }
   return false;
 }
@@ -270,7 +279,7 @@ IncidentStep followUp(Incident inc, const FollowUpPolicy& policy, const std::str
     if (inc.ack->activeAt(now)) {
       const std::string tid = base + "ack/" + std::to_string(inc.ack->n);
       for (const auto& [name, told] : inc.alerters) {
-        if (told.toldFailure()) {
+        if (told.toldFailure() && told.digest.empty()) {  // a storm's digest: no follow-ups
           follow(name, NotificationKind::kAck, tid);
         }
       }
@@ -307,7 +316,7 @@ IncidentStep followUp(Incident inc, const FollowUpPolicy& policy, const std::str
     }
     for (auto& [name, told] : inc.alerters) {
       auto every = reminderInterval(policy, name);
-      if (!told.toldFailure() || !every || followUpPending(inc, name)
+      if (!told.toldFailure() || !told.digest.empty() || !every || followUpPending(inc, name)
           || now < later(lastTold(inc, told), *every)) {
         continue;
       }
@@ -354,7 +363,7 @@ std::optional<common::SystemTime> nextFollowUp(const Incident& inc, const Follow
   }
   for (const auto& [name, told] : inc.alerters) {
     auto every = reminderInterval(policy, name);
-    if (every && told.toldFailure() && !followUpPending(inc, name)
+    if (every && told.toldFailure() && told.digest.empty() && !followUpPending(inc, name)
         && told.reminders < std::numeric_limits<int>::max()) {
       earliest(later(lastTold(inc, told), *every));
     }

@@ -85,9 +85,10 @@ IncidentStep releaseSuppressed(Incident incident, const std::string& member_id,
 bool hasSuppressed(const Incident& incident);
 
 // Records the outcome of one delivery; returns false when the incident has moved on (that
-// alerter has a newer transition id) and nothing changed.
+// alerter has a newer transition id) and nothing changed. `digest`: a state notification
+// went into that alert storm's digest instead of a message of its own (alerts/storm.h).
 bool recordOutcome(Incident& incident, const std::string& alerter, const std::string& transition_id,
-                   bool delivered);
+                   bool delivered, const std::string& digest = "");
 
 // How an open incident is followed up: the check's monitor and its alerters' settings.
 struct FollowUpPolicy {

@@ -75,9 +75,10 @@ Notification makeNotification(const CheckInfo& check, const Incident& incident,
       n.status = std::string(state::stateName(incident.status));
       n.text = fmt::format("Check has stopped flapping and is {} now", n.status);
       break;
+    case NotificationKind::kDigest:  // made by storm.h, never for one check
     case NotificationKind::kWarning:
     case NotificationKind::kCritical:
-      n.status = notificationKindName(delivery.kind);
+      n.status = delivery.kind == NotificationKind::kWarning ? "warning" : "critical";
       n.text = follow_up.what == "escalation"
                    ? fmt::format(
                        "Check has been in {} state for {}, unacknowledged: escalated "
@@ -99,7 +100,7 @@ Notification makeNotification(const CheckInfo& check, const Incident& incident,
     while (!base.empty() && base.back() == '/') {
       base.pop_back();
     }
-    n.link = base + "/ui/checks/" + check.name;
+    n.link = base + "/ui/#/check/" + check.name;  // the UI routes by its hash
   }
   return n;
 }

@@ -73,6 +73,7 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
             std::lock_guard lock(manager_mu_);  // stop() resets manager_ under it
             return manager_ ? manager_->monitorOf(check) : nullptr;
           }});
+  dispatcher_->setStormLimits(options_.storm_threshold, options_.storm_window);
   engine_ = std::make_shared<engine::Engine>(engine::Engine::Options{
       .workers = options_.workers,
       .max_processes = options_.max_exec,
@@ -240,6 +241,7 @@ void ClusterNode::applySettings(const cluster::ClusterSettings& settings) {
   }
   events_->setLimits(settings.event_retention, eventLeaseRotation(settings.event_retention),
                      settings.event_max_count);
+  dispatcher_->setStormLimits(settings.storm_threshold, settings.storm_window);
   boost::asio::post(io_, [this, interval = settings.state_dump_interval, ttl = settings.member_ttl,
                           compaction = settings.etcd_compaction_interval] {
     if (!stopped_) {

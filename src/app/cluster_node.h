@@ -45,6 +45,9 @@ class ClusterNode {
     std::chrono::seconds etcd_compaction_interval{std::chrono::minutes(5)};
     // Alerts: links in messages point here (--external-url); "" = no links.
     std::string external_url;
+    // Cluster config `storm-threshold` (0 = off) and `storm-window`.
+    int64_t storm_threshold = 0;
+    std::chrono::milliseconds storm_window{std::chrono::seconds(60)};
   };
 
   ClusterNode(std::shared_ptr<store::Store> store, Options options);

@@ -238,6 +238,8 @@ int runServer(const ServerOptions& options) {
   node_options.event_retention = settings->settings.event_retention;
   node_options.event_max_count = settings->settings.event_max_count;
   node_options.state_dump_interval = settings->settings.state_dump_interval;
+  node_options.storm_threshold = settings->settings.storm_threshold;
+  node_options.storm_window = settings->settings.storm_window;
   node_options.etcd_compaction_interval = settings->settings.etcd_compaction_interval;
   node_options.member_ttl = ttl;
   ClusterNode node(store, node_options);

@@ -17,6 +17,9 @@ constexpr const char* kStateDumpInterval = "state-dump-interval";
 constexpr const char* kEventRetention = "event-retention";
 constexpr const char* kEventMaxCount = "event-max-count";
 constexpr const char* kEtcdCompactionInterval = "etcd-compaction-interval";
+constexpr const char* kStormThreshold = "storm-threshold";
+constexpr const char* kStormWindow = "storm-window";
+constexpr int64_t kMaxStormThreshold = 1'000'000;
 
 // A Go duration string of at least 1s; whole seconds when Unit is seconds (etcd leases and
 // lease-based retention are in seconds), rounded up.
@@ -48,11 +51,9 @@ void readDuration(const nlohmann::json& config, const char* field, Unit fallback
 }  // namespace
 
 nlohmann::json ClusterSettings::defaultsJson() {
-  return {{kMemberTtl, "5s"},
-          {kStateDumpInterval, "10s"},
-          {kEventRetention, "24h"},
-          {kEventMaxCount, 10000},
-          {kEtcdCompactionInterval, "5m"}};
+  return {{kMemberTtl, "5s"},      {kStateDumpInterval, "10s"},     {kEventRetention, "24h"},
+          {kEventMaxCount, 10000}, {kEtcdCompactionInterval, "5m"}, {kStormThreshold, 0},
+          {kStormWindow, "60s"}};
 }
 
 ClusterSettings parseSettings(const nlohmann::json& config, const ClusterSettings& previous,
@@ -70,6 +71,17 @@ ClusterSettings parseSettings(const nlohmann::json& config, const ClusterSetting
                problems);
   readDuration(config, kEtcdCompactionInterval, defaults.etcd_compaction_interval,
                out.etcd_compaction_interval, key, problems, /*zero_allowed=*/true);
+  readDuration(config, kStormWindow, defaults.storm_window, out.storm_window, key, problems);
+  if (!config.contains(kStormThreshold)) {
+    out.storm_threshold = defaults.storm_threshold;
+  } else if (const auto& v = config[kStormThreshold]; v.is_number_integer() && v.get<int64_t>() >= 0
+                                                      && v.get<int64_t>() <= kMaxStormThreshold) {
+    out.storm_threshold = v.get<int64_t>();
+  } else {
+    problems.push_back(fmt::format("{}: {}: {} is not an integer from 0 (off) to {} (keeping {})",
+                                   key, kStormThreshold, common::dumpJson(v), kMaxStormThreshold,
+                                   out.storm_threshold));
+  }
   if (!config.contains(kEventMaxCount)) {
     out.event_max_count = defaults.event_max_count;
   } else if (const auto& v = config[kEventMaxCount];

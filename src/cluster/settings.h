@@ -19,7 +19,8 @@ namespace ninevolt::cluster {
 
 // The cluster's timing settings, /9volt/config (one JSON object shared by every member):
 //   {"member-ttl":"5s","state-dump-interval":"10s","event-retention":"24h",
-//    "event-max-count":10000,"etcd-compaction-interval":"5m"}
+//    "event-max-count":10000,"etcd-compaction-interval":"5m","storm-threshold":0,
+//    "storm-window":"60s"}
 struct ClusterSettings {
   std::chrono::seconds member_ttl{5};                                       // member lease TTL
   std::chrono::milliseconds state_dump_interval{std::chrono::seconds(10)};  // digest period
@@ -28,6 +29,10 @@ struct ClusterSettings {
   // The director compacts etcd's history to the revision of one interval ago, every
   // interval (cluster/compactor.h); 0 = never (etcd's own --auto-compaction-* then).
   std::chrono::seconds etcd_compaction_interval{std::chrono::minutes(5)};
+  // Alert storm digests (alerts/storm.h): more than `storm_threshold` failures to one
+  // alerter within `storm_window` and its state notifications go out as digests. 0 = off.
+  int64_t storm_threshold = 0;
+  std::chrono::milliseconds storm_window{std::chrono::seconds(60)};
 
   bool operator==(const ClusterSettings&) const = default;
   // The defaults as stored in a new /9volt/config.

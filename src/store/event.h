@@ -35,8 +35,9 @@ inline constexpr const char* kAlertAcked = "alert-acked";          // an operato
 inline constexpr const char* kAlertReminder = "alert-reminder";    // an open incident re-alerted
 inline constexpr const char* kAlertEscalated = "alert-escalated";  // an escalation step fired
 inline constexpr const char* kAlertFlapping =
-    "alert-flapping";                                      // a check started or stopped flapping
-inline constexpr const char* kCheckState = "check-state";  // a check's state changed
+    "alert-flapping";                                        // a check started or stopped flapping
+inline constexpr const char* kAlertDigest = "alert-digest";  // an alert storm's digest sent
+inline constexpr const char* kCheckState = "check-state";    // a check's state changed
 }  // namespace event_kind
 
 // One entry of the cluster event log, /9volt/event/<time>-<member>-<seq>. JSON:

@@ -23,14 +23,17 @@ const char* notificationKindName(NotificationKind kind) {
       return "flapping";
     case NotificationKind::kFlappingStopped:
       return "flapping-stopped";
+    case NotificationKind::kDigest:
+      return "digest";
   }
   return "critical";
 }
 
 std::optional<NotificationKind> parseNotificationKind(std::string_view name) {
-  for (auto k : {NotificationKind::kWarning, NotificationKind::kCritical,
-                 NotificationKind::kResolve, NotificationKind::kAck, NotificationKind::kReminder,
-                 NotificationKind::kFlapping, NotificationKind::kFlappingStopped}) {
+  for (auto k :
+       {NotificationKind::kWarning, NotificationKind::kCritical, NotificationKind::kResolve,
+        NotificationKind::kAck, NotificationKind::kReminder, NotificationKind::kFlapping,
+        NotificationKind::kFlappingStopped, NotificationKind::kDigest}) {
     if (name == notificationKindName(k)) {
       return k;
     }
@@ -62,6 +65,9 @@ nlohmann::json toldJson(const Told& t) {
   if (t.at != common::SystemTime{}) {
     j["at"] = common::formatRfc3339Micros(t.at);
   }
+  if (!t.digest.empty()) {
+    j["digest"] = t.digest;
+  }
   if (t.suppressed) {
     j["suppressed"] = {{"kind", notificationKindName(t.suppressed->kind)},
                        {"transition", t.suppressed->transition_id},
@@ -86,6 +92,13 @@ Result<Told> toldFromJson(const std::string& name, const nlohmann::json& t) {
   }
   if (auto at = common::parseRfc3339(t.value("at", ""))) {
     told.at = *at;
+  }
+  told.digest = t.value("digest", "");
+  if (told.digest.size() > 19 || !std::all_of(told.digest.begin(), told.digest.end(), [](char c) {
+        return c >= '0' && c <= '9';
+      })) {
+    return fail(Errc::kInvalidArgument,
+                "incident: alerter '" + name + "': digest: not a storm number");
   }
   if (t.contains("suppressed")) {
     const auto& s = t.at("suppressed");

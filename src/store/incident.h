@@ -24,9 +24,11 @@ enum class NotificationKind {
   kAck,
   kReminder,
   kFlapping,
-  kFlappingStopped
+  kFlappingStopped,
+  kDigest
 };
-// "warning" | "critical" | "resolve" | "ack" | "reminder" | "flapping" | "flapping-stopped"
+// "warning" | "critical" | "resolve" | "ack" | "reminder" | "flapping" | "flapping-stopped" |
+// "digest" (an alert storm's digest: alerts/storm.h; never a check's own notification)
 const char* notificationKindName(NotificationKind kind);
 std::optional<NotificationKind> parseNotificationKind(std::string_view name);
 
@@ -54,6 +56,11 @@ struct Told {
   // `opened` stands for it).
   int reminders = 0;
   common::SystemTime at{};
+  // The alert storm whose digest carried its failure instead of a message of its own
+  // ("<storm number>" of this alerter's storm record, alerts/storm.h), or "": its resolve
+  // goes to the same storm's digest; no reminders or ack announcements follow it. Kept
+  // across the incident's transitions, set when the failure's delivery is settled.
+  std::string digest;
 
   bool sent() const { return !transition_id.empty(); }
   // It was told a failure (warning or critical) and nothing since has ended it.

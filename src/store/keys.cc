@@ -12,7 +12,8 @@ Keys::Keys(std::string_view prefix) {
   while (!prefix.empty() && prefix.back() == '/') {
     prefix.remove_suffix(1);
   }
-  root_ = "/" + std::string(prefix.empty() ? "9volt" : prefix);
+  root_ = "/";  // appended, not "/" + std::string: GCC 12 warns falsely (-Wrestrict) on that
+  root_ += prefix.empty() ? std::string_view("9volt") : prefix;
 }
 
 std::string Keys::eventTime(common::SystemTime time) {

@@ -58,6 +58,9 @@ class Keys {
   // A push check's last push (store/push.h).
   std::string pushPrefix() const { return root_ + "/push/"; }
   std::string push(std::string_view check) const { return pushPrefix() + std::string(check); }
+  // An alerter's alert-storm record (store/storm.h).
+  std::string stormPrefix() const { return root_ + "/storm/"; }
+  std::string storm(std::string_view alerter) const { return stormPrefix() + std::string(alerter); }
   // An operator's silence (store/silence.h).
   std::string silencePrefix() const { return root_ + "/silence/"; }
   std::string silence(std::string_view id) const { return silencePrefix() + std::string(id); }

@@ -374,6 +374,7 @@ class Store {
 
  private:
   friend class IncidentStore;  // the incident records' reads and guarded writes (in this folder)
+  friend class StormStore;     // the storm records' (alerts/storm.h), likewise
 
   std::string keyFor(ConfigKind kind, const std::string& name) const;
   std::string prefixFor(ConfigKind kind) const;

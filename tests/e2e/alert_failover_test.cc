@@ -522,5 +522,140 @@ TEST_F(AlertFailoverTest, ChecksBehindAFailingParentOnOtherMembersAlertOnlyWhenI
   }
 }
 
+// Storm digests (issue 14 §6): 200 checks behind one target that fails, over 3 members, with
+// storm-threshold 3, two alerters. Each alerter gets the first 3 alerts on their own and the
+// rest in digests; a member is killed -9 while the digest gathers (its checks move, its part
+// of the storm is in etcd); the recovery goes the same way. Every check's failure and
+// recovery reaches each alerter exactly once, on its own or counted in a digest; no message
+// twice; a handful of messages per alerter.
+TEST_F(AlertFailoverTest, TwoHundredChecksFailingTogetherReachEachAlerterAsAHandfulOfMessages) {
+  constexpr int kChecks = 200;
+  constexpr int kThreshold = 3;
+  ASSERT_TRUE(client_->put(
+      "/9volt/config",
+      nlohmann::json{{"member-ttl", "2s"}, {"storm-threshold", kThreshold}, {"storm-window", "60s"}}
+          .dump()));
+  ASSERT_TRUE(client_->put(
+      "/9volt/alerter/hook2",
+      nlohmann::json{{"type", "webhook"}, {"options", {{"url", receiver_.url() + "/hook2"}}}}
+          .dump()));
+  for (int i = 0; i < 3; ++i) {
+    startMember();
+  }
+  std::vector<etcd::TxnOp> ops;
+  for (int i = 0; i < kChecks; ++i) {
+    const std::string name = "st" + std::to_string(i);
+    // A generous timeout and one failure absorbed: a run that times out on a loaded machine
+    // would be a real failure (alerted), not what this test is about.
+    auto spec = checkSpec(name, "2s");
+    spec["timeout"] = "1500ms";
+    spec["critical-threshold"] = 1;
+    spec["critical-alerter"] = {"hook", "hook2"};
+    ops.push_back(etcd::TxnOp::put("/9volt/monitor/" + name, spec.dump()));
+    if (ops.size() == 100) {
+      ASSERT_TRUE(client_->txn({}, ops));
+      ops.clear();
+    }
+  }
+  ASSERT_TRUE(waitPlaced(kChecks, 3)) << logs();
+  // Each alerter: single alerts by kind, and the changes digests carried.
+  struct Tally {
+    int critical = 0, resolve = 0, digests = 0, messages = 0;
+    int64_t digested_critical = 0, digested_recovered = 0, still_failing = -1;
+    int doubled = 0;
+  };
+  auto tally = [&](const std::string& path) {
+    Tally t;
+    std::map<std::string, int> seen;
+    for (const auto& r : receiver_.requests()) {
+      auto j = nlohmann::json::parse(r.body, nullptr, false);
+      if (r.target != path || j.is_discarded()) {
+        continue;
+      }
+      t.messages++;
+      t.doubled += seen[j.value("transition_id", "")]++ > 0 ? 1 : 0;
+      const std::string kind = j.value("kind", "");
+      if (kind == "critical") {
+        t.critical++;
+      } else if (kind == "resolve") {
+        t.resolve++;
+      } else if (kind == "digest") {
+        t.digests++;
+        t.digested_critical += j["storm"].value("critical", int64_t{0});
+        t.digested_recovered += j["storm"].value("recovered", int64_t{0});
+        t.still_failing = j["storm"].value("still_failing", int64_t{-1});
+      }
+    }
+    return t;
+  };
+  auto allRecorded = [&] {
+    int n = 0;
+    auto listed = client_->listPrefix("/9volt/incident/");  // kept: the loop reads into it
+    if (!listed) {
+      return false;
+    }
+    for (const auto& kv : listed->kvs) {
+      auto j = nlohmann::json::parse(kv.value, nullptr, false);
+      n += !j.is_discarded() && j["alerters"]["hook"]["delivered"] == true
+                   && j["alerters"]["hook2"]["delivered"] == true
+               ? 1
+               : 0;
+    }
+    return n == kChecks;
+  };
+  for (int i = 0; i < kChecks; ++i) {
+    target_.setStatus("st" + std::to_string(i), 500);
+  }
+  // Every failure recorded as told (on its own or carried by the storm), then a member dies
+  // before the storm's digest (10 s after its first change) is due.
+  ASSERT_TRUE(eventually(allRecorded, 20s)) << logs();
+  kill9(members_.front());
+  for (const char* path : {"/hook", "/hook2"}) {
+    ASSERT_TRUE(eventually(
+        [&] {
+          auto t = tally(path);
+          return t.critical + t.digested_critical >= kChecks;
+        },
+        60s))
+        << path << logs();
+  }
+  for (int i = 0; i < kChecks; ++i) {
+    target_.setStatus("st" + std::to_string(i), 200);
+  }
+  for (const char* path : {"/hook", "/hook2"}) {
+    ASSERT_TRUE(eventually(
+        [&] {
+          auto t = tally(path);
+          return t.resolve + t.digested_recovered >= kChecks;
+        },
+        60s))
+        << path << logs();
+  }
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto listed = client_->listPrefix("/9volt/incident/");
+        return listed && listed->kvs.empty();
+      },
+      30s))
+      << logs();
+  std::this_thread::sleep_for(3s);  // anything late or doubled arrives meanwhile
+  for (const char* path : {"/hook", "/hook2"}) {
+    SCOPED_TRACE(path);
+    auto t = tally(path);
+    EXPECT_EQ(t.doubled, 0);
+    EXPECT_EQ(t.critical, kThreshold);
+    EXPECT_EQ(t.digested_critical, kChecks - kThreshold);
+    EXPECT_EQ(t.resolve, kThreshold);  // a resolve goes where its failure went
+    EXPECT_EQ(t.digested_recovered, kChecks - kThreshold);
+    EXPECT_EQ(t.still_failing, 0);
+    // 400 state changes: the first 3 each way on their own, then one digest per burst (two
+    // when a burst straddles a digest's 10 s).
+    EXPECT_LE(t.digests, 4);
+    figure(std::string("storm: messages to one alerter for 200 checks failing and recovering (")
+               + path + ")",
+           t.messages, "");
+  }
+}
+
 }  // namespace
 }  // namespace ninevolt::e2e

@@ -86,6 +86,8 @@ std::string kindTag(NotificationKind kind) {
       return "FLAPPING";
     case NotificationKind::kFlappingStopped:
       return "FLAPPING STOPPED";
+    case NotificationKind::kDigest:
+      return "ALERT STORM";
   }
   return "CRITICAL";
 }

@@ -34,7 +34,10 @@ json pagerDutyEvent(const Notification& n, const std::string& routing_key,
                     const std::string& dedup_key) {
   // Stopped flapping while OK: nothing is wrong any more (stopped while failing: the
   // trigger below updates the same incident; the failure follows as its own trigger).
-  const bool ended = n.kind == NotificationKind::kFlappingStopped && n.status == "ok";
+  // A storm digest saying every check of the storm recovered: that storm's incident resolves.
+  const bool ended =
+      (n.kind == NotificationKind::kFlappingStopped || n.kind == NotificationKind::kDigest)
+      && n.status == "ok";
   if (n.kind == NotificationKind::kResolve || n.kind == NotificationKind::kAck || ended) {
     // An ack acknowledges the PagerDuty incident too (its own ack stops PagerDuty's
     // escalation; a reminder re-triggers the same dedup key: an update, not a new page).

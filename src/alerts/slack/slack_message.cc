@@ -59,6 +59,7 @@ const char* colour(const Notification& n) {
     case NotificationKind::kFlapping:
       return "#9C27B0";  // purple: neither up nor down
     case NotificationKind::kFlappingStopped:
+    case NotificationKind::kDigest:  // a storm: its worst level, or over
       return n.status == "ok" ? "good" : n.status == "warning" ? "warning" : "danger";
   }
   return "danger";

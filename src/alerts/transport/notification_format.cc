@@ -3,12 +3,13 @@
 #include <fmt/format.h>
 
 #include "common/clock.h"
+#include "common/duration.h"
 
 namespace ninevolt::alerts::transport {
 
 nlohmann::json notificationJson(const Notification& n) {
   using nlohmann::json;
-  return json{
+  json j{
       {"version", 1},
       {"kind", notificationKindName(n.kind)},
       {"transition_id", n.transition_id},
@@ -30,6 +31,25 @@ nlohmann::json notificationJson(const Notification& n) {
       {"acked_by", n.acked_by.empty() ? json() : json(n.acked_by)},
       {"ack_comment", n.ack_comment.empty() ? json() : json(n.ack_comment)},
   };
+  if (n.storm) {  // kind digest only: an alert storm's changes
+    const StormDigest& d = *n.storm;
+    json checks = json::array();
+    for (const auto& [check, status] : d.checks) {
+      checks.push_back({{"check", check}, {"status", status}});
+    }
+    j["storm"] = {{"alerter", d.alerter},
+                  {"storm", d.storm},
+                  {"digest", d.n},
+                  {"critical", d.critical},
+                  {"warning", d.warning},
+                  {"recovered", d.recovered},
+                  {"still_failing", d.still_failing},
+                  {"checks", std::move(checks)},
+                  {"more", d.more},
+                  {"threshold", d.threshold},
+                  {"window", common::formatDuration(d.window)}};
+  }
+  return j;
 }
 
 std::string truncateUtf8(std::string_view text, size_t max_bytes) {

@@ -12,6 +12,7 @@ void addRoutes(Router& router, const Context& context) {
   addPushRoutes(router, context);
   addSilenceRoutes(router, context);
   addAckRoutes(router, context);
+  addStormRoutes(router, context);
 }
 
 }  // namespace ninevolt::api::v1

@@ -42,5 +42,6 @@ void addTypeRoutes(Router& router, const Context& context);     // types
 void addPushRoutes(Router& router, const Context& context);     // push (heartbeats)
 void addSilenceRoutes(Router& router, const Context& context);  // silence
 void addAckRoutes(Router& router, const Context& context);      // ack
+void addStormRoutes(Router& router, const Context& context);    // storm (alert storms)
 
 }  // namespace ninevolt::api::v1

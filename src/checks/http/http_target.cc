@@ -30,8 +30,16 @@ HttpTarget::HttpTarget(const HttpSpec& spec, common::Nanos timeout)
   url = spec.ssl ? "https://" : "http://";
   host_pos = static_cast<uint32_t>(url.size() + (v6 ? 1 : 0));
   host_len = static_cast<uint32_t>(spec.host.size());
-  url += v6 ? "[" + spec.host + "]" : spec.host;
-  url += ":" + std::to_string(spec.port);
+  // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "[" + std::string.
+  if (v6) {
+    url += '[';
+    url += spec.host;
+    url += ']';
+  } else {
+    url += spec.host;
+  }
+  url += ':';
+  url += std::to_string(spec.port);
   path_pos = static_cast<uint32_t>(url.size());
   // The path is appended exactly as configured: no parsing, no re-encoding.
   url += spec.url;

@@ -7,6 +7,7 @@
 #include "alerts/email/email_message.h"
 #include "alerts/pagerduty/pagerduty_event.h"
 #include "alerts/slack/slack_message.h"
+#include "alerts/transport/notification_format.h"
 #include "alerts/webhook/webhook_alerter.h"
 
 namespace ninevolt::alerts {
@@ -125,6 +126,50 @@ TEST(FlappingNotices, EachTypeSaysIt) {
   EXPECT_THAT(email::emailMessage(stop_ok, mail), HasSubstr("Subject: [FLAPPING STOPPED] "));
   EXPECT_EQ(std::string(notificationKindName(NotificationKind::kFlappingStopped)),
             "flapping-stopped");
+}
+
+// An alert storm's digest (alerts/storm.h): one PagerDuty incident per storm, resolved when
+// it is over; Slack coloured by its status; email tagged; the webhook JSON has the counts.
+TEST(StormDigests, EachTypeSaysIt) {
+  Notification d = sample(NotificationKind::kDigest);
+  d.check = "storm/pager/3";
+  d.transition_id = "storm/pager/3/1";
+  d.check_type = "storm";
+  d.status = "critical";
+  d.storm = StormDigest{.alerter = "pager",
+                        .storm = 3,
+                        .n = 1,
+                        .critical = 150,
+                        .warning = 2,
+                        .still_failing = 152,
+                        .checks = {{"web", "critical"}},
+                        .more = 151,
+                        .threshold = 20,
+                        .window = std::chrono::seconds(60)};
+  const std::string key = pagerduty::dedupKey("9volt", d.check);
+  EXPECT_EQ(key, "9volt/storm/pager/3");
+  auto trigger = pagerduty::pagerDutyEvent(d, "rk", key);
+  EXPECT_EQ(trigger["event_action"], "trigger");
+  EXPECT_EQ(trigger["payload"]["severity"], "critical");
+  EXPECT_EQ(trigger["payload"]["custom_details"]["storm"]["still_failing"], 152);
+  Notification over = d;
+  over.status = "ok";
+  over.storm->still_failing = 0;
+  EXPECT_EQ(pagerduty::pagerDutyEvent(over, "rk", key)["event_action"], "resolve");
+
+  EXPECT_EQ(slack::slackMessage(d, {})["attachments"][0]["color"], "danger");
+  EXPECT_EQ(slack::slackMessage(over, {})["attachments"][0]["color"], "good");
+  const email::MessageOptions mail{.from = "a@b.org", .to = {"c@d.org"}, .alerter = "x"};
+  EXPECT_THAT(email::emailMessage(d, mail), HasSubstr("Subject: [ALERT STORM] "));
+
+  auto j = transport::notificationJson(d);
+  EXPECT_EQ(j["kind"], "digest");
+  EXPECT_EQ(j["storm"]["critical"], 150);
+  EXPECT_EQ(j["storm"]["checks"][0]["check"], "web");
+  EXPECT_EQ(j["storm"]["more"], 151);
+  EXPECT_EQ(j["storm"]["window"], "1m");
+  EXPECT_FALSE(transport::notificationJson(sample()).contains("storm"));
+  EXPECT_EQ(store::parseNotificationKind("digest"), NotificationKind::kDigest);
 }
 
 TEST(EmailMessage, Dates) {

@@ -288,3 +288,39 @@ TEST(FollowUp, TransitionIdsSayWhatAFollowUpIs) {
 
 }  // namespace
 }  // namespace ninevolt::alerts
+
+namespace ninevolt::alerts {
+namespace {
+
+// An alerter whose failure an alert storm's digest carried (alerts/storm.h) gets no reminder
+// and no ack announcement of its own; its resolve stays marked for the same storm.
+TEST(FollowUp, AnAlerterToldByAStormDigestGetsNoRemindersNorAckAnnouncements) {
+  ChangeOfState c{"web", CheckState::kOk, CheckState::kCritical, 3, "refused", kOpened};
+  auto s = applyChange(std::nullopt, c, {"chat"}, {"chat", "pager"}, "m1", "id1");
+  ASSERT_TRUE(recordOutcome(*s.incident, "chat", s.deliveries[0].transition_id, true, "4"));
+  ASSERT_TRUE(recordOutcome(*s.incident, "pager", s.deliveries[1].transition_id, true));
+  Incident inc = *s.incident;
+  EXPECT_EQ(inc.alerters.at("chat").digest, "4");
+  EXPECT_EQ(inc.alerters.at("pager").digest, "");
+  auto back = Incident::fromJson(inc.toJson());
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->alerters.at("chat").digest, "4");
+
+  auto reminded = followUp(inc, remindEvery(minutes(30)), "m1", at(minutes(30)));
+  EXPECT_THAT(said(reminded.deliveries), ElementsAre("pager:reminder:web/id1/reminder/1"));
+  inc.ack = Ack{"ann", "on it", at(minutes(1)), std::nullopt, 1, false};
+  auto acked = followUp(inc, FollowUpPolicy{}, "m1", at(minutes(2)));
+  EXPECT_THAT(said(acked.deliveries), ElementsAre("pager:ack:web/id1/ack/1"));
+
+  ChangeOfState ok{"web", CheckState::kCritical, CheckState::kOk, 1, "", at(minutes(3))};
+  auto resolved = applyChange(inc, ok, {"chat"}, {"chat", "pager"}, "m1", "id2");
+  EXPECT_EQ(resolved.incident->alerters.at("chat").digest, "4");  // where its resolve goes
+  EXPECT_EQ(resolved.incident->alerters.at("pager").digest, "");
+
+  auto bad = inc.toJson();
+  bad["alerters"]["chat"]["digest"] = "../1";
+  EXPECT_FALSE(Incident::fromJson(bad));
+}
+
+}  // namespace
+}  // namespace ninevolt::alerts

@@ -37,7 +37,7 @@ TEST(Notification, TitlesTextsAndFieldsAsTheOriginal) {
   EXPECT_EQ(n.error, "timed out");
   EXPECT_EQ(n.description, "front page");
   EXPECT_EQ(n.member_id, "m1");
-  EXPECT_EQ(n.link, "https://9v.example/ui/checks/web");
+  EXPECT_EQ(n.link, "https://9v.example/ui/#/check/web");
   EXPECT_EQ(n.transition_id, "web/i1/1");
 
   auto r = applyChange(step.incident,

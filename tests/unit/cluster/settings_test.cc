@@ -57,6 +57,32 @@ TEST(ClusterSettings, CompactionIsOffWithZeroAndNeverShorterThanASecond) {
       parse({{"etcd-compaction-interval", "1h"}}, previous, problems).etcd_compaction_interval, 1h);
 }
 
+TEST(ClusterSettings, StormDigestsAreOffByDefaultAndTheirFieldsAreChecked) {
+  std::vector<std::string> problems;
+  ClusterSettings s = parse(ClusterSettings::defaultsJson(), ClusterSettings{}, problems);
+  EXPECT_EQ(s.storm_threshold, 0);
+  EXPECT_EQ(s.storm_window, 60s);
+  s = parse({{"storm-threshold", 20}, {"storm-window", "2m"}}, ClusterSettings{}, problems);
+  EXPECT_THAT(problems, IsEmpty());
+  EXPECT_EQ(s.storm_threshold, 20);
+  EXPECT_EQ(s.storm_window, 2min);
+  const ClusterSettings previous{.storm_threshold = 7, .storm_window = 30s};
+  for (nlohmann::json bad : {nlohmann::json(-1), nlohmann::json(1'000'001), nlohmann::json(2.5),
+                             nlohmann::json("20"), nlohmann::json()}) {
+    std::vector<std::string> p;
+    EXPECT_EQ(parse({{"storm-threshold", bad}}, previous, p).storm_threshold, 7) << bad;
+    ASSERT_EQ(p.size(), 1U) << bad;
+    EXPECT_THAT(p[0], HasSubstr("storm-threshold: "));
+    EXPECT_THAT(p[0], HasSubstr("(keeping 7)"));
+  }
+  for (nlohmann::json bad : {nlohmann::json("0"), nlohmann::json("500ms"), nlohmann::json(60)}) {
+    std::vector<std::string> p;
+    EXPECT_EQ(parse({{"storm-window", bad}}, previous, p).storm_window, 30s) << bad;
+    ASSERT_EQ(p.size(), 1U) << bad;
+    EXPECT_THAT(p[0], HasSubstr("storm-window: "));
+  }
+}
+
 TEST(ClusterSettings, ValuesAreReadAndDurationsInSecondsRoundUp) {
   std::vector<std::string> problems;
   ClusterSettings s = parse({{"member-ttl", "2500ms"},

@@ -28,7 +28,7 @@ Notification sampleNotification(NotificationKind kind) {
   n.member_id = "3f1c9a2b";
   n.time = system_clock::time_point(seconds(1'795'000'000));
   n.failing_since = system_clock::time_point(seconds(1'794'999'940));
-  n.link = "https://9volt.example.com/ui/checks/web";
+  n.link = "https://9volt.example.com/ui/#/check/web";
   return n;
 }
 
