@@ -55,6 +55,8 @@ Dispatcher::Dispatcher(const std::shared_ptr<store::Store>& store,
           .sweep = options_.storm_sweep,
           .send = [this](const std::string& alerter, const Notification& n,
                          std::function<void(Result<void>)> done) { sendDigest(alerter, n, done); },
+          .can_send =
+              [this](const std::string& alerter) { return alerters_.get(alerter).has_value(); },
           .on_event = [this](const std::string& type,
                              const std::string& message) { event(type, "", message); },
           .on_info =
@@ -956,6 +958,7 @@ void Dispatcher::enqueue(const CheckInfo& check, const Incident& incident,
     if (auto told = incident.alerters.find(d.alerter);
         told != incident.alerters.end() && told->second.transition_id == d.transition_id) {
       job.digest_of = told->second.digest;  // a state notification: where its failure went
+      job.alone = told->second.alone;
     }
     lane.push_back(std::move(job));
     total++;
@@ -1105,7 +1108,7 @@ void Dispatcher::onAttempt(const LaneKey& key, const std::string& transition_id,
 bool Dispatcher::digested(const LaneKey& key, Job& job) {
   job.storm_passed = true;
   const auto& [check, alerter] = key;
-  const StormInput in{check, job.notification.kind, job.digest_of};
+  const StormInput in{check, job.notification.kind, job.digest_of, job.alone};
   // A resolve whose failure a digest carried goes to it even after storms were turned off.
   if (!passesStorm(in) || (!storms_->limits().on() && in.digest_of.empty())) {
     return false;
@@ -1120,12 +1123,16 @@ bool Dispatcher::digested(const LaneKey& key, Job& job) {
       return tl::unexpected(loaded.error());
     }
     if (!loaded->incident) {
-      return std::nullopt;
+      return std::nullopt;  // over: nothing to tell
     }
     Incident inc = std::move(*loaded->incident);
-    if (!recordOutcome(inc, alerter, tid, true, storm)) {
-      return std::nullopt;  // moved on: this notification is history
+    auto told = inc.alerters.find(alerter);
+    if (told == inc.alerters.end() || told->second.transition_id != tid || told->second.settled()) {
+      // Moved on (a newer state will be told), or settled already: by another member that
+      // took the check over meanwhile, or by this one before a lost answer from etcd.
+      return std::nullopt;
     }
+    recordOutcome(inc, alerter, tid, true, storm);
     const std::string key = store_->keys().incident(check);
     store::StormStore::AlsoWrite write{
         etcd::Compare::modRevision(key, etcd::Compare::kEqual, loaded->mod_revision),
@@ -1136,19 +1143,34 @@ bool Dispatcher::digested(const LaneKey& key, Job& job) {
   };
   auto storm = storms_->pass(alerter, in, carried);
   if (!storm) {
-    spdlog::warn("alerts: {} for '{}' to '{}' sent on its own: the storm record: {}",
-                 notificationKindName(in.kind), check, alerter, storm.error().message);
-    return false;
+    // The txn may have been written even so (etcd's answer lost): then it is carried.
+    auto again = incidents_.load(check);
+    const Told* told = again && again->incident && again->incident->alerters.contains(alerter)
+                           ? &again->incident->alerters.at(alerter)
+                           : nullptr;
+    if (told == nullptr || told->transition_id != tid || !told->delivered || told->digest.empty()) {
+      spdlog::warn("alerts: {} for '{}' to '{}' sent on its own: the storm record: {}",
+                   notificationKindName(in.kind), check, alerter, storm.error().message);
+      return false;
+    }
+    storm = std::optional<std::string>(told->digest);
   }
-  if (storm->empty()) {
-    return false;
+  if (*storm && (*storm)->empty()) {
+    return false;  // on its own
   }
-  spdlog::info("alerts: {} for '{}' to '{}' goes into a digest of storm {} ({})",
-               notificationKindName(in.kind), check, alerter, *storm, tid);
-  lanes_[key].pop_front();
-  if (follow_up_due_.contains(check)) {
-    scheduleFollowUp(check, written);
+  if (!*storm) {
+    spdlog::info(
+        "alerts: {} for '{}' to '{}' dropped: its incident has moved on or has it "
+        "settled ({})",
+        notificationKindName(in.kind), check, alerter, tid);
+  } else {
+    spdlog::info("alerts: {} for '{}' to '{}' goes into a digest of storm {} ({})",
+                 notificationKindName(in.kind), check, alerter, **storm, tid);
+    if (follow_up_due_.contains(check)) {
+      scheduleFollowUp(check, written);
+    }
   }
+  lanes_[key].pop_front();  // `job` is gone from here on
   return true;
 }
 

@@ -172,6 +172,7 @@ class Dispatcher {
     // The storm that carried this check's failure to the alerter (Told::digest), and whether
     // it has passed the storm record yet (once per job, before its first attempt).
     std::string digest_of;
+    bool alone = false;  // Told::alone
     bool storm_passed = false;
   };
   // Work for a check that is only this member's while it owns the check (a state change
@@ -205,7 +206,8 @@ class Dispatcher {
   void settle(const std::string& check, const std::string& alerter,
               const std::string& transition_id, bool delivered, int tries = 0);
   // The lane's head passes its alerter's storm record: true when a digest took it (its
-  // incident records that in the same txn; popped).
+  // incident records that in the same txn) or it is history (its incident moved on, or has
+  // it settled already): popped.
   bool digested(const LaneKey& key, Job& job);
   void sendDigest(const std::string& alerter, const Notification& n,
                   const std::function<void(Result<void>)>& done);
@@ -292,7 +294,7 @@ class Dispatcher {
   std::unique_ptr<boost::asio::steady_timer> follow_up_timer_;
   std::unique_ptr<etcd::Watcher> ack_watch_;
   std::unique_ptr<AckLinks> ack_links_;   // null until the cluster secret is read
-  std::unique_ptr<StormDigests> storms_;  // made on the loop, at start()
+  std::unique_ptr<StormDigests> storms_;  // its timers start with the alerters (loop)
   std::atomic<uint64_t> queued_{0};       // jobs in lanes_, for stats()
 
   mutable std::mutex stats_mu_;

@@ -58,11 +58,13 @@ IncidentStep applyChange(std::optional<Incident> current, const ChangeOfState& c
       step.suppressed.push_back({name, kind, tid, std::string(state::stateName(change.from))});
       return;
     }
-    const int reminders = told.reminders;         // their ids stay unique within the incident
-    std::string digest = std::move(told.digest);  // a resolve goes where its failure went
+    const int reminders = told.reminders;  // their ids stay unique within the incident
+    std::string digest = std::move(told.digest);
+    const bool alone = told.alone;  // a resolve goes where its failure went
     told = Told{kind, tid, false, false};
     told.reminders = reminders;
     told.digest = std::move(digest);
+    told.alone = alone;
     told.at = change.time;
     step.deliveries.push_back({name, kind, tid, std::string(state::stateName(change.from))});
   };
@@ -150,9 +152,11 @@ IncidentStep releaseSuppressed(Incident incident, const std::string& member_id,
     }
     const int reminders = told.reminders;
     std::string digest = std::move(told.digest);
+    const bool alone = told.alone;
     told = Told{held.kind, held.transition_id, false, false};
     told.reminders = reminders;
     told.digest = std::move(digest);
+    told.alone = alone;
     told.at = now;
     step.deliveries.push_back({name, held.kind, held.transition_id, ""});
   }
@@ -179,6 +183,11 @@ bool recordOutcome(Incident& incident, const std::string& alerter, const std::st
     it->second.delivered = delivered;
     it->second.failed = !delivered;
     it->second.digest = digest;  // where the next one goes: the same storm, or on its own
+    const bool failure = it->second.kind == NotificationKind::kWarning
+                         || it->second.kind == NotificationKind::kCritical;
+    if (delivered && digest.empty() && failure) {
+      it->second.alone = true;
+    }
     return true;
   }
   if (auto it = incident.follow_ups.find(alerter);

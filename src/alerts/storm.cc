@@ -40,7 +40,7 @@ std::optional<int64_t> stormNumber(const std::string& text) {
 }
 
 // Counts read from etcd may be anything up to what the record accepts: they stop there.
-constexpr int64_t kTop = std::numeric_limits<int64_t>::max() / 4;
+constexpr int64_t kTop = StormRecord::kTop;
 void bump(int64_t& count) {
   count = count < kTop ? count + 1 : kTop;
 }
@@ -93,7 +93,8 @@ Storm* currentStorm(StormRecord& r, common::SystemTime now, const StormLimits& l
   if (r.last_storm >= kTop) {
     return nullptr;  // a number etcd held that cannot count on
   }
-  number = ++r.last_storm;
+  number = std::max(r.last_storm + 1, std::min(unixMs(now), kTop));
+  r.last_storm = number;
   Storm& s = r.storms[number];
   s.since = now;
   s.last = now;
@@ -131,13 +132,17 @@ std::string passStorm(StormRecord& r, const StormInput& in, common::SystemTime n
   }
   const int64_t ms = unixMs(now);
   const int64_t slot = slotMs(limits);
-  int64_t& in_slot = r.recent[ms - ms % slot];
+  const int64_t start = ms - ms % slot;
+  if (!r.recent.contains(start) && r.recent.size() >= StormRecord::kMaxSlots) {
+    r.recent.erase(r.recent.begin());  // never more than a record may hold
+  }
+  int64_t& in_slot = r.recent[start];
   in_slot = std::min<int64_t>(in_slot + 1, 1'000'000'000);
   int64_t total = 0;
   for (const auto& [start, count] : r.recent) {
     total += count;
   }
-  if (total <= limits.threshold) {
+  if (total <= limits.threshold || in.alone) {
     return "";
   }
   int64_t number = 0;
@@ -164,7 +169,8 @@ std::optional<DigestClaim> claimDigest(
       }
       continue;  // its digests go out in order
     }
-    if (!s.pending.empty() && s.pending.first <= before(now, limits.gather) && s.digests < kTop) {
+    if (!s.pending.empty() && s.pending.first <= before(now, limits.gather)
+        && s.digests < kTop) {  // as nextDigestDue()
       StormOutbox out;
       out.n = ++s.digests;
       out.batch = std::move(s.pending);
@@ -190,20 +196,27 @@ bool finishDigest(StormRecord& r, int64_t storm, int64_t n) {
 }
 
 void pruneStorms(StormRecord& r, common::SystemTime now, const StormLimits& limits) {
-  const int64_t oldest =
-      unixMs(now) - std::chrono::duration_cast<milliseconds>(limits.window).count();
+  const int64_t now_ms = unixMs(now);
+  const int64_t oldest = now_ms - std::chrono::duration_cast<milliseconds>(limits.window).count();
   const int64_t slot = slotMs(limits);
-  std::erase_if(r.recent, [&](const auto& e) { return e.first + slot <= oldest; });
-  while (r.recent.size() > StormRecord::kMaxSlots) {  // a clock that jumped back
-    r.recent.erase(r.recent.begin());
+  std::erase_if(r.recent, [&](const auto& e) {
+    return e.first + slot <= oldest || e.first > now_ms;  // old, or of a clock ahead
+  });
+  auto notAhead = [now](common::SystemTime& t) { t = std::min(t, now); };
+  for (auto& [number, s] : r.storms) {
+    notAhead(s.since);
+    notAhead(s.last);
+    notAhead(s.pending.first);
+    if (s.outbox) {
+      notAhead(s.outbox->at);
+    }
   }
   std::erase_if(r.storms, [&](const auto& e) {
     const Storm& s = e.second;
-    if (!s.pending.empty() || s.outbox) {
-      return false;
+    if (s.last <= before(now, kStormMemory)) {
+      return true;  // a week without a failure: whatever it still holds is history
     }
-    return (s.open == 0 && s.last <= before(now, limits.window))
-           || s.last <= before(now, kStormMemory);
+    return s.pending.empty() && !s.outbox && s.open == 0 && s.last <= before(now, limits.window);
   });
 }
 
@@ -214,7 +227,7 @@ bool emptyRecord(const StormRecord& r) {
 std::optional<common::SystemTime> nextDigestDue(const StormRecord& r, const StormLimits& limits) {
   std::optional<common::SystemTime> due;
   for (const auto& [number, s] : r.storms) {
-    if (!s.pending.empty() && !s.outbox) {
+    if (!s.pending.empty() && !s.outbox && s.digests < kTop) {  // as claimDigest()
       const auto gather = std::chrono::duration_cast<common::SystemTime::duration>(limits.gather);
       const auto t = s.pending.first < common::SystemTime::max() - gather
                          ? s.pending.first + gather

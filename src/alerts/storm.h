@@ -36,6 +36,7 @@ struct StormInput {
   std::string check;
   NotificationKind kind = NotificationKind::kCritical;  // warning | critical | resolve
   std::string digest_of;  // the storm that carried the check's failure so far ("" none)
+  bool alone = false;     // a failure of its incident was sent on its own (Told::alone)
 };
 
 // Whether a notification goes through the storm record at all: failures always; a resolve
@@ -50,7 +51,11 @@ bool passesStorm(const StormInput& in);
 //   is a run of such failures less than a window apart); a check whose failure a storm
 //   still carries stays in that storm (a warning turning critical is not counted twice);
 // - a resolve whose failure a storm carries goes into that storm's pending digest;
+// - a check told a failure on its own in this incident stays on its own (its failures still
+//   count toward the rate);
 // - else "": send it on its own.
+// Storm numbers are unique for the cluster's life (at least the time in unix ms when the
+// storm started): a forgotten record starts no storm under an old number.
 // Returns the storm number (as text, for Told::digest) or "".
 std::string passStorm(StormRecord& record, const StormInput& in, common::SystemTime now,
                       const StormLimits& limits);
@@ -71,8 +76,9 @@ std::optional<DigestClaim> claimDigest(
 bool finishDigest(StormRecord& record, int64_t storm, int64_t n);
 
 // Drops rate slots older than the window and storms that are over (nothing open, pending
-// or unsent, and quiet for a window; or quiet for kStormMemory whatever is open: the
-// resolves of those checks then go on their own).
+// or unsent, and quiet for a window; or quiet for kStormMemory whatever is in them: the
+// resolves of those checks then go on their own). Times in the future (another member's
+// clock ahead, or written by hand) are taken as now, so that none holds a storm for good.
 void pruneStorms(StormRecord& record, common::SystemTime now, const StormLimits& limits);
 inline constexpr auto kStormMemory = std::chrono::hours(24 * 7);
 bool emptyRecord(const StormRecord& record);

@@ -80,8 +80,9 @@ void StormDigests::later(std::function<void()> fn, milliseconds delay) {
       });
 }
 
-Result<std::string> StormDigests::pass(const std::string& alerter, const StormInput& in,
-                                       const CarriedWrite& carried) {
+Result<std::optional<std::string>> StormDigests::pass(const std::string& alerter,
+                                                      const StormInput& in,
+                                                      const CarriedWrite& carried) {
   for (int round = 0; round < kCasTries; ++round) {
     auto loaded = storms_.load(alerter);
     if (!loaded) {
@@ -101,7 +102,7 @@ Result<std::string> StormDigests::pass(const std::string& alerter, const StormIn
         return tl::unexpected(write.error());
       }
       if (!*write) {
-        return std::string();  // its incident moved on: nothing to carry
+        return std::nullopt;  // its incident moved on, or has it settled: drop it
       }
       also = std::move(*write);
     }
@@ -213,7 +214,7 @@ void StormDigests::sweep() {
 }
 
 void StormDigests::look(const std::string& alerter, const std::set<std::string>* live) {
-  if (stopped_) {
+  if (stopped_ || (options_.can_send && !options_.can_send(alerter))) {
     return;
   }
   // A digest another member claimed is taken over when that member is gone (not live), or
@@ -239,7 +240,9 @@ void StormDigests::look(const std::string& alerter, const std::set<std::string>*
         (void)storms_.save(alerter, std::nullopt, loaded->mod_revision);  // over: forget it
       }
       if (auto due = nextDigestDue(record, limits_)) {
-        armTimer(alerter, *due);
+        // Not before a second from now: a digest due but not claimable here waits for the
+        // sweep, not a busy loop.
+        armTimer(alerter, std::max(*due, now + std::chrono::seconds(1)));
       }
       return;
     }
@@ -339,7 +342,11 @@ void StormDigests::finish(const std::string& alerter, const DigestClaim& claim, 
   }
   // etcd unreachable: keep it ours (not sent again by this member) and record it later.
   if (milliseconds(1000 * (tries + 1)) > options_.retry_for) {
-    sending_.erase({alerter, claim.storm, claim.outbox.n});
+    if (!delivered) {
+      sending_.erase({alerter, claim.storm, claim.outbox.n});  // given up: may be tried again
+    }
+    spdlog::warn("alerts: could not record digest {} of storm {} to '{}' as {}", claim.outbox.n,
+                 claim.storm, alerter, delivered ? "sent" : "given up");
     return;
   }
   later([this, alerter, claim, delivered, tries] { finish(alerter, claim, delivered, tries + 1); },

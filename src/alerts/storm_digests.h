@@ -47,6 +47,9 @@ class StormDigests {
     std::function<void(const std::string& alerter, const Notification& n,
                        std::function<void(Result<void>)> done)>
         send;
+    // Whether this member can send to the alerter (it knows it): a member that cannot claims
+    // none of its digests, leaving them to one that can.
+    std::function<bool(const std::string& alerter)> can_send;
     std::function<void(const std::string& type, const std::string& message)> on_event;
     std::function<void(const std::string& message)> on_info;  // a digest was sent
   };
@@ -63,16 +66,18 @@ class StormDigests {
 
   // What the notification's incident becomes when storm `storm` carries it: the guard and
   // write for the same txn as the storm record's, so that both are written or neither (a
-  // member dying between them would count the change twice, or lose it). nullopt: the
-  // incident has moved on (the notification is history: it is not passed).
+  // member dying between them would count the change twice, or lose it). nullopt: drop the
+  // notification (its incident moved on, or has it settled already: another member, or an
+  // earlier pass, took care of it).
   using CarriedWrite =
       std::function<Result<std::optional<store::StormStore::AlsoWrite>>(const std::string& storm)>;
   // A notification passes its alerter's storm record (loop; blocks on etcd): the storm number
-  // whose digest carries it (its incident written by `carried` in the same txn), or "" (send
-  // it on its own); an error when etcd could not be read or kept changing (send it on its
-  // own too: an alert is never lost to this).
-  Result<std::string> pass(const std::string& alerter, const StormInput& in,
-                           const CarriedWrite& carried);
+  // whose digest carries it (its incident written by `carried` in the same txn), "" (send it
+  // on its own), or nullopt (drop it: `carried` said so); an error when etcd could not be
+  // read or kept changing (the caller looks whether the txn was written after all, else
+  // sends it on its own: an alert is never lost to this).
+  Result<std::optional<std::string>> pass(const std::string& alerter, const StormInput& in,
+                                          const CarriedWrite& carried);
 
   StormStats stats() const;  // any thread
 
@@ -94,7 +99,9 @@ class StormDigests {
   Options options_;
   StormLimits limits_;
   bool stopped_ = true;
-  std::set<Key> sending_;                             // digests this member is sending
+  // Digests this member is sending, or sent but could not record as sent (never claimed by
+  // it again: the record's outbox still names it).
+  std::set<Key> sending_;
   std::map<std::string, common::SystemTime> due_;     // alerter -> when to look again
   std::unique_ptr<boost::asio::steady_timer> timer_;  // for the earliest of due_
   std::unique_ptr<boost::asio::steady_timer> sweep_timer_;

@@ -68,6 +68,9 @@ nlohmann::json toldJson(const Told& t) {
   if (!t.digest.empty()) {
     j["digest"] = t.digest;
   }
+  if (t.alone) {
+    j["alone"] = true;
+  }
   if (t.suppressed) {
     j["suppressed"] = {{"kind", notificationKindName(t.suppressed->kind)},
                        {"transition", t.suppressed->transition_id},
@@ -81,7 +84,7 @@ nlohmann::json toldJson(const Told& t) {
 
 Result<Told> toldFromJson(const std::string& name, const nlohmann::json& t) {
   auto kind = parseNotificationKind(t.at("kind").get<std::string>());
-  if (!kind) {
+  if (!kind || *kind == NotificationKind::kDigest) {  // a digest is no check's notification
     return fail(Errc::kInvalidArgument, "incident: alerter '" + name + "': unknown kind");
   }
   Told told{*kind, t.at("transition").get<std::string>(), t.value("delivered", false),
@@ -94,6 +97,7 @@ Result<Told> toldFromJson(const std::string& name, const nlohmann::json& t) {
     told.at = *at;
   }
   told.digest = t.value("digest", "");
+  told.alone = t.value("alone", false);
   if (told.digest.size() > 19 || !std::all_of(told.digest.begin(), told.digest.end(), [](char c) {
         return c >= '0' && c <= '9';
       })) {
@@ -103,7 +107,7 @@ Result<Told> toldFromJson(const std::string& name, const nlohmann::json& t) {
   if (t.contains("suppressed")) {
     const auto& s = t.at("suppressed");
     auto skind = parseNotificationKind(s.at("kind").get<std::string>());
-    if (!skind) {
+    if (!skind || *skind == NotificationKind::kDigest) {
       return fail(Errc::kInvalidArgument,
                   "incident: alerter '" + name + "': suppressed: unknown kind");
     }

@@ -61,6 +61,10 @@ struct Told {
   // goes to the same storm's digest; no reminders or ack announcements follow it. Kept
   // across the incident's transitions, set when the failure's delivery is settled.
   std::string digest;
+  // A failure of this incident was sent to it on its own (not in a digest): its later
+  // failures and its resolve go on their own too, even in a storm (a receiver that keys
+  // incidents by check, like PagerDuty, must see the resolve). Kept like `digest`.
+  bool alone = false;
 
   bool sent() const { return !transition_id.empty(); }
   // It was told a failure (warning or critical) and nothing since has ended it.

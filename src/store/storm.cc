@@ -43,15 +43,11 @@ StormBatch batchFrom(const json& j) {
   if (j.is_null()) {
     return b;
   }
-  b.critical = countIn(j.at("critical"), "critical");
-  b.warning = countIn(j.at("warning"), "warning");
-  b.recovered = countIn(j.at("recovered"), "recovered");
-  b.more = countIn(j.at("more"), "more");
-  // Every count at most a quarter of the top: their sum cannot overflow.
-  constexpr int64_t kTop = std::numeric_limits<int64_t>::max() / 4;
-  if (b.critical > kTop || b.warning > kTop || b.recovered > kTop || b.more > kTop) {
-    throw json::other_error::create(501, "batch: a count is too large", &j);
-  }
+  constexpr int64_t kTop = StormRecord::kTop;
+  b.critical = countIn(j.at("critical"), "critical", kTop);
+  b.warning = countIn(j.at("warning"), "warning", kTop);
+  b.recovered = countIn(j.at("recovered"), "recovered", kTop);
+  b.more = countIn(j.at("more"), "more", kTop);
   if (!b.empty()) {
     b.first = timeIn(j, "first");
   }
@@ -117,8 +113,7 @@ Result<StormRecord> StormRecord::fromJson(const json& j) {
     for (const auto& [slot, count] : recent.items()) {
       r.recent[number(slot, "recent")] = countIn(count, "recent", 1'000'000'000);
     }
-    r.last_storm =
-        countIn(j.at("last-storm"), "last-storm", std::numeric_limits<int64_t>::max() - 1);
+    r.last_storm = countIn(j.at("last-storm"), "last-storm", kTop);
     const auto& storms = j.at("storms");
     if (!storms.is_object() || storms.size() > kMaxStorms) {
       return fail(Errc::kInvalidArgument, "storm: storms: not a map of at most 16");
@@ -132,19 +127,19 @@ Result<StormRecord> StormRecord::fromJson(const json& j) {
       Storm s;
       s.since = timeIn(sj, "since");
       s.last = timeIn(sj, "last");
-      s.open = countIn(sj.at("open"), "open");
+      s.open = countIn(sj.at("open"), "open", kTop);
       s.worst = sj.at("worst").get<std::string>();
       if (s.worst != "warning" && s.worst != "critical") {
         return fail(Errc::kInvalidArgument, "storm: worst: not warning or critical");
       }
-      s.digests = countIn(sj.at("digests"), "digests", std::numeric_limits<int64_t>::max() - 1);
+      s.digests = countIn(sj.at("digests"), "digests", kTop);
       s.pending = batchFrom(sj.at("pending"));
       if (sj.contains("outbox") && !sj.at("outbox").is_null()) {
         const auto& o = sj.at("outbox");
         StormOutbox out;
-        out.n = countIn(o.at("n"), "n");
+        out.n = countIn(o.at("n"), "n", kTop);
         out.batch = batchFrom(o.at("batch"));
-        out.still_failing = countIn(o.at("still-failing"), "still-failing");
+        out.still_failing = countIn(o.at("still-failing"), "still-failing", kTop);
         out.worst = o.at("worst").get<std::string>();
         out.by = o.at("by").get<std::string>();
         out.at = timeIn(o, "at");

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -62,6 +63,9 @@ struct StormRecord {
 
   static constexpr size_t kMaxSlots = 64;
   static constexpr size_t kMaxStorms = 16;
+  // Every count and number in a record is at most this (read from etcd: anything else is
+  // refused), and stops there: sums of a few cannot overflow.
+  static constexpr int64_t kTop = std::numeric_limits<int64_t>::max() / 4;
 
   nlohmann::json toJson() const;
   static Result<StormRecord> fromJson(const nlohmann::json& j);

@@ -277,6 +277,34 @@ describe('web UI', () => {
       assert.ok(!(await page.content()).includes(SECRET), 'the secret never reaches the page');
     }));
 
+  test('an alerter in an alert storm shows it', () =>
+    withPage('alerter-storm', async (page) => {
+      // The storm record as the members write it (store/storm.h), through etcd's JSON gateway.
+      const now = new Date().toISOString();
+      // Its pending digest due in an hour: the server's sweep leaves it pending meanwhile.
+      const later = new Date(Date.now() + 3600e3).toISOString();
+      const batch = (n) => ({ first: later, critical: n, warning: 0, recovered: 0, checks: [], more: 0 });
+      const record = {
+        recent: {}, 'last-storm': 4,
+        storms: { 4: { since: now, last: now, open: 37, worst: 'critical', digests: 1, pending: batch(3) } },
+      };
+      const b64 = (s) => Buffer.from(s).toString('base64');
+      const put = await fetch(`${etcd.endpoint}/v3/kv/put`, {
+        method: 'POST',
+        body: JSON.stringify({ key: b64('/9volt/storm/hook'), value: b64(JSON.stringify(record)) }),
+      });
+      assert.equal(put.status, 200, await put.text());
+      await visit(page, server, '#/alerters');
+      const note = page.locator('[data-alerter="hook"] [data-testid="alerter-storm"]');
+      await note.waitFor();
+      const text = await note.textContent();
+      assert.match(text, /alert storm/);
+      assert.match(text, /#4/);
+      assert.match(text, /37 checks still failing/);
+      assert.match(text, /1 digest sent/);
+      assert.match(text, /3 changes waiting for the next digest/);
+    }));
+
   test('a check is silenced from its page, shows it, and the silence ends from the silences page', () =>
     withPage('silences', async (page) => {
       await visit(page, server, '#/check/web-0');

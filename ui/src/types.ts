@@ -132,6 +132,30 @@ export type AlerterSpec = { type?: string; description?: string; options?: Recor
   unknown
 >;
 
+// GET /api/v1/storm: alert storms by alerter (docs/api.md "Storms").
+export interface StormBatch {
+  critical: number;
+  warning: number;
+  recovered: number;
+  checks: { check: string; status: string }[];
+  more: number;
+  since: string | null;
+}
+export interface Storm {
+  storm: number;
+  since: string;
+  last_failure: string;
+  still_failing: number;
+  worst: string;
+  digests_sent: number;
+  pending: StormBatch;
+  sending: null | { digest: number; by: string; since: string; changes: StormBatch };
+}
+export interface AlerterStorms {
+  alerter: string;
+  storms: Storm[];
+}
+
 // GET /status/check (open)
 export interface Health {
   status: string;

@@ -320,6 +320,15 @@ TEST(FollowUp, AnAlerterToldByAStormDigestGetsNoRemindersNorAckAnnouncements) {
   auto bad = inc.toJson();
   bad["alerters"]["chat"]["digest"] = "../1";
   EXPECT_FALSE(Incident::fromJson(bad));
+  bad = inc.toJson();
+  bad["alerters"]["chat"]["kind"] = "digest";  // no check's notification
+  EXPECT_FALSE(Incident::fromJson(bad));
+
+  // pager was told on its own: marked so, and its next level keeps the mark.
+  EXPECT_TRUE(inc.alerters.at("pager").alone);
+  EXPECT_FALSE(inc.alerters.at("chat").alone);
+  EXPECT_TRUE(resolved.incident->alerters.at("pager").alone);
+  EXPECT_TRUE(Incident::fromJson(inc.toJson())->alerters.at("pager").alone);
 }
 
 }  // namespace

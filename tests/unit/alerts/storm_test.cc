@@ -31,16 +31,22 @@ std::string resolve(StormRecord& r, const std::string& check, const std::string&
   return passStorm(r, {check, NotificationKind::kResolve, digest_of}, at, kLimits);
 }
 auto never = [](int64_t, const StormOutbox&) { return false; };
+// Storm numbers are at least the unix time in ms the storm started.
+int64_t numberAt(common::SystemTime t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
 
 TEST(Storm, FailuresUpToTheThresholdGoOnTheirOwnThenIntoOneStormsDigest) {
   StormRecord r;
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(fail(r, "c" + std::to_string(i), kT0 + std::chrono::seconds(i)), "") << i;
   }
-  EXPECT_EQ(fail(r, "c3", kT0 + 3s), "1");
-  EXPECT_EQ(fail(r, "c4", kT0 + 4s, NotificationKind::kWarning), "1");
-  ASSERT_TRUE(r.storms.contains(1));
-  const Storm& s = r.storms.at(1);
+  const int64_t n1 = numberAt(kT0 + 3s);
+  const std::string s1 = std::to_string(n1);
+  EXPECT_EQ(fail(r, "c3", kT0 + 3s), s1);
+  EXPECT_EQ(fail(r, "c4", kT0 + 4s, NotificationKind::kWarning), s1);
+  ASSERT_TRUE(r.storms.contains(n1));
+  const Storm& s = r.storms.at(n1);
   EXPECT_EQ(s.open, 2);
   EXPECT_EQ(s.pending.critical, 1);
   EXPECT_EQ(s.pending.warning, 1);
@@ -48,7 +54,7 @@ TEST(Storm, FailuresUpToTheThresholdGoOnTheirOwnThenIntoOneStormsDigest) {
   EXPECT_EQ(s.worst, "critical");
   EXPECT_THAT(s.pending.checks, ElementsAre(std::pair<std::string, std::string>{"c3", "critical"},
                                             std::pair<std::string, std::string>{"c4", "warning"}));
-  EXPECT_EQ(r.last_storm, 1);
+  EXPECT_EQ(r.last_storm, n1);
 }
 
 TEST(Storm, FailuresOlderThanTheWindowDoNotCount) {
@@ -72,8 +78,9 @@ TEST(Storm, OffCountsNothingButAResolveStillGoesWhereItsFailureWent) {
     EXPECT_EQ(passStorm(r, {"x" + std::to_string(i), NotificationKind::kCritical, ""}, kT0, off),
               "");
   }
-  EXPECT_EQ(passStorm(r, {"c3", NotificationKind::kResolve, "1"}, kT0 + 1s, off), "1");
-  EXPECT_EQ(r.storms.at(1).pending.recovered, 1);
+  const std::string s1 = std::to_string(r.last_storm);
+  EXPECT_EQ(passStorm(r, {"c3", NotificationKind::kResolve, s1}, kT0 + 1s, off), s1);
+  EXPECT_EQ(r.storms.at(r.last_storm).pending.recovered, 1);
 }
 
 TEST(Storm, ACheckInAStormStaysInItAndIsCountedOpenOnce) {
@@ -81,13 +88,15 @@ TEST(Storm, ACheckInAStormStaysInItAndIsCountedOpenOnce) {
   for (int i = 0; i < 4; ++i) {
     fail(r, "c" + std::to_string(i), kT0, NotificationKind::kWarning);
   }
-  ASSERT_EQ(r.storms.at(1).open, 1);
-  EXPECT_EQ(fail(r, "c3", kT0 + 1s, NotificationKind::kCritical, "1"), "1");
-  EXPECT_EQ(r.storms.at(1).open, 1);
-  EXPECT_EQ(r.storms.at(1).worst, "critical");
-  EXPECT_EQ(resolve(r, "c3", "1", kT0 + 2s), "1");
-  EXPECT_EQ(r.storms.at(1).open, 0);
-  EXPECT_EQ(r.storms.at(1).pending.recovered, 1);
+  const int64_t n1 = r.last_storm;
+  const std::string s1 = std::to_string(n1);
+  ASSERT_EQ(r.storms.at(n1).open, 1);
+  EXPECT_EQ(fail(r, "c3", kT0 + 1s, NotificationKind::kCritical, s1), s1);
+  EXPECT_EQ(r.storms.at(n1).open, 1);
+  EXPECT_EQ(r.storms.at(n1).worst, "critical");
+  EXPECT_EQ(resolve(r, "c3", s1, kT0 + 2s), s1);
+  EXPECT_EQ(r.storms.at(n1).open, 0);
+  EXPECT_EQ(r.storms.at(n1).pending.recovered, 1);
   // A resolve of a failure sent on its own is sent on its own (PagerDuty keys it by check).
   EXPECT_FALSE(passesStorm({"c0", NotificationKind::kResolve, ""}));
   EXPECT_EQ(resolve(r, "c0", "", kT0 + 2s), "");
@@ -96,6 +105,56 @@ TEST(Storm, ACheckInAStormStaysInItAndIsCountedOpenOnce) {
   // Neither flapping notices nor follow-ups pass.
   EXPECT_FALSE(passesStorm({"c0", NotificationKind::kFlapping, ""}));
   EXPECT_FALSE(passesStorm({"c0", NotificationKind::kReminder, "1"}));
+}
+
+TEST(Storm, ACheckToldOnItsOwnStaysOnItsOwnButCounts) {
+  StormRecord r;
+  for (int i = 0; i < 5; ++i) {
+    fail(r, "c" + std::to_string(i), kT0);
+  }
+  ASSERT_EQ(r.storms.size(), 1U);
+  const int64_t open = r.storms.begin()->second.open;
+  // Its warning went out on its own before the storm: its critical does too.
+  EXPECT_EQ(passStorm(r, {"web", NotificationKind::kCritical, "", /*alone=*/true}, kT0, kLimits),
+            "");
+  EXPECT_EQ(r.storms.begin()->second.open, open);
+  int64_t counted = 0;
+  for (const auto& [slot, n] : r.recent) {
+    counted += n;
+  }
+  EXPECT_EQ(counted, 6);
+}
+
+TEST(Storm, TimesAheadOfNowAreTakenAsNowAndTheRecordStaysBounded) {
+  StormRecord r;
+  const auto ahead = kT0 + std::chrono::hours(24 * 365);
+  r.recent[numberAt(ahead)] = 1'000'000'000;  // a clock a year ahead, or written by hand
+  r.last_storm = numberAt(ahead);
+  Storm s;
+  s.since = s.last = ahead;
+  s.pending.first = ahead;
+  s.pending.critical = 1;
+  s.digests = StormRecord::kTop;  // cannot count on: never due, never claimed
+  r.storms[r.last_storm] = s;
+  // The rate of a year ahead does not count now.
+  EXPECT_EQ(fail(r, "c0", kT0), "");
+  pruneStorms(r, kT0, kLimits);
+  EXPECT_EQ(r.storms.begin()->second.last, kT0);
+  EXPECT_EQ(r.storms.begin()->second.pending.first, kT0);
+  EXPECT_FALSE(nextDigestDue(r, kLimits));
+  EXPECT_FALSE(claimDigest(r, kT0 + 1h, kLimits, "m1", never));
+  // A week without a failure: gone, whatever it holds.
+  pruneStorms(r, kT0 + std::chrono::hours(24 * 8), kLimits);
+  EXPECT_TRUE(r.storms.empty());
+
+  // However many slots a record held, one more failure keeps it within what a record may be.
+  StormRecord full;
+  for (size_t i = 0; i < StormRecord::kMaxSlots; ++i) {
+    full.recent[numberAt(kT0) - static_cast<int64_t>(i)] = 1;
+  }
+  fail(full, "c1", kT0 + 1s);
+  EXPECT_LE(full.recent.size(), StormRecord::kMaxSlots);
+  EXPECT_TRUE(StormRecord::fromJson(full.toJson()));
 }
 
 TEST(Storm, ADigestGathersThenGoesOutOnceAndInOrder) {
@@ -107,18 +166,19 @@ TEST(Storm, ADigestGathersThenGoesOutOnceAndInOrder) {
   EXPECT_FALSE(claimDigest(r, kT0 + 12s, kLimits, "m1", never));
   auto claim = claimDigest(r, kT0 + 13s, kLimits, "m1", never);
   ASSERT_TRUE(claim);
-  EXPECT_EQ(claim->storm, 1);
+  const int64_t n1 = r.last_storm;
+  EXPECT_EQ(claim->storm, n1);
   EXPECT_EQ(claim->outbox.n, 1);
   EXPECT_EQ(claim->outbox.batch.critical, 3);
   EXPECT_EQ(claim->outbox.still_failing, 3);
   EXPECT_EQ(claim->outbox.by, "m1");
-  EXPECT_TRUE(r.storms.at(1).pending.empty());
+  EXPECT_TRUE(r.storms.at(n1).pending.empty());
   EXPECT_FALSE(nextDigestDue(r, kLimits));
   // More changes meanwhile wait for the outbox to be finished.
-  EXPECT_EQ(resolve(r, "c3", "1", kT0 + 14s), "1");
+  EXPECT_EQ(resolve(r, "c3", std::to_string(n1), kT0 + 14s), std::to_string(n1));
   EXPECT_FALSE(claimDigest(r, kT0 + 30s, kLimits, "m2", never));
-  EXPECT_TRUE(finishDigest(r, 1, 1));
-  EXPECT_FALSE(finishDigest(r, 1, 1));  // once
+  EXPECT_TRUE(finishDigest(r, n1, 1));
+  EXPECT_FALSE(finishDigest(r, n1, 1));  // once
   auto next = claimDigest(r, kT0 + 30s, kLimits, "m2", never);
   ASSERT_TRUE(next);
   EXPECT_EQ(next->outbox.n, 2);
@@ -137,8 +197,8 @@ TEST(Storm, AnUnsentDigestIsTakenOverUnderItsNumber) {
   ASSERT_TRUE(taken);
   EXPECT_EQ(taken->outbox.n, 1);
   EXPECT_EQ(taken->outbox.by, "m2");
-  EXPECT_EQ(r.storms.at(1).outbox->by, "m2");
-  EXPECT_EQ(r.storms.at(1).digests, 1);
+  EXPECT_EQ(r.storms.at(taken->storm).outbox->by, "m2");
+  EXPECT_EQ(r.storms.at(taken->storm).digests, 1);
 }
 
 TEST(Storm, AQuietWindowEndsAStormAndTheNextFailuresStartAnother) {
@@ -148,10 +208,11 @@ TEST(Storm, AQuietWindowEndsAStormAndTheNextFailuresStartAnother) {
   }
   auto claim = claimDigest(r, kT0 + 10s, kLimits, "m1", never);
   ASSERT_TRUE(claim);
-  finishDigest(r, 1, 1);
-  resolve(r, "c3", "1", kT0 + 20s);
+  const int64_t n1 = claim->storm;
+  finishDigest(r, n1, 1);
+  resolve(r, "c3", std::to_string(n1), kT0 + 20s);
   claimDigest(r, kT0 + 30s, kLimits, "m1", never);
-  finishDigest(r, 1, 2);
+  finishDigest(r, n1, 2);
   // Everything it carried recovered, and a window passed: it is over and forgotten.
   pruneStorms(r, kT0 + 100s, kLimits);
   EXPECT_TRUE(r.storms.empty());
@@ -159,7 +220,9 @@ TEST(Storm, AQuietWindowEndsAStormAndTheNextFailuresStartAnother) {
   for (int i = 0; i < 4; ++i) {
     fail(r, "d" + std::to_string(i), kT0 + 200s);
   }
-  EXPECT_TRUE(r.storms.contains(2));
+  // A new number, though the record was forgotten meanwhile: digest ids never repeat.
+  EXPECT_TRUE(r.storms.contains(numberAt(kT0 + 200s)));
+  EXPECT_GT(numberAt(kT0 + 200s), n1);
 }
 
 TEST(Storm, ABatchNamesTheFirstChecksAndCountsTheRest) {
@@ -167,7 +230,7 @@ TEST(Storm, ABatchNamesTheFirstChecksAndCountsTheRest) {
   for (int i = 0; i < 203; ++i) {
     fail(r, "c" + std::to_string(i), kT0);
   }
-  const auto& p = r.storms.at(1).pending;
+  const auto& p = r.storms.at(r.last_storm).pending;
   EXPECT_EQ(p.critical, 200);
   EXPECT_EQ(p.checks.size(), StormBatch::kMaxNamed);
   EXPECT_EQ(p.more, 200 - static_cast<int64_t>(StormBatch::kMaxNamed));
@@ -197,7 +260,8 @@ TEST(Storm, TheRecordSurvivesJsonAndRefusesWhatIsNotOne) {
     fail(r, "c" + std::to_string(i), kT0);
   }
   claimDigest(r, kT0 + 10s, kLimits, "m1", never);
-  resolve(r, "c4", "1", kT0 + 11s);
+  const std::string s1 = std::to_string(r.last_storm);
+  resolve(r, "c4", s1, kT0 + 11s);
   auto back = StormRecord::fromJson(r.toJson());
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(back->toJson(), r.toJson());
@@ -215,13 +279,13 @@ TEST(Storm, TheRecordSurvivesJsonAndRefusesWhatIsNotOne) {
     EXPECT_FALSE(store::decodeStormRecord(bad)) << bad;
   }
   auto j = r.toJson();
-  j["storms"]["1"]["pending"]["checks"] = {{"../etc", "critical"}};
+  j["storms"][s1]["pending"]["checks"] = {{"../etc", "critical"}};
   EXPECT_FALSE(StormRecord::fromJson(j));
   j = r.toJson();
-  j["storms"]["1"]["pending"]["critical"] = std::numeric_limits<int64_t>::max();
+  j["storms"][s1]["pending"]["critical"] = std::numeric_limits<int64_t>::max();
   EXPECT_FALSE(StormRecord::fromJson(j));
   j = r.toJson();
-  j["storms"]["1"]["outbox"]["by"] = "not a member";
+  j["storms"][s1]["outbox"]["by"] = "not a member";
   EXPECT_FALSE(StormRecord::fromJson(j));
 }
 
@@ -235,8 +299,9 @@ TEST(Storm, ADigestSaysHowManyFailedAndRecoveredAndWhoIsStillFailing) {
   ASSERT_TRUE(claim);
   auto n = digestNotification("ops", *claim, kLimits, "m1", "https://9v.example/", kT0 + 10s);
   EXPECT_EQ(n.kind, NotificationKind::kDigest);
-  EXPECT_EQ(n.check, "storm/ops/1");
-  EXPECT_EQ(n.transition_id, "storm/ops/1/1");
+  const std::string s1 = std::to_string(claim->storm);
+  EXPECT_EQ(n.check, "storm/ops/" + s1);
+  EXPECT_EQ(n.transition_id, "storm/ops/" + s1 + "/1");
   EXPECT_EQ(n.status, "critical");
   EXPECT_EQ(n.title, "Alert storm: 37 checks failing");
   EXPECT_THAT(n.text, HasSubstr("37 state changes in this digest: 18 critical, 19 warning."));
@@ -247,16 +312,16 @@ TEST(Storm, ADigestSaysHowManyFailedAndRecoveredAndWhoIsStillFailing) {
   ASSERT_TRUE(n.storm);
   EXPECT_EQ(n.storm->still_failing, 37);
   EXPECT_EQ(n.storm->checks.size(), StormBatch::kMaxNamed);
-  finishDigest(r, 1, 1);
+  finishDigest(r, claim->storm, 1);
   for (int i = 3; i < 40; ++i) {
-    resolve(r, "c" + std::to_string(i), "1", kT0 + 20s);
+    resolve(r, "c" + std::to_string(i), s1, kT0 + 20s);
   }
   auto over = claimDigest(r, kT0 + 30s, kLimits, "m1", never);
   ASSERT_TRUE(over);
   auto end = digestNotification("ops", *over, kLimits, "m1", "", kT0 + 30s);
   EXPECT_EQ(end.status, "ok");
   EXPECT_EQ(end.title, "Alert storm over: every check in it recovered");
-  EXPECT_EQ(end.transition_id, "storm/ops/1/2");
+  EXPECT_EQ(end.transition_id, "storm/ops/" + s1 + "/2");
   EXPECT_THAT(end.text, HasSubstr("37 state changes in this digest: 37 recovered."));
   EXPECT_EQ(end.link, "");
 }

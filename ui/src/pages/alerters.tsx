@@ -1,18 +1,42 @@
 // Alerters, as the API shows them: secret options are redacted by the server, never here.
+// With each, its alert storm if it is in one (GET /api/v1/storm, looked at every 5 s).
 import { Fragment } from 'preact';
+import { useEffect } from 'preact/hooks';
 import { getJson } from '../api';
-import { ErrorNote, Loading, usePageTitle, useAsync } from '../components';
-import { show } from '../format';
+import { ErrorNote, Loading, usePageTitle, useAsync, useNow } from '../components';
+import { plural, show, timeAgo } from '../format';
 import { useRefetch } from '../live';
-import type { AlerterSpec } from '../types';
+import type { AlerterSpec, AlerterStorms, Storm } from '../types';
 
 const REDACTED = '<redacted>';
+const STORM_POLL_MS = 5000;
+
+function StormNote({ storm, now }: { storm: Storm; now: number }) {
+  const pending = storm.pending.critical + storm.pending.warning + storm.pending.recovered;
+  const over = storm.still_failing === 0;
+  return (
+    <p class={`storm ${over ? 'storm-over' : 'storm-on'}`} data-testid="alerter-storm" data-storm={storm.storm}>
+      <span class={`badge badge-${over ? 'ok' : storm.worst === 'critical' ? 'critical' : 'warning'}`}>{over ? 'storm over' : 'alert storm'}</span>{' '}
+      #{storm.storm} since {timeAgo(storm.since, now)}: {plural(storm.still_failing, 'check')} still failing,{' '}
+      {plural(storm.digests_sent, 'digest')} sent
+      {pending > 0 && <>, {plural(pending, 'change')} waiting for the next digest</>}
+      {storm.sending && <>, digest {storm.sending.digest} being sent by member {storm.sending.by}</>}.
+    </p>
+  );
+}
 
 export function AlertersPage() {
   usePageTitle('Alerters');
   const list = useAsync(() => getJson<Record<string, AlerterSpec>>('alerter'), []);
   useRefetch(list.reload, (t, d) => t === 'cluster' && d?.change === 'alerter', 1000);
   const entries = Object.entries(list.data ?? {}).sort((a, b) => a[0].localeCompare(b[0]));
+  const storms = useAsync(() => getJson<AlerterStorms[]>('storm'), []);
+  useEffect(() => {
+    const t = window.setInterval(storms.reload, STORM_POLL_MS);
+    return () => window.clearInterval(t);
+  }, [storms.reload]);
+  const now = useNow();
+  const stormsOf = (name: string) => storms.data?.find((s) => s.alerter === name)?.storms ?? [];
   return (
     <>
       <h1>Alerters</h1>
@@ -28,6 +52,9 @@ export function AlertersPage() {
               <span class="tag">{a.type ?? '?'}</span>
             </div>
             {a.description && <p>{a.description}</p>}
+            {stormsOf(name).map((s) => (
+              <StormNote key={s.storm} storm={s} now={now} />
+            ))}
             <dl class="facts">
               {Object.entries(a.options ?? {}).map(([k, v]) => (
                 <Fragment key={k}>
