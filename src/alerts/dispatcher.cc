@@ -1107,7 +1107,9 @@ void Dispatcher::onAttempt(const LaneKey& key, const std::string& transition_id,
 
 bool Dispatcher::digested(const LaneKey& key, Job& job) {
   job.storm_passed = true;
-  const auto& [check, alerter] = key;
+  // Named, not bound: a lambda below uses them (clang does not capture structured bindings).
+  const std::string& check = key.first;
+  const std::string& alerter = key.second;
   const StormInput in{check, job.notification.kind, job.digest_of, job.alone};
   // A resolve whose failure a digest carried goes to it even after storms were turned off.
   if (!passesStorm(in) || (!storms_->limits().on() && in.digest_of.empty())) {

@@ -71,7 +71,17 @@ ClusterSettings parseSettings(const nlohmann::json& config, const ClusterSetting
                problems);
   readDuration(config, kEtcdCompactionInterval, defaults.etcd_compaction_interval,
                out.etcd_compaction_interval, key, problems, /*zero_allowed=*/true);
-  readDuration(config, kStormWindow, defaults.storm_window, out.storm_window, key, problems);
+  {
+    // At most a day: a storm is about minutes (and times a window back stay representable).
+    const auto kept = out.storm_window;
+    readDuration(config, kStormWindow, defaults.storm_window, out.storm_window, key, problems);
+    if (out.storm_window > std::chrono::hours(24)) {
+      problems.push_back(fmt::format("{}: {}: {} is longer than 24h (keeping {})", key,
+                                     kStormWindow, common::dumpJson(config[kStormWindow]),
+                                     common::formatDuration(kept)));
+      out.storm_window = kept;
+    }
+  }
   if (!config.contains(kStormThreshold)) {
     out.storm_threshold = defaults.storm_threshold;
   } else if (const auto& v = config[kStormThreshold]; v.is_number_integer() && v.get<int64_t>() >= 0

@@ -75,7 +75,8 @@ TEST(ClusterSettings, StormDigestsAreOffByDefaultAndTheirFieldsAreChecked) {
     EXPECT_THAT(p[0], HasSubstr("storm-threshold: "));
     EXPECT_THAT(p[0], HasSubstr("(keeping 7)"));
   }
-  for (nlohmann::json bad : {nlohmann::json("0"), nlohmann::json("500ms"), nlohmann::json(60)}) {
+  for (nlohmann::json bad : {nlohmann::json("0"), nlohmann::json("500ms"), nlohmann::json(60),
+                             nlohmann::json("25h"), nlohmann::json("2562047h")}) {
     std::vector<std::string> p;
     EXPECT_EQ(parse({{"storm-window", bad}}, previous, p).storm_window, 30s) << bad;
     ASSERT_EQ(p.size(), 1U) << bad;
