@@ -217,8 +217,11 @@ void StormDigests::look(const std::string& alerter, const std::set<std::string>*
   if (stopped_ || (options_.can_send && !options_.can_send(alerter))) {
     return;
   }
-  // A digest another member claimed is taken over when that member is gone (not live), or
-  // when it has had far longer than its retries take.
+  // A digest another member claimed is taken over when that member is gone (not live) and has
+  // had time to finish an attempt it may still be making (cut off from etcd, or between its
+  // lease and its send: as a check's new owner waits), or when it has had far longer than its
+  // retries take.
+  const auto grace = options_.timeout + milliseconds(2'000);
   const auto stale = options_.retry_for + options_.timeout + milliseconds(60'000);
   for (int round = 0; round < kCasTries; ++round) {
     auto loaded = storms_.load(alerter);
@@ -233,7 +236,8 @@ void StormDigests::look(const std::string& alerter, const std::set<std::string>*
           if (out.by == options_.member_id) {
             return !sending_.contains({alerter, storm, out.n});
           }
-          return (live != nullptr && !live->contains(out.by)) || out.at < now - stale;
+          return (live != nullptr && !live->contains(out.by) && out.at < now - grace)
+                 || out.at < now - stale;
         });
     if (!claim) {
       if (emptyRecord(record)) {

@@ -28,7 +28,9 @@ class StormTest : public DispatcherTest {
     }
   }
   static std::string name(int i) { return "s" + std::to_string(i); }
+  // A member as the cluster has it: registered (live), and its dispatcher.
   Dispatcher& member(const std::string& id) {
+    putJson(store_->keys().member(id), {{"id", id}});
     Dispatcher::Options o;
     o.storm_gather = 2s;
     o.storm_sweep = 300ms;
@@ -104,7 +106,9 @@ TEST_F(StormTest, ChecksFailingTogetherOnTwoMembersReachEachAlerterAsAFewAlertsA
   int carried = 0;
   std::set<std::string> storms;
   for (int i = 0; i < kChecks; ++i) {
-    const auto& told = incident(name(i))->alerters.at("chat");
+    const auto inc = incident(name(i));  // kept: `told` refers into it
+    ASSERT_TRUE(inc) << name(i);
+    const auto& told = inc->alerters.at("chat");
     EXPECT_TRUE(told.delivered) << name(i);
     EXPECT_NE(told.alone, !told.digest.empty()) << name(i);  // one or the other
     if (!told.digest.empty()) {
