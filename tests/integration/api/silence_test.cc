@@ -6,15 +6,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "integration/api/api_client.h"
+#include "integration/api/server_fixture.h"
 #include "support/etcd_fixture.h"
 #include "support/process.h"
 
 namespace ninevolt {
 namespace {
 
-using ninevolt::testing::eventually;
-using ninevolt::testing::freePort;
 using ::testing::HasSubstr;
 
 using apitest::Reply;
@@ -22,29 +20,10 @@ using apitest::Reply;
 const auto& kRw = apitest::kReadWrite;
 const auto& kRo = apitest::kReadOnly;
 
-class SilenceApi : public ninevolt::testing::EtcdTest {
+class SilenceApi : public apitest::ServerTest {
  protected:
-  void SetUp() override {
-    EtcdTest::SetUp();
-    port_ = freePort();
-    server_ = std::make_unique<ninevolt::testing::Process>(
-        std::vector<std::string>{NINEVOLT_BINARY, "server", "--listen",
-                                 "127.0.0.1:" + std::to_string(port_), "-e", etcd_->endpoint(),
-                                 "-a", "rw-token", "--read-tokens", "ro-token"},
-        std::map<std::string, std::string>{}, (dir_->path() / "server.log").string());
-    ASSERT_TRUE(eventually([&] { return call("GET", "/status/check").status == 200; },
-                           std::chrono::seconds(60)))
-        << server_->output();
-  }
-  Reply call(const std::string& method, const std::string& target, const std::string& body = {},
-             const std::map<std::string, std::string>& headers = kRw) {
-    return apitest::call(port_, method, target, body, headers);
-  }
   // The problems of a 400, as "field: message" lines.
   static std::string problems(const Reply& r) { return r.problems(); }
-
-  uint16_t port_ = 0;
-  std::unique_ptr<ninevolt::testing::Process> server_;
 };
 
 TEST_F(SilenceApi, MadeListedReadAndDeleted) {

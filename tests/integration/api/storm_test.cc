@@ -7,36 +7,16 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "integration/api/api_client.h"
-#include "support/etcd_fixture.h"
-#include "support/process.h"
+#include "integration/api/server_fixture.h"
 
 namespace ninevolt {
 namespace {
 
-using ninevolt::testing::eventually;
-using ninevolt::testing::freePort;
-
-class StormApi : public ninevolt::testing::EtcdTest {
+class StormApi : public apitest::ServerTest {
  protected:
-  void SetUp() override {
-    EtcdTest::SetUp();
-    port_ = freePort();
-    server_ = std::make_unique<ninevolt::testing::Process>(
-        std::vector<std::string>{NINEVOLT_BINARY, "server", "--listen",
-                                 "127.0.0.1:" + std::to_string(port_), "-e", etcd_->endpoint(),
-                                 "-a", "rw-token", "--read-tokens", "ro-token"},
-        std::map<std::string, std::string>{}, (dir_->path() / "server.log").string());
-    ASSERT_TRUE(eventually([&] { return call("GET", "/status/check").status == 200; },
-                           std::chrono::seconds(60)))
-        << server_->output();
-  }
   apitest::Reply call(const std::string& method, const std::string& target) {
-    return apitest::call(port_, method, target, "", apitest::kReadOnly);
+    return ServerTest::call(method, target, "", apitest::kReadOnly);
   }
-
-  uint16_t port_ = 0;
-  std::unique_ptr<ninevolt::testing::Process> server_;
 };
 
 TEST_F(StormApi, StormsAreListedFromTheirRecordsNewestFirst) {
