@@ -184,6 +184,44 @@ TEST_F(PagerDutyAlerterTest, TriggerAndResolveMeetOnTheDedupKey) {
             (json{{"routing_key", kKey}, {"event_action", "resolve"}, {"dedup_key", "9volt/web"}}));
 }
 
+// An alert storm's digests (alerts/storm.h) to one alerter: one PagerDuty alert per storm,
+// updated by its later digests, resolved by the one that says every check recovered.
+TEST_F(PagerDutyAlerterTest, AStormsDigestsMeetOnOneDedupKeyAndTheLastResolvesIt) {
+  auto alerter = testing::makeAlerter(*factory_, yaml());
+  ASSERT_TRUE(alerter);
+  auto digest = [](int n, const std::string& status, int64_t still_failing) {
+    Notification d = sampleNotification(NotificationKind::kDigest);
+    d.check = "storm/pager/1796562628098";
+    d.transition_id = d.check + "/" + std::to_string(n);
+    d.check_type = "storm";
+    d.status = status;
+    d.title = "Alert storm: " + std::to_string(still_failing) + " checks failing";
+    d.storm = StormDigest{.alerter = "pager",
+                          .storm = 1796562628098,
+                          .n = n,
+                          .critical = n == 1 ? 180 : 0,
+                          .recovered = n == 1 ? 0 : 90,
+                          .still_failing = still_failing,
+                          .threshold = 20,
+                          .window = std::chrono::seconds(60)};
+    return d;
+  };
+  ASSERT_TRUE(alerter->deliver(digest(1, "critical", 180), 5s));
+  ASSERT_TRUE(alerter->deliver(digest(2, "critical", 90), 5s));
+  const std::string key = "9volt/storm/pager/1796562628098";
+  auto alerts = pagerduty_.alerts();
+  ASSERT_EQ(alerts.size(), 1u);
+  ASSERT_TRUE(alerts[key].open);
+  EXPECT_EQ(alerts[key].triggers, 2);
+  EXPECT_EQ(alerts[key].last_payload["severity"], "critical");
+  EXPECT_EQ(alerts[key].last_payload["custom_details"]["storm"]["still_failing"], 90);
+  EXPECT_EQ(alerts[key].last_payload["custom_details"]["kind"], "digest");
+  ASSERT_TRUE(alerter->deliver(digest(3, "ok", 0), 5s));
+  alerts = pagerduty_.alerts();
+  EXPECT_FALSE(alerts[key].open);
+  EXPECT_EQ(alerts[key].resolves, 1);
+}
+
 TEST_F(PagerDutyAlerterTest, WarningSeverityAndTheOriginalTokenOption) {
   auto alerter = testing::makeAlerter(*factory_, yaml(std::string("token: ") + kKey));
   ASSERT_TRUE(alerter);
