@@ -27,6 +27,12 @@ Cli::Cli() {
       ->delimiter(',')
       ->envname("NINEV_MEMBER_TAGS");
   server_cmd
+      ->add_option("--location", server.location,
+                   "where this member runs (a site, region or network, e.g. eu-west: letters, "
+                   "digits, '.', '_', '-'); shown in the API, the UI and /metrics; none by "
+                   "default")
+      ->envname("NINEV_LOCATION");
+  server_cmd
       ->add_option("-a,--access-tokens", server.access_tokens,
                    "API read-write tokens, comma separated (clients send X-Access-Token or "
                    "Authorization: Bearer); with no token at all the API is open")

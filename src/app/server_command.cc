@@ -27,6 +27,7 @@
 #include "common/strings.h"
 #include "common/version.h"
 #include "common/yaml_json.h"
+#include "config/spec.h"
 #include "etcd/embedded_etcd.h"
 #include "etcd/metrics.h"
 #include "metrics/text.h"
@@ -63,10 +64,15 @@ struct Health {
 };
 
 // The whole /metrics text: who we are, the etcd client's numbers, then the node's.
-void renderMetrics(const ClusterNode& node, std::string& out) {
+void renderMetrics(const ClusterNode& node, const std::string& member_id,
+                   const std::string& location, std::string& out) {
   metrics::Writer w(out);
   w.gauge("ninevolt_build_info", "Always 1; the labels say which 9volt this is.", uint64_t{1},
           {{"version", common::kSemVer}, {"revision", common::kGitSha}});
+  w.gauge("ninevolt_member_info",
+          "Always 1; the labels say which member this is and where it runs (--location, \"\" "
+          "for none).",
+          uint64_t{1}, {{"member", member_id}, {"location", location}});
   etcd::clientMetrics().render(w);
   node.renderMetrics(out);
 }
@@ -115,10 +121,10 @@ api::Router makeRouter(const std::string& member_id, const Health& health, const
   }
   router.get(
       "/metrics",
-      [&node](const api::Request&) {
+      [&node, member_id, location = options.location](const api::Request&) {
         api::Response r;
         r.content_type = std::string(metrics::kContentType);
-        renderMetrics(node, r.body);
+        renderMetrics(node, member_id, location, r.body);
         return r;
       },
       // On the worker pool: rendering 100,000 checks takes ~0.1 s (src/metrics/README.md),
@@ -153,6 +159,13 @@ std::string browsable(const std::string& listen, uint16_t port, bool tls) {
 }  // namespace
 
 int runServer(const ServerOptions& options) {
+  if (!options.location.empty() && !config::validName(options.location)) {
+    spdlog::error(
+        "--location: '{}' is not a location name (letters, digits, '.', '_' and '-', "
+        "at most 253 characters)",
+        common::printable(options.location, 80));
+    return 2;
+  }
   std::unique_ptr<DataDirLock> lock;
   std::unique_ptr<etcd::EmbeddedEtcd> embedded;
   std::vector<std::string> endpoints = options.etcd.members;
@@ -228,6 +241,7 @@ int runServer(const ServerOptions& options) {
   me.hostname = hostname;
   me.listen = options.listen;
   me.tags = options.tags;
+  me.location = options.location;
   me.version = versionText();
   me.started = common::nowRfc3339();
 
@@ -313,8 +327,9 @@ int runServer(const ServerOptions& options) {
     return 1;
   }
   const std::string base = browsable(options.listen, (*http)->port(), (*http)->tls());
-  spdlog::info("{} up: member {} on {}{}", versionText(), me.id, options.listen,
-               options.tags.empty() ? "" : " tags " + common::join(options.tags, ","));
+  spdlog::info("{} up: member {} on {}{}{}", versionText(), me.id, options.listen,
+               options.tags.empty() ? "" : " tags " + common::join(options.tags, ","),
+               options.location.empty() ? "" : " in location " + options.location);
   spdlog::info("API:    {}/", base);
   spdlog::info("health: {}/status/check", base);
   spdlog::info("UI:     {}/ui/", base);

@@ -11,6 +11,7 @@ struct ServerOptions {
   EtcdFlags etcd;
   std::string listen = "0.0.0.0:8080";
   std::vector<std::string> tags;
+  std::string location;                    // where this member runs (--location); "" = none
   std::vector<std::string> access_tokens;  // API tokens, read-write
   std::vector<std::string> read_tokens;    // API tokens, read-only
   bool metrics_auth = false;               // /metrics needs a token too

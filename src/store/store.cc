@@ -33,8 +33,9 @@ const std::map<std::string, StoredConfig>& ConfigSnapshot::of(ConfigKind kind) c
 }
 
 nlohmann::json MemberInfo::toJson() const {
-  return {{"id", id},           {"hostname", hostname}, {"listen", listen}, {"tags", tags},
-          {"version", version}, {"started", started},   {"checks", checks}};
+  return {{"id", id},           {"hostname", hostname}, {"listen", listen},
+          {"tags", tags},       {"location", location}, {"version", version},
+          {"started", started}, {"checks", checks}};
 }
 
 Result<MemberInfo> MemberInfo::fromJson(const nlohmann::json& j) {
@@ -62,6 +63,10 @@ Result<MemberInfo> MemberInfo::fromJson(const nlohmann::json& j) {
   text("listen", m.listen);
   text("version", m.version);
   text("started", m.started);
+  text("location", m.location);
+  if (problem.empty() && !m.location.empty() && !nameProblem(m.location).empty()) {
+    problem = "location: " + nameProblem(m.location);
+  }
   if (const auto* tags = common::findField(j, "tags"); tags != nullptr) {
     if (!tags->is_array()) {
       return fail(Errc::kInvalidArgument, "tags: expected a list of strings");

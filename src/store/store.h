@@ -101,6 +101,8 @@ struct MemberInfo {
   std::string hostname;
   std::string listen;
   std::vector<std::string> tags;
+  // Where the member runs (--location: a site, region or network), "" for none. A valid name.
+  std::string location;
   std::string version;
   std::string started;  // RFC 3339 UTC
   int64_t checks = 0;   // checks this member runs

@@ -170,12 +170,13 @@ export class Server {
     this.token = token;
     this.base = `http://127.0.0.1:${port}`;
   }
-  static async start(dir, name, endpoint, { token, tags = [], load } = {}) {
+  static async start(dir, name, endpoint, { token, tags = [], load, location } = {}) {
     const port = await freePort();
     const argv = [BINARY, 'server', '--listen', `127.0.0.1:${port}`, '-e', endpoint];
     if (token) argv.push('-a', token);
     if (tags.length) argv.push('-t', tags.join(','));
     if (load) argv.push('--load', load);
+    if (location) argv.push('--location', location);
     const proc = new Proc(name, argv, dir);
     const server = new Server(proc, port, token);
     await eventually(async () => {

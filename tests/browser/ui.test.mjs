@@ -81,7 +81,7 @@ before(async () => {
     alerters: { hook: { type: 'webhook', options: { url: 'http://127.0.0.1:9/hook', secret: SECRET } } },
     monitors: monitors(),
   });
-  server = await Server.start(dir.path, 'server', etcd.endpoint, { load });
+  server = await Server.start(dir.path, 'server', etcd.endpoint, { load, location: 'eu-west' });
   // The first results are in etcd: flip ok, refused critical.
   await eventually(async () => (await server.state('flip'))?.status === 'ok', 'flip ok', 30000);
   await eventually(async () => (await server.state('refused'))?.status === 'critical', 'refused critical', 30000);
@@ -251,6 +251,7 @@ describe('web UI', () => {
       await row.waitFor();
       await row.getByText('director').waitFor();
       await row.getByText('(this one)').waitFor();
+      assert.equal(await row.getByTestId('member-location').textContent(), 'eu-west');
       await page.getByTestId('orphans').getByRole('link', { name: 'mars-only' }).waitFor();
     }));
 

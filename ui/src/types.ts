@@ -99,6 +99,7 @@ export interface Member {
   hostname: string;
   listen: string;
   tags: string[];
+  location?: string;  // --location; "" or absent: none
   version: string;
   started: string;
   checks: number;

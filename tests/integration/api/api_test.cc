@@ -67,6 +67,24 @@ const char* kMonitors = R"({"web":{"type":"http","host":"127.0.0.1","port":9,"in
   "critical-alerter":["hook"],"tags":["front"]},
   "db":{"type":"tcp","host":"127.0.0.1","port":9,"interval":"10s","member-tag":"mars"}})";
 
+// --location (issue 15 §1): in the member record the API shows; a name that is not one is
+// refused at start, naming the flag.
+TEST_F(Api, TheMembersLocationIsShownAndABadOneIsRefused) {
+  server_ = start({"-a", "rw-token", "--read-tokens", "ro-token", "--location", "eu-west"}, port_,
+                  "server");
+  ASSERT_TRUE(eventually([&] { return call(port_, "GET", "/status/check").status == 200; },
+                         std::chrono::seconds(60)))
+      << server_->output();
+  auto cluster = call(port_, "GET", "/api/v1/cluster", "", kRo).json();
+  ASSERT_EQ(cluster["Members"].size(), 1U) << cluster.dump();
+  EXPECT_EQ(cluster["Members"].begin().value()["location"], "eu-west") << cluster.dump();
+
+  uint16_t other = 0;
+  auto bad = start({"--location", "eu west/1"}, other, "bad-location");
+  EXPECT_EQ(bad->wait(std::chrono::seconds(30)), 2);
+  EXPECT_THAT(bad->output(), HasSubstr("--location: 'eu west/1' is not a location name"));
+}
+
 TEST_F(Api, AuthOpenRoutesAndTokens) {
   startSecured();
   EXPECT_EQ(call(port_, "GET", "/version").status, 200);

@@ -201,7 +201,7 @@ TEST_F(Metrics, ScrapeParsesAndShowsTheOwnedChecks) {
       "/9volt/alerter/hook",
       nlohmann::json{{"type", "webhook"}, {"options", {{"url", hook.url() + "/hook"}}}}.dump()));
   // Tokens are set, but /metrics stays open without --metrics-auth.
-  startServer({"-a", "rw-token"});
+  startServer({"-a", "rw-token", "--location", "eu-west"});
   putMonitor("self-http", {{"type", "http"},
                            {"host", "127.0.0.1"},
                            {"port", port_},
@@ -235,6 +235,7 @@ TEST_F(Metrics, ScrapeParsesAndShowsTheOwnedChecks) {
   // Types as declared (the parser names counters without _total).
   const std::map<std::string, std::string> kTypes{
       {"ninevolt_build_info", "gauge"},
+      {"ninevolt_member_info", "gauge"},
       {"ninevolt_etcd_request_duration_seconds", "histogram"},
       {"ninevolt_etcd_request_errors", "counter"},
       {"ninevolt_etcd_lease_live", "gauge"},
@@ -281,6 +282,7 @@ TEST_F(Metrics, ScrapeParsesAndShowsTheOwnedChecks) {
   EXPECT_EQ(p.types.size(), kTypes.size());
 
   EXPECT_EQ(p.value("ninevolt_build_info"), 1);
+  EXPECT_EQ(p.value("ninevolt_member_info", {{"location", "eu-west"}}), 1);
   // One member: it is the director, sees itself, owns both enabled checks.
   EXPECT_EQ(p.value("ninevolt_cluster_is_director"), 1);
   EXPECT_EQ(p.value("ninevolt_cluster_members"), 1);

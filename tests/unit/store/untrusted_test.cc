@@ -118,6 +118,15 @@ TEST(Untrusted, MemberRecords) {
             "checks: expected an integer");
   EXPECT_THAT(decodeMember(p, kv(p + "m1", "not json")).error().message,
               ::testing::StartsWith("not JSON"));
+  // A location (--location) is a name, or absent ("": none).
+  auto located = decodeMember(p, kv(p + "m1", R"({"id":"m1","location":"eu-west"})"));
+  ASSERT_TRUE(located) << located.error().message;
+  EXPECT_EQ(located->location, "eu-west");
+  EXPECT_EQ(decodeMember(p, kv(p + "m1", R"({"id":"m1"})"))->location, "");
+  EXPECT_THAT(decodeMember(p, kv(p + "m1", R"({"id":"m1","location":"eu west"})")).error().message,
+              HasSubstr("location: "));
+  EXPECT_EQ(decodeMember(p, kv(p + "m1", R"({"id":"m1","location":7})")).error().message,
+            "location: expected a string, got an integer");
 }
 
 TEST(Untrusted, EventsAndTheLeaseRecordNeverThrow) {

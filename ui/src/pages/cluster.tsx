@@ -1,4 +1,5 @@
-// Cluster: the members (tags, checks each runs), the director, orphaned checks, health.
+// Cluster: the members (location, tags, checks each runs), the director, orphaned checks,
+// health.
 import { ErrorNote, Loading, Section, StatusBadge, Time, useAsync, useNow, usePageTitle } from '../components';
 import { getJson } from '../api';
 import { plural } from '../format';
@@ -82,6 +83,7 @@ export function ClusterPage() {
                     <th scope="col">Role</th>
                     <th scope="col">Host</th>
                     <th scope="col">Listen</th>
+                    <th scope="col">Location</th>
                     <th scope="col">Tags</th>
                     <th scope="col">Health</th>
                     <th scope="col" class="num">Checks</th>
@@ -106,6 +108,9 @@ export function ClusterPage() {
                       <td data-label="Host">{m.hostname}</td>
                       <td data-label="Listen">
                         <code>{m.listen}</code>
+                      </td>
+                      <td data-label="Location" data-testid="member-location">
+                        {m.location ? <span class="tag">{m.location}</span> : <span class="muted">–</span>}
                       </td>
                       <td data-label="Tags">
                         {m.tags.length ? m.tags.map((t) => <span class="tag" key={t}>{t}</span>) : <span class="muted">–</span>}
