@@ -10,7 +10,6 @@
 
 #include "alerts/backoff.h"
 #include "alerts/parents.h"
-#include "common/printable.h"
 #include "common/thread_name.h"
 #include "store/event.h"
 
@@ -22,6 +21,15 @@ namespace {
 
 constexpr int kCasTries = 5;              // compare-and-swap rounds before trying later
 constexpr milliseconds kEtcdRetry{1000};  // etcd unreachable: try again after
+
+// One attempt, on a delivery thread: an alerter that throws has failed (worth retrying).
+Result<void> deliverOnce(const Alerter& alerter, const Notification& n, milliseconds timeout) {
+  try {
+    return alerter.deliver(n, timeout);
+  } catch (const std::exception& e) {
+    return fail(Errc::kInternal, e.what());
+  }
+}
 
 }  // namespace
 
@@ -504,12 +512,7 @@ void Dispatcher::sendDigest(const std::string& alerter, const Notification& n,
     return;
   }
   postDelivery([this, n, done, alerter = entry->alerter, type = entry->type] {
-    Result<void> r = fail(Errc::kInternal, "not attempted");
-    try {
-      r = alerter->deliver(n, options_.timeout);
-    } catch (const std::exception& e) {
-      r = fail(Errc::kInternal, e.what());
-    }
+    Result<void> r = deliverOnce(*alerter, n, options_.timeout);
     asio::post(io_, [this, r = std::move(r), done, type] {
       {
         std::lock_guard lock(stats_mu_);
@@ -1024,12 +1027,7 @@ void Dispatcher::attempt(const LaneKey& key) {
     if (stopped_) {
       return;
     }
-    Result<void> r = fail(Errc::kInternal, "not attempted");
-    try {
-      r = alerter->deliver(n, options_.timeout);
-    } catch (const std::exception& e) {
-      r = fail(Errc::kInternal, e.what());
-    }
+    Result<void> r = deliverOnce(*alerter, n, options_.timeout);
     asio::post(io_, [this, key, tid = n.transition_id, r = std::move(r), type] {
       onAttempt(key, tid, r, type);
     });
@@ -1118,8 +1116,7 @@ bool Dispatcher::digested(const LaneKey& key, Job& job) {
   // The incident records the digest carrying it in the storm record's own txn.
   std::optional<Incident> written;
   const std::string tid = job.notification.transition_id;
-  auto carried =
-      [&](const std::string& storm) -> Result<std::optional<store::StormStore::AlsoWrite>> {
+  auto carried = [&](const std::string& storm) -> Result<std::optional<store::GuardedWrite>> {
     auto loaded = incidents_.load(check);
     if (!loaded) {
       return tl::unexpected(loaded.error());
@@ -1135,13 +1132,8 @@ bool Dispatcher::digested(const LaneKey& key, Job& job) {
       return std::nullopt;
     }
     recordOutcome(inc, alerter, tid, true, storm);
-    const std::string key = store_->keys().incident(check);
-    store::StormStore::AlsoWrite write{
-        etcd::Compare::modRevision(key, etcd::Compare::kEqual, loaded->mod_revision),
-        inc.finished() ? etcd::TxnOp::del(key)
-                       : etcd::TxnOp::put(key, common::dumpJson(inc.toJson()))};
     written = inc.finished() ? std::nullopt : std::optional<Incident>(std::move(inc));
-    return write;
+    return incidents_.write(check, written, loaded->mod_revision);
   };
   auto storm = storms_->pass(alerter, in, carried);
   if (!storm) {

@@ -95,14 +95,18 @@ Notification makeNotification(const CheckInfo& check, const Incident& incident,
   n.member_id = member_id;
   n.time = incident.updated;
   n.failing_since = incident.opened;
-  if (!external_url.empty()) {
-    std::string base = external_url;
-    while (!base.empty() && base.back() == '/') {
-      base.pop_back();
-    }
-    n.link = base + "/ui/#/check/" + check.name;  // the UI routes by its hash
-  }
+  n.link = externalLink(external_url, "/ui/#/check/" + check.name);  // the UI routes by its hash
   return n;
+}
+
+std::string externalLink(std::string_view external_url, std::string_view path) {
+  if (external_url.empty()) {
+    return "";
+  }
+  while (!external_url.empty() && external_url.back() == '/') {
+    external_url.remove_suffix(1);
+  }
+  return std::string(external_url) + std::string(path);
 }
 
 }  // namespace ninevolt::alerts

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "alerts/alerter.h"
@@ -20,6 +21,10 @@ struct CheckInfo {
   std::vector<std::string> critical_alerter;
 };
 CheckInfo checkInfoOf(const config::MonitorSpec& spec);
+
+// `path` under --external-url ("https://9v.example/" + "/ui/#/check/web", one slash between),
+// or "" when there is none: the links in messages.
+std::string externalLink(std::string_view external_url, std::string_view path);
 
 // The message for one delivery of an incident, with the original's title and texts:
 // "HTTP check 'web' failure"; "Check has entered into critical state after 3 checks";

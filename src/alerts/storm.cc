@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "alerts/notification.h"
+
 namespace ninevolt::alerts {
 namespace {
 
@@ -280,13 +282,7 @@ Notification digestNotification(const std::string& alerter, const DigestClaim& c
       claim.outbox.n);
   n.member_id = member_id;
   n.time = now;
-  if (!external_url.empty()) {
-    std::string base = external_url;
-    while (!base.empty() && base.back() == '/') {
-      base.pop_back();
-    }
-    n.link = base + "/ui/#/checks?status=critical%2Cwarning";
-  }
+  n.link = externalLink(external_url, "/ui/#/checks?status=critical%2Cwarning");
   StormDigest d;
   d.alerter = alerter;
   d.storm = claim.storm;

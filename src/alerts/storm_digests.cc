@@ -95,7 +95,7 @@ Result<std::optional<std::string>> StormDigests::pass(const std::string& alerter
     if (!emptyRecord(record)) {
       next = std::move(record);
     }
-    std::optional<store::StormStore::AlsoWrite> also;
+    std::optional<store::GuardedWrite> also;
     if (!storm.empty()) {
       auto write = carried(storm);
       if (!write) {
@@ -209,11 +209,12 @@ void StormDigests::sweep() {
     }
   }
   for (const auto& [alerter, stored] : *all) {
-    look(alerter, live ? &*live : nullptr);
+    look(alerter, live ? &*live : nullptr, &stored);
   }
 }
 
-void StormDigests::look(const std::string& alerter, const std::set<std::string>* live) {
+void StormDigests::look(const std::string& alerter, const std::set<std::string>* live,
+                        const store::StoredStorm* read) {
   if (stopped_ || (options_.can_send && !options_.can_send(alerter))) {
     return;
   }
@@ -224,7 +225,8 @@ void StormDigests::look(const std::string& alerter, const std::set<std::string>*
   const auto grace = options_.timeout + milliseconds(2'000);
   const auto stale = options_.retry_for + options_.timeout + milliseconds(60'000);
   for (int round = 0; round < kCasTries; ++round) {
-    auto loaded = storms_.load(alerter);
+    auto loaded =
+        round == 0 && read != nullptr ? Result<store::StoredStorm>(*read) : storms_.load(alerter);
     if (!loaded || !loaded->record) {
       return;
     }

@@ -70,7 +70,7 @@ class StormDigests {
   // notification (its incident moved on, or has it settled already: another member, or an
   // earlier pass, took care of it).
   using CarriedWrite =
-      std::function<Result<std::optional<store::StormStore::AlsoWrite>>(const std::string& storm)>;
+      std::function<Result<std::optional<store::GuardedWrite>>(const std::string& storm)>;
   // A notification passes its alerter's storm record (loop; blocks on etcd): the storm number
   // whose digest carries it (its incident written by `carried` in the same txn), "" (send it
   // on its own), or nullopt (drop it: `carried` said so); an error when etcd could not be
@@ -87,7 +87,10 @@ class StormDigests {
   void onTimer();
   void sweep();
   // Claims and sends what the alerter's record has due (one digest at a time per storm).
-  void look(const std::string& alerter, const std::set<std::string>* live = nullptr);
+  // `read`: the record as just read (the sweep's), used for the first round instead of
+  // reading it again.
+  void look(const std::string& alerter, const std::set<std::string>* live = nullptr,
+            const store::StoredStorm* read = nullptr);
   void attempt(const std::string& alerter, DigestClaim claim, int attempts,
                std::chrono::steady_clock::time_point first_try);
   void finish(const std::string& alerter, const DigestClaim& claim, bool delivered, int tries = 0);

@@ -67,16 +67,17 @@ Result<std::map<std::string, StoredIncident>> IncidentStore::loadMany(
   return out;
 }
 
+GuardedWrite IncidentStore::write(const std::string& check, const std::optional<Incident>& incident,
+                                  int64_t expected) const {
+  return guardedWrite(store_->keys().incident(check),
+                      incident ? std::optional(common::dumpJson(incident->toJson())) : std::nullopt,
+                      expected);
+}
+
 Result<int64_t> IncidentStore::save(const std::string& check,
                                     const std::optional<Incident>& incident, int64_t expected) {
-  const std::string key = store_->keys().incident(check);
-  std::vector<etcd::Compare> guard{
-      expected == 0 ? etcd::Compare::createRevision(key, etcd::Compare::kEqual, 0)
-                    : etcd::Compare::modRevision(key, etcd::Compare::kEqual, expected)};
-  std::vector<etcd::TxnOp> ops{incident
-                                   ? etcd::TxnOp::put(key, common::dumpJson(incident->toJson()))
-                                   : etcd::TxnOp::del(key)};
-  auto r = store_->client_->txn(guard, ops);
+  GuardedWrite w = write(check, incident, expected);
+  auto r = store_->client_->txn({w.guard}, {w.op});
   if (!r) {
     return tl::unexpected(r.error());
   }

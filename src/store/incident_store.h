@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "store/guarded_write.h"
 #include "store/incident.h"
 #include "store/store.h"
 
@@ -31,6 +32,9 @@ class IncidentStore {
   // (0 = must be absent). Errc::kConflict when someone else wrote meanwhile.
   Result<int64_t> save(const std::string& check, const std::optional<Incident>& incident,
                        int64_t expected);
+  // The same write, to go into another txn (a storm record's: store/storm_store.h).
+  GuardedWrite write(const std::string& check, const std::optional<Incident>& incident,
+                     int64_t expected) const;
 
   // Acknowledges the check's open incident (`incident_id` "" = whichever is open; else only
   // that one: an ack link's): `ack`'s by, comment and expires. A new ack (none, or the last

@@ -49,13 +49,12 @@ Result<std::map<std::string, StoredStorm>> StormStore::loadAll() {
 }
 
 Result<void> StormStore::save(const std::string& alerter, const std::optional<StormRecord>& record,
-                              int64_t expected, const std::optional<AlsoWrite>& also) {
-  const std::string key = store_->keys().storm(alerter);
-  std::vector<etcd::Compare> guard{
-      expected == 0 ? etcd::Compare::createRevision(key, etcd::Compare::kEqual, 0)
-                    : etcd::Compare::modRevision(key, etcd::Compare::kEqual, expected)};
-  std::vector<etcd::TxnOp> ops{record ? etcd::TxnOp::put(key, common::dumpJson(record->toJson()))
-                                      : etcd::TxnOp::del(key)};
+                              int64_t expected, const std::optional<GuardedWrite>& also) {
+  GuardedWrite w = guardedWrite(
+      store_->keys().storm(alerter),
+      record ? std::optional(common::dumpJson(record->toJson())) : std::nullopt, expected);
+  std::vector<etcd::Compare> guard{w.guard};
+  std::vector<etcd::TxnOp> ops{w.op};
   if (also) {
     guard.push_back(also->guard);
     ops.push_back(also->op);

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "store/guarded_write.h"
 #include "store/store.h"
 #include "store/storm.h"
 
@@ -29,12 +30,8 @@ class StormStore {
   // be absent), and `also` in the same txn if its guard holds too (an incident that records
   // the digest carrying its notification: both or neither). Errc::kConflict when someone
   // else wrote either meanwhile.
-  struct AlsoWrite {
-    etcd::Compare guard;
-    etcd::TxnOp op;
-  };
   Result<void> save(const std::string& alerter, const std::optional<StormRecord>& record,
-                    int64_t expected, const std::optional<AlsoWrite>& also = std::nullopt);
+                    int64_t expected, const std::optional<GuardedWrite>& also = std::nullopt);
 
  private:
   StoredStorm decode(const std::string& alerter, const etcd::KeyValue& kv) const;
