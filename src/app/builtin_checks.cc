@@ -2,6 +2,8 @@
 
 #include "checks/builtin.h"
 #include "common/version.h"
+#include "locations/judge_check.h"
+#include "locations/judge_type.h"
 
 namespace ninevolt::app {
 
@@ -15,6 +17,8 @@ std::shared_ptr<const checks::Registry> builtinChecks(const std::string& member_
   }
   context.store = std::move(store);
   checks::addBuiltinChecks(*registry, context);
+  // Not a type a monitor names: what judges a monitor's locations (docs/locations.md).
+  registry->add(locations::kJudgeType, locations::makeJudgeFactory(context));
   registry->freeze();
   return registry;
 }

@@ -10,6 +10,7 @@
 #include "app/builtin_alerters.h"
 #include "app/builtin_checks.h"
 #include "common/thread_name.h"
+#include "config/locations.h"
 
 namespace ninevolt::app {
 namespace {
@@ -81,19 +82,29 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
       .on_result = [publisher = publisher_.get(), dispatcher = dispatcher_.get(),
                     log = events_.get()](const engine::RunReport& r) {
         publisher->onResult(r);
-        if (r.transition) {
+        // A location replica (`web@eu-west`) alerts nobody: its check's judge does, through
+        // the check's incident (docs/locations.md).
+        const auto replica = config::splitReplica(r.check);
+        if (r.transition && !replica) {
           dispatcher->onTransition(r.check, *r.transition);
         }
         if (r.transition && r.transition->stateChanged()) {
-          auto text = fmt::format("check '{}': {} -> {} after {} result(s): {}", r.check,
-                                  state::stateName(r.transition->from),
-                                  state::stateName(r.transition->to), r.count, r.result.message);
+          auto text =
+              replica ? fmt::format("check '{}' in location '{}': {} -> {} after {} result(s): {}",
+                                    replica->check, replica->location,
+                                    state::stateName(r.transition->from),
+                                    state::stateName(r.transition->to), r.count, r.result.message)
+                      : fmt::format("check '{}': {} -> {} after {} result(s): {}", r.check,
+                                    state::stateName(r.transition->from),
+                                    state::stateName(r.transition->to), r.count,
+                                    r.result.message);
           spdlog::info("{}", text);
           // The check's history (the UI's check page); as many as alerts, none at steady state.
           log->record(r.transition->to == state::CheckState::kOk        ? store::kEventInfo
                       : r.transition->to == state::CheckState::kWarning ? store::kEventWarning
                                                                         : store::kEventError,
-                      store::event_kind::kCheckState, std::move(text), r.check);
+                      store::event_kind::kCheckState, std::move(text),
+                      replica ? std::string(replica->check) : r.check);
         }
       }});
   auto* log = events_.get();
@@ -124,12 +135,19 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
               [publisher = publisher_.get(),
                dispatcher = dispatcher_.get()](const std::string& name) {
                 publisher->forget(name);
-                dispatcher->release(name);
+                if (name.find('@') == std::string::npos) {  // replicas have no incident
+                  dispatcher->release(name);
+                }
               },
           .on_arrived =
               [dispatcher = dispatcher_.get()](const std::vector<std::string>& names,
                                                const std::map<std::string, state::Seed>& seeds) {
-                dispatcher->adopt(names, seeds);
+                std::vector<std::string> checks;
+                std::copy_if(names.begin(), names.end(), std::back_inserter(checks),
+                             [](const std::string& n) { return n.find('@') == std::string::npos; });
+                if (!checks.empty()) {
+                  dispatcher->adopt(checks, seeds);
+                }
               }});
   probe_store_ = store_->withCallTimeout(kProbeTimeout);
   thread_ = std::thread([this] {

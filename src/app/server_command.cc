@@ -159,10 +159,10 @@ std::string browsable(const std::string& listen, uint16_t port, bool tls) {
 }  // namespace
 
 int runServer(const ServerOptions& options) {
-  if (!options.location.empty() && !config::validName(options.location)) {
+  if (!config::validLocation(options.location)) {
     spdlog::error(
         "--location: '{}' is not a location name (letters, digits, '.', '_' and '-', "
-        "at most 253 characters)",
+        "at most 128 characters; not \"all\", which monitors use for every location)",
         common::printable(options.location, 80));
     return 2;
   }

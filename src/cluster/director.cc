@@ -1,5 +1,7 @@
 #include "cluster/director.h"
 
+#include "config/locations.h"
+
 #include <array>
 #include <utility>
 
@@ -12,6 +14,7 @@
 #include "common/memory.h"
 #include "common/printable.h"
 #include "common/yaml_json.h"
+#include "config/locations.h"
 #include "config/spec.h"
 #include "etcd/limits.h"
 #include "store/assignment_shard.h"
@@ -28,7 +31,7 @@ std::optional<MemberView> memberView(store::Store& store, const etcd::KeyValue& 
     store.rejections().reject(kv, "member record: " + m.error().message);
     return std::nullopt;
   }
-  return MemberView{m->id, m->tags};
+  return MemberView{m->id, m->tags, m->location};
 }
 
 // One stored assignment shard ("<member>/<shard>" under the assignments prefix) as the
@@ -203,23 +206,81 @@ Director::ShardDigest Director::digestOf(std::string_view text) {
 
 void Director::putCheck(const std::string& name, const nlohmann::json& monitor) {
   auto placement = config::placementOf(monitor);
-  auto [it, added] =
-      tag_ids_.try_emplace(placement.member_tag, static_cast<uint32_t>(tags_.size()));
+  // The class's identity as one string: names hold no '\n' nor ','.
+  std::string id = placement.member_tag;
+  if (placement.locations.any()) {
+    id += placement.locations.all ? "\n*" : "\n";
+    for (const auto& l : placement.locations.names) {
+      id += l + ",";
+    }
+  }
+  auto [it, added] = class_ids_.try_emplace(id, static_cast<uint32_t>(classes_.size()));
   if (added) {
-    tags_.push_back(placement.member_tag);
+    classes_.push_back({placement.member_tag, std::move(placement.locations)});
   }
   checks_.put(name, CheckTable::Entry{it->second, placement.disabled});
 }
 
 void Director::clearChecks() {
   checks_.clear();
-  tags_.assign(1, "");
-  tag_ids_ = {{"", 0}};
+  classes_.assign(1, PlacementClass{});
+  class_ids_ = {{"", 0}};
 }
 
 const std::string& Director::tagOf(const std::string& name) const {
-  auto c = checks_.find(name);
-  return c ? tags_[c->tag] : tags_.front();
+  auto c = checks_.find(store::Keys::monitorNameOf(name));
+  return c ? classes_[c->tag].member_tag : classes_.front().member_tag;
+}
+
+void Director::placeReplicas(std::string_view name, const PlacementClass& pc,
+                             const LocatedPlacer& located,
+                             const std::function<void(int, std::string_view)>& assign,
+                             std::vector<std::string>& orphans) const {
+  int judge = Placer::kOrphan;
+  auto one = [&](std::string_view location, bool orphan_if_none) {
+    const std::string replica = config::replicaName(name, location);
+    const int owner = located.owner(location, replica, pc.member_tag);
+    if (owner < 0) {
+      if (orphan_if_none) {
+        orphans.push_back(replica);
+      }
+      return;
+    }
+    assign(owner, replica);
+    if (judge < 0) {
+      judge = owner;
+    }
+  };
+  if (pc.locations.all) {
+    for (const auto& location : located.locations()) {
+      one(location, false);
+    }
+  } else {
+    for (const auto& location : pc.locations.names) {
+      one(location, true);
+    }
+  }
+  if (judge >= 0) {
+    assign(judge, name);
+  } else {
+    orphans.emplace_back(name);
+  }
+}
+
+std::string Director::ownerNow(const std::string& entry, const std::vector<MemberView>& members,
+                               const Placer& placer, const LocatedPlacer& located) const {
+  auto c = checks_.find(store::Keys::monitorNameOf(entry));
+  if (!c) {
+    return {};
+  }
+  const PlacementClass& pc = classes_[c->tag];
+  int owner = Placer::kOrphan;
+  if (auto replica = config::splitReplica(entry)) {
+    owner = located.owner(replica->location, entry, pc.member_tag);
+  } else if (!pc.locations.any()) {
+    owner = placer.owner(entry, pc.member_tag, c->disabled);
+  }
+  return owner >= 0 ? members[static_cast<size_t>(owner)].id : std::string();
 }
 
 void Director::onAssignments(const etcd::WatchUpdate& u) {
@@ -301,7 +362,8 @@ void Director::onMonitors(const store::ConfigWatchUpdate& u) {
 bool Director::findStaleState(int64_t revision) {
   // State and push keys: both are deleted with their monitor (see recompute()).
   size_t found = 0;
-  for (const auto kind : {store::RecordKind::kState, store::RecordKind::kPush}) {
+  for (const auto kind :
+       {store::RecordKind::kState, store::RecordKind::kPush, store::RecordKind::kLocationState}) {
     const std::string prefix = store_->prefixOf(kind);
     const char* what = store::recordKindName(kind);
     auto res = store_->listRecordKeys(kind, revision);
@@ -312,6 +374,10 @@ bool Director::findStaleState(int64_t revision) {
     }
     for (const auto& kv : res->kvs) {
       std::string name = kv.key.substr(prefix.size());
+      if (kind == store::RecordKind::kLocationState) {
+        // A replica's state: `<check>@<location>`, deleted with its check (all its replicas).
+        name = std::string(store::Keys::monitorNameOf(name));
+      }
       if (auto problem = store::nameProblem(name); !problem.empty()) {
         // No monitor can have this name: deleted like any key without a monitor.
         store_->rejections().reject(kv, fmt::format("{} key: not a valid check name: {} (deleted "
@@ -391,6 +457,7 @@ void Director::recompute() {
     members.push_back(m);
   }
   const Placer placer(members);
+  const LocatedPlacer located(members);
 
   // The desired shard texts, built straight from the view: one pass in name order, so each
   // shard's list comes out sorted, with no copy of any name but in the texts themselves
@@ -398,8 +465,19 @@ void Director::recompute() {
   std::vector<std::array<std::string, kShards>> texts(members.size());
   std::vector<std::string> orphans;
   size_t total = 0;
+  auto assign = [&](int owner, std::string_view entry) {
+    store::addAssignmentName(texts[static_cast<size_t>(owner)][shardOf(entry)], entry);
+    total++;
+  };
   checks_.forEach([&](std::string_view name, CheckTable::Entry c) {
-    const int owner = placer.owner(name, tags_[c.tag], c.disabled);
+    const PlacementClass& pc = classes_[c.tag];
+    if (pc.locations.any()) {
+      if (!c.disabled) {
+        placeReplicas(name, pc, located, assign, orphans);
+      }
+      return;
+    }
+    const int owner = placer.owner(name, pc.member_tag, c.disabled);
     if (owner == Placer::kOrphan) {
       orphans.emplace_back(name);
       return;
@@ -407,8 +485,7 @@ void Director::recompute() {
     if (owner < 0) {
       return;
     }
-    store::addAssignmentName(texts[owner][shardOf(name)], name);
-    total++;
+    assign(owner, name);
   });
 
   // Diff against what etcd holds.
@@ -482,9 +559,7 @@ void Director::recompute() {
   stored_ = std::move(desired);
   deleted_.clear();
   reportOrphans(orphans, [&](const std::string& name) {
-    auto c = checks_.find(name);
-    const int owner = c ? placer.owner(name, tags_[c->tag], c->disabled) : Placer::kOrphan;
-    return owner >= 0 ? members[owner].id : std::string();
+    return ownerNow(name, members, placer, located);
   });
   if (options_.on_orphans) {
     options_.on_orphans(orphans);

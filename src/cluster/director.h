@@ -16,6 +16,7 @@
 #include "cluster/check_table.h"
 #include "cluster/lifetime.h"
 #include "cluster/placement.h"
+#include "config/locations.h"
 #include "etcd/watcher.h"
 #include "metrics/metrics.h"
 #include "store/store.h"
@@ -125,6 +126,12 @@ class Director {
   int64_t orphansSeen() const { return orphans_seen_.value(); }
 
  private:
+  // What placement reads of a monitor besides its name: interned, each distinct one once
+  // (a cluster has a handful), the empty one first.
+  struct PlacementClass {
+    std::string member_tag;
+    config::LocationList locations;  // none: one owner anywhere
+  };
   void campaign();
   void campaignSoon();   // campaign() from the loop, now (not from inside the caller)
   void retryCampaign();  // campaign() after kRetry
@@ -190,6 +197,15 @@ class Director {
   void putCheck(const std::string& name, const nlohmann::json& monitor);
   void clearChecks();
   const std::string& tagOf(const std::string& name) const;
+  // A monitor with locations (docs/locations.md): a replica `<name>@<location>` on each listed
+  // location's owner (with `all`: each location with an eligible member), and the check
+  // itself, its judge, on the owner of the first placed replica; orphans otherwise.
+  void placeReplicas(std::string_view name, const PlacementClass& pc, const LocatedPlacer& located,
+                     const std::function<void(int, std::string_view)>& assign,
+                     std::vector<std::string>& orphans) const;
+  // Where the director puts `entry` (a check or a replica) now: a member id, or "".
+  std::string ownerNow(const std::string& entry, const std::vector<MemberView>& members,
+                       const Placer& placer, const LocatedPlacer& located) const;
   void publishGauges();  // the atomics above, from the loop's state
 
   boost::asio::io_context& io_;
@@ -226,11 +242,10 @@ class Director {
   // Director state, valid while is_director_.
   std::map<std::string, MemberView> members_;
   // Every monitor, compactly (the director of a 100,000-check cluster holds them all): the
-  // name once; the member-tag as an index into tags_, which holds each tag once ("" first)
-  // and is rebuilt with checks_.
+  // name once; the member-tag and locations as an index into classes_, rebuilt with checks_.
   CheckTable checks_;
-  std::vector<std::string> tags_{""};
-  std::map<std::string, uint32_t, std::less<>> tag_ids_{{"", 0}};
+  std::vector<PlacementClass> classes_{PlacementClass{}};
+  std::map<std::string, uint32_t, std::less<>> class_ids_{{"", 0}};
   // What etcd holds of each shard: its text's length and two hashes, enough to tell whether
   // a desired shard is already there (the texts themselves are ~20 bytes per check).
   struct ShardDigest {

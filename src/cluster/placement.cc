@@ -103,6 +103,28 @@ Placement place(const std::vector<MemberView>& members, const std::vector<CheckV
   return out;
 }
 
+LocatedPlacer::LocatedPlacer(const std::vector<MemberView>& members) {
+  for (size_t i = 0; i < members.size(); ++i) {
+    Site& site = sites_[members[i].location];
+    site.members.push_back(members[i]);
+    site.index.push_back(static_cast<int>(i));
+  }
+  for (auto& [location, site] : sites_) {
+    site.placer = std::make_unique<Placer>(site.members);  // site.members stays put now
+    locations_.push_back(location);
+  }
+}
+
+int LocatedPlacer::owner(std::string_view location, std::string_view replica,
+                         std::string_view member_tag) const {
+  auto it = sites_.find(location);
+  if (it == sites_.end()) {
+    return Placer::kOrphan;
+  }
+  const int o = it->second.placer->owner(replica, member_tag, false);
+  return o >= 0 ? it->second.index[static_cast<size_t>(o)] : Placer::kOrphan;
+}
+
 OrphanRule::OrphanRule(const std::vector<MemberView>& members) : any_member_(!members.empty()) {
   for (const auto& m : members) {
     tags_.insert(m.tags.begin(), m.tags.end());

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@ namespace ninevolt::cluster {
 struct MemberView {
   std::string id;
   std::vector<std::string> tags;
+  std::string location;  // --location ("" = none)
 };
 
 struct CheckView {
@@ -63,6 +65,31 @@ class Placer {
   std::map<std::string, std::vector<Candidate>, std::less<>> by_tag_;
   std::vector<Candidate> untagged_;
   std::vector<Candidate> everyone_;
+};
+
+// The same rule within each location (monitors with `locations`, docs/locations.md): a
+// replica `<check>@<location>` goes to the highest-scoring eligible member of that location
+// (member-tag and the untagged fallback apply among its members), so minimal movement holds
+// per location. Refers to `members`, which must outlive it and stay unchanged.
+class LocatedPlacer {
+ public:
+  explicit LocatedPlacer(const std::vector<MemberView>& members);
+  // The index in `members` of the replica's owner, or Placer::kOrphan (no eligible member in
+  // the location).
+  int owner(std::string_view location, std::string_view replica,
+            std::string_view member_tag) const;
+  // The locations some member has, sorted (`locations: all` takes those with an eligible
+  // member).
+  const std::vector<std::string>& locations() const { return locations_; }
+
+ private:
+  struct Site {
+    std::vector<MemberView> members;
+    std::vector<int> index;  // into the caller's members
+    std::unique_ptr<Placer> placer;
+  };
+  std::map<std::string, Site, std::less<>> sites_;
+  std::vector<std::string> locations_;
 };
 
 // place()'s orphan rule alone, for readers that only need to know whether a check has an

@@ -69,6 +69,7 @@ MonitorPlacement placementOf(const nlohmann::json& value) {
     out.member_tag = t->get<std::string>();
   }
   out.disabled = monitorDisabled(value);
+  out.locations = placementLocations(value);
   return out;
 }
 

@@ -148,6 +148,14 @@ std::optional<MonitorSpec> parseMonitor(std::string_view name, const nlohmann::j
     if (key == "type") {
       continue;
     }
+    if (key == "locations") {
+      if (!v.is_null()) {
+        auto list = readLocations(v, sink);
+        (list ? state.written : state.bad).insert("locations");
+        spec.locations = std::move(list).value_or(LocationList{});
+      }
+      continue;
+    }
     if (key == "escalation") {
       if (!v.is_null()) {
         auto steps = readEscalation(v, sink);

@@ -57,6 +57,15 @@ const std::vector<Field<M>>& fieldTable() {
        "percent of state changes over the last 21 runs above which the check flaps: one "
        "notification then, none per change (default 50)",
        {.min = 0, .max = 100}},
+      {"failing-locations",
+       &M::failing_locations,
+       "with locations: how many must be failing to raise the check (default: more than half)",
+       {.min = 1, .max = static_cast<int64_t>(kMaxLocations)}},
+      {"recovered-locations",
+       &M::recovered_locations,
+       "with locations: how many must be OK again to clear it (default: enough that fewer "
+       "than failing-locations fail)",
+       {.min = 1, .max = static_cast<int64_t>(kMaxLocations)}},
   };
   return fields;
 }
@@ -69,6 +78,11 @@ std::vector<FieldInfo> makeInfos() {
   for (const auto& f : fieldTable()) {
     out.push_back(infoOf(f));
   }
+  // Not a table field: "all" or a list (config/locations.h reads it).
+  out.push_back(FieldInfo{.name = "locations",
+                          .kind = FieldKind::kStringList,
+                          .help = "run from these locations (members' --location), or all: "
+                                  "one replica each, alerted by a quorum (docs/locations.md)"});
   // Not a table field: a list of objects (config/escalation.h reads it).
   out.push_back(FieldInfo{.name = "escalation",
                           .kind = FieldKind::kObjectList,
@@ -160,6 +174,7 @@ nlohmann::json effectiveMonitor(const MonitorSpec& spec) {
         std::visit([&](auto m) { return detail::effectiveValue(spec.*m); }, f.target);
   }
   out["escalation"] = escalationJson(spec.escalation);
+  out["locations"] = locationsJson(spec.locations);
   if (spec.type != nullptr && spec.typed != nullptr) {
     out.update(spec.type->effective(*spec.typed));
   }

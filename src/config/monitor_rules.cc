@@ -40,6 +40,44 @@ void checkDependsOn(const MonitorSpec& spec, ProblemSink& sink) {
   }
 }
 
+// failing-locations and recovered-locations against the locations listed: a check that
+// could never be raised, never cleared, or be both at once is refused.
+void checkLocations(const MonitorSpec& spec, const FieldState& state, ProblemSink& sink) {
+  const bool failing = state.has("failing-locations");
+  const bool recovered = state.has("recovered-locations");
+  if (!spec.locations.any()) {
+    for (const char* f : {"failing-locations", "recovered-locations"}) {
+      if (state.has(f)) {
+        sink.add(f, "applies only with locations (none are set)");
+      }
+    }
+    return;
+  }
+  if (spec.locations.all) {
+    return;  // the live locations decide; written values are capped at their number
+  }
+  const int n = static_cast<int>(spec.locations.names.size());
+  bool ok = true;
+  for (auto [f, v] : {std::pair{"failing-locations", spec.failing_locations},
+                      std::pair{"recovered-locations", spec.recovered_locations}}) {
+    if (state.has(f) && v > n) {
+      sink.add(f, fmt::format("{} of {} listed location(s): it could never be reached", v, n));
+      ok = false;
+    }
+  }
+  if (ok && (failing || recovered)) {
+    const Quorum q = quorumOf(spec.failing_locations, spec.recovered_locations, n);
+    if (q.failing + q.recovered <= n) {
+      sink.add(failing ? "failing-locations" : "recovered-locations",
+               fmt::format("failing-locations {} + recovered-locations {} must be more than the {} "
+                           "location(s) listed, or the check could be failing and recovered at "
+                           "once{}",
+                           q.failing, q.recovered, n,
+                           failing && recovered ? "" : " (the other is the default)"));
+    }
+  }
+}
+
 }  // namespace
 
 void applyCommonRules(MonitorSpec& spec, const FieldState& state, ProblemSink& sink) {
@@ -76,6 +114,9 @@ void applyCommonRules(MonitorSpec& spec, const FieldState& state, ProblemSink& s
   }
   if (state.has("depends-on")) {
     checkDependsOn(spec, sink);
+  }
+  if (state.ok("locations") && state.ok("failing-locations") && state.ok("recovered-locations")) {
+    checkLocations(spec, state, sink);
   }
   if (state.ok("flap-low") && state.ok("flap-high") && spec.flap_low >= spec.flap_high) {
     const bool written = state.has("flap-high");

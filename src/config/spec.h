@@ -15,6 +15,7 @@
 
 #include "common/duration.h"
 #include "config/check_type.h"
+#include "config/locations.h"
 #include "config/problems.h"
 
 namespace ninevolt::config {
@@ -57,6 +58,11 @@ struct MonitorSpec {
   bool flap_detection = true;
   int flap_low = 25;
   int flap_high = 50;
+  // Where it runs (config/locations.h, docs/locations.md): none = one member anywhere; else a
+  // replica per location, combined by a quorum (0 = the default).
+  LocationList locations;
+  int failing_locations = 0;
+  int recovered_locations = 0;
 
   // The type's own fields (HttpOptions, TcpOptions, ...), immutable and shared by copies.
   std::shared_ptr<const TypeOptions> typed;
@@ -135,6 +141,7 @@ bool monitorDisabled(const nlohmann::json& value);
 struct MonitorPlacement {
   std::string member_tag;
   bool disabled = false;
+  LocationList locations;  // none: one owner anywhere
 };
 MonitorPlacement placementOf(const nlohmann::json& value);
 

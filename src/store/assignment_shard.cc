@@ -29,7 +29,7 @@ Result<std::vector<std::string>> decodeAssignmentShard(std::string_view text) {
   std::vector<std::string> names;
   names.reserve(j->size());
   for (const auto& n : *j) {
-    if (!n.is_string() || !nameProblem(n.get<std::string>()).empty()) {
+    if (!n.is_string() || !entryProblem(n.get<std::string>()).empty()) {
       return fail(Errc::kInvalidArgument, "expected a list of check names");
     }
     names.push_back(n.get<std::string>());
@@ -39,9 +39,9 @@ Result<std::vector<std::string>> decodeAssignmentShard(std::string_view text) {
 
 void addAssignmentName(std::string& text, std::string_view name) {
   text += text.empty() ? '[' : ',';
-  // Check names are [A-Za-z0-9._-], which need no escaping; anything else goes through the
+  // Check names are [A-Za-z0-9._-] (replicas add an '@'), which need no escaping; anything else goes through the
   // JSON library, so the text is always valid JSON.
-  if (nameProblem(name).empty()) {
+  if (entryProblem(name).empty()) {
     text += '"';
     text += name;
     text += '"';

@@ -14,6 +14,8 @@ void DirectorWrites::deleteCheckRecords(std::string_view check) {
   ops_.push_back(etcd::TxnOp::del(keys_->state(check)));
   // A push check's last push: a monitor made again under the name starts afresh.
   ops_.push_back(etcd::TxnOp::del(keys_->push(check)));
+  // Its replicas' states (docs/locations.md): every `<check>@<location>`.
+  ops_.push_back(etcd::TxnOp::del(keys_->locationStates(check), /*prefix=*/true));
 }
 
 void DirectorWrites::putDirectorKey(std::string value, int64_t lease) {

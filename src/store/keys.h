@@ -50,7 +50,21 @@ class Keys {
   std::string compaction() const { return root_ + "/cluster/compaction"; }
 
   std::string statePrefix() const { return root_ + "/state/"; }
-  std::string state(std::string_view check) const { return statePrefix() + std::string(check); }
+  // A check's state; a location replica's (`<check>@<location>`, config/locations.h) is under
+  // locationStatePrefix(), so listing the checks' states never walks their replicas.
+  std::string state(std::string_view check) const {
+    return (check.find('@') == std::string_view::npos ? statePrefix() : locationStatePrefix())
+           + std::string(check);
+  }
+  // The states of a check's replicas, one key per location: `<check>@<location>`.
+  std::string locationStatePrefix() const { return root_ + "/location-state/"; }
+  std::string locationStates(std::string_view check) const {
+    return locationStatePrefix() + std::string(check) + "@";
+  }
+  // The monitor an assignment entry runs: a replica's (`web@eu-west`) is its check's.
+  static std::string_view monitorNameOf(std::string_view entry) {
+    return entry.substr(0, entry.find('@'));
+  }
   std::string incidentPrefix() const { return root_ + "/incident/"; }
   std::string incident(std::string_view check) const {
     return incidentPrefix() + std::string(check);

@@ -133,8 +133,10 @@ struct ClusterRead {
 };
 
 // The per-check records kept under a prefix of their own, one key per check name.
-enum class RecordKind { kMonitor, kState, kIncident, kPush };
-const char* recordKindName(RecordKind kind);  // "monitor", "state", "incident", "push"
+// kLocationState: the replicas' states (`<check>@<location>`, Keys::locationStatePrefix).
+enum class RecordKind { kMonitor, kState, kIncident, kPush, kLocationState };
+const char* recordKindName(RecordKind kind);  // "monitor", "state", "incident", "push",
+                                              // "location-state"
 
 // What etcd holds about one check, each nullopt when absent.
 struct CheckRecords {
@@ -268,6 +270,16 @@ class Store {
   std::unique_ptr<etcd::Watcher> watchClusterConfig(
       int64_t from_revision, std::function<void(const etcd::WatchUpdate&)> cb);
   Result<ClusterRead> readCluster();
+  // The live members and every location replica's state (docs/locations.md), in one txn at
+  // one revision: what a judge of locations starts from. Values as stored.
+  struct LocationRead {
+    std::vector<etcd::KeyValue> members;
+    std::vector<etcd::KeyValue> states;  // under Keys::locationStatePrefix()
+    int64_t revision = 0;
+  };
+  Result<LocationRead> readLocations();
+  std::unique_ptr<etcd::Watcher> watchLocationStates(
+      int64_t from_revision, std::function<void(const etcd::WatchUpdate&)> cb);
 
   // --- Assignments (store_cluster.cc) ---
   Result<etcd::RangeResult> readAssignments(const std::string& member);

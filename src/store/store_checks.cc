@@ -25,6 +25,8 @@ const char* recordKindName(RecordKind kind) {
       return "incident";
     case RecordKind::kPush:
       return "push";
+    case RecordKind::kLocationState:
+      return "location-state";
   }
   return "?";
 }
@@ -39,6 +41,8 @@ std::string Store::prefixOf(RecordKind kind) const {
       return keys_.incidentPrefix();
     case RecordKind::kPush:
       return keys_.pushPrefix();
+    case RecordKind::kLocationState:
+      return keys_.locationStatePrefix();
   }
   return keys_.root() + "/";
 }
@@ -53,7 +57,7 @@ Result<std::vector<CheckRecords>> Store::readCheckRecords(const std::vector<std:
     std::vector<etcd::TxnOp> ops;
     ops.reserve(3 * (end - i));
     for (size_t k = i; k < end; ++k) {
-      ops.push_back(etcd::TxnOp::get(keys_.monitor(names[k])));
+      ops.push_back(etcd::TxnOp::get(keys_.monitor(Keys::monitorNameOf(names[k]))));
       ops.push_back(etcd::TxnOp::get(keys_.state(names[k])));
       ops.push_back(etcd::TxnOp::get(keys_.incident(names[k])));
     }

@@ -85,6 +85,25 @@ std::unique_ptr<etcd::Watcher> Store::watchClusterConfig(
   return watch(keys_.clusterConfig(), false, from_revision, std::move(cb));
 }
 
+Result<Store::LocationRead> Store::readLocations() {
+  auto res = client_->txn({}, {etcd::TxnOp::get(keys_.membersPrefix(), true),
+                               etcd::TxnOp::get(keys_.locationStatePrefix(), true)});
+  if (!res) {
+    return tl::unexpected(res.error());
+  }
+  if (res->responses.size() != 2) {
+    return fail(Errc::kInternal, "etcd: short txn answer reading the locations");
+  }
+  return LocationRead{.members = std::move(res->responses[0].kvs),
+                      .states = std::move(res->responses[1].kvs),
+                      .revision = res->revision};
+}
+
+std::unique_ptr<etcd::Watcher> Store::watchLocationStates(
+    int64_t from_revision, std::function<void(const etcd::WatchUpdate&)> cb) {
+  return watch(keys_.locationStatePrefix(), true, from_revision, std::move(cb));
+}
+
 Result<ClusterRead> Store::readCluster() {
   auto res = client_->txn(
       {}, {etcd::TxnOp::get(keys_.membersPrefix(), true), etcd::TxnOp::get(keys_.director()),

@@ -4,10 +4,18 @@
 #include <spdlog/spdlog.h>
 
 #include "common/printable.h"
+#include "config/locations.h"
 #include "common/yaml_json.h"
 #include "config/spec.h"
 
 namespace ninevolt::store {
+
+std::string entryProblem(std::string_view entry) {
+  if (entry.find('@') == std::string_view::npos || config::splitReplica(entry)) {
+    return nameProblem(entry.substr(0, entry.find('@')));
+  }
+  return "not a check name nor <check>@<location>";
+}
 
 std::string nameProblem(std::string_view name) {
   if (config::validName(name)) {

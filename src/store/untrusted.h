@@ -27,6 +27,9 @@ namespace ninevolt::store {
 Result<std::string> nameFromKey(std::string_view prefix, std::string_view key);
 // Why `name` is not a valid name ("" when it is).
 std::string nameProblem(std::string_view name);
+// An assignment entry: a check's name, or a location replica's (`<check>@<location>`,
+// config/locations.h); why not ("" when it is one).
+std::string entryProblem(std::string_view entry);
 
 // "an integer", "a list", "a map", "null", ...: a JSON value's type for messages.
 std::string describeType(const nlohmann::json& value);

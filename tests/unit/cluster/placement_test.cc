@@ -225,3 +225,69 @@ TEST(Placement, ShardsAreStableAndInRange) {
 
 }  // namespace
 }  // namespace ninevolt::cluster
+
+namespace ninevolt::cluster {
+namespace {
+
+std::vector<MemberView> sited(const std::vector<std::pair<std::string, std::string>>& id_location,
+                              std::vector<std::string> tags = {}) {
+  std::vector<MemberView> out;
+  for (const auto& [id, location] : id_location) {
+    out.push_back({id, tags, location});
+  }
+  return out;
+}
+
+TEST(LocatedPlacer, AReplicaGoesToAMemberOfItsLocationOnly) {
+  const auto ms = sited({{"a1", "eu"}, {"a2", "eu"}, {"b1", "us"}, {"b2", "us"}, {"n1", ""}});
+  const LocatedPlacer located(ms);
+  EXPECT_THAT(located.locations(), ElementsAre("", "eu", "us"));
+  std::map<std::string, int> per_member;
+  for (int i = 0; i < 400; ++i) {
+    const std::string check = "check-" + std::to_string(i);
+    const int eu = located.owner("eu", check + "@eu", "");
+    const int us = located.owner("us", check + "@us", "");
+    ASSERT_GE(eu, 0);
+    ASSERT_GE(us, 0);
+    EXPECT_EQ(ms[eu].location, "eu");
+    EXPECT_EQ(ms[us].location, "us");
+    EXPECT_EQ(ms[located.owner("", check + "@", "")].id, "n1");
+    per_member[ms[eu].id]++;
+  }
+  // Both members of the location share its replicas.
+  EXPECT_GT(per_member["a1"], 120);
+  EXPECT_GT(per_member["a2"], 120);
+  EXPECT_EQ(located.owner("ap", "check-1@ap", ""), Placer::kOrphan);
+}
+
+TEST(LocatedPlacer, MovementIsMinimalPerLocation) {
+  auto before = sited({{"a1", "eu"}, {"a2", "eu"}, {"b1", "us"}});
+  auto after = sited({{"a1", "eu"}, {"a2", "eu"}, {"a3", "eu"}, {"b1", "us"}, {"b2", "us"}});
+  const LocatedPlacer old_placer(before);
+  const LocatedPlacer new_placer(after);
+  int moved_eu = 0;
+  for (int i = 0; i < 600; ++i) {
+    const std::string r = "check-" + std::to_string(i) + "@eu";
+    const auto& was = before[old_placer.owner("eu", r, "")].id;
+    const auto& now = after[new_placer.owner("eu", r, "")].id;
+    if (was != now) {
+      EXPECT_EQ(now, "a3");  // only to the member that joined
+      moved_eu++;
+    }
+  }
+  EXPECT_GT(moved_eu, 100);  // ~1/3
+  EXPECT_LT(moved_eu, 300);
+}
+
+TEST(LocatedPlacer, MemberTagAppliesWithinTheLocation) {
+  auto ms = sited({{"a1", "eu"}, {"b1", "us"}});
+  ms[0].tags = {"dmz"};
+  const LocatedPlacer located(ms);
+  EXPECT_EQ(located.owner("eu", "x@eu", "dmz"), 0);
+  EXPECT_EQ(located.owner("us", "x@us", "dmz"), Placer::kOrphan);
+  // Untagged: the untagged members of the location, else all of them.
+  EXPECT_EQ(located.owner("eu", "x@eu", ""), 0);
+}
+
+}  // namespace
+}  // namespace ninevolt::cluster
