@@ -142,11 +142,19 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
           .on_arrived =
               [dispatcher = dispatcher_.get()](const std::vector<std::string>& names,
                                                const std::map<std::string, state::Seed>& seeds) {
+                // Replicas (`web@eu`) have no incident: only the checks are adopted.
                 std::vector<std::string> checks;
-                std::copy_if(names.begin(), names.end(), std::back_inserter(checks),
-                             [](const std::string& n) { return n.find('@') == std::string::npos; });
+                std::map<std::string, state::Seed> started_from;
+                for (const auto& n : names) {
+                  if (n.find('@') == std::string::npos) {
+                    checks.push_back(n);
+                    if (auto s = seeds.find(n); s != seeds.end()) {
+                      started_from.emplace(n, s->second);
+                    }
+                  }
+                }
                 if (!checks.empty()) {
-                  dispatcher->adopt(checks, seeds);
+                  dispatcher->adopt(std::move(checks), std::move(started_from));
                 }
               }});
   probe_store_ = store_->withCallTimeout(kProbeTimeout);

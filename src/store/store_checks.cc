@@ -142,9 +142,10 @@ Result<StatesWrite> Store::putStates(const std::vector<CheckStateRecord>& states
   std::vector<etcd::TxnOp> ops;
   std::vector<etcd::TxnOp> reads;
   for (const auto& s : states) {
-    exists.push_back(etcd::Compare::version(keys_.monitor(s.check), etcd::Compare::kGreater, 0));
+    exists.push_back(etcd::Compare::version(keys_.monitor(Keys::monitorNameOf(s.check)),
+                                            etcd::Compare::kGreater, 0));
     ops.push_back(etcd::TxnOp::put(keys_.state(s.check), checkStateText(s)));
-    reads.push_back(etcd::TxnOp::get(keys_.monitor(s.check)));
+    reads.push_back(etcd::TxnOp::get(keys_.monitor(Keys::monitorNameOf(s.check))));
   }
   auto res = client_->txn(exists, ops, reads);
   if (!res) {

@@ -40,6 +40,10 @@ Member& ClusterTest::startMember(const MemberOptions& options) {
       }
       argv.insert(argv.end(), {"--tags", tags});
     }
+    if (!options.location.empty()) {
+      argv.insert(argv.end(), {"--location", options.location});
+    }
+    m.location = options.location;
     m.process = std::make_unique<Process>(argv, std::map<std::string, std::string>{}, m.log_file);
     // Up means its HTTP server answers (it registered with etcd just before).
     bool exited = false;

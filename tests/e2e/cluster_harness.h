@@ -24,6 +24,7 @@ struct Member {
   std::string id;  // 8 hex digits, as the member computes it from hostname:listen
   uint16_t port = 0;
   std::vector<std::string> tags;
+  std::string location;
   std::string log_file;
   std::unique_ptr<testing::Process> process;
   bool alive = true;
@@ -31,6 +32,7 @@ struct Member {
 
 struct MemberOptions {
   std::vector<std::string> tags;
+  std::string location;  // --location ("" = none)
   std::vector<std::string> endpoints;  // empty = ClusterTest::etcdEndpoints()
 };
 

@@ -84,6 +84,9 @@ struct RecordingTarget::Impl {
     {
       std::lock_guard lock(target.mu_);
       index = target.hits_.size();
+      if (!name.empty() && target.failing_members_.contains(hit.member)) {
+        status = 503;  // this member's location cannot reach the target
+      }
       target.hits_.push_back(std::move(hit));
       if (auto it = target.status_.find(name); it != target.status_.end()) {
         status = it->second;
@@ -175,6 +178,11 @@ std::vector<Hit> RecordingTarget::hitsSince(int64_t at_ms) const {
   auto it = std::lower_bound(hits_.begin(), hits_.end(), at_ms,
                              [](const Hit& h, int64_t t) { return h.at_ms < t; });
   return {it, hits_.end()};
+}
+
+void RecordingTarget::setFailingMembers(std::set<std::string> members) {
+  std::lock_guard lock(mu_);
+  failing_members_ = std::move(members);
 }
 
 void RecordingTarget::setStatus(const std::string& check, int status) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>  // before asio: Boost 1.74's awaitable.hpp uses std::exchange
@@ -52,6 +53,9 @@ class RecordingTarget {
   // kAlternate: 500 and 200 by turns, starting with 500.
   void setStatus(const std::string& check, int status);
   static constexpr int kAlternate = -1;
+  // Every /c/ request from these members (by the User-Agent's member id) gets 503, whatever
+  // setStatus() says: a path broken from some locations only.
+  void setFailingMembers(std::set<std::string> members);
   int aborted() const { return aborted_; }
 
  private:
@@ -63,6 +67,7 @@ class RecordingTarget {
   mutable std::mutex mu_;
   std::vector<Hit> hits_;
   std::map<std::string, int> status_;
+  std::set<std::string> failing_members_;
   std::map<std::string, uint64_t> alternations_;
   std::atomic<int> aborted_{0};
   std::thread thread_;
