@@ -278,6 +278,10 @@ class Store {
     int64_t revision = 0;
   };
   Result<LocationRead> readLocations();
+  // The replica states of each of `checks` (every `<check>@<location>` key), in txns of up
+  // to 100 prefix reads at one revision each; one entry per check, in order.
+  Result<std::vector<std::vector<etcd::KeyValue>>> readReplicaStates(
+      const std::vector<std::string>& checks);
   std::unique_ptr<etcd::Watcher> watchLocationStates(
       int64_t from_revision, std::function<void(const etcd::WatchUpdate&)> cb);
 

@@ -99,6 +99,30 @@ Result<Store::LocationRead> Store::readLocations() {
                       .revision = res->revision};
 }
 
+Result<std::vector<std::vector<etcd::KeyValue>>> Store::readReplicaStates(
+    const std::vector<std::string>& checks) {
+  constexpr size_t kPerTxn = 100;  // etcd allows 128 operations in one
+  std::vector<std::vector<etcd::KeyValue>> out;
+  out.reserve(checks.size());
+  for (size_t i = 0; i < checks.size(); i += kPerTxn) {
+    std::vector<etcd::TxnOp> ops;
+    for (size_t k = i; k < std::min(checks.size(), i + kPerTxn); ++k) {
+      ops.push_back(etcd::TxnOp::get(keys_.locationStates(checks[k]), /*prefix=*/true));
+    }
+    auto res = client_->txn({}, ops);
+    if (!res) {
+      return tl::unexpected(res.error());
+    }
+    if (res->responses.size() != ops.size()) {
+      return fail(Errc::kInternal, "etcd: short txn answer reading replica states");
+    }
+    for (auto& r : res->responses) {
+      out.push_back(std::move(r.kvs));
+    }
+  }
+  return out;
+}
+
 std::unique_ptr<etcd::Watcher> Store::watchLocationStates(
     int64_t from_revision, std::function<void(const etcd::WatchUpdate&)> cb) {
   return watch(keys_.locationStatePrefix(), true, from_revision, std::move(cb));

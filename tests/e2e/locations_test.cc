@@ -173,10 +173,30 @@ TEST_F(LocationsTest, ALocationWithNoMemberIsUnknownAndADeletedMonitorTakesItsRe
       30s))
       << value("/9volt/state/api").dump() << logs();
   EXPECT_FALSE(assignments().contains("api@sa"));
+  // The API shows a row per location, the empty one saying why.
+  auto locations = [&] {
+    auto reply = testing::httpGet(members_.front().port, "/api/v1/state?check=api");
+    auto j = reply ? nlohmann::json::parse(reply->body, nullptr, false) : nlohmann::json();
+    return j.is_array() && j.size() == 1 ? j[0]["locations"] : nlohmann::json();
+  };
+  auto l = locations();
+  ASSERT_TRUE(l.is_object()) << l.dump();
+  EXPECT_EQ(l["total"], 3);
+  EXPECT_EQ(l["failing"], 0);
+  EXPECT_EQ(l["unknown"], 1);
+  EXPECT_EQ(l["failing-locations"], 2);
+  ASSERT_EQ(l["rows"].size(), 3u);
+  EXPECT_EQ(l["rows"][0]["location"], "eu");
+  EXPECT_EQ(l["rows"][0]["status"], "ok");
+  EXPECT_EQ(l["rows"][0]["member"], members_[0].id);
+  EXPECT_EQ(l["rows"][0]["result"], "ok");
+  EXPECT_EQ(l["rows"][2]["status"], "unknown");
+  EXPECT_EQ(l["rows"][2]["why"], "no live member in location 'sa' may run it");
   // Both live locations failing: 2 of 3 (the default quorum), the unknown one counting for
   // nothing either way.
   target_.setFailingMembers(membersOf({"eu", "us"}));
   ASSERT_TRUE(eventually([&] { return received("critical").size() == 1; }, 30s)) << logs();
+  EXPECT_EQ(locations()["failing"], 2);
   // Deleted: its replicas' states go with it.
   ASSERT_TRUE(client_->del("/9volt/monitor/api"));
   ASSERT_TRUE(eventually(

@@ -25,7 +25,9 @@
 #include "common/yaml_json.h"
 #include "config/dependencies.h"
 #include "config/maintenance.h"
+#include "config/locations.h"
 #include "config/spec.h"
+#include "locations/rows.h"
 #include "store/untrusted.h"
 
 namespace ninevolt::api::v1 {
@@ -71,17 +73,121 @@ struct StateFilter {
   }
 };
 
-// Who could run a check now: place()'s own orphan rule over the live members.
-Result<cluster::OrphanRule> liveOrphanRule(const Context& ctx) {
+// The live members as placement and the location rows see them.
+struct Live {
+  cluster::OrphanRule orphans;  // who could run a check now: place()'s own orphan rule
+  locations::Sites sites;
+};
+Result<Live> liveMembers(const Context& ctx) {
   auto members = ctx.store->listMembers();
   if (!members) {
     return tl::unexpected(members.error());
   }
   std::vector<cluster::MemberView> views;
+  locations::Sites sites;
   for (auto& m : *members) {
-    views.push_back({std::move(m.id), std::move(m.tags)});
+    sites[m.id] = locations::Site{m.location, m.tags};
+    views.push_back({std::move(m.id), std::move(m.tags), std::move(m.location)});
   }
-  return cluster::OrphanRule(views);
+  return Live{cluster::OrphanRule(views), std::move(sites)};
+}
+
+Result<cluster::OrphanRule> liveOrphanRule(const Context& ctx) {
+  auto live = liveMembers(ctx);
+  if (!live) {
+    return tl::unexpected(live.error());
+  }
+  return std::move(live->orphans);
+}
+
+// A check with locations (docs/locations.md): its row per location and the counts the list
+// shows ("2/3 failing"), from its replicas' state keys and the live members.
+struct Located {
+  std::string check;
+  config::LocationList list;
+  std::string member_tag;
+  int failing = 0;
+  int recovered = 0;
+};
+
+nlohmann::json locationsJson(const std::vector<locations::LocationRow>& rows, const Located& l) {
+  const auto count = locations::countOf(rows);
+  const auto quorum = config::quorumOf(l.failing, l.recovered, static_cast<int>(rows.size()));
+  auto list = nlohmann::json::array();
+  for (const auto& r : rows) {
+    nlohmann::json row{{"location", r.location},
+                       {"status", r.status == config::LocationStatus::kOk         ? "ok"
+                                  : r.status == config::LocationStatus::kWarning  ? "warning"
+                                  : r.status == config::LocationStatus::kCritical ? "critical"
+                                                                                  : "unknown"},
+                       {"member", r.member}};
+    if (!r.why.empty()) {
+      row["why"] = r.why;
+    }
+    if (r.state) {
+      row["result"] = r.state->result;
+      row["message"] = r.state->message;
+      row["date"] = r.state->date;
+      row["count"] = r.state->count;
+      if (r.state->duration_ms) {
+        row["duration_ms"] = *r.state->duration_ms;
+      }
+    }
+    list.push_back(std::move(row));
+  }
+  return {{"total", rows.size()},
+          {"failing", count.warning + count.critical},
+          {"unknown", count.unknown},
+          {"failing-locations", quorum.failing},
+          {"recovered-locations", quorum.recovered},
+          {"rows", std::move(list)}};
+}
+
+// Adds "locations" to the entries of `out` that have them (index -> check): their replica
+// states read in a few txns (Store::readReplicaStates), whatever the page size.
+Result<void> addLocations(const Context& ctx, const locations::Sites& sites,
+                          const std::map<size_t, Located>& located, nlohmann::json& out) {
+  if (located.empty()) {
+    return {};
+  }
+  std::vector<std::string> checks;
+  for (const auto& [index, l] : located) {
+    checks.push_back(l.check);
+  }
+  auto read = ctx.store->readReplicaStates(checks);
+  if (!read) {
+    return tl::unexpected(read.error());
+  }
+  const std::string prefix = ctx.store->keys().locationStatePrefix();
+  size_t k = 0;
+  for (const auto& [index, l] : located) {
+    locations::ReplicaStates states;
+    for (const auto& kv : (*read)[k++]) {
+      auto replica = config::splitReplica(std::string_view(kv.key).substr(prefix.size()));
+      auto state = store::decodeState(kv.value);
+      if (!replica || !state) {
+        ctx.store->rejections().reject(kv, "location state: not <check>@<location> or not a "
+                                           "state", l.check);
+        continue;
+      }
+      states.insert_or_assign(std::string(replica->location), locations::ReplicaState::of(*state));
+    }
+    out[index]["locations"] =
+        locationsJson(locations::locationRows(l.list, l.member_tag, sites, states), l);
+  }
+  return {};
+}
+
+Located locatedOf(const std::string& name, const nlohmann::json& monitor) {
+  Located l{.check = name, .list = config::placementLocations(monitor)};
+  l.member_tag = common::stringField(monitor, "member-tag");
+  auto number = [&](const char* field) {
+    const auto* v = common::findField(monitor, field);
+    return v != nullptr && v->is_number_integer() ? std::clamp<int>(v->get<int>(), 0, 64) : 0;
+  };
+  l.failing = number("failing-locations");
+  l.recovered = number("recovered-locations");
+  return l;
 }
 
 bool orphanedNow(const cluster::OrphanRule& rule, const nlohmann::json& monitor) {
@@ -291,10 +397,12 @@ Response listState(const Context& ctx, const Request& request) {
     from = keys.monitor(*after) + std::string(1, '\0');
   }
 
-  auto live = liveOrphanRule(ctx);
-  if (!live) {
-    return storeError(live.error());
+  auto members = liveMembers(ctx);
+  if (!members) {
+    return storeError(members.error());
   }
+  const cluster::OrphanRule* live = &members->orphans;
+  std::map<size_t, Located> located;  // entries with locations
   auto silences = activeSilences(ctx);
   if (!silences) {
     return storeError(silences.error());
@@ -316,6 +424,9 @@ Response listState(const Context& ctx, const Request& request) {
             behind[out.size()] = std::move(parents);
           }
         }
+        if (auto l = locatedOf(name, monitor); l.list.any()) {
+          located.emplace(out.size(), std::move(l));
+        }
         out.push_back(std::move(entry));
         return out.size() < limit;
       });
@@ -324,6 +435,9 @@ Response listState(const Context& ctx, const Request& request) {
   }
   if (auto marked = markUnreachable(ctx, behind, out); !marked) {
     return storeError(marked.error());
+  }
+  if (auto added = addLocations(ctx, members->sites, located, out); !added) {
+    return storeError(added.error());
   }
   if (*more && !out.empty()) {
     next = out.back()["check"].get<std::string>();
