@@ -507,6 +507,30 @@ describe('web UI', () => {
       }
     }));
 
+  test('a check run from several locations shows a row per location and how many fail', () =>
+    withPage('locations', async (page) => {
+      // The server is in eu-west; nobody runs in us-east: that row is unknown and says why.
+      const spec = { type: 'tcp', host: '127.0.0.1', port: up.port, interval: '1s', tags: ['located'],
+        locations: ['eu-west', 'us-east'] };
+      try {
+        assert.equal((await server.api('monitor/located', { method: 'PUT', body: spec })).status, 201);
+        await visit(page, server, '#/check/located');
+        await page.getByRole('heading', { name: 'located' }).waitFor();
+        const rows = page.getByTestId('location-row');
+        await eventually(async () => (await rows.count()) === 2
+          && (await rows.nth(0).textContent()).includes('ok'), 'the eu-west row ok', LIVE_MS);
+        assert.match(await rows.nth(0).textContent(), /eu-west/);
+        assert.match(await rows.nth(1).textContent(), /us-east.*unknown.*no live member in location 'us-east'/);
+        assert.match(await page.getByTestId('locations-quorum').textContent(), /0 of 2 failing, 1 unknown/);
+        await visit(page, server, '#/checks?tag=located');
+        const badge = page.locator('tr[data-check="located"] [data-testid="locations-badge"]');
+        await badge.waitFor();
+        assert.equal(await badge.textContent(), '0/2 failing');
+      } finally {
+        await server.api('monitor/located', { method: 'DELETE' });
+      }
+    }));
+
   test('keyboard first: a skip link, labelled controls, sortable headers say how they sort', () =>
     withPage('a11y', async (page) => {
       await visit(page, server, '#/checks');

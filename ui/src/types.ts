@@ -47,6 +47,29 @@ export interface CheckState {
   flapping?: boolean;
   // Failing behind a failing parent (depends-on): that parent's name; its alerts are held.
   unreachable?: string;
+  // Run from several locations (docs/locations.md): a row per location and the quorum.
+  locations?: Locations;
+}
+
+export interface LocationRow {
+  location: string;
+  status: string;  // ok | warning | critical | unknown
+  member: string;  // who runs it ("" when nobody does)
+  why?: string;    // unknown: why it counts for nothing
+  result?: string;
+  message?: string;
+  date?: string;
+  count?: number;
+  duration_ms?: number;
+}
+
+export interface Locations {
+  total: number;
+  failing: number;
+  unknown: number;
+  'failing-locations': number;
+  'recovered-locations': number;
+  rows: LocationRow[];
 }
 
 // GET /api/v1/silence (docs/api.md "Silences")

@@ -1,14 +1,14 @@
 // One check: its state, last message, timings, spec, enable/disable, and its history: the
 // cluster events about it (check-state events are its transitions), kept live.
 import { Fragment } from 'preact';
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, apiUrl, auth, enc, getJson, getTypes } from '../api';
 import { ErrorNote, Loading, Section, StatusBadge, Time, useAsync, useNow, usePageTitle } from '../components';
 import { flappingTitle, localTime, ms, shortId, show, unreachableTitle } from '../format';
 import { useLive, useRefetch } from '../live';
 import { checkHref, href } from '../router';
 import { useStore } from '../store';
-import type { AckAnswer, AckMade, CheckState, EventEntry, MonitorSpec, TypesAnswer } from '../types';
+import type { AckAnswer, AckMade, CheckState, EventEntry, Locations, MonitorSpec, TypesAnswer } from '../types';
 
 const EVENTS_SCANNED = 1000;
 const TIMING_FIELDS = ['interval', 'timeout', 'warning-threshold', 'critical-threshold'];
@@ -237,6 +237,14 @@ export function CheckPage({ name }: { name: string }) {
   const [announce, setAnnounce] = useState('');
 
   const current: CheckState | null = state.data ? { ...state.data, ...(live ?? {}) } : null;
+  // The locations' rows come from their replicas' keys, which the stream does not carry:
+  // read again every few seconds while the page shows them.
+  const located = state.data?.locations !== undefined;
+  useEffect(() => {
+    if (!located) return undefined;
+    const timer = setInterval(() => state.reload(), LOCATIONS_POLL_MS);
+    return () => clearInterval(timer);
+  }, [located, name]);
   if (current && state.data?.disabled) {
     current.status = 'disabled';
   }
@@ -425,6 +433,7 @@ export function CheckPage({ name }: { name: string }) {
           )}
         </Section>
       </div>
+      {state.data?.locations && <LocationsSection locations={state.data.locations} />}
       {spec.data?.type === 'push' && <PushCommand name={name} onCopied={setAnnounce} />}
       <Section title="Spec">
         {spec.data && (
@@ -472,5 +481,52 @@ export function CheckPage({ name }: { name: string }) {
         )}
       </Section>
     </>
+  );
+}
+
+const LOCATIONS_POLL_MS = 5000;
+
+// A check run from several locations: one row per location (docs/locations.md).
+function LocationsSection({ locations }: { locations: Locations }) {
+  const l = locations;
+  return (
+    <Section title="Locations">
+      <p class="muted small" data-testid="locations-quorum">
+        {l.failing} of {l.total} failing{l.unknown > 0 ? `, ${l.unknown} unknown` : ''}: {l['failing-locations']} failing
+        raise it, {l['recovered-locations']} OK clear it.
+      </p>
+      <table class="responsive" data-testid="check-locations">
+        <thead>
+          <tr>
+            <th scope="col">Location</th>
+            <th scope="col">Status</th>
+            <th scope="col">Member</th>
+            <th scope="col">Last result</th>
+            <th scope="col" class="num">Latency</th>
+            <th scope="col">Message</th>
+          </tr>
+        </thead>
+        <tbody>
+          {l.rows.map((r) => (
+            <tr key={r.location} data-testid="location-row">
+              <td data-label="Location">{r.location || <span class="muted">(none)</span>}</td>
+              <td data-label="Status">
+                <StatusBadge status={r.status} />
+              </td>
+              <td data-label="Member">{r.member ? <code title={r.member}>{shortId(r.member)}</code> : <span class="muted">–</span>}</td>
+              <td data-label="Last result">
+                {r.result ?? '–'} {r.date && <Time iso={r.date} />}
+              </td>
+              <td data-label="Latency" class="num">
+                {ms(r.duration_ms) || '–'}
+              </td>
+              <td data-label="Message" class="msg">
+                {r.status === 'unknown' ? <span class="muted">{r.why}</span> : r.message || '–'}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Section>
   );
 }

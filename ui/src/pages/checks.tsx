@@ -489,6 +489,18 @@ export function ChecksPage({ query }: { query: URLSearchParams }) {
                         </td>
                         <td data-label="Status">
                           <StatusBadge status={r.status} />
+                          {r.locations && (
+                            <>
+                              {' '}
+                              <span
+                                class={`badge ${r.locations.failing > 0 ? 'badge-locations-failing' : 'badge-locations'}`}
+                                data-testid="locations-badge"
+                                title={`${r.locations.failing} of ${r.locations.total} locations failing; ${r.locations['failing-locations']} raise it`}
+                              >
+                                {r.locations.failing}/{r.locations.total} failing
+                              </span>
+                            </>
+                          )}
                           {r.unreachable && (
                             <>
                               {' '}
