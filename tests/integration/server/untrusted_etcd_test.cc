@@ -458,6 +458,31 @@ TEST_F(UntrustedEtcd, States) {
   EXPECT_TRUE(eventually([&] { return client_->range(p + "early\xff")->kvs.empty(); }));
 }
 
+TEST_F(UntrustedEtcd, LocationStates) {
+  ASSERT_NO_FATAL_FAILURE(startServer());
+  ASSERT_NO_FATAL_FAILURE(openStream());
+  // A check run from every location (this member's: none), so this member judges it and
+  // keeps a copy of every replica state (locations/replica_board.h).
+  addMonitor("located", R"(,"locations":"all")");
+  const std::string p = "/9volt/location-state/";
+  std::vector<Garbage> garbage = garbageUnder(p, R"({"status":5,"owner":7})");
+  garbage.push_back({p + "no-monitor@eu", "not json"});
+  garbage.push_back({p + "no-monitor@all", R"({"status":"ok","owner":"x"})"});
+  put(garbage);
+  addMonitor("after");
+  expectRuns("after");
+  expectApiServes({"after", "located"});
+  expectStreamSees("after");
+  expectOneEventEach(keysOf(garbage));
+  // The judge still judges: its one location (this member's, unnamed) fails (a closed port).
+  EXPECT_TRUE(eventually([&] {
+    auto s = stateOf("located");
+    return s.value("status", "") == "critical"
+           && s.value("message", "").starts_with("1 of 1 location(s) failing")
+           && s["locations"]["rows"].size() == 1;
+  })) << stateOf("located").dump() << server_->output();
+}
+
 TEST_F(UntrustedEtcd, Incidents) {
   const std::string p = "/9volt/incident/";
   auto garbage = garbageUnder(p, R"({"check":"wrong-shape","status":5})");
