@@ -75,10 +75,14 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
             return manager_ ? manager_->monitorOf(check) : nullptr;
           }});
   dispatcher_->setStormLimits(options_.storm_threshold, options_.storm_window);
+  auto registry = builtinChecks(id, store_);
+  confirmer_ = std::make_unique<cluster::Confirmer>(
+      store_, cluster::Confirmer::Options{
+                  .member_id = id, .location = options_.location, .registry = registry});
   engine_ = std::make_shared<engine::Engine>(engine::Engine::Options{
       .workers = options_.workers,
       .max_processes = options_.max_exec,
-      .registry = builtinChecks(id, store_),
+      .registry = registry,
       .on_result = [publisher = publisher_.get(), dispatcher = dispatcher_.get(),
                     log = events_.get()](const engine::RunReport& r) {
         publisher->onResult(r);
@@ -106,7 +110,13 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
                       store::event_kind::kCheckState, std::move(text),
                       replica ? std::string(replica->check) : r.check);
         }
-      }});
+      },
+      .confirm =
+          [confirmer = confirmer_.get()](const config::SharedMonitor& spec,
+                                         const checks::CheckResult& result,
+                                         std::function<void(engine::ConfirmAnswer)> done) {
+            confirmer->ask(spec, result, std::move(done));
+          }});
   auto* log = events_.get();
   director_ = std::make_unique<cluster::Director>(
       io_, store_,
@@ -208,6 +218,7 @@ void ClusterNode::runOnLoop(std::function<void()> fn) {
 
 void ClusterNode::onRegistered(int64_t lease_id) {
   lease_live_ = true;
+  confirmer_->setLease(lease_id);
   boost::asio::post(io_, [this, lease_id] {
     if (stopped_) {
       return;
@@ -231,6 +242,9 @@ void ClusterNode::onRegistered(int64_t lease_id) {
 
 void ClusterNode::onLeaseLost() {
   lease_live_ = false;
+  if (confirmer_) {
+    confirmer_->setLease(0);
+  }
   // Stop the checks now: the cluster loop may be waiting in an etcd call for seconds, and
   // the checks must not run past the lease (someone else may own them already).
   if (manager_) {
@@ -252,6 +266,7 @@ void ClusterNode::onLeaseLost() {
 }
 
 void ClusterNode::onLeaseMoved(int64_t lease_id) {
+  confirmer_->setLease(lease_id);
   boost::asio::post(io_, [this, lease_id] {
     if (stopped_) {
       return;
@@ -351,6 +366,7 @@ void ClusterNode::stop() {
     std::lock_guard lock(metrics_mu_);
     engine_.reset();  // no more results; then the publisher can go
   }
+  confirmer_->stop();  // after the engine: nothing asks any more
   // Attempts in flight finish (each within its timeout); queued alerts stay unsettled in
   // their incidents, for the next owner.
   dispatcher_->stop();

@@ -14,6 +14,7 @@
 #include "alerts/dispatcher.h"
 #include "app/etcd_health.h"
 #include "cluster/compactor.h"
+#include "cluster/confirmer.h"
 #include "cluster/director.h"
 #include "cluster/manager.h"
 #include "cluster/settings.h"
@@ -31,6 +32,7 @@ class ClusterNode {
  public:
   struct Options {
     std::string member_id;
+    std::string location;   // --location: where confirmations are asked from (docs/locations.md)
     size_t workers = 0;     // engine threads; 0 = one per core
     size_t max_exec = 256;  // exec runs at once (engine::Engine::Options::max_processes)
     // Event log (cluster config `event-retention`, `event-max-count`).
@@ -92,6 +94,7 @@ class ClusterNode {
   std::unique_ptr<events::EventLog> events_;        // before the director and manager: they use it
   std::unique_ptr<EtcdHealth> health_;              // reports to events_
   std::unique_ptr<alerts::Dispatcher> dispatcher_;  // before the engine: it reports to it
+  std::unique_ptr<cluster::Confirmer> confirmer_;   // before the engine: it asks it
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::unique_ptr<cluster::Director> director_;

@@ -249,6 +249,7 @@ int runServer(const ServerOptions& options) {
   ClusterNode::Options node_options{
       .member_id = me.id, .workers = options.workers, .max_exec = options.max_exec};
   node_options.external_url = options.external_url;
+  node_options.location = options.location;
   node_options.event_retention = settings->settings.event_retention;
   node_options.event_max_count = settings->settings.event_max_count;
   node_options.state_dump_interval = settings->settings.state_dump_interval;

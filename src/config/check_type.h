@@ -66,6 +66,10 @@ class CheckTypeDef {
   // something the interval only bounds (push: the interval is how often the job pushes, and
   // a late push is seen within seconds, not within another interval).
   virtual common::Nanos runEvery(const MonitorSpec& spec) const;
+  // Whether a run reaches out to a target, so that running it from another member or
+  // location means something (`locations`, `confirm`; docs/locations.md). push: no, it
+  // judges what jobs sent to any member.
+  virtual bool probes() const { return true; }
 
   // A fresh options struct with the type's defaults.
   virtual std::unique_ptr<TypeOptions> newOptions() const = 0;

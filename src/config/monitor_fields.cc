@@ -57,6 +57,9 @@ const std::vector<Field<M>>& fieldTable() {
        "percent of state changes over the last 21 runs above which the check flaps: one "
        "notification then, none per change (default 50)",
        {.min = 0, .max = 100}},
+      {"confirm", &M::confirm,
+       "before paging CRITICAL, another member (another location if any) runs the check once; "
+       "only if it fails there too is CRITICAL entered"},
       {"failing-locations",
        &M::failing_locations,
        "with locations: how many must be failing to raise the check (default: more than half)",

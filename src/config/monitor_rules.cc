@@ -45,6 +45,20 @@ void checkDependsOn(const MonitorSpec& spec, ProblemSink& sink) {
 void checkLocations(const MonitorSpec& spec, const FieldState& state, ProblemSink& sink) {
   const bool failing = state.has("failing-locations");
   const bool recovered = state.has("recovered-locations");
+  if (!spec.type->probes()) {
+    for (auto [f, on] : {std::pair{"locations", spec.locations.any()},
+                         std::pair{"confirm", spec.confirm}}) {
+      if (on) {
+        sink.add(f, fmt::format("does not apply to type {}: it reaches out to no target, so "
+                                "running it elsewhere judges the same thing",
+                                spec.type->name()));
+      }
+    }
+  }
+  if (spec.confirm && spec.locations.any()) {
+    sink.add("confirm", "applies to a check run from one place; with locations the quorum "
+                        "confirms (failing-locations)");
+  }
   if (!spec.locations.any()) {
     for (const char* f : {"failing-locations", "recovered-locations"}) {
       if (state.has(f)) {
@@ -115,7 +129,8 @@ void applyCommonRules(MonitorSpec& spec, const FieldState& state, ProblemSink& s
   if (state.has("depends-on")) {
     checkDependsOn(spec, sink);
   }
-  if (state.ok("locations") && state.ok("failing-locations") && state.ok("recovered-locations")) {
+  if (state.ok("locations") && state.ok("failing-locations") && state.ok("recovered-locations")
+      && state.ok("confirm")) {
     checkLocations(spec, state, sink);
   }
   if (state.ok("flap-low") && state.ok("flap-high") && spec.flap_low >= spec.flap_high) {

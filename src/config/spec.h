@@ -63,6 +63,9 @@ struct MonitorSpec {
   LocationList locations;
   int failing_locations = 0;
   int recovered_locations = 0;
+  // Before entering CRITICAL, have another member (another location if any) run it once:
+  // only if that fails too does it page (docs/locations.md "Confirm before paging").
+  bool confirm = false;
 
   // The type's own fields (HttpOptions, TcpOptions, ...), immutable and shared by copies.
   std::shared_ptr<const TypeOptions> typed;

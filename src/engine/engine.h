@@ -43,6 +43,23 @@ struct CheckSeriesText {
   std::array<std::string, kFamilies> blocks;
 };
 
+// Another member's word on a failure about to page (monitor field `confirm`).
+struct ConfirmAnswer {
+  enum Kind {
+    kConfirmed,     // it failed there too: CRITICAL is entered
+    kNotConfirmed,  // it passed there: the failure counts and pages nobody
+    kAlone,         // nobody answered in time (or may run it): the owner decides alone
+  };
+  Kind kind = kAlone;
+  std::string member;   // who ran it ("" for kAlone)
+  std::string message;  // its result's message, or why nobody answered
+};
+// Asks for a confirmation of `result` of `spec`; `done` is called exactly once, on any
+// thread, within the spec's timeout + 1 s.
+using ConfirmFn = std::function<void(const config::SharedMonitor& spec,
+                                     const checks::CheckResult& result,
+                                     std::function<void(ConfirmAnswer)> done)>;
+
 struct EngineStats {
   uint64_t checks = 0;     // configured (enabled) checks
   uint64_t runs = 0;       // completed runs
@@ -76,6 +93,9 @@ class Engine {
     std::chrono::milliseconds wake_step{5};
     std::shared_ptr<const checks::Registry> registry;
     std::function<void(const RunReport&)> on_result;
+    // A run of a `confirm` check that would enter CRITICAL waits for this (the run counts as
+    // in flight meanwhile); null: every check decides alone.
+    ConfirmFn confirm;
   };
 
   explicit Engine(Options options);

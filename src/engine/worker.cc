@@ -5,6 +5,7 @@
 #include <future>
 
 #include <boost/asio/post.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -21,6 +22,7 @@ Engine::Worker::Worker(size_t index, const Engine::Options& options)
           std::max<size_t>(1, options.max_processes / std::max<size_t>(1, options.workers))),
       work_(boost::asio::make_work_guard(io_)),
       timer_(io_),
+      link_(checks::loopLink(io_)),
       thread_([this, index] {
         common::nameThisThread("9v-worker-" + std::to_string(index));
         // Never let an exception from a callback kill the loop: log, count, go on.
@@ -87,6 +89,7 @@ void Engine::Worker::unschedule(Entry& entry) {
   auto& queue = entry.starts_process ? ready_processes_ : ready_;
   waiting -= std::erase_if(queue, [&](const Ready& r) { return r.entry == &entry; });
   entry.check->cancel();  // no callback after this
+  entry.confirm_token.reset();  // nor a confirmation's
   scheduler_.remove(entry.slot);
   by_slot_[entry.slot] = nullptr;
 }
@@ -253,6 +256,36 @@ void Engine::Worker::startRun(Entry& entry, int64_t due_ns) {
 }
 
 void Engine::Worker::onDone(Entry& entry, checks::CheckResult result) {
+  if (options_.confirm && entry.spec->confirm && result.verdict
+      && entry.machine.wouldEnterCritical(result)) {
+    // About to page: another member runs it once first. The run stays in flight until it
+    // answers (within the timeout + 1 s), so no other run of it starts meanwhile.
+    result.time = entry.started_wall;
+    result.duration = Nanos(nowNs() - entry.started_ns);
+    auto token = std::make_shared<int>(0);
+    entry.confirm_token = token;
+    Entry* e = &entry;
+    // The answer comes on another thread, possibly after this loop is gone (LoopLink), or
+    // after the check was cancelled (the token, which only the entry holds, expired).
+    options_.confirm(entry.spec, result,
+                     [this, link = link_, e, alive = std::weak_ptr<int>(token),
+                      result](ConfirmAnswer answer) mutable {
+                       link->post([this, e, alive, result = std::move(result),
+                                   answer = std::move(answer)]() mutable {
+                         if (alive.expired()) {
+                           return;
+                         }
+                         e->confirm_token.reset();
+                         finishRun(*e, std::move(result), &answer);
+                       });
+                     });
+    return;
+  }
+  finishRun(entry, std::move(result), nullptr);
+}
+
+void Engine::Worker::finishRun(Entry& entry, checks::CheckResult result,
+                               const ConfirmAnswer* answer) {
   entry.running = false;
   in_flight--;
   if (entry.starts_process) {
@@ -263,8 +296,10 @@ void Engine::Worker::onDone(Entry& entry, checks::CheckResult result) {
   }
   runs++;
   scheduler_.finished(entry.slot);
-  result.time = entry.started_wall;
-  result.duration = Nanos(nowNs() - entry.started_ns);
+  if (answer == nullptr) {
+    result.time = entry.started_wall;
+    result.duration = Nanos(nowNs() - entry.started_ns);
+  }
   if (!common::validUtf8(result.message)) {
     // Targets answer with any bytes (a Latin-1 plugin, a binary banner). Everything
     // downstream (state in etcd, alerts, the API) is JSON, which must be UTF-8.
@@ -278,7 +313,19 @@ void Engine::Worker::onDone(Entry& entry, checks::CheckResult result) {
   }
   RunReport report;
   report.check = entry.name();
-  report.transition = entry.machine.apply(result);
+  if (answer != nullptr && answer->kind == ConfirmAnswer::kNotConfirmed) {
+    // A failure that counts and pages nobody: recorded as what the other member saw.
+    result.message = fmt::format("not confirmed by {}: {} (here: {})", answer->member,
+                                 answer->message, result.message);
+    report.transition = entry.machine.applyHeld(result);
+  } else {
+    if (answer != nullptr) {
+      result.message += answer->kind == ConfirmAnswer::kConfirmed
+                            ? fmt::format(" (confirmed by {}: {})", answer->member, answer->message)
+                            : fmt::format(" (not confirmed: {}; decided alone)", answer->message);
+    }
+    report.transition = entry.machine.apply(result);
+  }
   report.state = entry.machine.state();
   report.count = entry.machine.count();
   report.settled_count = entry.machine.settledCount();

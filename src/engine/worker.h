@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "checks/loop_link.h"
 #include "engine/engine.h"
 #include "engine/scheduler.h"
 #include "metrics/metrics.h"
@@ -78,6 +79,9 @@ class Engine::Worker {
     bool running = false;         // started and not yet done (vs merely due, waiting in ready_)
     bool starts_process = false;  // check->startsProcess(), kept for the hot path
     uint64_t scheduled_seq = 0;   // schedule_seq_ when last scheduled (renderChecks)
+    // Set while a finished run waits for another member's confirmation (ConfirmFn); reset
+    // when the check is cancelled, so a late answer finds it gone.
+    std::shared_ptr<int> confirm_token;
     Counters counters;
   };
   struct Ready {
@@ -107,6 +111,8 @@ class Engine::Worker {
   void continueLater();  // another startReady() after what the loop has queued
   void startRun(Entry& entry, int64_t due_ns);
   void onDone(Entry& entry, checks::CheckResult result);
+  // The rest of onDone(), after a confirmation when one was asked for (`answer`).
+  void finishRun(Entry& entry, checks::CheckResult result, const ConfirmAnswer* answer);
 
   size_t index_;
   const Engine::Options& options_;
@@ -124,6 +130,7 @@ class Engine::Worker {
   bool start_posted_ = false;
   uint64_t schedule_seq_ = 0;                                           // schedule() calls so far
   std::array<size_t, CheckSeriesText::kFamilies> last_render_sizes_{};  // renderChecks
+  std::shared_ptr<checks::LoopLink> link_;  // confirmations post back through it
   std::thread thread_;
 };
 

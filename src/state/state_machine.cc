@@ -57,23 +57,45 @@ int StateMachine::settledCount() const {
   return std::max({thresholds_.warning, thresholds_.critical, 1});
 }
 
+CheckState StateMachine::levelAfter(const checks::CheckResult& result, int count) const {
+  if (result.status == checks::Status::kOk) {
+    return CheckState::kOk;
+  }
+  CheckState level = state_;
+  if (count >= thresholds_.critical) {
+    level = CheckState::kCritical;
+  } else if (count >= thresholds_.warning) {
+    level = CheckState::kWarning;
+  }
+  if (result.status == checks::Status::kWarning && level == CheckState::kCritical) {
+    level = CheckState::kWarning;
+  }
+  return level;
+}
+
+bool StateMachine::wouldEnterCritical(const checks::CheckResult& result) const {
+  return state_ != CheckState::kCritical
+         && levelAfter(result, result.status == checks::Status::kOk ? 0 : count_ + 1)
+                == CheckState::kCritical;
+}
+
 std::optional<Transition> StateMachine::apply(const checks::CheckResult& result) {
+  return applyAs(result, false);
+}
+
+std::optional<Transition> StateMachine::applyHeld(const checks::CheckResult& result) {
+  return applyAs(result, true);
+}
+
+std::optional<Transition> StateMachine::applyAs(const checks::CheckResult& result, bool held) {
   const CheckState before = state_;
   if (result.status == checks::Status::kOk) {
     count_ = 0;
     state_ = CheckState::kOk;
   } else {
     count_++;
-    CheckState level = state_;
-    if (count_ >= thresholds_.critical) {
-      level = CheckState::kCritical;
-    } else if (count_ >= thresholds_.warning) {
-      level = CheckState::kWarning;
-    }
-    if (result.status == checks::Status::kWarning && level == CheckState::kCritical) {
-      level = CheckState::kWarning;
-    }
-    state_ = level;
+    const CheckState level = levelAfter(result, count_);
+    state_ = held && level > state_ ? state_ : level;
   }
   history_.push(state_);
   FlapChange flap = FlapChange::kNone;

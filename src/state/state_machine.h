@@ -73,6 +73,11 @@ class StateMachine {
   // Applies one result; returns the transition if the state changed, or the check started
   // or stopped flapping.
   std::optional<Transition> apply(const checks::CheckResult& result);
+  // Whether apply(result) would raise the state to CRITICAL (from OK or WARNING).
+  bool wouldEnterCritical(const checks::CheckResult& result) const;
+  // apply(), except that the state does not rise: the failure counts and pages nobody (a
+  // `confirm` check whose failure another member did not confirm).
+  std::optional<Transition> applyHeld(const checks::CheckResult& result);
 
   void setThresholds(Thresholds thresholds) { thresholds_ = thresholds; }
   // Takes effect with the next run (disabled: a flapping check stops then).
@@ -86,6 +91,8 @@ class StateMachine {
   const FlapHistory& history() const { return history_; }
 
  private:
+  CheckState levelAfter(const checks::CheckResult& result, int count) const;
+  std::optional<Transition> applyAs(const checks::CheckResult& result, bool held);
   Thresholds thresholds_;
   FlapLimits flap_limits_;
   FlapHistory history_;

@@ -75,6 +75,13 @@ class Keys {
   // An alerter's alert-storm record (store/storm.h).
   std::string stormPrefix() const { return root_ + "/storm/"; }
   std::string storm(std::string_view alerter) const { return stormPrefix() + std::string(alerter); }
+  // Confirmations (store/confirm.h): requests to a member, answers to the asker.
+  std::string confirmRequests(std::string_view to) const {
+    return root_ + "/confirm/request/" + std::string(to) + "/";
+  }
+  std::string confirmAnswers(std::string_view from) const {
+    return root_ + "/confirm/answer/" + std::string(from) + "/";
+  }
   // An operator's silence (store/silence.h).
   std::string silencePrefix() const { return root_ + "/silence/"; }
   std::string silence(std::string_view id) const { return silencePrefix() + std::string(id); }

@@ -18,6 +18,7 @@
 #include "etcd/limits.h"
 #include "etcd/watcher.h"
 #include "store/check_state.h"
+#include "store/confirm.h"
 #include "store/compaction_record.h"
 #include "store/director_record.h"
 #include "store/director_writes.h"
@@ -278,6 +279,19 @@ class Store {
     int64_t revision = 0;
   };
   Result<LocationRead> readLocations();
+  // Confirmations (store/confirm.h). The request on the asker's lease, the answer on the
+  // answerer's; the asker deletes both (forgetConfirmation).
+  Result<void> askConfirmation(const std::string& to, const ConfirmRequest& request,
+                               int64_t lease);
+  Result<void> answerConfirmation(const ConfirmReply& reply, const std::string& to,
+                                  int64_t lease);
+  Result<void> forgetConfirmation(const std::string& to, const std::string& from,
+                                  const std::string& id);
+  // Requests to `me` and answers to `me`, from now on (values as stored).
+  std::unique_ptr<etcd::Watcher> watchConfirmRequests(
+      const std::string& me, std::function<void(const etcd::WatchUpdate&)> cb);
+  std::unique_ptr<etcd::Watcher> watchConfirmAnswers(
+      const std::string& me, std::function<void(const etcd::WatchUpdate&)> cb);
   // The replica states of each of `checks` (every `<check>@<location>` key), in txns of up
   // to 100 prefix reads at one revision each; one entry per check, in order.
   Result<std::vector<std::vector<etcd::KeyValue>>> readReplicaStates(

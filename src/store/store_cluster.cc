@@ -1,6 +1,8 @@
 // Store: leases, members, the cluster read and assignment shards.
 #include "store/store.h"
 
+#include "common/printable.h"
+
 namespace ninevolt::store {
 
 Result<etcd::StatusInfo> Store::status() {
@@ -121,6 +123,46 @@ Result<std::vector<std::vector<etcd::KeyValue>>> Store::readReplicaStates(
     }
   }
   return out;
+}
+
+Result<void> Store::askConfirmation(const std::string& to, const ConfirmRequest& request,
+                                    int64_t lease) {
+  auto res = client_->put(keys_.confirmRequests(to) + request.id,
+                          common::dumpJson(request.toJson()), {.lease = lease});
+  if (!res) {
+    return tl::unexpected(res.error());
+  }
+  return {};
+}
+
+Result<void> Store::answerConfirmation(const ConfirmReply& reply, const std::string& to,
+                                       int64_t lease) {
+  auto res = client_->put(keys_.confirmAnswers(to) + reply.id, common::dumpJson(reply.toJson()),
+                          {.lease = lease});
+  if (!res) {
+    return tl::unexpected(res.error());
+  }
+  return {};
+}
+
+Result<void> Store::forgetConfirmation(const std::string& to, const std::string& from,
+                                       const std::string& id) {
+  auto res = client_->txn({}, {etcd::TxnOp::del(keys_.confirmRequests(to) + id),
+                               etcd::TxnOp::del(keys_.confirmAnswers(from) + id)});
+  if (!res) {
+    return tl::unexpected(res.error());
+  }
+  return {};
+}
+
+std::unique_ptr<etcd::Watcher> Store::watchConfirmRequests(
+    const std::string& me, std::function<void(const etcd::WatchUpdate&)> cb) {
+  return watch(keys_.confirmRequests(me), true, 0, std::move(cb));
+}
+
+std::unique_ptr<etcd::Watcher> Store::watchConfirmAnswers(
+    const std::string& me, std::function<void(const etcd::WatchUpdate&)> cb) {
+  return watch(keys_.confirmAnswers(me), true, 0, std::move(cb));
 }
 
 std::unique_ptr<etcd::Watcher> Store::watchLocationStates(

@@ -207,5 +207,64 @@ TEST_F(LocationsTest, ALocationWithNoMemberIsUnknownAndADeletedMonitorTakesItsRe
       30s));
 }
 
+// Retest elsewhere before paging (issue 15 §3): a `confirm` check about to enter CRITICAL is
+// run once by a member of another location; it pages only when that run fails too.
+TEST_F(LocationsTest, ConfirmPagesOnlyWhenAnotherLocationSeesTheFailureToo) {
+  Member& eu = startMember({.location = "eu"});
+  Member& us = startMember({.location = "us"});
+  auto spec = checkSpec("solo", "1s");
+  spec["confirm"] = true;
+  spec["critical-alerter"] = {"hook"};
+  putMonitor("solo", spec);
+  std::string owner;
+  ASSERT_TRUE(eventually(
+      [&] {
+        owner = assignments()["solo"];
+        return !owner.empty() && value("/9volt/state/solo").value("status", "") == "ok";
+      },
+      30s))
+      << logs();
+  const std::string other = owner == eu.id ? us.id : eu.id;
+
+  // Only the owner's location fails: the other does not confirm it, nothing pages, and the
+  // failures count (the state key's count goes on) with what the other member saw.
+  target_.setFailingMembers({owner});
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto s = value("/9volt/state/solo");
+        return s.value("count", 0) >= 3
+               && s.value("message", "").starts_with("not confirmed by " + other + ": ");
+      },
+      30s))
+      << value("/9volt/state/solo").dump() << logs();
+  EXPECT_EQ(value("/9volt/state/solo").value("status", ""), "ok");
+  EXPECT_TRUE(received("critical").empty());
+
+  // Both fail: confirmed, exactly one critical, saying by whom.
+  target_.setFailingMembers({eu.id, us.id});
+  ASSERT_TRUE(eventually([&] { return !received("critical").empty(); }, 30s)) << logs();
+  EXPECT_NE(received("critical").front().value("error", "").find("(confirmed by " + other + ": "),
+            std::string::npos)
+      << received("critical").front().dump();
+  target_.setFailingMembers({});
+  ASSERT_TRUE(eventually([&] { return received("resolve").size() == 1; }, 30s)) << logs();
+
+  // The other member gone: the owner decides alone and says so.
+  kill9(*memberById(other));
+  target_.setFailingMembers({owner});
+  ASSERT_TRUE(eventually([&] { return received("critical").size() == 2; }, 30s)) << logs();
+  EXPECT_NE(received("critical").back().value("error", "").find("decided alone"),
+            std::string::npos)
+      << received("critical").back().dump();
+  EXPECT_EQ(received("resolve").size(), 1u);
+  // Nothing is left of the confirmations but what the dead member's lease still holds.
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto r = client_->range("/9volt/confirm/", {.prefix = true});
+        return r && r->kvs.empty();
+      },
+      30s));
+}
+
 }  // namespace
 }  // namespace ninevolt::e2e

@@ -37,6 +37,9 @@ class PushType : public config::TypedCheckType<PushSpec> {
     return std::min<common::Nanos>(spec.interval, kMaxJudgeEvery);
   }
 
+  // A push is taken by any member: running the check elsewhere would judge the same pushes.
+  bool probes() const override { return false; }
+
   std::string target(const config::MonitorSpec& spec) const override {
     return "push to /api/v1/push/" + spec.name;
   }

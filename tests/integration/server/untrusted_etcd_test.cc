@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cluster/placement.h"
+#include "common/clock.h"
 #include "common/ids.h"
 #include "common/printable.h"
 #include "store/store.h"
@@ -481,6 +482,39 @@ TEST_F(UntrustedEtcd, LocationStates) {
            && s.value("message", "").starts_with("1 of 1 location(s) failing")
            && s["locations"]["rows"].size() == 1;
   })) << stateOf("located").dump() << server_->output();
+}
+
+TEST_F(UntrustedEtcd, Confirmations) {
+  ASSERT_NO_FATAL_FAILURE(startServer());
+  ASSERT_NO_FATAL_FAILURE(openStream());
+  // Requests to this member and answers to it (store/confirm.h), all garbage, and a request
+  // for a monitor that does not exist: answered "could not run it", nothing run.
+  std::vector<Garbage> garbage =
+      garbageUnder("/9volt/confirm/request/" + id_ + "/", R"({"id":5,"check":[]})");
+  for (auto& g : garbageUnder("/9volt/confirm/answer/" + id_ + "/", R"({"ran":"yes"})")) {
+    garbage.push_back(std::move(g));
+  }
+  // Only what is put after the member watches is seen: wait for its first check to run.
+  addMonitor("before");
+  expectRuns("before");
+  put(garbage);
+  const auto now = common::formatRfc3339(std::chrono::system_clock::now());
+  put({{"/9volt/confirm/request/" + id_ + "/asker-1",
+        nlohmann::json{{"id", "asker-1"}, {"check", "nothing"}, {"from", "asker"}, {"asked", now}}
+            .dump()}});
+  addMonitor("after");
+  expectRuns("after");
+  expectApiServes({"before", "after"});
+  expectStreamSees("after");
+  expectOneEventEach(keysOf(garbage));
+  EXPECT_TRUE(eventually([&] {
+    auto r = client_->range("/9volt/confirm/answer/asker/asker-1");
+    if (!r || r->kvs.empty()) {
+      return false;
+    }
+    auto j = nlohmann::json::parse(r->kvs[0].value, nullptr, false);
+    return !j.is_discarded() && j["ran"] == false && j["message"] == "no such monitor";
+  })) << server_->output();
 }
 
 TEST_F(UntrustedEtcd, Incidents) {

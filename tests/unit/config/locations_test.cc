@@ -81,6 +81,29 @@ TEST_F(LocationFields, BadValuesAreNamedByField) {
               IsEmpty());
 }
 
+TEST_F(LocationFields, ConfirmIsForChecksRunFromOnePlace) {
+  auto m = monitorYaml(kBase + "confirm: true\n");
+  ASSERT_TRUE(m.spec) << ::testing::PrintToString(m.problems);
+  EXPECT_TRUE(m.spec->confirm);
+  EXPECT_EQ(effectiveMonitor(*m.spec)["confirm"], true);
+  EXPECT_FALSE(monitorYaml(kBase).spec->confirm);
+  EXPECT_THAT(monitorYaml(kBase + "confirm: true\nlocations: [a, b]\n").problems,
+              ElementsAre(HasSubstr("confirm: applies to a check run from one place")));
+  EXPECT_THAT(monitorYaml(kBase + "confirm: false\nlocations: [a, b]\n").problems, IsEmpty());
+  EXPECT_THAT(monitorYaml(kBase + "confirm: yes please\n").problems,
+              ElementsAre(HasSubstr("confirm")));
+}
+
+TEST(LocationFieldsPush, APushCheckNeitherRunsFromLocationsNorConfirms) {
+  NV_REQUIRE_CHECK_TYPES("push");
+  const std::string push = "type: push\ninterval: 1m\ntoken: abcdefghijklmnop1234\n";
+  EXPECT_THAT(monitorYaml(push + "locations: [a]\n").problems,
+              ElementsAre(HasSubstr("locations: does not apply to type push")));
+  EXPECT_THAT(monitorYaml(push + "confirm: true\n").problems,
+              ElementsAre(HasSubstr("confirm: does not apply to type push")));
+  EXPECT_THAT(monitorYaml(push + "confirm: false\n").problems, IsEmpty());
+}
+
 TEST(Quorum, DefaultsAreMoreThanHalfAndTheRestToClear) {
   EXPECT_EQ(quorumOf(0, 0, 1).failing, 1);
   EXPECT_EQ(quorumOf(0, 0, 1).recovered, 1);

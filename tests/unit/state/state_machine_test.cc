@@ -92,5 +92,44 @@ TEST(StateMachine, NamesRoundTrip) {
   EXPECT_FALSE(parseStateName("bad"));
 }
 
+// `confirm` (docs/locations.md): the engine asks before a result would raise the check to
+// CRITICAL, and a failure nobody confirmed counts without raising it.
+TEST(StateMachine, WouldEnterCriticalOnlyOnTheRunThatRaisesIt) {
+  StateMachine m({1, 3});
+  EXPECT_FALSE(m.wouldEnterCritical(CheckResult::ok()));
+  EXPECT_FALSE(m.wouldEnterCritical(CheckResult::critical("1")));  // -> WARNING
+  m.apply(CheckResult::critical("1"));
+  m.apply(CheckResult::critical("2"));
+  EXPECT_TRUE(m.wouldEnterCritical(CheckResult::critical("3")));
+  EXPECT_TRUE(m.wouldEnterCritical(CheckResult::unknown("3")));
+  EXPECT_FALSE(m.wouldEnterCritical(CheckResult::warning("3")));  // at most WARNING
+  m.apply(CheckResult::critical("3"));
+  EXPECT_EQ(m.state(), CheckState::kCritical);
+  EXPECT_FALSE(m.wouldEnterCritical(CheckResult::critical("4")));  // already there
+}
+
+TEST(StateMachine, AHeldFailureCountsAndDoesNotRaise) {
+  StateMachine m({2, 2});
+  EXPECT_FALSE(m.apply(CheckResult::critical("1")));  // below both thresholds
+  ASSERT_TRUE(m.wouldEnterCritical(CheckResult::critical("2")));
+  EXPECT_FALSE(m.applyHeld(CheckResult::critical("2: not confirmed")));
+  EXPECT_EQ(m.state(), CheckState::kOk);
+  EXPECT_EQ(m.count(), 2);
+  // The next failure would raise it again (and is asked about again).
+  EXPECT_TRUE(m.wouldEnterCritical(CheckResult::critical("3")));
+  auto t = m.apply(CheckResult::critical("3: confirmed"));
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->to, CheckState::kCritical);
+  EXPECT_EQ(t->count, 3);
+  // Held at WARNING when it was WARNING.
+  StateMachine w({1, 2});
+  w.apply(CheckResult::critical("1"));
+  EXPECT_FALSE(w.applyHeld(CheckResult::critical("2")));
+  EXPECT_EQ(w.state(), CheckState::kWarning);
+  // An OK result is never held: it recovers.
+  EXPECT_TRUE(w.applyHeld(CheckResult::ok()));
+  EXPECT_EQ(w.state(), CheckState::kOk);
+}
+
 }  // namespace
 }  // namespace ninevolt::state
