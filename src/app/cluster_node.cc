@@ -10,6 +10,7 @@
 #include "app/builtin_alerters.h"
 #include "app/builtin_checks.h"
 #include "common/thread_name.h"
+#include "common/version.h"
 #include "config/locations.h"
 
 namespace ninevolt::app {
@@ -69,6 +70,10 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
           // The spec the manager parsed and the engine runs: nothing is read again from etcd
           // nor parsed again when a check changes state.
           .monitor_of = [this](const std::string& check) -> config::SharedMonitor {
+            if (cluster::ClusterAlarms::isAlarm(check)) {  // the cluster's own conditions
+              std::lock_guard lock(cluster_alerter_mu_);
+              return cluster::ClusterAlarms::specOf(check, cluster_alerter_);
+            }
             // Not metrics_mu_: a scrape holds it while every check's series is rendered,
             // and an alert must not wait for that.
             std::lock_guard lock(manager_mu_);  // stop() resets manager_ under it
@@ -83,8 +88,15 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
       .workers = options_.workers,
       .max_processes = options_.max_exec,
       .registry = registry,
-      .on_result = [publisher = publisher_.get(), dispatcher = dispatcher_.get(),
+      .on_result = [this, publisher = publisher_.get(), dispatcher = dispatcher_.get(),
                     log = events_.get()](const engine::RunReport& r) {
+        if (cluster::Canaries::isCanary(r.check)) {
+          // This member's own health: no state key, no alert (cluster/canaries.h).
+          if (canaries_) {
+            canaries_->onResult(r);
+          }
+          return;
+        }
         publisher->onResult(r);
         // A location replica (`web@eu-west`) alerts nobody: its check's judge does, through
         // the check's incident (docs/locations.md).
@@ -118,20 +130,96 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
             confirmer->ask(spec, result, std::move(done));
           }});
   auto* log = events_.get();
+  canaries_ = std::make_unique<cluster::Canaries>(
+      io_, store_, engine_,
+      cluster::Canaries::Options{.on_change = [this, log](bool degraded, const std::string& why) {
+        engine_->setHeld(degraded);
+        degraded_ = degraded;
+        const std::string text =
+            degraded ? "this member is degraded: " + why +
+                           " (its checks' failures are held; its record says so, and the "
+                           "director moves its checks to healthy members)"
+                     : "this member is no longer degraded: " + why;
+        spdlog::warn("{}", text);
+        log->record(degraded ? store::kEventWarning : store::kEventInfo,
+                    degraded ? store::event_kind::kMemberDegraded
+                             : store::event_kind::kMemberRestored,
+                    text);
+      }});
+  canaries_->set(options_.canaries);
   director_ = std::make_unique<cluster::Director>(
       io_, store_,
       cluster::Director::Options{.member_id = id,
                                  .takeover_after = options_.member_ttl,
                                  .cold_start_quiet = std::chrono::seconds(1),
                                  .cold_start_max = options_.member_ttl,
-                                 .on_change = [log](bool director) { log->setTrimming(director); },
+                                 .on_change =
+                                     [this, log](bool director) {
+                                       log->setTrimming(director);
+                                       if (alarms_) {
+                                         alarms_->directorChanged(director);
+                                       }
+                                     },
+                                 .on_orphans =
+                                     [this](const std::vector<std::string>& orphans) {
+                                       if (alarms_) {
+                                         alarms_->orphans(orphans);
+                                       }
+                                     },
+                                 .on_member_lost =
+                                     [this](const cluster::MemberView& m) {
+                                       if (alarms_) {
+                                         alarms_->memberLost(m);
+                                       }
+                                     },
+                                 .on_member_joined =
+                                     [this](const cluster::MemberView& m) {
+                                       if (alarms_) {
+                                         alarms_->memberJoined(m);
+                                       }
+                                     },
+                                 .on_member_degraded =
+                                     [this](const cluster::MemberView& m) {
+                                       if (alarms_) {
+                                         alarms_->memberDegraded(m);
+                                       }
+                                     },
                                  .on_event = [log](store::Event e) { log->record(std::move(e)); }});
+  cluster_alerter_ = options_.cluster_alerter;
+  alarms_ = std::make_unique<cluster::ClusterAlarms>(
+      io_, store_,
+      cluster::ClusterAlarms::Options{
+          .member_id = id,
+          .orphan_grace = options_.orphan_grace,
+          .transition =
+              [dispatcher = dispatcher_.get()](const std::string& name,
+                                               const state::Transition& t) {
+                dispatcher->onTransition(name, t);
+              },
+          .adopt =
+              [dispatcher = dispatcher_.get()](std::vector<std::string> names,
+                                               std::map<std::string, state::Seed> seeds) {
+                dispatcher->adopt(std::move(names), std::move(seeds));
+              },
+          .release = [dispatcher = dispatcher_.get()](
+                         const std::string& name) { dispatcher->release(name); }});
   compactor_ = std::make_unique<cluster::Compactor>(
       io_, store_,
       cluster::Compactor::Options{
           .member_id = id,
           .interval = options_.etcd_compaction_interval,
           .fence = [director = director_.get()] { return director->fence(); }});
+  watchdog_ = std::make_unique<cluster::Watchdog>(
+      io_, store_,
+      cluster::Watchdog::Options{
+          .member_id = id,
+          .user_agent = fmt::format("9volt/{} (member {})", common::kSemVer, id),
+          .fence = [director = director_.get()] { return director->fence(); },
+          .on_change = [log](bool ok, const std::string& message) {
+            log->record(ok ? store::kEventInfo : store::kEventWarning, store::event_kind::kWatchdog,
+                        message);
+          }});
+  watchdog_->set(options_.watchdog_url, options_.watchdog_interval);
   manager_ = std::make_unique<cluster::Manager>(
       io_, store_, engine_,
       cluster::Manager::Options{
@@ -191,6 +279,12 @@ std::string ClusterNode::etcdProblem() const {
 
 void ClusterNode::probeEtcd() {
   health_->observe(probe_store_ ? probe_store_->status() : store_->status());
+  // The director tells the cluster alerter of an etcd alarm (cluster/cluster_alarms.h).
+  boost::asio::post(io_, [this, problem = health_->problem()] {
+    if (!stopped_ && alarms_) {
+      alarms_->etcdProblem(problem);
+    }
+  });
 }
 
 void ClusterNode::probeLoop() {
@@ -229,8 +323,10 @@ void ClusterNode::onRegistered(int64_t lease_id) {
       dispatcher_->start();  // before the manager: arrivals are adopted in order
     }
     manager_->start();
+    canaries_->start();  // after a lost lease the engine holds none of them
     publisher_->start(lease_id);
     compactor_->start();
+    watchdog_->start();
     if (!probe_thread_.joinable()) {
       probe_thread_ = std::thread([this] {
         common::nameThisThread("9v-probe");
@@ -283,12 +379,25 @@ void ClusterNode::applySettings(const cluster::ClusterSettings& settings) {
   events_->setLimits(settings.event_retention, eventLeaseRotation(settings.event_retention),
                      settings.event_max_count);
   dispatcher_->setStormLimits(settings.storm_threshold, settings.storm_window);
+  {
+    std::lock_guard lock(cluster_alerter_mu_);
+    cluster_alerter_ = settings.cluster_alerter;
+  }
+  boost::asio::post(io_, [this, orphan_grace = settings.orphan_grace, canaries = settings.canaries] {
+    if (!stopped_) {
+      alarms_->setOrphanGrace(orphan_grace);
+      canaries_->set(canaries);
+    }
+  });
   boost::asio::post(io_, [this, interval = settings.state_dump_interval, ttl = settings.member_ttl,
-                          compaction = settings.etcd_compaction_interval] {
+                          compaction = settings.etcd_compaction_interval,
+                          watchdog_url = settings.watchdog_url,
+                          watchdog_interval = settings.watchdog_interval] {
     if (!stopped_) {
       publisher_->setDigestInterval(interval);
       director_->setTakeoverAfter(ttl);
       compactor_->setInterval(compaction);
+      watchdog_->set(watchdog_url, watchdog_interval);
     }
   });
 }
@@ -322,6 +431,12 @@ void ClusterNode::renderMetrics(std::string& out) const {
   w.counter("ninevolt_etcd_compactions_total",
             "etcd compactions this member made as the director (etcd-compaction-interval).",
             compactor_ ? compactor_->compactions() : uint64_t{0});
+  w.counter("ninevolt_watchdog_calls_total",
+            "Calls of the cluster's watchdog-url this member made as the director.",
+            watchdog_ ? watchdog_->calls() : uint64_t{0});
+  w.counter("ninevolt_watchdog_failures_total",
+            "Of those, calls that got no 2xx answer within their deadline.",
+            watchdog_ ? watchdog_->failures() : uint64_t{0});
   w.gauge("ninevolt_etcd_compacted_revision",
           "The revision this member last compacted etcd to (0: none yet).",
           compactor_ ? compactor_->compactedRevision() : int64_t{0});
@@ -341,6 +456,7 @@ void ClusterNode::stop() {
     stopped_ = true;
     director_->stop();
     manager_->stopAll();
+    canaries_->stop();
     publisher_->flush();
   });
   {
@@ -360,7 +476,10 @@ void ClusterNode::stop() {
       manager_.reset();
     }
     compactor_.reset();
+    watchdog_.reset();  // waits for a call in flight (its deadline at most)
     director_.reset();
+    alarms_.reset();
+    canaries_.reset();
   });
   {
     std::lock_guard lock(metrics_mu_);

@@ -13,12 +13,15 @@
 
 #include "alerts/dispatcher.h"
 #include "app/etcd_health.h"
+#include "cluster/canaries.h"
+#include "cluster/cluster_alarms.h"
 #include "cluster/compactor.h"
 #include "cluster/confirmer.h"
 #include "cluster/director.h"
 #include "cluster/manager.h"
 #include "cluster/settings.h"
 #include "cluster/state_publisher.h"
+#include "cluster/watchdog.h"
 #include "engine/engine.h"
 #include "events/event_log.h"
 #include "store/store.h"
@@ -50,6 +53,14 @@ class ClusterNode {
     // Cluster config `storm-threshold` (0 = off) and `storm-window`.
     int64_t storm_threshold = 0;
     std::chrono::milliseconds storm_window{std::chrono::seconds(60)};
+    // Cluster config `watchdog-url` ("" = off) and `watchdog-interval`.
+    std::string watchdog_url;
+    std::chrono::seconds watchdog_interval{60};
+    // Cluster config `cluster-alerter` ("" = nobody) and `orphan-grace`.
+    std::string cluster_alerter;
+    std::chrono::seconds orphan_grace{std::chrono::minutes(5)};
+    // Cluster config `canaries`: monitors this member also runs to judge its own network.
+    std::vector<std::string> canaries;
   };
 
   ClusterNode(std::shared_ptr<store::Store> store, Options options);
@@ -82,6 +93,9 @@ class ClusterNode {
   // cluster loop may be waiting in an etcd call for a whole call timeout while etcd is away).
   std::string etcdProblem() const;
   events::EventLog& events() const { return *events_; }  // thread-safe
+  // Every canary fails (cluster/canaries.h): the member record says so (the server writes it
+  // with the check count). Any thread.
+  bool degraded() const { return degraded_; }
 
  private:
   void runOnLoop(std::function<void()> fn);  // posts and waits
@@ -100,6 +114,12 @@ class ClusterNode {
   std::unique_ptr<cluster::Director> director_;
   std::unique_ptr<cluster::Manager> manager_;
   std::unique_ptr<cluster::Compactor> compactor_;  // uses director_
+  std::unique_ptr<cluster::Watchdog> watchdog_;    // uses director_
+  std::unique_ptr<cluster::ClusterAlarms> alarms_;  // told by director_, tells dispatcher_
+  std::unique_ptr<cluster::Canaries> canaries_;     // on the loop; runs in engine_
+  std::atomic<bool> degraded_{false};
+  std::mutex cluster_alerter_mu_;                   // guards cluster_alerter_ (any thread)
+  std::string cluster_alerter_;
   // Held while renderMetrics() reads engine_, director_ and manager_, and while stop()
   // resets them, so a scrape during shutdown reads nothing freed.
   mutable std::mutex metrics_mu_;

@@ -255,6 +255,11 @@ int runServer(const ServerOptions& options) {
   node_options.state_dump_interval = settings->settings.state_dump_interval;
   node_options.storm_threshold = settings->settings.storm_threshold;
   node_options.storm_window = settings->settings.storm_window;
+  node_options.watchdog_url = settings->settings.watchdog_url;
+  node_options.watchdog_interval = settings->settings.watchdog_interval;
+  node_options.cluster_alerter = settings->settings.cluster_alerter;
+  node_options.orphan_grace = settings->settings.orphan_grace;
+  node_options.canaries = settings->settings.canaries;
   node_options.etcd_compaction_interval = settings->settings.etcd_compaction_interval;
   node_options.member_ttl = ttl;
   ClusterNode node(store, node_options);
@@ -298,7 +303,8 @@ int runServer(const ServerOptions& options) {
              }
            }});
 
-  // The check count in the member record (API, UI), refreshed every 2 s when it changed
+  // The check count and the degraded flag in the member record (API, UI, placement),
+  // refreshed every 2 s when they changed
   // (the write runs on the membership's worker, never on this loop); skipped while etcd is
   // away, where it could only fail.
   boost::asio::steady_timer checks_timer(io);
@@ -311,6 +317,7 @@ int runServer(const ServerOptions& options) {
       }
       if (node.etcdProblem().empty()) {
         membership.setChecks(static_cast<int64_t>(node.engineStats().checks));
+        membership.setDegraded(node.degraded());
       }
       refresh_checks();
     });

@@ -62,7 +62,12 @@ void Confirmer::stop() {
   }
   requests_watch_.reset();
   answers_watch_.reset();
-  runs_.join();  // each run ends within its check's timeout
+  {
+    std::lock_guard lock(runs_mu_);
+    if (runs_) {
+      runs_->join();  // each run ends within its check's timeout
+    }
+  }
   boost::asio::post(io_, [this] {
     for (auto& [id, p] : pending_) {
       p.timer->cancel();
@@ -251,11 +256,20 @@ void Confirmer::onRequests(const etcd::WatchUpdate& u) {
       (void)store_->answerConfirmation(busy, request->from, lease_);
       continue;
     }
-    boost::asio::post(runs_, [this, r = std::move(*request)]() mutable {
+    std::lock_guard lock(runs_mu_);
+    boost::asio::post(runs(), [this, r = std::move(*request)]() mutable {
       answer(std::move(r));
       running_answers_--;
     });
   }
+}
+
+boost::asio::thread_pool& Confirmer::runs() {
+  if (!runs_) {
+    common::ScopedThreadName name("9v-confirm-run");
+    runs_.emplace(2);
+  }
+  return *runs_;
 }
 
 void Confirmer::answer(store::ConfirmRequest request) {

@@ -3,6 +3,8 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -85,7 +87,10 @@ class Confirmer {
   std::map<std::string, Pending> pending_;  // io thread: id -> ask
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  boost::asio::thread_pool runs_{2};
+  // Answers' runs, started with the first request (a member nobody asks has no such threads).
+  std::mutex runs_mu_;
+  std::optional<boost::asio::thread_pool> runs_;
+  boost::asio::thread_pool& runs();  // with runs_mu_ held
   std::unique_ptr<etcd::Watcher> requests_watch_;
   std::unique_ptr<etcd::Watcher> answers_watch_;
   std::thread thread_;

@@ -31,7 +31,7 @@ std::optional<MemberView> memberView(store::Store& store, const etcd::KeyValue& 
     store.rejections().reject(kv, "member record: " + m.error().message);
     return std::nullopt;
   }
-  return MemberView{m->id, m->tags, m->location};
+  return MemberView{m->id, m->tags, m->location, m->leaving, m->degraded};
 }
 
 // One stored assignment shard ("<member>/<shard>" under the assignments prefix) as the
@@ -119,6 +119,8 @@ bool Director::loadAll() {
           for (const auto& [id, m] : members_) {
             before.insert(id);
           }
+          const auto was = members_;
+          std::set<std::string> said_leaving;
           if (u.kind == etcd::WatchUpdate::kResync) {
             members_.clear();
             for (const auto& kv : u.snapshot) {
@@ -135,6 +137,9 @@ bool Director::loadAll() {
             if (ev.type == etcd::WatchEvent::kDelete) {
               members_.erase(*id);
             } else if (auto m = memberView(*store_, ev.kv)) {
+              if (m->leaving) {
+                said_leaving.insert(*id);  // its delete may come in this very update
+              }
               members_[*id] = *m;
             } else {
               members_.erase(*id);  // a member record replaced by garbage is no member any more
@@ -143,6 +148,30 @@ bool Director::loadAll() {
           for (const auto& [id, m] : members_) {
             if (!before.contains(id)) {
               last_join_ = std::chrono::steady_clock::now();
+              if (options_.on_member_joined) {
+                options_.on_member_joined(m);
+              }
+            }
+          }
+          for (const auto& [id, m] : was) {
+            if (!members_.contains(id) && !m.leaving && !said_leaving.contains(id)
+                && options_.on_member_lost) {
+              options_.on_member_lost(m);  // went without saying so: its lease expired
+            }
+          }
+          if (options_.on_member_degraded) {
+            for (const auto& [id, m] : members_) {
+              auto w = was.find(id);
+              if (m.degraded != (w != was.end() && w->second.degraded)) {
+                options_.on_member_degraded(m);
+              }
+            }
+            for (const auto& [id, m] : was) {
+              if (m.degraded && !members_.contains(id)) {
+                MemberView gone = m;
+                gone.degraded = false;  // gone: the condition ends with it
+                options_.on_member_degraded(gone);
+              }
             }
           }
           reportMembers(before);
@@ -451,10 +480,16 @@ void Director::recompute() {
     scheduleRecompute(wait);
     return;
   }
+  // A degraded member (its canaries fail) is placed nothing while another may run its checks;
+  // when all are degraded, all are used (better run from a doubtful place than nowhere).
+  const bool all_degraded = std::all_of(members_.begin(), members_.end(),
+                                        [](const auto& m) { return m.second.degraded; });
   std::vector<MemberView> members;
   members.reserve(members_.size());
   for (const auto& [id, m] : members_) {
-    members.push_back(m);
+    if (!m.degraded || all_degraded) {
+      members.push_back(m);
+    }
   }
   const Placer placer(members);
   const LocatedPlacer located(members);

@@ -85,6 +85,12 @@ class Director {
     std::function<void(bool)> on_change;
     // Orphans after each placement (tests and the event log).
     std::function<void(const std::vector<std::string>&)> on_orphans;
+    // While director: a member's record went without its marking it as leaving (its lease
+    // expired: killed, cut off, frozen), and a member (re)joined. For the cluster alerter.
+    std::function<void(const MemberView&)> on_member_lost;
+    std::function<void(const MemberView&)> on_member_joined;
+    // While director: a member's `degraded` flag changed (or a degraded member went).
+    std::function<void(const MemberView&)> on_member_degraded;
     // Cluster events seen by the director, on the loop: member joined/left, director
     // changed, check orphaned/placed (on change only; a new director reports the orphans it
     // finds once). For the event log; must not block.

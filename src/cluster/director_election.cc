@@ -393,6 +393,13 @@ void Director::becomeDirector(int64_t create_revision) {
   }
   common::releaseFreedMemory();  // the whole prefixes just read
   reportPreviousDirectorGone(previous);
+  if (options_.on_member_degraded) {
+    for (const auto& [id, m] : members_) {
+      if (m.degraded) {
+        options_.on_member_degraded(m);  // degraded before this member directed
+      }
+    }
+  }
   recompute();
 }
 

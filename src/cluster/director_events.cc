@@ -70,6 +70,11 @@ void Director::reportPreviousDirectorGone(const std::string& previous) {
          fmt::format("member {} (the previous director) left; its checks move to the others",
                      previous),
          {}, previous);
+    // Gone before this member could see its record go: it did not hand over (a clean stop
+    // hands the key over while its record is still there), so its lease expired.
+    if (options_.on_member_lost) {
+      options_.on_member_lost(MemberView{.id = previous});
+    }
   }
 }
 

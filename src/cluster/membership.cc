@@ -83,6 +83,7 @@ void Membership::onDone(const std::shared_ptr<Call>& call) {
                   call->result.error().message);
   } else if (registered_ && call->lease == lease_id_) {
     checks_written_ = call->member.checks;
+    degraded_written_ = call->member.degraded;
   }
   kick();
 }
@@ -117,6 +118,7 @@ void Membership::onLeaseCall(const Call& call) {
   const int64_t old_lease = std::exchange(lease_id_, call.lease);
   const auto old_ttl = std::exchange(lease_ttl_, call.ttl);
   checks_written_ = call.member.checks;
+  degraded_written_ = call.member.degraded;
   keepAlive();                                 // the old lease's keeper stops here
   move_pending_ = options_.ttl != lease_ttl_;  // setTtl() again meanwhile
   spdlog::info(
@@ -132,6 +134,7 @@ void Membership::onRegistered(const Call& call) {
   lease_id_ = call.lease;
   lease_ttl_ = call.ttl;
   checks_written_ = call.member.checks;
+  degraded_written_ = call.member.degraded;
   keepAlive();
   registered_ = true;
   backoff_ = kFirstBackoff;
@@ -139,7 +142,8 @@ void Membership::onRegistered(const Call& call) {
   retry_timer_.cancel();
   // What changed while the registration was in flight follows at once (kick()).
   move_pending_ = options_.ttl != lease_ttl_;
-  checks_pending_ = options_.member.checks != checks_written_;
+  checks_pending_ = options_.member.checks != checks_written_
+                    || options_.member.degraded != degraded_written_;
   spdlog::info("member {}: registered at {} on lease {:x} (ttl {}s)", options_.member.id,
                store_->keys().member(options_.member.id), lease_id_, lease_ttl_.count());
   if (options_.on_change) {
@@ -164,7 +168,9 @@ void Membership::kick() {
         Call{.kind = Call::Kind::kLease, .member = options_.member, .ttl = options_.ttl}));
     return;
   }
-  if (std::exchange(checks_pending_, false) && options_.member.checks != checks_written_) {
+  if (std::exchange(checks_pending_, false)
+      && (options_.member.checks != checks_written_
+          || options_.member.degraded != degraded_written_)) {
     submit(std::make_shared<Call>(
         Call{.kind = Call::Kind::kPut, .member = options_.member, .lease = lease_id_}));
   }
@@ -184,6 +190,15 @@ void Membership::keepAlive() {
 void Membership::setChecks(int64_t checks) {
   options_.member.checks = checks;
   if (stopped_ || !registered_ || checks == checks_written_) {
+    return;  // not registered: the next registration writes it
+  }
+  checks_pending_ = true;
+  kick();
+}
+
+void Membership::setDegraded(bool degraded) {
+  options_.member.degraded = degraded;
+  if (stopped_ || !registered_ || degraded == degraded_written_) {
     return;  // not registered: the next registration writes it
   }
   checks_pending_ = true;
@@ -254,6 +269,15 @@ void Membership::stop() {
     }
   }
   if (registered_ && lease_id_ != 0) {
+    // Marked as leaving first: the director then tells a leave from a loss (an expired
+    // lease), which the cluster alerter is told of. If etcd does not take it, the member
+    // still leaves (and is reported lost).
+    store::MemberInfo leaving = options_.member;
+    leaving.leaving = true;
+    if (auto put = store_->putMember(leaving, lease_id_); !put) {
+      spdlog::warn("member {}: could not mark the record as leaving: {}", options_.member.id,
+                   put.error().message);
+    }
     auto r = store_->revokeLease(lease_id_);
     if (r) {
       spdlog::info("member {}: left the cluster (lease {:x} revoked)", options_.member.id,

@@ -66,6 +66,8 @@ class Membership {
   // failed write is tried again at the next call; while not registered (or registering),
   // the number goes into the next registration.
   void setChecks(int64_t checks);
+  // The member record's `degraded` flag (cluster/canaries.h): written as the check count is.
+  void setDegraded(bool degraded);
 
   bool registered() const { return registered_; }
   int64_t leaseId() const { return lease_id_; }
@@ -107,6 +109,7 @@ class Membership {
   int64_t lease_id_ = 0;
   std::chrono::seconds lease_ttl_{0};  // lease_id_'s TTL
   int64_t checks_written_ = 0;         // the check count etcd holds in our record
+  bool degraded_written_ = false;      // and the degraded flag
   bool registered_ = false;
   bool stopped_ = false;
   bool retry_due_ = false;           // not registered and the backoff has passed

@@ -17,6 +17,8 @@ struct MemberView {
   std::string id;
   std::vector<std::string> tags;
   std::string location;  // --location ("" = none)
+  bool leaving = false;  // its record says it is leaving (a clean stop): not lost when it goes
+  bool degraded = false;  // its canaries fail: placed nothing while others may run its checks
 };
 
 struct CheckView {

@@ -19,7 +19,26 @@ constexpr const char* kEventMaxCount = "event-max-count";
 constexpr const char* kEtcdCompactionInterval = "etcd-compaction-interval";
 constexpr const char* kStormThreshold = "storm-threshold";
 constexpr const char* kStormWindow = "storm-window";
+constexpr const char* kWatchdogUrl = "watchdog-url";
+constexpr const char* kWatchdogInterval = "watchdog-interval";
+constexpr const char* kClusterAlerter = "cluster-alerter";
+constexpr const char* kOrphanGrace = "orphan-grace";
+constexpr const char* kCanaries = "canaries";
+constexpr size_t kMaxCanaries = 20;
 constexpr int64_t kMaxStormThreshold = 1'000'000;
+constexpr size_t kMaxUrlBytes = 2048;
+
+// "" (off), or an http(s) URL without spaces or control bytes.
+bool watchdogUrlOk(const std::string& url) {
+  if (url.empty()) {
+    return true;
+  }
+  if (url.size() > kMaxUrlBytes || !(url.starts_with("http://") || url.starts_with("https://"))) {
+    return false;
+  }
+  return std::none_of(url.begin(), url.end(),
+                      [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
+}
 
 // A Go duration string of at least 1s; whole seconds when Unit is seconds (etcd leases and
 // lease-based retention are in seconds), rounded up.
@@ -53,7 +72,8 @@ void readDuration(const nlohmann::json& config, const char* field, Unit fallback
 nlohmann::json ClusterSettings::defaultsJson() {
   return {{kMemberTtl, "5s"},      {kStateDumpInterval, "10s"},     {kEventRetention, "24h"},
           {kEventMaxCount, 10000}, {kEtcdCompactionInterval, "5m"}, {kStormThreshold, 0},
-          {kStormWindow, "60s"}};
+          {kStormWindow, "60s"},   {kWatchdogUrl, ""},              {kWatchdogInterval, "60s"},
+          {kClusterAlerter, ""},   {kOrphanGrace, "5m"},            {kCanaries, nlohmann::json::array()}};
 }
 
 ClusterSettings parseSettings(const nlohmann::json& config, const ClusterSettings& previous,
@@ -91,6 +111,67 @@ ClusterSettings parseSettings(const nlohmann::json& config, const ClusterSetting
     problems.push_back(fmt::format("{}: {}: {} is not an integer from 0 (off) to {} (keeping {})",
                                    key, kStormThreshold, common::dumpJson(v), kMaxStormThreshold,
                                    out.storm_threshold));
+  }
+  {
+    // 5s .. 24h: a dead man's switch is about minutes; faster is a load on the receiver.
+    const auto kept = out.watchdog_interval;
+    readDuration(config, kWatchdogInterval, defaults.watchdog_interval, out.watchdog_interval,
+                 key, problems);
+    if (out.watchdog_interval < std::chrono::seconds(5)
+        || out.watchdog_interval > std::chrono::hours(24)) {
+      problems.push_back(fmt::format("{}: {}: {} is not between 5s and 24h (keeping {})", key,
+                                     kWatchdogInterval, common::dumpJson(config[kWatchdogInterval]),
+                                     common::formatDuration(kept)));
+      out.watchdog_interval = kept;
+    }
+  }
+  if (!config.contains(kWatchdogUrl)) {
+    out.watchdog_url = defaults.watchdog_url;
+  } else if (const auto& v = config[kWatchdogUrl];
+             v.is_string() && watchdogUrlOk(v.get<std::string>())) {
+    out.watchdog_url = v.get<std::string>();
+  } else {
+    problems.push_back(fmt::format(
+        "{}: {}: {} is not \"\" (off) nor an http:// or https:// URL of at most {} bytes "
+        "without spaces (keeping {})",
+        key, kWatchdogUrl, common::printable(common::dumpJson(v), 200), kMaxUrlBytes,
+        out.watchdog_url.empty() ? "off" : "the previous one"));
+  }
+  readDuration(config, kOrphanGrace, defaults.orphan_grace, out.orphan_grace, key, problems);
+  if (!config.contains(kClusterAlerter)) {
+    out.cluster_alerter = defaults.cluster_alerter;
+  } else if (const auto& v = config[kClusterAlerter];
+             v.is_string() && (v.get<std::string>().empty()
+                               || store::nameProblem(v.get<std::string>()).empty())) {
+    out.cluster_alerter = v.get<std::string>();
+  } else {
+    problems.push_back(fmt::format("{}: {}: {} is not \"\" (nobody) nor an alerter's name "
+                                   "(keeping {})",
+                                   key, kClusterAlerter,
+                                   common::printable(common::dumpJson(v), 200),
+                                   out.cluster_alerter.empty() ? "nobody" : out.cluster_alerter));
+  }
+  if (!config.contains(kCanaries)) {
+    out.canaries = defaults.canaries;
+  } else {
+    const auto& v = config[kCanaries];
+    std::vector<std::string> names;
+    bool ok = v.is_array() && v.size() <= kMaxCanaries;
+    for (size_t i = 0; ok && i < v.size(); ++i) {
+      ok = v[i].is_string() && store::nameProblem(v[i].get<std::string>()).empty()
+           && std::find(names.begin(), names.end(), v[i].get<std::string>()) == names.end();
+      if (ok) {
+        names.push_back(v[i].get<std::string>());
+      }
+    }
+    if (ok) {
+      out.canaries = std::move(names);
+    } else {
+      problems.push_back(fmt::format("{}: {}: {} is not a list of at most {} distinct monitor "
+                                     "names (keeping {} canaries)",
+                                     key, kCanaries, common::printable(common::dumpJson(v), 200),
+                                     kMaxCanaries, out.canaries.size()));
+    }
   }
   if (!config.contains(kEventMaxCount)) {
     out.event_max_count = defaults.event_max_count;

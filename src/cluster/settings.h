@@ -20,7 +20,8 @@ namespace ninevolt::cluster {
 // The cluster's timing settings, /9volt/config (one JSON object shared by every member):
 //   {"member-ttl":"5s","state-dump-interval":"10s","event-retention":"24h",
 //    "event-max-count":10000,"etcd-compaction-interval":"5m","storm-threshold":0,
-//    "storm-window":"60s"}
+//    "storm-window":"60s","watchdog-url":"","watchdog-interval":"60s","cluster-alerter":"",
+//    "orphan-grace":"5m","canaries":[]}
 struct ClusterSettings {
   std::chrono::seconds member_ttl{5};                                       // member lease TTL
   std::chrono::milliseconds state_dump_interval{std::chrono::seconds(10)};  // digest period
@@ -33,6 +34,17 @@ struct ClusterSettings {
   // alerter within `storm_window` and its state notifications go out as digests. 0 = off.
   int64_t storm_threshold = 0;
   std::chrono::milliseconds storm_window{std::chrono::seconds(60)};
+  // A dead man's switch for the whole cluster (cluster/watchdog.h): the director calls
+  // `watchdog_url` (GET) every `watchdog_interval`; "" = off.
+  std::string watchdog_url;
+  std::chrono::seconds watchdog_interval{60};
+  // Told of the cluster's own conditions (cluster/cluster_alarms.h): an alerter's name, ""
+  // = nobody; orphaned checks count after `orphan_grace`.
+  std::string cluster_alerter;
+  std::chrono::seconds orphan_grace{std::chrono::minutes(5)};
+  // Monitors every member also runs locally to judge its own network (cluster/canaries.h):
+  // when every one of them fails, the member is degraded. At most 20 names.
+  std::vector<std::string> canaries;
 
   bool operator==(const ClusterSettings&) const = default;
   // The defaults as stored in a new /9volt/config.

@@ -125,6 +125,9 @@ std::optional<MonitorSpec> parseMonitor(std::string_view name, const nlohmann::j
   ProblemSink sink(fmt::format("monitor '{}'", common::printable(name)), problems);
   if (std::string why = nameProblem(name); !why.empty()) {
     sink.add("", why);
+  } else if (name.starts_with("9volt.")) {
+    // The cluster's own conditions are alerted as checks of these names (docs/locations.md).
+    sink.add("", "names starting with '9volt.' are reserved for the cluster's own alerts");
   }
   if (!value.is_object()) {
     sink.add("", "expected a map of monitor fields, got " + detail::describe(value));

@@ -26,7 +26,7 @@ Engine::Engine(Options options) : options_(std::move(options)) {
   options_.workers = n;  // the workers split per-engine limits by it
   workers_.reserve(n);
   for (size_t i = 0; i < n; ++i) {
-    workers_.push_back(std::make_unique<Worker>(i, options_));
+    workers_.push_back(std::make_unique<Worker>(i, options_, held_));
   }
 }
 

@@ -135,6 +135,12 @@ class Engine {
   void renderCheckMetrics(std::string& out,
                           std::chrono::milliseconds limit = std::chrono::seconds(10)) const;
   size_t workers() const;
+  // Held (this member's canaries fail, cluster/canaries.h): every run of a check whose name
+  // does not start with kCanaryPrefix gives no verdict, so no state changes and nothing is
+  // alerted from here until it is released. Any thread.
+  void setHeld(bool held) { held_ = held; }
+  bool held() const { return held_; }
+  static constexpr std::string_view kCanaryPrefix = "canary:";
   // Waits until every upsert/remove posted so far has been applied (tests, benchmarks).
   void sync();
 
@@ -143,6 +149,7 @@ class Engine {
   Worker& workerFor(const std::string& name);
 
   Options options_;
+  std::atomic<bool> held_{false};
   std::vector<std::unique_ptr<Worker>> workers_;
 };
 

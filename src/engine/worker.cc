@@ -15,9 +15,11 @@
 
 namespace ninevolt::engine {
 
-Engine::Worker::Worker(size_t index, const Engine::Options& options)
+Engine::Worker::Worker(size_t index, const Engine::Options& options,
+                       const std::atomic<bool>& held)
     : index_(index),
       options_(options),
+      held_(held),
       max_processes_(
           std::max<size_t>(1, options.max_processes / std::max<size_t>(1, options.workers))),
       work_(boost::asio::make_work_guard(io_)),
@@ -256,6 +258,11 @@ void Engine::Worker::startRun(Entry& entry, int64_t due_ns) {
 }
 
 void Engine::Worker::onDone(Entry& entry, checks::CheckResult result) {
+  if (held_ && result.verdict && !entry.name().starts_with(Engine::kCanaryPrefix)) {
+    // This member's own network is in doubt (its canaries fail): no verdict from here.
+    result.verdict = false;
+    result.message = "held: this member is degraded (its canaries fail); " + result.message;
+  }
   if (options_.confirm && entry.spec->confirm && result.verdict
       && entry.machine.wouldEnterCritical(result)) {
     // About to page: another member runs it once first. The run stays in flight until it

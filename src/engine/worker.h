@@ -22,7 +22,7 @@ namespace ninevolt::engine {
 // entry points post into it.
 class Engine::Worker {
  public:
-  Worker(size_t index, const Engine::Options& options);
+  Worker(size_t index, const Engine::Options& options, const std::atomic<bool>& held);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -116,6 +116,7 @@ class Engine::Worker {
 
   size_t index_;
   const Engine::Options& options_;
+  const std::atomic<bool>& held_;  // Engine::setHeld()
   size_t max_processes_;  // this worker's share of Options::max_processes
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;

@@ -57,7 +57,7 @@ void ReplicaBoard::putMember(const etcd::KeyValue& kv) {
     }
     return;
   }
-  sites_[m->id] = Site{m->location, m->tags};
+  sites_[m->id] = Site{m->location, m->tags, m->degraded};
 }
 
 void ReplicaBoard::putState(const etcd::KeyValue& kv) {

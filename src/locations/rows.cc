@@ -95,6 +95,8 @@ std::vector<LocationRow> locationRows(const config::LocationList& list,
     } else if (owner == sites.end() || owner->second.location != location) {
       row.why = fmt::format("its member {} is gone; waiting for the next one's first result",
                             st->second.owner);
+    } else if (owner->second.degraded) {
+      row.why = fmt::format("its member {} is degraded (its canaries fail)", st->second.owner);
     } else {
       row.member = st->second.owner;
       row.status = statusOf(st->second.status);

@@ -19,6 +19,7 @@ namespace ninevolt::locations {
 struct Site {
   std::string location;
   std::vector<std::string> tags;
+  bool degraded = false;  // its canaries fail: what it writes counts for nothing
 };
 using Sites = std::map<std::string, Site, std::less<>>;  // member id -> its site
 

@@ -37,6 +37,9 @@ inline constexpr const char* kAlertEscalated = "alert-escalated";  // an escalat
 inline constexpr const char* kAlertFlapping =
     "alert-flapping";                                        // a check started or stopped flapping
 inline constexpr const char* kAlertDigest = "alert-digest";  // an alert storm's digest sent
+inline constexpr const char* kMemberDegraded = "member-degraded";  // its canaries all fail
+inline constexpr const char* kMemberRestored = "member-restored";  // a canary passes again
+inline constexpr const char* kWatchdog = "watchdog";  // the watchdog URL fails / works again
 inline constexpr const char* kCheckState = "check-state";    // a check's state changed
 }  // namespace event_kind
 

@@ -48,6 +48,9 @@ class Keys {
   // The director's compaction record {"member", "unix"}: its mod_revision is the revision
   // the next compaction goes to (cluster/compactor.h).
   std::string compaction() const { return root_ + "/cluster/compaction"; }
+  // The director's last call of the cluster's watchdog URL {"member", "unix"}
+  // (cluster/watchdog.h), written (fenced) before each call.
+  std::string watchdog() const { return root_ + "/cluster/watchdog"; }
 
   std::string statePrefix() const { return root_ + "/state/"; }
   // A check's state; a location replica's (`<check>@<location>`, config/locations.h) is under

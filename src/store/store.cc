@@ -33,9 +33,16 @@ const std::map<std::string, StoredConfig>& ConfigSnapshot::of(ConfigKind kind) c
 }
 
 nlohmann::json MemberInfo::toJson() const {
-  return {{"id", id},           {"hostname", hostname}, {"listen", listen},
-          {"tags", tags},       {"location", location}, {"version", version},
-          {"started", started}, {"checks", checks}};
+  nlohmann::json j{{"id", id},           {"hostname", hostname}, {"listen", listen},
+                   {"tags", tags},       {"location", location}, {"version", version},
+                   {"started", started}, {"checks", checks}};
+  if (leaving) {
+    j["leaving"] = true;
+  }
+  if (degraded) {
+    j["degraded"] = true;
+  }
+  return j;
 }
 
 Result<MemberInfo> MemberInfo::fromJson(const nlohmann::json& j) {
@@ -64,6 +71,8 @@ Result<MemberInfo> MemberInfo::fromJson(const nlohmann::json& j) {
   text("version", m.version);
   text("started", m.started);
   text("location", m.location);
+  m.leaving = common::boolField(j, "leaving", false);
+  m.degraded = common::boolField(j, "degraded", false);
   if (problem.empty() && !m.location.empty() && !nameProblem(m.location).empty()) {
     problem = "location: " + nameProblem(m.location);
   }

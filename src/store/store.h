@@ -107,6 +107,12 @@ struct MemberInfo {
   std::string version;
   std::string started;  // RFC 3339 UTC
   int64_t checks = 0;   // checks this member runs
+  // Written just before the member revokes its lease on a clean stop: its record's deletion
+  // that follows is a leave, not a loss (the cluster alerter is told of losses only).
+  bool leaving = false;
+  // Its canaries fail (cluster/canaries.h): its checks go to the others, its replicas count
+  // for nothing, its failures are held.
+  bool degraded = false;
 
   nlohmann::json toJson() const;
   // Never throws: a field of the wrong type is an error naming it.
@@ -336,6 +342,11 @@ class Store {
   Result<bool> putCompactionRecord(const DirectorFence& fence, const CompactionRecord& record,
                                    int64_t expected_mod_revision);
   Result<void> compact(int64_t revision);
+  // The watchdog's record (Keys::watchdog(): a CompactionRecord's {member, unix} format),
+  // written like the compaction record: fenced, and only over the mod revision read.
+  Result<KeyRead> readWatchdogRecord();
+  Result<bool> putWatchdogRecord(const DirectorFence& fence, const CompactionRecord& record,
+                                 int64_t expected_mod_revision);
 
   // --- Per-check records (store_checks.cc) ---
   std::string prefixOf(RecordKind kind) const;
@@ -411,6 +422,10 @@ class Store {
   std::string keyFor(ConfigKind kind, const std::string& name) const;
   std::string prefixFor(ConfigKind kind) const;
   Result<KeyRead> readKey(const std::string& key);
+  // A {member, unix} record at `key`: fenced, and only over `expected_mod_revision` (0:
+  // only if absent).
+  Result<bool> putFencedRecord(const std::string& key, const DirectorFence& fence,
+                               const CompactionRecord& record, int64_t expected_mod_revision);
   std::unique_ptr<etcd::Watcher> watch(std::string key, bool prefix, int64_t from_revision,
                                        std::function<void(const etcd::WatchUpdate&)> cb);
 

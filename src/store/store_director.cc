@@ -98,9 +98,23 @@ Result<KeyRead> Store::readCompactionRecord() {
   return readKey(keys_.compaction());
 }
 
+Result<KeyRead> Store::readWatchdogRecord() {
+  return readKey(keys_.watchdog());
+}
+
+Result<bool> Store::putWatchdogRecord(const DirectorFence& fence, const CompactionRecord& record,
+                                      int64_t expected_mod_revision) {
+  return putFencedRecord(keys_.watchdog(), fence, record, expected_mod_revision);
+}
+
 Result<bool> Store::putCompactionRecord(const DirectorFence& fence, const CompactionRecord& record,
                                         int64_t expected_mod_revision) {
-  const std::string key = keys_.compaction();
+  return putFencedRecord(keys_.compaction(), fence, record, expected_mod_revision);
+}
+
+Result<bool> Store::putFencedRecord(const std::string& key, const DirectorFence& fence,
+                                    const CompactionRecord& record,
+                                    int64_t expected_mod_revision) {
   auto compares = fenceCompares(keys_, fence);
   compares.push_back(
       expected_mod_revision == 0

@@ -86,7 +86,7 @@ Result<Live> liveMembers(const Context& ctx) {
   std::vector<cluster::MemberView> views;
   locations::Sites sites;
   for (auto& m : *members) {
-    sites[m.id] = locations::Site{m.location, m.tags};
+    sites[m.id] = locations::Site{m.location, m.tags, m.degraded};
     views.push_back({std::move(m.id), std::move(m.tags), std::move(m.location)});
   }
   return Live{cluster::OrphanRule(views), std::move(sites)};

@@ -243,6 +243,8 @@ TEST_F(Metrics, ScrapeParsesAndShowsTheOwnedChecks) {
       {"ninevolt_etcd_db_size_in_use_bytes", "gauge"},
       {"ninevolt_etcd_alarms", "gauge"},
       {"ninevolt_etcd_compactions", "counter"},
+      {"ninevolt_watchdog_calls", "counter"},
+      {"ninevolt_watchdog_failures", "counter"},
       {"ninevolt_etcd_compacted_revision", "gauge"},
       {"ninevolt_engine_checks", "gauge"},
       {"ninevolt_engine_runs", "counter"},
