@@ -4,6 +4,7 @@
 #   bench/cluster.sh placement           # place() of 1,000,000 checks over 100 members (CPU, movement)
 #   bench/cluster.sh cluster             # 10 members, 100,000 checks: settle, steady etcd rate, kill -9, RSS
 #   bench/cluster.sh write-rate          # steady etcd revision rate with 1,000 and 10,000 checks
+#   bench/cluster.sh locations           # 10,000 checks x 3 locations on 6 members, a location lost
 #   bench/cluster.sh one-member          # CHECKS checks on a single member (its digest alone)
 #   bench/cluster.sh outage              # OUTAGE_CHECKS checks every 10 s, every target down OUTAGE s
 #   bench/cluster.sh soak                # 3 members, SOAK_CHECKS checks, SOAK s on an etcd with its defaults
@@ -38,6 +39,8 @@
 #   SOAK_CHECKS [100000] SOAK [3600] SOAK_MEMBERS [3]  soak: checks, seconds, members; every 10th
 #                              check down for half of each FLAP_CYCLE [600] s; the plot and
 #                              CSV go to SOAK_OUT [bench/results/soak]
+#   LOC_CHECKS [10000]         locations: checks, each from 3 locations (2 members each); the
+#                              last location's members are killed after the steady phase
 #   REV []                     build the 9volt binary at this git revision (git archive into a
 #                              temp dir, built in $BUILD-rev) instead of the work tree: other
 #                              people's half-done edits stay out of the measurement
@@ -67,7 +70,7 @@ if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(placement cluster write-rate); fi
 # --- dependencies: etcd-server and the build tools (scripts/install-deps.sh is idempotent) -----
 needs_cluster=0
 for s in "${scenarios[@]}"; do
-  case "$s" in cluster | write-rate | one-member | outage | soak | million | chaos) needs_cluster=1 ;; esac
+  case "$s" in cluster | write-rate | one-member | outage | soak | million | chaos | locations) needs_cluster=1 ;; esac
 done
 if [ "$needs_cluster" = 1 ] || ! command -v cmake >/dev/null 2>&1; then
   bash "$ROOT/scripts/install-deps.sh"
@@ -134,6 +137,13 @@ for s in "${scenarios[@]}"; do
         echo
       done
       ;;
+    locations)
+      n="${LOC_CHECKS:-10000}"
+      echo "\$ cluster_bench --members 6 --locations 3 --checks $n --interval $INTERVAL --steady $STEADY --kill location"
+      "$BUILD/cluster_bench" --binary "$NINEVOLT" --members 6 --locations 3 --checks "$n" \
+        --interval "$INTERVAL" --steady "$STEADY" --workers "$WORKERS" --kill location \
+        --out "$OUT" --label "locations-$n${REV:+-$REV}"
+      ;;
     one-member)
       echo "\$ cluster_bench --members 1 --checks $CHECKS --interval $INTERVAL --steady $STEADY --kill none"
       "$BUILD/cluster_bench" --binary "$NINEVOLT" --members 1 --checks "$CHECKS" \
@@ -180,7 +190,7 @@ for s in "${scenarios[@]}"; do
         --checks "${CHAOS_CHECKS:-1000}" --ttl "${TTL:-2}" --seed "${SEED:-0}" \
         ${KINDS:+--kinds "$KINDS"} --out "$chaos_out" --label "chaos-${duration}s${LABEL:+-$LABEL}"
       ;;
-    *) echo "cluster bench: unknown scenario '$s' (placement cluster write-rate one-member outage soak million chaos)" >&2; exit 2 ;;
+    *) echo "cluster bench: unknown scenario '$s' (placement cluster write-rate one-member outage soak million chaos locations)" >&2; exit 2 ;;
   esac
 done
 echo

@@ -66,6 +66,9 @@ struct Flags {
   std::string out = ".";
   std::string label = "cluster";
   bool place_only = false;  // settle (assigned and loaded) and report; no run waited for
+  // Checks run from this many locations (docs/locations.md): members loc0..loc<N-1> by turns,
+  // every monitor `locations: [loc0, ...]`; --kill location kills every member of the last.
+  size_t locations = 0;
 };
 
 int64_t nowMs() {
@@ -164,6 +167,7 @@ class AssignmentView {
 struct Member {
   std::string id;
   std::string listen;
+  std::string location;  // --location ("" = none)
   std::string log_file;
   std::unique_ptr<testing::Process> process;
   std::unique_ptr<MemberLog> log;
@@ -206,15 +210,24 @@ EtcdCounters readCounters(etcd::Client& client, uint16_t port) {
   return c;
 }
 
-json monitorSpec(size_t i, const std::vector<uint16_t>& ports, const std::string& interval) {
-  return {{"type", "http"},
-          {"host", "127.0.0.1"},
-          {"port", ports[i % ports.size()]},
-          {"url", fmt::format("/c{:06d}", i)},
-          {"interval", interval},
-          {"timeout", "5s"},
-          {"warning-threshold", 2},
-          {"critical-threshold", 3}};
+json monitorSpec(size_t i, const std::vector<uint16_t>& ports, const std::string& interval,
+                 size_t locations) {
+  json spec{{"type", "http"},
+            {"host", "127.0.0.1"},
+            {"port", ports[i % ports.size()]},
+            {"url", fmt::format("/c{:06d}", i)},
+            {"interval", interval},
+            {"timeout", "5s"},
+            {"warning-threshold", 2},
+            {"critical-threshold", 3}};
+  if (locations > 0) {
+    json names = json::array();
+    for (size_t l = 0; l < locations; ++l) {
+      names.push_back(fmt::format("loc{}", l));
+    }
+    spec["locations"] = std::move(names);
+  }
+  return spec;
 }
 
 std::string checkName(size_t i) {
@@ -227,7 +240,8 @@ bool loadMonitors(etcd::Client& client, const store::Keys& keys, const Flags& f,
   std::vector<etcd::TxnOp> ops;
   for (size_t i = 0; i < f.checks; ++i) {
     ops.push_back(
-        etcd::TxnOp::put(keys.monitor(checkName(i)), monitorSpec(i, ports, f.interval).dump()));
+        etcd::TxnOp::put(keys.monitor(checkName(i)),
+                         monitorSpec(i, ports, f.interval, f.locations).dump()));
     if (ops.size() == 120 || i + 1 == f.checks) {
       auto r = client.txn({}, ops);
       if (!r) {
@@ -269,6 +283,7 @@ class Bench {
   json outage();
   json soak();
   json killOne();
+  json killLocation();  // --kill location
   // --churn: 10% of the monitors edited, one member (not the director) leaving and rejoining;
   // then, once every check runs again, each member's memory.
   json churn();
@@ -330,6 +345,9 @@ bool Bench::startMembers() {
     Member m;
     m.listen = fmt::format("127.0.0.1:{}", testing::freePort());
     m.id = common::memberId(host, m.listen);
+    if (f_.locations > 0) {
+      m.location = fmt::format("loc{}", i % f_.locations);
+    }
     startMember(m, (dir_ / fmt::format("member-{}.log", i)).string());
     members_.push_back(std::move(m));
   }
@@ -339,10 +357,13 @@ bool Bench::startMembers() {
 // Starts m's process (again: same listen address, so the same member id) with a log of its own.
 bool Bench::startMember(Member& m, const std::string& log_file) {
   m.log_file = log_file;
-  m.process = std::make_unique<testing::Process>(
-      std::vector<std::string>{f_.binary, "server", "--listen", m.listen, "-e", etcd_->endpoint(),
-                               "--workers", std::to_string(f_.workers)},
-      std::map<std::string, std::string>{}, m.log_file);
+  std::vector<std::string> argv{f_.binary, "server", "--listen", m.listen, "-e", etcd_->endpoint(),
+                                "--workers", std::to_string(f_.workers)};
+  if (!m.location.empty()) {
+    argv.insert(argv.end(), {"--location", m.location});
+  }
+  m.process = std::make_unique<testing::Process>(argv, std::map<std::string, std::string>{},
+                                                 m.log_file);
   m.log = std::make_unique<MemberLog>(m.log_file);
   m.alive = true;
   return true;
@@ -354,7 +375,7 @@ json Bench::churn() {
   std::vector<etcd::TxnOp> ops;
   size_t edited = 0;
   for (size_t i = 0; i < f_.checks; i += 10) {
-    json spec = monitorSpec(i, target_->ports(), f_.interval);
+    json spec = monitorSpec(i, target_->ports(), f_.interval, f_.locations);
     spec["timeout"] = "4s";
     ops.push_back(etcd::TxnOp::put(keys_.monitor(checkName(i)), spec.dump()));
     edited++;
@@ -443,7 +464,18 @@ bool Bench::someoneDied() {
 }
 
 bool Bench::assigned(const AssignmentView::State& s) const {
-  if (s.total != f_.checks || s.distinct != f_.checks) {
+  // With locations: a replica per live location and the check itself (its judge).
+  size_t entries = f_.checks;
+  if (f_.locations > 0) {
+    std::set<std::string> live;
+    for (const auto& m : members_) {
+      if (m.alive) {
+        live.insert(m.location);
+      }
+    }
+    entries = f_.checks * (live.size() + 1);
+  }
+  if (s.total != entries || s.distinct != entries) {
     return false;
   }
   // Every live member has its share (members join one after another at start: the checks
@@ -634,8 +666,10 @@ json Bench::steady() {
                    {"runs_without_member", w.unknown_member}};
   std::printf(
       "  steady window (%.0f s): %.1f runs/s, %zu check(s) never ran, %zu ran on more "
-      "than one member\n",
-      w.seconds, static_cast<double>(w.runs) / w.seconds, w.never_ran, w.several_members);
+      "than one member%s\n",
+      w.seconds, static_cast<double>(w.runs) / w.seconds, w.never_ran, w.several_members,
+      f_.locations > 0 ? fmt::format(" (from {} locations: each should)", f_.locations).c_str()
+                       : "");
   return out;
 }
 
@@ -919,6 +953,9 @@ json Bench::placement() {
 }
 
 json Bench::killOne() {
+  if (f_.kill == "location") {
+    return killLocation();
+  }
   json out;
   auto director = directorId();
   int victim = -1;
@@ -1016,6 +1053,68 @@ json Bench::killOne() {
       k.resumed, k.victim_checks, out["all_resumed_s"].get<double>(),
       out["max_gap_s"].get<double>(), static_cast<double>(interval_ms_) / 1000.0, k.missed_a_run,
       k.others_moved);
+  return out;
+}
+
+// Every member of the last location killed with -9: its replicas become orphans (unknown),
+// the judges there move; what it costs etcd, and whether any check's state changed (with 2 of
+// 3 locations left and every target answering, none may).
+json Bench::killLocation() {
+  json out;
+  const std::string lost = fmt::format("loc{}", f_.locations - 1);
+  const EtcdCounters c0 = readCounters(*client_, etcd_port_);
+  const int64_t kill_ms = nowMs();
+  size_t killed = 0;
+  for (auto& m : members_) {
+    if (m.location == lost && m.alive) {
+      m.process->signal(SIGKILL);
+      m.process->wait(std::chrono::seconds(5));
+      m.alive = false;
+      killed++;
+    }
+  }
+  std::printf("  kill -9 of location %s (%zu members)\n", lost.c_str(), killed);
+  int64_t assigned_ms = 0;
+  bool ok = waitFor(
+      [&] {
+        pollLogs();
+        auto s = assignments_->state();
+        if (assigned_ms == 0 && assigned(s)) {
+          assigned_ms = nowMs();
+        }
+        return assigned_ms != 0 && loaded(s);
+      },
+      120, 50);
+  const int64_t loaded_ms = lastOwnedChangeMs(kill_ms);
+  // One interval after the last move: every judge has judged from the remaining locations.
+  sleepMs(static_cast<int>(std::max<int64_t>(0, (ok ? loaded_ms : kill_ms) + interval_ms_ + 2000
+                                                    - nowMs())));
+  const EtcdCounters c1 = readCounters(*client_, etcd_port_);
+  const double secs = static_cast<double>(nowMs() - kill_ms) / 1000.0;
+  size_t not_ok = 0;
+  size_t states = 0;
+  if (auto r = client_->range(keys_.statePrefix(), {.prefix = true})) {
+    for (const auto& kv : r->kvs) {
+      states++;
+      not_ok += kv.value.find("\"status\":\"ok\"") == std::string::npos ? 1 : 0;
+    }
+  }
+  out = {{"location", lost},
+         {"members_killed", killed},
+         {"reassigned_s", secondsBetween(kill_ms, assigned_ms)},
+         {"loaded_s", ok ? secondsBetween(kill_ms, loaded_ms) : -1.0},
+         {"seconds", secs},
+         {"revisions", c1.revision - c0.revision},
+         {"revisions_per_s", static_cast<double>(c1.revision - c0.revision) / secs},
+         {"keys_put", c1.puts - c0.puts},
+         {"check_states", states},
+         {"check_states_not_ok", not_ok}};
+  std::printf(
+      "  location loss: reassigned after %.2f s, loaded after %.2f s; over the %.0f s after the "
+      "kill %lld revisions (%.1f/s), %.0f keys put; %zu of %zu checks not ok\n",
+      out["reassigned_s"].get<double>(), out["loaded_s"].get<double>(), secs,
+      static_cast<long long>(c1.revision - c0.revision),
+      out["revisions_per_s"].get<double>(), c1.puts - c0.puts, not_ok, states);
   return out;
 }
 
@@ -1137,6 +1236,9 @@ int main(int argc, char** argv) {
   app.add_option("--binary", f.binary, "the 9volt binary")->required();
   app.add_option("--etcd", f.etcd_binary, "the etcd binary")->capture_default_str();
   app.add_option("--members", f.members, "9volt server processes")->capture_default_str();
+  app.add_option("--locations", f.locations,
+                 "run every check from this many locations (members loc0.. by turns); 0: none")
+      ->capture_default_str();
   app.add_option("--checks", f.checks, "http checks")->capture_default_str();
   app.add_option("--interval", f.interval, "check interval (Go duration: 60s, 5m)")
       ->capture_default_str();
@@ -1158,7 +1260,8 @@ int main(int argc, char** argv) {
   app.add_flag("--churn", f.churn,
                "after the steady phase: edit 10% of the monitors, stop one member (not the "
                "director) and start it again, then report memory once all run again");
-  app.add_option("--kill", f.kill, "kill -9 after the steady phase: member | director | none")
+  app.add_option("--kill", f.kill,
+                 "kill -9 after the steady phase: member | director | location | none")
       ->check(CLI::IsMember({"member", "director", "none"}))
       ->capture_default_str();
   app.add_option("--target-ports", f.target_ports, "ports the http target listens on")

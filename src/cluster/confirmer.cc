@@ -60,15 +60,11 @@ void Confirmer::stop() {
   if (stopped_.exchange(true)) {
     return;
   }
-  requests_watch_.reset();
-  answers_watch_.reset();
-  {
-    std::lock_guard lock(runs_mu_);
-    if (runs_) {
-      runs_->join();  // each run ends within its check's timeout
-    }
-  }
+  // On the confirmer's thread, after whatever was posted before (startWatches() among it):
+  // the watches go, and the pending asks are answered.
   boost::asio::post(io_, [this] {
+    requests_watch_.reset();
+    answers_watch_.reset();
     for (auto& [id, p] : pending_) {
       p.timer->cancel();
       p.done({engine::ConfirmAnswer::kAlone, "", "this member is stopping"});
@@ -77,6 +73,10 @@ void Confirmer::stop() {
   });
   work_.reset();
   thread_.join();
+  std::lock_guard lock(runs_mu_);
+  if (runs_) {
+    runs_->join();  // each run ends within its check's timeout
+  }
 }
 
 void Confirmer::setLease(int64_t lease) {

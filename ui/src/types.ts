@@ -126,6 +126,7 @@ export interface Member {
   version: string;
   started: string;
   checks: number;
+  degraded?: boolean;  // every one of its canaries fails (docs/locations.md)
 }
 
 export interface Cluster {

@@ -104,6 +104,18 @@ export function ClusterPage() {
                         ) : (
                           'member'
                         )}
+                        {m.degraded && (
+                          <>
+                            {' '}
+                            <span
+                              class="badge badge-unreachable"
+                              data-testid="member-degraded"
+                              title="Every one of its canaries fails: its failures are held and its checks run elsewhere"
+                            >
+                              degraded
+                            </span>
+                          </>
+                        )}
                       </td>
                       <td data-label="Host">{m.hostname}</td>
                       <td data-label="Listen">
