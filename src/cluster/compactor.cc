@@ -4,27 +4,19 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
 #include "common/json_fields.h"
 #include "common/yaml_json.h"
 #include "store/compaction_record.h"
 #include "store/untrusted.h"
 
 namespace ninevolt::cluster {
-namespace {
-
-int64_t systemNowUnix() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 Compactor::Compactor(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
                      Options options)
     : store_(std::move(store)), options_(std::move(options)), timer_(io) {
   if (!options_.now_unix) {
-    options_.now_unix = systemNowUnix;
+    options_.now_unix = common::nowUnixSeconds;
   }
 }
 

@@ -19,20 +19,6 @@ constexpr auto kCallTimeout = std::chrono::milliseconds(1000);
 // A request older than this is not run: its asker decided alone long ago.
 constexpr auto kStaleRequest = std::chrono::seconds(60);
 
-std::string_view statusWord(checks::Status s) {
-  switch (s) {
-    case checks::Status::kOk:
-      return "ok";
-    case checks::Status::kWarning:
-      return "warning";
-    case checks::Status::kCritical:
-      return "critical";
-    case checks::Status::kUnknown:
-      break;
-  }
-  return "unknown";
-}
-
 }  // namespace
 
 Confirmer::Confirmer(std::shared_ptr<store::Store> store, Options options)
@@ -286,7 +272,7 @@ void Confirmer::answer(store::ConfirmRequest request) {
     } else {
       auto results = engine::runOnce(*options_.registry, {*spec});
       reply.ran = true;
-      reply.status = std::string(statusWord(results.front().status));
+      reply.status = std::string(checks::statusName(results.front().status));
       reply.message = results.front().message;
       if (reply.message.size() > store::ConfirmReply::kMaxMessage) {
         reply.message.resize(store::ConfirmReply::kMaxMessage);

@@ -7,26 +7,18 @@
 #include <spdlog/spdlog.h>
 
 #include "alerts/transport/http_client.h"
+#include "common/clock.h"
 #include "common/duration.h"
 #include "common/thread_name.h"
 #include "store/compaction_record.h"
 
 namespace ninevolt::cluster {
-namespace {
-
-int64_t systemNowUnix() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 Watchdog::Watchdog(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
                    Options options)
     : store_(std::move(store)), options_(std::move(options)), timer_(io) {
   if (!options_.now_unix) {
-    options_.now_unix = systemNowUnix;
+    options_.now_unix = common::nowUnixSeconds;
   }
 }
 
