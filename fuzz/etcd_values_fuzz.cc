@@ -22,8 +22,10 @@
 #include "cluster/settings.h"
 #include "common/printable.h"
 #include "common/yaml_json.h"
+#include "config/locations.h"
 #include "store/assignment_shard.h"
 #include "store/compaction_record.h"
+#include "store/confirm.h"
 #include "store/event.h"
 #include "store/incident_store.h"
 #include "store/member_digest.h"
@@ -127,6 +129,23 @@ void decodeOne(const etcd::KeyValue& kv, const store::Keys& keys) {
     auto again = store::decodeSilence(text);
     fz::check(again && store::silenceText(*again) == text, "a silence written back differs", text);
     (void)s->matches("web", {"a"}, "http", "");
+  }
+  if (auto r = store::decodeConfirmRequest(kv.value)) {
+    auto text = ninevolt::common::dumpJson(r->toJson());
+    fz::check(store::decodeConfirmRequest(text).has_value(),
+              "a confirmation request written back does not decode", text);
+  }
+  if (auto r = store::decodeConfirmReply(kv.value)) {
+    fz::check(r->message.size() <= 4 * store::ConfirmReply::kMaxMessage,
+              "a confirmation answer's message is not bounded", kv.value);
+    auto text = ninevolt::common::dumpJson(r->toJson());
+    fz::check(store::decodeConfirmReply(text).has_value(),
+              "a confirmation answer written back does not decode", text);
+  }
+  if (auto replica = ninevolt::config::splitReplica(kv.key.substr(kv.key.rfind('/') + 1))) {
+    fz::check(ninevolt::config::validName(replica->check)
+                  && ninevolt::config::validLocation(replica->location),
+              "splitReplica gave a part that is not a name", kv.key);
   }
   if (auto id = ninevolt::cluster::directorIdOf(kv.value)) {
     fz::check(!id->empty(), "directorIdOf gave an empty id", kv.value);
