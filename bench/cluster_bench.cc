@@ -596,8 +596,10 @@ json Bench::settle() {
 // etcd's counters over steady_s seconds with no status change (every check answers 200).
 json Bench::steady() {
   json out;
-  // Let the first-run state writes (one per check) and a digest round pass first.
-  sleepMs(15000);
+  // Let the first-run state writes (one per check) and a digest round pass first. With
+  // locations, "every check ran once" is seen at the first of its replicas to run: wait
+  // another interval, so every replica and every judge has written its first result.
+  sleepMs(15000 + (f_.locations > 0 ? static_cast<int>(interval_ms_) : 0));
   std::map<std::string, double> cpu0;
   for (const auto& m : members_) {
     cpu0[m.id] = readPidStats(m.process->pid()).cpu_s;
@@ -1085,10 +1087,12 @@ json Bench::killLocation() {
         return assigned_ms != 0 && loaded(s);
       },
       120, 50);
-  const int64_t loaded_ms = lastOwnedChangeMs(kill_ms);
-  // One interval after the last move: every judge has judged from the remaining locations.
-  sleepMs(static_cast<int>(std::max<int64_t>(0, (ok ? loaded_ms : kill_ms) + interval_ms_ + 2000
-                                                    - nowMs())));
+  // The survivors' counts change only where a judge moved (a lost location's replicas are
+  // orphans, nobody takes them): no change logged is no move.
+  const int64_t changed_ms = lastOwnedChangeMs(kill_ms);
+  const int64_t loaded_ms = changed_ms != 0 ? changed_ms : assigned_ms;
+  // One interval and a flush after the kill: every judge has judged from what is left.
+  sleepMs(static_cast<int>(std::max<int64_t>(0, kill_ms + interval_ms_ + 5000 - nowMs())));
   const EtcdCounters c1 = readCounters(*client_, etcd_port_);
   const double secs = static_cast<double>(nowMs() - kill_ms) / 1000.0;
   size_t not_ok = 0;
@@ -1262,7 +1266,7 @@ int main(int argc, char** argv) {
                "director) and start it again, then report memory once all run again");
   app.add_option("--kill", f.kill,
                  "kill -9 after the steady phase: member | director | location | none")
-      ->check(CLI::IsMember({"member", "director", "none"}))
+      ->check(CLI::IsMember({"member", "director", "location", "none"}))
       ->capture_default_str();
   app.add_option("--target-ports", f.target_ports, "ports the http target listens on")
       ->capture_default_str();

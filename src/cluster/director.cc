@@ -265,7 +265,12 @@ void Director::placeReplicas(std::string_view name, const PlacementClass& pc,
                              const LocatedPlacer& located,
                              const std::function<void(int, std::string_view)>& assign,
                              std::vector<std::string>& orphans) const {
+  // The judge goes with one of the placed replicas: the one whose location has the highest
+  // rendezvous weight for this check, so judges spread over the locations (not all on the
+  // first one's members) and one moves only when its own location goes.
   int judge = Placer::kOrphan;
+  uint64_t judge_weight = 0;
+  const uint64_t h = nameHash(name);
   auto one = [&](std::string_view location, bool orphan_if_none) {
     const std::string replica = config::replicaName(name, location);
     const int owner = located.owner(location, replica, pc.member_tag);
@@ -276,8 +281,10 @@ void Director::placeReplicas(std::string_view name, const PlacementClass& pc,
       return;
     }
     assign(owner, replica);
-    if (judge < 0) {
+    const uint64_t w = rendezvousWeight(h, nameHash(location));
+    if (judge < 0 || w > judge_weight) {
       judge = owner;
+      judge_weight = w;
     }
   };
   if (pc.locations.all) {

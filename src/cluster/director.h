@@ -205,7 +205,8 @@ class Director {
   const std::string& tagOf(const std::string& name) const;
   // A monitor with locations (docs/locations.md): a replica `<name>@<location>` on each listed
   // location's owner (with `all`: each location with an eligible member), and the check
-  // itself, its judge, on the owner of the first placed replica; orphans otherwise.
+  // itself, its judge, with one placed replica (the location of the highest rendezvous weight
+  // for the check); orphans otherwise.
   void placeReplicas(std::string_view name, const PlacementClass& pc, const LocatedPlacer& located,
                      const std::function<void(int, std::string_view)>& assign,
                      std::vector<std::string>& orphans) const;
