@@ -92,9 +92,11 @@ std::vector<LocationRow> locationRows(const config::LocationList& list,
       row.why = fmt::format("no live member in location '{}' may run it", location);
     } else if (st == states.end()) {
       row.why = "no result yet";
+      row.pending = true;
     } else if (owner == sites.end() || owner->second.location != location) {
       row.why = fmt::format("its member {} is gone; waiting for the next one's first result",
                             st->second.owner);
+      row.pending = true;
     } else if (owner->second.degraded) {
       row.why = fmt::format("its member {} is degraded (its canaries fail)", st->second.owner);
     } else {
@@ -162,11 +164,17 @@ checks::CheckResult judgeResult(const std::vector<LocationRow>& rows, config::Qu
     case 1:
       return checks::CheckResult::warning(std::move(message));
     case 0:
-      return checks::CheckResult::ok(std::move(message));
+      if ((last && *last != 0) || std::none_of(rows.begin(), rows.end(),
+                                               [](const LocationRow& r) { return r.pending; })) {
+        return checks::CheckResult::ok(std::move(message));
+      }
+      return checks::CheckResult::noVerdict(std::move(message));  // OK already: wait for all
     default:
       break;
   }
-  if (last == 0) {
+  const bool pending =
+      std::any_of(rows.begin(), rows.end(), [](const LocationRow& r) { return r.pending; });
+  if (last == 0 && !pending) {
     return checks::CheckResult::ok(std::move(message));  // not raised: stays OK
   }
   return checks::CheckResult::noVerdict(std::move(message));  // neither raised nor cleared

@@ -42,6 +42,8 @@ struct LocationRow {
   config::LocationStatus status = config::LocationStatus::kUnknown;
   std::string member;  // who runs it ("" when nobody does)
   std::string why;     // for kUnknown: why it counts for nothing
+  // Unknown for now only: no result yet, or its member went and the next one has none yet.
+  bool pending = false;
   std::optional<ReplicaState> state;
 };
 
@@ -64,7 +66,10 @@ std::string summaryOf(const std::vector<LocationRow>& rows, config::Quorum quoru
 
 // The judge's verdict: CRITICAL / WARNING / OK by the quorum, its message the summary; when
 // the quorum neither raises nor clears it, the state stays: `last` (what the judge said last,
-// nullopt before its first verdict) when OK, else no verdict (checks/result.h).
+// nullopt before its first verdict) when OK, else no verdict (checks/result.h). An OK that
+// would change nothing but the message waits (no verdict) while a row is pending: at a start
+// or a move every replica's first result would otherwise rewrite the check's state once more
+// (10,000 checks x 3 locations: a backlog of 20,000 cosmetic writes).
 checks::CheckResult judgeResult(const std::vector<LocationRow>& rows, config::Quorum quorum,
                                 std::optional<int> last);
 

@@ -64,17 +64,39 @@ TEST(JudgeResult, TwoOfThreeFailingIsCriticalAndSaysWhere) {
 
 TEST(JudgeResult, BetweenTheQuorumsItStays) {
   ReplicaStates states{{"eu", state("m1", "critical", "refused")}, {"us", state("m3", "ok")}};
-  auto rows = locationRows(listed({"eu", "us", "ap"}), "", kSites, states);  // ap: no result
+  auto rows = locationRows(listed({"eu", "us", "sa"}), "", kSites, states);  // sa: nobody there
   const auto q = config::quorumOf(0, 0, 3);
   auto from_ok = judgeResult(rows, q, 0);
   EXPECT_TRUE(from_ok.verdict);
   EXPECT_EQ(from_ok.status, checks::Status::kOk);
   EXPECT_THAT(from_ok.message, HasSubstr("1 of 3 location(s) failing"));
   EXPECT_THAT(from_ok.message, HasSubstr("1 unknown"));
-  EXPECT_THAT(from_ok.message, HasSubstr("ap unknown (no result yet)"));
+  EXPECT_THAT(from_ok.message, HasSubstr("sa unknown (no live member in location 'sa'"));
   // From CRITICAL, or before the judge's first verdict here: no verdict (the state stays).
   EXPECT_FALSE(judgeResult(rows, q, 2).verdict);
   EXPECT_FALSE(judgeResult(rows, q, std::nullopt).verdict);
+}
+
+TEST(JudgeResult, AnOkThatChangesNothingWaitsForEveryFirstResult) {
+  // ap has no result yet (a start, or its replica moved): an OK verdict would only rewrite
+  // the message, so the judge waits.
+  ReplicaStates states{{"eu", state("m1", "ok")}, {"us", state("m3", "ok")}};
+  auto rows = locationRows(listed({"eu", "us", "ap"}), "", kSites, states);
+  const auto q = config::quorumOf(0, 0, 3);
+  EXPECT_TRUE(rows[2].pending);
+  EXPECT_FALSE(judgeResult(rows, q, 0).verdict);
+  EXPECT_FALSE(judgeResult(rows, q, std::nullopt).verdict);
+  // A real change does not wait: clearing a CRITICAL check, or raising one.
+  auto cleared = judgeResult(rows, q, 2);
+  EXPECT_TRUE(cleared.verdict);
+  EXPECT_EQ(cleared.status, checks::Status::kOk);
+  states = {{"eu", state("m1", "critical", "x")}, {"us", state("m3", "critical", "y")}};
+  rows = locationRows(listed({"eu", "us", "ap"}), "", kSites, states);
+  EXPECT_EQ(judgeResult(rows, q, 0).status, checks::Status::kCritical);
+  // Every location has its result: the OK verdict comes.
+  states = {{"eu", state("m1", "ok")}, {"us", state("m3", "ok")}, {"ap", state("m4", "ok")}};
+  rows = locationRows(listed({"eu", "us", "ap"}), "", kSites, states);
+  EXPECT_TRUE(judgeResult(rows, q, std::nullopt).verdict);
 }
 
 TEST(JudgeResult, WarningWhenTheFailingOnesAreWarningAndRecoveryClears) {
