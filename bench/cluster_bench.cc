@@ -239,9 +239,8 @@ bool loadMonitors(etcd::Client& client, const store::Keys& keys, const Flags& f,
                   const std::vector<uint16_t>& ports) {
   std::vector<etcd::TxnOp> ops;
   for (size_t i = 0; i < f.checks; ++i) {
-    ops.push_back(
-        etcd::TxnOp::put(keys.monitor(checkName(i)),
-                         monitorSpec(i, ports, f.interval, f.locations).dump()));
+    ops.push_back(etcd::TxnOp::put(keys.monitor(checkName(i)),
+                                   monitorSpec(i, ports, f.interval, f.locations).dump()));
     if (ops.size() == 120 || i + 1 == f.checks) {
       auto r = client.txn({}, ops);
       if (!r) {
@@ -357,13 +356,14 @@ bool Bench::startMembers() {
 // Starts m's process (again: same listen address, so the same member id) with a log of its own.
 bool Bench::startMember(Member& m, const std::string& log_file) {
   m.log_file = log_file;
-  std::vector<std::string> argv{f_.binary, "server", "--listen", m.listen, "-e", etcd_->endpoint(),
-                                "--workers", std::to_string(f_.workers)};
+  std::vector<std::string> argv{
+      f_.binary, "server",          "--listen",  m.listen,
+      "-e",      etcd_->endpoint(), "--workers", std::to_string(f_.workers)};
   if (!m.location.empty()) {
     argv.insert(argv.end(), {"--location", m.location});
   }
-  m.process = std::make_unique<testing::Process>(argv, std::map<std::string, std::string>{},
-                                                 m.log_file);
+  m.process =
+      std::make_unique<testing::Process>(argv, std::map<std::string, std::string>{}, m.log_file);
   m.log = std::make_unique<MemberLog>(m.log_file);
   m.alive = true;
   return true;
@@ -1117,8 +1117,8 @@ json Bench::killLocation() {
       "  location loss: reassigned after %.2f s, loaded after %.2f s; over the %.0f s after the "
       "kill %lld revisions (%.1f/s), %.0f keys put; %zu of %zu checks not ok\n",
       out["reassigned_s"].get<double>(), out["loaded_s"].get<double>(), secs,
-      static_cast<long long>(c1.revision - c0.revision),
-      out["revisions_per_s"].get<double>(), c1.puts - c0.puts, not_ok, states);
+      static_cast<long long>(c1.revision - c0.revision), out["revisions_per_s"].get<double>(),
+      c1.puts - c0.puts, not_ok, states);
   return out;
 }
 

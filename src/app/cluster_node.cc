@@ -88,41 +88,42 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
       .workers = options_.workers,
       .max_processes = options_.max_exec,
       .registry = registry,
-      .on_result = [this, publisher = publisher_.get(), dispatcher = dispatcher_.get(),
-                    log = events_.get()](const engine::RunReport& r) {
-        if (cluster::Canaries::isCanary(r.check)) {
-          // This member's own health: no state key, no alert (cluster/canaries.h).
-          if (canaries_) {
-            canaries_->onResult(r);
-          }
-          return;
-        }
-        publisher->onResult(r);
-        // A location replica (`web@eu-west`) alerts nobody: its check's judge does, through
-        // the check's incident (docs/locations.md).
-        const auto replica = config::splitReplica(r.check);
-        if (r.transition && !replica) {
-          dispatcher->onTransition(r.check, *r.transition);
-        }
-        if (r.transition && r.transition->stateChanged()) {
-          auto text =
-              replica ? fmt::format("check '{}' in location '{}': {} -> {} after {} result(s): {}",
+      .on_result =
+          [this, publisher = publisher_.get(), dispatcher = dispatcher_.get(),
+           log = events_.get()](const engine::RunReport& r) {
+            if (cluster::Canaries::isCanary(r.check)) {
+              // This member's own health: no state key, no alert (cluster/canaries.h).
+              if (canaries_) {
+                canaries_->onResult(r);
+              }
+              return;
+            }
+            publisher->onResult(r);
+            // A location replica (`web@eu-west`) alerts nobody: its check's judge does, through
+            // the check's incident (docs/locations.md).
+            const auto replica = config::splitReplica(r.check);
+            if (r.transition && !replica) {
+              dispatcher->onTransition(r.check, *r.transition);
+            }
+            if (r.transition && r.transition->stateChanged()) {
+              auto text =
+                  replica
+                      ? fmt::format("check '{}' in location '{}': {} -> {} after {} result(s): {}",
                                     replica->check, replica->location,
                                     state::stateName(r.transition->from),
                                     state::stateName(r.transition->to), r.count, r.result.message)
                       : fmt::format("check '{}': {} -> {} after {} result(s): {}", r.check,
                                     state::stateName(r.transition->from),
-                                    state::stateName(r.transition->to), r.count,
-                                    r.result.message);
-          spdlog::info("{}", text);
-          // The check's history (the UI's check page); as many as alerts, none at steady state.
-          log->record(r.transition->to == state::CheckState::kOk        ? store::kEventInfo
-                      : r.transition->to == state::CheckState::kWarning ? store::kEventWarning
-                                                                        : store::kEventError,
-                      store::event_kind::kCheckState, std::move(text),
-                      replica ? std::string(replica->check) : r.check);
-        }
-      },
+                                    state::stateName(r.transition->to), r.count, r.result.message);
+              spdlog::info("{}", text);
+              // The check's history (the UI's check page); as many as alerts, none at steady state.
+              log->record(r.transition->to == state::CheckState::kOk        ? store::kEventInfo
+                          : r.transition->to == state::CheckState::kWarning ? store::kEventWarning
+                                                                            : store::kEventError,
+                          store::event_kind::kCheckState, std::move(text),
+                          replica ? std::string(replica->check) : r.check);
+            }
+          },
       .confirm =
           [confirmer = confirmer_.get()](const config::SharedMonitor& spec,
                                          const checks::CheckResult& result,
@@ -141,10 +142,10 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
                            "director moves its checks to healthy members)"
                      : "this member is no longer degraded: " + why;
         spdlog::warn("{}", text);
-        log->record(degraded ? store::kEventWarning : store::kEventInfo,
-                    degraded ? store::event_kind::kMemberDegraded
-                             : store::event_kind::kMemberRestored,
-                    text);
+        log->record(
+            degraded ? store::kEventWarning : store::kEventInfo,
+            degraded ? store::event_kind::kMemberDegraded : store::event_kind::kMemberRestored,
+            text);
       }});
   canaries_->set(options_.canaries);
   director_ = std::make_unique<cluster::Director>(
@@ -191,11 +192,9 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
       cluster::ClusterAlarms::Options{
           .member_id = id,
           .orphan_grace = options_.orphan_grace,
-          .transition =
-              [dispatcher = dispatcher_.get()](const std::string& name,
-                                               const state::Transition& t) {
-                dispatcher->onTransition(name, t);
-              },
+          .transition = [dispatcher = dispatcher_.get()](
+                            const std::string& name,
+                            const state::Transition& t) { dispatcher->onTransition(name, t); },
           .adopt =
               [dispatcher = dispatcher_.get()](std::vector<std::string> names,
                                                std::map<std::string, state::Seed> seeds) {
@@ -215,10 +214,11 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
           .member_id = id,
           .user_agent = fmt::format("9volt/{} (member {})", common::kSemVer, id),
           .fence = [director = director_.get()] { return director->fence(); },
-          .on_change = [log](bool ok, const std::string& message) {
-            log->record(ok ? store::kEventInfo : store::kEventWarning, store::event_kind::kWatchdog,
-                        message);
-          }});
+          .on_change =
+              [log](bool ok, const std::string& message) {
+                log->record(ok ? store::kEventInfo : store::kEventWarning,
+                            store::event_kind::kWatchdog, message);
+              }});
   watchdog_->set(options_.watchdog_url, options_.watchdog_interval);
   manager_ = std::make_unique<cluster::Manager>(
       io_, store_, engine_,
@@ -383,23 +383,24 @@ void ClusterNode::applySettings(const cluster::ClusterSettings& settings) {
     std::lock_guard lock(cluster_alerter_mu_);
     cluster_alerter_ = settings.cluster_alerter;
   }
-  boost::asio::post(io_, [this, orphan_grace = settings.orphan_grace, canaries = settings.canaries] {
-    if (!stopped_) {
-      alarms_->setOrphanGrace(orphan_grace);
-      canaries_->set(canaries);
-    }
-  });
-  boost::asio::post(io_, [this, interval = settings.state_dump_interval, ttl = settings.member_ttl,
-                          compaction = settings.etcd_compaction_interval,
-                          watchdog_url = settings.watchdog_url,
-                          watchdog_interval = settings.watchdog_interval] {
-    if (!stopped_) {
-      publisher_->setDigestInterval(interval);
-      director_->setTakeoverAfter(ttl);
-      compactor_->setInterval(compaction);
-      watchdog_->set(watchdog_url, watchdog_interval);
-    }
-  });
+  boost::asio::post(io_,
+                    [this, orphan_grace = settings.orphan_grace, canaries = settings.canaries] {
+                      if (!stopped_) {
+                        alarms_->setOrphanGrace(orphan_grace);
+                        canaries_->set(canaries);
+                      }
+                    });
+  boost::asio::post(
+      io_, [this, interval = settings.state_dump_interval, ttl = settings.member_ttl,
+            compaction = settings.etcd_compaction_interval, watchdog_url = settings.watchdog_url,
+            watchdog_interval = settings.watchdog_interval] {
+        if (!stopped_) {
+          publisher_->setDigestInterval(interval);
+          director_->setTakeoverAfter(ttl);
+          compactor_->setInterval(compaction);
+          watchdog_->set(watchdog_url, watchdog_interval);
+        }
+      });
 }
 
 void ClusterNode::renderMetrics(std::string& out) const {

@@ -113,12 +113,12 @@ class ClusterNode {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::unique_ptr<cluster::Director> director_;
   std::unique_ptr<cluster::Manager> manager_;
-  std::unique_ptr<cluster::Compactor> compactor_;  // uses director_
-  std::unique_ptr<cluster::Watchdog> watchdog_;    // uses director_
+  std::unique_ptr<cluster::Compactor> compactor_;   // uses director_
+  std::unique_ptr<cluster::Watchdog> watchdog_;     // uses director_
   std::unique_ptr<cluster::ClusterAlarms> alarms_;  // told by director_, tells dispatcher_
   std::unique_ptr<cluster::Canaries> canaries_;     // on the loop; runs in engine_
   std::atomic<bool> degraded_{false};
-  std::mutex cluster_alerter_mu_;                   // guards cluster_alerter_ (any thread)
+  std::mutex cluster_alerter_mu_;  // guards cluster_alerter_ (any thread)
   std::string cluster_alerter_;
   // Held while renderMetrics() reads engine_, director_ and manager_, and while stop()
   // resets them, so a scrape during shutdown reads nothing freed.

@@ -21,8 +21,8 @@ void Canaries::set(const std::vector<std::string>& names) {
     return;
   }
   names_ = names;
-  spdlog::info("canaries: {}", names_.empty() ? std::string("none")
-                                              : fmt::format("{}", fmt::join(names_, ", ")));
+  spdlog::info("canaries: {}",
+               names_.empty() ? std::string("none") : fmt::format("{}", fmt::join(names_, ", ")));
   for (auto it = last_.begin(); it != last_.end();) {
     it = std::find(names_.begin(), names_.end(), it->first) == names_.end() ? last_.erase(it)
                                                                             : std::next(it);
@@ -54,7 +54,7 @@ void Canaries::schedule() {
   // within seconds), else every `refresh` (edits).
   timer_.expires_after(reported_.empty() ? options_.refresh
                                          : std::min<std::chrono::milliseconds>(
-                                               options_.refresh, std::chrono::seconds(2)));
+                                             options_.refresh, std::chrono::seconds(2)));
   timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
     if (!ec && running_) {
       refresh();
@@ -86,7 +86,9 @@ void Canaries::refresh() {
     if (!spec || spec->disable) {
       if (reported_.insert(name).second) {
         spdlog::warn("canaries: '{}' is {}: it never counts as failing", name,
-                     !*stored ? "no monitor" : !spec ? "not a valid monitor" : "disabled");
+                     !*stored ? "no monitor"
+                     : !spec  ? "not a valid monitor"
+                              : "disabled");
       }
       last_.erase(name);
       continue;
@@ -132,8 +134,8 @@ void Canaries::judge() {
   }
   degraded_ = all_failing;
   if (options_.on_change) {
-    options_.on_change(degraded_, degraded_ ? "every canary fails: " + why
-                                            : "a canary passes again");
+    options_.on_change(degraded_,
+                       degraded_ ? "every canary fails: " + why : "a canary passes again");
   }
 }
 

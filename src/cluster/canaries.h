@@ -63,8 +63,8 @@ class Canaries {
     state::CheckState state = state::CheckState::kOk;
     std::string message;
   };
-  std::map<std::string, Last> last_;     // canary name -> its last result here
-  std::set<std::string> reported_;       // canaries whose monitor is missing, said so
+  std::map<std::string, Last> last_;  // canary name -> its last result here
+  std::set<std::string> reported_;    // canaries whose monitor is missing, said so
   bool degraded_ = false;
   boost::asio::io_context& io_;
   Lifetime lifetime_;  // last: ends first

@@ -15,7 +15,8 @@ struct AlarmOptions : config::TypeOptions {};
 // Not among config::checkTypes(): what the dispatcher's notifications call a condition's type.
 class AlarmType : public config::TypedCheckType<AlarmOptions> {
  public:
-  AlarmType() : TypedCheckType("cluster", "internal: a condition of the 9volt cluster itself", {}) {}
+  AlarmType()
+      : TypedCheckType("cluster", "internal: a condition of the 9volt cluster itself", {}) {}
 
  protected:
   std::string targetOf(const AlarmOptions&) const override { return "the 9volt cluster"; }
@@ -82,9 +83,10 @@ void ClusterAlarms::adoptOpen() {
   // again), then judged afresh as the placement, the members and the probe report.
   auto keys = store_->listRecordKeys(store::RecordKind::kIncident, 0);
   if (!keys) {
-    spdlog::warn("cluster alarms: cannot list the incidents: {} (open conditions are adopted "
-                 "when they change)",
-                 keys.error().message);
+    spdlog::warn(
+        "cluster alarms: cannot list the incidents: {} (open conditions are adopted "
+        "when they change)",
+        keys.error().message);
     return;
   }
   const std::string prefix = store_->keys().incidentPrefix();
@@ -132,10 +134,11 @@ void ClusterAlarms::raise(const std::string& name, const std::string& message) {
     return;
   }
   spdlog::warn("cluster alarms: {}: {}", name, message);
-  options_.transition(name, state::Transition{.from = state::CheckState::kOk,
-                                              .to = state::CheckState::kCritical,
-                                              .count = 1,
-                                              .result = stamped(checks::CheckResult::critical(message))});
+  options_.transition(name,
+                      state::Transition{.from = state::CheckState::kOk,
+                                        .to = state::CheckState::kCritical,
+                                        .count = 1,
+                                        .result = stamped(checks::CheckResult::critical(message))});
 }
 
 void ClusterAlarms::clear(const std::string& name, const std::string& message) {

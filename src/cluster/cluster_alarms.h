@@ -56,9 +56,9 @@ class ClusterAlarms {
   void directorChanged(bool director);  // loop
   void memberLost(const MemberView& member);
   void memberJoined(const MemberView& member);
-  void memberDegraded(const MemberView& member);  // its flag as it is now
+  void memberDegraded(const MemberView& member);          // its flag as it is now
   void orphans(const std::vector<std::string>& orphans);  // after each placement
-  void etcdProblem(const std::string& problem);            // the probe's, every second
+  void etcdProblem(const std::string& problem);           // the probe's, every second
   void setOrphanGrace(std::chrono::milliseconds grace);
 
   // The spec the dispatcher is given for a condition (`monitor_of`): its alerter is the

@@ -159,14 +159,14 @@ void Confirmer::askNow(const config::SharedMonitor& spec,
   auto timer = std::make_unique<boost::asio::steady_timer>(io_);
   timer->expires_at(deadline);
   const std::string id = request.id;
-  timer->async_wait([this, id, to, limit = spec->timeout + options_.extra](
-                        const boost::system::error_code& ec) {
-    if (ec) {
-      return;
-    }
-    finish(id, {engine::ConfirmAnswer::kAlone, "",
-                fmt::format("no answer from {} within {}", to, common::formatDuration(limit))});
-  });
+  timer->async_wait(
+      [this, id, to, limit = spec->timeout + options_.extra](const boost::system::error_code& ec) {
+        if (ec) {
+          return;
+        }
+        finish(id, {engine::ConfirmAnswer::kAlone, "",
+                    fmt::format("no answer from {} within {}", to, common::formatDuration(limit))});
+      });
   pending_[id] = Pending{to, std::move(done), std::move(timer)};
 }
 
@@ -236,8 +236,11 @@ void Confirmer::onRequests(const etcd::WatchUpdate& u) {
     }
     if (running_answers_.fetch_add(1) >= static_cast<int>(options_.max_runs)) {
       running_answers_--;
-      store::ConfirmReply busy{.id = request->id, .check = request->check,
-                               .by = options_.member_id, .ran = false, .status = "",
+      store::ConfirmReply busy{.id = request->id,
+                               .check = request->check,
+                               .by = options_.member_id,
+                               .ran = false,
+                               .status = "",
                                .message = "busy: too many confirmations at once"};
       (void)store_->answerConfirmation(busy, request->from, lease_);
       continue;
@@ -262,7 +265,8 @@ void Confirmer::answer(store::ConfirmRequest request) {
   store::ConfirmReply reply{.id = request.id, .check = request.check, .by = options_.member_id};
   auto stored = store_->getConfig(store::ConfigKind::kMonitor, request.check);
   if (!stored || !*stored) {
-    reply.message = stored ? "no such monitor" : "cannot read its monitor: " + stored.error().message;
+    reply.message =
+        stored ? "no such monitor" : "cannot read its monitor: " + stored.error().message;
   } else {
     config::Problems problems;
     auto value = store::decodeJson((*stored)->text);

@@ -3,9 +3,9 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
-#include <memory>
 #include <string>
 #include <thread>
 
@@ -69,10 +69,11 @@ class Confirmer {
   void askNow(const config::SharedMonitor& spec, std::chrono::steady_clock::time_point deadline,
               std::function<void(engine::ConfirmAnswer)> done);  // io thread
   // Who runs it for us: "" when nobody may.
-  std::string pick(const config::MonitorSpec& spec, const std::vector<store::MemberInfo>& members) const;
-  void onAnswers(const etcd::WatchUpdate& u);   // watch thread
-  void onRequests(const etcd::WatchUpdate& u);  // watch thread
-  void answer(store::ConfirmRequest request);   // a pool thread
+  std::string pick(const config::MonitorSpec& spec,
+                   const std::vector<store::MemberInfo>& members) const;
+  void onAnswers(const etcd::WatchUpdate& u);                        // watch thread
+  void onRequests(const etcd::WatchUpdate& u);                       // watch thread
+  void answer(store::ConfirmRequest request);                        // a pool thread
   void finish(const std::string& id, engine::ConfirmAnswer answer);  // io thread
 
   std::shared_ptr<store::Store> store_;  // with a 1 s call deadline
@@ -83,7 +84,7 @@ class Confirmer {
   std::atomic<int> running_answers_{0};
   std::atomic<uint64_t> asked_{0};
   std::atomic<uint64_t> answered_{0};
-  uint64_t seq_ = 0;                      // io thread
+  uint64_t seq_ = 0;                        // io thread
   std::map<std::string, Pending> pending_;  // io thread: id -> ask
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;

@@ -1,7 +1,5 @@
 #include "cluster/director.h"
 
-#include "config/locations.h"
-
 #include <array>
 #include <utility>
 
@@ -600,9 +598,8 @@ void Director::recompute() {
   }
   stored_ = std::move(desired);
   deleted_.clear();
-  reportOrphans(orphans, [&](const std::string& name) {
-    return ownerNow(name, members, placer, located);
-  });
+  reportOrphans(orphans,
+                [&](const std::string& name) { return ownerNow(name, members, placer, located); });
   if (options_.on_orphans) {
     options_.on_orphans(orphans);
   }

@@ -408,15 +408,13 @@ bool Manager::readWholePrefixes(const std::vector<std::string>& names) {
                }
              }
            })
-      && read(store::RecordKind::kState, wanted_only([&](const std::string& n,
-                                                         const etcd::KeyValue& kv) {
-                noteState(n, kv);
-              }))
+      && read(
+          store::RecordKind::kState,
+          wanted_only([&](const std::string& n, const etcd::KeyValue& kv) { noteState(n, kv); }))
       && (!replicas
           || read(store::RecordKind::kLocationState,
-                  wanted_only([&](const std::string& n, const etcd::KeyValue& kv) {
-                    noteState(n, kv);
-                  })))
+                  wanted_only(
+                      [&](const std::string& n, const etcd::KeyValue& kv) { noteState(n, kv); })))
       && read(store::RecordKind::kIncident,
               wanted_only([&](const std::string& n, const etcd::KeyValue& kv) {
                 if (auto seed = seedFromIncident(kv)) {

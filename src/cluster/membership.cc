@@ -142,8 +142,8 @@ void Membership::onRegistered(const Call& call) {
   retry_timer_.cancel();
   // What changed while the registration was in flight follows at once (kick()).
   move_pending_ = options_.ttl != lease_ttl_;
-  checks_pending_ = options_.member.checks != checks_written_
-                    || options_.member.degraded != degraded_written_;
+  checks_pending_ =
+      options_.member.checks != checks_written_ || options_.member.degraded != degraded_written_;
   spdlog::info("member {}: registered at {} on lease {:x} (ttl {}s)", options_.member.id,
                store_->keys().member(options_.member.id), lease_id_, lease_ttl_.count());
   if (options_.on_change) {

@@ -16,8 +16,8 @@ namespace ninevolt::cluster {
 struct MemberView {
   std::string id;
   std::vector<std::string> tags;
-  std::string location;  // --location ("" = none)
-  bool leaving = false;  // its record says it is leaving (a clean stop): not lost when it goes
+  std::string location;   // --location ("" = none)
+  bool leaving = false;   // its record says it is leaving (a clean stop): not lost when it goes
   bool degraded = false;  // its canaries fail: placed nothing while others may run its checks
 };
 
@@ -78,8 +78,7 @@ class LocatedPlacer {
   explicit LocatedPlacer(const std::vector<MemberView>& members);
   // The index in `members` of the replica's owner, or Placer::kOrphan (no eligible member in
   // the location).
-  int owner(std::string_view location, std::string_view replica,
-            std::string_view member_tag) const;
+  int owner(std::string_view location, std::string_view replica, std::string_view member_tag) const;
   // The locations some member has, sorted (`locations: all` takes those with an eligible
   // member).
   const std::vector<std::string>& locations() const { return locations_; }

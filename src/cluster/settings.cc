@@ -70,10 +70,18 @@ void readDuration(const nlohmann::json& config, const char* field, Unit fallback
 }  // namespace
 
 nlohmann::json ClusterSettings::defaultsJson() {
-  return {{kMemberTtl, "5s"},      {kStateDumpInterval, "10s"},     {kEventRetention, "24h"},
-          {kEventMaxCount, 10000}, {kEtcdCompactionInterval, "5m"}, {kStormThreshold, 0},
-          {kStormWindow, "60s"},   {kWatchdogUrl, ""},              {kWatchdogInterval, "60s"},
-          {kClusterAlerter, ""},   {kOrphanGrace, "5m"},            {kCanaries, nlohmann::json::array()}};
+  return {{kMemberTtl, "5s"},
+          {kStateDumpInterval, "10s"},
+          {kEventRetention, "24h"},
+          {kEventMaxCount, 10000},
+          {kEtcdCompactionInterval, "5m"},
+          {kStormThreshold, 0},
+          {kStormWindow, "60s"},
+          {kWatchdogUrl, ""},
+          {kWatchdogInterval, "60s"},
+          {kClusterAlerter, ""},
+          {kOrphanGrace, "5m"},
+          {kCanaries, nlohmann::json::array()}};
 }
 
 ClusterSettings parseSettings(const nlohmann::json& config, const ClusterSettings& previous,
@@ -115,8 +123,8 @@ ClusterSettings parseSettings(const nlohmann::json& config, const ClusterSetting
   {
     // 5s .. 24h: a dead man's switch is about minutes; faster is a load on the receiver.
     const auto kept = out.watchdog_interval;
-    readDuration(config, kWatchdogInterval, defaults.watchdog_interval, out.watchdog_interval,
-                 key, problems);
+    readDuration(config, kWatchdogInterval, defaults.watchdog_interval, out.watchdog_interval, key,
+                 problems);
     if (out.watchdog_interval < std::chrono::seconds(5)
         || out.watchdog_interval > std::chrono::hours(24)) {
       problems.push_back(fmt::format("{}: {}: {} is not between 5s and 24h (keeping {})", key,
@@ -141,15 +149,16 @@ ClusterSettings parseSettings(const nlohmann::json& config, const ClusterSetting
   if (!config.contains(kClusterAlerter)) {
     out.cluster_alerter = defaults.cluster_alerter;
   } else if (const auto& v = config[kClusterAlerter];
-             v.is_string() && (v.get<std::string>().empty()
-                               || store::nameProblem(v.get<std::string>()).empty())) {
+             v.is_string()
+             && (v.get<std::string>().empty()
+                 || store::nameProblem(v.get<std::string>()).empty())) {
     out.cluster_alerter = v.get<std::string>();
   } else {
-    problems.push_back(fmt::format("{}: {}: {} is not \"\" (nobody) nor an alerter's name "
-                                   "(keeping {})",
-                                   key, kClusterAlerter,
-                                   common::printable(common::dumpJson(v), 200),
-                                   out.cluster_alerter.empty() ? "nobody" : out.cluster_alerter));
+    problems.push_back(
+        fmt::format("{}: {}: {} is not \"\" (nobody) nor an alerter's name "
+                    "(keeping {})",
+                    key, kClusterAlerter, common::printable(common::dumpJson(v), 200),
+                    out.cluster_alerter.empty() ? "nobody" : out.cluster_alerter));
   }
   if (!config.contains(kCanaries)) {
     out.canaries = defaults.canaries;
@@ -167,10 +176,11 @@ ClusterSettings parseSettings(const nlohmann::json& config, const ClusterSetting
     if (ok) {
       out.canaries = std::move(names);
     } else {
-      problems.push_back(fmt::format("{}: {}: {} is not a list of at most {} distinct monitor "
-                                     "names (keeping {} canaries)",
-                                     key, kCanaries, common::printable(common::dumpJson(v), 200),
-                                     kMaxCanaries, out.canaries.size()));
+      problems.push_back(
+          fmt::format("{}: {}: {} is not a list of at most {} distinct monitor "
+                      "names (keeping {} canaries)",
+                      key, kCanaries, common::printable(common::dumpJson(v), 200), kMaxCanaries,
+                      out.canaries.size()));
     }
   }
   if (!config.contains(kEventMaxCount)) {

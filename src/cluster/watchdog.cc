@@ -36,9 +36,10 @@ void Watchdog::start() {
 
 void Watchdog::set(const std::string& url, std::chrono::seconds interval) {
   if (url != url_ || interval != interval_) {
-    spdlog::info("watchdog: {}", url.empty() ? std::string("off")
-                                             : fmt::format("{} every {}", alerts::transport::originOf(url),
-                                                           common::formatDuration(interval)));
+    spdlog::info("watchdog: {}", url.empty()
+                                     ? std::string("off")
+                                     : fmt::format("{} every {}", alerts::transport::originOf(url),
+                                                   common::formatDuration(interval)));
   }
   url_ = url;
   interval_ = interval;
@@ -72,8 +73,9 @@ void Watchdog::check() {
   if (read->kv) {
     auto record = store::decodeCompaction(read->kv->value);
     if (!record) {
-      store_->rejections().reject(*read->kv, "not a watchdog record {\"member\", \"unix\"} "
-                                             "(written anew)");
+      store_->rejections().reject(*read->kv,
+                                  "not a watchdog record {\"member\", \"unix\"} "
+                                  "(written anew)");
     } else if (record->unix <= now && now - record->unix < interval_.count()) {
       return;  // called less than an interval ago (by this director or the one before)
     }

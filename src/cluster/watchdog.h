@@ -44,9 +44,9 @@ class Watchdog {
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
 
-  void start();                                                 // loop
+  void start();                                                     // loop
   void set(const std::string& url, std::chrono::seconds interval);  // loop
-  void check();                                                 // loop: one check now
+  void check();                                                     // loop: one check now
 
   uint64_t calls() const { return calls_; }        // any thread
   uint64_t failures() const { return failures_; }  // any thread

@@ -31,8 +31,8 @@ std::optional<LocationList> readLocations(const nlohmann::json& value, detail::P
     return std::nullopt;
   }
   if (value.empty() || value.size() > kMaxLocations) {
-    sink.add("locations", fmt::format("lists {} locations; 1 to {} (or \"all\")", value.size(),
-                                      kMaxLocations));
+    sink.add("locations",
+             fmt::format("lists {} locations; 1 to {} (or \"all\")", value.size(), kMaxLocations));
     return std::nullopt;
   }
   bool ok = true;

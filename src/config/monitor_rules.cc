@@ -46,8 +46,8 @@ void checkLocations(const MonitorSpec& spec, const FieldState& state, ProblemSin
   const bool failing = state.has("failing-locations");
   const bool recovered = state.has("recovered-locations");
   if (!spec.type->probes()) {
-    for (auto [f, on] : {std::pair{"locations", spec.locations.any()},
-                         std::pair{"confirm", spec.confirm}}) {
+    for (auto [f, on] :
+         {std::pair{"locations", spec.locations.any()}, std::pair{"confirm", spec.confirm}}) {
       if (on) {
         sink.add(f, fmt::format("does not apply to type {}: it reaches out to no target, so "
                                 "running it elsewhere judges the same thing",
@@ -56,8 +56,9 @@ void checkLocations(const MonitorSpec& spec, const FieldState& state, ProblemSin
     }
   }
   if (spec.confirm && spec.locations.any()) {
-    sink.add("confirm", "applies to a check run from one place; with locations the quorum "
-                        "confirms (failing-locations)");
+    sink.add("confirm",
+             "applies to a check run from one place; with locations the quorum "
+             "confirms (failing-locations)");
   }
   if (!spec.locations.any()) {
     for (const char* f : {"failing-locations", "recovered-locations"}) {

@@ -56,9 +56,9 @@ struct ConfirmAnswer {
 };
 // Asks for a confirmation of `result` of `spec`; `done` is called exactly once, on any
 // thread, within the spec's timeout + 1 s.
-using ConfirmFn = std::function<void(const config::SharedMonitor& spec,
-                                     const checks::CheckResult& result,
-                                     std::function<void(ConfirmAnswer)> done)>;
+using ConfirmFn =
+    std::function<void(const config::SharedMonitor& spec, const checks::CheckResult& result,
+                       std::function<void(ConfirmAnswer)> done)>;
 
 struct EngineStats {
   uint64_t checks = 0;     // configured (enabled) checks

@@ -15,8 +15,7 @@
 
 namespace ninevolt::engine {
 
-Engine::Worker::Worker(size_t index, const Engine::Options& options,
-                       const std::atomic<bool>& held)
+Engine::Worker::Worker(size_t index, const Engine::Options& options, const std::atomic<bool>& held)
     : index_(index),
       options_(options),
       held_(held),
@@ -90,7 +89,7 @@ void Engine::Worker::unschedule(Entry& entry) {
   }
   auto& queue = entry.starts_process ? ready_processes_ : ready_;
   waiting -= std::erase_if(queue, [&](const Ready& r) { return r.entry == &entry; });
-  entry.check->cancel();  // no callback after this
+  entry.check->cancel();        // no callback after this
   entry.confirm_token.reset();  // nor a confirmation's
   scheduler_.remove(entry.slot);
   by_slot_[entry.slot] = nullptr;

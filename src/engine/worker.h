@@ -117,7 +117,7 @@ class Engine::Worker {
   size_t index_;
   const Engine::Options& options_;
   const std::atomic<bool>& held_;  // Engine::setHeld()
-  size_t max_processes_;  // this worker's share of Options::max_processes
+  size_t max_processes_;           // this worker's share of Options::max_processes
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   boost::asio::steady_timer timer_;

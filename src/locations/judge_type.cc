@@ -10,8 +10,8 @@ namespace {
 class JudgeType : public config::TypedCheckType<JudgeOptions> {
  public:
   JudgeType()
-      : TypedCheckType(kJudgeType,
-                       "internal: combines a monitor's location replicas by its quorum", {}) {}
+      : TypedCheckType(kJudgeType, "internal: combines a monitor's location replicas by its quorum",
+                       {}) {}
 
  protected:
   std::string targetOf(const JudgeOptions& o) const override {

@@ -73,9 +73,8 @@ std::vector<std::string> expectedLocations(const config::LocationList& list,
   return {out.begin(), out.end()};
 }
 
-std::vector<LocationRow> locationRows(const config::LocationList& list,
-                                      std::string_view member_tag, const Sites& sites,
-                                      const ReplicaStates& states) {
+std::vector<LocationRow> locationRows(const config::LocationList& list, std::string_view member_tag,
+                                      const Sites& sites, const ReplicaStates& states) {
   std::vector<LocationRow> rows;
   for (const auto& location : expectedLocations(list, member_tag, sites)) {
     LocationRow row;
@@ -131,9 +130,9 @@ config::QuorumCount countOf(const std::vector<LocationRow>& rows) {
 
 std::string summaryOf(const std::vector<LocationRow>& rows, config::Quorum quorum) {
   const auto c = countOf(rows);
-  std::string out = fmt::format("{} of {} location(s) failing ({} raise it, {} clear it)",
-                                c.warning + c.critical, rows.size(), quorum.failing,
-                                quorum.recovered);
+  std::string out =
+      fmt::format("{} of {} location(s) failing ({} raise it, {} clear it)", c.warning + c.critical,
+                  rows.size(), quorum.failing, quorum.recovered);
   if (c.unknown > 0) {
     out += fmt::format(", {} unknown", c.unknown);
   }
@@ -164,8 +163,9 @@ checks::CheckResult judgeResult(const std::vector<LocationRow>& rows, config::Qu
     case 1:
       return checks::CheckResult::warning(std::move(message));
     case 0:
-      if ((last && *last != 0) || std::none_of(rows.begin(), rows.end(),
-                                               [](const LocationRow& r) { return r.pending; })) {
+      if ((last && *last != 0) || std::none_of(rows.begin(), rows.end(), [](const LocationRow& r) {
+            return r.pending;
+          })) {
         return checks::CheckResult::ok(std::move(message));
       }
       return checks::CheckResult::noVerdict(std::move(message));  // OK already: wait for all

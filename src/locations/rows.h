@@ -55,9 +55,8 @@ std::vector<std::string> expectedLocations(const config::LocationList& list,
 // A row per expected location. A replica counts when its state was written by a live member of
 // that location; else it is unknown (no live member there, its member is gone, or no result
 // yet): never failing, never passing.
-std::vector<LocationRow> locationRows(const config::LocationList& list,
-                                      std::string_view member_tag, const Sites& sites,
-                                      const ReplicaStates& states);
+std::vector<LocationRow> locationRows(const config::LocationList& list, std::string_view member_tag,
+                                      const Sites& sites, const ReplicaStates& states);
 
 config::QuorumCount countOf(const std::vector<LocationRow>& rows);
 

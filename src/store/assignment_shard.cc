@@ -39,8 +39,8 @@ Result<std::vector<std::string>> decodeAssignmentShard(std::string_view text) {
 
 void addAssignmentName(std::string& text, std::string_view name) {
   text += text.empty() ? '[' : ',';
-  // Check names are [A-Za-z0-9._-] (replicas add an '@'), which need no escaping; anything else goes through the
-  // JSON library, so the text is always valid JSON.
+  // Check names are [A-Za-z0-9._-] (replicas add an '@'), which need no escaping; anything else
+  // goes through the JSON library, so the text is always valid JSON.
   if (entryProblem(name).empty()) {
     text += '"';
     text += name;

@@ -33,9 +33,9 @@ Result<ConfirmRequest> ConfirmRequest::fromJson(const nlohmann::json& j) {
     return fail(Errc::kInvalidArgument, "expected a map, got " + describeType(j));
   }
   ConfirmRequest r;
-  for (auto [field, into, name] : {std::tuple{"id", &r.id, true}, std::tuple{"check", &r.check, true},
-                                   std::tuple{"from", &r.from, true},
-                                   std::tuple{"asked", &r.asked, false}}) {
+  for (auto [field, into, name] :
+       {std::tuple{"id", &r.id, true}, std::tuple{"check", &r.check, true},
+        std::tuple{"from", &r.from, true}, std::tuple{"asked", &r.asked, false}}) {
     auto v = text(j, field, name);
     if (!v) {
       return tl::unexpected(v.error());
@@ -46,8 +46,8 @@ Result<ConfirmRequest> ConfirmRequest::fromJson(const nlohmann::json& j) {
 }
 
 nlohmann::json ConfirmReply::toJson() const {
-  return {{"id", id},         {"check", check},    {"by", by},
-          {"ran", ran},       {"status", status},  {"message", message}};
+  return {{"id", id},   {"check", check},   {"by", by},
+          {"ran", ran}, {"status", status}, {"message", message}};
 }
 
 Result<ConfirmReply> ConfirmReply::fromJson(const nlohmann::json& j) {

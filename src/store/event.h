@@ -39,8 +39,8 @@ inline constexpr const char* kAlertFlapping =
 inline constexpr const char* kAlertDigest = "alert-digest";  // an alert storm's digest sent
 inline constexpr const char* kMemberDegraded = "member-degraded";  // its canaries all fail
 inline constexpr const char* kMemberRestored = "member-restored";  // a canary passes again
-inline constexpr const char* kWatchdog = "watchdog";  // the watchdog URL fails / works again
-inline constexpr const char* kCheckState = "check-state";    // a check's state changed
+inline constexpr const char* kWatchdog = "watchdog";       // the watchdog URL fails / works again
+inline constexpr const char* kCheckState = "check-state";  // a check's state changed
 }  // namespace event_kind
 
 // One entry of the cluster event log, /9volt/event/<time>-<member>-<seq>. JSON:

@@ -18,8 +18,8 @@
 #include "etcd/limits.h"
 #include "etcd/watcher.h"
 #include "store/check_state.h"
-#include "store/confirm.h"
 #include "store/compaction_record.h"
+#include "store/confirm.h"
 #include "store/director_record.h"
 #include "store/director_writes.h"
 #include "store/event.h"
@@ -287,10 +287,8 @@ class Store {
   Result<LocationRead> readLocations();
   // Confirmations (store/confirm.h). The request on the asker's lease, the answer on the
   // answerer's; the asker deletes both (forgetConfirmation).
-  Result<void> askConfirmation(const std::string& to, const ConfirmRequest& request,
-                               int64_t lease);
-  Result<void> answerConfirmation(const ConfirmReply& reply, const std::string& to,
-                                  int64_t lease);
+  Result<void> askConfirmation(const std::string& to, const ConfirmRequest& request, int64_t lease);
+  Result<void> answerConfirmation(const ConfirmReply& reply, const std::string& to, int64_t lease);
   Result<void> forgetConfirmation(const std::string& to, const std::string& from,
                                   const std::string& id);
   // Requests to `me` and answers to `me`, from now on (values as stored).

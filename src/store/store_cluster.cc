@@ -1,7 +1,6 @@
 // Store: leases, members, the cluster read and assignment shards.
-#include "store/store.h"
-
 #include "common/printable.h"
+#include "store/store.h"
 
 namespace ninevolt::store {
 

@@ -113,8 +113,7 @@ Result<bool> Store::putCompactionRecord(const DirectorFence& fence, const Compac
 }
 
 Result<bool> Store::putFencedRecord(const std::string& key, const DirectorFence& fence,
-                                    const CompactionRecord& record,
-                                    int64_t expected_mod_revision) {
+                                    const CompactionRecord& record, int64_t expected_mod_revision) {
   auto compares = fenceCompares(keys_, fence);
   compares.push_back(
       expected_mod_revision == 0

@@ -4,8 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include "common/printable.h"
-#include "config/locations.h"
 #include "common/yaml_json.h"
+#include "config/locations.h"
 #include "config/spec.h"
 
 namespace ninevolt::store {

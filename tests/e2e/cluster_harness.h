@@ -32,7 +32,7 @@ struct Member {
 
 struct MemberOptions {
   std::vector<std::string> tags;
-  std::string location;  // --location ("" = none)
+  std::string location;                // --location ("" = none)
   std::vector<std::string> endpoints;  // empty = ClusterTest::etcdEndpoints()
 };
 

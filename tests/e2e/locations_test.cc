@@ -253,8 +253,7 @@ TEST_F(LocationsTest, ConfirmPagesOnlyWhenAnotherLocationSeesTheFailureToo) {
   kill9(*memberById(other));
   target_.setFailingMembers({owner});
   ASSERT_TRUE(eventually([&] { return received("critical").size() == 2; }, 30s)) << logs();
-  EXPECT_NE(received("critical").back().value("error", "").find("decided alone"),
-            std::string::npos)
+  EXPECT_NE(received("critical").back().value("error", "").find("decided alone"), std::string::npos)
       << received("critical").back().dump();
   EXPECT_EQ(received("resolve").size(), 1u);
   // Nothing is left of the confirmations but what the dead member's lease still holds.

@@ -32,19 +32,19 @@ class WatchdogTest : public ClusterTest {
     const std::string agent = r.header("user-agent");
     const auto p = agent.find("(member ");
     std::lock_guard lock(mu_);
-    calls_.push_back({std::chrono::steady_clock::now(),
-                      p == std::string::npos ? "?" : agent.substr(p + 8, 8)});
+    calls_.push_back(
+        {std::chrono::steady_clock::now(), p == std::string::npos ? "?" : agent.substr(p + 8, 8)});
     return Receiver::Reply{200, "OK"};
   }};
 };
 
 TEST_F(WatchdogTest, TheDirectorCallsItEveryIntervalAndAtMostOnceAcrossAChange) {
   constexpr auto kInterval = 5s;
-  ASSERT_TRUE(client_->put("/9volt/config",
-                           nlohmann::json{{"member-ttl", "2s"},
-                                          {"watchdog-url", receiver_.url() + "/ping/abc"},
-                                          {"watchdog-interval", "5s"}}
-                               .dump()));
+  ASSERT_TRUE(
+      client_->put("/9volt/config", nlohmann::json{{"member-ttl", "2s"},
+                                                   {"watchdog-url", receiver_.url() + "/ping/abc"},
+                                                   {"watchdog-interval", "5s"}}
+                                        .dump()));
   startMember();
   startMember();
   ASSERT_TRUE(eventually([&] { return calls().size() >= 2; }, 30s)) << logs();
@@ -67,8 +67,8 @@ TEST_F(WatchdogTest, TheDirectorCallsItEveryIntervalAndAtMostOnceAcrossAChange) 
   const auto all = calls();
   for (size_t i = 1; i < all.size(); ++i) {
     EXPECT_GE(all[i].at - all[i - 1].at, kInterval - 1100ms)
-        << "calls " << i - 1 << " (" << all[i - 1].member << ") and " << i << " ("
-        << all[i].member << ")";
+        << "calls " << i - 1 << " (" << all[i - 1].member << ") and " << i << " (" << all[i].member
+        << ")";
   }
   // Off: no more calls.
   ASSERT_TRUE(client_->put("/9volt/config",
@@ -76,7 +76,7 @@ TEST_F(WatchdogTest, TheDirectorCallsItEveryIntervalAndAtMostOnceAcrossAChange) 
   std::this_thread::sleep_for(2s);  // the settings reach the director (a watch event)
   const size_t before = calls().size();
   std::this_thread::sleep_for(kInterval + 2s);  // a window for a call to show
-  EXPECT_LE(calls().size(), before + 1);  // one may have been in flight
+  EXPECT_LE(calls().size(), before + 1);        // one may have been in flight
 }
 
 // The cluster's own conditions reach the cluster alerter once each, across director changes.
@@ -84,10 +84,10 @@ class ClusterAlerterTest : public ClusterTest {
  protected:
   void SetUp() override {
     ClusterTest::SetUp();
-    ASSERT_TRUE(client_->put("/9volt/config", nlohmann::json{{"member-ttl", "2s"},
-                                                             {"cluster-alerter", "ops"},
-                                                             {"orphan-grace", "3s"}}
-                                                  .dump()));
+    ASSERT_TRUE(client_->put(
+        "/9volt/config",
+        nlohmann::json{{"member-ttl", "2s"}, {"cluster-alerter", "ops"}, {"orphan-grace", "3s"}}
+            .dump()));
     ASSERT_TRUE(client_->put(
         "/9volt/alerter/ops",
         nlohmann::json{{"type", "webhook"}, {"options", {{"url", receiver_.url() + "/ops"}}}}
@@ -146,10 +146,10 @@ TEST_F(ClusterAlerterTest, LostMembersAndOrphansAreToldOnceAcrossADirectorChange
 // marks itself degraded: the check it held is not alerted and runs on the other member; the
 // cluster alerter is told once, and once more when it is back.
 TEST_F(ClusterAlerterTest, ADegradedMemberHoldsItsFailuresAndItsChecksMoveAway) {
-  ASSERT_TRUE(client_->put("/9volt/config", nlohmann::json{{"member-ttl", "2s"},
-                                                           {"cluster-alerter", "ops"},
-                                                           {"canaries", {"canary"}}}
-                                                .dump()));
+  ASSERT_TRUE(client_->put(
+      "/9volt/config",
+      nlohmann::json{{"member-ttl", "2s"}, {"cluster-alerter", "ops"}, {"canaries", {"canary"}}}
+          .dump()));
   Member& a = startMember();
   Member& b = startMember();
   // The canary: what this member's network reaches (here the same target); no alerters.

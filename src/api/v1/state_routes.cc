@@ -24,8 +24,8 @@
 #include "common/utf8.h"
 #include "common/yaml_json.h"
 #include "config/dependencies.h"
-#include "config/maintenance.h"
 #include "config/locations.h"
+#include "config/maintenance.h"
 #include "config/spec.h"
 #include "locations/rows.h"
 #include "store/untrusted.h"
@@ -166,8 +166,10 @@ Result<void> addLocations(const Context& ctx, const locations::Sites& sites,
       auto replica = config::splitReplica(std::string_view(kv.key).substr(prefix.size()));
       auto state = store::decodeState(kv.value);
       if (!replica || !state) {
-        ctx.store->rejections().reject(kv, "location state: not <check>@<location> or not a "
-                                           "state", l.check);
+        ctx.store->rejections().reject(kv,
+                                       "location state: not <check>@<location> or not a "
+                                       "state",
+                                       l.check);
         continue;
       }
       states.insert_or_assign(std::string(replica->location), locations::ReplicaState::of(*state));

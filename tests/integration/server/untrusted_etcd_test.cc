@@ -481,7 +481,8 @@ TEST_F(UntrustedEtcd, LocationStates) {
     return s.value("status", "") == "critical"
            && s.value("message", "").starts_with("1 of 1 location(s) failing")
            && s["locations"]["rows"].size() == 1;
-  })) << stateOf("located").dump() << server_->output();
+  })) << stateOf("located").dump()
+      << server_->output();
 }
 
 TEST_F(UntrustedEtcd, Confirmations) {

@@ -96,10 +96,10 @@ TEST(ClusterSettings, TheWatchdogIsOffByDefaultAndItsFieldsAreChecked) {
   EXPECT_EQ(s.watchdog_url, "https://hc.example/ping/abc-123?x=1");
   EXPECT_EQ(s.watchdog_interval, 5s);
   const ClusterSettings previous{.watchdog_url = "http://127.0.0.1:1/p", .watchdog_interval = 30s};
-  for (nlohmann::json bad : {nlohmann::json("ftp://x/y"), nlohmann::json("http://a b/"),
-                             nlohmann::json("http://x/\n"), nlohmann::json(7),
-                             nlohmann::json("http://x/" + std::string(2100, 'a')),
-                             nlohmann::json("example.com/ping")}) {
+  for (nlohmann::json bad :
+       {nlohmann::json("ftp://x/y"), nlohmann::json("http://a b/"), nlohmann::json("http://x/\n"),
+        nlohmann::json(7), nlohmann::json("http://x/" + std::string(2100, 'a')),
+        nlohmann::json("example.com/ping")}) {
     std::vector<std::string> p;
     EXPECT_EQ(parse({{"watchdog-url", bad}}, previous, p).watchdog_url, "http://127.0.0.1:1/p")
         << bad;
@@ -107,8 +107,8 @@ TEST(ClusterSettings, TheWatchdogIsOffByDefaultAndItsFieldsAreChecked) {
     EXPECT_THAT(p[0], HasSubstr("watchdog-url: "));
     EXPECT_THAT(p[0], HasSubstr("(keeping the previous one)"));
   }
-  for (nlohmann::json bad : {nlohmann::json("4s"), nlohmann::json("500ms"), nlohmann::json(60),
-                             nlohmann::json("25h")}) {
+  for (nlohmann::json bad :
+       {nlohmann::json("4s"), nlohmann::json("500ms"), nlohmann::json(60), nlohmann::json("25h")}) {
     std::vector<std::string> p;
     EXPECT_EQ(parse({{"watchdog-interval", bad}}, previous, p).watchdog_interval, 30s) << bad;
     ASSERT_EQ(p.size(), 1U) << bad;

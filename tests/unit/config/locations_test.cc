@@ -1,9 +1,10 @@
 // A monitor's locations, failing-locations and recovered-locations: read, defaulted, every
 // impossible combination named by its field; the quorum rule; replica names.
+#include "config/locations.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "config/locations.h"
 #include "config/spec.h"
 #include "helpers.h"
 #include "support/check_types.h"
@@ -26,7 +27,8 @@ TEST_F(LocationFields, AListOrAllIsReadAndShown) {
   EXPECT_FALSE(m.spec->locations.all);
   EXPECT_EQ(m.spec->failing_locations, 2);
   EXPECT_EQ(m.spec->recovered_locations, 0);
-  EXPECT_EQ(effectiveMonitor(*m.spec)["locations"], nlohmann::json({"eu-west", "us-east", "ap-south"}));
+  EXPECT_EQ(effectiveMonitor(*m.spec)["locations"],
+            nlohmann::json({"eu-west", "us-east", "ap-south"}));
   auto all = monitorYaml(kBase + "locations: all\n");
   ASSERT_TRUE(all.spec);
   EXPECT_TRUE(all.spec->locations.all);
@@ -76,7 +78,8 @@ TEST_F(LocationFields, BadValuesAreNamedByField) {
   EXPECT_THAT(problems("locations: [a, b, c, d]\nrecovered-locations: 1\n"),
               ElementsAre(HasSubstr("(the other is the default)")));
   // With all, the live locations decide: written values are capped then, not refused.
-  EXPECT_THAT(problems("locations: all\nfailing-locations: 5\nrecovered-locations: 1\n"), IsEmpty());
+  EXPECT_THAT(problems("locations: all\nfailing-locations: 5\nrecovered-locations: 1\n"),
+              IsEmpty());
   EXPECT_THAT(problems("locations: [a, b, c]\nfailing-locations: 1\nrecovered-locations: 3\n"),
               IsEmpty());
 }

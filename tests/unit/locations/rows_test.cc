@@ -20,8 +20,8 @@ config::LocationList listed(std::vector<std::string> names) {
   return config::LocationList{.all = false, .names = std::move(names)};
 }
 
-const Sites kSites{{"m1", {"eu", {}}}, {"m2", {"eu", {}}}, {"m3", {"us", {}}},
-                   {"m4", {"ap", {"dmz"}}}};
+const Sites kSites{
+    {"m1", {"eu", {}}}, {"m2", {"eu", {}}}, {"m3", {"us", {}}}, {"m4", {"ap", {"dmz"}}}};
 
 TEST(LocationRows, AReplicaCountsOnlyFromALiveMemberOfItsLocation) {
   ReplicaStates states{{"eu", state("m1", "critical", "refused")},
