@@ -202,6 +202,7 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
               },
           .release = [dispatcher = dispatcher_.get()](
                          const std::string& name) { dispatcher->release(name); }});
+  alarms_->setEnabled(!options_.cluster_alerter.empty());
   compactor_ = std::make_unique<cluster::Compactor>(
       io_, store_,
       cluster::Compactor::Options{
@@ -384,8 +385,10 @@ void ClusterNode::applySettings(const cluster::ClusterSettings& settings) {
     cluster_alerter_ = settings.cluster_alerter;
   }
   boost::asio::post(io_,
-                    [this, orphan_grace = settings.orphan_grace, canaries = settings.canaries] {
+                    [this, orphan_grace = settings.orphan_grace, canaries = settings.canaries,
+                     alerter = !settings.cluster_alerter.empty()] {
                       if (!stopped_) {
+                        alarms_->setEnabled(alerter);
                         alarms_->setOrphanGrace(orphan_grace);
                         canaries_->set(canaries);
                       }

@@ -130,7 +130,7 @@ void ClusterAlarms::adoptOpen() {
 }
 
 void ClusterAlarms::raise(const std::string& name, const std::string& message) {
-  if (!director_ || !open_.insert(name).second) {
+  if (!director_ || !enabled_ || !open_.insert(name).second) {
     return;
   }
   spdlog::warn("cluster alarms: {}: {}", name, message);

@@ -34,7 +34,7 @@ namespace ninevolt::cluster {
 //   9volt.etcd-alarm        etcd reports an alarm (NOSPACE, CORRUPT) to the director's probe
 //   9volt.member-degraded.<id>  a member says its canaries fail (cluster/canaries.h); clears
 //                           when they pass again or the member goes
-// The director raises and clears them. A new director adopts the open ones (what they left
+// The director raises them (while a cluster alerter is set) and clears them. A new director adopts the open ones (what they left
 // unsettled is sent again under the same transition ids) and clears what no longer holds;
 // a director stepping down releases them. Runs on the cluster loop.
 class ClusterAlarms {
@@ -60,6 +60,9 @@ class ClusterAlarms {
   void orphans(const std::vector<std::string>& orphans);  // after each placement
   void etcdProblem(const std::string& problem);           // the probe's, every second
   void setOrphanGrace(std::chrono::milliseconds grace);
+  // Whether a cluster alerter is set: without one nothing is raised (no incident is kept for
+  // nobody); what is open still clears. Loop.
+  void setEnabled(bool enabled) { enabled_ = enabled; }
 
   // The spec the dispatcher is given for a condition (`monitor_of`): its alerter is the
   // cluster alerter ("" = nobody is told; the incident is still kept).
@@ -78,6 +81,7 @@ class ClusterAlarms {
   std::shared_ptr<store::Store> store_;
   Options options_;
   bool director_ = false;
+  bool enabled_ = false;
   std::set<std::string> open_;  // conditions open (raised or adopted) while director
   std::set<std::string> live_;  // members seen joined since becoming director
   size_t orphan_count_ = 0;
