@@ -9,6 +9,7 @@
 #include "cluster/placement.h"
 #include "common/clock.h"
 #include "common/duration.h"
+#include "common/printable.h"
 #include "common/thread_name.h"
 #include "store/untrusted.h"
 
@@ -277,10 +278,11 @@ void Confirmer::answer(store::ConfirmRequest request) {
       auto results = engine::runOnce(*options_.registry, {*spec});
       reply.ran = true;
       reply.status = std::string(checks::statusName(results.front().status));
-      reply.message = results.front().message;
-      if (reply.message.size() > store::ConfirmReply::kMaxMessage) {
-        reply.message.resize(store::ConfirmReply::kMaxMessage);
-      }
+      // Cut as the reader cuts it (never inside a UTF-8 sequence: the value is JSON).
+      reply.message =
+          results.front().message.size() > store::ConfirmReply::kMaxMessage
+              ? common::printable(results.front().message, store::ConfirmReply::kMaxMessage)
+              : results.front().message;
       answered_++;
       spdlog::info("confirm: ran '{}' for {}: {}: {}", request.check, request.from, reply.status,
                    reply.message);

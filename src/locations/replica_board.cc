@@ -7,6 +7,39 @@
 #include "store/check_state.h"
 
 namespace ninevolt::locations {
+namespace {
+
+// One update of a followed prefix into a copy (with the board's lock held): `broken` while the
+// watch is disconnected (it resumes from the last revision seen: nothing is missed).
+template <class Clear, class Put, class Erase>
+void follow(const etcd::WatchUpdate& u, bool& broken, Clear clear, Put put, Erase erase) {
+  switch (u.kind) {
+    case etcd::WatchUpdate::kDisconnected:
+      broken = true;
+      return;
+    case etcd::WatchUpdate::kReconnected:
+      broken = false;
+      return;
+    case etcd::WatchUpdate::kResync:
+      clear();
+      for (const auto& kv : u.snapshot) {
+        put(kv);
+      }
+      broken = false;
+      return;
+    case etcd::WatchUpdate::kEvents:
+      break;
+  }
+  for (const auto& ev : u.events) {
+    if (ev.type == etcd::WatchEvent::kDelete) {
+      erase(ev.kv.key);
+    } else {
+      put(ev.kv);
+    }
+  }
+}
+
+}  // namespace
 
 ReplicaBoard::ReplicaBoard(std::shared_ptr<store::Store> store) : store_(std::move(store)) {}
 
@@ -141,60 +174,22 @@ void ReplicaBoard::load() {
 
 void ReplicaBoard::onMembers(const etcd::WatchUpdate& u) {
   std::lock_guard lock(mu_);
-  switch (u.kind) {
-    case etcd::WatchUpdate::kDisconnected:
-      members_broken_ = true;
-      return;
-    case etcd::WatchUpdate::kReconnected:
-      members_broken_ = false;  // resumed from the last revision seen
-      return;
-    case etcd::WatchUpdate::kResync:
-      sites_.clear();
-      for (const auto& kv : u.snapshot) {
-        putMember(kv);
-      }
-      members_broken_ = false;
-      return;
-    case etcd::WatchUpdate::kEvents:
-      break;
-  }
-  for (const auto& ev : u.events) {
-    if (ev.type == etcd::WatchEvent::kDelete) {
-      if (auto id = store::Keys::nameUnder(store_->keys().membersPrefix(), ev.kv.key)) {
-        sites_.erase(*id);
-      }
-    } else {
-      putMember(ev.kv);
-    }
-  }
+  follow(
+      u, members_broken_, [this] { sites_.clear(); },
+      [this](const etcd::KeyValue& kv) { putMember(kv); },
+      [this](const std::string& key) {
+        if (auto id = store::Keys::nameUnder(store_->keys().membersPrefix(), key)) {
+          sites_.erase(*id);
+        }
+      });
 }
 
 void ReplicaBoard::onStates(const etcd::WatchUpdate& u) {
   std::lock_guard lock(mu_);
-  switch (u.kind) {
-    case etcd::WatchUpdate::kDisconnected:
-      states_broken_ = true;
-      return;
-    case etcd::WatchUpdate::kReconnected:
-      states_broken_ = false;
-      return;
-    case etcd::WatchUpdate::kResync:
-      states_.clear();
-      for (const auto& kv : u.snapshot) {
-        putState(kv);
-      }
-      states_broken_ = false;
-      return;
-    case etcd::WatchUpdate::kEvents:
-      break;
-  }
-  for (const auto& ev : u.events) {
-    if (ev.type == etcd::WatchEvent::kDelete) {
-      eraseState(ev.kv.key);
-    } else {
-      putState(ev.kv);
-    }
-  }
+  follow(
+      u, states_broken_, [this] { states_.clear(); },
+      [this](const etcd::KeyValue& kv) { putState(kv); },
+      [this](const std::string& key) { eraseState(key); });
 }
 
 }  // namespace ninevolt::locations

@@ -157,23 +157,21 @@ checks::CheckResult judgeResult(const std::vector<LocationRow>& rows, config::Qu
                                 std::optional<int> last) {
   std::string message = summaryOf(rows, quorum);
   const int verdict = config::judgeQuorum(countOf(rows), quorum, -1);
+  const bool pending =
+      std::any_of(rows.begin(), rows.end(), [](const LocationRow& r) { return r.pending; });
   switch (verdict) {
     case 2:
       return checks::CheckResult::critical(std::move(message));
     case 1:
       return checks::CheckResult::warning(std::move(message));
     case 0:
-      if ((last && *last != 0) || std::none_of(rows.begin(), rows.end(), [](const LocationRow& r) {
-            return r.pending;
-          })) {
+      if ((last && *last != 0) || !pending) {
         return checks::CheckResult::ok(std::move(message));
       }
       return checks::CheckResult::noVerdict(std::move(message));  // OK already: wait for all
     default:
       break;
   }
-  const bool pending =
-      std::any_of(rows.begin(), rows.end(), [](const LocationRow& r) { return r.pending; });
   if (last == 0 && !pending) {
     return checks::CheckResult::ok(std::move(message));  // not raised: stays OK
   }
