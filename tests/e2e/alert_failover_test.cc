@@ -26,10 +26,7 @@ class AlertFailoverTest : public ClusterTest {
     ClusterTest::SetUp();
     // A short lease keeps 20 kill cycles within a minute or two; everything else default.
     ASSERT_TRUE(client_->put("/9volt/config", nlohmann::json{{"member-ttl", "2s"}}.dump()));
-    ASSERT_TRUE(client_->put(
-        "/9volt/alerter/hook",
-        nlohmann::json{{"type", "webhook"}, {"options", {{"url", receiver_.url() + "/hook"}}}}
-            .dump()));
+    ASSERT_NO_FATAL_FAILURE(putWebhookAlerter("hook", receiver_.url() + "/hook"));
   }
 
   // (check, kind) -> notifications received, and transition id -> how many times.
@@ -265,10 +262,7 @@ TEST_F(AlertFailoverTest, SilencedKillCyclesSendWhatIsStillTrueOnceAndNothingEls
 // the step, every reminder, the ack, the resolve) exactly once; no reminder after the ack.
 TEST_F(AlertFailoverTest, FollowUpKillCyclesSendEachReminderStepAndAckOnce) {
   constexpr int kCycles = 4;
-  ASSERT_TRUE(client_->put(
-      "/9volt/alerter/boss",
-      nlohmann::json{{"type", "webhook"}, {"options", {{"url", receiver_.url() + "/boss"}}}}
-          .dump()));
+  ASSERT_NO_FATAL_FAILURE(putWebhookAlerter("boss", receiver_.url() + "/boss"));
   for (int i = 0; i < 3; ++i) {
     startMember();
   }
@@ -535,10 +529,7 @@ TEST_F(AlertFailoverTest, TwoHundredChecksFailingTogetherReachEachAlerterAsAHand
       "/9volt/config",
       nlohmann::json{{"member-ttl", "2s"}, {"storm-threshold", kThreshold}, {"storm-window", "60s"}}
           .dump()));
-  ASSERT_TRUE(client_->put(
-      "/9volt/alerter/hook2",
-      nlohmann::json{{"type", "webhook"}, {"options", {{"url", receiver_.url() + "/hook2"}}}}
-          .dump()));
+  ASSERT_NO_FATAL_FAILURE(putWebhookAlerter("hook2", receiver_.url() + "/hook2"));
   for (int i = 0; i < 3; ++i) {
     startMember();
   }

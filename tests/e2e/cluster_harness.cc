@@ -101,6 +101,12 @@ void ClusterTest::putMonitor(const std::string& name, const nlohmann::json& spec
   ASSERT_TRUE(client_->put("/9volt/monitor/" + name, spec.dump()));
 }
 
+void ClusterTest::putWebhookAlerter(const std::string& name, const std::string& url) {
+  ASSERT_TRUE(
+      client_->put("/9volt/alerter/" + name,
+                   nlohmann::json{{"type", "webhook"}, {"options", {{"url", url}}}}.dump()));
+}
+
 void ClusterTest::addChecks(int n, const std::string& interval, const std::string& prefix) {
   std::vector<etcd::TxnOp> ops;
   for (int i = 0; i < n; ++i) {

@@ -62,6 +62,8 @@ class ClusterTest : public testing::EtcdTest {
   nlohmann::json checkSpec(const std::string& name, const std::string& interval,
                            const std::string& suffix = "") const;
   void putMonitor(const std::string& name, const nlohmann::json& spec);
+  // An alerter of type webhook posting to `url` (a test receiver's).
+  void putWebhookAlerter(const std::string& name, const std::string& url);
   // c0..c<n-1> (with the given prefix), written in batches.
   void addChecks(int n, const std::string& interval, const std::string& prefix = "c");
 

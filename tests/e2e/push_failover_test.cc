@@ -29,10 +29,7 @@ class PushFailoverTest : public ClusterTest {
   void SetUp() override {
     ClusterTest::SetUp();
     ASSERT_TRUE(client_->put("/9volt/config", nlohmann::json{{"member-ttl", "2s"}}.dump()));
-    ASSERT_TRUE(client_->put(
-        "/9volt/alerter/hook",
-        nlohmann::json{{"type", "webhook"}, {"options", {{"url", receiver_.url() + "/hook"}}}}
-            .dump()));
+    ASSERT_NO_FATAL_FAILURE(putWebhookAlerter("hook", receiver_.url() + "/hook"));
   }
 
   void TearDown() override {

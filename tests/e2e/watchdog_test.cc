@@ -88,10 +88,7 @@ class ClusterAlerterTest : public ClusterTest {
         "/9volt/config",
         nlohmann::json{{"member-ttl", "2s"}, {"cluster-alerter", "ops"}, {"orphan-grace", "3s"}}
             .dump()));
-    ASSERT_TRUE(client_->put(
-        "/9volt/alerter/ops",
-        nlohmann::json{{"type", "webhook"}, {"options", {{"url", receiver_.url() + "/ops"}}}}
-            .dump()));
+    ASSERT_NO_FATAL_FAILURE(putWebhookAlerter("ops", receiver_.url() + "/ops"));
   }
   // check -> kinds received in order: C critical, R resolve.
   std::map<std::string, std::string> told() const {
