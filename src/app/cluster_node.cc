@@ -161,6 +161,12 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
                                          alarms_->directorChanged(director);
                                        }
                                      },
+                                 .on_known =
+                                     [this](bool known, bool self) {
+                                       if (no_director_) {
+                                         no_director_->directorKnown(known, self);
+                                       }
+                                     },
                                  .on_orphans =
                                      [this](const std::vector<std::string>& orphans) {
                                        if (alarms_) {
@@ -187,22 +193,27 @@ ClusterNode::ClusterNode(std::shared_ptr<store::Store> store, Options options)
                                      },
                                  .on_event = [log](store::Event e) { log->record(std::move(e)); }});
   cluster_alerter_ = options_.cluster_alerter;
+  const cluster::AlarmHooks alarm_hooks{
+      .transition = [dispatcher = dispatcher_.get()](
+                        const std::string& name,
+                        const state::Transition& t) { dispatcher->onTransition(name, t); },
+      .adopt =
+          [dispatcher = dispatcher_.get()](std::vector<std::string> names,
+                                           std::map<std::string, state::Seed> seeds) {
+            dispatcher->adopt(std::move(names), std::move(seeds));
+          },
+      .release = [dispatcher =
+                      dispatcher_.get()](const std::string& name) { dispatcher->release(name); }};
   alarms_ = std::make_unique<cluster::ClusterAlarms>(
       io_, store_,
       cluster::ClusterAlarms::Options{
-          .member_id = id,
-          .orphan_grace = options_.orphan_grace,
-          .transition = [dispatcher = dispatcher_.get()](
-                            const std::string& name,
-                            const state::Transition& t) { dispatcher->onTransition(name, t); },
-          .adopt =
-              [dispatcher = dispatcher_.get()](std::vector<std::string> names,
-                                               std::map<std::string, state::Seed> seeds) {
-                dispatcher->adopt(std::move(names), std::move(seeds));
-              },
-          .release = [dispatcher = dispatcher_.get()](
-                         const std::string& name) { dispatcher->release(name); }});
+          .member_id = id, .orphan_grace = options_.orphan_grace, .alerts = alarm_hooks});
   alarms_->setEnabled(!options_.cluster_alerter.empty());
+  no_director_ = std::make_unique<cluster::NoDirectorAlarm>(
+      io_, store_,
+      cluster::NoDirectorAlarm::Options{
+          .member_id = id, .member_ttl = options_.member_ttl, .alerts = alarm_hooks});
+  no_director_->setEnabled(!options_.cluster_alerter.empty());
   compactor_ = std::make_unique<cluster::Compactor>(
       io_, store_,
       cluster::Compactor::Options{
@@ -384,15 +395,15 @@ void ClusterNode::applySettings(const cluster::ClusterSettings& settings) {
     std::lock_guard lock(cluster_alerter_mu_);
     cluster_alerter_ = settings.cluster_alerter;
   }
-  boost::asio::post(io_,
-                    [this, orphan_grace = settings.orphan_grace, canaries = settings.canaries,
-                     alerter = !settings.cluster_alerter.empty()] {
-                      if (!stopped_) {
-                        alarms_->setEnabled(alerter);
-                        alarms_->setOrphanGrace(orphan_grace);
-                        canaries_->set(canaries);
-                      }
-                    });
+  boost::asio::post(io_, [this, orphan_grace = settings.orphan_grace, canaries = settings.canaries,
+                          alerter = !settings.cluster_alerter.empty()] {
+    if (!stopped_) {
+      alarms_->setEnabled(alerter);
+      no_director_->setEnabled(alerter);
+      alarms_->setOrphanGrace(orphan_grace);
+      canaries_->set(canaries);
+    }
+  });
   boost::asio::post(
       io_, [this, interval = settings.state_dump_interval, ttl = settings.member_ttl,
             compaction = settings.etcd_compaction_interval, watchdog_url = settings.watchdog_url,
@@ -400,6 +411,7 @@ void ClusterNode::applySettings(const cluster::ClusterSettings& settings) {
         if (!stopped_) {
           publisher_->setDigestInterval(interval);
           director_->setTakeoverAfter(ttl);
+          no_director_->setMemberTtl(ttl);
           compactor_->setInterval(compaction);
           watchdog_->set(watchdog_url, watchdog_interval);
         }
@@ -458,6 +470,7 @@ void ClusterNode::stop() {
   }
   runOnLoop([this] {
     stopped_ = true;
+    no_director_->stop();  // a director stepping down now is no gap
     director_->stop();
     manager_->stopAll();
     canaries_->stop();
@@ -483,6 +496,7 @@ void ClusterNode::stop() {
     watchdog_.reset();  // waits for a call in flight (its deadline at most)
     director_.reset();
     alarms_.reset();
+    no_director_.reset();
     canaries_.reset();
   });
   {

@@ -19,6 +19,7 @@
 #include "cluster/confirmer.h"
 #include "cluster/director.h"
 #include "cluster/manager.h"
+#include "cluster/no_director.h"
 #include "cluster/settings.h"
 #include "cluster/state_publisher.h"
 #include "cluster/watchdog.h"
@@ -113,10 +114,11 @@ class ClusterNode {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::unique_ptr<cluster::Director> director_;
   std::unique_ptr<cluster::Manager> manager_;
-  std::unique_ptr<cluster::Compactor> compactor_;   // uses director_
-  std::unique_ptr<cluster::Watchdog> watchdog_;     // uses director_
-  std::unique_ptr<cluster::ClusterAlarms> alarms_;  // told by director_, tells dispatcher_
-  std::unique_ptr<cluster::Canaries> canaries_;     // on the loop; runs in engine_
+  std::unique_ptr<cluster::Compactor> compactor_;          // uses director_
+  std::unique_ptr<cluster::Watchdog> watchdog_;            // uses director_
+  std::unique_ptr<cluster::ClusterAlarms> alarms_;         // told by director_, tells dispatcher_
+  std::unique_ptr<cluster::NoDirectorAlarm> no_director_;  // likewise, on every member
+  std::unique_ptr<cluster::Canaries> canaries_;            // on the loop; runs in engine_
   std::atomic<bool> degraded_{false};
   std::mutex cluster_alerter_mu_;  // guards cluster_alerter_ (any thread)
   std::string cluster_alerter_;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "cluster/no_director.h"
 #include "common/duration.h"
 #include "config/type_fields.h"
 #include "store/incident.h"
@@ -42,7 +43,11 @@ std::string lostName(const std::string& id) {
 
 ClusterAlarms::ClusterAlarms(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
                              Options options)
-    : io_(io), store_(std::move(store)), options_(std::move(options)), orphan_timer_(io) {}
+    : io_(io),
+      store_(std::move(store)),
+      options_(std::move(options)),
+      orphan_timer_(io),
+      sweep_timer_(io) {}
 
 config::SharedMonitor ClusterAlarms::specOf(const std::string& name, const std::string& alerter) {
   config::MonitorSpec spec;
@@ -67,15 +72,18 @@ void ClusterAlarms::directorChanged(bool director) {
   director_ = director;
   if (director) {
     adoptOpen();
+    armSweep(std::min<std::chrono::milliseconds>(options_.sweep, std::chrono::seconds(3)));
     return;
   }
   for (const auto& name : open_) {
-    options_.release(name);
+    options_.alerts.release(name);
   }
   open_.clear();
   live_.clear();
   orphaned_since_.reset();
   orphan_timer_.cancel();
+  sweep_timer_.cancel();
+  swept_revision_ = 0;
 }
 
 void ClusterAlarms::adoptOpen() {
@@ -93,7 +101,7 @@ void ClusterAlarms::adoptOpen() {
   std::vector<std::string> names;
   for (const auto& kv : keys->kvs) {
     std::string name = kv.key.substr(prefix.size());
-    if (isAlarm(name)) {
+    if (isAlarm(name) && name != NoDirectorAlarm::kName) {  // that one: sweepNoDirector()
       names.push_back(std::move(name));
     }
   }
@@ -120,7 +128,7 @@ void ClusterAlarms::adoptOpen() {
     return;
   }
   spdlog::info("cluster alarms: {} open condition(s) taken over", open.size());
-  options_.adopt(open, seeds);
+  options_.alerts.adopt(open, seeds);
   // Members lost earlier that are back by now.
   if (auto live = store_->liveMemberIds()) {
     for (const auto& id : *live) {
@@ -129,16 +137,54 @@ void ClusterAlarms::adoptOpen() {
   }
 }
 
+void ClusterAlarms::armSweep(std::chrono::milliseconds after) {
+  sweep_timer_.expires_after(after);
+  sweep_timer_.async_wait(lifetime_.guard([this](const boost::system::error_code& ec) {
+    if (!ec && director_) {
+      sweepNoDirector();
+      armSweep(options_.sweep);
+    }
+  }));
+}
+
+void ClusterAlarms::sweepNoDirector() {
+  const std::string name{NoDirectorAlarm::kName};
+  auto records = store_->readCheckRecords({name});
+  if (!records || records->empty()) {
+    return;  // looked at again next time
+  }
+  const auto& kv = (*records)[0].incident;
+  if (!kv || kv->mod_revision == swept_revision_) {
+    return;
+  }
+  auto incident = store::decodeIncident(kv->value);
+  if (!incident) {
+    return;  // the dispatcher reports a bad incident when it reads it
+  }
+  swept_revision_ = kv->mod_revision;
+  if (incident->owner != options_.member_id) {
+    spdlog::info("cluster alarms: {} raised by member {} while there was no director: taken over",
+                 name, incident->owner);
+  }
+  // Adopted as it stands (unsettled alerts are sent again, after the grace when another
+  // member raised it), then cleared: there is a director now.
+  options_.alerts.adopt({name}, {});
+  if (!incident->resolved()) {
+    open_.insert(name);
+    clear(name, fmt::format("member {} is the director", options_.member_id));
+  }
+}
+
 void ClusterAlarms::raise(const std::string& name, const std::string& message) {
   if (!director_ || !enabled_ || !open_.insert(name).second) {
     return;
   }
   spdlog::warn("cluster alarms: {}: {}", name, message);
-  options_.transition(name,
-                      state::Transition{.from = state::CheckState::kOk,
-                                        .to = state::CheckState::kCritical,
-                                        .count = 1,
-                                        .result = stamped(checks::CheckResult::critical(message))});
+  options_.alerts.transition(
+      name, state::Transition{.from = state::CheckState::kOk,
+                              .to = state::CheckState::kCritical,
+                              .count = 1,
+                              .result = stamped(checks::CheckResult::critical(message))});
 }
 
 void ClusterAlarms::clear(const std::string& name, const std::string& message) {
@@ -146,10 +192,11 @@ void ClusterAlarms::clear(const std::string& name, const std::string& message) {
     return;
   }
   spdlog::info("cluster alarms: {} cleared: {}", name, message);
-  options_.transition(name, state::Transition{.from = state::CheckState::kCritical,
-                                              .to = state::CheckState::kOk,
-                                              .count = 0,
-                                              .result = stamped(checks::CheckResult::ok(message))});
+  options_.alerts.transition(
+      name, state::Transition{.from = state::CheckState::kCritical,
+                              .to = state::CheckState::kOk,
+                              .count = 0,
+                              .result = stamped(checks::CheckResult::ok(message))});
 }
 
 void ClusterAlarms::memberLost(const MemberView& m) {

@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "cluster/alarm_hooks.h"
 #include "cluster/lifetime.h"
 #include "cluster/placement.h"
 #include "config/spec.h"
@@ -34,19 +35,22 @@ namespace ninevolt::cluster {
 //   9volt.etcd-alarm        etcd reports an alarm (NOSPACE, CORRUPT) to the director's probe
 //   9volt.member-degraded.<id>  a member says its canaries fail (cluster/canaries.h); clears
 //                           when they pass again or the member goes
-// The director raises them (while a cluster alerter is set) and clears them. A new director adopts the open ones (what they left
-// unsettled is sent again under the same transition ids) and clears what no longer holds;
-// a director stepping down releases them. Runs on the cluster loop.
+//   9volt.no-director       raised by a member that is not the director (no_director.h);
+//                           the director finds it (looking every `sweep`), adopts it and
+//                           clears it
+// The director raises them (while a cluster alerter is set) and clears them. A new director adopts
+// the open ones (what they left unsettled is sent again under the same transition ids) and clears
+// what no longer holds; a director stepping down releases them. Runs on the cluster loop.
 class ClusterAlarms {
  public:
   static constexpr std::string_view kPrefix = "9volt.";
   struct Options {
     std::string member_id;
     std::chrono::milliseconds orphan_grace{std::chrono::minutes(5)};
-    // The alert dispatcher's entry points (any thread, cheap).
-    std::function<void(const std::string&, const state::Transition&)> transition;
-    std::function<void(std::vector<std::string>, std::map<std::string, state::Seed>)> adopt;
-    std::function<void(const std::string&)> release;
+    // How often the director looks for a 9volt.no-director incident (the first look a few
+    // seconds after it became the director: a raise may still be on its way then).
+    std::chrono::milliseconds sweep{std::chrono::seconds(15)};
+    AlarmHooks alerts;
   };
 
   ClusterAlarms(boost::asio::io_context& io, std::shared_ptr<store::Store> store, Options options);
@@ -76,6 +80,10 @@ class ClusterAlarms {
   void raise(const std::string& name, const std::string& message);
   void clear(const std::string& name, const std::string& message);
   void armOrphanTimer();
+  void armSweep(std::chrono::milliseconds after);
+  // A 9volt.no-director incident, raised by a member while there was none: adopted (what
+  // its raiser left unsettled is sent again) and cleared.
+  void sweepNoDirector();
 
   boost::asio::io_context& io_;
   std::shared_ptr<store::Store> store_;
@@ -88,7 +96,9 @@ class ClusterAlarms {
   std::string orphan_sample_;
   std::optional<std::chrono::steady_clock::time_point> orphaned_since_;
   boost::asio::steady_timer orphan_timer_;
-  Lifetime lifetime_;  // last: ends first
+  boost::asio::steady_timer sweep_timer_;
+  int64_t swept_revision_ = 0;  // the no-director incident's mod revision last adopted
+  Lifetime lifetime_;           // last: ends first
 };
 
 }  // namespace ninevolt::cluster

@@ -83,6 +83,10 @@ class Director {
     int64_t monitor_page = 5000;
     // Called on the loop when this member becomes or stops being the director.
     std::function<void(bool)> on_change;
+    // Called on the loop (after on_change) when this member starts or stops knowing a
+    // director: itself, or another member's valid record in the director key. Arguments:
+    // whether one is known, and whether it is this member. Every member (cluster/no_director.h).
+    std::function<void(bool known, bool self)> on_known;
     // Orphans after each placement (tests and the event log).
     std::function<void(const std::vector<std::string>&)> on_orphans;
     // While director: a member's record went without its marking it as leaving (its lease
@@ -214,6 +218,9 @@ class Director {
   std::string ownerNow(const std::string& entry, const std::vector<MemberView>& members,
                        const Placer& placer, const LocatedPlacer& located) const;
   void publishGauges();  // the atomics above, from the loop's state
+  // Options::on_known, once the current handler is done (a step-down followed by following
+  // another member in one handler is no gap), and only on change.
+  void reportKnown();
 
   boost::asio::io_context& io_;
   std::shared_ptr<store::Store> store_;
@@ -233,6 +240,8 @@ class Director {
   bool is_director_ = false;
   bool stopped_ = false;
   uint64_t placements_ = 0;
+  std::optional<std::pair<bool, bool>> known_reported_;  // on_known's last (known, self)
+  bool known_report_posted_ = false;
 
   std::unique_ptr<etcd::Watcher> director_watch_;
   std::unique_ptr<etcd::Watcher> members_watch_;

@@ -182,6 +182,7 @@ void Director::onDirectorKey(const etcd::WatchUpdate& update) {
 }
 
 void Director::onKeyGone() {
+  reportKnown();
   clearTakeover();
   followed_.clear();
   if (is_director_) {
@@ -198,6 +199,7 @@ bool Director::isOurs(const etcd::KeyValue& kv, const std::optional<std::string>
 }
 
 void Director::onKeyPresent(const etcd::KeyValue& kv) {
+  reportKnown();
   key_revision_ = std::max(key_revision_, kv.mod_revision);
   const auto id = directorIdOf(kv.value);
   if (isOurs(kv, id)) {
@@ -376,6 +378,7 @@ void Director::becomeDirector(int64_t create_revision) {
   clearTakeover();
   followed_.clear();
   spdlog::info("director: member {} is now the director", options_.member_id);
+  reportKnown();
   orphans_.clear();
   publishGauges();
   std::string previous = std::exchange(last_director_, options_.member_id);
@@ -408,6 +411,7 @@ void Director::stepDown(const std::string& why) {
     return;
   }
   is_director_ = false;
+  reportKnown();
   members_watch_.reset();
   assignments_watch_.reset();
   monitors_watch_.reset();
@@ -436,6 +440,22 @@ void Director::stop() {
     stepDown("stopping");
   }
   director_watch_.reset();
+}
+
+void Director::reportKnown() {
+  if (known_report_posted_ || !options_.on_known) {
+    return;
+  }
+  known_report_posted_ = true;
+  lifetime_.post(io_, [this] {
+    known_report_posted_ = false;
+    const std::pair<bool, bool> now{is_director_ || !followed_.empty(), is_director_};
+    if (stopped_ || known_reported_ == now) {
+      return;
+    }
+    known_reported_ = now;
+    options_.on_known(now.first, now.second);
+  });
 }
 
 std::optional<store::DirectorFence> Director::fence() const {

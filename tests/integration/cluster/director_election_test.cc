@@ -3,6 +3,7 @@
 // does not fence out the director elected on the next lease; a key that is no director's
 // (garbage, or on no lease) is taken over after `takeover_after` and reported.
 // Real etcd; directors on a loop thread of their own as in the server.
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -381,6 +382,52 @@ TEST_F(DirectorElectionTest, AnotherMembersKeyIsNeverTakenOver) {
   EXPECT_TRUE(eventsOf(store::event_kind::kDirectorChanged, store::kEventWarning).empty());
   ASSERT_TRUE(client_->revokeLease(other));
   ASSERT_TRUE(eventually([&] { return isDirector(d); }));
+}
+
+// Every member says whether it knows a director (for 9volt.no-director, no_director.h): the
+// director itself, the others following it, nobody while the key holds garbage, everyone
+// again once it is taken over.
+TEST_F(DirectorElectionTest, EveryMemberSaysWhetherItKnowsADirector) {
+  std::mutex mu;
+  std::map<std::string, std::vector<std::pair<bool, bool>>> known;
+  auto withKnown = [&](const std::string& id) {
+    return Director::Options{.takeover_after = 300ms,
+                             .on_known = [&mu, &known, id](bool k, bool self) {
+                               std::lock_guard lock(mu);
+                               known[id].emplace_back(k, self);
+                             }};
+  };
+  auto last = [&](const std::string& id) {
+    std::lock_guard lock(mu);
+    auto& v = known[id];
+    return v.empty() ? std::pair{false, false} : v.back();
+  };
+  auto& a = newDirector("m1", withKnown("m1"));
+  start(a, registerMember("m1"));
+  ASSERT_TRUE(eventually([&] { return last("m1") == std::pair{true, true}; }));
+  auto& b = newDirector("m2", withKnown("m2"));
+  start(b, registerMember("m2"));
+  ASSERT_TRUE(eventually([&] { return last("m2") == std::pair{true, false}; }));
+
+  ASSERT_TRUE(client_->put(key_, "garbage"));
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mu);
+    auto saw_gap = [&](const std::string& id) {
+      return std::count(known[id].begin(), known[id].end(), std::pair{false, false}) > 0;
+    };
+    return saw_gap("m1") && saw_gap("m2");
+  }));
+  // One director again, and each says so once per change (no repeats).
+  ASSERT_TRUE(eventually([&] {
+    const auto l1 = last("m1"), l2 = last("m2");
+    return l1.first && l2.first && l1.second != l2.second;
+  }));
+  std::lock_guard lock(mu);
+  for (const auto& [id, v] : known) {
+    for (size_t i = 1; i < v.size(); ++i) {
+      EXPECT_NE(v[i], v[i - 1]) << id << " at " << i;
+    }
+  }
 }
 
 }  // namespace
