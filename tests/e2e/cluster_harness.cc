@@ -43,6 +43,9 @@ Member& ClusterTest::startMember(const MemberOptions& options) {
     if (!options.location.empty()) {
       argv.insert(argv.end(), {"--location", options.location});
     }
+    if (!options.userpass.empty()) {
+      argv.insert(argv.end(), {"--etcd-userpass", options.userpass});
+    }
     m.location = options.location;
     m.process = std::make_unique<Process>(argv, std::map<std::string, std::string>{}, m.log_file);
     // Up means its HTTP server answers (it registered with etcd just before).

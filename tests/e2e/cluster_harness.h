@@ -34,6 +34,7 @@ struct MemberOptions {
   std::vector<std::string> tags;
   std::string location;                // --location ("" = none)
   std::vector<std::string> endpoints;  // empty = ClusterTest::etcdEndpoints()
+  std::string userpass;                // --etcd-userpass ("" = none)
 };
 
 // check name -> the members that ran it, from a list of target records.

@@ -187,5 +187,72 @@ TEST_F(ClusterAlerterTest, ADegradedMemberHoldsItsFailuresAndItsChecksMoveAway) 
   EXPECT_FALSE(told().contains("work"));
 }
 
+// No director for longer than member-ttl + 5 s (issue 15 §5), here because the etcd role the
+// members use does not cover the director key (a real misconfiguration: every campaign is
+// refused while everything else works). The lowest live member tells the cluster alerter;
+// killed, the next one takes the alert over (nothing is sent twice); the role fixed, a
+// director is elected and clears it: one trigger, one resolve.
+TEST_F(ClusterAlerterTest, NoDirectorIsToldOnceAndClearedOnceOneIsElected) {
+  auto etcdctl = [&](const std::vector<std::string>& args, bool as_root = true) {
+    std::vector<std::string> argv = {"/usr/bin/etcdctl", "--endpoints", etcd_->endpoint()};
+    if (as_root) {
+      argv.insert(argv.end(), {"--user", "root:rootpw"});
+    }
+    argv.insert(argv.end(), args.begin(), args.end());
+    testing::Process p(argv, {{"ETCDCTL_API", "3"}}, (dir_->path() / "etcdctl.log").string());
+    return p.wait(30s) == 0 ? std::string() : p.output();
+  };
+  // Everything under /9volt/ but the director key, which it may only read.
+  const std::string director_key = "/9volt/cluster/director";
+  for (const auto& step : std::vector<std::vector<std::string>>{
+           {"user", "add", "root:rootpw"},
+           {"user", "grant-role", "root", "root"},
+           {"role", "add", "ninevolt"},
+           {"role", "grant-permission", "ninevolt", "readwrite", "/9volt/", director_key},
+           {"role", "grant-permission", "ninevolt", "readwrite", director_key + "/", "/9volt0"},
+           {"role", "grant-permission", "ninevolt", "read", director_key},
+           {"user", "add", "ninevolt:memberpw"},
+           {"user", "grant-role", "ninevolt", "ninevolt"},
+           {"auth", "enable"}}) {
+    ASSERT_EQ(etcdctl(step, false), "") << step[0] << " " << step[1];
+  }
+  client_ = newClient({.username = "root", .password = "rootpw"});
+  Member& a = startMember({.userpass = "ninevolt:memberpw"});
+  Member& b = startMember({.userpass = "ninevolt:memberpw"});
+  Member& low = a.id < b.id ? a : b;
+  Member& high = a.id < b.id ? b : a;
+  const std::string alarm = "9volt.no-director";
+  ASSERT_TRUE(eventually([&] { return told()[alarm] == "C"; }, 30s)) << logs();
+  EXPECT_TRUE(director().empty());
+  // Its delivery recorded (else the next raiser would rightly send it again): then killed.
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto r = client_->range("/9volt/incident/" + alarm);
+        return r && !r->kvs.empty()
+               && r->kvs[0].value.find("\"delivered\":true") != std::string::npos;
+      },
+      10s));
+  kill9(low);
+  // The next member raises it (its record says so once the dead one's lease is gone) and
+  // sends nothing again: a window past the adoption grace (timeout + 2 s).
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto r = client_->range("/9volt/incident/" + alarm);
+        return r && !r->kvs.empty()
+               && r->kvs[0].value.find("\"owner\":\"" + high.id) != std::string::npos;
+      },
+      30s))
+      << logs();
+  std::this_thread::sleep_for(14s);
+  EXPECT_EQ(told()[alarm], "C");
+
+  // The role fixed: a director at last, and one resolve.
+  ASSERT_EQ(etcdctl({"role", "grant-permission", "ninevolt", "readwrite", director_key}), "");
+  ASSERT_TRUE(eventually([&] { return director() == high.id; }, 30s)) << logs();
+  ASSERT_TRUE(eventually([&] { return told()[alarm] == "CR"; }, 30s)) << logs();
+  std::this_thread::sleep_for(3s);  // a window for a duplicate to show
+  EXPECT_EQ(told()[alarm], "CR");
+}
+
 }  // namespace
 }  // namespace ninevolt::e2e
