@@ -157,11 +157,13 @@ void ClusterAlarms::sweepNoDirector() {
   if (!kv || kv->mod_revision == swept_revision_) {
     return;
   }
+  swept_revision_ = kv->mod_revision;
   auto incident = store::decodeIncident(kv->value);
   if (!incident) {
-    return;  // the dispatcher reports a bad incident when it reads it
+    spdlog::warn("cluster alarms: {} is no incident ({}): left alone", kv->key,
+                 incident.error().message);
+    return;
   }
-  swept_revision_ = kv->mod_revision;
   if (incident->owner != options_.member_id) {
     spdlog::info("cluster alarms: {} raised by member {} while there was no director: taken over",
                  name, incident->owner);

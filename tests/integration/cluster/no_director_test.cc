@@ -223,5 +223,27 @@ TEST_F(NoDirectorTest, TheDirectorAdoptsAndClearsAnIncidentRaisedWithoutIt) {
   EXPECT_EQ(calls[1], "ok: member aaaa0001 is the director");
 }
 
+// What etcd holds there may be anything: not an incident is left alone (logged once), and
+// taken once it is one.
+TEST_F(NoDirectorTest, TheDirectorLeavesAGarbageIncidentAlone) {
+  ASSERT_TRUE(client_->put(store_->keys().incident(kAlarm), std::string("\xff{garbage", 9)));
+  Told d;
+  loop_.onLoop([&] {
+    cluster_alarms_ = std::make_unique<ClusterAlarms>(
+        loop_.io(), store_,
+        ClusterAlarms::Options{.member_id = "aaaa0001", .sweep = 50ms, .alerts = d.hooks()});
+    cluster_alarms_->directorChanged(true);
+  });
+  std::this_thread::sleep_for(10 * 50ms);  // ten sweeps
+  EXPECT_TRUE(d.calls().empty());
+  store::Incident incident;
+  incident.check = kAlarm;
+  incident.id = "1-bbbb0002";
+  incident.status = state::CheckState::kCritical;
+  incident.owner = "bbbb0002";
+  ASSERT_TRUE(client_->put(store_->keys().incident(kAlarm), incident.toJson().dump()));
+  ASSERT_TRUE(eventually([&] { return d.calls().size() >= 2; }, 10s));
+}
+
 }  // namespace
 }  // namespace ninevolt::cluster
