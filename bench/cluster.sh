@@ -41,6 +41,8 @@
 #                              CSV go to SOAK_OUT [bench/results/soak]
 #   LOC_CHECKS [10000]         locations: checks, each from 3 locations (2 members each); the
 #                              last location's members are killed after the steady phase
+#   SETTLE [15]                grpc-floor: seconds an idle server runs before it is measured,
+#                              beside grpc_floor_probe (one gRPC call to etcd, nothing else)
 #   REV []                     build the 9volt binary at this git revision (git archive into a
 #                              temp dir, built in $BUILD-rev) instead of the work tree: other
 #                              people's half-done edits stay out of the measurement
@@ -70,7 +72,7 @@ if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(placement cluster write-rate); fi
 # --- dependencies: etcd-server and the build tools (scripts/install-deps.sh is idempotent) -----
 needs_cluster=0
 for s in "${scenarios[@]}"; do
-  case "$s" in cluster | write-rate | one-member | outage | soak | million | chaos | locations) needs_cluster=1 ;; esac
+  case "$s" in cluster | write-rate | one-member | outage | soak | million | chaos | locations | grpc-floor) needs_cluster=1 ;; esac
 done
 if [ "$needs_cluster" = 1 ] || ! command -v cmake >/dev/null 2>&1; then
   bash "$ROOT/scripts/install-deps.sh"
@@ -82,7 +84,7 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 fi
 targets=(placement_bench)
 if [ "$needs_cluster" = 1 ]; then
-  targets+=(cluster_bench chaos_bench)
+  targets+=(cluster_bench chaos_bench grpc_floor grpc_floor_probe)
   [ -n "$REV" ] || targets+=(9volt)
 fi
 ninja -C "$BUILD" "${targets[@]}" >/dev/null
@@ -190,7 +192,12 @@ for s in "${scenarios[@]}"; do
         --checks "${CHAOS_CHECKS:-1000}" --ttl "${TTL:-2}" --seed "${SEED:-0}" \
         ${KINDS:+--kinds "$KINDS"} --out "$chaos_out" --label "chaos-${duration}s${LABEL:+-$LABEL}"
       ;;
-    *) echo "cluster bench: unknown scenario '$s' (placement cluster write-rate one-member outage soak million chaos locations)" >&2; exit 2 ;;
+    grpc-floor)
+      echo "\$ grpc_floor --binary 9volt --probe grpc_floor_probe --settle ${SETTLE:-15}"
+      "$BUILD/grpc_floor" --binary "$NINEVOLT" --probe "$BUILD/grpc_floor_probe" \
+        --settle "${SETTLE:-15}" --json-file "$OUT/grpc-floor${REV:+-$REV}.json"
+      ;;
+    *) echo "cluster bench: unknown scenario '$s' (placement cluster write-rate one-member outage soak million chaos locations grpc-floor)" >&2; exit 2 ;;
   esac
 done
 echo

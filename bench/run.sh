@@ -48,12 +48,12 @@ read -r -a BENCH_ARGS <<<"${BENCH_ARGS:-}"
 scenarios=("$@")
 if [ ${#scenarios[@]} -eq 0 ]; then scenarios=(idle small medium large exec exec-over icmp); fi
 
-# The cluster scenarios (placement, cluster, write-rate, one-member, outage, soak, million, chaos, locations) live in bench/cluster.sh:
+# The cluster scenarios (placement, cluster, write-rate, one-member, outage, soak, million, chaos, locations, grpc-floor) live in bench/cluster.sh:
 # run them there first, then the engine scenarios, if any, here.
 cluster_scenarios=() engine_scenarios=()
 for s in "${scenarios[@]}"; do
   case "$s" in
-    placement | cluster | write-rate | one-member | outage | soak | million | chaos | locations) cluster_scenarios+=("$s") ;;
+    placement | cluster | write-rate | one-member | outage | soak | million | chaos | locations | grpc-floor) cluster_scenarios+=("$s") ;;
     *) engine_scenarios+=("$s") ;;
   esac
 done
