@@ -145,6 +145,7 @@ class Director {
   void campaign();
   void campaignSoon();   // campaign() from the loop, now (not from inside the caller)
   void retryCampaign();  // campaign() after kRetry
+  void noteCampaignFailure(const std::string& why);  // logged, not once a second
   void watchDirectorKey(int64_t from_revision);
   // The director key as read or watched: decides whether this member is the director, follows
   // another, or (a key that is no director's) arms the takeover.
@@ -241,6 +242,10 @@ class Director {
   bool stopped_ = false;
   uint64_t placements_ = 0;
   std::optional<std::pair<bool, bool>> known_reported_;  // on_known's last (known, self)
+  // Campaigns failed in a row, the reason last logged and when.
+  uint64_t campaign_failures_ = 0;
+  std::string campaign_error_;
+  std::chrono::steady_clock::time_point campaign_warned_at_{};
   bool known_report_posted_ = false;
 
   std::unique_ptr<etcd::Watcher> director_watch_;

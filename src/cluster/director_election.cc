@@ -93,13 +93,17 @@ void Director::campaign() {
     if (res.error().code == Errc::kNotFound) {
       // A stale lease: the membership re-registers and start() brings the new one; until
       // then keep trying (cheap), in case the keeper has not noticed yet.
-      spdlog::warn("director: campaign: lease {:x} is gone ({}); retrying", lease_id_,
-                   res.error().message);
+      noteCampaignFailure(fmt::format("lease {:x} is gone ({})", lease_id_, res.error().message));
     } else {
-      spdlog::warn("director: campaign failed: {} (retrying)", res.error().message);
+      noteCampaignFailure(res.error().message);
     }
     retryCampaign();
     return;
+  }
+  if (campaign_failures_ > 0) {
+    spdlog::info("director: campaign answered again after {} failure(s)", campaign_failures_);
+    campaign_failures_ = 0;
+    campaign_error_.clear();
   }
   watchDirectorKey(res->revision + 1);
   if (res->won) {
@@ -113,6 +117,23 @@ void Director::campaign() {
     return;
   }
   onKeyPresent(*res->holder);
+}
+
+void Director::noteCampaignFailure(const std::string& why) {
+  // Once per second while it lasts: the same reason is logged again once a minute, a new
+  // one at once (a cluster whose every campaign fails would otherwise log a line a second
+  // per member; 9volt.no-director tells the cluster alerter).
+  ++campaign_failures_;
+  const auto now = std::chrono::steady_clock::now();
+  if (why != campaign_error_ || now - campaign_warned_at_ >= std::chrono::minutes(1)) {
+    spdlog::warn(
+        "director: campaign failed: {} (retrying every second{})", why,
+        campaign_failures_ > 1 ? fmt::format("; {} failures so far", campaign_failures_) : "");
+    campaign_error_ = why;
+    campaign_warned_at_ = now;
+  } else {
+    spdlog::debug("director: campaign failed: {}", why);
+  }
 }
 
 void Director::campaignSoon() {
