@@ -1,5 +1,6 @@
 #include "cluster/director.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -386,11 +387,53 @@ void Director::onMonitors(const store::ConfigWatchUpdate& u) {
     if (ev.type == store::ConfigEvent::kDelete) {
       checks_.erase(ev.config.name);
       deleted_.insert(ev.config.name);
-    } else {
-      putCheck(ev.config.name, ev.config.value);
+      continue;
+    }
+    const auto before = checks_.find(ev.config.name);
+    putCheck(ev.config.name, ev.config.value);
+    if (before && classes_[before->tag].locations.any()
+        && classes_[checks_.find(ev.config.name)->tag].locations
+               != classes_[before->tag].locations) {
+      relocated_.insert(ev.config.name);  // the states of locations it dropped go
     }
   }
   scheduleRecompute();
+}
+
+bool Director::dropReplicaStates(store::DirectorWrites& writes) {
+  std::vector<std::string> checks;
+  for (const auto& name : relocated_) {
+    if (checks_.contains(name)) {  // else deleted_ takes all of its replicas' states
+      checks.push_back(name);
+    }
+  }
+  if (checks.empty()) {
+    return true;
+  }
+  auto states = store_->readReplicaStates(checks);
+  if (!states) {
+    spdlog::warn(
+        "director: cannot read the replica states of {} check(s) whose locations "
+        "changed: {} (the states of dropped locations stay until the next placement)",
+        checks.size(), states.error().message);
+    return false;
+  }
+  const std::string prefix = store_->keys().locationStatePrefix();
+  for (size_t i = 0; i < checks.size(); ++i) {
+    const auto& list = classes_[checks_.find(checks[i])->tag].locations;
+    for (const auto& kv : (*states)[i]) {
+      const auto replica = config::splitReplica(std::string_view(kv.key).substr(prefix.size()));
+      if (!replica || list.all
+          || std::find(list.names.begin(), list.names.end(), replica->location)
+                 != list.names.end()) {
+        continue;
+      }
+      // A location dropped from the list: its old state would count again (written by a
+      // member that may still live there) if the location came back.
+      writes.deleteReplicaState(kv.key.substr(prefix.size()));
+    }
+  }
+  return true;
 }
 
 bool Director::findStaleState(int64_t revision) {
@@ -572,6 +615,7 @@ void Director::recompute() {
       removed++;
     }
   }
+  const bool relocated = dropReplicaStates(writes);
   // In as many txns as etcd's request limits need (Store::writeAsDirector).
   auto ok = writeFenced(writes, options_.before_write);
   if (!ok) {
@@ -598,6 +642,9 @@ void Director::recompute() {
   }
   stored_ = std::move(desired);
   deleted_.clear();
+  if (relocated) {
+    relocated_.clear();
+  }
   reportOrphans(orphans,
                 [&](const std::string& name) { return ownerNow(name, members, placer, located); });
   if (options_.on_orphans) {

@@ -181,6 +181,9 @@ class Director {
   // this they would sit there unseen.
   void reportBadIncidentKeys(int64_t revision);
   void onMonitors(const store::ConfigWatchUpdate& update);
+  // Adds to `writes` the deletes of relocated_'s dropped replica states (one read of their
+  // replicas' states); false when etcd could not answer (they wait for the next placement).
+  bool dropReplicaStates(store::DirectorWrites& writes);
   // The assignment shards changed in etcd: what it holds now (stored_) follows, and a change
   // that is not the director's own write (by hand, a shard deleted or overwritten) makes
   // the next placement write it right again.
@@ -281,6 +284,9 @@ class Director {
   // Checks whose /9volt/state key goes with the next placement write: monitors deleted since
   // the last one, and state keys found without a monitor.
   std::set<std::string> deleted_;
+  // Checks with locations whose list changed: the states of the replicas of locations no
+  // longer listed are deleted with the next placement write (dropReplicaStates).
+  std::set<std::string> relocated_;
   std::string last_director_;  // id of the last director seen (events)
   // Orphans as of the last placement written (events are sent on change only).
   std::set<std::string> orphans_;

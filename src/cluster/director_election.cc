@@ -440,6 +440,7 @@ void Director::stepDown(const std::string& why) {
   clearChecks();
   stored_.clear();
   deleted_.clear();
+  relocated_.clear();
   orphans_.clear();
   publishGauges();
   spdlog::info("director: member {} is no longer the director: {}", options_.member_id, why);

@@ -18,6 +18,10 @@ void DirectorWrites::deleteCheckRecords(std::string_view check) {
   ops_.push_back(etcd::TxnOp::del(keys_->locationStates(check), /*prefix=*/true));
 }
 
+void DirectorWrites::deleteReplicaState(std::string_view replica) {
+  ops_.push_back(etcd::TxnOp::del(keys_->state(replica)));
+}
+
 void DirectorWrites::putDirectorKey(std::string value, int64_t lease) {
   ops_.push_back(etcd::TxnOp::put(keys_->director(), std::move(value), lease));
 }

@@ -28,6 +28,8 @@ class DirectorWrites {
   void deleteShard(std::string_view member, std::string_view shard);
   // What is deleted with a monitor: its state and its push record.
   void deleteCheckRecords(std::string_view check);
+  // One location replica's state (`<check>@<location>`): its location left the check's list.
+  void deleteReplicaState(std::string_view replica);
   // The director key itself: moved to a new lease, or handed over.
   void putDirectorKey(std::string value, int64_t lease);
   void deleteDirectorKey();

@@ -106,6 +106,40 @@ TEST_F(StateCleanupTest, AMonitorDeletedWhileDirectingTakesOnlyItsStateWithIt) {
   EXPECT_EQ(modRevision("/9volt/incident/web"), web_incident);  // the dispatcher's
 }
 
+// A location dropped from a monitor's list takes its replica's state with it (else it would
+// count again, from a member that may still live there, if the location came back); the
+// others' states are not rewritten; a list dropped whole takes them all.
+TEST_F(StateCleanupTest, ALocationDroppedFromAMonitorTakesItsReplicaStateWithIt) {
+  auto located = [](const std::string& locations) {
+    return R"({"type":"tcp","host":"127.0.0.1","port":1,"interval":"10s")"
+           + (locations.empty() ? std::string() : R"(,"locations":)" + locations) + "}";
+  };
+  ASSERT_TRUE(client_->put("/9volt/monitor/web", located(R"(["a","b","c"])")));
+  ASSERT_TRUE(client_->put("/9volt/monitor/db", located(R"(["c"])")));
+  // Placed on m1 (in no location: the replicas above are orphans), so a placement is written.
+  ASSERT_TRUE(client_->put("/9volt/monitor/plain", kMonitor));
+  for (const char* replica : {"web@a", "web@b", "web@c", "db@c"}) {
+    ASSERT_TRUE(client_->put(std::string("/9volt/location-state/") + replica, state(replica)));
+  }
+  startDirector();
+  ASSERT_TRUE(eventually([&] { return placements() >= 1; }));
+  const int64_t web_a = modRevision("/9volt/location-state/web@a");
+  const int64_t db_c = modRevision("/9volt/location-state/db@c");
+
+  ASSERT_TRUE(client_->put("/9volt/monitor/web", located(R"(["a","b"])")));
+  ASSERT_TRUE(eventually([&] { return modRevision("/9volt/location-state/web@c") == 0; }));
+  EXPECT_EQ(modRevision("/9volt/location-state/web@a"), web_a);
+  EXPECT_NE(modRevision("/9volt/location-state/web@b"), 0);
+  EXPECT_EQ(modRevision("/9volt/location-state/db@c"), db_c);
+
+  ASSERT_TRUE(client_->put("/9volt/monitor/web", located("")));
+  ASSERT_TRUE(eventually([&] {
+    return modRevision("/9volt/location-state/web@a") == 0
+           && modRevision("/9volt/location-state/web@b") == 0;
+  }));
+  EXPECT_EQ(modRevision("/9volt/location-state/db@c"), db_c);
+}
+
 TEST_F(StateCleanupTest, ANewDirectorDeletesStateWhoseMonitorIsGoneInBatches) {
   ASSERT_TRUE(client_->put("/9volt/monitor/kept", kMonitor));
   ASSERT_TRUE(client_->put("/9volt/state/kept", state("kept")));
