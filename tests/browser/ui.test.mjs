@@ -5,6 +5,7 @@
 //
 //   node --test tests/browser/ui.test.mjs   (NINEVOLT_BINARY=build/9volt by default)
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -608,5 +609,28 @@ describe('web UI', () => {
       } finally {
         await server.api('monitor/beat', { method: 'DELETE' });
       }
+    }));
+
+  // Last: while degraded the member's engine gives no verdicts (docs/locations.md).
+  test('a member whose canaries all fail says degraded on the cluster page, and when it is not', () =>
+    withPage('degraded', async (page) => {
+      const etcdctl = (...args) => {
+        const r = spawnSync('/usr/bin/etcdctl', ['--endpoints', etcd.endpoint, ...args],
+          { env: { ...process.env, ETCDCTL_API: '3' }, encoding: 'utf8', timeout: 30000 });
+        assert.equal(r.status, 0, `etcdctl ${args[0]}: ${r.stderr}`);
+        return r.stdout;
+      };
+      const saved = etcdctl('get', '--print-value-only', '/9volt/config').trim();
+      await visit(page, server, '#/cluster');
+      await page.locator('tr[data-member]').first().waitFor();
+      assert.equal(await page.getByTestId('member-degraded').count(), 0);
+      try {
+        // "refused" fails every run: as the only canary, every canary fails.
+        etcdctl('put', '/9volt/config', JSON.stringify({ ...JSON.parse(saved || '{}'), canaries: ['refused'] }));
+        await page.getByTestId('member-degraded').waitFor({ timeout: LIVE_MS });
+      } finally {
+        etcdctl('put', '/9volt/config', saved);
+      }
+      await page.getByTestId('member-degraded').waitFor({ state: 'detached', timeout: LIVE_MS });
     }));
 });
