@@ -27,7 +27,9 @@ namespace ninevolt::cluster {
 //
 // Each member counts from when its Director stopped knowing a director (the key gone, or
 // holding a record that is no director's). Past the threshold, and then every `recheck`
-// while it lasts, it reads the director key and the members from etcd: the member with the
+// while it lasts, it reads the director key and the members from etcd; when etcd says there
+// is none twice in a row (a recheck apart: not an ordinary hand-over's milliseconds), the
+// member with the
 // lowest id among the live ones raises the alert (adopting the incident first, so what an
 // earlier raiser that died left unsettled is sent again: it names its owner, the grace
 // applies). A member that cannot read etcd raises nothing (its lease expires; the watchdog
@@ -76,6 +78,8 @@ class NoDirectorAlarm {
   bool enabled_ = false;
   bool stopped_ = false;
   std::optional<std::chrono::steady_clock::time_point> unknown_since_;
+  // When etcd first said there is none (in this gap, without a director seen since).
+  std::optional<std::chrono::steady_clock::time_point> etcd_agrees_since_;
   bool logged_ = false;  // this gap was logged
   bool raised_ = false;  // raised by this member, not let go yet
   boost::asio::steady_timer timer_;
