@@ -111,6 +111,27 @@ class NoDirectorTest : public ninevolt::testing::EtcdTest {
     return *out;
   }
 
+  // An open no-director incident raised by member bbbb0002, as its dispatcher writes it.
+  void putRaisedIncident() {
+    store::Incident incident;
+    incident.check = kAlarm;
+    incident.id = "1-bbbb0002";
+    incident.seq = 1;
+    incident.status = state::CheckState::kCritical;
+    incident.owner = "bbbb0002";
+    ASSERT_TRUE(client_->put(store_->keys().incident(kAlarm), incident.toJson().dump()));
+  }
+
+  // Member aaaa0001's ClusterAlarms, the director, sweeping every 50 ms.
+  void becomeDirector(Told& told) {
+    loop_.onLoop([&] {
+      cluster_alarms_ = std::make_unique<ClusterAlarms>(
+          loop_.io(), store_,
+          ClusterAlarms::Options{.member_id = "aaaa0001", .sweep = 50ms, .alerts = told.hooks()});
+      cluster_alarms_->directorChanged(true);
+    });
+  }
+
   std::shared_ptr<store::Store> store_;
   ninevolt::testing::LoopThread loop_;
   std::map<std::string, std::unique_ptr<NoDirectorAlarm>> alarms_;
@@ -199,20 +220,9 @@ TEST_F(NoDirectorTest, WithoutAClusterAlerterTheGapIsOnlyLoggedUntilOneIsSet) {
 // The director's side: a no-director incident raised by another member is adopted and
 // cleared, once (looked at again only when it changes).
 TEST_F(NoDirectorTest, TheDirectorAdoptsAndClearsAnIncidentRaisedWithoutIt) {
-  store::Incident incident;
-  incident.check = kAlarm;
-  incident.id = "1-bbbb0002";
-  incident.seq = 1;
-  incident.status = state::CheckState::kCritical;
-  incident.owner = "bbbb0002";
-  ASSERT_TRUE(client_->put(store_->keys().incident(kAlarm), incident.toJson().dump()));
+  ASSERT_NO_FATAL_FAILURE(putRaisedIncident());
   Told d;
-  loop_.onLoop([&] {
-    cluster_alarms_ = std::make_unique<ClusterAlarms>(
-        loop_.io(), store_,
-        ClusterAlarms::Options{.member_id = "aaaa0001", .sweep = 50ms, .alerts = d.hooks()});
-    cluster_alarms_->directorChanged(true);
-  });
+  becomeDirector(d);
   ASSERT_TRUE(eventually([&] { return d.calls().size() >= 2; }, 10s));
   std::this_thread::sleep_for(10 * 50ms);  // ten sweeps: the same incident is not taken twice
   const auto calls = d.calls();
@@ -226,20 +236,10 @@ TEST_F(NoDirectorTest, TheDirectorAdoptsAndClearsAnIncidentRaisedWithoutIt) {
 TEST_F(NoDirectorTest, TheDirectorLeavesAGarbageIncidentAlone) {
   ASSERT_TRUE(client_->put(store_->keys().incident(kAlarm), std::string("\xff{garbage", 9)));
   Told d;
-  loop_.onLoop([&] {
-    cluster_alarms_ = std::make_unique<ClusterAlarms>(
-        loop_.io(), store_,
-        ClusterAlarms::Options{.member_id = "aaaa0001", .sweep = 50ms, .alerts = d.hooks()});
-    cluster_alarms_->directorChanged(true);
-  });
+  becomeDirector(d);
   std::this_thread::sleep_for(10 * 50ms);  // ten sweeps
   EXPECT_TRUE(d.calls().empty());
-  store::Incident incident;
-  incident.check = kAlarm;
-  incident.id = "1-bbbb0002";
-  incident.status = state::CheckState::kCritical;
-  incident.owner = "bbbb0002";
-  ASSERT_TRUE(client_->put(store_->keys().incident(kAlarm), incident.toJson().dump()));
+  ASSERT_NO_FATAL_FAILURE(putRaisedIncident());
   ASSERT_TRUE(eventually([&] { return d.calls().size() >= 2; }, 10s));
 }
 
