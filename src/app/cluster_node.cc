@@ -369,6 +369,7 @@ void ClusterNode::onLeaseLost() {
       // Posted before the next onRegistered(): the director campaigns with the new lease
       // only, never with this dead one.
       director_->leaseLost();
+      no_director_->leaseLost();
     }
   });
 }

@@ -78,12 +78,18 @@ void ClusterAlarms::directorChanged(bool director) {
   for (const auto& name : open_) {
     options_.alerts.release(name);
   }
+  if (swept_revision_ != 0) {
+    // Adopted and cleared here: its resolve may still be on its way; the next director
+    // sends it.
+    options_.alerts.release(std::string(NoDirectorAlarm::kName));
+  }
   open_.clear();
   live_.clear();
   orphaned_since_.reset();
   orphan_timer_.cancel();
   sweep_timer_.cancel();
   swept_revision_ = 0;
+  cleared_revision_ = 0;
 }
 
 void ClusterAlarms::adoptOpen() {
@@ -154,27 +160,44 @@ void ClusterAlarms::sweepNoDirector() {
     return;  // looked at again next time
   }
   const auto& kv = (*records)[0].incident;
-  if (!kv || kv->mod_revision == swept_revision_) {
+  if (!kv) {
     return;
   }
-  swept_revision_ = kv->mod_revision;
+  const bool changed = kv->mod_revision != swept_revision_;
   auto incident = store::decodeIncident(kv->value);
   if (!incident) {
-    spdlog::warn("cluster alarms: {} is no incident ({}): left alone", kv->key,
-                 incident.error().message);
+    if (changed) {
+      spdlog::warn("cluster alarms: {} is no incident ({}): left alone", kv->key,
+                   incident.error().message);
+    }
+    swept_revision_ = kv->mod_revision;
     return;
   }
-  if (incident->owner != options_.member_id) {
-    spdlog::info("cluster alarms: {} raised by member {} while there was no director: taken over",
-                 name, incident->owner);
+  if (changed) {
+    // Adopted as it stands, once per change: what is unsettled is sent again (after the
+    // grace when another member raised it: it may be sending it right now).
+    swept_revision_ = kv->mod_revision;
+    if (incident->owner != options_.member_id) {
+      spdlog::info(
+          "cluster alarms: {} raised by member {} while there was no director: taken "
+          "over",
+          name, incident->owner);
+    }
+    options_.alerts.adopt({name}, {});
   }
-  // Adopted as it stands (unsettled alerts are sent again, after the grace when another
-  // member raised it), then cleared: there is a director now.
-  options_.alerts.adopt({name}, {});
-  if (!incident->resolved()) {
-    open_.insert(name);
-    clear(name, fmt::format("member {} is the director", options_.member_id));
+  if (incident->resolved() || kv->mod_revision == cleared_revision_) {
+    return;  // resolved, or cleared here already (the dispatcher writes it)
   }
+  // Cleared once its failure is settled (sent, or given up), so the resolve never overtakes
+  // the trigger at a receiver; until then a later sweep looks again.
+  for (const auto& [alerter, told] : incident->alerters) {
+    if (!told.settled()) {
+      return;
+    }
+  }
+  cleared_revision_ = kv->mod_revision;
+  open_.insert(name);
+  clear(name, fmt::format("member {} is the director", options_.member_id));
 }
 
 void ClusterAlarms::raise(const std::string& name, const std::string& message) {

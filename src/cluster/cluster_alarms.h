@@ -97,8 +97,9 @@ class ClusterAlarms {
   std::optional<std::chrono::steady_clock::time_point> orphaned_since_;
   boost::asio::steady_timer orphan_timer_;
   boost::asio::steady_timer sweep_timer_;
-  int64_t swept_revision_ = 0;  // the no-director incident's mod revision last adopted
-  Lifetime lifetime_;           // last: ends first
+  int64_t swept_revision_ = 0;    // the no-director incident's mod revision last adopted
+  int64_t cleared_revision_ = 0;  // ... and the one it was cleared at
+  Lifetime lifetime_;             // last: ends first
 };
 
 }  // namespace ninevolt::cluster

@@ -391,13 +391,26 @@ void Director::onMonitors(const store::ConfigWatchUpdate& u) {
     }
     const auto before = checks_.find(ev.config.name);
     putCheck(ev.config.name, ev.config.value);
-    if (before && classes_[before->tag].locations.any()
-        && classes_[checks_.find(ev.config.name)->tag].locations
-               != classes_[before->tag].locations) {
+    if (before
+        && dropsLocations(classes_[before->tag].locations,
+                          classes_[checks_.find(ev.config.name)->tag].locations)) {
       relocated_.insert(ev.config.name);  // the states of locations it dropped go
     }
   }
   scheduleRecompute();
+}
+
+bool Director::dropsLocations(const config::LocationList& before,
+                              const config::LocationList& after) {
+  if (!before.any() || after.all) {
+    return false;
+  }
+  if (before.all) {
+    return true;  // which locations `all` had is not known here: dropReplicaStates reads them
+  }
+  return std::any_of(before.names.begin(), before.names.end(), [&](const std::string& l) {
+    return std::find(after.names.begin(), after.names.end(), l) == after.names.end();
+  });
 }
 
 bool Director::dropReplicaStates(store::DirectorWrites& writes) {
@@ -414,8 +427,9 @@ bool Director::dropReplicaStates(store::DirectorWrites& writes) {
   if (!states) {
     spdlog::warn(
         "director: cannot read the replica states of {} check(s) whose locations "
-        "changed: {} (the states of dropped locations stay until the next placement)",
+        "changed: {} (retrying with the next placement)",
         checks.size(), states.error().message);
+    scheduleRecompute();
     return false;
   }
   const std::string prefix = store_->keys().locationStatePrefix();
@@ -461,8 +475,20 @@ bool Director::findStaleState(int64_t revision) {
                                                     "with the next placement)",
                                                     what, problem));
       }
-      if (!checks_.contains(name) && deleted_.insert(name).second) {
-        found++;
+      if (!checks_.contains(name)) {
+        if (deleted_.insert(name).second) {
+          found++;
+        }
+      } else if (kind == store::RecordKind::kLocationState) {
+        // Its check is there: a location no longer in its list (dropped while nobody
+        // directed) goes with the next placement (dropReplicaStates reads which).
+        const auto replica = config::splitReplica(std::string_view(kv.key).substr(prefix.size()));
+        const auto& list = classes_[checks_.find(name)->tag].locations;
+        if (replica && !list.all
+            && std::find(list.names.begin(), list.names.end(), replica->location)
+                   == list.names.end()) {
+          relocated_.insert(name);
+        }
       }
     }
   }

@@ -184,6 +184,8 @@ class Director {
   // Adds to `writes` the deletes of relocated_'s dropped replica states (one read of their
   // replicas' states); false when etcd could not answer (they wait for the next placement).
   bool dropReplicaStates(store::DirectorWrites& writes);
+  // Whether a location list that was `before` drops a location by becoming `after`.
+  static bool dropsLocations(const config::LocationList& before, const config::LocationList& after);
   // The assignment shards changed in etcd: what it holds now (stored_) follows, and a change
   // that is not the director's own write (by hand, a shard deleted or overwritten) makes
   // the next placement write it right again.

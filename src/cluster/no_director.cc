@@ -1,5 +1,7 @@
 #include "cluster/no_director.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -64,12 +66,13 @@ void NoDirectorAlarm::directorKnown(bool known, bool self) {
   etcd_agrees_since_.reset();
   logged_ = false;
   if (raised_) {
-    raised_ = false;
     // The director clears it (ClusterAlarms); what this member still has queued for it is
     // the director's to send from now on. The director itself keeps its own work: its
     // ClusterAlarms adopts the incident here, on this dispatcher.
-    if (!self) {
-      options_.alerts.release(kAlarm);
+    if (self) {
+      raised_ = false;
+    } else {
+      letGo("a director is known");
     }
   }
 }
@@ -77,7 +80,8 @@ void NoDirectorAlarm::directorKnown(bool known, bool self) {
 void NoDirectorAlarm::setMemberTtl(std::chrono::milliseconds ttl) {
   options_.member_ttl = ttl;
   if (unknown_since_ && !raised_) {
-    arm(*unknown_since_ + options_.member_ttl + options_.grace);
+    arm(std::max(*unknown_since_ + options_.member_ttl + options_.grace,
+                 std::chrono::steady_clock::now()));
   }
 }
 
@@ -86,7 +90,7 @@ void NoDirectorAlarm::stop() {
   timer_.cancel();
 }
 
-std::string NoDirectorAlarm::noDirectorWhy() {
+std::string NoDirectorAlarm::noDirectorWhy(const std::set<std::string>& live) {
   auto read = store_->readDirectorKey();
   if (!read) {
     spdlog::debug("cluster: cannot read the director key: {}", read.error().message);
@@ -99,48 +103,77 @@ std::string NoDirectorAlarm::noDirectorWhy() {
   if (!id) {
     return "the director key holds something that is no director's record";
   }
-  auto live = store_->liveMemberIds();
-  if (!live) {
-    return "";
-  }
-  if (read->kv->lease == 0 || !live->contains(*id)) {
+  if (read->kv->lease == 0 || !live.contains(*id)) {
     return "the director key names a member that is not registered";
   }
-  return "";  // there is one: this member's view lags
+  // As the election judges it (Director::impostor): the member's record on the key's lease.
+  auto lease = store_->memberLease(*id);
+  if (lease && *lease && **lease != read->kv->lease) {
+    return "the director key names a member on a lease that is not that member's";
+  }
+  return "";  // there is one (or etcd cannot tell): this member's view lags
+}
+
+void NoDirectorAlarm::leaseLost() {
+  // The dispatcher let go of every check with the lease: raised again (adopted first) by
+  // whoever is the lowest member once this one is registered again.
+  raised_ = false;
+}
+
+void NoDirectorAlarm::letGo(const std::string& why) {
+  raised_ = false;
+  spdlog::info("cluster alarms: {}: {}; letting it go", kAlarm, why);
+  options_.alerts.release(kAlarm);
 }
 
 void NoDirectorAlarm::check() {
-  if (stopped_ || !unknown_since_ || raised_) {
+  if (stopped_ || !unknown_since_) {
     return;
   }
   const auto now = std::chrono::steady_clock::now();
-  const auto gap = now - *unknown_since_;
-  const std::string why = noDirectorWhy();
+  const auto due = *unknown_since_ + options_.member_ttl + options_.grace;
+  if (now < due) {
+    arm(due);  // a timer left from an earlier gap, or a shorter member-ttl now
+    return;
+  }
+  arm(now + options_.recheck);  // while it lasts, raised or not
+  auto live = store_->liveMemberIds();
+  if (!live) {
+    return;  // etcd cannot tell: nothing is decided without it
+  }
+  const bool lowest = !live->empty() && *live->begin() == options_.member_id;
+  if (raised_) {
+    // Still this member's to keep? A lower id may have joined meanwhile (it raises it too).
+    if (!lowest) {
+      letGo("a member with a lower id is here to keep it");
+    }
+    return;
+  }
+  const std::string why = noDirectorWhy(*live);
   if (why.empty()) {
     etcd_agrees_since_.reset();
-    arm(now + options_.recheck);
     return;
   }
   // Twice, a recheck apart: one read may fall into an ordinary hand-over (the key gone for
   // the milliseconds before the next campaign lands) while this member's own view lags.
   if (!etcd_agrees_since_) {
     etcd_agrees_since_ = now;
-    arm(now + options_.recheck);
+    return;
+  }
+  if (now - *etcd_agrees_since_ < options_.recheck) {
     return;
   }
   const std::string text = fmt::format(
       "no director for {} (member-ttl {}): {}; nothing is placed, no dead member's "
       "checks move and the director's cluster alerts wait until one is elected",
-      gapText(gap), common::formatDuration(options_.member_ttl), why);
+      gapText(now - *unknown_since_), common::formatDuration(options_.member_ttl), why);
   if (!logged_) {
     logged_ = true;
     spdlog::warn("cluster: {}", text);
   }
   // One member raises it: the lowest id of the live ones (the others look again in a while,
   // in case it dies).
-  auto live = store_->liveMemberIds();
-  if (!enabled_ || !live || live->empty() || *live->begin() != options_.member_id) {
-    arm(now + options_.recheck);
+  if (!enabled_ || !lowest) {
     return;
   }
   raised_ = true;

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,10 +34,13 @@ namespace ninevolt::cluster {
 // lowest id among the live ones raises the alert (adopting the incident first, so what an
 // earlier raiser that died left unsettled is sent again: it names its owner, the grace
 // applies). A member that cannot read etcd raises nothing (its lease expires; the watchdog
-// covers a cluster that cannot reach etcd). When a director appears the raiser lets the
-// alert go (Dispatcher::release; not when it is the director itself), and the director's
-// ClusterAlarms adopts the incident and clears it: one owner at a time, as for any check,
-// and one trigger and one resolve however many members saw the gap.
+// covers a cluster that cannot reach etcd). The raiser keeps looking while it lasts: a
+// member with a lower id that joined takes it over (the raiser lets it go), and after a
+// lease loss (the dispatcher let go of everything) it is raised again. When a director
+// appears the raiser lets the alert go (Dispatcher::release; not when it is the director
+// itself), and the director's ClusterAlarms adopts the incident and clears it once its
+// critical is settled: one owner at a time, as for any check, and one trigger and one
+// resolve however many members saw the gap.
 // Runs on the cluster loop.
 class NoDirectorAlarm {
  public:
@@ -61,6 +65,8 @@ class NoDirectorAlarm {
   void setMemberTtl(std::chrono::milliseconds ttl);
   // Whether a cluster alerter is set: without one the gap is logged, nothing raised.
   void setEnabled(bool enabled) { enabled_ = enabled; }
+  // This member's lease is lost: the dispatcher has let go of the alert (loop).
+  void leaseLost();
   // Stops counting (the member is stopping).
   void stop();
 
@@ -69,8 +75,10 @@ class NoDirectorAlarm {
  private:
   void arm(std::chrono::steady_clock::time_point at);
   void check();
-  // Why etcd says there is no director ("" = there is one, or etcd cannot tell).
-  std::string noDirectorWhy();
+  // Why etcd says there is no director ("" = there is one, or etcd cannot tell); `live`: the
+  // live members' ids.
+  std::string noDirectorWhy(const std::set<std::string>& live);
+  void letGo(const std::string& why);  // release a raised alert
 
   boost::asio::io_context& io_;
   std::shared_ptr<store::Store> store_;

@@ -111,9 +111,14 @@ class NoDirectorTest : public ninevolt::testing::EtcdTest {
     return *out;
   }
 
-  // An open no-director incident raised by member bbbb0002, as its dispatcher writes it.
-  void putRaisedIncident() {
+  // An open no-director incident raised by member bbbb0002, as its dispatcher writes it; its
+  // critical to "ops" sent and recorded, or still on its way.
+  void putRaisedIncident(bool settled = true) {
     store::Incident incident;
+    if (!settled) {
+      incident.alerters["ops"] = store::Told{.kind = store::NotificationKind::kCritical,
+                                             .transition_id = "9volt.no-director/1-bbbb0002/1"};
+    }
     incident.check = kAlarm;
     incident.id = "1-bbbb0002";
     incident.seq = 1;
@@ -241,6 +246,43 @@ TEST_F(NoDirectorTest, TheDirectorLeavesAGarbageIncidentAlone) {
   EXPECT_TRUE(d.calls().empty());
   ASSERT_NO_FATAL_FAILURE(putRaisedIncident());
   ASSERT_TRUE(eventually([&] { return d.calls().size() >= 2; }, 10s));
+}
+
+// The raiser's critical not yet settled (it may be sending it right now): the director
+// adopts the incident at once but clears it only once that critical is recorded, so the
+// resolve never overtakes the trigger at a receiver.
+TEST_F(NoDirectorTest, TheDirectorClearsOnlyOnceTheRaisersCriticalIsSettled) {
+  ASSERT_NO_FATAL_FAILURE(putRaisedIncident(/*settled=*/false));
+  Told d;
+  becomeDirector(d);
+  ASSERT_TRUE(eventually([&] { return !d.calls().empty(); }, 10s));
+  std::this_thread::sleep_for(10 * 50ms);  // ten sweeps
+  ASSERT_EQ(d.calls(), std::vector<std::string>{"adopt"});
+  ASSERT_NO_FATAL_FAILURE(putRaisedIncident(/*settled=*/true));  // delivered, recorded
+  ASSERT_TRUE(eventually([&] { return d.calls().size() >= 3; }, 10s));
+  EXPECT_EQ(d.calls()[1], "adopt");  // the incident changed: adopted as it is now
+  EXPECT_EQ(d.calls()[2], "ok: member aaaa0001 is the director");
+}
+
+// A member with a lower id arriving in the gap raises it too: the one that held it lets it
+// go (one owner at a time). A raiser whose lease was lost (its dispatcher let go of
+// everything) raises it again.
+TEST_F(NoDirectorTest, TheRaiserLetsGoForALowerIdAndRaisesAgainAfterALeaseLoss) {
+  registerMember("bbbb0002");
+  Told b;
+  auto& alarm_b = alarm("bbbb0002", b);
+  ASSERT_TRUE(eventually([&] { return b.calls().size() >= 2; }, 10s));
+  loop_.onLoop([&] { alarm_b.leaseLost(); });
+  ASSERT_TRUE(eventually([&] { return b.calls().size() >= 4; }, 10s));
+  EXPECT_EQ(b.calls()[2], "adopt");
+  EXPECT_NE(b.calls()[3].find("critical: no director"), std::string::npos);
+
+  registerMember("aaaa0001");
+  ASSERT_TRUE(eventually([&] { return b.calls().size() >= 5; }, 10s));
+  EXPECT_EQ(b.calls()[4], "release");
+  bool raised = true;
+  loop_.onLoop([&] { raised = alarm_b.raised(); });
+  EXPECT_FALSE(raised);
 }
 
 }  // namespace

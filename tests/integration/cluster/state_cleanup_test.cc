@@ -140,6 +140,23 @@ TEST_F(StateCleanupTest, ALocationDroppedFromAMonitorTakesItsReplicaStateWithIt)
   EXPECT_EQ(modRevision("/9volt/location-state/db@c"), db_c);
 }
 
+// Dropped while nobody directed: a new director finds the state of a location no longer
+// listed when it takes over, and deletes it (and nothing else).
+TEST_F(StateCleanupTest, ANewDirectorDeletesTheStateOfALocationDroppedBeforeIt) {
+  ASSERT_TRUE(client_->put("/9volt/monitor/web",
+                           R"({"type":"tcp","host":"127.0.0.1","port":1,"interval":"10s",)"
+                           R"("locations":["a","b"]})"));
+  ASSERT_TRUE(client_->put("/9volt/monitor/plain", kMonitor));
+  for (const char* replica : {"web@a", "web@b", "web@gone"}) {
+    ASSERT_TRUE(client_->put(std::string("/9volt/location-state/") + replica, state(replica)));
+  }
+  const int64_t web_a = modRevision("/9volt/location-state/web@a");
+  startDirector();
+  ASSERT_TRUE(eventually([&] { return modRevision("/9volt/location-state/web@gone") == 0; }));
+  EXPECT_EQ(modRevision("/9volt/location-state/web@a"), web_a);
+  EXPECT_NE(modRevision("/9volt/location-state/web@b"), 0);
+}
+
 TEST_F(StateCleanupTest, ANewDirectorDeletesStateWhoseMonitorIsGoneInBatches) {
   ASSERT_TRUE(client_->put("/9volt/monitor/kept", kMonitor));
   ASSERT_TRUE(client_->put("/9volt/state/kept", state("kept")));
