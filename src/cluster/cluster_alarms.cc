@@ -28,11 +28,6 @@ const AlarmType& alarmType() {
   return type;
 }
 
-checks::CheckResult stamped(checks::CheckResult r) {
-  r.time = std::chrono::system_clock::now();
-  return r;
-}
-
 const std::string kOrphans = "9volt.orphans";
 const std::string kEtcdAlarm = "9volt.etcd-alarm";
 std::string lostName(const std::string& id) {
@@ -205,11 +200,7 @@ void ClusterAlarms::raise(const std::string& name, const std::string& message) {
     return;
   }
   spdlog::warn("cluster alarms: {}: {}", name, message);
-  options_.alerts.transition(
-      name, state::Transition{.from = state::CheckState::kOk,
-                              .to = state::CheckState::kCritical,
-                              .count = 1,
-                              .result = stamped(checks::CheckResult::critical(message))});
+  options_.alerts.raise(name, message);
 }
 
 void ClusterAlarms::clear(const std::string& name, const std::string& message) {
@@ -217,11 +208,7 @@ void ClusterAlarms::clear(const std::string& name, const std::string& message) {
     return;
   }
   spdlog::info("cluster alarms: {} cleared: {}", name, message);
-  options_.alerts.transition(
-      name, state::Transition{.from = state::CheckState::kCritical,
-                              .to = state::CheckState::kOk,
-                              .count = 0,
-                              .result = stamped(checks::CheckResult::ok(message))});
+  options_.alerts.clear(name, message);
 }
 
 void ClusterAlarms::memberLost(const MemberView& m) {

@@ -408,9 +408,8 @@ bool Director::dropsLocations(const config::LocationList& before,
   if (before.all) {
     return true;  // which locations `all` had is not known here: dropReplicaStates reads them
   }
-  return std::any_of(before.names.begin(), before.names.end(), [&](const std::string& l) {
-    return std::find(after.names.begin(), after.names.end(), l) == after.names.end();
-  });
+  return std::any_of(before.names.begin(), before.names.end(),
+                     [&](const std::string& l) { return !after.includes(l); });
 }
 
 bool Director::dropReplicaStates(store::DirectorWrites& writes) {
@@ -437,9 +436,7 @@ bool Director::dropReplicaStates(store::DirectorWrites& writes) {
     const auto& list = classes_[checks_.find(checks[i])->tag].locations;
     for (const auto& kv : (*states)[i]) {
       const auto replica = config::splitReplica(std::string_view(kv.key).substr(prefix.size()));
-      if (!replica || list.all
-          || std::find(list.names.begin(), list.names.end(), replica->location)
-                 != list.names.end()) {
+      if (!replica || list.includes(replica->location)) {
         continue;
       }
       // A location dropped from the list: its old state would count again (written by a
@@ -484,9 +481,7 @@ bool Director::findStaleState(int64_t revision) {
         // directed) goes with the next placement (dropReplicaStates reads which).
         const auto replica = config::splitReplica(std::string_view(kv.key).substr(prefix.size()));
         const auto& list = classes_[checks_.find(name)->tag].locations;
-        if (replica && !list.all
-            && std::find(list.names.begin(), list.names.end(), replica->location)
-                   == list.names.end()) {
+        if (replica && !list.includes(replica->location)) {
           relocated_.insert(name);
         }
       }

@@ -19,11 +19,6 @@ std::string gapText(std::chrono::steady_clock::duration gap) {
   return common::formatDuration(std::chrono::milliseconds(tenths * 100));
 }
 
-checks::CheckResult stamped(checks::CheckResult r) {
-  r.time = std::chrono::system_clock::now();
-  return r;
-}
-
 }  // namespace
 
 NoDirectorAlarm::NoDirectorAlarm(boost::asio::io_context& io, std::shared_ptr<store::Store> store,
@@ -179,11 +174,7 @@ void NoDirectorAlarm::check() {
   raised_ = true;
   spdlog::warn("cluster alarms: {}: {}", kAlarm, text);
   options_.alerts.adopt({kAlarm}, {});
-  options_.alerts.transition(
-      kAlarm, state::Transition{.from = state::CheckState::kOk,
-                                .to = state::CheckState::kCritical,
-                                .count = 1,
-                                .result = stamped(checks::CheckResult::critical(text))});
+  options_.alerts.raise(kAlarm, text);
 }
 
 }  // namespace ninevolt::cluster

@@ -4,6 +4,7 @@
 // must fail to raise it and pass to clear it. Read by parseMonitor (config/monitor.cc); the
 // names of the per-location replicas the director places; the quorum rule the judge applies.
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,10 @@ struct LocationList {
   bool all = false;                // `locations: all`: every location a live member has
   std::vector<std::string> names;  // as listed (unique, valid names), when not `all`
   bool any() const { return all || !names.empty(); }
+  // Whether a replica in `location` belongs to a check with this list (`all`: any).
+  bool includes(std::string_view location) const {
+    return all || std::find(names.begin(), names.end(), location) != names.end();
+  }
   bool operator==(const LocationList&) const = default;
 };
 
