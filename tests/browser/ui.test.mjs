@@ -259,8 +259,10 @@ describe('web UI', () => {
   test('events are listed, and new ones arrive', () =>
     withPage('events', async (page) => {
       await visit(page, server, '#/events');
-      await page.getByTestId('events').locator('li').first().waitFor();
-      assert.ok((await page.getByTestId('events').textContent()).includes('mars-only'), 'the orphan event');
+      // Polled: an event streamed in can be listed before the page's first read is (seen on
+      // a fresh clone: "Loading events..." above a new check-state event).
+      await eventually(async () => (await page.getByTestId('events').textContent()).includes('mars-only'),
+        'the orphan event', STEP_MS);
       await page.getByLabel('Type').selectOption('warning');
       await page.waitForURL(/type=warning/);
       await eventually(async () => {
